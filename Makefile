@@ -1,0 +1,32 @@
+# kpitools developer commands. Each target creates .venv when missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-slow lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev,pdf]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/kpitools demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -q -m slow
+
+lint: $(STAMP)
+	$(BIN)/ruff check kpitools tests benchmarks
+	$(BIN)/mypy kpitools
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_summarize.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,36 @@
+"""The count-level statistics engine in one namespace (no pandas needed).
+
+``kpitools.stats`` gathers the interval, test, multiplicity and power functions that the KPI
+functions are built on, under the names of the public contract::
+
+    from kpitools import stats
+    stats.proportion_ci(81, 263)                     # Wilson (0.2553, 0.3662)
+    stats.diff_proportions_ci(56, 70, 48, 80)        # Newcombe hybrid score, p1 − p2
+    stats.adjust_pvalues([0.01, 0.04, 0.03])         # Holm
+"""
+
+from kpitools.intervals import (
+    DIFF_METHODS,
+    NPS_METHODS,
+    PROPORTION_METHODS,
+    diff_proportions_ci,
+    nps_ci,
+    nps_diff_ci,
+    nps_standard_error,
+    nps_variance,
+    proportion_ci,
+    z_critical,
+)
+
+__all__ = [
+    "DIFF_METHODS",
+    "NPS_METHODS",
+    "PROPORTION_METHODS",
+    "diff_proportions_ci",
+    "nps_ci",
+    "nps_diff_ci",
+    "nps_standard_error",
+    "nps_variance",
+    "proportion_ci",
+    "z_critical",
+]
