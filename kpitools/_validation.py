@@ -174,7 +174,7 @@ def clean_numeric(
         raise DataValidationError("boolean values where numbers are required", column=column,
                                   rows=list(series.index[:5]), values=list(series.iloc[:5]))
     if pd.api.types.is_numeric_dtype(series.dtype):
-        numeric = series.astype(float, copy=False)
+        numeric = series.astype(float)
         is_missing = numeric.isna().to_numpy()
     else:
         stripped = series.map(lambda v: v.strip() if isinstance(v, str) else v)

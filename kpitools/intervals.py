@@ -446,7 +446,7 @@ def nps_ci(
     --------
     >>> low, high = nps_ci(50, 30, 20, method="wald")
     >>> round(low, 4), round(high, 4)
-    (0.1482, 0.4518)
+    (0.1469, 0.4531)
     """
     level = check_confidence_level(confidence_level)
     check_choice("method", method, NPS_METHODS)
@@ -515,7 +515,7 @@ def nps_diff_ci(
     --------
     >>> d, low, high, se = nps_diff_ci((40, 30, 30), (50, 30, 20), method="wald")
     >>> round(d, 2), round(low, 4), round(high, 4)
-    (0.2, -0.0484, 0.4484)
+    (0.2, -0.0235, 0.4235)
     """
     level = check_confidence_level(confidence_level)
     check_choice("method", method, NPS_METHODS)
