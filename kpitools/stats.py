@@ -21,6 +21,19 @@ from kpitools.intervals import (
     proportion_ci,
     z_critical,
 )
+from kpitools.significance import (
+    PVALUE_ADJUSTMENTS,
+    PROPORTION_TESTS,
+    SignificanceResult,
+    adjust_pvalues,
+    mann_whitney_test,
+    mean_ci,
+    nps_test,
+    paired_t_test,
+    pvalue_from_z,
+    two_proportion_test,
+    welch_test,
+)
 
 __all__ = [
     "DIFF_METHODS",
@@ -33,4 +46,15 @@ __all__ = [
     "nps_variance",
     "proportion_ci",
     "z_critical",
+    "PVALUE_ADJUSTMENTS",
+    "PROPORTION_TESTS",
+    "SignificanceResult",
+    "adjust_pvalues",
+    "mann_whitney_test",
+    "mean_ci",
+    "nps_test",
+    "paired_t_test",
+    "pvalue_from_z",
+    "two_proportion_test",
+    "welch_test",
 ]
