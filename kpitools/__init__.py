@@ -15,6 +15,15 @@ from kpitools.errors import (
     ReportParameterError,
     SmallSampleWarning,
 )
+from kpitools.power import (
+    SampleSize,
+    nps_minimum_detectable_change,
+    nps_power,
+    nps_sample_size,
+    proportion_minimum_detectable_change,
+    proportion_power,
+    proportion_sample_size,
+)
 from kpitools.results import Comparison, ConfidenceInterval, KpiEstimate
 
 __version__ = "0.1.0"
@@ -33,4 +42,11 @@ __all__ = [
     "ReportExecutionError",
     "ReportParameterError",
     "SmallSampleWarning",
+    "SampleSize",
+    "nps_minimum_detectable_change",
+    "nps_power",
+    "nps_sample_size",
+    "proportion_minimum_detectable_change",
+    "proportion_power",
+    "proportion_sample_size",
 ]

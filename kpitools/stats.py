@@ -21,6 +21,17 @@ from kpitools.intervals import (
     proportion_ci,
     z_critical,
 )
+from kpitools.power import (
+    NPS_SHIFTS,
+    PROPORTION_POWER_METHODS,
+    SampleSize,
+    nps_minimum_detectable_change,
+    nps_power,
+    nps_sample_size,
+    proportion_minimum_detectable_change,
+    proportion_power,
+    proportion_sample_size,
+)
 from kpitools.significance import (
     PVALUE_ADJUSTMENTS,
     PROPORTION_TESTS,
@@ -57,4 +68,13 @@ __all__ = [
     "pvalue_from_z",
     "two_proportion_test",
     "welch_test",
+    "NPS_SHIFTS",
+    "PROPORTION_POWER_METHODS",
+    "SampleSize",
+    "nps_minimum_detectable_change",
+    "nps_power",
+    "nps_sample_size",
+    "proportion_minimum_detectable_change",
+    "proportion_power",
+    "proportion_sample_size",
 ]
