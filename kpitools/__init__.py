@@ -2,7 +2,7 @@
 
 >>> import kpitools as kt
 >>> kt.nps([10, 9, 9, 8, 7, 3, 10, 9, 6, 10, 2, 9])
-<NPS 25.0 points, 95% CI [-20.3, 63.4] (adjusted_wald), n=12>
+<NPS 33.3 points, 95% CI [-15.5, 68.9] (adjusted_wald), n=12>
 """
 
 from kpitools import intervals, stats
@@ -25,10 +25,44 @@ from kpitools.power import (
     proportion_sample_size,
 )
 from kpitools.results import Comparison, ConfidenceInterval, KpiEstimate
+from kpitools.survey import (
+    CES_VARIANTS,
+    ces,
+    compare_csat,
+    compare_nps,
+    cronbach_alpha,
+    csat,
+    enps,
+    nps,
+    nps_from_counts,
+    nps_from_percentages,
+    servqual,
+)
+from kpitools import _survey_kpis  # noqa: F401  (registers the survey KPIs)
+from kpitools._registry import kpi_names
+from kpitools.frames import compare, summarize
+from kpitools.targets import Band, Target, interpret
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "nps",
+    "enps",
+    "nps_from_counts",
+    "nps_from_percentages",
+    "compare_nps",
+    "csat",
+    "compare_csat",
+    "ces",
+    "CES_VARIANTS",
+    "servqual",
+    "cronbach_alpha",
+    "summarize",
+    "compare",
+    "kpi_names",
+    "Band",
+    "Target",
+    "interpret",
     "__version__",
     "intervals",
     "stats",

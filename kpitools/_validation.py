@@ -176,6 +176,7 @@ def clean_numeric(
     if pd.api.types.is_numeric_dtype(series.dtype):
         numeric = series.astype(float)
         is_missing = numeric.isna().to_numpy()
+        malformed = np.zeros(len(series), dtype=bool)
     else:
         stripped = series.map(lambda v: v.strip() if isinstance(v, str) else v)
         is_blank = stripped.map(lambda v: isinstance(v, str) and v == "").to_numpy(dtype=bool)
@@ -184,36 +185,37 @@ def clean_numeric(
         numeric = pd.to_numeric(stripped.where(~is_blank & ~is_bool, np.nan), errors="coerce")
         numeric = numeric.astype(float)
         malformed = (numeric.isna().to_numpy() & ~is_missing) | is_bool
-        if malformed.any():
-            rows = series.index[malformed]
-            raise DataValidationError(
-                f"{int(malformed.sum())} values are not numbers", column=column,
-                rows=list(rows), values=list(series[malformed]),
-            )
     values_np = numeric.to_numpy()
-    present = ~is_missing
+    present = ~is_missing & ~malformed
+    problems = []
+    bad = malformed.copy()
+    if malformed.any():
+        problems.append(("not a number", "not numbers"))
     if integer:
-        bad = present & (values_np != np.floor(values_np))
-        if bad.any():
-            raise DataValidationError(
-                f"{int(bad.sum())} values are not whole numbers", column=column,
-                rows=list(series.index[bad]), values=list(series[bad]),
-            )
+        fractional = present & (values_np != np.floor(values_np))
+        if fractional.any():
+            problems.append(("not a whole number", "not whole numbers"))
+            bad |= fractional
     if lower is not None or upper is not None:
         lo = -np.inf if lower is None else lower
         hi = np.inf if upper is None else upper
         with np.errstate(invalid="ignore"):
-            bad = present & ((values_np < lo) | (values_np > hi))
-        if bad.any():
+            outside = present & ((values_np < lo) | (values_np > hi))
+        if outside.any():
             scale = scale_text or f"{lower}–{upper}"
-            raise DataValidationError(
-                f"{int(bad.sum())} values outside {scale}", column=column,
-                rows=list(series.index[bad]), values=list(series[bad]),
-            )
+            problems.append((f"outside {scale}", f"outside {scale}"))
+            bad |= outside
+    if bad.any():
+        k = int(bad.sum())
+        words = " or ".join(one if k == 1 else many for one, many in problems)
+        raise DataValidationError(
+            f"{k} value{'' if k == 1 else 's'} {words}", column=column,
+            rows=list(series.index[bad]), values=list(series[bad]),
+        )
     if is_missing.any():
         if missing == "raise":
             raise DataValidationError(
-                f"{int(is_missing.sum())} missing values (missing='raise')", column=column,
+                f"{int(is_missing.sum())} missing value(s) (missing='raise')", column=column,
                 rows=list(series.index[is_missing]), values=list(series[is_missing]),
             )
         excluded = excluded_frame(series, is_missing, "missing", column)

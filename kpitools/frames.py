@@ -1,0 +1,306 @@
+"""DataFrame layer: any registered KPI summarised by group and compared between groups.
+
+``summarize`` returns one tidy row per group; ``compare`` one row per comparison, with the
+difference, its CI, the p-value and the multiplicity-adjusted p-value. Both dispatch on the KPI
+registry (`kpitools._registry`), so every KPI — survey, operations, customers — works the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kpitools._grouping import group_codes, normalize_keys
+from kpitools._registry import KpiDefinition, get_kpi
+from kpitools._validation import (
+    SMALL_SAMPLE_N,
+    check_alternative,
+    check_choice,
+    check_confidence_level,
+)
+from kpitools.errors import DataValidationError, SmallSampleWarning
+from kpitools.results import COMPARISON_COLUMNS, ESTIMATE_COLUMNS, EXCLUDED_COLUMNS
+from kpitools.significance import PVALUE_ADJUSTMENTS, adjust_pvalues
+
+__all__ = ["summarize", "compare", "COMPARE_COLUMNS"]
+
+#: Columns of `compare` output after the ``by`` columns.
+COMPARE_COLUMNS: tuple[str, ...] = (
+    *COMPARISON_COLUMNS[: COMPARISON_COLUMNS.index("pvalue") + 1],
+    "pvalue_adjusted",
+    "p_adjust_method",
+    *COMPARISON_COLUMNS[COMPARISON_COLUMNS.index("pvalue") + 1:],
+)
+
+
+def _kpi_options(method: str | None, alternative: str | None, missing: str | None,
+                 options: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments for a KPI function: only what the caller actually set."""
+    kwargs = dict(options)
+    if method is not None:
+        kwargs["method"] = method
+    if alternative is not None:
+        kwargs["alternative"] = check_alternative(alternative)
+    if missing is not None:
+        kwargs["missing"] = check_choice("missing", missing, ("exclude", "raise"))
+    return kwargs
+
+
+def _check_data(data: Any) -> pd.DataFrame:
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"expected a pandas DataFrame, got {type(data).__name__}")
+    return data
+
+
+def _check_value(definition: KpiDefinition, data: pd.DataFrame, value: str | None) -> str | None:
+    chosen = value if value is not None else definition.default_value
+    if chosen is not None and chosen not in data.columns:
+        raise DataValidationError(f"column not found for KPI {definition.name!r}; columns are "
+                                  f"{list(data.columns)[:20]}", column=chosen)
+    return chosen
+
+
+def summarize(
+    data: pd.DataFrame,
+    kpi: str = "nps",
+    value: str | None = None,
+    by: str | Sequence[str] | None = None,
+    *,
+    confidence_level: float = 0.95,
+    method: str | None = None,
+    alternative: str | None = None,
+    missing: str | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """One tidy row per group: the KPI with its confidence interval.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per response (or ticket, call, customer ...).
+    kpi : str, default "nps"
+        A registered KPI (``kpitools.kpi_names()`` lists them).
+    value : str, optional
+        The column the KPI reads (defaults to the KPI's own default column).
+    by : str or list of str, optional
+        Grouping columns; a missing key value forms its own group (nothing is dropped).
+    confidence_level : float, default 0.95
+    method : str, optional
+        Interval method; defaults to the KPI's recommended method.
+    alternative, missing : str, optional
+        Passed to the KPI when given.
+    **options
+        KPI-specific options (e.g. ``scale`` and ``positive`` for CSAT, ``variant`` for CES).
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns, then ``kpi, estimate, ci_low, ci_high, confidence_level, method,
+        unit, n, n_excluded``. A group whose rows are all excluded has ``n = 0`` and NaN
+        estimates. ``result.attrs["excluded"]`` lists every excluded row (row, column, value,
+        reason).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"team": ["a"] * 12 + ["b"] * 12,
+    ...                    "score": [10, 9, 9, 8, 7, 3, 10, 9, 6, 10, 2, 9] * 2})
+    >>> summarize(df, kpi="nps", value="score", by="team")[["team", "estimate", "n"]]
+      team   estimate   n
+    0    a  33.333333  12
+    1    b  33.333333  12
+    """
+    data = _check_data(data)
+    level = check_confidence_level(confidence_level)
+    definition = get_kpi(kpi)
+    keys = normalize_keys(by, data)
+    column = _check_value(definition, data, value)
+    kwargs = _kpi_options(method, alternative, missing, options)
+    if definition.summarize is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SmallSampleWarning)
+            table = definition.summarize(data, column, keys, confidence_level=level, **kwargs)
+    else:
+        table = _summarize_by_loop(definition, data, column, keys, level, kwargs)
+    table = table.reset_index(drop=True)
+    table = table[[*keys, *ESTIMATE_COLUMNS]]
+    _warn_small_groups(table, keys, definition.name)
+    return table
+
+
+def _summarize_by_loop(definition: KpiDefinition, data: pd.DataFrame, column: str | None,
+                       keys: list[str], level: float, kwargs: dict[str, Any]) -> pd.DataFrame:
+    codes, groups = group_codes(data, keys)
+    rows = []
+    excluded_parts = []
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(groups) + 1))
+    for g in range(len(groups)):
+        part = data.iloc[order[bounds[g]:bounds[g + 1]]]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SmallSampleWarning)
+            try:
+                result = definition.estimate(part, column, confidence_level=level, **kwargs)
+            except DataValidationError as err:
+                if not str(err.problem).startswith("no usable values"):
+                    raise
+                rows.append({"kpi": definition.name, "estimate": np.nan, "ci_low": np.nan,
+                             "ci_high": np.nan, "confidence_level": level,
+                             "method": kwargs.get("method", ""), "unit": definition.unit,
+                             "n": 0, "n_excluded": len(part)})
+                continue
+        rows.append(result.to_frame().iloc[0].to_dict())
+        if len(result.excluded):
+            excluded_parts.append(result.excluded)
+    table = pd.concat([groups.reset_index(drop=True),
+                       pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))], axis=1)
+    table.attrs["excluded"] = (pd.concat(excluded_parts, ignore_index=True) if excluded_parts
+                               else pd.DataFrame(columns=list(EXCLUDED_COLUMNS)))
+    return table
+
+
+def _warn_small_groups(table: pd.DataFrame, keys: list[str], kpi: str) -> None:
+    small = table[(table["n"] > 0) & (table["n"] < SMALL_SAMPLE_N)]
+    if len(small):
+        names = ", ".join(
+            "/".join(str(v) for v in row) for row in small[keys].itertuples(index=False)
+        ) if keys else "all rows"
+        warnings.warn(
+            f"{kpi}: {len(small)} group(s) have fewer than {SMALL_SAMPLE_N} observations "
+            f"({names}); their intervals are unreliable",
+            SmallSampleWarning, stacklevel=3,
+        )
+
+
+def compare(
+    data: pd.DataFrame,
+    kpi: str = "nps",
+    value: str | None = None,
+    group: str = "quarter",
+    baseline: Any = None,
+    by: str | Sequence[str] | None = None,
+    adjust: str = "holm",
+    *,
+    confidence_level: float = 0.95,
+    method: str | None = None,
+    alternative: str | None = None,
+    missing: str | None = None,
+    levels: Sequence[Any] | None = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """Compare a KPI between the levels of ``group``, within each ``by`` group.
+
+    Parameters
+    ----------
+    data : DataFrame
+    kpi : str, default "nps"
+    value : str, optional
+        Column the KPI reads.
+    group : str, default "quarter"
+        The column whose levels are compared (period, team, channel, competitor ...).
+    baseline : optional
+        Compare every other level against this one (``difference = level − baseline``).
+        When None, every pair of levels is compared (``b − a`` with ``a`` the earlier level
+        in sort order).
+    by : str or list of str, optional
+        Make the comparisons separately within each of these groups.
+    adjust : {"holm", "benjamini_hochberg", "bonferroni", "none"}, default "holm"
+        Multiplicity adjustment over the comparisons within each ``by`` group.
+    confidence_level : float, default 0.95
+    method, alternative, missing, **options
+        Passed to the KPI's comparison (e.g. ``method="wald"`` for NPS).
+    levels : sequence, optional
+        Only these levels of ``group`` (in this order).
+
+    Returns
+    -------
+    DataFrame
+        The ``by`` columns, then ``kpi, group_a, group_b, estimate_a, estimate_b,
+        difference, ci_low, ci_high, confidence_level, statistic, pvalue, pvalue_adjusted,
+        p_adjust_method, alternative, method, test, unit, n_a, n_b``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"quarter": ["2026Q2"] * 10 + ["2026Q3"] * 10,
+    ...                    "score": [9, 10, 6, 7, 8, 9, 3, 10, 9, 5,
+    ...                              10, 10, 9, 9, 8, 9, 6, 10, 9, 10]})
+    >>> out = compare(df, kpi="nps", value="score", group="quarter", method="wald")
+    >>> out[["group_a", "group_b", "estimate_a", "estimate_b", "difference"]]
+      group_a group_b  estimate_a  estimate_b  difference
+    0  2026Q2  2026Q3        20.0        70.0        50.0
+    """
+    data = _check_data(data)
+    level = check_confidence_level(confidence_level)
+    check_choice("adjust", adjust, PVALUE_ADJUSTMENTS)
+    definition = get_kpi(kpi)
+    keys = normalize_keys(by, data)
+    if group not in data.columns:
+        raise KeyError(f"group column {group!r} not in the data")
+    if group in keys:
+        raise ValueError(f"group={group!r} cannot also be a `by` column")
+    column = _check_value(definition, data, value)
+    kwargs = _kpi_options(method, alternative, missing, options)
+    no_group = data[group].isna()
+    if no_group.any():
+        rows = list(data.index[no_group])
+        warnings.warn(f"column {group!r}: {len(rows)} rows have no {group} and are left out "
+                      f"of the comparison (rows {rows[:5]})", stacklevel=2)
+        data = data[~no_group]
+
+    if keys:
+        parts = data.groupby(keys, sort=True, dropna=False, observed=True)
+    else:
+        parts = [((), data)]
+    tables = []
+    for key, part in parts:
+        key = key if isinstance(key, tuple) else (key,)
+        table = _compare_within(definition, part, column, group, baseline, levels, level,
+                                adjust, kwargs)
+        for name, v in zip(keys, key):
+            table.insert(keys.index(name), name, v)
+        tables.append(table)
+    if not tables:
+        return pd.DataFrame(columns=[*keys, *COMPARE_COLUMNS])
+    out = pd.concat(tables, ignore_index=True)
+    return out[[*keys, *COMPARE_COLUMNS]]
+
+
+def _compare_within(definition: KpiDefinition, data: pd.DataFrame, column: str | None,
+                    group: str, baseline: Any, levels: Sequence[Any] | None, level: float,
+                    adjust: str, kwargs: dict[str, Any]) -> pd.DataFrame:
+    present = sorted(data[group].unique().tolist(), key=_sort_key)
+    chosen = list(levels) if levels is not None else present
+    if baseline is not None:
+        if baseline not in present:
+            raise ValueError(f"baseline={baseline!r} is not a level of {group!r}; levels are "
+                             f"{present}")
+        pairs = [(baseline, lv) for lv in chosen if lv != baseline and lv in present]
+    else:
+        avail = [lv for lv in chosen if lv in present]
+        pairs = list(itertools.combinations(avail, 2))
+    rows = []
+    for a, b in pairs:
+        sub_a = data[data[group] == a]
+        sub_b = data[data[group] == b]
+        result = definition.compare(sub_a, sub_b, column, confidence_level=level, **kwargs)
+        result = dataclasses.replace(result, label_a=str(a), label_b=str(b))
+        row = result.to_frame().iloc[0].to_dict()
+        row["group_a"], row["group_b"] = a, b
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
+    table["pvalue_adjusted"] = adjust_pvalues(table["pvalue"].to_numpy(dtype=float), adjust) \
+        if len(table) else pd.Series(dtype=float)
+    table["p_adjust_method"] = adjust
+    return table[list(COMPARE_COLUMNS)]
+
+
+def _sort_key(v: Any) -> tuple[int, Any]:
+    try:
+        return (0, float(v)) if not isinstance(v, str) else (1, v)
+    except (TypeError, ValueError):
+        return (2, str(v))
