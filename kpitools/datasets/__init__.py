@@ -1,0 +1,267 @@
+"""The bundled sample data set, and readers for a folder of tables with the same layout.
+
+The sample data were made by `kpitools.simulate.simulate_service_data` with its default seed
+(8 quarters 2024Q4–2026Q3, six teams, three channels); ``datasets.csv`` in this folder lists
+every table with its size and description. The data hold known effects (see
+`kpitools.simulate.EFFECTS`): the Onboarding team's NPS rose significantly in 2026Q3, the
+Returns team's change is noise, e-mail first response time worsened, and satisfaction
+predicts churn.
+
+`read_service_data` reads a user's folder laid out the same way (``surveys.csv`` or
+``surveys.csv.gz``, ``tickets.csv``, ...); that is what ``kpitools report --data PATH`` reads.
+
+Examples
+--------
+>>> from kpitools import datasets
+>>> surveys = datasets.load_surveys()
+>>> surveys.shape
+(11133, 9)
+>>> surveys.groupby("quarter").size().head(2)
+quarter
+2024Q4    1381
+2025Q1    1357
+dtype: int64
+>>> datasets.list_datasets()["name"].tolist()  # doctest: +NORMALIZE_WHITESPACE
+['surveys', 'tickets', 'calls', 'customers', 'agents', 'agent_availability',
+ 'competitor_surveys', 'competitor_published']
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from kpitools.errors import DataValidationError
+from kpitools.simulate import DEFAULT_SEED, TABLE_COLUMNS, ServiceData, simulate_service_data
+
+__all__ = [
+    "DATA_DIR",
+    "TABLE_DESCRIPTIONS",
+    "list_datasets",
+    "load_dataset",
+    "load_sample_data",
+    "load_surveys",
+    "load_tickets",
+    "load_calls",
+    "load_customers",
+    "load_agents",
+    "load_agent_availability",
+    "load_competitor_surveys",
+    "load_competitor_published",
+    "read_service_data",
+    "fingerprint",
+    "regenerate",
+]
+
+#: Folder of the bundled CSV files.
+DATA_DIR = Path(__file__).resolve().parent
+
+#: One line per table, used for ``datasets.csv``.
+TABLE_DESCRIPTIONS: dict[str, str] = {
+    "surveys": "Survey answers: NPS 0-10, CSAT 1-5, CES 2.0 1-7 ('made it easy'); one row per "
+               "response",
+    "tickets": "Support tickets with created, first-response and resolution times; one row per "
+               "ticket",
+    "calls": "Inbound calls: offered, answered (empty if abandoned), wait/talk/hold/ACW seconds",
+    "customers": "Customers with start and end (churn) dates and monthly recurring revenue",
+    "agents": "Agents with team, start date and end date (empty while employed)",
+    "agent_availability": "Available (logged-in) hours per agent and quarter",
+    "competitor_surveys": "Raw NPS answers (0-10) of benchmark surveys about a competitor",
+    "competitor_published": "Published NPS breakdowns of competitors: n, % promoters, "
+                            "% detractors",
+}
+
+_DATETIME_COLUMNS: dict[str, tuple[str, ...]] = {
+    "surveys": ("date",),
+    "tickets": ("created_at", "first_response_at", "resolved_at"),
+    "calls": ("offered_at", "answered_at"),
+    "customers": ("start_date", "end_date"),
+    "agents": ("start_date", "end_date"),
+}
+_INTEGER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "surveys": ("nps", "csat", "ces"),
+    "tickets": ("contacts", "satisfaction"),
+    "calls": ("wait_seconds", "talk_seconds", "hold_seconds", "acw_seconds"),
+    "competitor_surveys": ("nps",),
+    "competitor_published": ("n",),
+}
+_STRING_COLUMNS = ("quarter", "period", "team", "channel", "competitor", "agent", "agent_id",
+                   "customer_id")
+
+
+def _find(directory: Path, name: str) -> Path | None:
+    for suffix in (".csv.gz", ".csv"):
+        path = directory / f"{name}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def _read_table(path: Path, name: str) -> pd.DataFrame:
+    expected = TABLE_COLUMNS[name]
+    string_cols = {c: "string" for c in _STRING_COLUMNS if c in expected}
+    frame = pd.read_csv(path, dtype=string_cols, keep_default_na=True)
+    missing = [c for c in expected if c not in frame.columns]
+    if missing:
+        raise DataValidationError(
+            f"table {name!r} ({path}) lacks the columns {', '.join(missing)}",
+            column=missing[0])
+    for col in _DATETIME_COLUMNS.get(name, ()):
+        frame[col] = pd.to_datetime(frame[col], format="ISO8601")
+    for col in _INTEGER_COLUMNS.get(name, ()):
+        if pd.api.types.is_numeric_dtype(frame[col]) and not frame[col].isna().any():
+            frame[col] = frame[col].astype("int64")
+        elif pd.api.types.is_numeric_dtype(frame[col]):
+            frame[col] = frame[col].astype("Int64")
+    for col in string_cols:
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    return frame
+
+
+def load_dataset(name: str, *, directory: str | Path | None = None) -> pd.DataFrame:
+    """Load one table of the bundled sample data (or of ``directory``) by name.
+
+    Parameters
+    ----------
+    name : str
+        One of the names in `list_datasets` (``"surveys"``, ``"tickets"``, ...).
+    directory : str or Path, optional
+        A folder holding ``<name>.csv`` or ``<name>.csv.gz``; default the bundled data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table, with date columns parsed to ``datetime64`` and identifiers as strings.
+
+    Examples
+    --------
+    >>> load_dataset("competitor_published").head(2)
+      competitor quarter     n  promoters_pct  detractors_pct
+    0    Contoso  2024Q4  1053          42.6            18.9
+    1    Contoso  2025Q1   925          48.1            16.9
+    """
+    if name not in TABLE_COLUMNS:
+        listed = ", ".join(repr(k) for k in TABLE_COLUMNS)
+        raise ValueError(f"name={name!r} is not a known table; choose one of {listed}")
+    folder = DATA_DIR if directory is None else Path(directory)
+    path = _find(folder, name)
+    if path is None:
+        raise FileNotFoundError(f"no {name}.csv or {name}.csv.gz in {folder}")
+    return _read_table(path, name)
+
+
+def list_datasets() -> pd.DataFrame:
+    """The registry ``datasets.csv``: ``name, file, rows, columns, description``."""
+    return pd.read_csv(DATA_DIR / "datasets.csv")
+
+
+def load_surveys() -> pd.DataFrame:
+    """Survey answers (``response_id, customer_id, team, channel, quarter, date, nps, csat,
+    ces``).
+
+    >>> load_surveys()[["team", "quarter", "nps", "csat", "ces"]].head(3)
+             team quarter  nps  csat  ces
+    0     Billing  2024Q4    7     3    4
+    1  Onboarding  2024Q4    6     3    5
+    2  Onboarding  2024Q4    5     2    4
+    """
+    return load_dataset("surveys")
+
+
+def load_tickets() -> pd.DataFrame:
+    """Support tickets, one row per ticket (see `kpitools.simulate.TABLE_COLUMNS`)."""
+    return load_dataset("tickets")
+
+
+def load_calls() -> pd.DataFrame:
+    """Inbound calls, one row per call; ``answered_at`` is NaT for abandoned calls."""
+    return load_dataset("calls")
+
+
+def load_customers() -> pd.DataFrame:
+    """Customers with ``start_date`` and ``end_date`` (NaT while active) and MRR columns."""
+    return load_dataset("customers")
+
+
+def load_agents() -> pd.DataFrame:
+    """Agents: ``agent_id, team, start_date, end_date``."""
+    return load_dataset("agents")
+
+
+def load_agent_availability() -> pd.DataFrame:
+    """Available hours: ``agent_id, period, available_hours`` (period is a quarter)."""
+    return load_dataset("agent_availability")
+
+
+def load_competitor_surveys() -> pd.DataFrame:
+    """Raw NPS answers about a competitor: ``competitor, quarter, nps``."""
+    return load_dataset("competitor_surveys")
+
+
+def load_competitor_published() -> pd.DataFrame:
+    """Published competitor NPS: ``competitor, quarter, n, promoters_pct, detractors_pct``."""
+    return load_dataset("competitor_published")
+
+
+def read_service_data(directory: str | Path | None = None) -> ServiceData:
+    """Read every table of a data folder (the bundled sample data when ``directory`` is None).
+
+    A table that is absent from the folder comes back as an empty frame with the standard
+    columns, so that a report can leave out its section.
+
+    Examples
+    --------
+    >>> data = read_service_data()
+    >>> len(data.tickets), len(data.customers)
+    (6088, 2436)
+    """
+    folder = DATA_DIR if directory is None else Path(directory)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"data folder {folder} does not exist")
+    tables = {}
+    for name, columns in TABLE_COLUMNS.items():
+        path = _find(folder, name)
+        if path is None:
+            tables[name] = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        else:
+            tables[name] = _read_table(path, name)
+    return ServiceData(**tables)
+
+
+def load_sample_data() -> ServiceData:
+    """Every table of the bundled sample data."""
+    return read_service_data(None)
+
+
+def fingerprint(directory: str | Path | None = None) -> str:
+    """SHA-256 over the table files of a data folder (name and bytes, in name order).
+
+    Reports record it as the provenance of their input.
+    """
+    folder = DATA_DIR if directory is None else Path(directory)
+    digest = hashlib.sha256()
+    for name in sorted(TABLE_COLUMNS):
+        path = _find(folder, name)
+        if path is None:
+            continue
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def regenerate(directory: str | Path | None = None, *, seed: int = DEFAULT_SEED,
+               scale: float = 1.0) -> Path:
+    """Rebuild the sample data (and its ``datasets.csv``) with the generator.
+
+    Run ``python -m kpitools.datasets`` to rebuild the bundled copy.
+    """
+    folder = DATA_DIR if directory is None else Path(directory)
+    data = simulate_service_data(seed=seed, scale=scale)
+    rows = []
+    for path, (name, frame) in zip(data.write(folder), data.tables().items(), strict=True):
+        rows.append({"name": name, "file": path.name, "rows": len(frame),
+                     "columns": " ".join(frame.columns), "description": TABLE_DESCRIPTIONS[name]})
+    pd.DataFrame(rows).to_csv(folder / "datasets.csv", index=False)
+    return folder
