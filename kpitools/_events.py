@@ -1,0 +1,237 @@
+"""Validation of event tables (tickets, calls, customers): timestamps, ids and flags.
+
+The operations KPIs share one policy for bad rows, ``invalid``:
+
+* ``"raise"`` (default): the first problem raises a `DataValidationError` naming the column,
+  the rows and the values (``column 'resolved_at': 2 timestamps before created_at (rows 4,
+  9: ...)``);
+* ``"exclude"``: the rows are left out, counted in ``n_excluded`` and listed with their reason
+  in ``result.excluded``.
+
+Problems covered: unparseable timestamps, a mix of time-zone-aware and naive timestamps
+(within a column or across columns), an end before its start (negative duration), duplicate
+ids, and flags that are not yes/no. Missing values follow the separate ``missing`` policy
+(``"exclude"`` by default, as everywhere in kpitools); a missing *end* timestamp is not
+missing data but an open (censored) item, which the KPI functions count and report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from kpitools._validation import check_choice
+from kpitools.errors import DataValidationError
+from kpitools.results import EXCLUDED_COLUMNS, empty_excluded
+
+__all__ = [
+    "InvalidPolicy",
+    "RowIssues",
+    "parse_timestamps",
+    "align_time_zones",
+    "clean_flag",
+    "check_unique_ids",
+]
+
+InvalidPolicy = Literal["raise", "exclude"]
+
+_TZ_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f"}
+
+
+class RowIssues:
+    """Collects rows to exclude (with reasons) or raises at the first problem.
+
+    Parameters
+    ----------
+    index : Index
+        Row labels of the table.
+    invalid : {"raise", "exclude"}
+        Policy for invalid rows.
+    missing : {"exclude", "raise"}
+        Policy for missing values.
+    """
+
+    def __init__(self, index: pd.Index, *, invalid: str = "raise",
+                 missing: str = "exclude") -> None:
+        self.index = index
+        self.invalid = check_choice("invalid", invalid, ("raise", "exclude"))
+        self.missing = check_choice("missing", missing, ("exclude", "raise"))
+        self.mask = np.zeros(len(index), dtype=bool)
+        self._parts: list[pd.DataFrame] = []
+
+    def add(self, mask: np.ndarray, *, column: str | None, values: Any, reason: str,
+            kind: Literal["invalid", "missing"] = "invalid") -> None:
+        """Register rows selected by ``mask`` (only those not already excluded)."""
+        mask = np.asarray(mask, dtype=bool) & ~self.mask
+        if not mask.any():
+            return
+        vals = np.asarray(values, dtype=object)
+        policy = self.invalid if kind == "invalid" else self.missing
+        if policy == "raise":
+            n = int(mask.sum())
+            suffix = " (missing='raise')" if kind == "missing" else ""
+            raise DataValidationError(f"{n} {reason}{suffix}", column=column,
+                                      rows=list(self.index[mask]), values=list(vals[mask]))
+        self.mask |= mask
+        self._parts.append(pd.DataFrame({
+            "row": self.index[mask].to_numpy(), "column": column,
+            "value": vals[mask], "reason": reason,
+        }, columns=list(EXCLUDED_COLUMNS)))
+
+    def excluded(self) -> pd.DataFrame:
+        """The table ``row, column, value, reason`` of every excluded row."""
+        if not self._parts:
+            return empty_excluded()
+        return pd.concat(self._parts, ignore_index=True)
+
+    @property
+    def n_excluded(self) -> int:
+        return int(self.mask.sum())
+
+
+def _has_tz_text(values: pd.Series) -> np.ndarray:
+    return values.map(lambda v: isinstance(v, str) and bool(_TZ_SUFFIX.search(v.strip()))
+                      ).to_numpy(dtype=bool)
+
+
+def parse_timestamps(values: pd.Series, *, column: str, issues: RowIssues,
+                     format: str | None = None) -> pd.Series:
+    """Parse one column of timestamps; missing stay NaT, bad rows go to ``issues``.
+
+    Accepted: a datetime64 column (naive or time-zone aware), or text/objects parsed with
+    ``format`` (default ISO 8601, so day-first dates are never guessed). Within a column,
+    time-zone-aware and naive values must not be mixed (``"2026-01-05 10:00+01:00"`` next to
+    ``"2026-01-05 10:00"``): that is reported as invalid, because the naive ones cannot be
+    placed on the time line. Aware values are converted to UTC.
+
+    Returns
+    -------
+    Series of datetime64 (naive, or UTC when the column is time-zone aware).
+    """
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return values
+    series = values
+    is_missing = series.isna().to_numpy() | series.map(
+        lambda v: isinstance(v, str) and v.strip() == "").to_numpy(dtype=bool)
+    as_ts = series.map(lambda v: isinstance(v, pd.Timestamp | np.datetime64)
+                       or hasattr(v, "tzinfo"))
+    aware = np.zeros(len(series), dtype=bool)
+    if as_ts.any():
+        aware |= series.map(lambda v: getattr(v, "tzinfo", None) is not None).to_numpy(bool)
+    aware |= _has_tz_text(series)
+    present = ~is_missing
+    n_aware = int((aware & present).sum())
+    n_present = int(present.sum())
+    if 0 < n_aware < n_present:
+        minority = aware if n_aware <= n_present - n_aware else (~aware & present)
+        kind = "time-zone-aware" if n_aware <= n_present - n_aware else "time-zone-naive"
+        issues.add(minority & present, column=column, values=series.to_numpy(dtype=object),
+                   reason=f"{kind} timestamps mixed with the column's other time-zone "
+                          "convention (time-zone mix)")
+    use = present & ~issues.mask
+    strings = series.where(use, None)
+    utc = n_aware > 0 and n_aware >= n_present - n_aware
+    parsed = pd.to_datetime(strings.astype(object), errors="coerce", utc=utc,
+                            format=format if format is not None else "ISO8601")
+    bad = use & parsed.isna().to_numpy()
+    issues.add(bad, column=column, values=series.to_numpy(dtype=object),
+               reason="timestamps that cannot be parsed"
+                      + (f" with format {format!r}" if format else " (expected ISO 8601)"))
+    return parsed.where(~pd.Series(bad, index=parsed.index))
+
+
+def _tz_of(values: pd.Series) -> Any:
+    return getattr(values.dt, "tz", None)
+
+
+def align_time_zones(columns: dict[str, pd.Series], *,
+                     tz: str | None = None) -> dict[str, pd.Series]:
+    """Make several parsed timestamp columns comparable, or raise on a time-zone mix.
+
+    All naive: returned as they are (or, with ``tz``, localised to it). All aware: converted
+    to UTC. Some aware, some naive: `DataValidationError` naming the naive column, unless
+    ``tz`` says where the naive ones are, in which case they are localised to ``tz``.
+    """
+    aware = {name: _tz_of(s) is not None for name, s in columns.items()}
+    if all(aware.values()):
+        return {name: s.dt.tz_convert("UTC") for name, s in columns.items()}
+    if not any(aware.values()):
+        if tz is None:
+            return columns
+        return {name: s.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert(
+            "UTC") for name, s in columns.items()}
+    if tz is None:
+        naive = [n for n, a in aware.items() if not a]
+        aware_names = [n for n, a in aware.items() if a]
+        raise DataValidationError(
+            f"time-zone mix: these timestamps are naive while {aware_names} are time-zone "
+            "aware; localise them or pass tz=... to say which zone the naive ones are in",
+            column=naive[0])
+    out = {}
+    for name, s in columns.items():
+        if aware[name]:
+            out[name] = s.dt.tz_convert("UTC")
+        else:
+            out[name] = s.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT").dt.tz_convert(
+                "UTC")
+    return out
+
+
+def clean_flag(values: pd.Series, *, column: str, issues: RowIssues) -> np.ndarray:
+    """A yes/no column as float 1/0 with NaN for missing; bad values go to ``issues``.
+
+    Accepted: booleans, 0/1, and the words true/false, yes/no, y/n, t/f (any case).
+    Missing values are excluded under the ``missing`` policy of ``issues``.
+    """
+    out = np.full(len(values), np.nan)
+    if pd.api.types.is_bool_dtype(values.dtype):
+        mask = values.notna().to_numpy()
+        out[mask] = values[mask].astype(bool).to_numpy(dtype=float)
+    else:
+        def code(v: Any) -> float:
+            if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+                return np.nan
+            if isinstance(v, bool | np.bool_):
+                return float(v)
+            if isinstance(v, int | float | np.integer | np.floating):
+                return float(v) if v in (0, 1) else -1.0
+            if isinstance(v, str):
+                s = v.strip().lower()
+                if s == "":
+                    return np.nan
+                return 1.0 if s in _TRUE else 0.0 if s in _FALSE else -1.0
+            return -1.0
+
+        out = np.array([code(v) for v in values.to_numpy(dtype=object)], dtype=float)
+        bad = out == -1.0
+        issues.add(bad, column=column, values=values.to_numpy(dtype=object),
+                   reason="values are not yes/no flags (expected true/false, 1/0, yes/no)")
+        out[bad] = np.nan
+    missing = np.isnan(out)
+    issues.add(missing, column=column, values=values.to_numpy(dtype=object),
+               reason="missing values", kind="missing")
+    return out
+
+
+def check_unique_ids(ids: pd.Series, *, column: str, issues: RowIssues) -> None:
+    """Duplicate ids are invalid: every repeat after the first occurrence is reported."""
+    dup = ids.duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
+    issues.add(dup, column=column, values=ids.to_numpy(dtype=object),
+               reason="duplicate ids (each id must appear once)")
+
+
+def seconds_between(start: pd.Series, end: pd.Series) -> np.ndarray:
+    """``end − start`` in seconds as float (NaN where either is missing)."""
+    delta = end - start
+    return delta.dt.total_seconds().to_numpy(dtype=float)
+
+
+def labels_to_rows(index: pd.Index, mask: np.ndarray) -> Sequence[Any]:
+    """Row labels selected by ``mask``."""
+    return list(index[mask])

@@ -1,0 +1,218 @@
+"""Calendar periods: months ("2026-07"), quarters ("2026Q3") and years ("2026").
+
+A `Period` knows its first instant (``start``), the first instant after it (``end``, so a
+period is the half-open interval ``[start, end)``), the previous period and the same period
+one year earlier. `period_labels` turns a column of timestamps into period labels in one
+vectorised call.
+
+>>> p = parse_period("2026Q3")
+>>> p.start, p.end
+(Timestamp('2026-07-01 00:00:00'), Timestamp('2026-10-01 00:00:00'))
+>>> str(p.previous()), str(p.same_period_last_year()), p.days
+('2026Q2', '2025Q3', 92)
+>>> str(parse_period("2026-01").previous())
+'2025-12'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from kpitools._validation import check_choice
+
+__all__ = [
+    "Period",
+    "PERIOD_KINDS",
+    "parse_period",
+    "period_labels",
+    "period_range",
+]
+
+PeriodKind = Literal["month", "quarter", "year"]
+PERIOD_KINDS: tuple[str, ...] = ("month", "quarter", "year")
+
+_PATTERNS = (
+    (re.compile(r"^(\d{4})Q([1-4])$"), "quarter"),
+    (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), "month"),
+    (re.compile(r"^(\d{4})$"), "year"),
+)
+_PANDAS_FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
+_MONTHS_PER = {"month": 1, "quarter": 3, "year": 12}
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """One calendar month, quarter or year.
+
+    Attributes
+    ----------
+    kind : {"month", "quarter", "year"}
+    year : int
+    number : int
+        Month 1–12, quarter 1–4, or 1 for a year.
+    """
+
+    kind: str
+    year: int
+    number: int = 1
+
+    def __post_init__(self) -> None:
+        check_choice("kind", self.kind, PERIOD_KINDS)
+        top = {"month": 12, "quarter": 4, "year": 1}[self.kind]
+        if not 1 <= self.number <= top:
+            raise ValueError(f"{self.kind} number must be in 1–{top}, got {self.number!r}")
+        if not 1 <= self.year <= 9999:
+            raise ValueError(f"year must be in 1–9999, got {self.year!r}")
+
+    def __str__(self) -> str:
+        if self.kind == "quarter":
+            return f"{self.year}Q{self.number}"
+        if self.kind == "month":
+            return f"{self.year}-{self.number:02d}"
+        return f"{self.year}"
+
+    @property
+    def _first_month(self) -> int:
+        return (self.number - 1) * _MONTHS_PER[self.kind] + 1
+
+    @property
+    def start(self) -> pd.Timestamp:
+        """First instant of the period (midnight of its first day, time-zone naive)."""
+        return pd.Timestamp(year=self.year, month=self._first_month, day=1)
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """First instant *after* the period (the period is ``[start, end)``)."""
+        return self.start + pd.DateOffset(months=_MONTHS_PER[self.kind])
+
+    @property
+    def days(self) -> int:
+        """Number of calendar days in the period."""
+        return int((self.end - self.start).days)
+
+    def shift(self, n: int) -> Period:
+        """The period ``n`` steps later (earlier for negative ``n``), of the same kind."""
+        per_year = 12 // _MONTHS_PER[self.kind]
+        index = self.year * per_year + (self.number - 1) + int(n)
+        return Period(self.kind, index // per_year, index % per_year + 1)
+
+    def previous(self) -> Period:
+        """The period just before this one (2026Q1 → 2025Q4)."""
+        return self.shift(-1)
+
+    def same_period_last_year(self) -> Period:
+        """The same month/quarter one year earlier (2026Q3 → 2025Q3)."""
+        return Period(self.kind, self.year - 1, self.number)
+
+    def contains(self, timestamps: Any) -> np.ndarray:
+        """Boolean mask: which (time-zone-naive) timestamps fall in ``[start, end)``."""
+        t = pd.to_datetime(pd.Series(timestamps))
+        return ((t >= self.start) & (t < self.end)).to_numpy(dtype=bool)
+
+
+def parse_period(value: Any, *, kind: PeriodKind | None = None) -> Period:
+    """Parse ``"2026Q3"``, ``"2026-07"`` or ``"2026"`` into a `Period`.
+
+    Parameters
+    ----------
+    value : str or Period
+        A quarter ``YYYYQn``, a month ``YYYY-MM`` or a year ``YYYY``. Nothing else is
+        accepted (no "Q3 2026", no "2026-7"): a label that could mean two things is an error.
+    kind : {"month", "quarter", "year"}, optional
+        Require this kind of period.
+
+    Raises
+    ------
+    ValueError
+        A label in none of the three forms, or of the wrong kind.
+
+    Examples
+    --------
+    >>> parse_period("2026-07")
+    Period(kind='month', year=2026, number=7)
+    >>> parse_period("2026q3")
+    Traceback (most recent call last):
+    ...
+    ValueError: period '2026q3' is not valid; write a quarter as '2026Q3', a month as '2026-07' or a year as '2026'
+    """
+    if kind is not None:
+        check_choice("kind", kind, PERIOD_KINDS)
+    if isinstance(value, Period):
+        period = value
+    else:
+        text = value.strip() if isinstance(value, str) else None
+        period = None
+        if text is not None:
+            for pattern, found_kind in _PATTERNS:
+                match = pattern.match(text)
+                if match:
+                    number = int(match.group(2)) if found_kind != "year" else 1
+                    period = Period(found_kind, int(match.group(1)), number)
+                    break
+        if period is None:
+            raise ValueError(f"period {value!r} is not valid; write a quarter as '2026Q3', a "
+                             "month as '2026-07' or a year as '2026'")
+    if kind is not None and period.kind != kind:
+        raise ValueError(f"period {str(period)!r} is a {period.kind}, expected a {kind}")
+    return period
+
+
+def period_labels(timestamps: Any, kind: PeriodKind = "quarter") -> pd.Series:
+    """Label each timestamp with its calendar period (vectorised).
+
+    Parameters
+    ----------
+    timestamps : Series or array-like of datetime
+        Time-zone-aware values are labelled in their own time zone's calendar.
+    kind : {"month", "quarter", "year"}, default "quarter"
+
+    Returns
+    -------
+    Series of str (missing timestamps give missing labels), with the input's index.
+
+    Examples
+    --------
+    >>> period_labels(pd.Series(pd.to_datetime(["2026-07-15", "2026-12-31"]))).tolist()
+    ['2026Q3', '2026Q4']
+    >>> period_labels(pd.to_datetime(["2026-07-15"]), "month").tolist()
+    ['2026-07']
+    """
+    check_choice("kind", kind, PERIOD_KINDS)
+    series = pd.Series(timestamps) if not isinstance(timestamps, pd.Series) else timestamps
+    t = pd.to_datetime(series)
+    if getattr(t.dt, "tz", None) is not None:
+        t = t.dt.tz_localize(None)
+    year = t.dt.year
+    month = t.dt.month
+    if kind == "quarter":
+        labels = year.astype("Int64").astype(str) + "Q" + ((month - 1) // 3 + 1).astype(
+            "Int64").astype(str)
+    elif kind == "month":
+        labels = year.astype("Int64").astype(str) + "-" + month.astype("Int64").astype(
+            str).str.zfill(2)
+    else:
+        labels = year.astype("Int64").astype(str)
+    return labels.where(t.notna(), None).astype(object).rename(series.name)
+
+
+def period_range(first: Any, last: Any) -> list[Period]:
+    """Every period from ``first`` to ``last`` inclusive (both of the same kind).
+
+    >>> [str(p) for p in period_range("2025Q4", "2026Q2")]
+    ['2025Q4', '2026Q1', '2026Q2']
+    """
+    a, b = parse_period(first), parse_period(last)
+    if a.kind != b.kind:
+        raise ValueError(f"period_range needs two periods of the same kind, got {a.kind} "
+                         f"{str(a)!r} and {b.kind} {str(b)!r}")
+    if b < a:
+        raise ValueError(f"period_range: {str(b)!r} is before {str(a)!r}")
+    out = [a]
+    while out[-1] != b:
+        out.append(out[-1].shift(1))
+    return out
