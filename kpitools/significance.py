@@ -23,6 +23,8 @@ References
 
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
 from typing import Literal, NamedTuple
 
 import numpy as np
@@ -172,6 +174,20 @@ def nps_test(
     return SignificanceResult(z, pvalue_from_z(z, alternative), f"nps_z_{method}")
 
 
+@contextmanager
+def _quiet_if_constant(*samples: np.ndarray):
+    """Silence scipy's "Precision loss" warning when a sample has zero spread.
+
+    Constant samples (every respondent answered 5) are common in small survey groups; scipy
+    then warns about catastrophic cancellation although its result (a zero-width interval,
+    t = ±inf or NaN) is exact.
+    """
+    with warnings.catch_warnings():
+        if any(np.ptp(s) == 0 for s in samples):
+            warnings.filterwarnings("ignore", "Precision loss occurred", RuntimeWarning)
+        yield
+
+
 def _as_float_array(values, name: str) -> np.ndarray:
     arr = np.asarray(values, dtype=float)
     if arr.ndim != 1:
@@ -206,8 +222,9 @@ def mean_ci(
         raise ValueError(f"a t interval needs at least 2 values, got {n}")
     mean = float(x.mean())
     se = float(x.std(ddof=1) / np.sqrt(n))
-    res = stats.ttest_1samp(x, popmean=mean, alternative=alternative)
-    low, high = res.confidence_interval(confidence_level=level)
+    with _quiet_if_constant(x):
+        res = stats.ttest_1samp(x, popmean=mean, alternative=alternative)
+        low, high = res.confidence_interval(confidence_level=level)
     if se == 0:
         low, high = (mean if alternative != "less" else -np.inf,
                      mean if alternative != "greater" else np.inf)
@@ -237,8 +254,9 @@ def welch_test(
     y = _as_float_array(b, "b")
     if x.size < 2 or y.size < 2:
         raise ValueError("Welch's test needs at least 2 values in each sample")
-    res = stats.ttest_ind(y, x, equal_var=False, alternative=alternative)
-    low, high = res.confidence_interval(confidence_level=level)
+    with _quiet_if_constant(x, y):
+        res = stats.ttest_ind(y, x, equal_var=False, alternative=alternative)
+        low, high = res.confidence_interval(confidence_level=level)
     return (float(y.mean() - x.mean()), float(low), float(high), float(res.statistic),
             float(res.pvalue))
 
@@ -268,8 +286,9 @@ def paired_t_test(
         raise ValueError(f"paired samples must have the same length, got {x.size} and {y.size}")
     if x.size < 2:
         raise ValueError("a paired t test needs at least 2 pairs")
-    res = stats.ttest_rel(y, x, alternative=alternative)
-    low, high = res.confidence_interval(confidence_level=level)
+    with _quiet_if_constant(y - x):
+        res = stats.ttest_rel(y, x, alternative=alternative)
+        low, high = res.confidence_interval(confidence_level=level)
     return float((y - x).mean()), float(low), float(high), float(res.statistic), float(res.pvalue)
 
 
