@@ -428,6 +428,9 @@ def nps_ci(
         - ``"adjusted_wald"``: add 0.75 detractors, 1.5 passives and 0.75 promoters (n + 3),
           then the Wald formula on the adjusted shares [Sauro]_. Default: it keeps coverage
           near nominal for small n and extreme scores, where Wald falls short [Rocks16]_.
+          Where the shrunken interval would exclude the observed NPS (all answers promoters
+          or all detractors), the limit is moved to the observed value, as the exact
+          binomial intervals do at x = 0 or n.
         - ``"wald"``: ``NPS ± z·sqrt((pP + pD − (pP − pD)²)/n)`` [Rocks16]_ (textbook).
         - ``"bootstrap"``: percentile bootstrap, resampling respondents (multinomial draws
           from the observed shares), seeded by ``random_state``.
@@ -456,6 +459,7 @@ def nps_ci(
     if method == "bootstrap":
         low, high = _nps_bootstrap(pro, pas, det, level2, n_resamples, random_state)
     else:
+        observed = (pro - det) / n
         if method == "adjusted_wald":
             add_det, add_pas, add_pro = NPS_ADJUSTMENT
             pro, pas, det = pro + add_pro, pas + add_pas, det + add_det
@@ -464,6 +468,9 @@ def nps_ci(
         centre = p_pro - p_det
         half = z_critical(level2) * np.sqrt((p_pro + p_det - centre**2) / n)
         low, high = centre - half, centre + half
+        # Boundary convention (as Clopper–Pearson and Jeffreys set the limit to 0 or 1 at
+        # x = 0 or n): the shrunken adjusted-Wald interval never excludes the observed NPS.
+        low, high = np.minimum(low, observed), np.maximum(high, observed)
     low, high = np.clip(low, -1.0, 1.0), np.clip(high, -1.0, 1.0)
     low, high = _one_sided(low, high, alternative, -1.0, 1.0)
     return _out(low, high)
@@ -544,6 +551,8 @@ def nps_diff_ci(
         se = float(np.sqrt(var_a + var_b))
         half = z_critical(level2) * se
         low, high = centre - half, centre + half
+        # same boundary convention as `nps_ci`: never exclude the observed difference
+        low, high = min(low, observed), max(high, observed)
     low, high = float(np.clip(low, -2.0, 2.0)), float(np.clip(high, -2.0, 2.0))
     low, high = _one_sided(low, high, alternative, -2.0, 2.0)
     return observed, float(low), float(high), se

@@ -372,8 +372,6 @@ def test_nps_diff_swap_negates_and_mirrors(a, b, level, method):
     assert -2.0 <= low <= high <= 2.0
 
 
-@pytest.mark.xfail(strict=True, reason="adjusted-Wald NPS interval excludes an observed NPS of "
-                   "±100 for tiny n or low confidence levels; reported to the lead")
 @pytest.mark.parametrize("counts,level", [((1, 0, 0), 0.95), ((0, 0, 4), 0.90),
                                           ((200, 0, 0), 0.80)])
 def test_adjusted_wald_can_exclude_an_all_promoter_or_all_detractor_estimate(counts, level):
