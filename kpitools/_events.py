@@ -66,13 +66,17 @@ class RowIssues:
         self._parts: list[pd.DataFrame] = []
 
     def add(self, mask: np.ndarray, *, column: str | None, values: Any, reason: str,
-            kind: Literal["invalid", "missing"] = "invalid") -> None:
-        """Register rows selected by ``mask`` (only those not already excluded)."""
+            kind: Literal["invalid", "missing", "open"] = "invalid") -> None:
+        """Register rows selected by ``mask`` (only those not already excluded).
+
+        ``kind="open"`` marks open (censored) items: always excluded and listed, never an
+        error, whatever the policies.
+        """
         mask = np.asarray(mask, dtype=bool) & ~self.mask
         if not mask.any():
             return
         vals = np.asarray(values, dtype=object)
-        policy = self.invalid if kind == "invalid" else self.missing
+        policy = {"invalid": self.invalid, "missing": self.missing, "open": "exclude"}[kind]
         if policy == "raise":
             n = int(mask.sum())
             suffix = " (missing='raise')" if kind == "missing" else ""

@@ -1,0 +1,805 @@
+"""Duration KPIs: first response time, resolution time, handle time and speed of answer.
+
+========================  ================================================  ==========
+KPI                       duration                                          table
+========================  ================================================  ==========
+``frt``                   ``first_response_at − created_at``                tickets
+``resolution_time``       ``resolved_at − created_at``                      tickets
+``aht``                   ``talk_seconds + hold_seconds + acw_seconds``     calls
+``asa``                   ``wait_seconds`` of answered calls                calls
+========================  ================================================  ==========
+
+Each is summarised by a ``statistic``: the **median** (default) with the distribution-free
+order-statistic interval, the **mean** with a seeded percentile-bootstrap interval (or
+Student's t), or any **quantile** (p90 by default) with its order-statistic interval; see
+`kpitools.duration_stats`. `sla_attainment` gives the share of items within a target, with
+Wilson's interval.
+
+Open items are censored, not dropped: a ticket without a first response (or not yet resolved)
+has no duration yet. It is counted in ``details["n_open"]``, listed in ``result.excluded``
+with the reason ``"open (censored): ..."`` and included in ``n_excluded``. Leaving open items
+out biases a median *down* when many are open, so the count is always shown; for an SLA, an
+open ticket that has already waited longer than the target (at ``as_of``) is a known miss and
+is counted as one.
+
+Timestamps are calendar time by default; pass ``business_hours=BusinessHours(...)`` to count
+only opening hours (`kpitools.business_hours`).
+
+Bad rows (an end before its start, a negative number of seconds, an unparseable timestamp, a
+duplicate id, a time-zone mix) raise `DataValidationError` naming the column, rows and values,
+or with ``invalid="exclude"`` are left out and reported.
+
+References
+----------
+.. [Conover99] Conover WJ (1999). Practical Nonparametric Statistics, 3rd ed. Wiley, §3.2.
+.. [ET93] Efron B, Tibshirani RJ (1993). An Introduction to the Bootstrap. Chapman & Hall.
+.. [HWC14] Hollander M, Wolfe DA, Chicken E (2014). Nonparametric Statistical Methods, 3rd
+   ed. Wiley, §4.3 (Hodges–Lehmann shift and interval).
+.. [MW47] Mann HB, Whitney DR (1947). Ann Math Stat 18:50–60.
+.. [Welch47] Welch BL (1947). Biometrika 34:28–35.
+.. [Wilson27] Wilson EB (1927). J Am Stat Assoc 22:209–212.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from kpitools._events import (
+    RowIssues,
+    align_time_zones,
+    check_unique_ids,
+    parse_timestamps,
+    seconds_between,
+)
+from kpitools._grouping import group_codes
+from kpitools._validation import (
+    check_alternative,
+    check_choice,
+    check_confidence_level,
+    require_nonempty,
+    warn_if_small,
+)
+from kpitools.business_hours import BusinessHours, business_seconds
+from kpitools.columns import require_columns, resolve_columns
+from kpitools.duration_stats import (
+    bootstrap_diff_ci,
+    grouped_bootstrap_mean_ci,
+    grouped_quantile_ci,
+    hodges_lehmann,
+)
+from kpitools.errors import DataValidationError
+from kpitools.intervals import proportion_ci
+from kpitools.results import ESTIMATE_COLUMNS, Comparison, KpiEstimate
+from kpitools.significance import mann_whitney_test, mean_ci, welch_test
+
+__all__ = [
+    "DURATION_KPIS",
+    "DURATION_UNITS",
+    "DurationData",
+    "duration_values",
+    "duration_kpi",
+    "frt",
+    "resolution_time",
+    "aht",
+    "asa",
+    "sla_attainment",
+    "compare_durations",
+    "summarize_durations",
+]
+
+Statistic = Literal["median", "mean", "quantile"]
+DurationUnit = Literal["seconds", "minutes", "hours", "days"]
+
+DURATION_UNITS: dict[str, float] = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0,
+                                    "days": 86400.0}
+
+
+@dataclass(frozen=True)
+class _Spec:
+    table: str
+    start: str | None
+    end: str | None
+    parts: tuple[str, ...]
+    unit: str
+    id_column: str
+    description: str
+
+
+#: The duration KPIs and where their durations come from.
+DURATION_KPIS: dict[str, _Spec] = {
+    "frt": _Spec("tickets", "created_at", "first_response_at", (), "minutes", "ticket_id",
+                 "first response time"),
+    "resolution_time": _Spec("tickets", "created_at", "resolved_at", (), "minutes",
+                             "ticket_id", "resolution time"),
+    "aht": _Spec("calls", None, None, ("talk_seconds", "hold_seconds", "acw_seconds"),
+                 "minutes", "call_id", "average handle time (talk + hold + after-call work)"),
+    "asa": _Spec("calls", None, None, ("wait_seconds",), "seconds", "call_id",
+                 "speed of answer (waiting time of answered calls)"),
+}
+
+_STATISTICS = ("median", "mean", "quantile")
+_METHODS = {"median": ("order_statistic",), "quantile": ("order_statistic",),
+            "mean": ("bootstrap", "t")}
+_COMPARE_METHODS = {"median": ("hodges_lehmann", "bootstrap"), "quantile": ("bootstrap",),
+                    "mean": ("bootstrap", "welch")}
+
+
+@dataclass(frozen=True)
+class DurationData:
+    """Durations of one table, after validation.
+
+    Attributes
+    ----------
+    seconds : numpy.ndarray
+        Duration of each row in seconds; NaN for open, excluded or missing rows.
+    usable : numpy.ndarray of bool
+        Rows with a duration.
+    open : numpy.ndarray of bool
+        Open (censored) rows: started but without an end yet.
+    elapsed_open : numpy.ndarray
+        For open rows, the seconds elapsed from the start to ``as_of`` (NaN otherwise or
+        without ``as_of``).
+    issues : RowIssues
+        Excluded rows (invalid, missing, open) with reasons.
+    index : pandas.Index
+    """
+
+    seconds: np.ndarray
+    usable: np.ndarray
+    open: np.ndarray
+    elapsed_open: np.ndarray
+    issues: RowIssues
+    index: pd.Index
+
+    @property
+    def n_open(self) -> int:
+        return int(self.open.sum())
+
+
+def _check_kpi(kpi: Any) -> _Spec:
+    return DURATION_KPIS[check_choice("kpi", kpi, tuple(DURATION_KPIS))]
+
+
+def _as_of_timestamp(as_of: Any, like: pd.Series) -> pd.Timestamp | None:
+    if as_of is None:
+        return None
+    ts = pd.Timestamp(as_of)
+    tz = getattr(like.dt, "tz", None)
+    if tz is not None and ts.tzinfo is None:
+        raise ValueError("as_of must be time-zone aware when the timestamps are")
+    if tz is None and ts.tzinfo is not None:
+        raise ValueError("as_of must be time-zone naive when the timestamps are")
+    return ts
+
+
+def duration_values(
+    data: pd.DataFrame,
+    kpi: str,
+    *,
+    columns: Mapping[str, str] | None = None,
+    value: str | None = None,
+    value_unit: DurationUnit = "seconds",
+    business_hours: BusinessHours | None = None,
+    tz: str | None = None,
+    as_of: Any = None,
+    invalid: Literal["raise", "exclude"] = "raise",
+    missing: Literal["exclude", "raise"] = "exclude",
+    timestamp_format: str | None = None,
+) -> DurationData:
+    """Validate a ticket or call table and compute each row's duration in seconds.
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per ticket (``frt``, ``resolution_time``) or call (``aht``, ``asa``).
+    kpi : {"frt", "resolution_time", "aht", "asa"}
+    columns : mapping, optional
+        ``{canonical name: your column}``, see `kpitools.columns`.
+    value : str, optional
+        A column of already computed durations (in ``value_unit``) to use instead.
+    business_hours : BusinessHours, optional
+        Count only opening hours (timestamp KPIs only).
+    tz : str, optional
+        Time zone of naive timestamps when other columns are time-zone aware.
+    as_of : datetime-like, optional
+        The time the data was extracted; open items get their elapsed time up to it.
+    invalid : {"raise", "exclude"}, default "raise"
+    missing : {"exclude", "raise"}, default "exclude"
+    timestamp_format : str, optional
+        ``strftime`` format of text timestamps (default ISO 8601; day-first dates are never
+        guessed).
+
+    Returns
+    -------
+    DurationData
+    """
+    spec = _check_kpi(kpi)
+    check_choice("value_unit", value_unit, tuple(DURATION_UNITS))
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"expected a pandas DataFrame, got {type(data).__name__}")
+    cols = resolve_columns(spec.table, columns)
+    issues = RowIssues(data.index, invalid=invalid, missing=missing)
+    n = len(data)
+    id_col = cols[spec.id_column]
+    if id_col in data.columns:
+        check_unique_ids(data[id_col], column=id_col, issues=issues)
+    open_mask = np.zeros(n, dtype=bool)
+    elapsed = np.full(n, np.nan)
+
+    if value is not None:
+        if value not in data.columns:
+            raise DataValidationError("column not found", column=value)
+        seconds = _numeric_seconds(data[value], value, issues) * DURATION_UNITS[value_unit]
+    elif spec.start is not None:
+        if business_hours is not None and not isinstance(business_hours, BusinessHours):
+            raise TypeError("business_hours must be a kpitools.BusinessHours calendar")
+        start_col, end_col = cols[spec.start], cols[spec.end]
+        require_columns(data, cols, [spec.start, spec.end])
+        start = parse_timestamps(data[start_col], column=start_col, issues=issues,
+                                 format=timestamp_format)
+        end = parse_timestamps(data[end_col], column=end_col, issues=issues,
+                               format=timestamp_format)
+        aligned = align_time_zones({start_col: start, end_col: end}, tz=tz)
+        start, end = aligned[start_col], aligned[end_col]
+        start_missing = start.isna().to_numpy() & ~issues.mask
+        issues.add(start_missing, column=start_col, values=data[start_col].to_numpy(object),
+                   reason="missing start timestamps", kind="missing")
+        if business_hours is not None:
+            seconds = business_seconds(start, end, business_hours)
+        else:
+            seconds = seconds_between(start, end)
+        calendar = seconds_between(start, end)
+        negative = (calendar < 0) & ~issues.mask
+        issues.add(negative, column=end_col, values=data[end_col].to_numpy(object),
+                   reason=f"{end_col} before {start_col} (negative duration)")
+        open_mask = end.isna().to_numpy() & ~issues.mask
+        if open_mask.any():
+            stamp = _as_of_timestamp(as_of, start)
+            if stamp is not None:
+                if business_hours is not None:
+                    upto = pd.Series(np.repeat(stamp, n), index=start.index)
+                    elapsed_all = business_seconds(start, upto, business_hours)
+                else:
+                    elapsed_all = (stamp - start).dt.total_seconds().to_numpy(dtype=float)
+                elapsed = np.where(open_mask, elapsed_all, np.nan)
+            what = "first response" if spec.end == "first_response_at" else "resolution"
+            issues.add(open_mask, column=end_col, values=data[end_col].to_numpy(object),
+                       reason=f"open (censored): no {what} yet", kind="open")
+    else:
+        seconds = _call_seconds(data, spec, cols, issues)
+    seconds = np.where(issues.mask, np.nan, seconds)
+    usable = ~issues.mask & ~np.isnan(seconds)
+    return DurationData(seconds=seconds, usable=usable, open=open_mask, elapsed_open=elapsed,
+                        issues=issues, index=data.index)
+
+
+def _numeric_seconds(values: pd.Series, column: str, issues: RowIssues) -> np.ndarray:
+    raw = values.to_numpy(dtype=object)
+    if pd.api.types.is_bool_dtype(values.dtype):
+        raise DataValidationError("boolean values where durations are required", column=column,
+                                  rows=list(values.index[:5]), values=list(values.iloc[:5]))
+    numeric = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
+    is_missing = values.isna().to_numpy() | np.array(
+        [isinstance(v, str) and v.strip() == "" for v in raw], dtype=bool)
+    issues.add(np.isnan(numeric) & ~is_missing, column=column, values=raw,
+               reason="values are not numbers")
+    issues.add(is_missing, column=column, values=raw, reason="missing values", kind="missing")
+    with np.errstate(invalid="ignore"):
+        issues.add(numeric < 0, column=column, values=raw, reason="negative durations")
+    return numeric
+
+
+def _call_seconds(data: pd.DataFrame, spec: _Spec, cols: dict[str, str],
+                  issues: RowIssues) -> np.ndarray:
+    require_columns(data, cols, spec.parts)
+    answered_col = cols["answered_at"]
+    if answered_col in data.columns:
+        abandoned = data[answered_col].isna().to_numpy()
+        issues.add(abandoned, column=answered_col,
+                   values=data[answered_col].to_numpy(object),
+                   reason="abandoned call (not answered, no handle time or speed of answer)",
+                   kind="open")
+    total = np.zeros(len(data))
+    for part in spec.parts:
+        total = total + _numeric_seconds(data[cols[part]], cols[part], issues)
+    return total
+
+
+def _check_statistic(statistic: Any, method: Any, q: float) -> tuple[str, str]:
+    check_choice("statistic", statistic, _STATISTICS)
+    if method is None:
+        method = _METHODS[statistic][0]
+    check_choice("method", method, _METHODS[statistic])
+    if statistic == "quantile" and not 0.0 < float(q) < 1.0:
+        raise ValueError(f"q must be strictly between 0 and 1, got {q!r}")
+    return statistic, method
+
+
+def _label(kpi: str, statistic: str, q: float) -> str:
+    if statistic == "quantile":
+        pct = 100.0 * float(q)
+        return f"{kpi}_p{pct:g}"
+    return f"{kpi}_{statistic}"
+
+
+def _unit(spec: _Spec, unit: str | None) -> tuple[str, float]:
+    chosen = spec.unit if unit is None else unit
+    check_choice("unit", chosen, tuple(DURATION_UNITS))
+    return chosen, DURATION_UNITS[chosen]
+
+
+def duration_kpi(
+    data: pd.DataFrame,
+    kpi: str = "frt",
+    *,
+    statistic: Statistic = "median",
+    q: float = 0.9,
+    confidence_level: float = 0.95,
+    alternative: str = "two-sided",
+    method: str | None = None,
+    unit: DurationUnit | None = None,
+    n_resamples: int = 9999,
+    random_state: int | np.random.Generator | None = 0,
+    **prepare: Any,
+) -> KpiEstimate:
+    """A duration KPI (``frt``, ``resolution_time``, ``aht``, ``asa``) with its interval.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Tickets (``frt``, ``resolution_time``) or calls (``aht``, ``asa``).
+    kpi : {"frt", "resolution_time", "aht", "asa"}, default "frt"
+    statistic : {"median", "mean", "quantile"}, default "median"
+    q : float, default 0.9
+        The quantile when ``statistic="quantile"`` (0.9 = p90).
+    confidence_level : float, default 0.95
+    alternative : {"two-sided", "less", "greater"}, default "two-sided"
+    method : str, optional
+        ``"order_statistic"`` for the median and quantiles (the only one: binomial ranks,
+        [Conover99]_); for the mean ``"bootstrap"`` (default, percentile bootstrap,
+        [ET93]_) or ``"t"`` (Student's t).
+    unit : {"seconds", "minutes", "hours", "days"}, optional
+        Unit of the result; minutes for frt/resolution_time/aht, seconds for asa.
+    n_resamples : int, default 9999
+        Bootstrap resamples (mean only).
+    random_state : int, Generator or None, default 0
+        Bootstrap seed.
+    **prepare
+        ``columns``, ``value``, ``value_unit``, ``business_hours``, ``tz``, ``as_of``,
+        ``invalid``, ``missing``, ``timestamp_format``: see `duration_values`.
+
+    Returns
+    -------
+    KpiEstimate
+        ``kpi`` is e.g. ``"frt_median"``; ``details`` holds ``statistic``, ``q``, ``n_open``
+        (open items left out), ``coverage`` (exact coverage of the order-statistic
+        interval), ``business_hours`` (bool); ``excluded`` lists open, invalid and missing
+        rows with their reasons.
+
+    Notes
+    -----
+    Median and quantile: point estimate is the Hyndman–Fan type-7 sample quantile; the
+    interval is ``[X_(r), X_(s)]`` with ``r``, ``s`` binomial(n, q) quantiles, valid for any
+    continuous distribution [Conover99]_. Coverage is at least the nominal level; where no
+    order statistic qualifies (tiny n) the bound is 0 or +∞.
+
+    Examples
+    --------
+    >>> from kpitools.datasets import load_tickets
+    >>> tickets = load_tickets()
+    >>> frt(tickets)
+    <FRT_MEDIAN ...>
+    """
+    spec = _check_kpi(kpi)
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    statistic, method = _check_statistic(statistic, method, q)
+    unit_name, factor = _unit(spec, unit)
+    dd = duration_values(data, kpi, **prepare)
+    x = dd.seconds[dd.usable] / factor
+    require_nonempty(x.size, what=spec.description, n_excluded=dd.issues.n_excluded)
+    warn_if_small(x.size, what=_label(kpi, statistic, q))
+    codes = np.zeros(x.size, dtype=np.int64)
+    coverage = np.nan
+    if statistic == "mean":
+        if method == "t":
+            if x.size < 2:
+                raise DataValidationError(f"a t interval needs at least 2 durations, got "
+                                          f"{x.size}")
+            est, low, high = mean_ci(x, confidence_level=level, alternative=alternative)
+            method_name = "t"
+        else:
+            m, lo, hi, _ = grouped_bootstrap_mean_ci(
+                x, codes, 1, confidence_level=level, alternative=alternative,
+                n_resamples=n_resamples, random_state=random_state)
+            est, low, high = float(m[0]), float(lo[0]), float(hi[0])
+            method_name = "bootstrap_percentile"
+    else:
+        qq = 0.5 if statistic == "median" else float(q)
+        e, lo, hi, _, cov = grouped_quantile_ci(x, codes, 1, qq, confidence_level=level,
+                                                alternative=alternative, bottom=0.0)
+        est, low, high, coverage = float(e[0]), float(lo[0]), float(hi[0]), float(cov[0])
+        method_name = "order_statistic"
+    return KpiEstimate(
+        kpi=_label(kpi, statistic, q), estimate=float(est), ci_low=float(low),
+        ci_high=float(high), n=int(x.size), n_excluded=dd.issues.n_excluded,
+        method=method_name, confidence_level=level, unit=unit_name,
+        details={"statistic": statistic, "q": 0.5 if statistic == "median" else
+                 (float(q) if statistic == "quantile" else None),
+                 "n_open": dd.n_open, "coverage": coverage,
+                 "business_hours": prepare.get("business_hours") is not None},
+        excluded=dd.issues.excluded(),
+    )
+
+
+def frt(tickets: pd.DataFrame, **kwargs: Any) -> KpiEstimate:
+    """First response time, ``first_response_at − created_at``: see `duration_kpi`.
+
+    Tickets without a first response are open (censored): counted in ``details["n_open"]``
+    and listed in ``excluded``, never dropped in silence.
+
+    >>> import pandas as pd
+    >>> created = pd.Timestamp("2026-07-01 09:00")
+    >>> minutes = [4, 7, 9, 12, 15, 18, 25, 31, 40, 55, None, 90]
+    >>> t = pd.DataFrame({"created_at": created,
+    ...                   "first_response_at": created + pd.to_timedelta(minutes, unit="min")})
+    >>> r = frt(t)
+    >>> r.estimate, r.n, r.details["n_open"]
+    (18.0, 11, 1)
+    """
+    return duration_kpi(tickets, "frt", **kwargs)
+
+
+def resolution_time(tickets: pd.DataFrame, **kwargs: Any) -> KpiEstimate:
+    """Resolution time, ``resolved_at − created_at``: see `duration_kpi`.
+
+    Unresolved tickets are open (censored) and reported in ``details["n_open"]``.
+    """
+    return duration_kpi(tickets, "resolution_time", **kwargs)
+
+
+def aht(calls: pd.DataFrame, **kwargs: Any) -> KpiEstimate:
+    """Handle time per handled call, ``talk + hold + after-call work``: see `duration_kpi`.
+
+    The catalogue's AHT is the *mean* handle time (``statistic="mean"``); the default median
+    is the robust companion. Abandoned calls (no ``answered_at``) are not handled contacts
+    and are listed as excluded.
+    """
+    return duration_kpi(calls, "aht", **kwargs)
+
+
+def asa(calls: pd.DataFrame, **kwargs: Any) -> KpiEstimate:
+    """Speed of answer: ``wait_seconds`` of answered calls, in seconds; see `duration_kpi`.
+
+    ASA proper is the mean (``statistic="mean"``). Abandoned calls are listed as excluded.
+    """
+    return duration_kpi(calls, "asa", **kwargs)
+
+
+def _sla_counts(dd: DurationData, target_seconds: float) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row (within target, decided) flags; open rows past the target are known misses."""
+    within = dd.usable & (dd.seconds <= target_seconds)
+    known_miss = dd.open & (dd.elapsed_open > target_seconds)
+    decided = dd.usable | known_miss
+    return within, decided
+
+
+def sla_attainment(
+    data: pd.DataFrame,
+    kpi: str = "frt",
+    *,
+    target: float,
+    target_unit: DurationUnit = "minutes",
+    confidence_level: float = 0.95,
+    alternative: str = "two-sided",
+    method: str = "wilson",
+    **prepare: Any,
+) -> KpiEstimate:
+    """Share of items whose duration is within ``target``, in %, with Wilson's interval.
+
+    Parameters
+    ----------
+    data : DataFrame
+    kpi : {"frt", "resolution_time", "aht", "asa"}, default "frt"
+    target : float
+        The SLA target, in ``target_unit``; a duration equal to the target counts as met.
+    target_unit : {"seconds", "minutes", "hours", "days"}, default "minutes"
+    method : str, default "wilson"
+        Any method of `kpitools.intervals.proportion_ci` [Wilson27]_.
+    **prepare
+        As in `duration_values`; pass ``as_of`` so that open items already past the target
+        count as misses.
+
+    Returns
+    -------
+    KpiEstimate
+        ``estimate`` in %. Denominator: items with a duration, plus open items already past
+        the target at ``as_of`` (known misses). Open items still within the target cannot be
+        judged and are excluded (``details["n_open_undecided"]``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2026-07-01 09:00"] * 4),
+    ...                   "first_response_at": pd.to_datetime(
+    ...                       ["2026-07-01 09:10", "2026-07-01 09:30", None,
+    ...                        "2026-07-01 11:00"])})
+    >>> r = sla_attainment(t, target=60, as_of="2026-07-01 12:00")
+    >>> r.estimate, r.n, r.details["n_known_misses"]
+    (50.0, 4, 1)
+    """
+    spec = _check_kpi(kpi)
+    level = check_confidence_level(confidence_level)
+    check_choice("target_unit", target_unit, tuple(DURATION_UNITS))
+    target_seconds = float(target) * DURATION_UNITS[target_unit]
+    if not np.isfinite(target_seconds) or target_seconds < 0:
+        raise ValueError(f"target must be a non-negative number, got {target!r}")
+    dd = duration_values(data, kpi, **prepare)
+    within, decided = _sla_counts(dd, target_seconds)
+    k, n = int(within.sum()), int(decided.sum())
+    require_nonempty(n, what=f"{spec.description} SLA", n_excluded=dd.issues.n_excluded)
+    low, high = proportion_ci(k, n, confidence_level=level, method=method,
+                              alternative=alternative)
+    known = int((decided & dd.open).sum())
+    excluded = dd.issues.excluded()
+    if known:
+        rows = set(dd.index[decided & dd.open])
+        excluded = excluded[~excluded["row"].isin(rows)].reset_index(drop=True)
+    return KpiEstimate(
+        kpi=f"{kpi}_sla", estimate=100.0 * k / n, ci_low=100.0 * low, ci_high=100.0 * high,
+        n=n, n_excluded=dd.issues.n_excluded - known, method=method, confidence_level=level,
+        unit="%", details={"within": k, "target": float(target), "target_unit": target_unit,
+                           "n_known_misses": known, "n_open_undecided": dd.n_open - known},
+        excluded=excluded,
+    )
+
+
+# ------------------------------------------------------------------------------ compare
+
+
+def compare_durations(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    kpi: str = "frt",
+    *,
+    statistic: Statistic = "median",
+    q: float = 0.9,
+    confidence_level: float = 0.95,
+    alternative: str = "two-sided",
+    method: str | None = None,
+    unit: DurationUnit | None = None,
+    n_resamples: int = 2000,
+    random_state: int | np.random.Generator | None = 0,
+    label_a: str = "a",
+    label_b: str = "b",
+    **prepare: Any,
+) -> Comparison:
+    """Compare a duration KPI between a baseline ``a`` and a group ``b``.
+
+    Parameters
+    ----------
+    a, b : DataFrame
+        The two groups' tickets or calls.
+    statistic : {"median", "mean", "quantile"}, default "median"
+    method : str, optional
+        Median: ``"hodges_lehmann"`` (default: the Hodges–Lehmann shift of ``b`` over ``a``
+        with its distribution-free interval [HWC14]_) or ``"bootstrap"`` (percentile
+        bootstrap of ``median_b − median_a``). Mean: ``"bootstrap"`` (default) or
+        ``"welch"`` (Welch's t interval). Quantile: ``"bootstrap"``.
+    n_resamples, random_state
+        Bootstrap resamples and seed.
+    **prepare
+        As in `duration_values`.
+
+    Returns
+    -------
+    Comparison
+        ``estimate_a``, ``estimate_b``: the statistic in each group. ``difference``: the
+        Hodges–Lehmann shift for ``method="hodges_lehmann"`` (the median of all pairwise
+        differences ``b_j − a_i``, *not* ``median_b − median_a``, which is in
+        ``details["difference_of_statistics"]``), otherwise ``estimate_b − estimate_a``.
+        Test: Mann–Whitney U [MW47]_ for medians and quantiles, Welch's t [Welch47]_ for
+        means. ``details["n_open_a"]``, ``details["n_open_b"]``: open items left out.
+
+    Examples
+    --------
+    >>> from kpitools.datasets import load_tickets
+    >>> t = load_tickets()
+    >>> c = compare_durations(t[t.channel == "email"], t[t.channel == "chat"])
+    >>> c.method, c.test
+    ('hodges_lehmann_normal', 'mann_whitney')
+    """
+    spec = _check_kpi(kpi)
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    check_choice("statistic", statistic, _STATISTICS)
+    if method is None:
+        method = _COMPARE_METHODS[statistic][0]
+    check_choice("method", method, _COMPARE_METHODS[statistic])
+    unit_name, factor = _unit(spec, unit)
+    da = duration_values(a, kpi, **prepare)
+    db = duration_values(b, kpi, **prepare)
+    x = da.seconds[da.usable] / factor
+    y = db.seconds[db.usable] / factor
+    require_nonempty(x.size, what=f"{spec.description} of {label_a}")
+    require_nonempty(y.size, what=f"{spec.description} of {label_b}")
+    qq = 0.5 if statistic == "median" else float(q)
+
+    def stat(s: np.ndarray) -> np.ndarray:
+        if statistic == "mean":
+            return s.mean(axis=1)
+        return np.quantile(s, qq, axis=1)
+
+    est_a = float(stat(x[None, :])[0])
+    est_b = float(stat(y[None, :])[0])
+    if method == "hodges_lehmann":
+        diff, low, high, method_name = hodges_lehmann(x, y, confidence_level=level,
+                                                      alternative=alternative)
+    elif method == "welch":
+        if x.size < 2 or y.size < 2:
+            raise DataValidationError("Welch's test needs at least 2 durations in each group")
+        diff, low, high, _, _ = welch_test(x, y, confidence_level=level,
+                                           alternative=alternative)
+        method_name = "welch"
+    else:
+        diff, low, high = bootstrap_diff_ci(x, y, stat, confidence_level=level,
+                                            alternative=alternative, n_resamples=n_resamples,
+                                            random_state=random_state)
+        method_name = "bootstrap_percentile"
+    if statistic == "mean":
+        if x.size < 2 or y.size < 2:
+            raise DataValidationError("Welch's test needs at least 2 durations in each group")
+        _, _, _, t_stat, pvalue = welch_test(x, y, confidence_level=level,
+                                             alternative=alternative)
+        statistic_value, test = t_stat, "welch_t"
+    else:
+        res = mann_whitney_test(x, y, alternative=alternative)
+        statistic_value, pvalue, test = res.statistic, res.pvalue, res.test
+    return Comparison(
+        kpi=_label(kpi, statistic, q), estimate_a=est_a, estimate_b=est_b,
+        difference=float(diff), ci_low=float(low), ci_high=float(high),
+        statistic=float(statistic_value), pvalue=float(pvalue), method=method_name,
+        test=test, confidence_level=level, unit=unit_name, n_a=int(x.size), n_b=int(y.size),
+        alternative=alternative, label_a=label_a, label_b=label_b,
+        details={"difference_of_statistics": est_b - est_a, "n_open_a": da.n_open,
+                 "n_open_b": db.n_open, "n_excluded_a": da.issues.n_excluded,
+                 "n_excluded_b": db.issues.n_excluded},
+    )
+
+
+def compare_sla(a: pd.DataFrame, b: pd.DataFrame, kpi: str = "frt", *, target: float,
+                target_unit: DurationUnit = "minutes", confidence_level: float = 0.95,
+                alternative: str = "two-sided", method: str = "newcombe",
+                test: str = "auto", label_a: str = "a", label_b: str = "b",
+                **prepare: Any) -> Comparison:
+    """Difference of SLA attainment (b − a, in percentage points): Newcombe CI, z/Fisher test.
+
+    See `sla_attainment` for the denominator, and `kpitools.operations.compare_proportions`
+    for the methods.
+    """
+    from kpitools.operations import compare_proportions
+
+    ra = sla_attainment(a, kpi, target=target, target_unit=target_unit, **prepare)
+    rb = sla_attainment(b, kpi, target=target, target_unit=target_unit, **prepare)
+    return compare_proportions(
+        ra.details["within"], ra.n, rb.details["within"], rb.n, kpi=f"{kpi}_sla",
+        confidence_level=confidence_level, alternative=alternative, method=method, test=test,
+        label_a=label_a, label_b=label_b)
+
+
+# ---------------------------------------------------------------------------- summarize
+
+
+def summarize_durations(
+    data: pd.DataFrame,
+    keys: list[str],
+    kpi: str = "frt",
+    *,
+    statistic: Statistic = "median",
+    q: float = 0.9,
+    confidence_level: float = 0.95,
+    alternative: str = "two-sided",
+    method: str | None = None,
+    unit: DurationUnit | None = None,
+    n_resamples: int = 9999,
+    random_state: int | np.random.Generator | None = 0,
+    **prepare: Any,
+) -> pd.DataFrame:
+    """A duration KPI for every group of ``keys`` in one vectorised pass.
+
+    The table is validated once; medians and quantiles of all groups come from a single
+    sort by (group, duration) and index arithmetic (`grouped_quantile_ci`), bootstrap means
+    from one set of resamples over all groups. Equal to calling `duration_kpi` per group.
+
+    Returns
+    -------
+    DataFrame
+        The ``keys`` columns, then `kpitools.results.ESTIMATE_COLUMNS`;
+        ``attrs["excluded"]`` lists every excluded row, ``attrs["n_open"]`` is a Series of
+        open items per group (aligned with the rows).
+
+    Examples
+    --------
+    >>> from kpitools.datasets import load_tickets
+    >>> out = summarize_durations(load_tickets(), ["channel"], "frt")
+    >>> list(out.columns[:3])
+    ['channel', 'kpi', 'estimate']
+    """
+    spec = _check_kpi(kpi)
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    statistic, method = _check_statistic(statistic, method, q)
+    unit_name, factor = _unit(spec, unit)
+    if method == "t":
+        raise ValueError("summarize of the mean uses method='bootstrap'; for t intervals "
+                         "call duration_kpi per group")
+    dd = duration_values(data, kpi, **prepare)
+    codes, groups = group_codes(data, keys)
+    n_groups = len(groups)
+    x = dd.seconds[dd.usable] / factor
+    g = codes[dd.usable]
+    if statistic == "mean":
+        est, low, high, n = grouped_bootstrap_mean_ci(
+            x, g, n_groups, confidence_level=level, alternative=alternative,
+            n_resamples=n_resamples, random_state=random_state)
+        method_name = "bootstrap_percentile"
+    else:
+        qq = 0.5 if statistic == "median" else float(q)
+        est, low, high, n, _ = grouped_quantile_ci(x, g, n_groups, qq, confidence_level=level,
+                                                   alternative=alternative, bottom=0.0)
+        method_name = "order_statistic"
+    n_excl = np.bincount(codes[dd.issues.mask], minlength=n_groups)
+    n_open = np.bincount(codes[dd.open], minlength=n_groups)
+    table = groups.reset_index(drop=True).copy()
+    values = {"kpi": _label(kpi, statistic, q), "estimate": est, "ci_low": low,
+              "ci_high": high, "confidence_level": level, "method": method_name,
+              "unit": unit_name, "n": n.astype(np.int64), "n_excluded": n_excl.astype(np.int64)}
+    for name in ESTIMATE_COLUMNS:
+        table[name] = values[name]
+    table.attrs["excluded"] = dd.issues.excluded()
+    table.attrs["n_open"] = pd.Series(n_open, name="n_open")
+    return table
+
+
+def summarize_sla(data: pd.DataFrame, keys: list[str], kpi: str = "frt", *, target: float,
+                  target_unit: DurationUnit = "minutes", confidence_level: float = 0.95,
+                  alternative: str = "two-sided", method: str = "wilson",
+                  **prepare: Any) -> pd.DataFrame:
+    """`sla_attainment` for every group of ``keys`` in one pass (Wilson on arrays)."""
+    level = check_confidence_level(confidence_level)
+    check_choice("target_unit", target_unit, tuple(DURATION_UNITS))
+    target_seconds = float(target) * DURATION_UNITS[target_unit]
+    dd = duration_values(data, kpi, **prepare)
+    within, decided = _sla_counts(dd, target_seconds)
+    codes, groups = group_codes(data, keys)
+    n_groups = len(groups)
+    k = np.bincount(codes[within], minlength=n_groups).astype(float)
+    n = np.bincount(codes[decided], minlength=n_groups).astype(float)
+    excl = dd.issues.mask & ~decided
+    n_excl = np.bincount(codes[excl], minlength=n_groups)
+    low = np.full(n_groups, np.nan)
+    high = np.full(n_groups, np.nan)
+    has = n > 0
+    if has.any():
+        lo, hi = proportion_ci(k[has], n[has], confidence_level=level, method=method,
+                               alternative=alternative)
+        low[has], high[has] = lo, hi
+    with np.errstate(invalid="ignore", divide="ignore"):
+        est = 100.0 * k / n
+    table = groups.reset_index(drop=True).copy()
+    values = {"kpi": f"{kpi}_sla", "estimate": est, "ci_low": 100.0 * low,
+              "ci_high": 100.0 * high, "confidence_level": level, "method": method,
+              "unit": "%", "n": n.astype(np.int64), "n_excluded": n_excl.astype(np.int64)}
+    for name in ESTIMATE_COLUMNS:
+        table[name] = values[name]
+    excluded = dd.issues.excluded()
+    if (decided & dd.open).any():
+        rows = set(dd.index[decided & dd.open])
+        excluded = excluded[~excluded["row"].isin(rows)].reset_index(drop=True)
+    table.attrs["excluded"] = excluded
+    return table
