@@ -244,6 +244,11 @@ def _kernel_manager_class() -> type:
                      "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
             )
 
+        async def start_kernel(self, **kw: Any) -> None:
+            # The kernel process's own log (not cell output) would clutter the terminal.
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            await super().start_kernel(**kw)
+
     return ThisPythonKernelManager
 
 

@@ -208,19 +208,20 @@ def _esc(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _fmt_ci(est: float, lo: float, hi: float, digits: int) -> str:
+def _fmt_ci(est: float, lo: float, hi: float, digits: int, stacked: bool = False) -> str:
     if est is None or (isinstance(est, float) and math.isnan(est)):
         return "–"
-    return (f"{format_number(est, digits=digits)} "
+    return (f"{format_number(est, digits=digits)}{'<br>' if stacked else ' '}"
             f'<span class="kt-muted">[{format_number(lo, digits=digits)}, '
             f"{format_number(hi, digits=digits)}]</span>")
 
 
-def _fmt_diff(diff: float, lo: float, hi: float, p: float, digits: int) -> str:
+def _fmt_diff(diff: float, lo: float, hi: float, p: float, digits: int,
+              stacked: bool = False) -> str:
     if diff is None or (isinstance(diff, float) and math.isnan(diff)):
         return "–"
     mark = significance_mark(p)
-    return (f"{format_number(diff, digits=digits, signed=True)}{mark} "
+    return (f"{format_number(diff, digits=digits, signed=True)}{mark}{'<br>' if stacked else ' '}"
             f'<span class="kt-muted">[{format_number(lo, digits=digits)}, '
             f"{format_number(hi, digits=digits)}]</span>")
 
@@ -436,19 +437,19 @@ def headline_table(
         d = spec["digits"]
         status = r["status"]
         status_html = (f'<span class="{ {"met": "kt-good", "missed": "kt-bad"}.get(status, "")}">'
-                       f"{_esc(status)}</span> vs {format_number(r['target'], digits=d)}"
+                       f"{_esc(status)}</span><br>target {format_number(r['target'], digits=d)}"
                        if status else "–")
         disp.append({
             "KPI": _esc(r["label"]),
-            f"{period} [{level} CI]": _fmt_ci(r["estimate"], r["ci_low"], r["ci_high"], d),
+            f"{period} [{level} CI]": _fmt_ci(r["estimate"], r["ci_low"], r["ci_high"], d, True),
             "n": f"{r['n']:,}",
             f"vs {prev}": _fmt_diff(r["difference_previous"], r["ci_low_previous"],
-                                    r["ci_high_previous"], r["pvalue_previous"], d),
+                                    r["ci_high_previous"], r["pvalue_previous"], d, True),
             "p": format_pvalue(r["pvalue_previous"]),
             "Verdict": _fmt_verdict(r["verdict_previous"], r["difference_previous"],
                                     r["pvalue_previous"], alpha, r["higher_is_better"]),
             f"vs {yago}": _fmt_diff(r["difference_year_ago"], r["ci_low_year_ago"],
-                                    r["ci_high_year_ago"], r["pvalue_year_ago"], d),
+                                    r["ci_high_year_ago"], r["pvalue_year_ago"], d, True),
             "p ": format_pvalue(r["pvalue_year_ago"]),
             "Verdict ": _fmt_verdict(r["verdict_year_ago"], r["difference_year_ago"],
                                      r["pvalue_year_ago"], alpha, r["higher_is_better"]),
