@@ -1,0 +1,322 @@
+"""The ``kpitools`` command line: reports from one command, for people and for schedules.
+
+Exit codes
+----------
+0   success
+1   a kpitools error (bad data, unknown parameter, missing PDF engine, ...): one line on stderr
+2   usage error (unknown option, bad value for an option)
+3   a report notebook failed while executing: one line naming the notebook, the cell and the
+    exception, and where the executed notebook was kept
+
+The commands are thin: they parse options, call `kpitools.report.run_report`, and print.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kpitools.errors import KpiToolsError, ReportExecutionError
+
+__all__ = ["cli", "EXIT_ERROR", "EXIT_USAGE", "EXIT_NOTEBOOK_FAILED"]
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_NOTEBOOK_FAILED = 3
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class NotebookFailed(click.ClickException):
+    """A failed notebook: exit code 3."""
+
+    exit_code = EXIT_NOTEBOOK_FAILED
+
+
+def _fail(err: Exception) -> click.ClickException:
+    if isinstance(err, ReportExecutionError):
+        return NotebookFailed(str(err))
+    return click.ClickException(str(err))
+
+
+# ---------------------------------------------------------------------- shared options
+
+def data_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--data", "data", type=click.Path(exists=True, file_okay=False, path_type=Path),
+        default=None, metavar="DIR",
+        help="Folder with surveys.csv, tickets.csv, ... (.csv or .csv.gz). "
+             "Default: the bundled sample data.")(f)
+
+
+def period_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--period", default="last-complete", show_default=True, metavar="QUARTER",
+        help="Quarter to report, e.g. 2026Q3, or 'last-complete' (the latest quarter in the "
+             "data that has ended; for schedules).")(f)
+
+
+def format_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--format", "formats", default="html,pdf", show_default=True, metavar="LIST",
+        help="Comma-separated output formats: html, pdf, ipynb.")(f)
+
+
+def out_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
+        show_default=True, help="Root folder of the reports (reports/2026Q3/quarterly.html).")(f)
+
+
+def pdf_engine_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--pdf-engine", type=click.Choice(["auto", "weasyprint", "chromium"]), default="auto",
+        show_default=True, help="How PDFs are printed.")(f)
+
+
+def quiet_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("-q", "--quiet", is_flag=True, help="Do not show progress.")(f)
+
+
+def _check_formats(formats: str) -> str:
+    from kpitools.report import FORMATS
+
+    items = [x.strip() for x in formats.split(",") if x.strip()]
+    bad = [x for x in items if x not in FORMATS]
+    if bad or not items:
+        raise click.BadParameter(f"{', '.join(bad) or formats!r}: choose from "
+                                 f"{', '.join(FORMATS)}", param_hint="'--format'")
+    return ",".join(items)
+
+
+def _progress(label: str, quiet: bool) -> Callable[[str], None] | None:
+    if quiet:
+        return None
+    return lambda msg: click.echo(f"[{label}] {msg}", err=True)
+
+
+def _resolve_period(period: str, data: Path | None) -> str:
+    from kpitools.datasets import load_dataset
+    from kpitools.reporting import resolve_period
+
+    surveys = load_dataset("surveys", directory=data)
+    return resolve_period(period, surveys)
+
+
+def _data_param(data: Path | None) -> str:
+    return str(data.resolve()) if data is not None else ""
+
+
+def _echo_result(result: Any) -> None:
+    for path in result.outputs.values():
+        click.echo(str(path))
+
+
+# ---------------------------------------------------------------------- commands
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(package_name="kpitools", prog_name="kpitools")
+def cli() -> None:
+    """Customer-service KPIs with confidence intervals, and reports from one command.
+
+    Exit codes: 0 success, 1 kpitools error, 2 usage error, 3 a report notebook failed.
+    """
+
+
+@cli.group(context_settings=CONTEXT_SETTINGS)
+def report() -> None:
+    """Render report notebooks to HTML and PDF (reports/<period>/<name>.html)."""
+
+
+@report.command("quarterly", context_settings=CONTEXT_SETTINGS)
+@data_option
+@period_option
+@format_option
+@out_option
+@pdf_engine_option
+@quiet_option
+def report_quarterly(data: Path | None, period: str, formats: str, out: Path, pdf_engine: str,
+                     quiet: bool) -> None:
+    """The quarterly customer-service report: headline KPIs, trends, teams, channels,
+    competitors. Writes OUT/<period>/quarterly.html and .pdf.
+
+    Example: kpitools report quarterly --data data/ --period last-complete --out reports/
+    """
+    from kpitools.report import run_report
+
+    formats = _check_formats(formats)
+    try:
+        quarter = _resolve_period(period, data)
+        result = run_report("quarterly_report", {"period": quarter, "data_dir": _data_param(data)},
+                            out, formats=formats, output_name="{period}/quarterly",
+                            pdf_engine=pdf_engine, progress=_progress("quarterly", quiet))
+    except (KpiToolsError, FileNotFoundError) as err:
+        raise _fail(err) from None
+    _echo_result(result)
+
+
+def _run_team(team: str, params: dict[str, Any], out: str, formats: str, pdf_engine: str,
+              quiet: bool) -> list[str]:
+    """One team report (a top-level function, so that a process pool can run it)."""
+    from kpitools.report import run_report
+
+    result = run_report("team_report", {**params, "team": team}, out, formats=formats,
+                        output_name="{period}/team-{team}", pdf_engine=pdf_engine,
+                        progress=_progress(f"team {team}", quiet))
+    return [str(p) for p in result.outputs.values()]
+
+
+@report.command("team", context_settings=CONTEXT_SETTINGS)
+@click.option("--team", "teams", multiple=True, metavar="NAME",
+              help="Team to report (repeat for several).")
+@click.option("--all-teams", is_flag=True, help="One report per team found in the data.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Reports rendered in parallel (default: the number of cores).")
+@data_option
+@period_option
+@format_option
+@out_option
+@pdf_engine_option
+@quiet_option
+def report_team(teams: tuple[str, ...], all_teams: bool, jobs: int | None, data: Path | None,
+                period: str, formats: str, out: Path, pdf_engine: str, quiet: bool) -> None:
+    """One team in depth: OUT/<period>/team-<team>.html and .pdf; --all-teams renders every
+    team, several at a time."""
+    from kpitools.datasets import load_dataset
+
+    if bool(teams) == all_teams:
+        raise click.UsageError("give --team NAME (one or more) or --all-teams")
+    formats = _check_formats(formats)
+    try:
+        quarter = _resolve_period(period, data)
+        surveys = load_dataset("surveys", directory=data)
+        known = sorted(surveys["team"].dropna().astype(str).unique())
+        chosen = known if all_teams else list(dict.fromkeys(teams))
+        unknown = [t for t in chosen if t not in known]
+        if unknown:
+            raise KpiToolsError(f"team {unknown[0]!r} is not in the data; teams are "
+                                f"{', '.join(known)}")
+        params = {"period": quarter, "data_dir": _data_param(data)}
+        workers = min(jobs or os.cpu_count() or 1, len(chosen))
+        if workers <= 1:
+            for team in chosen:
+                for path in _run_team(team, params, str(out), formats, pdf_engine, quiet):
+                    click.echo(path)
+            return
+        failures: list[Exception] = []
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_run_team, team, params, str(out), formats, pdf_engine,
+                                   quiet): team for team in chosen}
+            for future in as_completed(futures):
+                try:
+                    for path in future.result():
+                        click.echo(path)
+                except KpiToolsError as err:
+                    click.echo(f"Error: {err}", err=True)
+                    failures.append(err)
+        if failures:
+            raise failures[0]
+    except (KpiToolsError, FileNotFoundError) as err:
+        raise _fail(err) from None
+
+
+@report.command("competitor", context_settings=CONTEXT_SETTINGS)
+@data_option
+@period_option
+@click.option("--quarters", type=click.IntRange(min=1), default=4, show_default=True,
+              help="Quarters in the quarter-by-quarter table.")
+@format_option
+@out_option
+@pdf_engine_option
+@quiet_option
+def report_competitor(data: Path | None, period: str, quarters: int, formats: str, out: Path,
+                      pdf_engine: str, quiet: bool) -> None:
+    """Us against each competitor, KPI by KPI: OUT/<period>/competitor_benchmark.html."""
+    from kpitools.report import run_report
+
+    formats = _check_formats(formats)
+    try:
+        quarter = _resolve_period(period, data)
+        result = run_report("competitor_benchmark",
+                            {"period": quarter, "data_dir": _data_param(data),
+                             "n_quarters": quarters},
+                            out, formats=formats, output_name="{period}/competitor_benchmark",
+                            pdf_engine=pdf_engine, progress=_progress("competitor", quiet))
+    except (KpiToolsError, FileNotFoundError) as err:
+        raise _fail(err) from None
+    _echo_result(result)
+
+
+def _parse_param(text: str) -> tuple[str, Any]:
+    import ast
+
+    if "=" not in text:
+        raise click.BadParameter(f"{text!r} is not NAME=VALUE", param_hint="'-p'")
+    name, raw = text.split("=", 1)
+    try:
+        value = ast.literal_eval(raw)
+    except (ValueError, SyntaxError):
+        value = raw
+    return name.strip(), value
+
+
+@report.command("run", context_settings=CONTEXT_SETTINGS)
+@click.argument("notebook")
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A notebook parameter (a Python literal, or plain text).")
+@click.option("--name", "output_name", default=None, metavar="TEMPLATE",
+              help="Output path below --out, e.g. '{period}/retention' (default: from the "
+                   "notebook name).")
+@format_option
+@out_option
+@pdf_engine_option
+@quiet_option
+def report_run(notebook: str, params: tuple[str, ...], output_name: str | None, formats: str,
+               out: Path, pdf_engine: str, quiet: bool) -> None:
+    """Render any parameterised NOTEBOOK (a path or a bundled name) with -p NAME=VALUE."""
+    from kpitools.report import run_report
+
+    formats = _check_formats(formats)
+    parameters = dict(_parse_param(p) for p in params)
+    try:
+        result = run_report(notebook, parameters, out, formats=formats, output_name=output_name,
+                            pdf_engine=pdf_engine, progress=_progress(Path(notebook).stem, quiet))
+    except (KpiToolsError, FileNotFoundError) as err:
+        raise _fail(err) from None
+    _echo_result(result)
+
+
+@cli.command("demo", context_settings=CONTEXT_SETTINGS)
+@format_option
+@out_option
+@pdf_engine_option
+@quiet_option
+def demo(formats: str, out: Path, pdf_engine: str, quiet: bool) -> None:
+    """Run the quarterly report on the bundled sample data (its last quarter)."""
+    from kpitools.datasets import load_dataset
+    from kpitools.report import run_report
+
+    formats = _check_formats(formats)
+    try:
+        quarters = sorted(load_dataset("surveys")["quarter"].astype(str).unique())
+        result = run_report("quarterly_report", {"period": quarters[-1]}, out, formats=formats,
+                            output_name="{period}/quarterly", pdf_engine=pdf_engine,
+                            progress=_progress("demo", quiet))
+    except (KpiToolsError, FileNotFoundError) as err:
+        raise _fail(err) from None
+    _echo_result(result)
+
+
+def main() -> None:  # pragma: no cover
+    """Entry point of ``python -m kpitools``."""
+    cli(prog_name="kpitools")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
