@@ -66,17 +66,18 @@ class RowIssues:
         self._parts: list[pd.DataFrame] = []
 
     def add(self, mask: np.ndarray, *, column: str | None, values: Any, reason: str,
-            kind: Literal["invalid", "missing", "open"] = "invalid") -> None:
+            kind: Literal["invalid", "missing", "open", "definition"] = "invalid") -> None:
         """Register rows selected by ``mask`` (only those not already excluded).
 
-        ``kind="open"`` marks open (censored) items: always excluded and listed, never an
-        error, whatever the policies.
+        ``kind="open"`` (open, censored items) and ``kind="definition"`` (rows outside the
+        KPI's denominator by definition, e.g. short abandons) are always excluded and listed,
+        never an error, whatever the policies.
         """
         mask = np.asarray(mask, dtype=bool) & ~self.mask
         if not mask.any():
             return
         vals = np.asarray(values, dtype=object)
-        policy = {"invalid": self.invalid, "missing": self.missing, "open": "exclude"}[kind]
+        policy = {"invalid": self.invalid, "missing": self.missing}.get(kind, "exclude")
         if policy == "raise":
             n = int(mask.sum())
             suffix = " (missing='raise')" if kind == "missing" else ""

@@ -1,0 +1,835 @@
+"""Service-operations proportions, backlog, agent utilisation and productivity.
+
+Proportion KPIs (each in %, Wilson interval by default, Newcombe difference and the
+two-proportion z / Fisher test for comparisons; see `kpitools.intervals`):
+
+=====================  ============================================  ========================
+KPI                    numerator                                     denominator
+=====================  ============================================  ========================
+``fcr``                resolved at first contact                     tickets with a known flag
+``resolution_rate``    tickets resolved (by ``as_of``)               tickets received
+``escalation_rate``    escalated tickets                             tickets
+``reopen_rate``        reopened tickets                              tickets
+``conversion_rate``    contacts followed by a purchase               contacts
+``nia``                contacts *not* followed by another contact    contacts whose N-day
+                       of the same customer within N days            window is complete
+``abandonment_rate``   calls abandoned before answer                 calls offered (minus
+                                                                     short abandons, if set)
+``answer_rate``        calls answered                                as abandonment_rate
+``service_level``      calls answered within X seconds               calls offered (or
+                                                                     answered, if chosen)
+=====================  ============================================  ========================
+
+Every row left out of a denominator is listed in ``result.excluded`` with its reason
+(missing flag, short abandon, incomplete follow-up window, ...), never dropped in silence.
+
+References
+----------
+.. [Wilson27] Wilson EB (1927). Probable inference, the law of succession, and statistical
+   inference. J Am Stat Assoc 22:209–212.
+.. [Newcombe98b] Newcombe RG (1998). Interval estimation for the difference between
+   independent proportions: comparison of eleven methods. Stat Med 17:873–890.
+.. [ET93] Efron B, Tibshirani RJ (1993). An Introduction to the Bootstrap. Chapman & Hall
+   (resampling agents: a cluster bootstrap of a ratio estimator).
+.. [Garwood36] Garwood F (1936). Fiducial limits for the Poisson distribution. Biometrika
+   28:437–442.
+.. [COPC] COPC Inc. / ICMI definitions of service level (X % answered in Y seconds) and
+   abandonment; short abandons are commonly excluded below 5–10 seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from kpitools._events import (
+    RowIssues,
+    align_time_zones,
+    check_unique_ids,
+    clean_flag,
+    parse_timestamps,
+)
+from kpitools._grouping import group_codes
+from kpitools._validation import (
+    check_alternative,
+    check_choice,
+    check_confidence_level,
+    require_nonempty,
+    warn_if_small,
+)
+from kpitools.columns import require_columns, resolve_columns
+from kpitools.counts import PoissonMethod, poisson_ci
+from kpitools.errors import DataValidationError
+from kpitools.intervals import DIFF_METHODS, PROPORTION_METHODS, diff_proportions_ci, proportion_ci
+from kpitools.results import ESTIMATE_COLUMNS, Comparison, KpiEstimate, empty_excluded
+from kpitools.significance import two_proportion_test
+
+__all__ = [
+    "PROPORTION_KPIS",
+    "Outcome",
+    "proportion_outcome",
+    "proportion_kpi",
+    "compare_proportions",
+    "compare_proportion_kpi",
+    "summarize_proportions",
+    "fcr",
+    "resolution_rate",
+    "escalation_rate",
+    "reopen_rate",
+    "conversion_rate",
+    "nia",
+    "abandonment_rate",
+    "answer_rate",
+    "service_level",
+    "backlog",
+    "agent_utilisation",
+    "productivity",
+]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Per-row outcome of a proportion KPI.
+
+    Attributes
+    ----------
+    success : numpy.ndarray of float
+        1 (counts in the numerator), 0 (denominator only) or NaN (not in the denominator).
+    issues : RowIssues
+        Rows left out, with reasons.
+    details : dict
+        Definition choices (threshold, denominator, ...) recorded with the result.
+    """
+
+    success: np.ndarray
+    issues: RowIssues
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _frame(data: Any) -> pd.DataFrame:
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"expected a pandas DataFrame, got {type(data).__name__}")
+    return data
+
+
+# ----------------------------------------------------------------------- ticket outcomes
+
+
+def _ticket_flag(data: pd.DataFrame, role: str, *, columns: Mapping[str, str] | None,
+                 invalid: str, missing: str) -> Outcome:
+    cols = resolve_columns("tickets", columns)
+    require_columns(data, cols, [role])
+    issues = RowIssues(data.index, invalid=invalid, missing=missing)
+    if cols["ticket_id"] in data.columns:
+        check_unique_ids(data[cols["ticket_id"]], column=cols["ticket_id"], issues=issues)
+    flag = clean_flag(data[cols[role]], column=cols[role], issues=issues)
+    return Outcome(np.where(issues.mask, np.nan, flag), issues, {"column": cols[role]})
+
+
+def _fcr(data: pd.DataFrame, *, definition: Literal["flag", "contacts"] = "flag",
+         columns: Mapping[str, str] | None = None, invalid: str = "raise",
+         missing: str = "exclude") -> Outcome:
+    check_choice("definition", definition, ("flag", "contacts"))
+    if definition == "flag":
+        out = _ticket_flag(data, "first_contact_resolved", columns=columns, invalid=invalid,
+                           missing=missing)
+        out.details["definition"] = "flag"
+        return out
+    cols = resolve_columns("tickets", columns)
+    require_columns(data, cols, ["contacts"])
+    issues = RowIssues(data.index, invalid=invalid, missing=missing)
+    col = cols["contacts"]
+    raw = data[col]
+    numeric = pd.to_numeric(raw, errors="coerce").astype(float).to_numpy()
+    is_missing = raw.isna().to_numpy()
+    with np.errstate(invalid="ignore"):
+        bad = ~is_missing & (np.isnan(numeric) | (numeric < 1) | (numeric != np.floor(numeric)))
+    issues.add(bad, column=col, values=raw.to_numpy(object),
+               reason="contact counts are not whole numbers ≥ 1")
+    issues.add(is_missing, column=col, values=raw.to_numpy(object), reason="missing values",
+               kind="missing")
+    success = np.where(issues.mask, np.nan, (numeric == 1).astype(float))
+    return Outcome(success, issues, {"definition": "contacts == 1"})
+
+
+def _resolution(data: pd.DataFrame, *, as_of: Any = None,
+                columns: Mapping[str, str] | None = None, invalid: str = "raise",
+                missing: str = "exclude", tz: str | None = None,
+                timestamp_format: str | None = None) -> Outcome:
+    cols = resolve_columns("tickets", columns)
+    require_columns(data, cols, ["created_at", "resolved_at"])
+    issues = RowIssues(data.index, invalid=invalid, missing=missing)
+    if cols["ticket_id"] in data.columns:
+        check_unique_ids(data[cols["ticket_id"]], column=cols["ticket_id"], issues=issues)
+    c_col, r_col = cols["created_at"], cols["resolved_at"]
+    created = parse_timestamps(data[c_col], column=c_col, issues=issues, format=timestamp_format)
+    resolved = parse_timestamps(data[r_col], column=r_col, issues=issues,
+                                format=timestamp_format)
+    aligned = align_time_zones({c_col: created, r_col: resolved}, tz=tz)
+    created, resolved = aligned[c_col], aligned[r_col]
+    issues.add(created.isna().to_numpy(), column=c_col, values=data[c_col].to_numpy(object),
+               reason="missing timestamps", kind="missing")
+    negative = (resolved < created).to_numpy()
+    issues.add(negative, column=r_col, values=data[r_col].to_numpy(object),
+               reason=f"{r_col} before {c_col} (negative duration)")
+    done = resolved.notna().to_numpy()
+    if as_of is not None:
+        stamp = pd.Timestamp(as_of)
+        if getattr(created.dt, "tz", None) is not None and stamp.tzinfo is None:
+            raise ValueError("as_of must be time-zone aware when the timestamps are")
+        done = done & (resolved <= stamp).to_numpy()
+        later = (created > stamp).to_numpy()
+        issues.add(later, column=c_col, values=data[c_col].to_numpy(object),
+                   reason="created after as_of", kind="definition")
+    success = np.where(issues.mask, np.nan, done.astype(float))
+    return Outcome(success, issues, {"as_of": None if as_of is None else str(as_of)})
+
+
+def _nia(data: pd.DataFrame, *, days: float = 7, as_of: Any = None,
+         columns: Mapping[str, str] | None = None, invalid: str = "raise",
+         missing: str = "exclude", timestamp_format: str | None = None) -> Outcome:
+    if not float(days) > 0:
+        raise ValueError(f"days must be positive, got {days!r}")
+    cols = resolve_columns("tickets", columns)
+    require_columns(data, cols, ["customer_id", "created_at"])
+    issues = RowIssues(data.index, invalid=invalid, missing=missing)
+    if cols["ticket_id"] in data.columns:
+        check_unique_ids(data[cols["ticket_id"]], column=cols["ticket_id"], issues=issues)
+    c_col, cust_col = cols["created_at"], cols["customer_id"]
+    created = parse_timestamps(data[c_col], column=c_col, issues=issues, format=timestamp_format)
+    issues.add(created.isna().to_numpy(), column=c_col, values=data[c_col].to_numpy(object),
+               reason="missing timestamps", kind="missing")
+    issues.add(data[cust_col].isna().to_numpy(), column=cust_col,
+               values=data[cust_col].to_numpy(object), reason="missing values", kind="missing")
+    ok = ~issues.mask
+    n = len(data)
+    t = created.to_numpy(dtype="datetime64[ns]")
+    cust = pd.factorize(data[cust_col])[0]
+    idx = np.flatnonzero(ok)
+    order = idx[np.lexsort((t[idx], cust[idx]))]
+    next_t = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    same = cust[order][1:] == cust[order][:-1]
+    next_t[order[:-1][same]] = t[order][1:][same]
+    window = np.timedelta64(int(float(days) * 86400 * 1e9), "ns")
+    followed = ~np.isnat(next_t) & ((next_t - t) <= window)
+    end = (np.datetime64(pd.Timestamp(as_of).to_datetime64(), "ns") if as_of is not None
+           else t[ok].max() if ok.any() else np.datetime64("NaT"))
+    incomplete = ok & ~followed & ((t + window) > end)
+    issues.add(incomplete, column=c_col, values=data[c_col].to_numpy(object),
+               reason=f"follow-up window of {days:g} days not complete (censored)",
+               kind="definition")
+    success = np.where(issues.mask, np.nan, (~followed).astype(float))
+    return Outcome(success, issues, {"days": float(days),
+                                     "window_end": str(pd.Timestamp(end))})
+
+
+# ------------------------------------------------------------------------- call outcomes
+
+
+def _calls(data: pd.DataFrame, *, columns: Mapping[str, str] | None, invalid: str,
+           missing: str, short_abandon_seconds: float | None,
+           timestamp_format: str | None = None):
+    cols = resolve_columns("calls", columns)
+    require_columns(data, cols, ["answered_at"])
+    issues = RowIssues(data.index, invalid=invalid, missing=missing)
+    if cols["call_id"] in data.columns:
+        check_unique_ids(data[cols["call_id"]], column=cols["call_id"], issues=issues)
+    a_col = cols["answered_at"]
+    answered_at = parse_timestamps(data[a_col], column=a_col, issues=issues,
+                                   format=timestamp_format)
+    answered = answered_at.notna().to_numpy()
+    o_col = cols["offered_at"]
+    if o_col in data.columns:
+        offered = parse_timestamps(data[o_col], column=o_col, issues=issues,
+                                   format=timestamp_format)
+        aligned = align_time_zones({o_col: offered, a_col: answered_at})
+        early = (aligned[a_col] < aligned[o_col]).to_numpy()
+        issues.add(early, column=a_col, values=data[a_col].to_numpy(object),
+                   reason=f"{a_col} before {o_col} (negative wait)")
+    w_col = cols["wait_seconds"]
+    wait = np.full(len(data), np.nan)
+    if w_col in data.columns:
+        raw = data[w_col]
+        wait = pd.to_numeric(raw, errors="coerce").astype(float).to_numpy()
+        is_missing = raw.isna().to_numpy()
+        issues.add(~is_missing & np.isnan(wait), column=w_col, values=raw.to_numpy(object),
+                   reason="values are not numbers")
+        with np.errstate(invalid="ignore"):
+            issues.add(wait < 0, column=w_col, values=raw.to_numpy(object),
+                       reason="negative waiting times")
+    if short_abandon_seconds is not None:
+        limit = float(short_abandon_seconds)
+        if not limit >= 0:
+            raise ValueError(f"short_abandon_seconds must be ≥ 0, got {short_abandon_seconds!r}")
+        if w_col not in data.columns:
+            raise DataValidationError("short_abandon_seconds needs the waiting time column",
+                                      column=w_col)
+        issues.add(~answered & np.isnan(wait), column=w_col,
+                   values=data[w_col].to_numpy(object),
+                   reason="missing waiting time of an abandoned call", kind="missing")
+        with np.errstate(invalid="ignore"):
+            short = ~answered & (wait < limit)
+        issues.add(short, column=w_col, values=data[w_col].to_numpy(object),
+                   reason=f"short abandon (< {limit:g} s), excluded by definition",
+                   kind="definition")
+    return answered, wait, issues, cols
+
+
+def _abandonment(data: pd.DataFrame, *, short_abandon_seconds: float | None = None,
+                 columns: Mapping[str, str] | None = None, invalid: str = "raise",
+                 missing: str = "exclude") -> Outcome:
+    answered, _, issues, _ = _calls(data, columns=columns, invalid=invalid, missing=missing,
+                                    short_abandon_seconds=short_abandon_seconds)
+    success = np.where(issues.mask, np.nan, (~answered).astype(float))
+    return Outcome(success, issues, {"short_abandon_seconds": short_abandon_seconds})
+
+
+def _answer(data: pd.DataFrame, **kwargs: Any) -> Outcome:
+    out = _abandonment(data, **kwargs)
+    return Outcome(1.0 - out.success, out.issues, out.details)
+
+
+def _service_level(data: pd.DataFrame, *, threshold_seconds: float = 20.0,
+                   denominator: Literal["offered", "answered"] = "offered",
+                   short_abandon_seconds: float | None = None,
+                   columns: Mapping[str, str] | None = None, invalid: str = "raise",
+                   missing: str = "exclude") -> Outcome:
+    check_choice("denominator", denominator, ("offered", "answered"))
+    if not float(threshold_seconds) >= 0:
+        raise ValueError(f"threshold_seconds must be ≥ 0, got {threshold_seconds!r}")
+    answered, wait, issues, cols = _calls(data, columns=columns, invalid=invalid,
+                                          missing=missing,
+                                          short_abandon_seconds=short_abandon_seconds)
+    require_columns(data, cols, ["wait_seconds"])
+    w_col = cols["wait_seconds"]
+    issues.add(answered & np.isnan(wait), column=w_col, values=data[w_col].to_numpy(object),
+               reason="missing waiting time of an answered call", kind="missing")
+    if denominator == "answered":
+        issues.add(~answered, column=cols["answered_at"],
+                   values=data[cols["answered_at"]].to_numpy(object),
+                   reason="abandoned call, outside the denominator 'answered'",
+                   kind="definition")
+    with np.errstate(invalid="ignore"):
+        met = answered & (wait <= float(threshold_seconds))
+    success = np.where(issues.mask, np.nan, met.astype(float))
+    return Outcome(success, issues, {"threshold_seconds": float(threshold_seconds),
+                                     "denominator": denominator,
+                                     "short_abandon_seconds": short_abandon_seconds})
+
+
+@dataclass(frozen=True)
+class _ProportionKpi:
+    outcome: Callable[..., Outcome]
+    description: str
+    higher_is_better: bool
+
+
+def _flag_outcome(role: str) -> Callable[..., Outcome]:
+    def outcome(data: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
+                invalid: str = "raise", missing: str = "exclude") -> Outcome:
+        return _ticket_flag(data, role, columns=columns, invalid=invalid, missing=missing)
+
+    return outcome
+
+
+#: The proportion KPIs: how each row's outcome is decided.
+PROPORTION_KPIS: dict[str, _ProportionKpi] = {
+    "fcr": _ProportionKpi(_fcr, "first contact resolution", True),
+    "resolution_rate": _ProportionKpi(_resolution, "resolution rate", True),
+    "escalation_rate": _ProportionKpi(_flag_outcome("escalated"), "escalation rate", False),
+    "reopen_rate": _ProportionKpi(_flag_outcome("reopened"), "reopen rate", False),
+    "conversion_rate": _ProportionKpi(_flag_outcome("converted"), "conversion rate", True),
+    "nia": _ProportionKpi(_nia, "next issue avoidance", True),
+    "abandonment_rate": _ProportionKpi(_abandonment, "abandonment rate", False),
+    "answer_rate": _ProportionKpi(_answer, "answer rate", True),
+    "service_level": _ProportionKpi(_service_level, "service level", True),
+}
+
+
+def proportion_outcome(data: pd.DataFrame, kpi: str, **options: Any) -> Outcome:
+    """Validate the table and decide every row's outcome for proportion KPI ``kpi``."""
+    check_choice("kpi", kpi, tuple(PROPORTION_KPIS))
+    return PROPORTION_KPIS[kpi].outcome(_frame(data), **options)
+
+
+def proportion_kpi(data: pd.DataFrame, kpi: str, *, confidence_level: float = 0.95,
+                   method: str = "wilson", alternative: str = "two-sided",
+                   **options: Any) -> KpiEstimate:
+    """A proportion KPI in % with its interval (see the module table for the definitions).
+
+    Parameters
+    ----------
+    data : DataFrame
+        Tickets or calls.
+    kpi : str
+        One of `PROPORTION_KPIS`.
+    confidence_level : float, default 0.95
+    method : str, default "wilson"
+        Any method of `kpitools.intervals.proportion_ci`; Wilson's score interval
+        [Wilson27]_ by default.
+    alternative : {"two-sided", "less", "greater"}
+    **options
+        The KPI's own options (``definition``, ``days``, ``as_of``, ``threshold_seconds``,
+        ``denominator``, ``short_abandon_seconds``) and ``columns``, ``invalid``,
+        ``missing``.
+
+    Returns
+    -------
+    KpiEstimate
+        ``estimate`` in %; ``details`` has ``successes`` and the definition choices.
+    """
+    level = check_confidence_level(confidence_level)
+    check_choice("method", method, PROPORTION_METHODS)
+    check_alternative(alternative)
+    out = proportion_outcome(data, kpi, **options)
+    used = ~np.isnan(out.success)
+    k, n = int(np.nansum(out.success)), int(used.sum())
+    require_nonempty(n, what=PROPORTION_KPIS[kpi].description, n_excluded=out.issues.n_excluded)
+    warn_if_small(n, what=kpi)
+    low, high = proportion_ci(k, n, confidence_level=level, method=method,
+                              alternative=alternative)
+    return KpiEstimate(kpi=kpi, estimate=100.0 * k / n, ci_low=100.0 * low,
+                       ci_high=100.0 * high, n=n, n_excluded=out.issues.n_excluded,
+                       method=method, confidence_level=level, unit="%",
+                       details={"successes": k, **out.details}, excluded=out.issues.excluded())
+
+
+def compare_proportions(ka: int, na: int, kb: int, nb: int, *, kpi: str = "proportion",
+                        confidence_level: float = 0.95, alternative: str = "two-sided",
+                        method: str = "newcombe", test: str = "auto", label_a: str = "a",
+                        label_b: str = "b") -> Comparison:
+    """Difference ``p_b − p_a`` in percentage points with its interval and test.
+
+    Newcombe's hybrid score interval by default [Newcombe98b]_ (any method of
+    `kpitools.intervals.diff_proportions_ci`); the test is the pooled two-proportion z test,
+    or Fisher's exact test when an expected count is below 5 (``test="auto"``).
+
+    >>> c = compare_proportions(48, 80, 56, 70, kpi="fcr")
+    >>> round(c.difference, 2), round(c.ci_low, 2), round(c.ci_high, 2), c.test
+    (20.0, 5.24, 33.39, 'two_proportion_z')
+    """
+    level = check_confidence_level(confidence_level)
+    check_choice("method", method, DIFF_METHODS)
+    check_alternative(alternative)
+    low, high = diff_proportions_ci(kb, nb, ka, na, confidence_level=level, method=method,
+                                    alternative=alternative)
+    res = two_proportion_test(kb, nb, ka, na, test=test, alternative=alternative)
+    return Comparison(
+        kpi=kpi, estimate_a=100.0 * ka / na, estimate_b=100.0 * kb / nb,
+        difference=100.0 * (kb / nb - ka / na), ci_low=100.0 * low, ci_high=100.0 * high,
+        statistic=res.statistic, pvalue=res.pvalue, method=method, test=res.test,
+        confidence_level=level, unit="percentage points", n_a=int(na), n_b=int(nb),
+        alternative=alternative, label_a=label_a, label_b=label_b,
+        details={"successes_a": int(ka), "successes_b": int(kb)})
+
+
+def compare_proportion_kpi(a: pd.DataFrame, b: pd.DataFrame, kpi: str, *,
+                           confidence_level: float = 0.95, alternative: str = "two-sided",
+                           method: str = "newcombe", test: str = "auto", label_a: str = "a",
+                           label_b: str = "b", **options: Any) -> Comparison:
+    """Compare a proportion KPI between two tables (b − a); see `compare_proportions`."""
+    oa = proportion_outcome(a, kpi, **options)
+    ob = proportion_outcome(b, kpi, **options)
+    na, nb = int((~np.isnan(oa.success)).sum()), int((~np.isnan(ob.success)).sum())
+    require_nonempty(na, what=f"{kpi} of {label_a}")
+    require_nonempty(nb, what=f"{kpi} of {label_b}")
+    out = compare_proportions(int(np.nansum(oa.success)), na, int(np.nansum(ob.success)), nb,
+                              kpi=kpi, confidence_level=confidence_level,
+                              alternative=alternative, method=method, test=test,
+                              label_a=label_a, label_b=label_b)
+    out.details.update({"n_excluded_a": oa.issues.n_excluded,
+                        "n_excluded_b": ob.issues.n_excluded})
+    return out
+
+
+def summarize_proportions(data: pd.DataFrame, keys: list[str], kpi: str, *,
+                          confidence_level: float = 0.95, method: str = "wilson",
+                          alternative: str = "two-sided", **options: Any) -> pd.DataFrame:
+    """A proportion KPI for every group of ``keys`` in one pass (bincount + array Wilson).
+
+    Returns the ``keys`` columns then `kpitools.results.ESTIMATE_COLUMNS`; equal to
+    `proportion_kpi` per group.
+    """
+    level = check_confidence_level(confidence_level)
+    check_choice("method", method, PROPORTION_METHODS)
+    check_alternative(alternative)
+    out = proportion_outcome(data, kpi, **options)
+    codes, groups = group_codes(data, keys)
+    g = len(groups)
+    used = ~np.isnan(out.success)
+    k = np.bincount(codes[used], weights=out.success[used], minlength=g)
+    n = np.bincount(codes[used], minlength=g).astype(float)
+    n_excl = np.bincount(codes[out.issues.mask], minlength=g)
+    low = np.full(g, np.nan)
+    high = np.full(g, np.nan)
+    has = n > 0
+    if has.any():
+        lo, hi = proportion_ci(np.round(k[has]), n[has], confidence_level=level, method=method,
+                               alternative=alternative)
+        low[has], high[has] = lo, hi
+    with np.errstate(invalid="ignore", divide="ignore"):
+        est = 100.0 * k / n
+    table = groups.reset_index(drop=True).copy()
+    values = {"kpi": kpi, "estimate": est, "ci_low": 100.0 * low, "ci_high": 100.0 * high,
+              "confidence_level": level, "method": method, "unit": "%",
+              "n": n.astype(np.int64), "n_excluded": n_excl.astype(np.int64)}
+    for name in ESTIMATE_COLUMNS:
+        table[name] = values[name]
+    table.attrs["excluded"] = out.issues.excluded()
+    return table
+
+
+def _wrapper(kpi: str, doc: str) -> Callable[..., KpiEstimate]:
+    def kpi_function(data: pd.DataFrame, **kwargs: Any) -> KpiEstimate:
+        return proportion_kpi(data, kpi, **kwargs)
+
+    kpi_function.__name__ = kpi
+    kpi_function.__qualname__ = kpi
+    kpi_function.__doc__ = doc
+    return kpi_function
+
+
+fcr = _wrapper("fcr", """First contact resolution in %: resolved at the first contact / tickets.
+
+    Denominator: tickets whose flag is known (``definition="flag"``, column
+    ``first_contact_resolved``) or whose number of contacts is known
+    (``definition="contacts"``: success when ``contacts == 1``). Missing flags are excluded
+    and listed. Wilson interval by default; see `proportion_kpi`.
+
+    >>> from kpitools.datasets import load_tickets
+    >>> fcr(load_tickets()).unit
+    '%'
+    """)
+resolution_rate = _wrapper("resolution_rate", """Resolution rate in %: resolved / received.
+
+    Denominator: every ticket with a valid ``created_at`` (created by ``as_of`` when given).
+    Numerator: those with a ``resolved_at`` (at or before ``as_of`` when given). Wilson
+    interval; see `proportion_kpi`.
+    """)
+escalation_rate = _wrapper("escalation_rate", """Escalation rate in %: escalated / tickets.
+
+    Denominator: tickets with a known ``escalated`` flag. Wilson; see `proportion_kpi`.
+    """)
+reopen_rate = _wrapper("reopen_rate", """Reopen rate in %: reopened / tickets.
+
+    Denominator: tickets with a known ``reopened`` flag. Wilson; see `proportion_kpi`.
+    """)
+conversion_rate = _wrapper("conversion_rate", """Conversion rate in %: converted / contacts.
+
+    Denominator: contacts with a known ``converted`` flag (map your column with
+    ``columns={"converted": "purchase_flag"}``). Wilson; see `proportion_kpi`.
+    """)
+nia = _wrapper("nia", """Next issue avoidance in %: contacts not followed by another contact.
+
+    A contact *succeeds* when the same customer makes no further contact within ``days``
+    (default 7) after it. Denominator: contacts whose ``days``-day window has ended by
+    ``as_of`` (default: the last ``created_at`` in the data) — a contact whose window is not
+    complete and that has no follow-up yet is censored: listed as excluded, not counted as a
+    success. Wilson interval; see `proportion_kpi`.
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "c"] * 3,
+    ...                   "created_at": pd.to_datetime(["2026-07-01", "2026-07-03",
+    ...                       "2026-07-02", "2026-07-05", "2026-07-30"] * 3)
+    ...                   + pd.to_timedelta([0] * 5 + [40] * 5 + [80] * 5, unit="D")})
+    >>> r = nia(t, days=7)
+    >>> r.n, r.n_excluded, r.details["successes"]
+    (14, 1, 11)
+    """)
+abandonment_rate = _wrapper("abandonment_rate", """Abandonment rate in %: abandoned / offered.
+
+    A call is abandoned when it has no ``answered_at``. Denominator: calls offered, minus
+    short abandons (abandoned within ``short_abandon_seconds`` of waiting, when given; they
+    are listed as excluded). Wilson interval; see `proportion_kpi`.
+
+    >>> from kpitools.datasets import load_calls
+    >>> r = abandonment_rate(load_calls(), short_abandon_seconds=5)
+    >>> r.kpi, r.unit
+    ('abandonment_rate', '%')
+    """)
+answer_rate = _wrapper("answer_rate", """Answer rate in %: answered / offered.
+
+    Same denominator as `abandonment_rate` (so the two add up to 100). Wilson interval.
+    """)
+service_level = _wrapper("service_level", """Service level in %: answered within X seconds.
+
+    Numerator: calls answered with ``wait_seconds ≤ threshold_seconds`` (default 20, the
+    "80/20" convention). Denominator ``"offered"`` (default: abandoned calls count as
+    misses; short abandons excluded when ``short_abandon_seconds`` is set) or ``"answered"``
+    (abandoned calls excluded and listed). Wilson interval; see `proportion_kpi`.
+
+    >>> from kpitools.datasets import load_calls
+    >>> service_level(load_calls(), threshold_seconds=20).details["denominator"]
+    'offered'
+    """)
+
+
+# ------------------------------------------------------------------------------ backlog
+
+
+def backlog(tickets: pd.DataFrame, *, at: Any = None, freq: str = "D",
+            by: str | list[str] | None = None, columns: Mapping[str, str] | None = None,
+            invalid: str = "raise", missing: str = "exclude",
+            timestamp_format: str | None = None) -> pd.DataFrame:
+    """Active issues (backlog) at each point in time: ``created_at ≤ t < resolved_at``.
+
+    Parameters
+    ----------
+    tickets : DataFrame
+    at : sequence of datetime-like, optional
+        The time points. Default: the end of every ``freq`` period from the first creation
+        to the last event (snapshots taken at each period's close).
+    freq : str, default "D"
+        pandas frequency of the default time points.
+    by : str or list of str, optional
+        A backlog series per group.
+
+    Returns
+    -------
+    DataFrame
+        ``at``, the ``by`` columns, ``backlog`` (count of open tickets). Unresolved tickets
+        stay open forever; ``attrs["excluded"]`` lists invalid rows.
+
+    Notes
+    -----
+    Vectorised: with creation and resolution times sorted, the backlog at t is
+    ``#{created ≤ t} − #{resolved ≤ t}`` (two ``searchsorted`` calls), valid because every
+    ticket is created before it is resolved.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2026-07-01 10:00", "2026-07-01 11:00",
+    ...                                                 "2026-07-02 09:00"]),
+    ...                   "resolved_at": pd.to_datetime(["2026-07-01 12:00", None,
+    ...                                                  "2026-07-02 10:00"])})
+    >>> backlog(t, at=["2026-07-01 11:30", "2026-07-01 13:00", "2026-07-02 09:30"])["backlog"].tolist()
+    [2, 1, 2]
+    """
+    cols = resolve_columns("tickets", columns)
+    require_columns(_frame(tickets), cols, ["created_at", "resolved_at"])
+    issues = RowIssues(tickets.index, invalid=invalid, missing=missing)
+    c_col, r_col = cols["created_at"], cols["resolved_at"]
+    created = parse_timestamps(tickets[c_col], column=c_col, issues=issues,
+                               format=timestamp_format)
+    resolved = parse_timestamps(tickets[r_col], column=r_col, issues=issues,
+                                format=timestamp_format)
+    aligned = align_time_zones({c_col: created, r_col: resolved})
+    created, resolved = aligned[c_col], aligned[r_col]
+    issues.add(created.isna().to_numpy(), column=c_col, values=tickets[c_col].to_numpy(object),
+               reason="missing timestamps", kind="missing")
+    issues.add((resolved < created).to_numpy(), column=r_col,
+               values=tickets[r_col].to_numpy(object),
+               reason=f"{r_col} before {c_col} (negative duration)")
+    ok = ~issues.mask
+    tz = getattr(created.dt, "tz", None)
+    if at is None:
+        last = pd.concat([created[ok], resolved[ok]]).max()
+        points = pd.date_range(created[ok].min().normalize(), last.normalize(), freq=freq,
+                               tz=tz)
+        points = points + pd.tseries.frequencies.to_offset(freq) - pd.Timedelta(1, "ns")
+    else:
+        points = pd.DatetimeIndex(pd.to_datetime(list(at)))
+    keys = [by] if isinstance(by, str) else list(by or [])
+    codes, groups = group_codes(tickets, keys)
+    c_ns = created.to_numpy(dtype="datetime64[ns]") if tz is None else \
+        created.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    r_ns = resolved.to_numpy(dtype="datetime64[ns]") if tz is None else \
+        resolved.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    p_ns = points.to_numpy(dtype="datetime64[ns]") if points.tz is None else \
+        points.tz_convert("UTC").tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    parts = []
+    for g in range(len(groups)):
+        sel = ok & (codes == g)
+        cs = np.sort(c_ns[sel])
+        rs = np.sort(r_ns[sel][~np.isnat(r_ns[sel])])
+        count = np.searchsorted(cs, p_ns, side="right") - np.searchsorted(rs, p_ns,
+                                                                          side="right")
+        part = pd.DataFrame({"at": points, "backlog": count.astype(np.int64)})
+        for k in keys:
+            part.insert(len(part.columns) - 1, k, groups[k].iloc[g])
+        parts.append(part)
+    out = pd.concat(parts, ignore_index=True)
+    out.attrs["excluded"] = issues.excluded()
+    out.attrs["n_excluded"] = issues.n_excluded
+    return out
+
+
+# ------------------------------------------------------------- utilisation, productivity
+
+
+def _available_hours(availability: pd.DataFrame, *, period: Any,
+                     columns: Mapping[str, str] | None) -> pd.Series:
+    cols = resolve_columns("availability", columns)
+    require_columns(_frame(availability), cols, ["agent_id", "available_hours"])
+    table = availability
+    if period is not None:
+        require_columns(table, cols, ["period"])
+        table = table[table[cols["period"]].astype(str) == str(period)]
+    hours = pd.to_numeric(table[cols["available_hours"]], errors="coerce")
+    bad = hours.isna() | (hours < 0)
+    if bad.any():
+        raise DataValidationError(f"{int(bad.sum())} available hours are missing, not numbers "
+                                  "or negative", column=cols["available_hours"],
+                                  rows=list(table.index[bad.to_numpy()]),
+                                  values=list(table[cols["available_hours"]][bad]))
+    return hours.groupby(table[cols["agent_id"]].to_numpy()).sum()
+
+
+def _agent_ratio(work: pd.Series, hours: pd.Series, *, agent_column: str
+                 ) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Align per-agent work and hours; agents with work but no hours are excluded."""
+    agents = work.index.union(hours.index)
+    w = work.reindex(agents, fill_value=0.0).to_numpy(dtype=float)
+    h = hours.reindex(agents, fill_value=0.0).to_numpy(dtype=float)
+    no_time = (h <= 0) & (w > 0)
+    excluded = empty_excluded()
+    if no_time.any():
+        excluded = pd.DataFrame({"row": agents[no_time], "column": agent_column,
+                                 "value": agents[no_time],
+                                 "reason": "agent has handled work but no available time"})
+    keep = h > 0
+    return w[keep], h[keep], excluded
+
+
+def _bootstrap_ratio(w: np.ndarray, h: np.ndarray, *, level: float, alternative: str,
+                     n_resamples: int, random_state: Any) -> tuple[float, float]:
+    rng = np.random.default_rng(random_state)
+    idx = rng.integers(0, w.size, size=(int(n_resamples), w.size))
+    ratios = w[idx].sum(axis=1) / h[idx].sum(axis=1)
+    alpha = 1.0 - level
+    if alternative == "two-sided":
+        return (float(np.quantile(ratios, alpha / 2)), float(np.quantile(ratios, 1 - alpha / 2)))
+    if alternative == "greater":
+        return float(np.quantile(ratios, alpha)), np.inf
+    return 0.0, float(np.quantile(ratios, 1 - alpha))
+
+
+def agent_utilisation(calls: pd.DataFrame, availability: pd.DataFrame, *, period: Any = None,
+                      confidence_level: float = 0.95, alternative: str = "two-sided",
+                      n_resamples: int = 9999, random_state: Any = 0,
+                      columns: Mapping[str, str] | None = None,
+                      availability_columns: Mapping[str, str] | None = None) -> KpiEstimate:
+    """Agent utilisation in %: handle time / available (logged-in) time, over agents.
+
+    Parameters
+    ----------
+    calls : DataFrame
+        Handled contacts with ``agent``, ``talk_seconds``, ``hold_seconds``,
+        ``acw_seconds`` (missing parts count as 0; abandoned calls have none).
+    availability : DataFrame
+        ``agent_id, period, available_hours``.
+    period : str, optional
+        Use only this period's availability (e.g. ``"2026Q3"``); filter ``calls`` to the
+        same period yourself.
+    n_resamples, random_state
+        Bootstrap resamples and seed.
+
+    Returns
+    -------
+    KpiEstimate
+        ``estimate = 100 · Σ handle hours / Σ available hours`` (a ratio estimator, so
+        agents weigh by their hours); ``n`` = agents; CI: percentile bootstrap resampling
+        agents [ET93]_ (``method="bootstrap_agents"``). Agents with handled work but no
+        available time are excluded and listed.
+
+    Examples
+    --------
+    >>> from kpitools.datasets import load_calls, load_agent_availability
+    >>> r = agent_utilisation(load_calls(), load_agent_availability())
+    >>> r.method
+    'bootstrap_agents'
+    """
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    cols = resolve_columns("calls", columns)
+    require_columns(_frame(calls), cols, ["agent"])
+    parts = [c for c in ("talk_seconds", "hold_seconds", "acw_seconds") if cols[c] in
+             calls.columns]
+    if not parts:
+        raise DataValidationError("no handle-time columns (talk/hold/acw seconds)",
+                                  column=cols["talk_seconds"])
+    seconds = sum(pd.to_numeric(calls[cols[c]], errors="coerce").fillna(0.0).astype(float)
+                  for c in parts)
+    if (seconds < 0).any():
+        bad = seconds < 0
+        raise DataValidationError(f"{int(bad.sum())} negative handle times",
+                                  column=cols[parts[0]], rows=list(calls.index[bad]),
+                                  values=list(seconds[bad]))
+    agent = calls[cols["agent"]]
+    work = (seconds / 3600.0).groupby(agent.to_numpy()).sum()
+    hours = _available_hours(availability, period=period, columns=availability_columns)
+    hours = hours[hours.index.isin(work.index)]
+    w, h, excluded = _agent_ratio(work, hours, agent_column=cols["agent"])
+    require_nonempty(w.size, what="agent utilisation")
+    low, high = _bootstrap_ratio(w, h, level=level, alternative=alternative,
+                                 n_resamples=n_resamples, random_state=random_state)
+    return KpiEstimate(kpi="utilisation", estimate=100.0 * w.sum() / h.sum(),
+                       ci_low=100.0 * low, ci_high=100.0 * high, n=int(w.size),
+                       n_excluded=len(excluded), method="bootstrap_agents",
+                       confidence_level=level, unit="%",
+                       details={"handle_hours": float(w.sum()),
+                                "available_hours": float(h.sum())}, excluded=excluded)
+
+
+def productivity(tickets: pd.DataFrame, availability: pd.DataFrame, *, period: Any = None,
+                 confidence_level: float = 0.95, alternative: str = "two-sided",
+                 method: Literal["exact", "score", "jeffreys", "bootstrap_agents"] = "exact",
+                 n_resamples: int = 9999, random_state: Any = 0,
+                 columns: Mapping[str, str] | None = None,
+                 availability_columns: Mapping[str, str] | None = None) -> KpiEstimate:
+    """Resolved tickets per agent-hour: ``Σ resolved / Σ available hours``.
+
+    Parameters
+    ----------
+    tickets : DataFrame
+        With ``agent`` and ``resolved_at`` (a ticket counts when it has one).
+    availability : DataFrame
+        ``agent_id, period, available_hours``.
+    method : {"exact", "score", "jeffreys", "bootstrap_agents"}, default "exact"
+        ``"exact"``: Garwood's Poisson interval for the count with the hours as exposure
+        [Garwood36]_; ``"bootstrap_agents"``: percentile bootstrap over agents (allows for
+        agents differing in speed, i.e. overdispersion).
+
+    Returns
+    -------
+    KpiEstimate
+        ``unit="per agent-hour"``, ``n`` = resolved tickets, ``details`` with hours and
+        agents.
+
+    Examples
+    --------
+    >>> from kpitools.datasets import load_tickets, load_agent_availability
+    >>> productivity(load_tickets(), load_agent_availability()).unit
+    'per agent-hour'
+    """
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    check_choice("method", method, ("exact", "score", "jeffreys", "bootstrap_agents"))
+    cols = resolve_columns("tickets", columns)
+    require_columns(_frame(tickets), cols, ["agent", "resolved_at"])
+    issues = RowIssues(tickets.index)
+    resolved = parse_timestamps(tickets[cols["resolved_at"]], column=cols["resolved_at"],
+                                issues=issues)
+    done = resolved.notna().to_numpy()
+    work = pd.Series(done.astype(float)).groupby(tickets[cols["agent"]].to_numpy()).sum()
+    hours = _available_hours(availability, period=period, columns=availability_columns)
+    hours = hours[hours.index.isin(work.index)]
+    w, h, excluded = _agent_ratio(work, hours, agent_column=cols["agent"])
+    require_nonempty(w.size, what="productivity")
+    count, exposure = int(round(w.sum())), float(h.sum())
+    if method == "bootstrap_agents":
+        low, high = _bootstrap_ratio(w, h, level=level, alternative=alternative,
+                                     n_resamples=n_resamples, random_state=random_state)
+    else:
+        pm: PoissonMethod = method  # type: ignore[assignment]
+        low, high = poisson_ci(count, exposure, confidence_level=level, method=pm,
+                               alternative=alternative)
+    return KpiEstimate(kpi="productivity", estimate=count / exposure, ci_low=float(low),
+                       ci_high=float(high), n=count, n_excluded=len(excluded), method=method,
+                       confidence_level=level, unit="per agent-hour",
+                       details={"available_hours": exposure, "agents": int(w.size)},
+                       excluded=excluded)
