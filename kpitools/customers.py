@@ -1,0 +1,575 @@
+"""Customer and workforce KPIs: retention, churn, growth, NRR, CLV and employee turnover.
+
+All work on one row per customer (``customer_id, start_date, end_date`` with ``end_date``
+empty while still a customer, plus ``mrr, expansion_mrr, contraction_mrr``) and a calendar
+period ``[start, end)`` (see `kpitools.periods`). A customer is *active at instant t* when
+``start_date ≤ t`` and ``end_date`` is empty or later than t.
+
+Counts for a period: S = active at the period start; N = new in the period (started during
+it) and still active at its end; E = active at the end; lost = of S, those who left during
+the period; so E − N = S − lost.
+
+References
+----------
+.. [Wilson27] Wilson EB (1927). J Am Stat Assoc 22:209–212.
+.. [Newcombe98b] Newcombe RG (1998). Stat Med 17:873–890.
+.. [ET93] Efron B, Tibshirani RJ (1993). An Introduction to the Bootstrap. Chapman & Hall.
+.. [Gupta06] Gupta S, Hanssens D, Hardie B, et al. (2006). Modeling customer lifetime value.
+   J Service Research 9:139–155 (simple CLV = margin × revenue / churn for constant
+   retention, no discounting).
+.. [Oehlert92] Oehlert GW (1992). A note on the delta method. Am Stat 46:27–29.
+.. [Garwood36] Garwood F (1936). Biometrika 28:437–442.
+.. [CIPD] CIPD, "Employee turnover and retention" factsheet: turnover = leavers / average
+   number employed in the period × 100.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from kpitools._events import RowIssues, check_unique_ids, parse_timestamps
+from kpitools._validation import (
+    check_alternative,
+    check_choice,
+    check_confidence_level,
+    check_count,
+    require_nonempty,
+)
+from kpitools.columns import require_columns, resolve_columns
+from kpitools.counts import _rate_comparison, poisson_ci
+from kpitools.errors import DataValidationError
+from kpitools.intervals import PROPORTION_METHODS, proportion_ci, z_critical
+from kpitools.operations import compare_proportions
+from kpitools.periods import Period, parse_period
+from kpitools.results import Comparison, KpiEstimate
+
+__all__ = [
+    "PeriodCounts",
+    "customer_counts",
+    "crr_from_counts",
+    "customer_retention",
+    "churn_rate",
+    "customer_growth",
+    "nrr",
+    "clv_from_values",
+    "clv",
+    "employee_turnover",
+    "compare_customer_kpi",
+]
+
+
+@dataclass(frozen=True)
+class PeriodCounts:
+    """Customers (or employees) of one period.
+
+    Attributes
+    ----------
+    period : str
+    start : int
+        S, active at the period start.
+    new : int
+        N, started during the period and still active at its end.
+    new_all : int
+        Started during the period (including those who also left in it).
+    end : int
+        E, active at the period end.
+    lost : int
+        Of S, those who left during the period.
+    left_all : int
+        Everyone who left during the period (including new ones).
+    n_excluded : int
+    excluded : DataFrame
+    """
+
+    period: str
+    start: int
+    new: int
+    new_all: int
+    end: int
+    lost: int
+    left_all: int
+    n_excluded: int
+    excluded: pd.DataFrame
+
+    @property
+    def retained(self) -> int:
+        return self.start - self.lost
+
+
+def _membership(data: pd.DataFrame, table: str, period: Any,
+                columns: Mapping[str, str] | None, invalid: str, missing: str):
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"expected a pandas DataFrame, got {type(data).__name__}")
+    p = parse_period(period)
+    cols = resolve_columns(table, columns)
+    id_role = "customer_id" if table == "customers" else "agent_id"
+    require_columns(data, cols, ["start_date", "end_date"])
+    issues = RowIssues(data.index, invalid=invalid, missing=missing)
+    if cols[id_role] in data.columns:
+        check_unique_ids(data[cols[id_role]], column=cols[id_role], issues=issues)
+    s_col, e_col = cols["start_date"], cols["end_date"]
+    start = parse_timestamps(data[s_col], column=s_col, issues=issues)
+    end = parse_timestamps(data[e_col], column=e_col, issues=issues)
+    if getattr(start.dt, "tz", None) is not None or getattr(end.dt, "tz", None) is not None:
+        raise DataValidationError("start and end dates must be time-zone naive calendar dates",
+                                  column=s_col)
+    issues.add(start.isna().to_numpy(), column=s_col, values=data[s_col].to_numpy(object),
+               reason="missing start dates", kind="missing")
+    issues.add((end < start).to_numpy(), column=e_col, values=data[e_col].to_numpy(object),
+               reason=f"{e_col} before {s_col}")
+    ok = ~issues.mask
+    t0, t1 = p.start, p.end
+
+    def active(t: pd.Timestamp) -> np.ndarray:
+        return ok & (start <= t).to_numpy() & (end.isna() | (end > t)).to_numpy()
+
+    at_start = ok & (start < t0).to_numpy() & (end.isna() | (end >= t0)).to_numpy()
+    at_end = active(t1 - pd.Timedelta(1, "ns")) & (end.isna() | (end >= t1)).to_numpy()
+    started = ok & (start >= t0).to_numpy() & (start < t1).to_numpy()
+    left = ok & end.notna().to_numpy() & (end >= t0).to_numpy() & (end < t1).to_numpy()
+    return p, cols, issues, at_start, at_end, started, left
+
+
+def customer_counts(data: pd.DataFrame, period: Any, *, table: str = "customers",
+                    columns: Mapping[str, str] | None = None, invalid: str = "raise",
+                    missing: str = "exclude") -> PeriodCounts:
+    """S, N, E and the lost customers of a period (see the module notes).
+
+    >>> df = pd.DataFrame({"start_date": pd.to_datetime(["2025-01-10", "2025-03-01",
+    ...                                                  "2026-07-05", "2026-08-01"]),
+    ...                    "end_date": pd.to_datetime([None, "2026-08-15", None,
+    ...                                                "2026-09-01"])})
+    >>> c = customer_counts(df, "2026Q3")
+    >>> c.start, c.new, c.end, c.lost
+    (2, 1, 2, 1)
+    """
+    p, _, issues, at_start, at_end, started, left = _membership(data, table, period, columns,
+                                                                invalid, missing)
+    return PeriodCounts(period=str(p), start=int(at_start.sum()),
+                        new=int((started & at_end).sum()), new_all=int(started.sum()),
+                        end=int(at_end.sum()), lost=int((at_start & left).sum()),
+                        left_all=int(left.sum()), n_excluded=issues.n_excluded,
+                        excluded=issues.excluded())
+
+
+def crr_from_counts(start: int, end: int, new: int, *, confidence_level: float = 0.95,
+                    method: str = "wilson", alternative: str = "two-sided") -> KpiEstimate:
+    """Customer retention rate ``(E − N)/S × 100`` with Wilson's interval on (E − N) of S.
+
+    Parameters
+    ----------
+    start, end, new : int
+        S customers at the start, E at the end, N new customers (still active at the end).
+    method : str, default "wilson"
+        Any method of `kpitools.intervals.proportion_ci` [Wilson27]_.
+
+    Raises
+    ------
+    ValueError
+        If ``E − N`` is negative or larger than S (then N counts new customers who also left,
+        or E is not the same population as S).
+
+    Examples
+    --------
+    >>> r = crr_from_counts(200, 210, 30)
+    >>> r.estimate, round(r.ci_low, 2), round(r.ci_high, 2)
+    (90.0, 85.06, 93.43)
+    """
+    level = check_confidence_level(confidence_level)
+    check_choice("method", method, PROPORTION_METHODS)
+    s = check_count("start", start, minimum=1)
+    e = check_count("end", end)
+    n = check_count("new", new)
+    kept = e - n
+    if not 0 <= kept <= s:
+        raise ValueError(f"end − new = {kept} must be between 0 and start = {s}; count as new "
+                         "only the new customers still active at the end")
+    low, high = proportion_ci(kept, s, confidence_level=level, method=method,
+                              alternative=alternative)
+    return KpiEstimate(kpi="crr", estimate=100.0 * kept / s, ci_low=100.0 * low,
+                       ci_high=100.0 * high, n=s, n_excluded=0, method=method,
+                       confidence_level=level, unit="%",
+                       details={"start": s, "end": e, "new": n, "retained": kept})
+
+
+def customer_retention(customers: pd.DataFrame, period: Any, *, confidence_level: float = 0.95,
+                       method: str = "wilson", alternative: str = "two-sided",
+                       columns: Mapping[str, str] | None = None, invalid: str = "raise",
+                       missing: str = "exclude") -> KpiEstimate:
+    """Customer retention rate of a period, ``(E − N)/S × 100``, Wilson interval.
+
+    N counts the new customers still active at the end, so that ``E − N`` is exactly the
+    number of starting customers retained; with the textbook N (everyone acquired), CRR would
+    be understated whenever a new customer also leaves within the period (``details`` has
+    both ``new`` and ``new_all``).
+
+    Examples
+    --------
+    >>> from kpitools.datasets import load_customers
+    >>> customer_retention(load_customers(), "2025Q3").kpi
+    'crr'
+    """
+    c = customer_counts(customers, period, columns=columns, invalid=invalid, missing=missing)
+    require_nonempty(c.start, what=f"customers at the start of {c.period}")
+    r = crr_from_counts(c.start, c.end, c.new, confidence_level=confidence_level,
+                        method=method, alternative=alternative)
+    return _with(r, c)
+
+
+def _with(r: KpiEstimate, c: PeriodCounts, **extra: Any) -> KpiEstimate:
+    details = dict(r.details)
+    details.update({"period": c.period, "start": c.start, "end": c.end, "new": c.new,
+                    "new_all": c.new_all, "lost": c.lost}, **extra)
+    return KpiEstimate(kpi=r.kpi, estimate=r.estimate, ci_low=r.ci_low, ci_high=r.ci_high,
+                       n=r.n, n_excluded=c.n_excluded, method=r.method,
+                       confidence_level=r.confidence_level, unit=r.unit, details=details,
+                       excluded=c.excluded)
+
+
+def churn_rate(customers: pd.DataFrame, period: Any, *, confidence_level: float = 0.95,
+               method: str = "wilson", alternative: str = "two-sided",
+               columns: Mapping[str, str] | None = None, invalid: str = "raise",
+               missing: str = "exclude") -> KpiEstimate:
+    """Churn rate of a period in %: starting customers lost during it / S, Wilson interval.
+
+    Equals ``100 − CRR``. Customers acquired and lost within the same period are not in the
+    denominator S (``details["left_all"]`` counts every leaver).
+
+    >>> from kpitools.datasets import load_customers
+    >>> churn_rate(load_customers(), "2025Q3").unit
+    '%'
+    """
+    level = check_confidence_level(confidence_level)
+    check_choice("method", method, PROPORTION_METHODS)
+    c = customer_counts(customers, period, columns=columns, invalid=invalid, missing=missing)
+    require_nonempty(c.start, what=f"customers at the start of {c.period}")
+    low, high = proportion_ci(c.lost, c.start, confidence_level=level, method=method,
+                              alternative=alternative)
+    r = KpiEstimate(kpi="churn_rate", estimate=100.0 * c.lost / c.start, ci_low=100.0 * low,
+                    ci_high=100.0 * high, n=c.start, n_excluded=0, method=method,
+                    confidence_level=level, unit="%")
+    return _with(r, c, left_all=c.left_all)
+
+
+def customer_growth(customers: pd.DataFrame, period: Any, *,
+                    confidence_level: float = 0.95, columns: Mapping[str, str] | None = None,
+                    invalid: str = "raise", missing: str = "exclude",
+                    **ignored: Any) -> KpiEstimate:
+    """Customer growth rate of a period in %: ``(E − S)/S × 100``.
+
+    A deterministic count of the whole customer base, so no interval is given
+    (``ci_low = ci_high = NaN``, ``method="none"``), as in the KPI catalogue.
+
+    >>> from kpitools.datasets import load_customers
+    >>> customer_growth(load_customers(), "2025Q3").method
+    'none'
+    """
+    level = check_confidence_level(confidence_level)
+    c = customer_counts(customers, period, columns=columns, invalid=invalid, missing=missing)
+    require_nonempty(c.start, what=f"customers at the start of {c.period}")
+    r = KpiEstimate(kpi="customer_growth", estimate=100.0 * (c.end - c.start) / c.start,
+                    ci_low=np.nan, ci_high=np.nan, n=c.start, n_excluded=0, method="none",
+                    confidence_level=level, unit="%")
+    return _with(r, c)
+
+
+def _percentile(boot: np.ndarray, level: float, alternative: str) -> tuple[float, float]:
+    alpha = 1.0 - level
+    if alternative == "two-sided":
+        return float(np.quantile(boot, alpha / 2)), float(np.quantile(boot, 1 - alpha / 2))
+    if alternative == "greater":
+        return float(np.quantile(boot, alpha)), np.inf
+    return -np.inf, float(np.quantile(boot, 1 - alpha))
+
+
+def _mrr_columns(data: pd.DataFrame, cols: dict[str, str], rows: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    out = []
+    for role in ("mrr", "expansion_mrr", "contraction_mrr"):
+        if role != "mrr" and cols[role] not in data.columns:
+            out.append(np.zeros(int(rows.sum())))
+            continue
+        raw = data.loc[rows, cols[role]]
+        values = pd.to_numeric(raw, errors="coerce")
+        bad = values.isna() | (values < 0)
+        if role == "mrr" and bad.any():
+            raise DataValidationError(f"{int(bad.sum())} monthly revenues are missing, not "
+                                      "numbers or negative", column=cols[role],
+                                      rows=list(raw.index[bad.to_numpy()]),
+                                      values=list(raw[bad]))
+        if role != "mrr":
+            if (values < 0).any():
+                neg = (values < 0).to_numpy()
+                raise DataValidationError(f"{int(neg.sum())} negative amounts",
+                                          column=cols[role], rows=list(raw.index[neg]),
+                                          values=list(raw[neg]))
+            values = values.fillna(0.0)
+        out.append(values.to_numpy(dtype=float))
+    start_mrr = out[0]
+    return start_mrr, start_mrr + out[1] - out[2]
+
+
+def nrr(customers: pd.DataFrame, period: Any, *, confidence_level: float = 0.95,
+        alternative: str = "two-sided", n_resamples: int = 9999, random_state: Any = 0,
+        columns: Mapping[str, str] | None = None, invalid: str = "raise",
+        missing: str = "exclude") -> KpiEstimate:
+    """Net revenue retention of a period in %, with a bootstrap interval over customers.
+
+    ``NRR = Σ end MRR / Σ start MRR × 100`` over the customers active at the period start,
+    where a customer's start MRR is ``mrr`` and end MRR is ``mrr + expansion_mrr −
+    contraction_mrr``, or 0 if the customer left in the period: the catalogue's
+    ``(start MRR + expansion − contraction − churned MRR) / start MRR``. New customers are not
+    included. CI: percentile bootstrap resampling customers [ET93]_ (``method="bootstrap"``).
+
+    Examples
+    --------
+    >>> from kpitools.datasets import load_customers
+    >>> r = nrr(load_customers(), "2025Q3", n_resamples=999)
+    >>> r.unit, r.method
+    ('%', 'bootstrap')
+    """
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    p, cols, issues, at_start, _, _, left = _membership(customers, "customers", period,
+                                                        columns, invalid, missing)
+    require_columns(customers, cols, ["mrr"])
+    require_nonempty(int(at_start.sum()), what=f"customers at the start of {p}")
+    start_mrr, end_mrr = _mrr_columns(customers, cols, at_start)
+    end_mrr = np.where(left[at_start], 0.0, end_mrr)
+    if start_mrr.sum() <= 0:
+        raise DataValidationError("starting MRR is zero; NRR is undefined", column=cols["mrr"])
+    rng = np.random.default_rng(random_state)
+    idx = rng.integers(0, start_mrr.size, size=(int(n_resamples), start_mrr.size))
+    boot = end_mrr[idx].sum(axis=1) / start_mrr[idx].sum(axis=1)
+    low, high = _percentile(boot, level, alternative)
+    return KpiEstimate(kpi="nrr", estimate=100.0 * end_mrr.sum() / start_mrr.sum(),
+                       ci_low=100.0 * low, ci_high=100.0 * high, n=int(start_mrr.size),
+                       n_excluded=issues.n_excluded, method="bootstrap",
+                       confidence_level=level, unit="%",
+                       details={"period": str(p), "start_mrr": float(start_mrr.sum()),
+                                "end_mrr": float(end_mrr.sum()),
+                                "churned_mrr": float(start_mrr[left[at_start]].sum())},
+                       excluded=issues.excluded())
+
+
+def clv_from_values(revenue, churned, *, margin: float = 1.0, confidence_level: float = 0.95,
+                    method: Literal["delta", "bootstrap"] = "delta",
+                    n_resamples: int = 9999, random_state: Any = 0) -> tuple[float, float, float]:
+    """Simple CLV ``margin × mean revenue per period / churn rate per period``, with CI.
+
+    Parameters
+    ----------
+    revenue : array of float
+        Revenue of each customer in one period (customers active at its start).
+    churned : array of bool
+        Whether each of them left during the period.
+    margin : float, default 1.0
+        Gross margin as a fraction (1 = revenue).
+    method : {"delta", "bootstrap"}, default "delta"
+        ``"delta"``: first-order delta method on the log scale [Oehlert92]_, with
+        ``Var(log CLV) ≈ Var(R̄)/R̄² + Var(ĉ)/ĉ² − 2·Cov(R̄, ĉ)/(R̄ĉ)`` (the covariance from the
+        same customers), interval ``CLV · exp(±z·se)``. ``"bootstrap"``: percentile bootstrap
+        over customers [ET93]_.
+
+    Returns
+    -------
+    (clv, low, high)
+
+    Notes
+    -----
+    The simple formula assumes a constant churn rate and no discounting [Gupta06]_; the
+    expected lifetime is ``1/churn`` periods.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> clv, low, high = clv_from_values(np.full(200, 100.0), np.arange(200) < 20)
+    >>> round(clv, 1), round(low, 1), round(high, 1)
+    (1000.0, 659.1, 1517.1)
+    """
+    level = check_confidence_level(confidence_level)
+    check_choice("method", method, ("delta", "bootstrap"))
+    r = np.asarray(revenue, dtype=float)
+    c = np.asarray(churned, dtype=bool).astype(float)
+    if r.shape != c.shape or r.ndim != 1:
+        raise ValueError("revenue and churned must be one-dimensional and of equal length")
+    if np.isnan(r).any() or (r < 0).any():
+        raise ValueError("revenue must be non-negative numbers")
+    if not 0 < margin <= 1:
+        raise ValueError(f"margin must be in (0, 1], got {margin!r}")
+    n = r.size
+    rate = c.mean() if n else 0.0
+    if rate == 0:
+        raise ValueError("no customer churned in the period: the simple CLV is unbounded")
+    mean_r = r.mean()
+    clv = margin * mean_r / rate
+    if method == "bootstrap":
+        rng = np.random.default_rng(random_state)
+        idx = rng.integers(0, n, size=(int(n_resamples), n))
+        rates = c[idx].mean(axis=1)
+        with np.errstate(divide="ignore"):
+            boot = margin * r[idx].mean(axis=1) / rates
+        low, high = _percentile(boot, level, "two-sided")
+        return float(clv), low, high
+    cov = np.cov(np.vstack([r, c]), ddof=1) / n
+    var_log = cov[0, 0] / mean_r**2 + cov[1, 1] / rate**2 - 2 * cov[0, 1] / (mean_r * rate)
+    se = float(np.sqrt(max(var_log, 0.0)))
+    z = z_critical(level)
+    return float(clv), float(clv * np.exp(-z * se)), float(clv * np.exp(z * se))
+
+
+def clv(customers: pd.DataFrame, period: Any, *, margin: float = 1.0,
+        confidence_level: float = 0.95, method: Literal["delta", "bootstrap"] = "delta",
+        n_resamples: int = 9999, random_state: Any = 0,
+        columns: Mapping[str, str] | None = None, invalid: str = "raise",
+        missing: str = "exclude") -> KpiEstimate:
+    """Simple customer lifetime value from one period; see `clv_from_values`.
+
+    Revenue per customer in the period is ``mrr × months in the period``; the churn rate is
+    that of `churn_rate`. Unit: money (the currency of ``mrr``).
+
+    >>> from kpitools.datasets import load_customers
+    >>> clv(load_customers(), "2025Q3", margin=0.7).unit
+    'money'
+    """
+    p, cols, issues, at_start, _, _, left = _membership(customers, "customers", period,
+                                                        columns, invalid, missing)
+    require_columns(customers, cols, ["mrr"])
+    require_nonempty(int(at_start.sum()), what=f"customers at the start of {p}")
+    start_mrr, _ = _mrr_columns(customers, cols, at_start)
+    months = {"month": 1, "quarter": 3, "year": 12}[p.kind]
+    value, low, high = clv_from_values(start_mrr * months, left[at_start], margin=margin,
+                                       confidence_level=confidence_level, method=method,
+                                       n_resamples=n_resamples, random_state=random_state)
+    return KpiEstimate(kpi="clv", estimate=value, ci_low=low, ci_high=high,
+                       n=int(at_start.sum()), n_excluded=issues.n_excluded, method=method,
+                       confidence_level=check_confidence_level(confidence_level),
+                       unit="money", details={"period": str(p), "margin": margin,
+                                              "churn_rate": float(left[at_start].mean())},
+                       excluded=issues.excluded())
+
+
+def employee_turnover(agents: pd.DataFrame, period: Any, *, confidence_level: float = 0.95,
+                      alternative: str = "two-sided",
+                      method: Literal["exact", "score", "jeffreys"] = "exact",
+                      columns: Mapping[str, str] | None = None, invalid: str = "raise",
+                      missing: str = "exclude") -> KpiEstimate:
+    """Employee turnover of a period in %: leavers / average headcount × 100 [CIPD]_.
+
+    Average headcount = (headcount at the start + headcount at the end) / 2. Because the
+    denominator is an average, not the set of people at risk, turnover can exceed 100 % and
+    is a rate, not a proportion: the interval treats leavers as Poisson with the average
+    headcount as exposure (Garwood's exact interval by default [Garwood36]_).
+
+    >>> from kpitools.datasets import load_agents
+    >>> employee_turnover(load_agents(), "2025Q3").kpi
+    'employee_turnover'
+    """
+    level = check_confidence_level(confidence_level)
+    c = customer_counts(agents, period, table="agents", columns=columns, invalid=invalid,
+                        missing=missing)
+    average = (c.start + c.end) / 2.0
+    if average <= 0:
+        raise DataValidationError(f"no employees in {c.period}; turnover is undefined")
+    low, high = poisson_ci(c.left_all, average, confidence_level=level, method=method,
+                           alternative=alternative)
+    return KpiEstimate(kpi="employee_turnover", estimate=100.0 * c.left_all / average,
+                       ci_low=100.0 * low, ci_high=100.0 * high, n=c.left_all,
+                       n_excluded=c.n_excluded, method=method, confidence_level=level,
+                       unit="%", details={"period": c.period, "leavers": c.left_all,
+                                          "headcount_start": c.start, "headcount_end": c.end,
+                                          "average_headcount": average},
+                       excluded=c.excluded)
+
+
+def compare_customer_kpi(a: pd.DataFrame, b: pd.DataFrame, kpi: str, period: Any, *,
+                         confidence_level: float = 0.95, alternative: str = "two-sided",
+                         method: str | None = None, label_a: str = "a", label_b: str = "b",
+                         n_resamples: int = 2000, random_state: Any = 0,
+                         **options: Any) -> Comparison:
+    """Compare a customer KPI between two groups (e.g. segments) in the same period.
+
+    ``crr`` and ``churn_rate``: Newcombe interval of the difference in percentage points and
+    the two-proportion test [Newcombe98b]_. ``nrr`` and ``clv``: percentile bootstrap of the
+    difference (customers resampled within each group), p-value from the bootstrap
+    distribution (twice the smaller tail share of differences on the other side of 0).
+    ``employee_turnover``: rate ratio with the exact conditional test.
+    ``customer_growth``: the difference only (no interval or test).
+    """
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    if kpi in ("crr", "churn_rate"):
+        ca = customer_counts(a, period, **options)
+        cb = customer_counts(b, period, **options)
+        ka, kb = (ca.retained, cb.retained) if kpi == "crr" else (ca.lost, cb.lost)
+        return compare_proportions(ka, ca.start, kb, cb.start, kpi=kpi,
+                                   confidence_level=level, alternative=alternative,
+                                   method=method or "newcombe", label_a=label_a,
+                                   label_b=label_b)
+    if kpi == "employee_turnover":
+        ca = customer_counts(a, period, table="agents", **options)
+        cb = customer_counts(b, period, table="agents", **options)
+        return _rate_comparison(kpi, ca.left_all, (ca.start + ca.end) / 2, cb.left_all,
+                                (cb.start + cb.end) / 2, confidence_level=level,
+                                alternative=alternative, label_a=label_a, label_b=label_b,
+                                scale=100.0)
+    if kpi == "customer_growth":
+        ra = customer_growth(a, period, **options)
+        rb = customer_growth(b, period, **options)
+        return Comparison(kpi=kpi, estimate_a=ra.estimate, estimate_b=rb.estimate,
+                          difference=rb.estimate - ra.estimate, ci_low=np.nan, ci_high=np.nan,
+                          statistic=np.nan, pvalue=np.nan, method="none", test="none",
+                          confidence_level=level, unit="percentage points", n_a=ra.n,
+                          n_b=rb.n, alternative=alternative, label_a=label_a, label_b=label_b)
+    check_choice("kpi", kpi, ("crr", "churn_rate", "nrr", "clv", "employee_turnover",
+                              "customer_growth"))
+    rng = np.random.default_rng(random_state)
+    seeds = rng.integers(0, 2**32, size=2)
+    fn = nrr if kpi == "nrr" else clv
+    kw: dict[str, Any] = {"n_resamples": n_resamples, **options}
+    if kpi == "clv":
+        kw["method"] = "bootstrap"
+    ra = fn(a, period, confidence_level=level, random_state=int(seeds[0]), **kw)
+    rb = fn(b, period, confidence_level=level, random_state=int(seeds[1]), **kw)
+    boot_a = _bootstrap_values(fn, a, period, kpi, n_resamples, int(seeds[0]), options)
+    boot_b = _bootstrap_values(fn, b, period, kpi, n_resamples, int(seeds[1]), options)
+    diff = boot_b - boot_a
+    diff = diff[np.isfinite(diff)]
+    low, high = _percentile(diff, level, alternative)
+    if alternative == "two-sided":
+        pvalue = min(1.0, 2.0 * min((diff <= 0).mean(), (diff >= 0).mean()))
+    elif alternative == "greater":
+        pvalue = float((diff <= 0).mean())
+    else:
+        pvalue = float((diff >= 0).mean())
+    unit = "percentage points" if kpi == "nrr" else "money"
+    return Comparison(kpi=kpi, estimate_a=ra.estimate, estimate_b=rb.estimate,
+                      difference=rb.estimate - ra.estimate, ci_low=low, ci_high=high,
+                      statistic=np.nan, pvalue=float(pvalue), method="bootstrap",
+                      test="bootstrap", confidence_level=level, unit=unit, n_a=ra.n, n_b=rb.n,
+                      alternative=alternative, label_a=label_a, label_b=label_b)
+
+
+def _bootstrap_values(fn: Any, data: pd.DataFrame, period: Any, kpi: str, n_resamples: int,
+                      seed: int, options: Mapping[str, Any]) -> np.ndarray:
+    """Bootstrap replicates of NRR (%) or CLV for one group, resampling its customers."""
+    p: Period = parse_period(period)
+    _, cols, _, at_start, _, _, left = _membership(
+        data, "customers", p, options.get("columns"), options.get("invalid", "raise"),
+        options.get("missing", "exclude"))
+    start_mrr, end_mrr = _mrr_columns(data, cols, at_start)
+    lost = left[at_start]
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, start_mrr.size, size=(int(n_resamples), start_mrr.size))
+    if kpi == "nrr":
+        end_mrr = np.where(lost, 0.0, end_mrr)
+        return 100.0 * end_mrr[idx].sum(axis=1) / start_mrr[idx].sum(axis=1)
+    months = {"month": 1, "quarter": 3, "year": 12}[p.kind]
+    margin = float(options.get("margin", 1.0))
+    with np.errstate(divide="ignore"):
+        return margin * (start_mrr * months)[idx].mean(axis=1) / lost[idx].mean(axis=1)
