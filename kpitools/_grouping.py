@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["normalize_keys", "group_codes", "grouped_counts"]
+__all__ = ["normalize_keys", "KeyCodes", "group_codes", "grouped_counts"]
 
 #: Above this many possible key combinations, fall back to ``np.unique`` on combined codes.
 _DENSE_LIMIT = 5_000_000
@@ -32,16 +32,78 @@ def normalize_keys(by: str | Sequence[str] | None, data: pd.DataFrame) -> list[s
 
 
 def _codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Codes and sorted unique values of one key column; a missing key is its own group."""
+    """Codes and sorted unique values of one key column; a missing key is its own group (last).
+
+    Categorical columns use their codes as they are; other columns are factorized without
+    sorting (fast) and only the few unique values are sorted afterwards.
+    """
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes = column.cat.codes.to_numpy().astype(np.int64)
         uniques = pd.Index(column.cat.categories)
-        if (codes < 0).any():
-            codes = np.where(codes < 0, len(uniques), codes)
-            uniques = uniques.append(pd.Index([np.nan]))
-        return codes, uniques
-    codes, uniques = pd.factorize(column, sort=True, use_na_sentinel=False)
-    return codes.astype(np.int64), pd.Index(uniques)
+    else:
+        raw_codes, raw_uniques = pd.factorize(column, sort=False, use_na_sentinel=True)
+        uniques_index = pd.Index(raw_uniques)
+        try:
+            order = np.argsort(uniques_index.to_numpy(), kind="stable")
+        except TypeError:  # mixed types: sort by their text
+            order = np.argsort(uniques_index.astype(str).to_numpy(), kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        uniques = uniques_index.take(order)
+        codes = raw_codes.astype(np.int64)
+        if len(order):
+            codes = np.where(codes >= 0, rank.take(np.maximum(codes, 0)), -1)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(uniques), codes)
+        uniques = uniques.append(pd.Index([np.nan]))
+    return codes, uniques
+
+
+class KeyCodes:
+    """Combined codes of several key columns over the product of their levels.
+
+    ``combined[i]`` is row i's position in the product of the key levels (``n_combined``
+    positions in all); `frame` turns positions back into key values. With too many
+    combinations to count densely, positions are renumbered to the occurring groups only.
+    """
+
+    def __init__(self, data: pd.DataFrame, keys: Sequence[str]) -> None:
+        self.keys = list(keys)
+        n = len(data)
+        if not self.keys:
+            self.combined = np.zeros(n, dtype=np.int64)
+            self.n_combined = 1
+            self._per_key: list[tuple[np.ndarray, pd.Index]] = []
+            self._sizes: list[int] = []
+            self._present: np.ndarray | None = None
+            return
+        self._per_key = [_codes_of(data[k]) for k in self.keys]
+        self._dtypes = [data[k].dtype for k in self.keys]
+        self._sizes = [max(len(u), 1) for _, u in self._per_key]
+        combined = self._per_key[0][0]
+        for (codes, _), size in zip(self._per_key[1:], self._sizes[1:]):
+            combined = combined * size + codes
+        total = int(np.prod(self._sizes, dtype=np.float64))
+        self._present = None
+        if total <= _DENSE_LIMIT:
+            self.combined, self.n_combined = combined, total
+        else:
+            present, dense = np.unique(combined, return_inverse=True)
+            self._present = present
+            self.combined, self.n_combined = dense.astype(np.int64), len(present)
+
+    def frame(self, positions: np.ndarray) -> pd.DataFrame:
+        """The key values of the given positions (one row each)."""
+        if not self.keys:
+            return pd.DataFrame(index=pd.RangeIndex(len(positions)))
+        flat = positions if self._present is None else self._present[positions]
+        unravelled = np.unravel_index(flat, self._sizes)
+        groups = pd.DataFrame({k: u.take(pos) for k, (_, u), pos
+                               in zip(self.keys, self._per_key, unravelled)})
+        for k, dtype in zip(self.keys, self._dtypes):
+            if isinstance(dtype, pd.CategoricalDtype):
+                groups[k] = groups[k].astype(dtype)
+        return groups
 
 
 def group_codes(data: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -59,29 +121,13 @@ def group_codes(data: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, pd
     >>> groups.to_dict("list")
     {'team': ['a', 'b', 'b'], 'q': [1, 1, 2]}
     """
-    n = len(data)
+    kc = KeyCodes(data, keys)
     if not keys:
-        return np.zeros(n, dtype=np.int64), pd.DataFrame(index=pd.RangeIndex(1))
-    per_key = [_codes_of(data[k]) for k in keys]
-    sizes = [max(len(u), 1) for _, u in per_key]
-    combined = np.zeros(n, dtype=np.int64)
-    for codes, size in zip((c for c, _ in per_key), sizes):
-        combined = combined * size + codes
-    total = int(np.prod(sizes, dtype=np.float64))
-    if total <= _DENSE_LIMIT:
-        present = np.flatnonzero(np.bincount(combined, minlength=total))
-        lookup = np.full(total, -1, dtype=np.int64)
-        lookup[present] = np.arange(present.size)
-        dense = lookup[combined]
-    else:
-        present, dense = np.unique(combined, return_inverse=True)
-    positions = np.unravel_index(present, sizes)
-    groups = pd.DataFrame({k: u.take(pos) if len(u) else [] for k, (_, u), pos
-                           in zip(keys, per_key, positions)})
-    for k in keys:
-        if isinstance(data[k].dtype, pd.CategoricalDtype):
-            groups[k] = groups[k].astype(data[k].dtype)
-    return dense.astype(np.int64), groups
+        return kc.combined, pd.DataFrame(index=pd.RangeIndex(1))
+    present = np.flatnonzero(np.bincount(kc.combined, minlength=kc.n_combined))
+    lookup = np.full(kc.n_combined, -1, dtype=np.int64)
+    lookup[present] = np.arange(present.size)
+    return lookup[kc.combined], kc.frame(present)
 
 
 def grouped_counts(codes: np.ndarray, categories: np.ndarray, n_groups: int,

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpitools._grouping import group_codes, grouped_counts
+from kpitools._grouping import KeyCodes, group_codes, grouped_counts
 from kpitools._registry import KpiDefinition, register_kpi
 from kpitools._validation import check_choice, clean_numeric
 from kpitools.intervals import NPS_METHODS, PROPORTION_METHODS, nps_ci, proportion_ci
@@ -25,7 +25,6 @@ from kpitools.survey import (
     compare_nps,
     csat,
     nps,
-    nps_categories,
 )
 
 __all__: list[str] = []
@@ -53,28 +52,32 @@ def _nps_summarize(kpi: str):
             raise TypeError(f"unexpected options for {kpi}: {sorted(options)}")
         clean, excluded = clean_numeric(data[value], column=value, lower=0, upper=10,
                                         integer=True, missing=missing, scale_text="0–10")
-        codes, groups = group_codes(data, keys)
-        raw = data[value].to_numpy()
+        key_codes = KeyCodes(data, keys)
+        # one bincount over (group, answer 0–10 or 11 = excluded); categories summed after
         if len(excluded):
-            valid = data[value].notna().to_numpy()
-            category = np.full(len(data), -1, dtype=np.int8)
-            category[valid] = nps_categories(np.asarray(raw[valid], dtype=float))
+            answers = np.full(len(data), 11, dtype=np.int64)
+            answers[data.index.get_indexer(clean.index)] = clean.to_numpy().astype(np.int64)
         else:
-            category = nps_categories(clean.to_numpy())
-        counts = grouped_counts(codes, category, len(groups), 3)
-        n_excl = np.bincount(codes[category < 0], minlength=len(groups))
-        pro, pas, det = (counts[:, i].astype(float) for i in range(3))
+            answers = clean.to_numpy().astype(np.int64, copy=False)
+        counts = np.bincount(key_codes.combined * 12 + answers,
+                             minlength=key_codes.n_combined * 12).reshape(-1, 12)
+        present = np.flatnonzero(counts.any(axis=1))
+        counts = counts[present]
+        det = counts[:, 0:7].sum(axis=1).astype(float)
+        pas = counts[:, 7:9].sum(axis=1).astype(float)
+        pro = counts[:, 9:11].sum(axis=1).astype(float)
+        n_excl = counts[:, 11]
         n = pro + pas + det
         has = n > 0
-        low = np.full(len(groups), np.nan)
-        high = np.full(len(groups), np.nan)
+        low = np.full(len(present), np.nan)
+        high = np.full(len(present), np.nan)
         if has.any():
             lo, hi = nps_ci(pro[has], pas[has], det[has], confidence_level=confidence_level,
                             method=method, alternative=alternative)
             low[has], high[has] = lo, hi
         with np.errstate(invalid="ignore", divide="ignore"):
             estimate = 100.0 * (pro - det) / n
-        table = _group_table(groups, {
+        table = _group_table(key_codes.frame(present), {
             "kpi": kpi, "estimate": estimate, "ci_low": 100.0 * low, "ci_high": 100.0 * high,
             "confidence_level": confidence_level, "method": method, "unit": "points",
             "n": n.astype(np.int64), "n_excluded": n_excl.astype(np.int64),

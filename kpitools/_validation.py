@@ -154,8 +154,9 @@ def clean_numeric(
 
     Returns
     -------
-    values : Series of float
-        The usable values, with their original row labels.
+    values : Series
+        The usable values as floats (an integer column without missing values is returned
+        as it is), with their original row labels.
     excluded : DataFrame
         ``row, column, value, reason`` for every excluded row.
 
@@ -170,6 +171,12 @@ def clean_numeric(
     if column is None and series.name is not None:
         column = str(series.name)
 
+    if pd.api.types.is_integer_dtype(series.dtype) and not series.hasnans:
+        # fast path: whole numbers without missing values need only a range check
+        if len(series) == 0 or (
+            (lower is None or series.min() >= lower) and (upper is None or series.max() <= upper)
+        ):
+            return series, empty_excluded()
     if pd.api.types.is_bool_dtype(series.dtype):
         raise DataValidationError("boolean values where numbers are required", column=column,
                                   rows=list(series.index[:5]), values=list(series.iloc[:5]))
