@@ -42,6 +42,52 @@ from kpitools import _survey_kpis  # noqa: F401  (registers the survey KPIs)
 from kpitools._registry import kpi_names
 from kpitools.frames import compare, summarize
 from kpitools.targets import Band, Target, interpret
+from kpitools import _ops_kpis  # noqa: F401  (registers the operations and customer KPIs)
+from kpitools.business_hours import BusinessHours, business_seconds
+from kpitools.counts import (
+    complaints_per_1000,
+    compare_volume,
+    event_counts,
+    overdispersion_test,
+    poisson_ci,
+    rate_ratio_test,
+    ticket_volume,
+    volume_by_weekday_hour,
+)
+from kpitools.customers import (
+    churn_rate,
+    clv,
+    crr_from_counts,
+    customer_growth,
+    customer_retention,
+    employee_turnover,
+    nrr,
+)
+from kpitools.durations import (
+    aht,
+    asa,
+    compare_durations,
+    duration_kpi,
+    frt,
+    resolution_time,
+    sla_attainment,
+)
+from kpitools.operations import (
+    abandonment_rate,
+    agent_utilisation,
+    answer_rate,
+    backlog,
+    conversion_rate,
+    escalation_rate,
+    fcr,
+    nia,
+    productivity,
+    reopen_rate,
+    resolution_rate,
+    service_level,
+)
+from kpitools.periods import Period, parse_period, period_labels
+from kpitools.staffing import agents_needed, erlang_c, staffing_plan
 
 __version__ = "0.1.0"
 
@@ -83,4 +129,47 @@ __all__ = [
     "proportion_minimum_detectable_change",
     "proportion_power",
     "proportion_sample_size",
+    # operations and customer KPIs
+    "BusinessHours",
+    "business_seconds",
+    "complaints_per_1000",
+    "compare_volume",
+    "event_counts",
+    "overdispersion_test",
+    "poisson_ci",
+    "rate_ratio_test",
+    "ticket_volume",
+    "volume_by_weekday_hour",
+    "churn_rate",
+    "clv",
+    "crr_from_counts",
+    "customer_growth",
+    "customer_retention",
+    "employee_turnover",
+    "nrr",
+    "aht",
+    "asa",
+    "compare_durations",
+    "duration_kpi",
+    "frt",
+    "resolution_time",
+    "sla_attainment",
+    "abandonment_rate",
+    "agent_utilisation",
+    "answer_rate",
+    "backlog",
+    "conversion_rate",
+    "escalation_rate",
+    "fcr",
+    "nia",
+    "productivity",
+    "reopen_rate",
+    "resolution_rate",
+    "service_level",
+    "Period",
+    "parse_period",
+    "period_labels",
+    "agents_needed",
+    "erlang_c",
+    "staffing_plan",
 ]
