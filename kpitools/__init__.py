@@ -88,6 +88,21 @@ from kpitools.operations import (
 )
 from kpitools.periods import Period, parse_period, period_labels
 from kpitools.staffing import agents_needed, erlang_c, staffing_plan
+from kpitools.correlation import CorrelationResult, correlation, correlation_table
+from kpitools.dose_response import churn_by_score, cochran_armitage_test
+from kpitools.regression import (
+    ModelFitWarning,
+    RegressionResult,
+    SeparationError,
+    logistic_regression,
+)
+from kpitools.research_data import RetentionData, join_satisfaction, load_retention_data
+from kpitools.survival import (
+    cox_regression,
+    kaplan_meier,
+    logrank_test,
+    proportional_hazards_test,
+)
 
 __version__ = "0.1.0"
 
@@ -172,4 +187,20 @@ __all__ = [
     "agents_needed",
     "erlang_c",
     "staffing_plan",
+    "CorrelationResult",
+    "correlation",
+    "correlation_table",
+    "churn_by_score",
+    "cochran_armitage_test",
+    "ModelFitWarning",
+    "RegressionResult",
+    "SeparationError",
+    "logistic_regression",
+    "RetentionData",
+    "join_satisfaction",
+    "load_retention_data",
+    "cox_regression",
+    "kaplan_meier",
+    "logrank_test",
+    "proportional_hazards_test",
 ]

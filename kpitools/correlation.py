@@ -17,8 +17,8 @@ Examples
 >>> data = sample_retention_data().data
 >>> r = kt.correlation(data, "nps", "churned", method="pointbiserial")
 >>> r
-<Correlation nps ~ churned: r = -0.215, 95% CI [-0.253, -0.176] (pointbiserial, fisher_z), \
-p=<0.001, n=2435>
+<Correlation nps ~ churned: r = -0.143, 95% CI [-0.197, -0.088] (pointbiserial, fisher_z), \
+p=<0.001, n=1248>
 """
 
 from __future__ import annotations
@@ -42,8 +42,12 @@ from kpitools._research import (
     numeric_column,
     require_columns,
 )
-from kpitools._validation import check_alternative, check_choice, check_confidence_level
-from kpitools._validation import warn_if_small
+from kpitools._validation import (
+    check_alternative,
+    check_choice,
+    check_confidence_level,
+    warn_if_small,
+)
 from kpitools.errors import DataValidationError
 from kpitools.results import empty_excluded
 from kpitools.significance import PVALUE_ADJUSTMENTS, adjust_pvalues
@@ -284,14 +288,14 @@ def correlation(
     >>> data = sample_retention_data().data
     >>> r = kt.correlation(data, "nps", "churned", method="spearman", covariates="segment")
     >>> round(r.estimate, 3), r.ci_method, r.df
-    (-0.21, 'bonett_wright', 2431.0)
+    (-0.14, 'bonett_wright', 1244.0)
     """
     check_choice("method", method, CORRELATION_METHODS)
     level = check_confidence_level(confidence_level)
     check_alternative(alternative)
     valid_ci = CORRELATION_CI_METHODS[method]
-    ci_method = valid_ci[0] if ci_method is None else ci_method
-    check_choice("ci_method", ci_method, valid_ci)
+    ci_name: str = valid_ci[0] if ci_method is None else ci_method
+    check_choice("ci_method", ci_name, valid_ci)
     covs = as_list(covariates)
     if covs and method == "kendall":
         raise ValueError("method='kendall' has no partial correlation here; use 'spearman' "
@@ -333,11 +337,11 @@ def correlation(
         r = max(-1.0, min(1.0, r))
         df = float(n - 2 - k)
         statistic, pvalue = _t_pvalue(r, int(df), alternative)
-    se = _fisher_se(method, ci_method, n, k, r)
+    se = _fisher_se(method, ci_name, n, k, r)
     low, high = _fisher_ci(r, se, level, alternative)
     return CorrelationResult(
         x=x, y=y, method=method, estimate=r, ci_low=low, ci_high=high,
-        confidence_level=level, ci_method=ci_method, statistic=statistic, df=df,
+        confidence_level=level, ci_method=ci_name, statistic=statistic, df=df,
         pvalue=pvalue, alternative=alternative, n=n, n_excluded=len(excluded),
         covariates=tuple(covs), excluded=excluded)
 
@@ -347,7 +351,7 @@ def correlation_table(
     x: str | Sequence[str],
     y: str | Sequence[str],
     *,
-    method: CorrelationMethod = "pearson",
+    method: CorrelationMethod | Sequence[CorrelationMethod] = "pearson",
     covariates: str | Sequence[str] | None = None,
     confidence_level: float = 0.95,
     ci_method: CorrelationCIMethod | None = None,
@@ -361,7 +365,10 @@ def correlation_table(
     data : DataFrame
     x, y : str or list of str
         Every pair ``(x_i, y_j)`` is tested (a pair of a column with itself is skipped).
-    method, covariates, confidence_level, ci_method, alternative
+    method : str or list of str, default "pearson"
+        One coefficient, or several (one row per pair and method, all in one family of
+        tests).
+    covariates, confidence_level, ci_method, alternative
         As in `correlation`.
     adjust : {"holm", "benjamini_hochberg", "bonferroni", "none"}, default "holm"
         Multiplicity adjustment over the tests in the table, by
@@ -393,19 +400,21 @@ def correlation_table(
     >>> table = correlation_table(data, ["nps", "csat", "ces"], "churned", method="spearman")
     >>> table[["x", "n", "p_adjust_method"]]
           x     n p_adjust_method
-    0   nps  2435            holm
-    1  csat  2403            holm
-    2   ces  2368            holm
+    0   nps  1248            holm
+    1  csat  1237            holm
+    2   ces  1228            holm
     """
     check_choice("adjust", adjust, PVALUE_ADJUSTMENTS)
     xs, ys = as_list(x), as_list(y)
+    methods = as_list(method)
     if not xs or not ys:
         raise ValueError("correlation_table needs at least one x and one y column")
     rows = [
-        correlation(data, xi, yj, method=method, covariates=covariates,
+        correlation(data, xi, yj, method=m,  # type: ignore[arg-type]
+                    covariates=covariates,
                     confidence_level=confidence_level, ci_method=ci_method,
                     alternative=alternative).to_frame()
-        for xi in xs for yj in ys if xi != yj
+        for xi in xs for yj in ys if xi != yj for m in methods
     ]
     if not rows:
         raise ValueError("correlation_table: every pair correlates a column with itself")

@@ -10,12 +10,12 @@ Examples
 >>> data = sample_retention_data().data
 >>> table = churn_by_score(data, "nps", "churned")
 >>> table[["score", "n", "events"]].tail(3)
-    score    n  events
-8       8  260      33
-9       9  279      23
-10     10  255      17
+   score    n  events
+5      8  280      42
+6      9  265      33
+7     10  269      23
 >>> cochran_armitage_test(data, "nps", "churned")
-<Cochran–Armitage trend test: z = -5.04, p=<0.001 (two-sided), n=1248, 11 scores>
+<Cochran–Armitage trend test: z = -5.05, p=<0.001 (two-sided), n=1248, 8 scores>
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from scipy import stats
 from kpitools._display import format_pvalue
 from kpitools._research import binary_outcome, complete_rows, numeric_column, require_columns
 from kpitools._validation import check_alternative, check_confidence_level
-from kpitools.intervals import proportion_ci
+from kpitools.intervals import ProportionMethod, proportion_ci
 from kpitools.results import ESTIMATE_COLUMNS, empty_excluded
 
 __all__ = [
@@ -126,7 +126,7 @@ def cochran_armitage(events: Any, totals: Any, scores: Any, *,
     --------
     >>> z, p = cochran_armitage([10, 6, 2], [50, 50, 50], [1, 2, 3])
     >>> round(z, 3), round(p, 4)
-    (-2.475, 0.0133)
+    (-2.462, 0.0138)
     """
     check_alternative(alternative)
     x = np.asarray(events, dtype=float)
@@ -171,7 +171,7 @@ def churn_by_score(
     outcome: str,
     *,
     confidence_level: float = 0.95,
-    method: str = "wilson",
+    method: ProportionMethod = "wilson",
 ) -> pd.DataFrame:
     """Churn rate at each satisfaction score, with a confidence interval per score.
 
@@ -206,8 +206,8 @@ def churn_by_score(
     >>> from kpitools.research_data import sample_retention_data
     >>> t = churn_by_score(sample_retention_data().data, "nps", "churned")
     >>> t.loc[t["score"] == 10, ["estimate", "ci_low", "ci_high"]].round(1)
-        estimate  ci_low  ci_high
-    10       6.7     4.2     10.4
+       estimate  ci_low  ci_high
+    7       8.6     5.8     12.5
     """
     level = check_confidence_level(confidence_level)
     counts, excluded = _counts(data, score, outcome)

@@ -18,8 +18,8 @@ Examples
 >>> data = sample_retention_data().data
 >>> fit = kt.logistic_regression(data, "churned", "nps", covariates=["segment"])
 >>> fit
-<LogisticRegression churned ~ nps + segment: OR per point of nps 0.839, 95% CI [0.792, 0.888], \
-p=<0.001; AME -2.2 percentage points; n=1248, 192 events (mle)>
+<LogisticRegression churned ~ nps + segment: OR per point of nps 0.782, 95% CI [0.709, 0.864], \
+p=<0.001; AME -2.9 percentage points; n=1248, 192 events (mle)>
 >>> fit.table["term"].tolist()
 ['nps', 'segment[Mid-market]', 'segment[SMB]']
 """
@@ -418,9 +418,9 @@ def logistic_regression(
     >>> data = sample_retention_data().data
     >>> fit = logistic_regression(data, "churned", "nps", predictor_type="nps_category")
     >>> fit.table[["term", "estimate"]].round(3)
-                        term  estimate
-    0    nps[passive]     0.455
-    1   nps[promoter]     0.318
+                term  estimate
+    0   nps[passive]     0.684
+    1  nps[promoter]     0.383
     """
     check_choice("method", method, LOGISTIC_METHODS)
     check_choice("predictor_type", predictor_type, PREDICTOR_TYPES)

@@ -24,13 +24,13 @@ Examples
 >>> joined = join_satisfaction(load_customers(), load_surveys(),
 ...                            window_start="2026-01-01", window_end="2026-10-01")
 >>> joined
-<RetentionData 2435 customers matched of 2780 at risk on 2026-01-01 (345 unmatched); \
-7302 surveys used, 3794 look-ahead surveys excluded>
+<RetentionData 1248 customers matched of 1347 at risk on 2026-01-01 (99 unmatched); \
+5943 surveys used, 3261 look-ahead surveys excluded>
 >>> joined.data[["customer_id", "nps", "churned", "duration_days"]].head(3)
   customer_id  nps  churned  duration_days
-0      C00001    7        0            273
-1      C00002    5        0            273
-2      C00003    8        0            273
+0      C00002   10        0            273
+1      C00005    4        0            273
+2      C00006    8        0            273
 """
 
 from __future__ import annotations
@@ -429,7 +429,7 @@ def sample_retention_data(*, how: Literal["latest", "mean"] = "latest") -> Reten
     Examples
     --------
     >>> sample_retention_data().data.shape
-    (2435, 20)
+    (1248, 17)
     """
     from kpitools.datasets import load_customers, load_surveys
 
@@ -474,9 +474,9 @@ def load_retention_data(
     >>> study = load_retention_data("", satisfaction="nps")
     >>> study.data["satisfaction_group"].value_counts().sort_index()
     satisfaction_group
-    detractor (0–6)    653
-    passive (7–8)      991
-    promoter (9–10)    791
+    detractor (0–6)    205
+    passive (7–8)      509
+    promoter (9–10)    534
     Name: count, dtype: int64
     """
     path = Path(data_path) if str(data_path) else None
