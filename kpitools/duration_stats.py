@@ -350,9 +350,11 @@ def _count_le(a_sorted: np.ndarray, b_sorted: np.ndarray, d: float) -> int:
 def _kth_difference(a_sorted: np.ndarray, b_sorted: np.ndarray, k: int) -> float:
     """The k-th smallest (1-based) of the pairwise differences ``b_j − a_i``, by selection.
 
-    Bisection on the value with a sorted-search count (O((n + m) log n) per step) narrows the
-    range; then stepping to the next larger pairwise difference finds the exact order
-    statistic. Memory O(n + m): the n·m differences are never formed.
+    Bisection on the value with a sorted-search count (O((n + m) log n) per step) narrows
+    the range ``(lo, hi]`` until it holds at most ~50,000 differences; those are then
+    gathered and sorted. Memory stays O(n + m + 50,000): the n·m differences are never all
+    formed. Pairs are classified by the same comparison (``a_i ≥ b_j − d``) throughout, so
+    the counts are consistent in floating point.
     """
     total = a_sorted.size * b_sorted.size
     if k <= 0:
@@ -360,29 +362,29 @@ def _kth_difference(a_sorted: np.ndarray, b_sorted: np.ndarray, k: int) -> float
     if k > total:
         return np.inf
     lo = float(b_sorted[0] - a_sorted[-1]) - 1.0
-    hi = float(b_sorted[-1] - a_sorted[0])
-    for _ in range(80):
+    hi = float(b_sorted[-1] - a_sorted[0]) + 1.0
+    c_lo, c_hi = 0, total
+    while c_hi - c_lo > 50_000:
         mid = lo + (hi - lo) / 2.0
         if mid <= lo or mid >= hi:
             break
-        if _count_le(a_sorted, b_sorted, mid) >= k:
-            hi = mid
+        c = _count_le(a_sorted, b_sorted, mid)
+        if c >= k:
+            hi, c_hi = mid, c
         else:
-            lo = mid
-    for _ in range(10_000):
-        idx = np.searchsorted(a_sorted, b_sorted - lo, side="left") - 1
-        ok = idx >= 0
-        if not ok.any():
-            return hi
-        cand = b_sorted[ok] - a_sorted[idx[ok]]
-        cand = cand[cand > lo]
-        if cand.size == 0:
-            return hi
-        w = float(cand.min())
-        if _count_le(a_sorted, b_sorted, w) >= k:
-            return w
-        lo = w
-    return hi
+            lo, c_lo = mid, c
+    left = np.searchsorted(a_sorted, b_sorted - hi, side="left")
+    right = np.searchsorted(a_sorted, b_sorted - lo, side="left")
+    sizes = right - left
+    n_cand = int(sizes.sum())
+    if n_cand > 5_000_000:  # a huge tie: every candidate has the same value
+        has = sizes > 0
+        return float((b_sorted[has] - a_sorted[right[has] - 1]).min())
+    j_idx = np.repeat(np.arange(b_sorted.size), sizes)
+    starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    i_idx = np.repeat(left, sizes) + (np.arange(n_cand) - starts)
+    values = np.sort(b_sorted[j_idx] - a_sorted[i_idx])
+    return float(values[k - c_lo - 1])
 
 
 def hodges_lehmann(a, b, *, confidence_level: float = 0.95, alternative: str = "two-sided"
