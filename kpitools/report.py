@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -307,8 +308,10 @@ def run_report(
         string is accepted.
     output_name : str, optional
         Path template below ``output_dir`` without extension, filled with the parameters
-        (slugified): default ``"{period}/<notebook stem without _report>"`` when the
-        notebook has a ``period`` parameter, e.g. ``reports/2026Q3/quarterly.html``.
+        (slugified): default the notebook's ``metadata.kpitools.output_name`` (the bundled
+        ones use ``"{period}/quarterly"``, ``"{period}/team-{team}"``, ...), else
+        ``"{period}/<notebook stem without _report>"`` when the notebook has a ``period``
+        parameter, e.g. ``reports/2026Q3/quarterly.html``.
     title : str, optional
         Title of the title page; default the notebook's ``metadata.kpitools.title``.
     pdf_engine : {"auto", "weasyprint", "chromium"}, default "auto"
@@ -329,8 +332,9 @@ def run_report(
     ReportParameterError
         Unknown parameter, wrong type, unknown format or PDF engine.
     ReportExecutionError
-        A cell failed. The message names the notebook, the cell index, the exception and
-        the executed notebook, which is kept next to the outputs as ``<name>.failed.ipynb``.
+        A cell failed. The message names the notebook, the cell (its 0-based index in the
+        source notebook), the exception and the executed notebook, which is kept next to the
+        outputs as ``<name>.failed.ipynb``.
 
     Notes
     -----
@@ -352,11 +356,10 @@ def run_report(
             f"pdf_engine={pdf_engine!r} is not valid; choose one of {', '.join(PDF_ENGINES)}")
     declared = check_parameters(path, params)
     filled = {**{k: _literal(v.get("default")) for k, v in declared.items()}, **params}
-    stem = output_stem(output_name or _default_output_name(path, filled), filled)
-    out_root = Path(output_dir)
-    base = out_root / stem
     nb = nbformat.read(path, as_version=4)
     meta = nb.metadata.get("kpitools", {})
+    template = output_name or meta.get("output_name") or _default_output_name(path, filled)
+    base = Path(output_dir) / output_stem(template, filled)
     report_title = title or meta.get("title") or path.stem.replace("_", " ").capitalize()
     timings: dict[str, float] = {}
 
@@ -376,7 +379,7 @@ def run_report(
             if executed_path.exists():
                 _atomic_write(kept, executed_path.read_bytes())
             raise ReportExecutionError(
-                path.name, cell_index=err.cell_index, ename=err.ename,
+                path.name, cell_index=_source_cell_index(kept, err.cell_index), ename=err.ename,
                 evalue=_first_line(err.evalue),
                 kept_notebook=str(kept) if kept.exists() else None) from None
         executed = nbformat.read(executed_path, as_version=4)
@@ -413,6 +416,28 @@ def run_report(
         old_failed.unlink()
     return ReportResult(notebook=path, parameters=filled, outputs=outputs,
                         seconds=time.perf_counter() - started, timings=timings)
+
+
+def _source_cell_index(kept: Path, fallback: int | None) -> int | None:
+    """0-based index, in the source notebook, of the cell that failed.
+
+    papermill counts its injected-parameters cell; the kept notebook also holds its error
+    banners. Both are skipped so that the index points at the notebook the user wrote.
+    """
+    import nbformat
+
+    if not kept.exists():
+        return fallback
+    nb = nbformat.read(kept, as_version=4)
+    index = 0
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "papermill-error-cell-tag" in tags or "injected-parameters" in tags:
+            continue
+        if cell.metadata.get("papermill", {}).get("status") == "failed":
+            return index
+        index += 1
+    return fallback
 
 
 def _first_line(text: Any) -> str:
@@ -497,7 +522,11 @@ def html_to_pdf(page: str, *, engine: str = "auto") -> bytes:
             f"pdf_engine={engine!r} is not valid; choose one of {', '.join(PDF_ENGINES)}")
     if engine in ("auto", "weasyprint"):
         try:
-            import weasyprint
+            with warnings.catch_warnings():
+                # "HarfBuzz-Subset will be required by future versions": a system library
+                # the user cannot act on from here; fontTools subsets fonts meanwhile.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                import weasyprint
         except ImportError:
             if engine == "weasyprint":
                 raise KpiToolsError("PDF output needs WeasyPrint: pip install "
@@ -507,7 +536,9 @@ def html_to_pdf(page: str, *, engine: str = "auto") -> bytes:
 
             logging.getLogger("weasyprint").setLevel(logging.ERROR)
             logging.getLogger("fontTools").setLevel(logging.ERROR)
-            return weasyprint.HTML(string=page, base_url=".").write_pdf()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return weasyprint.HTML(string=page, base_url=".").write_pdf()
     return _chromium_pdf(page)
 
 
