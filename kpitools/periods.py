@@ -197,7 +197,9 @@ def period_labels(timestamps: Any, kind: PeriodKind = "quarter") -> pd.Series:
             str).str.zfill(2)
     else:
         labels = year.astype("Int64").astype(str)
-    return labels.where(t.notna(), None).astype(object).rename(series.name)
+    values = labels.to_numpy(dtype=object)
+    values[t.isna().to_numpy()] = None
+    return pd.Series(values, index=series.index, name=series.name, dtype=object)
 
 
 def period_range(first: Any, last: Any) -> list[Period]:
