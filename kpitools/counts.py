@@ -512,7 +512,7 @@ def volume_by_weekday_hour(tickets: pd.DataFrame, *, column: str = "created_at",
     t = t[~issues.mask]
     if getattr(t.dt, "tz", None) is not None:
         t = t.dt.tz_localize(None)
-    cell = t.dt.weekday.to_numpy() * 24 + t.dt.hour.to_numpy()
+    cell = t.dt.day_of_week.to_numpy() * 24 + t.dt.hour.to_numpy()
     counts = np.bincount(cell, minlength=168)
     span_days = (t.max().normalize() - t.min().normalize()).days + 1 if len(t) else 0
     weeks = max(span_days / 7.0, 1.0)
