@@ -128,6 +128,12 @@ class RetentionData:
 
     def summary(self) -> pd.DataFrame:
         """The bookkeeping as a two-column frame ``item, value``."""
+        if self.source != "join":
+            return pd.DataFrame(
+                [("satisfaction from", "the data table (one row per customer)"),
+                 ("customers", self.n_matched),
+                 ("time order", "not checked: the table has no survey dates")],
+                columns=["item", "value"])
         start = "" if self.window_start is None else self.window_start.date().isoformat()
         end = "" if self.window_end is None else self.window_end.date().isoformat()
         rows = [

@@ -58,6 +58,7 @@ def plot_dose_response(table: pd.DataFrame, *, ax: Any = None, xlabel: str = "Sa
     y = df["estimate"].to_numpy(dtype=float)
     err = np.vstack([y - df["ci_low"].to_numpy(dtype=float),
                      df["ci_high"].to_numpy(dtype=float) - y])
+    err = np.clip(err, 0.0, None)  # a bound equal to the estimate may differ by rounding
     ax.errorbar(x, y, yerr=err, fmt="o-", color=PALETTE[0], ecolor=PALETTE[0], capsize=3,
                 lw=1.5)
     if show_counts:
@@ -111,7 +112,7 @@ def plot_survival_curves(curves: pd.DataFrame, *, ax: Any = None, xlabel: str = 
                             color=colour, alpha=0.15, lw=0)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Still a customer (%)")
-    ax.set_ylim(top=100.5)
+    ax.set_ylim(top=102)
     ax.set_title("Retention (Kaplan–Meier)")
     ax.grid(alpha=0.3)
     if len(groups) > 1:
@@ -138,11 +139,16 @@ def plot_ratio_forest(table: pd.DataFrame, *, ax: Any = None, title: str | None 
     ax = _axes(ax, (7.0, 0.6 + 0.45 * max(len(df), 1)))
     y = np.arange(len(df))[::-1]
     est = df["estimate"].to_numpy(dtype=float)
-    err = np.vstack([est - df["ci_low"].to_numpy(dtype=float),
-                     df["ci_high"].to_numpy(dtype=float) - est])
+    err = np.clip(np.vstack([est - df["ci_low"].to_numpy(dtype=float),
+                             df["ci_high"].to_numpy(dtype=float) - est]), 0.0, None)
     ax.errorbar(est, y, xerr=err, fmt="s", color=PALETTE[0], capsize=3)
     ax.axvline(1.0, color="#888888", lw=1, ls="--")
     ax.set_xscale("log")
+    from matplotlib.ticker import FuncFormatter
+
+    plain = FuncFormatter(lambda v, _pos: f"{v:g}")
+    ax.xaxis.set_major_formatter(plain)
+    ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _pos: ""))
     ax.set_yticks(y)
     ax.set_yticklabels(df["term"].astype(str))
     measure = str(df["measure"].iloc[0]) if "measure" in df and len(df) else "ratio"
