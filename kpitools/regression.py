@@ -452,7 +452,14 @@ def logistic_regression(
     fit = None
     if method == "mle":
         if separated is not None:
-            involved = [nm for nm, used in zip(names, separated[1:], strict=True) if used]
+            # name the variables that separate on their own, else the LP's direction
+            involved = []
+            for variable in dict.fromkeys(source.values()):
+                cols = [0] + [j + 1 for j, nm in enumerate(names) if source[nm] == variable]
+                if detect_separation(X[:, cols], y) is not None:
+                    involved += [nm for nm in names if source[nm] == variable]
+            if not involved:
+                involved = [nm for nm, used in zip(names, separated[1:], strict=True) if used]
             involved = involved or names
             raise SeparationError(
                 _separation_message(involved, outcome, "use method='firth' (penalized "
