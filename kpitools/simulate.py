@@ -553,9 +553,9 @@ def _simulate_calls(rng, teams, quarters, agents, scale):
         for ti, team in enumerate(teams):
             n = _n(rng, 110, scale)
             offered = _random_times(rng, q0, q1, n)
-            mean_wait = 35.0 + 10.0 * ti
+            mean_wait = 12.0 + 4.0 * ti
             wait = rng.exponential(mean_wait, size=n)
-            patience = rng.exponential(420.0, size=n)
+            patience = rng.exponential(300.0, size=n)
             abandoned = patience < wait
             wait = np.where(abandoned, patience, wait)
             talk = np.round(300.0 * rng.lognormal(0.0, 0.5, size=n))

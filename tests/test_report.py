@@ -112,6 +112,7 @@ def test_pdf_has_the_expected_pages_and_text(quarterly):
     assert "Contents" in reader.pages[1].extract_text()
     text = "\n".join(p.extract_text() for p in reader.pages)
     for words in ("Headline KPIs", "Team league table", "Channels", "NPS against competitors",
+                  "Operations, 2026Q3", "First response time, median (min) by channel",
                   f"Page 3 of {len(reader.pages)}"):
         assert words in text
     assert XSS in text.replace("\n", "")  # shown literally, as text (may wrap)
@@ -271,3 +272,17 @@ def test_resolve_period(sample):
         rp.resolve_period("2019Q1", sample.surveys)
     with pytest.raises(kt.DataValidationError, match="'soon' is not a quarter"):
         rp.resolve_period("soon", sample.surveys)
+
+
+def test_operations_table_medians_and_the_email_frt_change(sample):
+    table = rp.operations_table(sample.tickets, sample.calls, period=PERIOD)
+    t = sample.tickets
+    q = t["created_at"].dt.to_period("Q").astype(str)
+    frt = (t["first_response_at"] - t["created_at"]).dt.total_seconds() / 60
+    row = table.data.set_index("kpi").loc["frt"]
+    assert row["estimate"] == pytest.approx(frt[q == PERIOD].median())
+    assert set(table.data["kpi"]) == {s["kpi"] for s in rp.OPERATIONS_KPIS}
+    by_channel = rp.channel_operations_table(sample.tickets, period=PERIOD)
+    verdicts = by_channel.data.set_index("channel")["verdict"]
+    assert verdicts["email"].startswith("up ") and verdicts["email"].endswith("significant")
+    assert verdicts["phone"] == "no real change"
