@@ -76,17 +76,21 @@ class RowIssues:
         mask = np.asarray(mask, dtype=bool) & ~self.mask
         if not mask.any():
             return
-        vals = np.asarray(values, dtype=object)
+        if isinstance(values, pd.Series | pd.Index):
+            picked = pd.Series(values).iloc[np.flatnonzero(mask)].astype(object).to_numpy()
+        else:
+            picked = np.asarray(values, dtype=object)[mask]
         policy = {"invalid": self.invalid, "missing": self.missing}.get(kind, "exclude")
         if policy == "raise":
             n = int(mask.sum())
             suffix = " (missing='raise')" if kind == "missing" else ""
             raise DataValidationError(f"{n} {reason}{suffix}", column=column,
-                                      rows=list(self.index[mask]), values=list(vals[mask]))
+                                      rows=list(self.index[mask]),
+                                      values=list(picked))
         self.mask |= mask
         self._parts.append(pd.DataFrame({
             "row": self.index[mask].to_numpy(), "column": column,
-            "value": vals[mask], "reason": reason,
+            "value": picked, "reason": reason,
         }, columns=list(EXCLUDED_COLUMNS)))
 
     def excluded(self) -> pd.DataFrame:
@@ -136,7 +140,7 @@ def parse_timestamps(values: pd.Series, *, column: str, issues: RowIssues,
     if 0 < n_aware < n_present:
         minority = aware if n_aware <= n_present - n_aware else (~aware & present)
         kind = "time-zone-aware" if n_aware <= n_present - n_aware else "time-zone-naive"
-        issues.add(minority & present, column=column, values=series.to_numpy(dtype=object),
+        issues.add(minority & present, column=column, values=series,
                    reason=f"{kind} timestamps mixed with the column's other time-zone "
                           "convention (time-zone mix)")
     use = present & ~issues.mask
@@ -145,7 +149,7 @@ def parse_timestamps(values: pd.Series, *, column: str, issues: RowIssues,
     parsed = pd.to_datetime(strings.astype(object), errors="coerce", utc=utc,
                             format=format if format is not None else "ISO8601")
     bad = use & parsed.isna().to_numpy()
-    issues.add(bad, column=column, values=series.to_numpy(dtype=object),
+    issues.add(bad, column=column, values=series,
                reason="timestamps that cannot be parsed"
                       + (f" with format {format!r}" if format else " (expected ISO 8601)"))
     return parsed.where(~pd.Series(bad, index=parsed.index))
@@ -215,11 +219,11 @@ def clean_flag(values: pd.Series, *, column: str, issues: RowIssues) -> np.ndarr
 
         out = np.array([code(v) for v in values.to_numpy(dtype=object)], dtype=float)
         bad = out == -1.0
-        issues.add(bad, column=column, values=values.to_numpy(dtype=object),
+        issues.add(bad, column=column, values=values,
                    reason="values are not yes/no flags (expected true/false, 1/0, yes/no)")
         out[bad] = np.nan
     missing = np.isnan(out)
-    issues.add(missing, column=column, values=values.to_numpy(dtype=object),
+    issues.add(missing, column=column, values=values,
                reason="missing values", kind="missing")
     return out
 
@@ -227,7 +231,7 @@ def clean_flag(values: pd.Series, *, column: str, issues: RowIssues) -> np.ndarr
 def check_unique_ids(ids: pd.Series, *, column: str, issues: RowIssues) -> None:
     """Duplicate ids are invalid: every repeat after the first occurrence is reported."""
     dup = ids.duplicated(keep="first").to_numpy() & ids.notna().to_numpy()
-    issues.add(dup, column=column, values=ids.to_numpy(dtype=object),
+    issues.add(dup, column=column, values=ids,
                reason="duplicate ids (each id must appear once)")
 
 

@@ -376,7 +376,7 @@ def _event_times(data: pd.DataFrame, *, column: str, id_column: str | None,
         check_unique_ids(data[id_column], column=id_column, issues=issues)
     t = parse_timestamps(data[column], column=column, issues=issues, format=timestamp_format)
     issues.add(t.isna().to_numpy() & ~issues.mask, column=column,
-               values=data[column].to_numpy(object), reason="missing timestamps",
+               values=data[column], reason="missing timestamps",
                kind="missing")
     return t, issues
 
@@ -602,7 +602,7 @@ def ticket_counts(data: pd.DataFrame, kpi: str = "ticket_volume", *,
     created = parse_timestamps(data[cols["created_at"]], column=cols["created_at"],
                                issues=issues, format=timestamp_format)
     issues.add(created.isna().to_numpy() & ~issues.mask, column=cols["created_at"],
-               values=data[cols["created_at"]].to_numpy(object),
+               values=data[cols["created_at"]],
                reason="missing timestamps", kind="missing")
     counted = ~issues.mask
     if kpi == "resolved_volume":

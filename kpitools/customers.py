@@ -118,9 +118,9 @@ def _membership(data: pd.DataFrame, table: str, period: Any,
     if getattr(start.dt, "tz", None) is not None or getattr(end.dt, "tz", None) is not None:
         raise DataValidationError("start and end dates must be time-zone naive calendar dates",
                                   column=s_col)
-    issues.add(start.isna().to_numpy(), column=s_col, values=data[s_col].to_numpy(object),
+    issues.add(start.isna().to_numpy(), column=s_col, values=data[s_col],
                reason="missing start dates", kind="missing")
-    issues.add((end < start).to_numpy(), column=e_col, values=data[e_col].to_numpy(object),
+    issues.add((end < start).to_numpy(), column=e_col, values=data[e_col],
                reason=f"{e_col} before {s_col}")
     ok = ~issues.mask
     t0, t1 = p.start, p.end

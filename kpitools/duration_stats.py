@@ -208,6 +208,8 @@ def grouped_quantile_ci(values, codes, n_groups: int, q: float = 0.5, *,
     check_alternative(alternative)
     x = np.asarray(values, dtype=float)
     g = np.asarray(codes, dtype=np.int64)
+    if n_groups == 1 and x.size:
+        return _single_quantile_ci(x, q, confidence_level, alternative, bottom)
     order = np.lexsort((x, g))
     xs = x[order]
     n = np.bincount(g, minlength=n_groups).astype(np.int64)
@@ -227,6 +229,24 @@ def grouped_quantile_ci(values, codes, n_groups: int, q: float = 0.5, *,
         high[has] = np.where(s <= nh, xs[sh + np.minimum(s, nh) - 1], np.inf)
         cov[has] = c
     return est, low, high, n, cov
+
+
+def _single_quantile_ci(x: np.ndarray, q: float, confidence_level: float, alternative: str,
+                        bottom: float):
+    """One group: select the needed order statistics with ``np.partition`` (O(n), no sort)."""
+    n = x.size
+    h = (n - 1) * q
+    lo = int(np.floor(h))
+    hi = min(lo + 1, n - 1)
+    r, s, cov = quantile_ci_ranks(n, q, confidence_level=confidence_level,
+                                  alternative=alternative)
+    wanted = sorted({lo, hi} | ({r - 1} if r > 0 else set()) | ({s - 1} if s <= n else set()))
+    part = np.partition(x, wanted)
+    est = part[lo] + (h - lo) * (part[hi] - part[lo])
+    low = part[r - 1] if r > 0 else bottom
+    high = part[s - 1] if s <= n else np.inf
+    one = np.ones(1)
+    return (est * one, low * one, high * one, np.array([n], dtype=np.int64), cov * one)
 
 
 def _percentile(boot: np.ndarray, level: float, alternative: str, axis: int = 0):

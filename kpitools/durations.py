@@ -247,15 +247,15 @@ def duration_values(
         aligned = align_time_zones({start_col: start, end_col: end}, tz=tz)
         start, end = aligned[start_col], aligned[end_col]
         start_missing = start.isna().to_numpy() & ~issues.mask
-        issues.add(start_missing, column=start_col, values=data[start_col].to_numpy(object),
+        issues.add(start_missing, column=start_col, values=data[start_col],
                    reason="missing start timestamps", kind="missing")
         if business_hours is not None:
             seconds = business_seconds(start, end, business_hours)
         else:
             seconds = seconds_between(start, end)
-        calendar = seconds_between(start, end)
+        calendar = seconds if business_hours is None else seconds_between(start, end)
         negative = (calendar < 0) & ~issues.mask
-        issues.add(negative, column=end_col, values=data[end_col].to_numpy(object),
+        issues.add(negative, column=end_col, values=data[end_col],
                    reason=f"{end_col} before {start_col} (negative duration)")
         open_mask = end.isna().to_numpy() & ~issues.mask
         if open_mask.any():
@@ -268,7 +268,7 @@ def duration_values(
                     elapsed_all = (stamp - start).dt.total_seconds().to_numpy(dtype=float)
                 elapsed = np.where(open_mask, elapsed_all, np.nan)
             what = "first response" if spec.end == "first_response_at" else "resolution"
-            issues.add(open_mask, column=end_col, values=data[end_col].to_numpy(object),
+            issues.add(open_mask, column=end_col, values=data[end_col],
                        reason=f"open (censored): no {what} yet", kind="open")
     else:
         seconds = _call_seconds(data, spec, cols, issues)
@@ -301,7 +301,7 @@ def _call_seconds(data: pd.DataFrame, spec: _Spec, cols: dict[str, str],
     if answered_col in data.columns:
         abandoned = data[answered_col].isna().to_numpy()
         issues.add(abandoned, column=answered_col,
-                   values=data[answered_col].to_numpy(object),
+                   values=data[answered_col],
                    reason="abandoned call (not answered, no handle time or speed of answer)",
                    kind="open")
     total = np.zeros(len(data))

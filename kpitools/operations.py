@@ -148,9 +148,9 @@ def _fcr(data: pd.DataFrame, *, definition: Literal["flag", "contacts"] = "flag"
     is_missing = raw.isna().to_numpy()
     with np.errstate(invalid="ignore"):
         bad = ~is_missing & (np.isnan(numeric) | (numeric < 1) | (numeric != np.floor(numeric)))
-    issues.add(bad, column=col, values=raw.to_numpy(object),
+    issues.add(bad, column=col, values=raw,
                reason="contact counts are not whole numbers ≥ 1")
-    issues.add(is_missing, column=col, values=raw.to_numpy(object), reason="missing values",
+    issues.add(is_missing, column=col, values=raw, reason="missing values",
                kind="missing")
     success = np.where(issues.mask, np.nan, (numeric == 1).astype(float))
     return Outcome(success, issues, {"definition": "contacts == 1"})
@@ -171,10 +171,10 @@ def _resolution(data: pd.DataFrame, *, as_of: Any = None,
                                 format=timestamp_format)
     aligned = align_time_zones({c_col: created, r_col: resolved}, tz=tz)
     created, resolved = aligned[c_col], aligned[r_col]
-    issues.add(created.isna().to_numpy(), column=c_col, values=data[c_col].to_numpy(object),
+    issues.add(created.isna().to_numpy(), column=c_col, values=data[c_col],
                reason="missing timestamps", kind="missing")
     negative = (resolved < created).to_numpy()
-    issues.add(negative, column=r_col, values=data[r_col].to_numpy(object),
+    issues.add(negative, column=r_col, values=data[r_col],
                reason=f"{r_col} before {c_col} (negative duration)")
     done = resolved.notna().to_numpy()
     if as_of is not None:
@@ -183,7 +183,7 @@ def _resolution(data: pd.DataFrame, *, as_of: Any = None,
             raise ValueError("as_of must be time-zone aware when the timestamps are")
         done = done & (resolved <= stamp).to_numpy()
         later = (created > stamp).to_numpy()
-        issues.add(later, column=c_col, values=data[c_col].to_numpy(object),
+        issues.add(later, column=c_col, values=data[c_col],
                    reason="created after as_of", kind="definition")
     success = np.where(issues.mask, np.nan, done.astype(float))
     return Outcome(success, issues, {"as_of": None if as_of is None else str(as_of)})
@@ -201,10 +201,10 @@ def _nia(data: pd.DataFrame, *, days: float = 7, as_of: Any = None,
         check_unique_ids(data[cols["ticket_id"]], column=cols["ticket_id"], issues=issues)
     c_col, cust_col = cols["created_at"], cols["customer_id"]
     created = parse_timestamps(data[c_col], column=c_col, issues=issues, format=timestamp_format)
-    issues.add(created.isna().to_numpy(), column=c_col, values=data[c_col].to_numpy(object),
+    issues.add(created.isna().to_numpy(), column=c_col, values=data[c_col],
                reason="missing timestamps", kind="missing")
     issues.add(data[cust_col].isna().to_numpy(), column=cust_col,
-               values=data[cust_col].to_numpy(object), reason="missing values", kind="missing")
+               values=data[cust_col], reason="missing values", kind="missing")
     ok = ~issues.mask
     n = len(data)
     t = created.to_numpy(dtype="datetime64[ns]")
@@ -219,7 +219,7 @@ def _nia(data: pd.DataFrame, *, days: float = 7, as_of: Any = None,
     end = (np.datetime64(pd.Timestamp(as_of).to_datetime64(), "ns") if as_of is not None
            else t[ok].max() if ok.any() else np.datetime64("NaT"))
     incomplete = ok & ~followed & ((t + window) > end)
-    issues.add(incomplete, column=c_col, values=data[c_col].to_numpy(object),
+    issues.add(incomplete, column=c_col, values=data[c_col],
                reason=f"follow-up window of {days:g} days not complete (censored)",
                kind="definition")
     success = np.where(issues.mask, np.nan, (~followed).astype(float))
@@ -248,7 +248,7 @@ def _calls(data: pd.DataFrame, *, columns: Mapping[str, str] | None, invalid: st
                                    format=timestamp_format)
         aligned = align_time_zones({o_col: offered, a_col: answered_at})
         early = (aligned[a_col] < aligned[o_col]).to_numpy()
-        issues.add(early, column=a_col, values=data[a_col].to_numpy(object),
+        issues.add(early, column=a_col, values=data[a_col],
                    reason=f"{a_col} before {o_col} (negative wait)")
     w_col = cols["wait_seconds"]
     wait = np.full(len(data), np.nan)
@@ -256,10 +256,10 @@ def _calls(data: pd.DataFrame, *, columns: Mapping[str, str] | None, invalid: st
         raw = data[w_col]
         wait = pd.to_numeric(raw, errors="coerce").astype(float).to_numpy()
         is_missing = raw.isna().to_numpy()
-        issues.add(~is_missing & np.isnan(wait), column=w_col, values=raw.to_numpy(object),
+        issues.add(~is_missing & np.isnan(wait), column=w_col, values=raw,
                    reason="values are not numbers")
         with np.errstate(invalid="ignore"):
-            issues.add(wait < 0, column=w_col, values=raw.to_numpy(object),
+            issues.add(wait < 0, column=w_col, values=raw,
                        reason="negative waiting times")
     if short_abandon_seconds is not None:
         limit = float(short_abandon_seconds)
@@ -269,11 +269,11 @@ def _calls(data: pd.DataFrame, *, columns: Mapping[str, str] | None, invalid: st
             raise DataValidationError("short_abandon_seconds needs the waiting time column",
                                       column=w_col)
         issues.add(~answered & np.isnan(wait), column=w_col,
-                   values=data[w_col].to_numpy(object),
+                   values=data[w_col],
                    reason="missing waiting time of an abandoned call", kind="missing")
         with np.errstate(invalid="ignore"):
             short = ~answered & (wait < limit)
-        issues.add(short, column=w_col, values=data[w_col].to_numpy(object),
+        issues.add(short, column=w_col, values=data[w_col],
                    reason=f"short abandon (< {limit:g} s), excluded by definition",
                    kind="definition")
     return answered, wait, issues, cols
@@ -306,11 +306,11 @@ def _service_level(data: pd.DataFrame, *, threshold_seconds: float = 20.0,
                                           short_abandon_seconds=short_abandon_seconds)
     require_columns(data, cols, ["wait_seconds"])
     w_col = cols["wait_seconds"]
-    issues.add(answered & np.isnan(wait), column=w_col, values=data[w_col].to_numpy(object),
+    issues.add(answered & np.isnan(wait), column=w_col, values=data[w_col],
                reason="missing waiting time of an answered call", kind="missing")
     if denominator == "answered":
         issues.add(~answered, column=cols["answered_at"],
-                   values=data[cols["answered_at"]].to_numpy(object),
+                   values=data[cols["answered_at"]],
                    reason="abandoned call, outside the denominator 'answered'",
                    kind="definition")
     with np.errstate(invalid="ignore"):
@@ -619,10 +619,10 @@ def backlog(tickets: pd.DataFrame, *, at: Any = None, freq: str = "D",
                                 format=timestamp_format)
     aligned = align_time_zones({c_col: created, r_col: resolved})
     created, resolved = aligned[c_col], aligned[r_col]
-    issues.add(created.isna().to_numpy(), column=c_col, values=tickets[c_col].to_numpy(object),
+    issues.add(created.isna().to_numpy(), column=c_col, values=tickets[c_col],
                reason="missing timestamps", kind="missing")
     issues.add((resolved < created).to_numpy(), column=r_col,
-               values=tickets[r_col].to_numpy(object),
+               values=tickets[r_col],
                reason=f"{r_col} before {c_col} (negative duration)")
     ok = ~issues.mask
     tz = getattr(created.dt, "tz", None)
