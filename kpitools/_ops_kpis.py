@@ -303,7 +303,7 @@ def _agent_kpi(kpi: str) -> KpiDefinition:
                                      "available_hours)")
 
 
-_CUSTOMER_FUNCTIONS = {"crr": customer_retention, "churn_rate": churn_rate,
+_CUSTOMER_FUNCTIONS: dict[str, Any] = {"crr": customer_retention, "churn_rate": churn_rate,
                        "customer_growth": customer_growth, "nrr": nrr, "clv": clv,
                        "employee_turnover": employee_turnover}
 _CUSTOMER_UNITS = {"crr": "%", "churn_rate": "%", "customer_growth": "%", "nrr": "%",

@@ -34,7 +34,6 @@ import pandas as pd
 from scipy import stats
 
 from kpitools._events import RowIssues, check_unique_ids, parse_timestamps
-from kpitools._grouping import group_codes
 from kpitools._validation import check_alternative, check_choice, check_confidence_level
 from kpitools.columns import require_columns, resolve_columns
 from kpitools.errors import DataValidationError

@@ -235,7 +235,7 @@ def duration_values(
         if value not in data.columns:
             raise DataValidationError("column not found", column=value)
         seconds = _numeric_seconds(data[value], value, issues) * DURATION_UNITS[value_unit]
-    elif spec.start is not None:
+    elif spec.start is not None and spec.end is not None:
         if business_hours is not None and not isinstance(business_hours, BusinessHours):
             raise TypeError("business_hours must be a kpitools.BusinessHours calendar")
         start_col, end_col = cols[spec.start], cols[spec.end]

@@ -606,7 +606,8 @@ def backlog(tickets: pd.DataFrame, *, at: Any = None, freq: str = "D",
     ...                                                 "2026-07-02 09:00"]),
     ...                   "resolved_at": pd.to_datetime(["2026-07-01 12:00", None,
     ...                                                  "2026-07-02 10:00"])})
-    >>> backlog(t, at=["2026-07-01 11:30", "2026-07-01 13:00", "2026-07-02 09:30"])["backlog"].tolist()
+    >>> at = ["2026-07-01 11:30", "2026-07-01 13:00", "2026-07-02 09:30"]
+    >>> backlog(t, at=at)["backlog"].tolist()
     [2, 1, 2]
     """
     cols = resolve_columns("tickets", columns)

@@ -138,28 +138,25 @@ def parse_period(value: Any, *, kind: PeriodKind | None = None) -> Period:
     >>> parse_period("2026q3")
     Traceback (most recent call last):
     ...
-    ValueError: period '2026q3' is not valid; write a quarter as '2026Q3', a month as '2026-07' or a year as '2026'
+    ValueError: period '2026q3' is not valid; use a quarter '2026Q3', a month '2026-07' or ...
     """
     if kind is not None:
         check_choice("kind", kind, PERIOD_KINDS)
-    if isinstance(value, Period):
-        period = value
-    else:
-        text = value.strip() if isinstance(value, str) else None
-        period = None
-        if text is not None:
-            for pattern, found_kind in _PATTERNS:
-                match = pattern.match(text)
-                if match:
-                    number = int(match.group(2)) if found_kind != "year" else 1
-                    period = Period(found_kind, int(match.group(1)), number)
-                    break
-        if period is None:
-            raise ValueError(f"period {value!r} is not valid; write a quarter as '2026Q3', a "
-                             "month as '2026-07' or a year as '2026'")
+    period = value if isinstance(value, Period) else _match_period(value)
     if kind is not None and period.kind != kind:
         raise ValueError(f"period {str(period)!r} is a {period.kind}, expected a {kind}")
     return period
+
+
+def _match_period(value: Any) -> Period:
+    text = value.strip() if isinstance(value, str) else ""
+    for pattern, found_kind in _PATTERNS:
+        match = pattern.match(text)
+        if match:
+            number = int(match.group(2)) if found_kind != "year" else 1
+            return Period(found_kind, int(match.group(1)), number)
+    raise ValueError(f"period {value!r} is not valid; use a quarter '2026Q3', a month "
+                     "'2026-07' or a year '2026'")
 
 
 def period_labels(timestamps: Any, kind: PeriodKind = "quarter") -> pd.Series:

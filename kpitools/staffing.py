@@ -236,5 +236,5 @@ def staffing_plan(volumes: Any, aht_seconds: Any, **kwargs: Any) -> pd.DataFrame
     v = volumes if isinstance(volumes, pd.Series) else pd.Series(volumes)
     aht = np.broadcast_to(np.asarray(aht_seconds, dtype=float), (len(v),))
     rows = [agents_needed(float(c), float(h), **kwargs).__dict__ for c, h in
-            zip(v.to_numpy(dtype=float), aht)]
+            zip(v.to_numpy(dtype=float), aht, strict=True)]
     return pd.DataFrame(rows, index=v.index)

@@ -25,7 +25,6 @@ from kpitools.duration_stats import (
 )
 from kpitools.durations import (
     compare_durations,
-    duration_kpi,
     sla_attainment,
     summarize_durations,
 )

@@ -40,7 +40,8 @@ def test_shift_matches_pandas(year, quarter, n):
 
 @pytest.mark.parametrize("bad", ["2026q3", "Q3 2026", "2026-7", "2026Q5", "26Q1", "", None, 2026])
 def test_invalid_labels(bad):
-    with pytest.raises(ValueError, match="is not valid; write a quarter as '2026Q3'"):
+    with pytest.raises(ValueError, match="is not valid; use a quarter '2026Q3', a month "
+                                         "'2026-07' or a year '2026'"):
         parse_period(bad)
 
 

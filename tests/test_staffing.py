@@ -48,7 +48,8 @@ def test_erlang_c_equals_factorial_formula(a, n):
 def test_service_level_and_asa_formulas():
     a, n, aht = 10.0, 14, 180.0
     pw = erlang_c_factorial(a, n)
-    assert erlang_service_level(a, n, aht, 20) == pytest.approx(1 - pw * math.exp(-(n - a) * 20 / aht))
+    expected = 1 - pw * math.exp(-(n - a) * 20 / aht)
+    assert erlang_service_level(a, n, aht, 20) == pytest.approx(expected)
     assert erlang_asa(a, n, aht) == pytest.approx(pw * aht / (n - a))
     assert erlang_c(10.0, 10) == 1.0 and erlang_asa(10.0, 9, aht) == math.inf
 
