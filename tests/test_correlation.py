@@ -205,7 +205,7 @@ def test_too_few_rows_and_small_sample_warning():
 
 # properties --------------------------------------------------------------------------------
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 10_000), n=st.integers(12, 80),
        method=st.sampled_from(["pearson", "spearman", "kendall"]),
        level=st.sampled_from([0.8, 0.9, 0.95]))

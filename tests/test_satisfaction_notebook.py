@@ -71,6 +71,7 @@ def test_runs_on_the_telco_extract(tmp_path):
     assert any("firth" in text for text in outputs)
 
 
+@pytest.mark.slow  # a third kernel start; the error itself is tested in test_regression.py
 def test_telco_with_maximum_likelihood_stops_with_a_clear_error(tmp_path):
     with pytest.raises(ReportExecutionError, match=r"SeparationError: column 'Satisfaction "
                                                    r"Score': separation"):
