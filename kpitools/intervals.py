@@ -67,7 +67,7 @@ ProportionMethod = Literal[
 DiffMethod = Literal[
     "newcombe", "newcombe_cc", "agresti_caffo", "wald", "wald_cc", "miettinen_nurminen", "mee"
 ]
-NpsMethod = Literal["adjusted_wald", "wald", "bootstrap"]
+NpsMethod = Literal["adjusted_wald", "wald", "bootstrap", "score"]
 
 PROPORTION_METHODS: tuple[str, ...] = (
     "wilson", "wilson_cc", "clopper_pearson", "jeffreys", "agresti_coull", "mid_p", "wald",
@@ -75,7 +75,7 @@ PROPORTION_METHODS: tuple[str, ...] = (
 DIFF_METHODS: tuple[str, ...] = (
     "newcombe", "newcombe_cc", "agresti_caffo", "wald", "wald_cc", "miettinen_nurminen", "mee",
 )
-NPS_METHODS: tuple[str, ...] = ("adjusted_wald", "wald", "bootstrap")
+NPS_METHODS: tuple[str, ...] = ("adjusted_wald", "wald", "bootstrap", "score")
 
 #: Pseudo-counts of the adjusted-Wald NPS interval [Sauro]: detractors, passives, promoters.
 NPS_ADJUSTMENT = (0.75, 1.5, 0.75)
@@ -424,7 +424,7 @@ def nps_ci(
     ----------
     promoters, passives, detractors : int or array of int
     confidence_level : float, default 0.95
-    method : {"adjusted_wald", "wald", "bootstrap"}, default "adjusted_wald"
+    method : {"adjusted_wald", "wald", "bootstrap", "score"}, default "adjusted_wald"
         - ``"adjusted_wald"``: add 0.75 detractors, 1.5 passives and 0.75 promoters (n + 3),
           then the Wald formula on the adjusted shares [Sauro]_. Default: it keeps coverage
           near nominal for small n and extreme scores, where Wald falls short [Rocks16]_.
@@ -434,6 +434,12 @@ def nps_ci(
         - ``"wald"``: ``NPS ± z·sqrt((pP + pD − (pP − pD)²)/n)`` [Rocks16]_ (textbook).
         - ``"bootstrap"``: percentile bootstrap, resampling respondents (multinomial draws
           from the observed shares), seeded by ``random_state``.
+        - ``"score"``: Tango's asymptotic score interval [Tango98]_, which applies exactly:
+          the NPS is the difference of two cells of one multinomial, like the difference of
+          the discordant cells of a paired 2 × 2 table (promoters = b, detractors = c, n
+          respondents). The limits invert the score test with the variance at the
+          restricted maximum-likelihood estimate (Notes), so the interval always contains
+          the observed NPS and needs no clipping. Best exact coverage of the four (below).
         All are clipped to [−1, 1].
     alternative : {"two-sided", "less", "greater"}
     n_resamples : int, default 9999
@@ -445,11 +451,53 @@ def nps_ci(
     -------
     (low, high) : tuple of float (or arrays).
 
+    Notes
+    -----
+    Score interval: with ``P`` promoters and ``D`` detractors among ``n``, the limits are the
+    values Δ where ``T(Δ) = (P − D − nΔ) / sqrt(n(2q + Δ(1 − Δ)))`` equals ``∓z``, ``q``
+    being the maximum-likelihood detractor share under NPS = Δ, the non-negative root of
+    ``2n q² + (−P − D + (2n − P + D)Δ) q − DΔ(1 − Δ) = 0`` [Tango98]_. They are found by
+    bracketed root finding (Chandrupatla's method [Chand97]_, vectorised, to 1e−14) on
+    [−1, NPS] and [NPS, 1]; the degenerate tables have closed forms: no promoters and no
+    detractors gives ``±z²/(n + z²)``, all promoters gives ``((n − z²)/(n + z²), 1)`` and all
+    detractors the mirror image.
+
+    Exact coverage of the nominal 95 % two-sided intervals, summed over all trinomial
+    outcomes, at the 171 true (promoter, detractor) shares of 0.05, 0.10, …, 0.90 with a sum
+    of at most 0.95: min–max over these truths, and the mean (bootstrap: 9999 resamples,
+    seed 0). The score interval stays within 93–97 % at every truth at n = 30, 100, 300
+    and 1000; the adjusted-Wald default over-covers at n = 30 when nearly everyone is a
+    passive (99.1 % at 5 % promoters, 5 % detractors); Wald and bootstrap under-cover at
+    n = 30 when nearly everyone is in one camp.
+
+    ==============  =======================  =======================
+    method          n = 30: min–max (mean)   n = 100: min–max (mean)
+    ==============  =======================  =======================
+    adjusted_wald   93.99–99.14 % (95.04 %)  94.65–95.99 % (95.01 %)
+    wald            87.90–96.72 % (92.97 %)  92.53–95.16 % (94.41 %)
+    bootstrap       87.89–96.92 % (94.13 %)  94.04–96.13 % (95.38 %)
+    score           93.79–96.92 % (95.15 %)  94.77–95.68 % (95.05 %)
+    ==============  =======================  =======================
+
+    References
+    ----------
+    .. [Tango98] Tango T (1998). Equivalence test and confidence interval for the
+       difference in proportions for the paired-sample design. Stat Med 17:891–908.
+    .. [FLL17] Fagerland MW, Lydersen S, Laake P (2017). Statistical Analysis of
+       Contingency Tables. Chapman & Hall/CRC, ch. 8 (Tango's interval; the Cavo et al.
+       2012 example below: 6 and 16 discordant pairs of 161, 95 % CI −0.1240 to −0.0054).
+    .. [Chand97] Chandrupatla TR (1997). A new hybrid quadratic/bisection algorithm for
+       finding the zero of a nonlinear function without using derivatives. Adv Eng Softw
+       28:145–149.
+
     Examples
     --------
     >>> low, high = nps_ci(50, 30, 20, method="wald")
     >>> round(low, 4), round(high, 4)
     (0.1469, 0.4531)
+    >>> low, high = nps_ci(6, 139, 16, method="score")  # [FLL17]_ example
+    >>> round(low, 4), round(high, 4)
+    (-0.124, -0.0054)
     """
     level = check_confidence_level(confidence_level)
     check_choice("method", method, NPS_METHODS)
@@ -458,6 +506,8 @@ def nps_ci(
     level2 = _two_sided_level(level, alternative)
     if method == "bootstrap":
         low, high = _nps_bootstrap(pro, pas, det, level2, n_resamples, random_state)
+    elif method == "score":
+        low, high = _tango_score_limits(pro, det, n, z_critical(level2))
     else:
         observed = (pro - det) / n
         if method == "adjusted_wald":
@@ -474,6 +524,84 @@ def nps_ci(
     low, high = np.clip(low, -1.0, 1.0), np.clip(high, -1.0, 1.0)
     low, high = _one_sided(low, high, alternative, -1.0, 1.0)
     return _out(low, high)
+
+
+def _tango_excess(pro, det, n, delta, z_signed):
+    """``sign·(P − D − nΔ − z·sd(Δ))``: positive outside the score interval, ≤ 0 inside.
+
+    ``z_signed`` is +z for the lower limit and −z for the upper one [Tango98]_.
+    """
+    a = 2.0 * n
+    b = (2.0 * n - pro + det) * delta - pro - det
+    c = -det * delta * (1.0 - delta)
+    root = np.sqrt(np.maximum(b * b - 4.0 * a * c, 0.0))
+    big = b > 0.0  # the cancellation-free form of the non-negative root
+    q = np.where(big, -2.0 * c / np.where(big, b + root, 1.0), (root - b) / (2.0 * a))
+    sd = np.sqrt(np.maximum(n * (2.0 * q + delta * (1.0 - delta)), 0.0))
+    return np.sign(z_signed) * (pro - det - n * delta - z_signed * sd)
+
+
+def _bracketed_root(func, x_out, x_in, f_out, f_in, *, xatol=1e-14, maxiter=200):
+    """Vectorised Chandrupatla (1997) root finding on brackets ``f(x_out) > 0 ≥ f(x_in)``.
+
+    ``func(x, index)`` evaluates the elements ``index``. Returns, per element, the bracket
+    end with ``f ≤ 0`` once the bracket is narrower than ``xatol``.
+    """
+    x1, f1, x2, f2 = x_in.copy(), f_in.copy(), x_out.copy(), f_out.copy()
+    x3, f3 = x2.copy(), f2.copy()
+    t = np.full(x1.shape, 0.5)
+    active = np.flatnonzero((f1 < 0) & (f2 > 0) & (np.abs(x2 - x1) >= xatol))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for _ in range(maxiter):
+            if active.size == 0:
+                break
+            a = active
+            xa1, xa2, fa1, fa2 = x1[a], x2[a], f1[a], f2[a]
+            xt = xa1 + t[a] * (xa2 - xa1)
+            ft = func(xt, a)
+            same = np.sign(ft) == np.sign(fa1)
+            xa3, fa3 = np.where(same, xa1, xa2), np.where(same, fa1, fa2)
+            xa2, fa2 = np.where(same, xa2, xa1), np.where(same, fa2, fa1)
+            xa1, fa1 = xt, ft
+            x1[a], f1[a], x2[a], f2[a], x3[a], f3[a] = xa1, fa1, xa2, fa2, xa3, fa3
+            dx = np.abs(xa2 - xa1)
+            # inverse quadratic interpolation where it is safe, else bisection
+            xi = (xa1 - xa2) / (xa3 - xa2)
+            phi = (fa1 - fa2) / (fa3 - fa2)
+            alpha = (xa3 - xa1) / (xa2 - xa1)
+            quad = ((1.0 - np.sqrt(1.0 - xi)) < phi) & (phi < np.sqrt(xi))
+            t_new = np.where(quad, fa1 / (fa1 - fa2) * fa3 / (fa3 - fa2)
+                             - alpha * fa1 / (fa3 - fa1) * fa2 / (fa2 - fa3), 0.5)
+            limit = 0.5 * xatol / dx
+            t[a] = np.clip(t_new, np.minimum(limit, 0.5), np.maximum(1.0 - limit, 0.5))
+            active = a[(ft != 0) & (dx >= xatol)]
+    return np.where(f1 <= 0, x1, x2)
+
+
+def _tango_score_limits(pro, det, n, z: float):
+    """Tango's score interval for ``(pro − det)/n``, vectorised [Tango98]_."""
+    shape = np.broadcast(pro, det, n).shape
+    b, c, m = (np.array(np.broadcast_to(v, shape), dtype=float).ravel() for v in (pro, det, n))
+    d_hat = (b - c) / m
+    limits = []
+    for z_signed, end in ((z, -1.0), (-z, 1.0)):
+        def func(x, idx, z_signed=z_signed):
+            return _tango_excess(b[idx], c[idx], m[idx], x, z_signed)
+
+        every = np.arange(b.size)
+        x_end = np.full(b.size, end)
+        limits.append(_bracketed_root(func, x_end, d_hat.copy(), func(x_end, every),
+                                      func(d_hat, every)))
+    low, high = limits
+    # Degenerate tables, where T(NPS) is 0/0 or the observed NPS is an end of the scale.
+    z2 = z * z
+    none = (b == 0) & (c == 0)
+    low = np.where(none, -z2 / (m + z2), low)
+    high = np.where(none, z2 / (m + z2), high)
+    all_pro, all_det = b == m, c == m
+    low = np.where(all_pro, (m - z2) / (m + z2), np.where(all_det, -1.0, low))
+    high = np.where(all_det, -(m - z2) / (m + z2), np.where(all_pro, 1.0, high))
+    return low.reshape(shape), high.reshape(shape)
 
 
 def _nps_bootstrap(pro, pas, det, level, n_resamples, random_state):
@@ -526,6 +654,9 @@ def nps_diff_ci(
     """
     level = check_confidence_level(confidence_level)
     check_choice("method", method, NPS_METHODS)
+    if method == "score":  # Tango's interval is for one NPS; never fall through to Wald
+        raise ValueError("method='score' is not valid for a difference of two NPS; choose "
+                         "one of 'adjusted_wald', 'wald', 'bootstrap'")
     check_alternative(alternative)
     pro_a, pas_a, det_a, n_a = (float(v) for v in _nps_counts(*a))
     pro_b, pas_b, det_b, n_b = (float(v) for v in _nps_counts(*b))
