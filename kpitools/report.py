@@ -245,7 +245,7 @@ def _kernel_manager_class() -> type:
                      "PYDEVD_DISABLE_FILE_VALIDATION": "1"},
             )
 
-        async def start_kernel(self, **kw: Any) -> None:
+        async def start_kernel(self, **kw: Any) -> None:  # type: ignore[override]
             # The kernel process's own log (not cell output) would clutter the terminal.
             kw.setdefault("stderr", subprocess.DEVNULL)
             await super().start_kernel(**kw)

@@ -129,8 +129,8 @@ class ReportTable:
         caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
         notes = "".join(f'<p class="kt-note">{html.escape(n)}</p>' for n in self.notes)
         wide = " kt-wide" if len(self.display.columns) > 8 else ""
-        return (f'<div class="kt-table kt-keep{wide}"><table>{caption}<thead><tr>{head}</tr></thead>'
-                f'<tbody>{"".join(body)}</tbody></table>{notes}</div>')
+        return (f'<div class="kt-table kt-keep{wide}"><table>{caption}'
+                f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>{notes}</div>')
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -352,7 +352,6 @@ def verdict(difference: float, pvalue: float, *, unit: str = "points", alpha: fl
 
 def _compare_periods(frame: pd.DataFrame, spec: Mapping[str, Any], a: str, b: str,
                      confidence_level: float) -> dict[str, float]:
-    import kpitools as kt
 
     present = set(frame["quarter"].astype(str))
     if a not in present or b not in present:
@@ -408,7 +407,6 @@ def headline_table(
         unit``, then for ``previous`` and ``year_ago``: ``difference_*, ci_low_*, ci_high_*,
         pvalue_*, verdict_*``, and ``target, status``.
     """
-    import kpitools as kt
     from kpitools.targets import Target
 
     frame = surveys if team is None else surveys[surveys["team"] == team]
@@ -486,7 +484,6 @@ def kpi_trend_figure(
     confidence_level: float = 0.95,
 ) -> ReportFigure:
     """NPS, CSAT and CES over the ``n_quarters`` quarters up to ``period``, with CI bands."""
-    import kpitools as kt
     from kpitools.plotting import plot_kpi_trend
 
     frame = surveys if team is None else surveys[surveys["team"] == team]
@@ -508,7 +505,6 @@ def kpi_trend_figure(
 def csat_control_chart(surveys: pd.DataFrame, *, period: str, n_quarters: int = 8,
                        team: str | None = None) -> ReportFigure:
     """p-chart of CSAT (% satisfied) per quarter up to ``period`` (3σ limits)."""
-    import kpitools as kt
     from kpitools.plotting import plot_p_chart
 
     frame = surveys if team is None else surveys[surveys["team"] == team]
@@ -546,7 +542,6 @@ def team_league_table(
         ``data``: ``rank, team, nps, nps_ci_low, nps_ci_high, n, csat, csat_ci_low,
         csat_ci_high, difference, ci_low, ci_high, pvalue, pvalue_adjusted, verdict``.
     """
-    import kpitools as kt
     from kpitools.stats import adjust_pvalues
 
     prev = previous_quarter(period)
@@ -574,7 +569,7 @@ def team_league_table(
     adj = np.full(len(pv), np.nan)
     have = ~np.isnan(pv)
     if have.any():
-        adj[have] = adjust_pvalues(pv[have], adjust)
+        adj[have] = adjust_pvalues(pv[have], adjust)  # type: ignore[arg-type]
     data["pvalue_adjusted"] = adj
     data["verdict"] = [verdict(d, p, unit="points", alpha=alpha)
                        for d, p in zip(data["difference"], data["pvalue_adjusted"], strict=True)]
@@ -609,7 +604,6 @@ def team_forest_figure(surveys: pd.DataFrame, *, period: str, kpi: str = "nps",
                        confidence_level: float = 0.95,
                        highlight: str | None = None) -> ReportFigure:
     """Forest plot of a KPI by team in ``period``; the dashed line is the company value."""
-    import kpitools as kt
     from kpitools.plotting import plot_kpi_forest
 
     spec = next(s for s in SURVEY_KPIS if s["kpi"] == kpi)
@@ -633,7 +627,6 @@ def team_forest_figure(surveys: pd.DataFrame, *, period: str, kpi: str = "nps",
 def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None,
                   confidence_level: float = 0.95, alpha: float = 0.05) -> ReportTable:
     """NPS, CSAT and CES by channel in ``period``, with the NPS change since last quarter."""
-    import kpitools as kt
 
     frame = surveys if team is None else surveys[surveys["team"] == team]
     prev = previous_quarter(period)
@@ -949,7 +942,7 @@ def competitor_table(
     adj = np.full(len(pv), np.nan)
     have = ~np.isnan(pv)
     if have.any():
-        adj[have] = adjust_pvalues(pv[have], adjust)
+        adj[have] = adjust_pvalues(pv[have], adjust)  # type: ignore[arg-type]
     data["pvalue_adjusted"] = adj
 
     def words(d: float, p: float) -> str:
@@ -1020,7 +1013,7 @@ def competitor_trend_table(
     data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["quarter", "competitor", "difference", "diff_ci_low", "diff_ci_high",
                  "pvalue_adjusted"])
-    wide = {}
+    wide: dict[str, dict[str, str]] = {}
     for row in data.itertuples(index=False):
         wide.setdefault(row.competitor, {})[row.quarter] = _fmt_diff(
             row.difference, row.diff_ci_low, row.diff_ci_high, row.pvalue_adjusted, 1)

@@ -107,7 +107,8 @@ def test_all_teams_renders_each_team(calls, data_dir, tmp_path):
 @pytest.mark.parametrize("args, message", [
     (["report", "team"], "give --team NAME (one or more) or --all-teams"),
     (["report", "team", "--team", "x", "--all-teams"], "give --team NAME"),
-    (["report", "quarterly", "--format", "html,docx"], "Invalid value for '--format': 'docx': choose from html, pdf, ipynb"),
+    (["report", "quarterly", "--format", "html,docx"],
+     "Invalid value for '--format': 'docx': choose from html, pdf, ipynb"),
     (["report", "quarterly", "--data", "/no/such/folder"], "does not exist"),
     (["report", "quarterly", "--pdf-engine", "prince"], "'prince' is not one of"),
 ])
@@ -118,7 +119,8 @@ def test_usage_errors_exit_2(args, message):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["report", "quarterly", "--period", "1999Q1"], "Error: column 'quarter': period '1999Q1' has no data"),
+    (["report", "quarterly", "--period", "1999Q1"],
+     "Error: column 'quarter': period '1999Q1' has no data"),
     (["report", "team", "--team", "Nobody"], "Error: team 'Nobody' is not in the data"),
     (["report", "run", "quarterly_report", "-p", "perod=2026Q3"],
      "Error: quarterly_report.ipynb: unknown parameter 'perod'"),

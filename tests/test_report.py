@@ -120,7 +120,7 @@ def test_pdf_has_the_expected_pages_and_text(quarterly):
 
 @pytest.mark.parametrize("notebook, params, name", [
     ("team_report", {"team": XSS}, "team-script-alert-1-script.html"),
-    ("competitor_benchmark", {}, "competitor_benchmark.html"),
+    # competitor_benchmark runs end to end through the CLI in tests/test_cli.py
     ("explore", {}, "explore.html"),
 ])
 def test_every_other_notebook_runs(notebook, params, name, data_dir, tmp_path):
