@@ -422,7 +422,7 @@ def test_nps_difference_coverage_n30():
     below = {DIFF_GRID[i] for i in np.flatnonzero(coverage < low)}
     assert below == NPS_DIFF_SHORTFALL_N30, sorted(below)
     assert coverage.min() >= 0.90
-    rest = np.array([c for pair, c in zip(DIFF_GRID, coverage) if pair not in below])
+    rest = np.array([c for pair, c in zip(DIFF_GRID, coverage, strict=True) if pair not in below])
     check_default(rest, [pair for pair in DIFF_GRID if pair not in below], n,
                   "nps_diff adjusted_wald (outside the reported shortfall)")
     assert 0.94 <= coverage.mean() <= 0.96 and coverage.max() <= high
