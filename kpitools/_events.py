@@ -26,7 +26,7 @@ import pandas as pd
 
 from kpitools._validation import check_choice
 from kpitools.errors import DataValidationError
-from kpitools.results import EXCLUDED_COLUMNS, empty_excluded
+from kpitools.results import EXCLUDED_COLUMNS, as_excluded_rows, empty_excluded
 
 __all__ = [
     "InvalidPolicy",
@@ -97,7 +97,7 @@ class RowIssues:
         """The table ``row, column, value, reason`` of every excluded row."""
         if not self._parts:
             return empty_excluded()
-        return pd.concat(self._parts, ignore_index=True)
+        return as_excluded_rows(pd.concat(self._parts, ignore_index=True))
 
     @property
     def n_excluded(self) -> int:

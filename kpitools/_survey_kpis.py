@@ -16,7 +16,7 @@ from kpitools._grouping import KeyCodes, group_codes, grouped_counts
 from kpitools._registry import KpiDefinition, register_kpi
 from kpitools._validation import check_choice, clean_numeric
 from kpitools.intervals import NPS_METHODS, PROPORTION_METHODS, nps_ci, proportion_ci
-from kpitools.results import ESTIMATE_COLUMNS, EXCLUDED_COLUMNS
+from kpitools.results import ESTIMATE_COLUMNS, as_excluded_rows
 from kpitools.survey import (
     _check_positive,
     _clean_scale,
@@ -38,8 +38,7 @@ def _group_table(groups: pd.DataFrame, columns: dict[str, Any]) -> pd.DataFrame:
 
 
 def _excluded_attr(table: pd.DataFrame, excluded: pd.DataFrame) -> pd.DataFrame:
-    table.attrs["excluded"] = excluded if len(excluded) else pd.DataFrame(
-        columns=list(EXCLUDED_COLUMNS))
+    table.attrs["excluded"] = as_excluded_rows(excluded)
     return table
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kpitools.errors import DataValidationError, SmallSampleWarning
-from kpitools.results import EXCLUDED_COLUMNS, empty_excluded
+from kpitools.results import EXCLUDED_COLUMNS, ExcludedRows, empty_excluded
 
 __all__ = [
     "MissingPolicy",
@@ -110,7 +110,7 @@ def excluded_frame(series: pd.Series, mask: np.ndarray, reason: str,
     if not mask.any():
         return empty_excluded()
     picked = series[mask]
-    return pd.DataFrame(
+    return ExcludedRows(
         {
             "row": picked.index.to_numpy(),
             "column": column,

@@ -25,7 +25,7 @@ from kpitools._validation import (
     check_confidence_level,
 )
 from kpitools.errors import DataValidationError, SmallSampleWarning
-from kpitools.results import COMPARISON_COLUMNS, ESTIMATE_COLUMNS, EXCLUDED_COLUMNS
+from kpitools.results import COMPARISON_COLUMNS, ESTIMATE_COLUMNS, as_excluded_rows
 from kpitools.significance import PVALUE_ADJUSTMENTS, adjust_pvalues
 
 __all__ = ["summarize", "compare", "COMPARE_COLUMNS"]
@@ -127,8 +127,10 @@ def summarize(
             table = definition.summarize(data, column, keys, confidence_level=level, **kwargs)
     else:
         table = _summarize_by_loop(definition, data, column, keys, level, kwargs)
+    excluded = table.attrs.get("excluded")
     table = table.reset_index(drop=True)
     table = table[[*keys, *ESTIMATE_COLUMNS]]
+    table.attrs = {"excluded": as_excluded_rows(excluded)}
     _warn_small_groups(table, keys, definition.name)
     return table
 
@@ -160,7 +162,7 @@ def _summarize_by_loop(definition: KpiDefinition, data: pd.DataFrame, column: st
     table = pd.concat([groups.reset_index(drop=True),
                        pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))], axis=1)
     table.attrs["excluded"] = (pd.concat(excluded_parts, ignore_index=True) if excluded_parts
-                               else pd.DataFrame(columns=list(EXCLUDED_COLUMNS)))
+                               else None)
     return table
 
 

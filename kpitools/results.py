@@ -26,6 +26,8 @@ __all__ = [
     "COMPARISON_COLUMNS",
     "EXCLUDED_COLUMNS",
     "empty_excluded",
+    "ExcludedRows",
+    "as_excluded_rows",
 ]
 
 #: Columns of a tidy estimate row, after any group columns.
@@ -66,9 +68,38 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
 EXCLUDED_COLUMNS: tuple[str, ...] = ("row", "column", "value", "reason")
 
 
-def empty_excluded() -> pd.DataFrame:
+class ExcludedRows(pd.DataFrame):
+    """The table of excluded rows (``row, column, value, reason``) kept with a result.
+
+    A plain DataFrame in every respect except that ``==`` compares whole tables and returns
+    one bool. Grouped results keep this table in ``DataFrame.attrs["excluded"]``, and pandas
+    compares ``attrs`` when it concatenates or merges frames: a plain DataFrame there would
+    make ``pd.concat`` of two summaries fail.
+    """
+
+    @property
+    def _constructor(self):  # type: ignore[override]
+        return ExcludedRows
+
+    def __eq__(self, other: object) -> bool:  # type: ignore[override]
+        return isinstance(other, pd.DataFrame) and self.equals(other)
+
+    def __ne__(self, other: object) -> bool:  # type: ignore[override]
+        return not self.__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def as_excluded_rows(table: pd.DataFrame | None) -> ExcludedRows:
+    """``table`` as an `ExcludedRows` (an empty one for None)."""
+    if table is None or len(table) == 0:
+        return empty_excluded()
+    return table if isinstance(table, ExcludedRows) else ExcludedRows(table)
+
+
+def empty_excluded() -> ExcludedRows:
     """An empty table of excluded rows with the standard columns."""
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in EXCLUDED_COLUMNS})
+    return ExcludedRows({c: pd.Series(dtype=object) for c in EXCLUDED_COLUMNS})
 
 
 class ConfidenceInterval(NamedTuple):

@@ -55,7 +55,7 @@ from kpitools.regression import (
     SeparationError,
     _ratio_table,
 )
-from kpitools.results import empty_excluded
+from kpitools.results import as_excluded_rows, empty_excluded
 
 __all__ = [
     "KM_COLUMNS",
@@ -224,7 +224,7 @@ def kaplan_meier(
     out["unit"] = "%"
     out = out[list(KM_COLUMNS)]
     out.attrs["n_excluded"] = len(excluded)
-    out.attrs["excluded"] = excluded
+    out.attrs["excluded"] = as_excluded_rows(excluded)
     return out
 
 

@@ -175,3 +175,15 @@ def test_compare_errors():
         kt.compare(df, kpi="nps", value="score", group="quarter", baseline="2025Q4")
     with pytest.raises(ValueError, match="adjust='sidak' is not valid"):
         kt.compare(df, kpi="nps", value="score", group="quarter", adjust="sidak")
+
+
+def test_summaries_with_excluded_rows_can_be_concatenated_and_merged():
+    # pandas compares DataFrame.attrs on concat/merge; the excluded table must not break it
+    df = survey_frame()
+    a = kt.summarize(df, kpi="nps", value="score", by="team")
+    b = kt.summarize(df.iloc[:600], kpi="nps", value="score", by="team")
+    both = pd.concat([a, b], ignore_index=True)
+    assert len(both) == 6
+    merged = a.merge(b, on="team", suffixes=("_all", "_first"))
+    assert len(merged) == 3
+    assert a.attrs["excluded"] == a.attrs["excluded"].copy()
