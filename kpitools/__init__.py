@@ -5,7 +5,7 @@
 <NPS 33.3 points, 95% CI [-15.5, 68.9] (adjusted_wald), n=12>
 """
 
-from kpitools import intervals, stats
+from kpitools import datasets, intervals, stats
 from kpitools.errors import (
     DataValidationError,
     ExcludedRowsWarning,
@@ -125,6 +125,7 @@ __all__ = [
     "Target",
     "interpret",
     "__version__",
+    "datasets",
     "intervals",
     "stats",
     "Comparison",

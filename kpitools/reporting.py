@@ -45,6 +45,7 @@ import pandas as pd
 
 from kpitools._display import format_number, format_pvalue, significance_mark
 from kpitools.errors import DataValidationError
+from kpitools.frames import compare, summarize
 
 __all__ = [
     "SURVEY_KPIS",
@@ -185,27 +186,6 @@ def with_style(fig: Any) -> None:
     """Readable print sizes for a report figure."""
     for ax in fig.axes:
         ax.tick_params(labelsize=8)
-
-
-def _summarize(*args: Any, **kwargs: Any) -> pd.DataFrame:
-    """`kpitools.summarize` without the excluded-rows frame in ``attrs``.
-
-    pandas compares ``attrs`` when merging, which fails for a DataFrame value.
-    """
-    import kpitools as kt
-
-    out = kt.summarize(*args, **kwargs)
-    out.attrs = {}
-    return out
-
-
-def _compare(*args: Any, **kwargs: Any) -> pd.DataFrame:
-    """`kpitools.compare` with empty ``attrs`` (see `_summarize`)."""
-    import kpitools as kt
-
-    out = kt.compare(*args, **kwargs)
-    out.attrs = {}
-    return out
 
 
 def _esc(value: Any) -> str:
@@ -356,7 +336,7 @@ def _compare_periods(frame: pd.DataFrame, spec: Mapping[str, Any], a: str, b: st
     present = set(frame["quarter"].astype(str))
     if a not in present or b not in present:
         return {"difference": np.nan, "ci_low": np.nan, "ci_high": np.nan, "pvalue": np.nan}
-    out = _compare(frame, kpi=spec["kpi"], value=spec["value"], group="quarter", baseline=a,
+    out = compare(frame, kpi=spec["kpi"], value=spec["value"], group="quarter", baseline=a,
                      levels=[a, b], confidence_level=confidence_level, **spec["options"])
     row = out.iloc[0]
     return {"difference": float(row["difference"]), "ci_low": float(row["ci_low"]),
@@ -416,7 +396,7 @@ def headline_table(
     rows = []
     for spec in SURVEY_KPIS:
         cur = frame[frame["quarter"] == period]
-        est = _summarize(cur, kpi=spec["kpi"], value=spec["value"],
+        est = summarize(cur, kpi=spec["kpi"], value=spec["value"],
                            confidence_level=confidence_level, **spec["options"]).iloc[0]
         row: dict[str, Any] = {"kpi": spec["kpi"], "label": spec["label"], "period": period,
                                "estimate": float(est["estimate"]),
@@ -491,7 +471,7 @@ def kpi_trend_figure(
     frame = frame[frame["quarter"].astype(str).isin(quarters)]
     fig, axes = _new_figure(7.0, 6.4, nrows=3)
     for ax, spec in zip(axes[:, 0], SURVEY_KPIS, strict=True):
-        table = _summarize(frame, kpi=spec["kpi"], value=spec["value"], by="quarter",
+        table = summarize(frame, kpi=spec["kpi"], value=spec["value"], by="quarter",
                              confidence_level=confidence_level, **spec["options"])
         plot_kpi_trend(table, x="quarter", ax=ax)
         ax.set_ylabel(spec["label"], fontsize=8.5)
@@ -510,7 +490,7 @@ def csat_control_chart(surveys: pd.DataFrame, *, period: str, n_quarters: int = 
     frame = surveys if team is None else surveys[surveys["team"] == team]
     quarters = [previous_quarter(period, k) for k in range(n_quarters - 1, -1, -1)]
     frame = frame[frame["quarter"].astype(str).isin(quarters)]
-    table = _summarize(frame, kpi="csat", value="csat", by="quarter")
+    table = summarize(frame, kpi="csat", value="csat", by="quarter")
     fig, axes = _new_figure(7.0, 2.6)
     plot_p_chart(table, x="quarter", ax=axes[0, 0])
     axes[0, 0].set_ylabel("CSAT (% satisfied)", fontsize=8.5)
@@ -546,14 +526,14 @@ def team_league_table(
 
     prev = previous_quarter(period)
     cur = surveys[surveys["quarter"] == period]
-    nps = _summarize(cur, kpi="nps", value="nps", by="team",
+    nps = summarize(cur, kpi="nps", value="nps", by="team",
                        confidence_level=confidence_level)
-    csat = _summarize(cur, kpi="csat", value="csat", by="team",
+    csat = summarize(cur, kpi="csat", value="csat", by="team",
                         confidence_level=confidence_level)
     both = surveys[surveys["quarter"].isin([prev, period])]
     teams_both = both.groupby("team")["quarter"].nunique()
     ok = teams_both[teams_both == 2].index
-    change = (_compare(both[both["team"].isin(ok)], kpi="nps", value="nps", group="quarter",
+    change = (compare(both[both["team"].isin(ok)], kpi="nps", value="nps", group="quarter",
                          baseline=prev, levels=[prev, period], by="team",
                          confidence_level=confidence_level)
               if len(ok) else pd.DataFrame(columns=["team", "difference", "ci_low", "ci_high",
@@ -608,9 +588,9 @@ def team_forest_figure(surveys: pd.DataFrame, *, period: str, kpi: str = "nps",
 
     spec = next(s for s in SURVEY_KPIS if s["kpi"] == kpi)
     cur = surveys[surveys["quarter"] == period]
-    table = _summarize(cur, kpi=kpi, value=spec["value"], by="team",
+    table = summarize(cur, kpi=kpi, value=spec["value"], by="team",
                          confidence_level=confidence_level, **spec["options"])
-    overall = _summarize(cur, kpi=kpi, value=spec["value"],
+    overall = summarize(cur, kpi=kpi, value=spec["value"],
                            confidence_level=confidence_level, **spec["options"])
     fig, axes = _new_figure(7.0, 0.42 * len(table) + 1.3)
     ax = plot_kpi_forest(table, label="team", reference=float(overall["estimate"].iloc[0]),
@@ -633,7 +613,7 @@ def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None
     cur = frame[frame["quarter"] == period]
     parts = []
     for spec in SURVEY_KPIS:
-        t = _summarize(cur, kpi=spec["kpi"], value=spec["value"], by="channel",
+        t = summarize(cur, kpi=spec["kpi"], value=spec["value"], by="channel",
                          confidence_level=confidence_level, **spec["options"])
         t = t[["channel", "estimate", "ci_low", "ci_high", "n"]].rename(columns={
             "estimate": spec["kpi"], "ci_low": f"{spec['kpi']}_ci_low",
@@ -646,7 +626,7 @@ def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None
     ch_ok = both.groupby("channel")["quarter"].nunique()
     ch_ok = ch_ok[ch_ok == 2].index
     if len(ch_ok):
-        change = _compare(both[both["channel"].isin(ch_ok)], kpi="nps", value="nps",
+        change = compare(both[both["channel"].isin(ch_ok)], kpi="nps", value="nps",
                             group="quarter", baseline=prev, levels=[prev, period], by="channel",
                             confidence_level=confidence_level)
         data = data.merge(change[["channel", "difference", "ci_low", "ci_high", "pvalue"]],
@@ -770,14 +750,14 @@ def operations_table(
         cur = frame[frame["quarter"] == period]
         if not len(cur):
             continue
-        est = _summarize(cur, kpi=spec["kpi"], confidence_level=confidence_level).iloc[0]
+        est = summarize(cur, kpi=spec["kpi"], confidence_level=confidence_level).iloc[0]
         row = {"kpi": spec["kpi"], "label": spec["label"], "estimate": float(est["estimate"]),
                "ci_low": float(est["ci_low"]), "ci_high": float(est["ci_high"]),
                "n": int(est["n"]), "unit": str(est["unit"]), "difference": np.nan,
                "diff_ci_low": np.nan, "diff_ci_high": np.nan, "pvalue": np.nan,
                "method": str(est["method"]), "test": ""}
         if (frame["quarter"] == prev).any():
-            c = _compare(frame[frame["quarter"].isin([prev, period])], kpi=spec["kpi"],
+            c = compare(frame[frame["quarter"].isin([prev, period])], kpi=spec["kpi"],
                          group="quarter", baseline=prev, levels=[prev, period],
                          confidence_level=confidence_level).iloc[0]
             row.update(difference=float(c["difference"]), diff_ci_low=float(c["ci_low"]),
@@ -836,13 +816,13 @@ def channel_operations_table(tickets: pd.DataFrame, *, period: str, kpi: str = "
     prev = previous_quarter(period)
     frame = _with_quarter(tickets, "tickets", team)
     cur = frame[frame["quarter"] == period]
-    est = _summarize(cur, kpi=kpi, by="channel", confidence_level=confidence_level)
+    est = summarize(cur, kpi=kpi, by="channel", confidence_level=confidence_level)
     both = frame[frame["quarter"].isin([prev, period])]
     ok = both.groupby("channel")["quarter"].nunique()
     ok = ok[ok == 2].index
     data = est[["channel", "estimate", "ci_low", "ci_high", "n"]].copy()
     if len(ok):
-        c = _compare(both[both["channel"].isin(ok)], kpi=kpi, group="quarter", baseline=prev,
+        c = compare(both[both["channel"].isin(ok)], kpi=kpi, group="quarter", baseline=prev,
                      levels=[prev, period], by="channel", confidence_level=confidence_level)
         c = c[["channel", "estimate_a", "difference", "ci_low", "ci_high", "pvalue"]].rename(
             columns={"estimate_a": "estimate_previous", "ci_low": "diff_ci_low",
