@@ -5,48 +5,19 @@
 <NPS 33.3 points, 95% CI [-15.5, 68.9] (adjusted_wald), n=12>
 """
 
-from kpitools import datasets, intervals, stats
-from kpitools.errors import (
-    DataValidationError,
-    ExcludedRowsWarning,
-    KpiToolsError,
-    KpiToolsWarning,
-    ReportExecutionError,
-    ReportParameterError,
-    SmallSampleWarning,
+from kpitools import (
+    _ops_kpis,  # noqa: F401  (registers the operations and customer KPIs)
+    _survey_kpis,  # noqa: F401  (registers the survey KPIs)
+    datasets,
+    intervals,
+    stats,
 )
-from kpitools.power import (
-    SampleSize,
-    nps_minimum_detectable_change,
-    nps_power,
-    nps_sample_size,
-    proportion_minimum_detectable_change,
-    proportion_power,
-    proportion_sample_size,
-)
-from kpitools.results import Comparison, ConfidenceInterval, KpiEstimate
-from kpitools.survey import (
-    CES_VARIANTS,
-    ces,
-    compare_csat,
-    compare_nps,
-    cronbach_alpha,
-    csat,
-    enps,
-    nps,
-    nps_from_counts,
-    nps_from_percentages,
-    servqual,
-)
-from kpitools import _survey_kpis  # noqa: F401  (registers the survey KPIs)
 from kpitools._registry import kpi_names
-from kpitools.frames import compare, summarize
-from kpitools.targets import Band, Target, interpret
-from kpitools import _ops_kpis  # noqa: F401  (registers the operations and customer KPIs)
 from kpitools.business_hours import BusinessHours, business_seconds
+from kpitools.correlation import CorrelationResult, correlation, correlation_table
 from kpitools.counts import (
-    complaints_per_1000,
     compare_volume,
+    complaints_per_1000,
     event_counts,
     overdispersion_test,
     poisson_ci,
@@ -63,6 +34,7 @@ from kpitools.customers import (
     employee_turnover,
     nrr,
 )
+from kpitools.dose_response import churn_by_score, cochran_armitage_test
 from kpitools.durations import (
     aht,
     asa,
@@ -72,6 +44,16 @@ from kpitools.durations import (
     resolution_time,
     sla_attainment,
 )
+from kpitools.errors import (
+    DataValidationError,
+    ExcludedRowsWarning,
+    KpiToolsError,
+    KpiToolsWarning,
+    ReportExecutionError,
+    ReportParameterError,
+    SmallSampleWarning,
+)
+from kpitools.frames import compare, summarize
 from kpitools.operations import (
     abandonment_rate,
     agent_utilisation,
@@ -87,9 +69,15 @@ from kpitools.operations import (
     service_level,
 )
 from kpitools.periods import Period, parse_period, period_labels
-from kpitools.staffing import agents_needed, erlang_c, staffing_plan
-from kpitools.correlation import CorrelationResult, correlation, correlation_table
-from kpitools.dose_response import churn_by_score, cochran_armitage_test
+from kpitools.power import (
+    SampleSize,
+    nps_minimum_detectable_change,
+    nps_power,
+    nps_sample_size,
+    proportion_minimum_detectable_change,
+    proportion_power,
+    proportion_sample_size,
+)
 from kpitools.regression import (
     ModelFitWarning,
     RegressionResult,
@@ -97,12 +85,28 @@ from kpitools.regression import (
     logistic_regression,
 )
 from kpitools.research_data import RetentionData, join_satisfaction, load_retention_data
+from kpitools.results import Comparison, ConfidenceInterval, KpiEstimate
+from kpitools.staffing import agents_needed, erlang_c, staffing_plan
+from kpitools.survey import (
+    CES_VARIANTS,
+    ces,
+    compare_csat,
+    compare_nps,
+    cronbach_alpha,
+    csat,
+    enps,
+    nps,
+    nps_from_counts,
+    nps_from_percentages,
+    servqual,
+)
 from kpitools.survival import (
     cox_regression,
     kaplan_meier,
     logrank_test,
     proportional_hazards_test,
 )
+from kpitools.targets import Band, Target, interpret
 
 __version__ = "0.1.0"
 

@@ -81,7 +81,7 @@ class KeyCodes:
         self._dtypes = [data[k].dtype for k in self.keys]
         self._sizes = [max(len(u), 1) for _, u in self._per_key]
         combined = self._per_key[0][0]
-        for (codes, _), size in zip(self._per_key[1:], self._sizes[1:]):
+        for (codes, _), size in zip(self._per_key[1:], self._sizes[1:], strict=True):
             combined = combined * size + codes
         total = int(np.prod(self._sizes, dtype=np.float64))
         self._present = None
@@ -99,8 +99,8 @@ class KeyCodes:
         flat = positions if self._present is None else self._present[positions]
         unravelled = np.unravel_index(flat, self._sizes)
         groups = pd.DataFrame({k: u.take(pos) for k, (_, u), pos
-                               in zip(self.keys, self._per_key, unravelled)})
-        for k, dtype in zip(self.keys, self._dtypes):
+                               in zip(self.keys, self._per_key, unravelled, strict=True)})
+        for k, dtype in zip(self.keys, self._dtypes, strict=True):
             if isinstance(dtype, pd.CategoricalDtype):
                 groups[k] = groups[k].astype(dtype)
         return groups

@@ -4,9 +4,9 @@ A KPI module registers each KPI once with `register_kpi`::
 
     register_kpi(KpiDefinition(
         name="nps", unit="points", higher_is_better=True,
-        estimate=_nps_estimate,        # (data, value, *, confidence_level, **options) -> KpiEstimate
-        compare=_nps_compare,          # (a, b, value, *, confidence_level, **options) -> Comparison
-        summarize=_nps_summarize,      # optional, vectorised: (data, value, keys, *, ...) -> DataFrame
+        estimate=_nps_estimate,    # (data, value, *, confidence_level, **options) -> KpiEstimate
+        compare=_nps_compare,      # (a, b, value, *, confidence_level, **options) -> Comparison
+        summarize=_nps_summarize,  # optional, vectorised: (data, value, keys, *, ...) -> frame
     ))
 
 ``data`` is a DataFrame (a group's rows), ``value`` the name of the column the KPI reads (or

@@ -163,8 +163,12 @@ def _ces_estimate(data, value, *, confidence_level, **kwargs):
 def _ces_compare(a, b, value, *, confidence_level, variant: str, method: str | None = None,
                  alternative: str = "two-sided", missing: str = "exclude",
                  label_a: str = "a", label_b: str = "b"):
-    from kpitools.survey import CES_VARIANTS, _check_variant, _mean_comparison
-    from kpitools.survey import _proportion_comparison
+    from kpitools.survey import (
+        CES_VARIANTS,
+        _check_variant,
+        _mean_comparison,
+        _proportion_comparison,
+    )
 
     spec = _check_variant(variant)
     lo, hi = spec["scale"]

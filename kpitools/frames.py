@@ -263,7 +263,7 @@ def compare(
         key = key if isinstance(key, tuple) else (key,)
         table = _compare_within(definition, part, column, group, baseline, levels, level,
                                 adjust, kwargs)
-        for name, v in zip(keys, key):
+        for name, v in zip(keys, key, strict=True):
             table.insert(keys.index(name), name, v)
         tables.append(table)
     if not tables:

@@ -33,8 +33,8 @@ from kpitools.power import (
     proportion_sample_size,
 )
 from kpitools.significance import (
-    PVALUE_ADJUSTMENTS,
     PROPORTION_TESTS,
+    PVALUE_ADJUSTMENTS,
     SignificanceResult,
     adjust_pvalues,
     mann_whitney_test,

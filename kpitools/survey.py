@@ -40,8 +40,15 @@ from kpitools._validation import (
     warn_if_small,
 )
 from kpitools.errors import DataValidationError
-from kpitools.intervals import NPS_METHODS, PROPORTION_METHODS, nps_ci, nps_diff_ci, proportion_ci
-from kpitools.intervals import diff_proportions_ci, z_critical
+from kpitools.intervals import (
+    NPS_METHODS,
+    PROPORTION_METHODS,
+    diff_proportions_ci,
+    nps_ci,
+    nps_diff_ci,
+    proportion_ci,
+    z_critical,
+)
 from kpitools.results import Comparison, KpiEstimate, empty_excluded
 from kpitools.significance import (
     mann_whitney_test,

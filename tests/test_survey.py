@@ -76,7 +76,8 @@ def test_nps_from_counts_equals_nps_of_raw_scores():
 
 def test_nps_from_published_percentages():
     r = kt.nps_from_percentages(400, 45, 20)
-    assert (r.details["promoters"], r.details["passives"], r.details["detractors"]) == (180, 140, 80)
+    counts = (r.details["promoters"], r.details["passives"], r.details["detractors"])
+    assert counts == (180, 140, 80)
     assert r.estimate == pytest.approx(25.0)
     with pytest.raises(DataValidationError, match="exceed 100"):
         kt.nps_from_percentages(100, 70, 40)
@@ -217,7 +218,7 @@ def test_paired_nps_uses_per_respondent_changes():
     def score(s):
         return 1 if s >= 9 else (0 if s >= 7 else -1)
 
-    d = np.array([score(y) - score(x) for x, y in zip(before, after)], dtype=float)
+    d = np.array([score(y) - score(x) for x, y in zip(before, after, strict=True)], dtype=float)
     se = d.std(ddof=1) / math.sqrt(len(d))
     assert c.difference == pytest.approx(100 * d.mean())
     assert c.ci_low == pytest.approx(100 * (d.mean() - Z95 * se))
