@@ -187,7 +187,9 @@ def _proportion_two_sided(x: np.ndarray, m: np.ndarray, level: float, method: st
             denom = m + z * z
             centre = (x + z * z / 2.0) / denom
             half = z / denom * np.sqrt(x * (m - x) / m + z * z / 4.0)
-            low, high = centre - half, centre + half
+            # exact limits at the boundary (the formula gives them up to rounding)
+            low = np.where(x == 0, 0.0, centre - half)
+            high = np.where(x == m, 1.0, centre + half)
         elif method == "wilson_cc":
             denom = 2.0 * (m + z * z)
             low_root = np.sqrt(np.maximum(z * z - 2.0 - 1.0 / m + 4.0 * p * (m * (1 - p) + 1), 0))
