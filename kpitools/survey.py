@@ -75,7 +75,7 @@ __all__ = [
     "CSAT_LABELS",
 ]
 
-NpsMethod = Literal["adjusted_wald", "wald", "bootstrap"]
+NpsMethod = Literal["adjusted_wald", "wald", "bootstrap", "score"]
 
 #: Labelled CSAT answers accepted on the 1–5 scale (matched case-insensitively).
 CSAT_LABELS: dict[str, int] = {
@@ -164,10 +164,11 @@ def nps(
     scores : Series or array-like of int
         Answers on the 0–10 scale. Missing values are excluded and counted.
     confidence_level : float, default 0.95
-    method : {"adjusted_wald", "wald", "bootstrap"}, default "adjusted_wald"
+    method : {"adjusted_wald", "wald", "bootstrap", "score"}, default "adjusted_wald"
         Interval method, see `kpitools.intervals.nps_ci`. The default adds 0.75 detractors,
         1.5 passives and 0.75 promoters before the Wald formula [Sauro]_, which keeps
-        coverage near nominal where the textbook Wald interval [Rocks16]_ falls short.
+        coverage near nominal where the textbook Wald interval [Rocks16]_ falls short;
+        ``"score"`` (Tango's score interval) has the tightest coverage at small n.
     alternative : {"two-sided", "less", "greater"}, default "two-sided"
     missing : {"exclude", "raise"}, default "exclude"
     kpi : str, default "nps"
@@ -340,10 +341,11 @@ def compare_nps(
         Raw 0–10 answers, a result of `nps` / `nps_from_counts` / `nps_from_percentages`
         (a competitor's published counts), or a tuple of counts.
     confidence_level : float, default 0.95
-    method : {"adjusted_wald", "wald", "bootstrap"}, default "adjusted_wald"
+    method : {"adjusted_wald", "wald", "bootstrap", "score"}, default "adjusted_wald"
         Interval of the difference, see `kpitools.intervals.nps_diff_ci`; the z test uses
         the same standard error, so p < 1 − confidence_level exactly when the two-sided
-        interval excludes 0 (Wald-type methods).
+        interval excludes 0 (Wald-type methods; ``"score"`` inverts its MOVER interval, with
+        the same agreement).
     alternative : {"two-sided", "less", "greater"}
         ``"greater"`` tests NPS_b > NPS_a.
     paired : bool, default False

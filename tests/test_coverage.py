@@ -459,3 +459,54 @@ def test_nps_difference_coverage_n1000_subset():
 def test_nps_difference_coverage_whole_grid(n):
     coverage = np.array([nps_diff_coverage(n, a, b) for a, b in DIFF_GRID])
     check_default(coverage, DIFF_GRID, n, "nps_diff adjusted_wald")
+
+
+# ------------------------------------------- NPS difference, MOVER of two score intervals
+
+
+def mover_diff_coverage(n: int, a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Exact coverage of nps_diff_ci(method="score"), both groups of size n, by summing the
+    probabilities of every pair of outcomes whose square-and-add interval (written out here
+    from the per-sample score limits) covers the true difference."""
+    pro, det, _ = _trinomial_outcomes(n)
+    low1, high1 = _nps_intervals(n, "score")
+    est = (pro - det) / n
+    ia, wa = trinomial_support(n, *a)
+    ib, wb = trinomial_support(n, *b)
+    ea, la, ua = est[ia][:, None], low1[ia][:, None], high1[ia][:, None]
+    eb, lb, ub = est[ib][None, :], low1[ib][None, :], high1[ib][None, :]
+    d = eb - ea
+    low = d - np.sqrt((eb - lb) ** 2 + (ua - ea) ** 2)
+    high = d + np.sqrt((ub - eb) ** 2 + (ea - la) ** 2)
+    truth = (b[0] - b[1]) - (a[0] - a[1])
+    covered = (low <= truth + 1e-12) & (truth - 1e-12 <= high)
+    return float(wa @ covered @ wb)
+
+
+def test_mover_written_out_equals_nps_diff_ci():
+    n = 30
+    pro, det, _ = _trinomial_outcomes(n)
+    low1, high1 = _nps_intervals(n, "score")
+    rng = np.random.default_rng(8)
+    for i, j in rng.integers(0, len(pro), (25, 2)):
+        a = (int(pro[i]), int(n - pro[i] - det[i]), int(det[i]))
+        b = (int(pro[j]), int(n - pro[j] - det[j]), int(det[j]))
+        ea, eb = (a[0] - a[2]) / n, (b[0] - b[2]) / n
+        low = eb - ea - np.sqrt((eb - low1[j]) ** 2 + (high1[i] - ea) ** 2)
+        high = eb - ea + np.sqrt((high1[j] - eb) ** 2 + (ea - low1[i]) ** 2)
+        _, low_ref, high_ref, _ = nps_diff_ci(a, b, confidence_level=LEVEL, method="score")
+        assert (low_ref, high_ref) == pytest.approx((low, high), abs=1e-12)
+
+
+def test_nps_difference_score_coverage_n30():
+    # the alternative to the adjusted-Wald difference where it falls short at n = 30
+    coverage = np.array([mover_diff_coverage(30, a, b) for a, b in DIFF_GRID])
+    check_default(coverage, DIFF_GRID, 30, "nps_diff score (MOVER)")
+    shortfall = [DIFF_GRID.index(pair) for pair in sorted(NPS_DIFF_SHORTFALL_N30)]
+    assert (coverage[shortfall] >= 0.93).all()
+
+
+@pytest.mark.slow
+def test_nps_difference_score_coverage_n100_subset():
+    coverage = np.array([mover_diff_coverage(100, a, b) for a, b in DIFF_GRID_SUBSET])
+    check_default(coverage, DIFF_GRID_SUBSET, 100, "nps_diff score (MOVER)")

@@ -255,10 +255,13 @@ def test_nps_from_counts_and_summarize_accept_score():
         assert (row["ci_low"], row["ci_high"]) == pytest.approx((100 * low, 100 * high))
 
 
-def test_difference_rejects_score_instead_of_falling_back_to_wald():
-    with pytest.raises(ValueError, match="method='score' is not valid for a difference of two "
-                                         "NPS; choose one of 'adjusted_wald', 'wald', "
-                                         "'bootstrap'"):
-        nps_diff_ci((40, 30, 30), (50, 30, 20), method="score")
-    with pytest.raises(ValueError, match="method='score' is not valid for a difference"):
-        kt.compare_nps((40, 30, 30), (50, 30, 20), method="score")
+def test_difference_with_score_is_the_mover_interval_not_wald():
+    a, b = (40, 30, 30), (50, 30, 20)
+    _, low, high, _ = nps_diff_ci(a, b, method="score")
+    _, wl, wh, _ = nps_diff_ci(a, b, method="wald")
+    la, ua = nps_ci(*a, method="score")
+    lb, ub = nps_ci(*b, method="score")
+    ea, eb = 0.1, 0.3
+    assert low == pytest.approx(eb - ea - np.hypot(eb - lb, ua - ea))
+    assert high == pytest.approx(eb - ea + np.hypot(ub - eb, ea - la))
+    assert (low, high) != pytest.approx((wl, wh))

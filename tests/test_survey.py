@@ -345,3 +345,21 @@ def test_servqual_excludes_incomplete_respondents_and_counts_them():
     df.loc[4, "e_r2"] = 9
     with pytest.raises(DataValidationError, match=r"column 'e_r2': 1 value outside 1–7 \(row 4"):
         kt.servqual(df, {"reliability": [("e_r1", "p_r1"), ("e_r2", "p_r2")]})
+
+
+@pytest.mark.parametrize("a,b", [((40, 30, 30), (50, 30, 20)), ((10, 5, 5), (3, 2, 15)),
+                                 ((30, 40, 30), (30, 40, 30)), ((12, 10, 8), (20, 6, 4)),
+                                 ((200, 100, 100), (180, 90, 130))])
+def test_compare_nps_score_pvalue_inverts_its_interval(a, b):
+    c = kt.compare_nps(a, b, method="score")
+    assert c.method == "score" and c.test == "nps_score_inverted"
+    excludes_zero = c.ci_low > 0 or c.ci_high < 0
+    assert excludes_zero == (c.pvalue < 0.05)
+    if c.pvalue < 1:
+        # at confidence level 1 − p the interval just touches 0
+        _, low, high, _ = kt.stats.nps_diff_ci(a, b, method="score",
+                                               confidence_level=1 - c.pvalue)
+        assert min(abs(low), abs(high)) == pytest.approx(0, abs=1e-6)
+    swapped = kt.compare_nps(b, a, method="score")
+    assert swapped.pvalue == pytest.approx(c.pvalue, abs=1e-9)
+    assert (swapped.ci_low, swapped.ci_high) == pytest.approx((-c.ci_high, -c.ci_low))
