@@ -230,7 +230,8 @@ def _mid_p(x: np.ndarray, m: np.ndarray, alpha: float):
             return stats.binom.sf(k, size, prob) + 0.5 * stats.binom.pmf(k, size, prob) - alpha / 2
 
         def lower_tail(prob, k=k, size=size):  # P(X < k) + P(X = k)/2 − α/2
-            return stats.binom.cdf(k - 1, size, prob) + 0.5 * stats.binom.pmf(k, size, prob) - alpha / 2
+            below = stats.binom.cdf(k - 1, size, prob)
+            return below + 0.5 * stats.binom.pmf(k, size, prob) - alpha / 2
 
         eps = 1e-12
         low[idx] = 0.0 if k == 0 else optimize.brentq(upper_tail, eps, 1 - eps, xtol=1e-12)
@@ -313,7 +314,8 @@ def diff_proportions_ci(
     return _out(low, high)
 
 
-def _constrained_mle(p1: float, p2: float, n1: float, n2: float, delta: float) -> tuple[float, float]:
+def _constrained_mle(p1: float, p2: float, n1: float, n2: float,
+                     delta: float) -> tuple[float, float]:
     """Maximum-likelihood (p1, p2) under p1 − p2 = delta (Farrington–Manning closed form)."""
     theta = n2 / n1
     a = 1.0 + theta
