@@ -7,15 +7,24 @@ every group's interval with the array-aware functions of `kpitools.intervals`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
 from kpitools._grouping import KeyCodes, group_codes, grouped_counts
 from kpitools._registry import KpiDefinition, register_kpi
-from kpitools._validation import check_choice, clean_numeric
-from kpitools.intervals import NPS_METHODS, PROPORTION_METHODS, nps_ci, proportion_ci
+from kpitools._validation import MissingPolicy, check_choice, clean_numeric
+from kpitools.intervals import (
+    DIFF_METHODS,
+    NPS_METHODS,
+    PROPORTION_METHODS,
+    DiffMethod,
+    NpsMethod,
+    ProportionMethod,
+    nps_ci,
+    proportion_ci,
+)
 from kpitools.results import ESTIMATE_COLUMNS, as_excluded_rows
 from kpitools.survey import (
     _check_positive,
@@ -44,8 +53,8 @@ def _excluded_attr(table: pd.DataFrame, excluded: pd.DataFrame) -> pd.DataFrame:
 
 def _nps_summarize(kpi: str):
     def summarize(data: pd.DataFrame, value: str, keys: list[str], *, confidence_level: float,
-                  method: str = "adjusted_wald", alternative: str = "two-sided",
-                  missing: str = "exclude", **options: Any) -> pd.DataFrame:
+                  method: NpsMethod = "adjusted_wald", alternative: str = "two-sided",
+                  missing: MissingPolicy = "exclude", **options: Any) -> pd.DataFrame:
         check_choice("method", method, NPS_METHODS)
         if options:
             raise TypeError(f"unexpected options for {kpi}: {sorted(options)}")
@@ -104,8 +113,8 @@ def _nps_compare(kpi: str):
 
 
 def _csat_summarize(data: pd.DataFrame, value: str, keys: list[str], *,
-                    confidence_level: float, method: str = "wilson",
-                    alternative: str = "two-sided", missing: str = "exclude",
+                    confidence_level: float, method: ProportionMethod = "wilson",
+                    alternative: str = "two-sided", missing: MissingPolicy = "exclude",
                     scale: tuple[int, int] = (1, 5), positive=(4, 5), labels=None,
                     **options: Any) -> pd.DataFrame:
     check_choice("method", method, PROPORTION_METHODS)
@@ -160,9 +169,9 @@ def _ces_estimate(data, value, *, confidence_level, **kwargs):
     return ces(data[value], confidence_level=confidence_level, **kwargs)
 
 
-def _ces_compare(a, b, value, *, confidence_level, variant: str, method: str | None = None,
-                 alternative: str = "two-sided", missing: str = "exclude",
-                 label_a: str = "a", label_b: str = "b"):
+def _ces_compare(a, b, value, *, confidence_level, variant: str,
+                 method: DiffMethod | NpsMethod | None = None, alternative: str = "two-sided",
+                 missing: MissingPolicy = "exclude", label_a: str = "a", label_b: str = "b"):
     from kpitools.survey import (
         CES_VARIANTS,
         _check_variant,
@@ -181,17 +190,24 @@ def _ces_compare(a, b, value, *, confidence_level, variant: str, method: str | N
                                 alternative=alternative, label_a=label_a, label_b=label_b,
                                 unit="score", details=details)
     if spec["kind"] == "top_box":
+        # Narrowing point: check_choice raises unless the name is a difference method (the
+        # same check and message as in diff_proportions_ci; confidence_level is already valid).
+        diff_method = cast(DiffMethod, check_choice("method", method or "newcombe",
+                                                    DIFF_METHODS))
         return _proportion_comparison("ces", int((xa >= 5).sum()), len(xa),
                                       int((xb >= 5).sum()), len(xb),
                                       confidence_level=confidence_level,
-                                      method=method or "newcombe", test="auto",
+                                      method=diff_method, test="auto",
                                       alternative=alternative, label_a=label_a,
                                       label_b=label_b, details=details)
     counts_a = (int((xa >= 5).sum()), int(((xa > 2) & (xa < 5)).sum()), int((xa <= 2).sum()))
     counts_b = (int((xb >= 5).sum()), int(((xb > 2) & (xb < 5)).sum()), int((xb <= 2).sum()))
     del CES_VARIANTS
+    # Narrowing point: check_choice raises unless the name is an NPS method (the same check,
+    # and message, as in compare_nps).
+    nps_method = cast(NpsMethod, check_choice("method", method or "adjusted_wald", NPS_METHODS))
     return compare_nps(counts_a, counts_b, confidence_level=confidence_level,
-                       method=method or "adjusted_wald", alternative=alternative,
+                       method=nps_method, alternative=alternative,
                        label_a=label_a, label_b=label_b, kpi="ces")
 
 

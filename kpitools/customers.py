@@ -43,7 +43,13 @@ from kpitools._validation import (
 from kpitools.columns import require_columns, resolve_columns
 from kpitools.counts import _rate_comparison, poisson_ci
 from kpitools.errors import DataValidationError
-from kpitools.intervals import PROPORTION_METHODS, proportion_ci, z_critical
+from kpitools.intervals import (
+    PROPORTION_METHODS,
+    DiffMethod,
+    ProportionMethod,
+    proportion_ci,
+    z_critical,
+)
 from kpitools.operations import compare_proportions
 from kpitools.periods import Period, parse_period
 from kpitools.results import Comparison, KpiEstimate
@@ -158,7 +164,8 @@ def customer_counts(data: pd.DataFrame, period: Any, *, table: str = "customers"
 
 
 def crr_from_counts(start: int, end: int, new: int, *, confidence_level: float = 0.95,
-                    method: str = "wilson", alternative: str = "two-sided") -> KpiEstimate:
+                    method: ProportionMethod = "wilson",
+                    alternative: str = "two-sided") -> KpiEstimate:
     """Customer retention rate ``(E − N)/S × 100`` with Wilson's interval on (E − N) of S.
 
     Parameters
@@ -198,7 +205,7 @@ def crr_from_counts(start: int, end: int, new: int, *, confidence_level: float =
 
 
 def customer_retention(customers: pd.DataFrame, period: Any, *, confidence_level: float = 0.95,
-                       method: str = "wilson", alternative: str = "two-sided",
+                       method: ProportionMethod = "wilson", alternative: str = "two-sided",
                        columns: Mapping[str, str] | None = None, invalid: str = "raise",
                        missing: str = "exclude") -> KpiEstimate:
     """Customer retention rate of a period, ``(E − N)/S × 100``, Wilson interval.
@@ -232,7 +239,7 @@ def _with(r: KpiEstimate, c: PeriodCounts, **extra: Any) -> KpiEstimate:
 
 
 def churn_rate(customers: pd.DataFrame, period: Any, *, confidence_level: float = 0.95,
-               method: str = "wilson", alternative: str = "two-sided",
+               method: ProportionMethod = "wilson", alternative: str = "two-sided",
                columns: Mapping[str, str] | None = None, invalid: str = "raise",
                missing: str = "exclude") -> KpiEstimate:
     """Churn rate of a period in %: starting customers lost during it / S, Wilson interval.
@@ -489,7 +496,8 @@ def employee_turnover(agents: pd.DataFrame, period: Any, *, confidence_level: fl
 
 def compare_customer_kpi(a: pd.DataFrame, b: pd.DataFrame, kpi: str, period: Any, *,
                          confidence_level: float = 0.95, alternative: str = "two-sided",
-                         method: str | None = None, label_a: str = "a", label_b: str = "b",
+                         method: DiffMethod | None = None, label_a: str = "a",
+                         label_b: str = "b",
                          n_resamples: int = 2000, random_state: Any = 0,
                          **options: Any) -> Comparison:
     """Compare a customer KPI between two groups (e.g. segments) in the same period.

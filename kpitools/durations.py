@@ -73,9 +73,9 @@ from kpitools.duration_stats import (
     hodges_lehmann,
 )
 from kpitools.errors import DataValidationError
-from kpitools.intervals import proportion_ci
+from kpitools.intervals import DiffMethod, ProportionMethod, proportion_ci
 from kpitools.results import ESTIMATE_COLUMNS, Comparison, KpiEstimate
-from kpitools.significance import mann_whitney_test, mean_ci, welch_test
+from kpitools.significance import ProportionTest, mann_whitney_test, mean_ci, welch_test
 
 __all__ = [
     "DURATION_KPIS",
@@ -310,7 +310,8 @@ def _call_seconds(data: pd.DataFrame, spec: _Spec, cols: dict[str, str],
     return total
 
 
-def _check_statistic(statistic: Any, method: Any, q: float) -> tuple[str, str]:
+def _check_statistic(statistic: Statistic, method: str | None,
+                     q: float) -> tuple[Statistic, str]:
     check_choice("statistic", statistic, _STATISTICS)
     if method is None:
         method = _METHODS[statistic][0]
@@ -497,7 +498,7 @@ def sla_attainment(
     target_unit: DurationUnit = "minutes",
     confidence_level: float = 0.95,
     alternative: str = "two-sided",
-    method: str = "wilson",
+    method: ProportionMethod = "wilson",
     **prepare: Any,
 ) -> KpiEstimate:
     """Share of items whose duration is within ``target``, in %, with Wilson's interval.
@@ -674,8 +675,8 @@ def compare_durations(
 
 def compare_sla(a: pd.DataFrame, b: pd.DataFrame, kpi: str = "frt", *, target: float,
                 target_unit: DurationUnit = "minutes", confidence_level: float = 0.95,
-                alternative: str = "two-sided", method: str = "newcombe",
-                test: str = "auto", label_a: str = "a", label_b: str = "b",
+                alternative: str = "two-sided", method: DiffMethod = "newcombe",
+                test: ProportionTest = "auto", label_a: str = "a", label_b: str = "b",
                 **prepare: Any) -> Comparison:
     """Difference of SLA attainment (b − a, in percentage points): Newcombe CI, z/Fisher test.
 
@@ -768,7 +769,7 @@ def summarize_durations(
 
 def summarize_sla(data: pd.DataFrame, keys: list[str], kpi: str = "frt", *, target: float,
                   target_unit: DurationUnit = "minutes", confidence_level: float = 0.95,
-                  alternative: str = "two-sided", method: str = "wilson",
+                  alternative: str = "two-sided", method: ProportionMethod = "wilson",
                   **prepare: Any) -> pd.DataFrame:
     """`sla_attainment` for every group of ``keys`` in one pass (Wilson on arrays)."""
     level = check_confidence_level(confidence_level)

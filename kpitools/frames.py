@@ -26,7 +26,7 @@ from kpitools._validation import (
 )
 from kpitools.errors import DataValidationError, SmallSampleWarning
 from kpitools.results import COMPARISON_COLUMNS, ESTIMATE_COLUMNS, as_excluded_rows
-from kpitools.significance import PVALUE_ADJUSTMENTS, adjust_pvalues
+from kpitools.significance import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
 
 __all__ = ["summarize", "compare", "COMPARE_COLUMNS"]
 
@@ -186,7 +186,7 @@ def compare(
     group: str = "quarter",
     baseline: Any = None,
     by: str | Sequence[str] | None = None,
-    adjust: str = "holm",
+    adjust: PValueAdjustment = "holm",
     *,
     confidence_level: float = 0.95,
     method: str | None = None,
@@ -274,7 +274,7 @@ def compare(
 
 def _compare_within(definition: KpiDefinition, data: pd.DataFrame, column: str | None,
                     group: str, baseline: Any, levels: Sequence[Any] | None, level: float,
-                    adjust: str, kwargs: dict[str, Any]) -> pd.DataFrame:
+                    adjust: PValueAdjustment, kwargs: dict[str, Any]) -> pd.DataFrame:
     present = sorted(data[group].unique().tolist(), key=_sort_key)
     chosen = list(levels) if levels is not None else present
     if baseline is not None:

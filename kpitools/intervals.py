@@ -51,6 +51,9 @@ from scipy import optimize, stats
 from kpitools._validation import check_alternative, check_choice, check_confidence_level
 
 __all__ = [
+    "ProportionMethod",
+    "DiffMethod",
+    "NpsMethod",
     "PROPORTION_METHODS",
     "DIFF_METHODS",
     "NPS_METHODS",

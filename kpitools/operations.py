@@ -64,9 +64,16 @@ from kpitools._validation import (
 from kpitools.columns import require_columns, resolve_columns
 from kpitools.counts import PoissonMethod, poisson_ci
 from kpitools.errors import DataValidationError
-from kpitools.intervals import DIFF_METHODS, PROPORTION_METHODS, diff_proportions_ci, proportion_ci
+from kpitools.intervals import (
+    DIFF_METHODS,
+    PROPORTION_METHODS,
+    DiffMethod,
+    ProportionMethod,
+    diff_proportions_ci,
+    proportion_ci,
+)
 from kpitools.results import ESTIMATE_COLUMNS, Comparison, KpiEstimate, empty_excluded
-from kpitools.significance import two_proportion_test
+from kpitools.significance import ProportionTest, two_proportion_test
 
 __all__ = [
     "PROPORTION_KPIS",
@@ -357,7 +364,7 @@ def proportion_outcome(data: pd.DataFrame, kpi: str, **options: Any) -> Outcome:
 
 
 def proportion_kpi(data: pd.DataFrame, kpi: str, *, confidence_level: float = 0.95,
-                   method: str = "wilson", alternative: str = "two-sided",
+                   method: ProportionMethod = "wilson", alternative: str = "two-sided",
                    **options: Any) -> KpiEstimate:
     """A proportion KPI in % with its interval (see the module table for the definitions).
 
@@ -400,8 +407,8 @@ def proportion_kpi(data: pd.DataFrame, kpi: str, *, confidence_level: float = 0.
 
 def compare_proportions(ka: int, na: int, kb: int, nb: int, *, kpi: str = "proportion",
                         confidence_level: float = 0.95, alternative: str = "two-sided",
-                        method: str = "newcombe", test: str = "auto", label_a: str = "a",
-                        label_b: str = "b") -> Comparison:
+                        method: DiffMethod = "newcombe", test: ProportionTest = "auto",
+                        label_a: str = "a", label_b: str = "b") -> Comparison:
     """Difference ``p_b − p_a`` in percentage points with its interval and test.
 
     Newcombe's hybrid score interval by default [Newcombe98b]_ (any method of
@@ -429,8 +436,9 @@ def compare_proportions(ka: int, na: int, kb: int, nb: int, *, kpi: str = "propo
 
 def compare_proportion_kpi(a: pd.DataFrame, b: pd.DataFrame, kpi: str, *,
                            confidence_level: float = 0.95, alternative: str = "two-sided",
-                           method: str = "newcombe", test: str = "auto", label_a: str = "a",
-                           label_b: str = "b", **options: Any) -> Comparison:
+                           method: DiffMethod = "newcombe", test: ProportionTest = "auto",
+                           label_a: str = "a", label_b: str = "b",
+                           **options: Any) -> Comparison:
     """Compare a proportion KPI between two tables (b − a); see `compare_proportions`."""
     oa = proportion_outcome(a, kpi, **options)
     ob = proportion_outcome(b, kpi, **options)
@@ -447,7 +455,7 @@ def compare_proportion_kpi(a: pd.DataFrame, b: pd.DataFrame, kpi: str, *,
 
 
 def summarize_proportions(data: pd.DataFrame, keys: list[str], kpi: str, *,
-                          confidence_level: float = 0.95, method: str = "wilson",
+                          confidence_level: float = 0.95, method: ProportionMethod = "wilson",
                           alternative: str = "two-sided", **options: Any) -> pd.DataFrame:
     """A proportion KPI for every group of ``keys`` in one pass (bincount + array Wilson).
 

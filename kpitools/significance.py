@@ -31,10 +31,12 @@ import numpy as np
 from scipy import stats
 
 from kpitools._validation import check_alternative, check_choice, check_confidence_level
-from kpitools.intervals import _check_counts, nps_diff_ci
+from kpitools.intervals import NpsMethod, _check_counts, nps_diff_ci
 
 __all__ = [
     "SignificanceResult",
+    "PValueAdjustment",
+    "ProportionTest",
     "PVALUE_ADJUSTMENTS",
     "PROPORTION_TESTS",
     "two_proportion_test",
@@ -46,6 +48,9 @@ __all__ = [
     "adjust_pvalues",
     "pvalue_from_z",
 ]
+
+PValueAdjustment = Literal["holm", "benjamini_hochberg", "bonferroni", "none"]
+ProportionTest = Literal["auto", "z", "fisher"]
 
 PVALUE_ADJUSTMENTS: tuple[str, ...] = ("holm", "benjamini_hochberg", "bonferroni", "none")
 PROPORTION_TESTS: tuple[str, ...] = ("auto", "z", "fisher")
@@ -86,7 +91,7 @@ def two_proportion_test(
     k2: int,
     n2: int,
     *,
-    test: Literal["auto", "z", "fisher"] = "auto",
+    test: ProportionTest = "auto",
     alternative: str = "two-sided",
 ) -> SignificanceResult:
     """Test ``p1 = p2`` for two independent proportions.
@@ -139,7 +144,7 @@ def nps_test(
     a: tuple[float, float, float],
     b: tuple[float, float, float],
     *,
-    method: Literal["adjusted_wald", "wald", "bootstrap", "score"] = "adjusted_wald",
+    method: NpsMethod = "adjusted_wald",
     alternative: str = "two-sided",
 ) -> SignificanceResult:
     """Two-sample z test of ``NPS_b − NPS_a = 0`` from (promoters, passives, detractors) counts.
@@ -355,7 +360,7 @@ def mann_whitney_test(a, b, *, alternative: str = "two-sided") -> SignificanceRe
 
 def adjust_pvalues(
     pvalues,
-    method: Literal["holm", "benjamini_hochberg", "bonferroni", "none"] = "holm",
+    method: PValueAdjustment = "holm",
 ) -> np.ndarray:
     """Adjust p-values for multiple comparisons.
 

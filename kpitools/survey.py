@@ -24,7 +24,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,9 @@ from kpitools.errors import DataValidationError
 from kpitools.intervals import (
     NPS_METHODS,
     PROPORTION_METHODS,
+    DiffMethod,
+    NpsMethod,
+    ProportionMethod,
     diff_proportions_ci,
     nps_ci,
     nps_diff_ci,
@@ -51,6 +54,7 @@ from kpitools.intervals import (
 )
 from kpitools.results import Comparison, KpiEstimate, empty_excluded
 from kpitools.significance import (
+    ProportionTest,
     mann_whitney_test,
     mean_ci,
     nps_test,
@@ -74,8 +78,6 @@ __all__ = [
     "cronbach_alpha",
     "CSAT_LABELS",
 ]
-
-NpsMethod = Literal["adjusted_wald", "wald", "bootstrap", "score"]
 
 #: Labelled CSAT answers accepted on the 1–5 scale (matched case-insensitively).
 CSAT_LABELS: dict[str, int] = {
@@ -119,7 +121,7 @@ def _clean_nps_scores(scores: Any, missing: MissingPolicy, column: str | None):
 
 
 def _nps_result(kpi: str, pro: int, pas: int, det: int, *, confidence_level: float,
-                method: str, alternative: str, n_excluded: int,
+                method: NpsMethod, alternative: str, n_excluded: int,
                 excluded: pd.DataFrame, random_state: Any = 0) -> KpiEstimate:
     n = pro + pas + det
     low, high = nps_ci(pro, pas, det, confidence_level=confidence_level, method=method,
@@ -488,7 +490,7 @@ def csat(
     statistic: Literal["top_box", "mean"] = "top_box",
     labels: Mapping[str, float] | None = None,
     confidence_level: float = 0.95,
-    method: str = "wilson",
+    method: ProportionMethod | Literal["t"] = "wilson",
     alternative: str = "two-sided",
     missing: MissingPolicy = "exclude",
     kpi: str = "csat",
@@ -541,20 +543,23 @@ def csat(
         return KpiEstimate(kpi=f"{kpi}_mean", estimate=mean, ci_low=low, ci_high=high, n=n,
                            n_excluded=len(excluded), method="t", confidence_level=level,
                            unit="score", details={"scale": scale}, excluded=excluded)
-    check_choice("method", method, PROPORTION_METHODS)
+    # Narrowing point: check_choice raises unless ``method`` is a proportion method ("t" is
+    # only valid for the mean), so the value is a ProportionMethod from here on.
+    top_box_method = cast(ProportionMethod, check_choice("method", method, PROPORTION_METHODS))
     pos = _check_positive(positive, scale)
     k = int(np.isin(clean.to_numpy(), pos).sum())
-    low, high = proportion_ci(k, n, confidence_level=level, method=method,
+    low, high = proportion_ci(k, n, confidence_level=level, method=top_box_method,
                               alternative=alternative)
     return KpiEstimate(kpi=kpi, estimate=100.0 * k / n, ci_low=100.0 * low,
-                       ci_high=100.0 * high, n=n, n_excluded=len(excluded), method=method,
+                       ci_high=100.0 * high, n=n, n_excluded=len(excluded),
+                       method=top_box_method,
                        confidence_level=level, unit="%",
                        details={"positive": k, "scale": scale, "positive_values": tuple(positive)},
                        excluded=excluded)
 
 
 def _proportion_comparison(kpi: str, ka: int, na: int, kb: int, nb: int, *,
-                           confidence_level: float, method: str, test: str,
+                           confidence_level: float, method: DiffMethod, test: ProportionTest,
                            alternative: str, label_a: str, label_b: str,
                            details: dict[str, Any] | None = None) -> Comparison:
     """Comparison of two proportions in percent: Newcombe-type CI of b − a and a test."""
@@ -579,8 +584,8 @@ def compare_csat(
     statistic: Literal["top_box", "mean"] = "top_box",
     labels: Mapping[str, float] | None = None,
     confidence_level: float = 0.95,
-    method: str | None = None,
-    test: Literal["auto", "z", "fisher"] = "auto",
+    method: DiffMethod | None = None,
+    test: ProportionTest = "auto",
     alternative: str = "two-sided",
     missing: MissingPolicy = "exclude",
     label_a: str = "a",
@@ -649,7 +654,7 @@ def ces(
     *,
     variant: Literal["effort_1_5_mean", "effort_1_7_net", "ease_1_7_mean", "ease_1_7_top_box"],
     confidence_level: float = 0.95,
-    method: str | None = None,
+    method: ProportionMethod | NpsMethod | Literal["t"] | None = None,
     alternative: str = "two-sided",
     missing: MissingPolicy = "exclude",
 ) -> KpiEstimate:
@@ -699,25 +704,27 @@ def ces(
                            n=n, n_excluded=len(excluded), method="t", confidence_level=level,
                            unit="score", details=details, excluded=excluded)
     if spec["kind"] == "top_box":
-        chosen = method or "wilson"
-        check_choice("method", chosen, PROPORTION_METHODS)
+        # Narrowing point: check_choice raises unless the name is a proportion method.
+        top_box_method = cast(ProportionMethod, check_choice("method", method or "wilson",
+                                                             PROPORTION_METHODS))
         k = int((x >= 5).sum())
-        low, high = proportion_ci(k, n, confidence_level=level, method=chosen,
+        low, high = proportion_ci(k, n, confidence_level=level, method=top_box_method,
                                   alternative=alternative)
         return KpiEstimate(kpi="ces", estimate=100.0 * k / n, ci_low=100 * low,
-                           ci_high=100 * high, n=n, n_excluded=len(excluded), method=chosen,
+                           ci_high=100 * high, n=n, n_excluded=len(excluded),
+                           method=top_box_method,
                            confidence_level=level, unit="%", details={**details, "positive": k},
                            excluded=excluded)
-    chosen = method or "adjusted_wald"
-    check_choice("method", chosen, NPS_METHODS)
+    # Narrowing point: check_choice raises unless the name is an NPS method.
+    net_method = cast(NpsMethod, check_choice("method", method or "adjusted_wald", NPS_METHODS))
     high_n, low_n = int((x >= 5).sum()), int((x <= 2).sum())
     result = _nps_result("ces", high_n, n - high_n - low_n, low_n, confidence_level=level,
-                         method=chosen, alternative=alternative, n_excluded=len(excluded),
+                         method=net_method, alternative=alternative, n_excluded=len(excluded),
                          excluded=excluded)
     d = result.details
     return KpiEstimate(
         kpi="ces", estimate=result.estimate, ci_low=result.ci_low, ci_high=result.ci_high, n=n,
-        n_excluded=len(excluded), method=chosen, confidence_level=level, unit="points",
+        n_excluded=len(excluded), method=net_method, confidence_level=level, unit="points",
         details={**details, "high": d["promoters"], "medium": d["passives"],
                  "low": d["detractors"], "standard_error": d["standard_error"]},
         excluded=excluded,
