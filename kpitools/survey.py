@@ -381,17 +381,12 @@ def compare_nps(
     warn_if_small(min(n_a, n_b), what=f"{kpi.upper()} comparison")
     diff, low, high, se = nps_diff_ci(counts_a, counts_b, confidence_level=level,
                                       method=method, alternative=alternative)
-    low_pts = max(low, -1.0) * 100.0 if np.isfinite(low) else low
-    high_pts = min(high, 1.0) * 100.0 if np.isfinite(high) else high
-    low_pts = max(low_pts, -200.0)
-    high_pts = min(high_pts, 200.0)
     test = nps_test(counts_a, counts_b, method=method, alternative=alternative)
     est_a = 100.0 * (counts_a[0] - counts_a[2]) / n_a
     est_b = 100.0 * (counts_b[0] - counts_b[2]) / n_b
     return Comparison(
         kpi=kpi, estimate_a=est_a, estimate_b=est_b, difference=100.0 * diff,
-        ci_low=100.0 * low if alternative != "less" else -200.0,
-        ci_high=100.0 * high if alternative != "greater" else 200.0,
+        ci_low=100.0 * low, ci_high=100.0 * high,  # one-sided: ±200, the ends of the scale
         statistic=test.statistic, pvalue=test.pvalue, method=method, test=test.test,
         confidence_level=level, unit="points", n_a=n_a, n_b=n_b, alternative=alternative,
         label_a=label_a, label_b=label_b,
