@@ -618,12 +618,15 @@ def _tango_score_limits(pro, det, n, z: float):
 
 
 def _nps_bootstrap(pro, pas, det, level, n_resamples, random_state):
-    rng = np.random.default_rng(random_state)
     pro_b, pas_b, det_b = np.broadcast_arrays(pro, pas, det)
     low = np.empty(pro_b.shape)
     high = np.empty(pro_b.shape)
     alpha = 1.0 - level
+    shared = random_state if isinstance(random_state, np.random.Generator) else None
     for idx in np.ndindex(pro_b.shape):
+        # a seed (not a Generator) restarts for every group, so that a group's interval is
+        # the same whether it is computed alone (kt.nps) or among others (kt.summarize)
+        rng = shared if shared is not None else np.random.default_rng(random_state)
         counts = np.array([pro_b[idx], pas_b[idx], det_b[idx]])
         total = int(counts.sum())
         draws = rng.multinomial(total, counts / total, size=n_resamples)

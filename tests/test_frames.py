@@ -188,3 +188,11 @@ def test_summaries_with_excluded_rows_can_be_concatenated_and_merged():
     merged = a.merge(b, on="team", suffixes=("_all", "_first"))
     assert len(merged) == 3
     assert a.attrs["excluded"] == a.attrs["excluded"].copy()
+
+
+def test_grouped_bootstrap_equals_the_single_sample_bootstrap():
+    df = survey_frame(n=400)
+    out = kt.summarize(df, kpi="nps", value="score", by="team", method="bootstrap")
+    for row in out.itertuples():
+        r = kt.nps(df[df.team == row.team]["score"], method="bootstrap")
+        assert (row.ci_low, row.ci_high) == (r.ci_low, r.ci_high)
