@@ -6,7 +6,7 @@ Everything here takes plain arrays of numbers (no pandas) and is vectorised:
   order statistics, with ranks from the binomial distribution [Conover99]_ [HM91]_;
   `grouped_quantile_ci` does every group in one sort (no loop over groups).
 * `bootstrap_mean_ci`: seeded percentile bootstrap of the mean [ET93]_, vectorised over
-  resamples (and over groups in `grouped_bootstrap_mean_ci`).
+  resamples (`grouped_bootstrap_mean_ci` restarts the seed for every group).
 * `hodges_lehmann`: the Hodges–Lehmann estimate of the shift between two samples with its
   distribution-free interval from the Mann–Whitney distribution [HL63]_ [HWC14]_, exact for
   small untied samples, normal approximation otherwise; found by selection on the sorted
@@ -261,11 +261,13 @@ def _percentile(boot: np.ndarray, level: float, alternative: str, axis: int = 0)
 def grouped_bootstrap_mean_ci(values, codes, n_groups: int, *, confidence_level: float = 0.95,
                               alternative: str = "two-sided", n_resamples: int = 9999,
                               random_state=0):
-    """Percentile-bootstrap interval of the mean of every group, in one vectorised pass.
+    """Percentile-bootstrap interval of the mean of every group.
 
-    Each resample draws, for every row slot, a row of the same group with replacement; group
-    sums are taken with ``np.add.reduceat`` over the rows sorted by group. Draws are made in
-    chunks so that memory stays bounded. Seeded by ``random_state``.
+    Each resample draws, for every row of a group, a row of the same group with replacement;
+    the draws of one group are a single vectorised matrix, made in chunks so that memory
+    stays bounded. Seeded by ``random_state``: a seed (not a Generator) restarts for every
+    group, so that a group's interval is the same whether it is computed alone
+    (`bootstrap_mean_ci`, ``duration_kpi``) or among others (``summarize``).
 
     Returns
     -------
@@ -275,12 +277,11 @@ def grouped_bootstrap_mean_ci(values, codes, n_groups: int, *, confidence_level:
     check_alternative(alternative)
     if int(n_resamples) < 1:
         raise ValueError(f"n_resamples must be at least 1, got {n_resamples!r}")
-    rng = np.random.default_rng(random_state)
+    shared = random_state if isinstance(random_state, np.random.Generator) else None
     x = np.asarray(values, dtype=float)
     g = np.asarray(codes, dtype=np.int64)
     order = np.argsort(g, kind="stable")
     xs = x[order]
-    gs = g[order]
     n = np.bincount(g, minlength=n_groups).astype(np.int64)
     start = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
     mean = np.full(n_groups, np.nan)
@@ -291,21 +292,19 @@ def grouped_bootstrap_mean_ci(values, codes, n_groups: int, *, confidence_level:
         return mean, low, high, n
     sums = np.bincount(g, weights=x, minlength=n_groups)
     mean[has] = sums[has] / n[has]
-    row_start = start[gs]
-    row_n = n[gs]
-    present = np.flatnonzero(has)
-    offsets = start[present]
-    total = xs.size
-    chunk = max(1, _CHUNK_CELLS // max(total, 1))
-    boot = np.empty((int(n_resamples), present.size))
-    done = 0
-    while done < n_resamples:
-        k = min(chunk, int(n_resamples) - done)
-        idx = row_start + (rng.random((k, total)) * row_n).astype(np.int64)
-        boot[done:done + k] = np.add.reduceat(xs[idx], offsets, axis=1) / n[present]
-        done += k
-    lo, hi = _percentile(boot, level, alternative)
-    low[present], high[present] = lo, hi
+    for grp in np.flatnonzero(has):
+        rng = shared if shared is not None else np.random.default_rng(random_state)
+        size = int(n[grp])
+        block = xs[start[grp]:start[grp] + size]
+        chunk = max(1, _CHUNK_CELLS // size)
+        boot = np.empty(int(n_resamples))
+        done = 0
+        while done < n_resamples:
+            k = min(chunk, int(n_resamples) - done)
+            idx = (rng.random((k, size)) * size).astype(np.int64)
+            boot[done:done + k] = block[idx].sum(axis=1) / size
+            done += k
+        low[grp], high[grp] = _percentile(boot, level, alternative)
     return mean, low, high, n
 
 

@@ -714,8 +714,8 @@ def summarize_durations(
     """A duration KPI for every group of ``keys`` in one vectorised pass.
 
     The table is validated once; medians and quantiles of all groups come from a single
-    sort by (group, duration) and index arithmetic (`grouped_quantile_ci`), bootstrap means
-    from one set of resamples over all groups. Equal to calling `duration_kpi` per group.
+    sort by (group, duration) and index arithmetic (`grouped_quantile_ci`); bootstrap means
+    restart the seed for every group. Equal to calling `duration_kpi` per group.
 
     Returns
     -------

@@ -147,6 +147,27 @@ def test_bootstrap_mean_is_seeded_and_close_to_t_interval():
     assert a[1] == pytest.approx(t_low, rel=0.02) and a[2] == pytest.approx(t_high, rel=0.02)
 
 
+def test_grouped_bootstrap_mean_restarts_the_seed_per_group():
+    # Regression: summarize(statistic="mean") drew all groups from one random stream, so a
+    # group's interval depended on the other groups and differed from duration_kpi on the
+    # group alone. Reference: a plain numpy percentile bootstrap of each group, seed 0.
+    rng = np.random.default_rng(11)
+    created = pd.Timestamp("2026-07-01 09:00")
+    minutes = np.round(rng.exponential(30.0, size=70), 1)
+    t = pd.DataFrame({"team": ["x"] * 30 + ["y"] * 40, "created_at": created,
+                      "first_response_at": created + pd.to_timedelta(minutes, unit="min")})
+    out = kt.summarize(t, kpi="frt", by="team", statistic="mean", n_resamples=2000)
+    for team, block in (("x", minutes[:30]), ("y", minutes[30:])):
+        draws = np.random.default_rng(0).random((2000, block.size))
+        boot = block[(draws * block.size).astype(np.int64)].mean(axis=1)
+        low, high = np.quantile(boot, [0.025, 0.975])
+        row = out[out.team == team].iloc[0]
+        assert row.ci_low == pytest.approx(low, rel=1e-12)
+        assert row.ci_high == pytest.approx(high, rel=1e-12)
+        alone = kt.frt(t[t.team == team], statistic="mean", n_resamples=2000)
+        assert (alone.ci_low, alone.ci_high) == (row.ci_low, row.ci_high)
+
+
 def test_bootstrap_mean_agrees_with_scipy_bootstrap():
     x = np.random.default_rng(4).exponential(5.0, size=300)
     _, low, high = bootstrap_mean_ci(x, n_resamples=9999, random_state=0)
