@@ -72,7 +72,13 @@ from kpitools.intervals import (
     diff_proportions_ci,
     proportion_ci,
 )
-from kpitools.results import ESTIMATE_COLUMNS, Comparison, KpiEstimate, empty_excluded
+from kpitools.results import (
+    ESTIMATE_COLUMNS,
+    Comparison,
+    KpiEstimate,
+    as_excluded_rows,
+    empty_excluded,
+)
 from kpitools.significance import ProportionTest, two_proportion_test
 
 __all__ = [
@@ -704,6 +710,15 @@ def _agent_ratio(work: pd.Series, hours: pd.Series, *, agent_column: str
     return w[keep], h[keep], excluded
 
 
+def _agents_in_scope(work: pd.Series, hours: pd.Series, agents: Any
+                     ) -> tuple[pd.Series, int]:
+    """Availability of the agents in scope, and how many agents with hours were left out."""
+    scope = work.index if agents is None else pd.Index(list(agents))
+    keep = hours.index.isin(scope)
+    left_out = int(((~keep) & (hours.to_numpy() > 0)).sum()) if agents is None else 0
+    return hours[keep], left_out
+
+
 def _bootstrap_ratio(w: np.ndarray, h: np.ndarray, *, level: float, alternative: str,
                      n_resamples: int, random_state: Any) -> tuple[float, float]:
     rng = np.random.default_rng(random_state)
@@ -721,7 +736,8 @@ def agent_utilisation(calls: pd.DataFrame, availability: pd.DataFrame, *, period
                       confidence_level: float = 0.95, alternative: str = "two-sided",
                       n_resamples: int = 9999, random_state: Any = 0,
                       columns: Mapping[str, str] | None = None,
-                      availability_columns: Mapping[str, str] | None = None) -> KpiEstimate:
+                      availability_columns: Mapping[str, str] | None = None,
+                      agents: Any = None) -> KpiEstimate:
     """Agent utilisation in %: handle time / available (logged-in) time, over agents.
 
     Parameters
@@ -736,6 +752,12 @@ def agent_utilisation(calls: pd.DataFrame, availability: pd.DataFrame, *, period
         same period yourself.
     n_resamples, random_state
         Bootstrap resamples and seed.
+    agents : sequence, optional
+        The agents in scope. By default the agents that appear in ``calls`` (so that a
+        team's calls are set against that team's agents, from an availability table that
+        covers everyone); agents of the availability table with logged-in time but no
+        handled call are then left out and counted in
+        ``details["agents_without_work"]``. Name the agents to count idle ones too.
 
     Returns
     -------
@@ -771,7 +793,7 @@ def agent_utilisation(calls: pd.DataFrame, availability: pd.DataFrame, *, period
     agent = calls[cols["agent"]]
     work = (seconds / 3600.0).groupby(agent.to_numpy()).sum()
     hours = _available_hours(availability, period=period, columns=availability_columns)
-    hours = hours[hours.index.isin(work.index)]
+    hours, left_out = _agents_in_scope(work, hours, agents)
     w, h, excluded = _agent_ratio(work, hours, agent_column=cols["agent"])
     require_nonempty(w.size, what="agent utilisation")
     low, high = _bootstrap_ratio(w, h, level=level, alternative=alternative,
@@ -781,7 +803,8 @@ def agent_utilisation(calls: pd.DataFrame, availability: pd.DataFrame, *, period
                        n_excluded=len(excluded), method="bootstrap_agents",
                        confidence_level=level, unit="%",
                        details={"handle_hours": float(w.sum()),
-                                "available_hours": float(h.sum())}, excluded=excluded)
+                                "available_hours": float(h.sum()),
+                                "agents_without_work": left_out}, excluded=excluded)
 
 
 def productivity(tickets: pd.DataFrame, availability: pd.DataFrame, *, period: Any = None,
@@ -789,8 +812,14 @@ def productivity(tickets: pd.DataFrame, availability: pd.DataFrame, *, period: A
                  method: Literal["exact", "score", "jeffreys", "bootstrap_agents"] = "exact",
                  n_resamples: int = 9999, random_state: Any = 0,
                  columns: Mapping[str, str] | None = None,
-                 availability_columns: Mapping[str, str] | None = None) -> KpiEstimate:
+                 availability_columns: Mapping[str, str] | None = None,
+                 agents: Any = None) -> KpiEstimate:
     """Resolved tickets per agent-hour: ``Σ resolved / Σ available hours``.
+
+    ``agents`` scopes the availability as in `agent_utilisation` (default: the agents that
+    appear in ``tickets``; idle agents left out are counted in
+    ``details["agents_without_work"]``). Resolved tickets without an agent are excluded and
+    listed.
 
     Parameters
     ----------
@@ -824,10 +853,18 @@ def productivity(tickets: pd.DataFrame, availability: pd.DataFrame, *, period: A
     resolved = parse_timestamps(tickets[cols["resolved_at"]], column=cols["resolved_at"],
                                 issues=issues)
     done = resolved.notna().to_numpy()
-    work = pd.Series(done.astype(float)).groupby(tickets[cols["agent"]].to_numpy()).sum()
+    agent = tickets[cols["agent"]]
+    no_agent = agent.isna().to_numpy() & done
+    if no_agent.any():
+        issues.add(no_agent, column=cols["agent"], values=agent,
+                   reason="resolved ticket has no agent", kind="missing")
+    work = pd.Series(done.astype(float)).groupby(agent.to_numpy()).sum()
     hours = _available_hours(availability, period=period, columns=availability_columns)
-    hours = hours[hours.index.isin(work.index)]
+    hours, left_out = _agents_in_scope(work, hours, agents)
     w, h, excluded = _agent_ratio(work, hours, agent_column=cols["agent"])
+    if no_agent.any():
+        excluded = as_excluded_rows(pd.concat([issues.excluded(), excluded],
+                                              ignore_index=True))
     require_nonempty(w.size, what="productivity")
     count, exposure = int(round(w.sum())), float(h.sum())
     if method == "bootstrap_agents":
@@ -840,5 +877,6 @@ def productivity(tickets: pd.DataFrame, availability: pd.DataFrame, *, period: A
     return KpiEstimate(kpi="productivity", estimate=count / exposure, ci_low=float(low),
                        ci_high=float(high), n=count, n_excluded=len(excluded), method=method,
                        confidence_level=level, unit="per agent-hour",
-                       details={"available_hours": exposure, "agents": int(w.size)},
+                       details={"available_hours": exposure, "agents": int(w.size),
+                                "agents_without_work": left_out},
                        excluded=excluded)

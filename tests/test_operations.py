@@ -212,3 +212,25 @@ def test_real_incidents_fcr_proxy_against_pandas():
         sla = kt.summarize(raw, kpi="escalation_rate", value="made_sla", by="priority")
     plain = raw.groupby("priority").made_sla.mean() * 100
     assert np.allclose(sla.set_index("priority").estimate, plain.loc[sla.priority])
+
+
+def test_idle_agents_are_counted_not_lost_in_utilisation_and_productivity():
+    calls = pd.DataFrame({"agent": ["a1", "a2"], "talk_seconds": [3600.0, 3600.0],
+                          "hold_seconds": [0.0, 0.0], "acw_seconds": [0.0, 0.0]})
+    avail = pd.DataFrame({"agent_id": ["a1", "a2", "a3"], "period": ["2026Q3"] * 3,
+                          "available_hours": [2.0, 2.0, 8.0]})
+    scoped = kt.agent_utilisation(calls, avail, n_resamples=200)
+    assert scoped.estimate == pytest.approx(100 * 2 / 4)  # a1 and a2 only
+    assert scoped.details["agents_without_work"] == 1
+    everyone = kt.agent_utilisation(calls, avail, agents=["a1", "a2", "a3"], n_resamples=200)
+    assert everyone.estimate == pytest.approx(100 * 2 / 12)
+    assert everyone.n == 3
+
+    tickets = pd.DataFrame({"agent": ["a1", None, "a2"],
+                            "resolved_at": ["2026-07-01 10:00", "2026-07-01 11:00",
+                                            "2026-07-02 09:00"]})
+    p = kt.productivity(tickets, avail)
+    assert p.n == 2 and p.estimate == pytest.approx(2 / 4)
+    assert p.n_excluded == 1
+    assert p.excluded["reason"].tolist() == ["resolved ticket has no agent"]
+    assert p.details["agents_without_work"] == 1
