@@ -319,7 +319,7 @@ def correlation(
     if method == "spearman":
         xv, yv = stats.rankdata(xv), stats.rankdata(yv)
     if design is not None:
-        cols = design.to_numpy(dtype=float)
+        cols = design.to_numpy(dtype=float, copy=True)  # ranked in place below
         if method == "spearman":
             numeric = [c for c in design.columns if c in covs]
             for j, c in enumerate(design.columns):

@@ -122,6 +122,29 @@ def test_partial_correlation_matches_ols(frame):
     assert r.to_frame()["covariates"].iloc[0] == "tenure, segment"
 
 
+def test_partial_spearman_with_a_numeric_covariate(frame):
+    """Ranks of x, y and the numeric covariate, residuals on OLS, Bonett–Wright CI (k = 3)."""
+    r = correlation(frame, "score", "revenue", method="spearman",
+                    covariates=["tenure", "segment"])
+    d = _complete(frame, ["score", "revenue", "tenure", "segment"])
+    dummies = pd.get_dummies(d["segment"], drop_first=True, dtype=float)
+    Z = sm.add_constant(pd.concat([pd.Series(sps.rankdata(d["tenure"]), index=d.index,
+                                             name="tenure"), dummies], axis=1))
+    rx = sm.OLS(sps.rankdata(d["score"]), Z).fit().resid
+    ry = sm.OLS(sps.rankdata(d["revenue"]), Z).fit().resid
+    rho = np.corrcoef(rx, ry)[0, 1]
+    k = Z.shape[1] - 1
+    n = len(d)
+    t = rho * math.sqrt((n - 2 - k) / (1 - rho**2))
+    se = math.sqrt((1 + rho**2 / 2) / (n - 3 - k))
+    z = math.atanh(rho)
+    assert r.estimate == pytest.approx(rho, abs=1e-12)
+    assert r.df == n - 2 - k
+    assert r.pvalue == pytest.approx(2 * sps.t.sf(abs(t), n - 2 - k), rel=1e-8)
+    assert (r.ci_low, r.ci_high) == pytest.approx(
+        (math.tanh(z - Z975 * se), math.tanh(z + Z975 * se)), abs=1e-12)
+
+
 def test_one_sided_interval_direction(frame):
     r = correlation(frame, "score", "revenue", alternative="greater")
     d = _complete(frame, ["score", "revenue"])
