@@ -84,11 +84,13 @@ def complete_rows(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFr
     return data.loc[keep, list(columns)], excluded
 
 
-def binary_outcome(series: pd.Series, *, column: str) -> np.ndarray:
+def binary_outcome(series: pd.Series, *, column: str,
+                   require_both: bool = True) -> np.ndarray:
     """Return a 0/1 float array; raise naming the rows and values unless exactly binary.
 
     Accepts booleans, the numbers 0 and 1, and the words yes/no, true/false, churned/stayed
-    (any case).
+    (any case). With ``require_both`` (the default) a column holding only one of the two
+    values is an error too.
     """
     values = series.to_numpy(dtype=object)
     out = np.full(len(values), np.nan)
@@ -110,7 +112,7 @@ def binary_outcome(series: pd.Series, *, column: str) -> np.ndarray:
             f"the outcome must be binary (0/1, True/False or Yes/No); "
             f"{int(bad.sum())} other value{'s' if bad.sum() > 1 else ''}",
             column=column, rows=list(series.index[bad]), values=list(values[bad]))
-    if np.unique(out).size < 2:
+    if require_both and np.unique(out).size < 2:
         raise DataValidationError(
             f"the outcome has only one value ({int(out[0])}) in all {len(out)} usable rows; "
             "nothing can predict it", column=column)

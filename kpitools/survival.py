@@ -104,7 +104,7 @@ def _event_flags(series: pd.Series, column: str) -> np.ndarray:
         if len(values) else np.zeros(0, dtype=bool)
     if ok.all():
         return values.astype(float)
-    return binary_outcome(series, column=column)
+    return binary_outcome(series, column=column, require_both=False)
 
 
 def _km_one(time: np.ndarray, status: np.ndarray, level: float) -> pd.DataFrame:

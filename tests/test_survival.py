@@ -198,6 +198,20 @@ def test_monotone_likelihood_is_an_error(cohort):
                        reference={"segment": "Mid"})
 
 
+def test_all_censored_word_events_give_a_flat_curve():
+    """Yes/No events that are all "No" are allowed, as all-0 numbers are (S = 100 %)."""
+    words = TOY.assign(churned="No")
+    curve = kaplan_meier(words, "months", "churned")
+    assert curve["time"].tolist() == [0]
+    assert curve["n_at_risk"].tolist() == [len(TOY)]
+    assert curve["estimate"].tolist() == [100.0]
+    everyone = kaplan_meier(TOY.assign(churned="Yes"), "months", "churned")
+    # no censoring: S(t) is the share of the 7 still there after t (6, 4, 3, 2, 0 left)
+    assert everyone["time"].tolist() == [0, 1, 2, 3, 4, 5]
+    np.testing.assert_allclose(everyone["estimate"], 100 * np.array([7, 6, 4, 3, 2, 0]) / 7,
+                               rtol=1e-12, atol=1e-12)
+
+
 def test_bad_durations_and_events(cohort):
     bad = cohort.copy()
     bad.loc[4, "time"] = -1.0
