@@ -454,7 +454,8 @@ def nps_minimum_detectable_change(
     float
         The minimum detectable change in NPS points: positive (a rise) for
         ``"two-sided"`` and ``"greater"``, negative (a drop) for ``"less"``. With
-        ``shift="equal_variance"`` it equals ``(z_{1−α/2} + z_{1−β})·σ·sqrt(1/n_a + 1/n_b)``;
+        ``shift="equal_variance"`` it is (up to the far rejection region, ~1e-5 points)
+        ``(z_{1−α/2} + z_{1−β})·σ·sqrt(1/n_a + 1/n_b)``;
         otherwise it is found by root finding on `nps_power` (the other rejection region of
         a two-sided test is counted, as in `nps_power`).
 
