@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 import kpitools as kt
-from kpitools.duration_stats import median_ci
+from kpitools.stats.quantiles import median_ci
 
 
 def main() -> None:

@@ -3,48 +3,26 @@
 >>> import kpitools as kt
 >>> kt.nps([10, 9, 9, 8, 7, 3, 10, 9, 6, 10, 2, 9])
 <NPS 33.3 points, 95% CI [-15.5, 68.9] (adjusted_wald), n=12>
+
+The package is built in layers, one folder each; a module imports only from its own layer
+or from a lower one (``tests/test_layers.py`` holds this):
+
+====  ===============  =====================================================================
+  0   ``core/``        errors, result classes, number display, input validation, version
+  1   ``stats/``       count-level engine: intervals, significance tests, power, quantiles
+  2   ``tables/``      operational tables: columns, periods, business hours, events, keys
+  3   ``datasets/``    bundled sample data, its loaders and the simulator
+  4   ``kpis/``        one module per KPI family and the KPI catalogue
+  5   ``grouping/``    `summarize` and `compare` over the catalogue
+  6   ``plots/``       plots of KPI results
+  7   ``research/``    retention research: join, correlation, regression, survival
+  8   ``reports/``     report sections, the papermill/nbconvert runner, notebooks, template
+  9   ``cli.py``       the command line, and this top-level namespace
+====  ===============  =====================================================================
 """
 
-from kpitools import (
-    _ops_kpis,  # noqa: F401  (registers the operations and customer KPIs)
-    _survey_kpis,  # noqa: F401  (registers the survey KPIs)
-    datasets,
-    intervals,
-    stats,
-)
-from kpitools._registry import kpi_names
-from kpitools.business_hours import BusinessHours, business_seconds
-from kpitools.correlation import CorrelationResult, correlation, correlation_table
-from kpitools.counts import (
-    compare_volume,
-    complaints_per_1000,
-    event_counts,
-    overdispersion_test,
-    poisson_ci,
-    rate_ratio_test,
-    ticket_volume,
-    volume_by_weekday_hour,
-)
-from kpitools.customers import (
-    churn_rate,
-    clv,
-    crr_from_counts,
-    customer_growth,
-    customer_retention,
-    employee_turnover,
-    nrr,
-)
-from kpitools.dose_response import churn_by_score, cochran_armitage_test
-from kpitools.durations import (
-    aht,
-    asa,
-    compare_durations,
-    duration_kpi,
-    frt,
-    resolution_time,
-    sla_attainment,
-)
-from kpitools.errors import (
+from kpitools import datasets, stats
+from kpitools.core.errors import (
     DataValidationError,
     ExcludedRowsWarning,
     KpiToolsError,
@@ -53,8 +31,29 @@ from kpitools.errors import (
     ReportParameterError,
     SmallSampleWarning,
 )
-from kpitools.frames import compare, summarize
-from kpitools.operations import (
+from kpitools.core.results import Comparison, ConfidenceInterval, KpiEstimate
+from kpitools.core.version import __version__
+from kpitools.grouping.frames import compare, summarize
+from kpitools.kpis.catalogue import kpi_names  # importing kpitools.kpis registers every KPI
+from kpitools.kpis.customers import (
+    churn_rate,
+    clv,
+    crr_from_counts,
+    customer_growth,
+    customer_retention,
+    employee_turnover,
+    nrr,
+)
+from kpitools.kpis.durations import (
+    aht,
+    asa,
+    compare_durations,
+    duration_kpi,
+    frt,
+    resolution_time,
+    sla_attainment,
+)
+from kpitools.kpis.operations import (
     abandonment_rate,
     agent_utilisation,
     answer_rate,
@@ -68,26 +67,8 @@ from kpitools.operations import (
     resolution_rate,
     service_level,
 )
-from kpitools.periods import Period, parse_period, period_labels
-from kpitools.power import (
-    SampleSize,
-    nps_minimum_detectable_change,
-    nps_power,
-    nps_sample_size,
-    proportion_minimum_detectable_change,
-    proportion_power,
-    proportion_sample_size,
-)
-from kpitools.regression import (
-    ModelFitWarning,
-    RegressionResult,
-    SeparationError,
-    logistic_regression,
-)
-from kpitools.research_data import RetentionData, join_satisfaction, load_retention_data
-from kpitools.results import Comparison, ConfidenceInterval, KpiEstimate
-from kpitools.staffing import agents_needed, erlang_c, staffing_plan
-from kpitools.survey import (
+from kpitools.kpis.staffing import agents_needed, erlang_c, staffing_plan
+from kpitools.kpis.survey import (
     CES_VARIANTS,
     ces,
     compare_csat,
@@ -100,15 +81,44 @@ from kpitools.survey import (
     nps_from_percentages,
     servqual,
 )
-from kpitools.survival import (
+from kpitools.kpis.targets import Band, Target, interpret
+from kpitools.kpis.volume import (
+    compare_volume,
+    complaints_per_1000,
+    event_counts,
+    overdispersion_test,
+    poisson_ci,
+    rate_ratio_test,
+    ticket_volume,
+    volume_by_weekday_hour,
+)
+from kpitools.research.correlation import CorrelationResult, correlation, correlation_table
+from kpitools.research.dose_response import churn_by_score, cochran_armitage_test
+from kpitools.research.join import RetentionData, join_satisfaction, load_retention_data
+from kpitools.research.regression import (
+    ModelFitWarning,
+    RegressionResult,
+    SeparationError,
+    logistic_regression,
+)
+from kpitools.research.survival import (
     cox_regression,
     kaplan_meier,
     logrank_test,
     proportional_hazards_test,
 )
-from kpitools.targets import Band, Target, interpret
-
-__version__ = "0.1.0"
+from kpitools.stats import intervals
+from kpitools.stats.power import (
+    SampleSize,
+    nps_minimum_detectable_change,
+    nps_power,
+    nps_sample_size,
+    proportion_minimum_detectable_change,
+    proportion_power,
+    proportion_sample_size,
+)
+from kpitools.tables.business_hours import BusinessHours, business_seconds
+from kpitools.tables.periods import Period, parse_period, period_labels
 
 __all__ = [
     "nps",

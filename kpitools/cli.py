@@ -8,7 +8,7 @@ Exit codes
 3   a report notebook failed while executing: one line naming the notebook, the cell and the
     exception, and where the executed notebook was kept
 
-The commands are thin: they parse options, call `kpitools.report.run_report`, and print.
+The commands are thin: they parse options, call `kpitools.reports.runner.run_report`, and print.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from kpitools.errors import KpiToolsError, ReportExecutionError
+from kpitools.core.errors import KpiToolsError, ReportExecutionError
 
 __all__ = ["cli", "EXIT_ERROR", "EXIT_USAGE", "EXIT_NOTEBOOK_FAILED"]
 
@@ -84,7 +84,7 @@ def quiet_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _check_formats(formats: str) -> str:
-    from kpitools.report import FORMATS
+    from kpitools.reports.runner import FORMATS
 
     items = [x.strip() for x in formats.split(",") if x.strip()]
     bad = [x for x in items if x not in FORMATS]
@@ -102,7 +102,7 @@ def _progress(label: str, quiet: bool) -> Callable[[str], None] | None:
 
 def _resolve_period(period: str, data: Path | None) -> str:
     from kpitools.datasets import load_dataset
-    from kpitools.reporting import resolve_period
+    from kpitools.reports.sections import resolve_period
 
     surveys = load_dataset("surveys", directory=data)
     return resolve_period(period, surveys)
@@ -147,7 +147,7 @@ def report_quarterly(data: Path | None, period: str, formats: str, out: Path, pd
 
     Example: kpitools report quarterly --data data/ --period last-complete --out reports/
     """
-    from kpitools.report import run_report
+    from kpitools.reports.runner import run_report
 
     formats = _check_formats(formats)
     try:
@@ -163,7 +163,7 @@ def report_quarterly(data: Path | None, period: str, formats: str, out: Path, pd
 def _run_team(team: str, params: dict[str, Any], out: str, formats: str, pdf_engine: str,
               quiet: bool) -> list[str]:
     """One team report (a top-level function, so that a process pool can run it)."""
-    from kpitools.report import run_report
+    from kpitools.reports.runner import run_report
 
     result = run_report("team_report", {**params, "team": team}, out, formats=formats,
                         output_name="{period}/team-{team}", pdf_engine=pdf_engine,
@@ -237,7 +237,7 @@ def report_team(teams: tuple[str, ...], all_teams: bool, jobs: int | None, data:
 def report_competitor(data: Path | None, period: str, quarters: int, formats: str, out: Path,
                       pdf_engine: str, quiet: bool) -> None:
     """Us against each competitor, KPI by KPI: OUT/<period>/competitor_benchmark.html."""
-    from kpitools.report import run_report
+    from kpitools.reports.runner import run_report
 
     formats = _check_formats(formats)
     try:
@@ -279,7 +279,7 @@ def _parse_param(text: str) -> tuple[str, Any]:
 def report_run(notebook: str, params: tuple[str, ...], output_name: str | None, formats: str,
                out: Path, pdf_engine: str, quiet: bool) -> None:
     """Render any parameterised NOTEBOOK (a path or a bundled name) with -p NAME=VALUE."""
-    from kpitools.report import run_report
+    from kpitools.reports.runner import run_report
 
     formats = _check_formats(formats)
     parameters = dict(_parse_param(p) for p in params)
@@ -299,7 +299,7 @@ def report_run(notebook: str, params: tuple[str, ...], output_name: str | None, 
 def demo(formats: str, out: Path, pdf_engine: str, quiet: bool) -> None:
     """Run the quarterly report on the bundled sample data (its last quarter)."""
     from kpitools.datasets import load_dataset
-    from kpitools.report import run_report
+    from kpitools.reports.runner import run_report
 
     formats = _check_formats(formats)
     try:

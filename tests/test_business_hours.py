@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpitools.business_hours import BusinessHours, business_seconds
+from kpitools.tables.business_hours import BusinessHours, business_seconds
 
 
 def brute_force_minutes(start, end, open_days, open_from, open_to, holidays=()):

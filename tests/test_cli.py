@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 from nbformat.v4 import new_code_cell, new_notebook
 
-import kpitools.report
+import kpitools.reports.runner
 from kpitools.cli import EXIT_NOTEBOOK_FAILED, cli
-from kpitools.simulate import simulate_service_data
+from kpitools.datasets.simulate import simulate_service_data
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -48,7 +48,7 @@ def calls(monkeypatch):
                      **kwargs})
         return Result()
 
-    monkeypatch.setattr(kpitools.report, "run_report", fake)
+    monkeypatch.setattr(kpitools.reports.runner, "run_report", fake)
     return seen
 
 

@@ -1,4 +1,5 @@
-"""Tests of kpitools.correlation against scipy/statsmodels computed here on the same data."""
+"""Tests of kpitools.research.correlation against scipy/statsmodels computed here on the same
+data."""
 
 from __future__ import annotations
 
@@ -13,12 +14,12 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 
-from kpitools.correlation import (
+from kpitools.core.errors import DataValidationError, SmallSampleWarning
+from kpitools.research.correlation import (
     CORRELATION_COLUMNS,
     correlation,
     correlation_table,
 )
-from kpitools.errors import DataValidationError, SmallSampleWarning
 
 Z975 = sps.norm.ppf(0.975)
 

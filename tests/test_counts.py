@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import kpitools as kt
-from kpitools.counts import (
+from kpitools.core.errors import DataValidationError
+from kpitools.kpis.volume import (
     event_counts,
     overdispersion_test,
     poisson_ci,
@@ -22,7 +23,6 @@ from kpitools.counts import (
     ticket_volume,
     volume_by_weekday_hour,
 )
-from kpitools.errors import DataValidationError
 
 REFCASES = json.loads((Path(__file__).parent / "reference" / "refcases.json").read_text())
 SINGLE = [c for c in REFCASES if c["kpi"] == "single_rate"]

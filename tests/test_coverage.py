@@ -61,7 +61,7 @@ import pytest
 from scipy import stats
 from scipy.special import gammaln
 
-from kpitools.intervals import (
+from kpitools.stats.intervals import (
     NPS_ADJUSTMENT,
     diff_proportions_ci,
     nps_ci,

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kpitools as kt
-from kpitools.counts import poisson_ci
-from kpitools.customers import clv_from_values, customer_counts
-from kpitools.intervals import proportion_ci, z_critical
+from kpitools.kpis.customers import clv_from_values, customer_counts
+from kpitools.kpis.volume import poisson_ci
+from kpitools.stats.intervals import proportion_ci, z_critical
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from kpitools import datasets
-from kpitools.errors import DataValidationError
-from kpitools.simulate import TABLE_COLUMNS, simulate_service_data
+from kpitools.core.errors import DataValidationError
+from kpitools.datasets.simulate import TABLE_COLUMNS, simulate_service_data
 
 
 def test_bundled_folder_is_small():

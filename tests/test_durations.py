@@ -13,8 +13,14 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import kpitools as kt
-from kpitools.business_hours import BusinessHours
-from kpitools.duration_stats import (
+from kpitools.core.errors import DataValidationError
+from kpitools.core.results import ESTIMATE_COLUMNS
+from kpitools.kpis.durations import (
+    compare_durations,
+    sla_attainment,
+    summarize_durations,
+)
+from kpitools.stats.quantiles import (
     bootstrap_mean_ci,
     grouped_quantile_ci,
     hodges_lehmann,
@@ -23,13 +29,7 @@ from kpitools.duration_stats import (
     quantile_ci,
     quantile_ci_ranks,
 )
-from kpitools.durations import (
-    compare_durations,
-    sla_attainment,
-    summarize_durations,
-)
-from kpitools.errors import DataValidationError
-from kpitools.results import ESTIMATE_COLUMNS
+from kpitools.tables.business_hours import BusinessHours
 
 DATA = Path(__file__).parent / "data" / "incidents_extract.csv"
 

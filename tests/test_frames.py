@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kpitools as kt
-from kpitools.errors import DataValidationError, SmallSampleWarning
-from kpitools.frames import COMPARE_COLUMNS
-from kpitools.results import ESTIMATE_COLUMNS
+from kpitools.core.errors import DataValidationError, SmallSampleWarning
+from kpitools.core.results import ESTIMATE_COLUMNS
+from kpitools.grouping.frames import COMPARE_COLUMNS
 
 
 def survey_frame(n=1200, seed=11):

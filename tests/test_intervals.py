@@ -1,4 +1,4 @@
-"""Tests of kpitools.intervals: published reference values, scipy/statsmodels cross-checks,
+"""Tests of kpitools.stats.intervals: published reference values, scipy/statsmodels cross-checks,
 one-sided conventions, validation messages and hypothesis property tests."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 from statsmodels.stats.proportion import confint_proportions_2indep
 
-from kpitools.intervals import (
+from kpitools.stats.intervals import (
     DIFF_METHODS,
     NPS_METHODS,
     PROPORTION_METHODS,

@@ -25,7 +25,7 @@ from scipy import optimize
 from scipy.stats import norm
 
 import kpitools as kt
-from kpitools.intervals import NPS_METHODS, nps_ci, nps_diff_ci
+from kpitools.stats.intervals import NPS_METHODS, nps_ci, nps_diff_ci
 
 # Fagerland MW, Lydersen S, Laake P (2017). Statistical Analysis of Contingency Tables,
 # ch. 8, example of Cavo et al. (2012): complete response before and after consolidation

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import kpitools as kt
-from kpitools.counts import poisson_ci
-from kpitools.errors import DataValidationError
-from kpitools.intervals import diff_proportions_ci, proportion_ci
-from kpitools.operations import compare_proportions, summarize_proportions
-from kpitools.results import ESTIMATE_COLUMNS
+from kpitools.core.errors import DataValidationError
+from kpitools.core.results import ESTIMATE_COLUMNS
+from kpitools.kpis.operations import compare_proportions, summarize_proportions
+from kpitools.kpis.volume import poisson_ci
+from kpitools.stats.intervals import diff_proportions_ci, proportion_ci
 
 DATA = Path(__file__).parent / "data" / "incidents_extract.csv"
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpitools.periods import Period, parse_period, period_labels, period_range
+from kpitools.tables.periods import Period, parse_period, period_labels, period_range
 
 
 @pytest.mark.parametrize("text,kind,start,end", [

@@ -1,4 +1,4 @@
-"""Tests of kpitools.plotting (Agg backend): what is drawn matches the data."""
+"""Tests of kpitools.plots.kpis (Agg backend): what is drawn matches the data."""
 
 import matplotlib
 
@@ -9,8 +9,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from kpitools import plotting  # noqa: E402
-from kpitools.errors import DataValidationError  # noqa: E402
+from kpitools.core.errors import DataValidationError  # noqa: E402
+from kpitools.plots import kpis as plotting  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -104,7 +104,7 @@ def test_importing_kpitools_does_not_import_matplotlib():
     import subprocess
     import sys
 
-    code = "import sys, kpitools, kpitools.plotting; print('matplotlib' in sys.modules)"
+    code = "import sys, kpitools, kpitools.plots.kpis; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"

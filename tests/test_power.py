@@ -1,4 +1,5 @@
-"""Tests of kpitools.power: published values (R power.prop.test), statsmodels as an independent
+"""Tests of kpitools.stats.power: published values (R power.prop.test), statsmodels as an
+independent
 computation, simulated power, round trips, validation and hypothesis monotonicity."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import power_proportions_2indep, proportion_effectsize
 
 import kpitools as kt
-from kpitools.power import (
+from kpitools.stats.power import (
     SAMPLE_SIZE_COLUMNS,
     nps_minimum_detectable_change,
     nps_power,
@@ -26,7 +27,7 @@ from kpitools.power import (
     proportion_power,
     proportion_sample_size,
 )
-from kpitools.significance import nps_test, two_proportion_test
+from kpitools.stats.significance import nps_test, two_proportion_test
 
 POWER_CASES = json.loads(
     (Path(__file__).parent / "reference" / "power_refcases.json").read_text())

@@ -1,4 +1,5 @@
-"""Tests of kpitools.regression and kpitools.dose_response against statsmodels/scipy and
+"""Tests of kpitools.research.regression and kpitools.research.dose_response against
+statsmodels/scipy and
 hand formulas computed here on the same data."""
 
 from __future__ import annotations
@@ -15,21 +16,21 @@ from hypothesis import strategies as st
 from scipy import optimize
 from scipy import stats as sps
 
-from kpitools.dose_response import (
+from kpitools.core.errors import DataValidationError
+from kpitools.research.dose_response import (
     DOSE_RESPONSE_COLUMNS,
     churn_by_score,
     cochran_armitage,
     cochran_armitage_test,
 )
-from kpitools.errors import DataValidationError
-from kpitools.intervals import proportion_ci
-from kpitools.regression import (
+from kpitools.research.regression import (
     MARGINAL_EFFECT_COLUMNS,
     REGRESSION_COLUMNS,
     SeparationError,
     detect_separation,
     logistic_regression,
 )
+from kpitools.stats.intervals import proportion_ci
 
 TELCO = Path(__file__).parent / "data" / "telco_extract.csv"
 

@@ -1,4 +1,5 @@
-"""Tests of kpitools.report and kpitools.reporting: every notebook runs through papermill on
+"""Tests of kpitools.reports.runner and kpitools.reports.sections: every notebook runs through
+papermill on
 small sample data; the HTML has no code, escapes user strings and shows the library's numbers;
 the PDF has the expected pages and text; bad parameters and failing cells are reported."""
 
@@ -13,16 +14,16 @@ from pypdf import PdfReader
 
 import kpitools as kt
 from kpitools import datasets
-from kpitools import reporting as rp
-from kpitools.errors import ReportExecutionError, ReportParameterError
-from kpitools.report import (
+from kpitools.core.errors import ReportExecutionError, ReportParameterError
+from kpitools.datasets.simulate import simulate_service_data
+from kpitools.reports import sections as rp
+from kpitools.reports.runner import (
     bundled_notebooks,
     check_parameters,
     find_notebook,
     output_stem,
     run_report,
 )
-from kpitools.simulate import simulate_service_data
 
 XSS = "<script>alert(1)</script>"
 TEAMS = ["Billing", "Onboarding", "Returns", XSS]

@@ -1,4 +1,4 @@
-"""Tests of kpitools.research_data: the time-ordered join catches look-ahead, counts the
+"""Tests of kpitools.research.join: the time-ordered join catches look-ahead, counts the
 unmatched, and matches an independent pandas computation on the sample data."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from kpitools.core.errors import DataValidationError
 from kpitools.datasets import load_customers, load_surveys
-from kpitools.errors import DataValidationError
-from kpitools.research_data import (
+from kpitools.research.join import (
     SAMPLE_WINDOW,
     join_satisfaction,
     load_retention_data,

@@ -1,4 +1,4 @@
-"""Tests of kpitools.research_plots: each draws what the tidy frame says on the given Axes."""
+"""Tests of kpitools.research.plots: each draws what the tidy frame says on the given Axes."""
 
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from kpitools.dose_response import churn_by_score  # noqa: E402
-from kpitools.errors import DataValidationError  # noqa: E402
-from kpitools.regression import logistic_regression  # noqa: E402
-from kpitools.research_plots import (  # noqa: E402
+from kpitools.core.errors import DataValidationError  # noqa: E402
+from kpitools.research.dose_response import churn_by_score  # noqa: E402
+from kpitools.research.plots import (  # noqa: E402
     plot_dose_response,
     plot_ratio_forest,
     plot_survival_curves,
 )
-from kpitools.survival import kaplan_meier  # noqa: E402
+from kpitools.research.regression import logistic_regression  # noqa: E402
+from kpitools.research.survival import kaplan_meier  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 import kpitools as kt
-from kpitools.results import COMPARISON_COLUMNS, ESTIMATE_COLUMNS
+from kpitools.core.results import COMPARISON_COLUMNS, ESTIMATE_COLUMNS
 
 SCORES = [10, 9, 9, 8, 7, 3, 10, 9, 6, 10, 2, 9]
 

@@ -1,5 +1,6 @@
 """The satisfaction–retention notebook: committed clean, parameterized, and it runs (through
-papermill, via kpitools.report.run_report) on the sample data and on the IBM Telco extract."""
+papermill, via kpitools.reports.runner.run_report) on the sample data and on the IBM Telco
+extract."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import nbformat
 import papermill
 import pytest
 
-from kpitools.errors import ReportExecutionError
-from kpitools.report import run_report
+from kpitools.core.errors import ReportExecutionError
+from kpitools.reports.runner import run_report
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "satisfaction_retention.ipynb"

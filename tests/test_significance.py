@@ -1,4 +1,4 @@
-"""Tests of kpitools.significance against independent computations (scipy, statsmodels, the
+"""Tests of kpitools.stats.significance against independent computations (scipy, statsmodels, the
 textbook formulas written out) and hypothesis property tests."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from scipy import stats as sps
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportions_ztest
 
-from kpitools.intervals import nps_diff_ci
-from kpitools.significance import (
+from kpitools.stats.intervals import nps_diff_ci
+from kpitools.stats.significance import (
     adjust_pvalues,
     mann_whitney_test,
     mean_ci,

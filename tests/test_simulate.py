@@ -1,4 +1,5 @@
-"""Tests of kpitools.simulate: schema, reproducibility, the built-in effects, trinomial draws."""
+"""Tests of kpitools.datasets.simulate: schema, reproducibility, the built-in effects, trinomial
+draws."""
 
 import numpy as np
 import pandas as pd
@@ -8,7 +9,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from kpitools import datasets
-from kpitools.simulate import (
+from kpitools.datasets.simulate import (
     DEFAULT_TEAMS,
     EFFECTS,
     TABLE_COLUMNS,

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpitools.staffing import (
+from kpitools.kpis.staffing import (
     agents_needed,
     erlang_asa,
     erlang_c,

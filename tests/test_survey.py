@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import kpitools as kt
-from kpitools.errors import DataValidationError, SmallSampleWarning
+from kpitools.core.errors import DataValidationError, SmallSampleWarning
 
 Z95 = stats.norm.ppf(0.975)
 SCORES = [10, 9, 9, 8, 7, 3, 10, 9, 6, 10, 2, 9]  # 7 promoters, 2 passives, 3 detractors
@@ -193,7 +193,7 @@ def test_competitor_comparison_from_published_counts():
     assert "Us − Competitor" in repr(c)
 
 
-@pytest.mark.filterwarnings("ignore::kpitools.errors.SmallSampleWarning")
+@pytest.mark.filterwarnings("ignore::kpitools.core.errors.SmallSampleWarning")
 @settings(max_examples=80, deadline=None)
 @given(a=st.tuples(st.integers(1, 200), st.integers(0, 200), st.integers(1, 200)),
        b=st.tuples(st.integers(1, 200), st.integers(0, 200), st.integers(1, 200)),

@@ -1,4 +1,4 @@
-"""Tests of kpitools.survival: Kaplan–Meier by hand, log-rank by hand and against
+"""Tests of kpitools.research.survival: Kaplan–Meier by hand, log-rank by hand and against
 statsmodels, Cox against statsmodels PHReg, the PH test by hand and on simulated data."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from scipy import stats as sps
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import survdiff
 
-from kpitools.errors import DataValidationError
-from kpitools.regression import SeparationError
-from kpitools.survival import (
+from kpitools.core.errors import DataValidationError
+from kpitools.research.regression import SeparationError
+from kpitools.research.survival import (
     KM_COLUMNS,
     PH_TEST_COLUMNS,
     cox_regression,

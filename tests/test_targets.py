@@ -1,6 +1,6 @@
 """Interpretation bands and targets."""
 
-from kpitools.targets import Band, Target, interpret
+from kpitools.kpis.targets import Band, Target, interpret
 
 
 def test_default_nps_bands():

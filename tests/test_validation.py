@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpitools._validation import (
+from kpitools.core.errors import DataValidationError, KpiToolsError
+from kpitools.core.validation import (
     check_choice,
     check_confidence_level,
     check_count,
     clean_numeric,
 )
-from kpitools.errors import DataValidationError, KpiToolsError
 
 
 def test_error_hierarchy():

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from kpitools._display import format_ci, format_number, format_pvalue
+from kpitools.core.display import format_ci, format_number, format_pvalue
 
 __all__ = [
     "ConfidenceInterval",

@@ -1,7 +1,7 @@
 """Validation helpers shared by every public function.
 
 Each public function validates its input first, through these helpers, so that every error
-message has the same shape (see `kpitools.errors.DataValidationError`) and every excluded row
+message has the same shape (see `kpitools.core.errors.DataValidationError`) and every excluded row
 is counted and listed, never dropped in silence.
 """
 
@@ -15,8 +15,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from kpitools.errors import DataValidationError, SmallSampleWarning
-from kpitools.results import EXCLUDED_COLUMNS, ExcludedRows, empty_excluded
+from kpitools.core.errors import DataValidationError, SmallSampleWarning
+from kpitools.core.results import EXCLUDED_COLUMNS, ExcludedRows, empty_excluded
 
 __all__ = [
     "MissingPolicy",

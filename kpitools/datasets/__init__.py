@@ -1,9 +1,10 @@
 """The bundled sample data set, and readers for a folder of tables with the same layout.
 
-The sample data were made by `kpitools.simulate.simulate_service_data` with its default seed
+The sample data were made by `kpitools.datasets.simulate.simulate_service_data` with its
+default seed
 (8 quarters 2024Q4–2026Q3, six teams, three channels); ``datasets.csv`` in this folder lists
 every table with its size and description. The data hold known effects (see
-`kpitools.simulate.EFFECTS`): the Onboarding team's NPS rose significantly in 2026Q3, the
+`kpitools.datasets.simulate.EFFECTS`): the Onboarding team's NPS rose significantly in 2026Q3, the
 Returns team's change is noise, e-mail first response time worsened, and satisfaction
 predicts churn.
 
@@ -33,8 +34,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpitools.errors import DataValidationError
-from kpitools.simulate import DEFAULT_SEED, TABLE_COLUMNS, ServiceData, simulate_service_data
+from kpitools.core.errors import DataValidationError
+from kpitools.datasets.simulate import (
+    DEFAULT_SEED,
+    TABLE_COLUMNS,
+    ServiceData,
+    simulate_service_data,
+)
 
 __all__ = [
     "DATA_DIR",
@@ -171,7 +177,7 @@ def load_surveys() -> pd.DataFrame:
 
 
 def load_tickets() -> pd.DataFrame:
-    """Support tickets, one row per ticket (see `kpitools.simulate.TABLE_COLUMNS`)."""
+    """Support tickets, one row per ticket (see `kpitools.datasets.simulate.TABLE_COLUMNS`)."""
     return load_dataset("tickets")
 
 

@@ -20,7 +20,7 @@ seed. The draws `draw_nps_scores` and `draw_nps_counts` serve coverage simulatio
 
 Examples
 --------
->>> from kpitools.simulate import simulate_service_data
+>>> from kpitools.datasets.simulate import simulate_service_data
 >>> data = simulate_service_data(seed=1, scale=0.1)
 >>> sorted(data.tables())
 ['agent_availability', 'agents', 'calls', 'competitor_published', 'competitor_surveys', \
@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpitools._validation import check_count
+from kpitools.core.validation import check_count
 
 __all__ = [
     "DEFAULT_SEED",

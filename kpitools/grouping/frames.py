@@ -2,7 +2,7 @@
 
 ``summarize`` returns one tidy row per group; ``compare`` one row per comparison, with the
 difference, its CI, the p-value and the multiplicity-adjusted p-value. Both dispatch on the KPI
-registry (`kpitools._registry`), so every KPI — survey, operations, customers — works the same.
+registry (`kpitools.kpis.catalogue`), so every KPI — survey, operations, customers — works the same.
 """
 
 from __future__ import annotations
@@ -16,17 +16,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpitools._grouping import group_codes, normalize_keys
-from kpitools._registry import KpiDefinition, get_kpi
-from kpitools._validation import (
+from kpitools.core.errors import DataValidationError, SmallSampleWarning
+from kpitools.core.results import COMPARISON_COLUMNS, ESTIMATE_COLUMNS, as_excluded_rows
+from kpitools.core.validation import (
     SMALL_SAMPLE_N,
     check_alternative,
     check_choice,
     check_confidence_level,
 )
-from kpitools.errors import DataValidationError, SmallSampleWarning
-from kpitools.results import COMPARISON_COLUMNS, ESTIMATE_COLUMNS, as_excluded_rows
-from kpitools.significance import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
+from kpitools.kpis.catalogue import KpiDefinition, get_kpi
+from kpitools.stats.significance import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
+from kpitools.tables.keys import group_codes, normalize_keys
 
 __all__ = ["summarize", "compare", "COMPARE_COLUMNS"]
 

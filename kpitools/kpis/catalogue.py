@@ -12,7 +12,7 @@ A KPI module registers each KPI once with `register_kpi`::
 ``data`` is a DataFrame (a group's rows), ``value`` the name of the column the KPI reads (or
 None when the KPI reads several columns named in ``options``). ``summarize``, when given,
 computes every group in one vectorised pass and returns a frame with the ``keys`` columns
-followed by `kpitools.results.ESTIMATE_COLUMNS`; otherwise `kpitools.summarize` calls
+followed by `kpitools.core.results.ESTIMATE_COLUMNS`; otherwise `kpitools.summarize` calls
 ``estimate`` once per group.
 """
 
@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from kpitools.results import Comparison, KpiEstimate
+from kpitools.core.results import Comparison, KpiEstimate
 
 __all__ = ["KpiDefinition", "register_kpi", "get_kpi", "kpi_names"]
 

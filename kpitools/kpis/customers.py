@@ -2,7 +2,7 @@
 
 All work on one row per customer (``customer_id, start_date, end_date`` with ``end_date``
 empty while still a customer, plus ``mrr, expansion_mrr, contraction_mrr``) and a calendar
-period ``[start, end)`` (see `kpitools.periods`). A customer is *active at instant t* when
+period ``[start, end)`` (see `kpitools.tables.periods`). A customer is *active at instant t* when
 ``start_date ≤ t`` and ``end_date`` is empty or later than t.
 
 Counts for a period: S = active at the period start; N = new in the period (started during
@@ -32,27 +32,27 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from kpitools._events import RowIssues, check_unique_ids, parse_timestamps
-from kpitools._validation import (
+from kpitools.core.errors import DataValidationError
+from kpitools.core.results import Comparison, KpiEstimate
+from kpitools.core.validation import (
     check_alternative,
     check_choice,
     check_confidence_level,
     check_count,
     require_nonempty,
 )
-from kpitools.columns import require_columns, resolve_columns
-from kpitools.counts import _rate_comparison, poisson_ci
-from kpitools.errors import DataValidationError
-from kpitools.intervals import (
+from kpitools.kpis.operations import compare_proportions
+from kpitools.kpis.volume import _rate_comparison, poisson_ci
+from kpitools.stats.intervals import (
     PROPORTION_METHODS,
     DiffMethod,
     ProportionMethod,
     proportion_ci,
     z_critical,
 )
-from kpitools.operations import compare_proportions
-from kpitools.periods import Period, parse_period
-from kpitools.results import Comparison, KpiEstimate
+from kpitools.tables.columns import require_columns, resolve_columns
+from kpitools.tables.events import RowIssues, check_unique_ids, parse_timestamps
+from kpitools.tables.periods import Period, parse_period
 
 __all__ = [
     "PeriodCounts",
@@ -173,7 +173,7 @@ def crr_from_counts(start: int, end: int, new: int, *, confidence_level: float =
     start, end, new : int
         S customers at the start, E at the end, N new customers (still active at the end).
     method : str, default "wilson"
-        Any method of `kpitools.intervals.proportion_ci` [Wilson27]_.
+        Any method of `kpitools.stats.intervals.proportion_ci` [Wilson27]_.
 
     Raises
     ------

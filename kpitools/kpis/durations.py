@@ -12,7 +12,7 @@ KPI                       duration                                          tabl
 Each is summarised by a ``statistic``: the **median** (default) with the distribution-free
 order-statistic interval, the **mean** with a seeded percentile-bootstrap interval (or
 Student's t), or any **quantile** (p90 by default) with its order-statistic interval; see
-`kpitools.duration_stats`. `sla_attainment` gives the share of items within a target, with
+`kpitools.stats.quantiles`. `sla_attainment` gives the share of items within a target, with
 Wilson's interval.
 
 Open items are censored, not dropped: a ticket without a first response (or not yet resolved)
@@ -23,7 +23,7 @@ open ticket that has already waited longer than the target (at ``as_of``) is a k
 is counted as one.
 
 Timestamps are calendar time by default; pass ``business_hours=BusinessHours(...)`` to count
-only opening hours (`kpitools.business_hours`).
+only opening hours (`kpitools.tables.business_hours`).
 
 Bad rows (an end before its start, a negative number of seconds, an unparseable timestamp, a
 duplicate id, a time-zone mix) raise `DataValidationError` naming the column, rows and values,
@@ -49,33 +49,33 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from kpitools._events import (
-    RowIssues,
-    align_time_zones,
-    check_unique_ids,
-    parse_timestamps,
-    seconds_between,
-)
-from kpitools._grouping import group_codes
-from kpitools._validation import (
+from kpitools.core.errors import DataValidationError
+from kpitools.core.results import ESTIMATE_COLUMNS, Comparison, KpiEstimate
+from kpitools.core.validation import (
     check_alternative,
     check_choice,
     check_confidence_level,
     require_nonempty,
     warn_if_small,
 )
-from kpitools.business_hours import BusinessHours, business_seconds
-from kpitools.columns import require_columns, resolve_columns
-from kpitools.duration_stats import (
+from kpitools.stats.intervals import DiffMethod, ProportionMethod, proportion_ci
+from kpitools.stats.quantiles import (
     bootstrap_diff_ci,
     grouped_bootstrap_mean_ci,
     grouped_quantile_ci,
     hodges_lehmann,
 )
-from kpitools.errors import DataValidationError
-from kpitools.intervals import DiffMethod, ProportionMethod, proportion_ci
-from kpitools.results import ESTIMATE_COLUMNS, Comparison, KpiEstimate
-from kpitools.significance import ProportionTest, mann_whitney_test, mean_ci, welch_test
+from kpitools.stats.significance import ProportionTest, mann_whitney_test, mean_ci, welch_test
+from kpitools.tables.business_hours import BusinessHours, business_seconds
+from kpitools.tables.columns import require_columns, resolve_columns
+from kpitools.tables.events import (
+    RowIssues,
+    align_time_zones,
+    check_unique_ids,
+    parse_timestamps,
+    seconds_between,
+)
+from kpitools.tables.keys import group_codes
 
 __all__ = [
     "DURATION_KPIS",
@@ -199,7 +199,7 @@ def duration_values(
         One row per ticket (``frt``, ``resolution_time``) or call (``aht``, ``asa``).
     kpi : {"frt", "resolution_time", "aht", "asa"}
     columns : mapping, optional
-        ``{canonical name: your column}``, see `kpitools.columns`.
+        ``{canonical name: your column}``, see `kpitools.tables.columns`.
     value : str, optional
         A column of already computed durations (in ``value_unit``) to use instead.
     business_hours : BusinessHours, optional
@@ -511,7 +511,7 @@ def sla_attainment(
         The SLA target, in ``target_unit``; a duration equal to the target counts as met.
     target_unit : {"seconds", "minutes", "hours", "days"}, default "minutes"
     method : str, default "wilson"
-        Any method of `kpitools.intervals.proportion_ci` [Wilson27]_.
+        Any method of `kpitools.stats.intervals.proportion_ci` [Wilson27]_.
     **prepare
         As in `duration_values`; pass ``as_of`` so that open items already past the target
         count as misses.
@@ -680,10 +680,10 @@ def compare_sla(a: pd.DataFrame, b: pd.DataFrame, kpi: str = "frt", *, target: f
                 **prepare: Any) -> Comparison:
     """Difference of SLA attainment (b − a, in percentage points): Newcombe CI, z/Fisher test.
 
-    See `sla_attainment` for the denominator, and `kpitools.operations.compare_proportions`
+    See `sla_attainment` for the denominator, and `kpitools.kpis.operations.compare_proportions`
     for the methods.
     """
-    from kpitools.operations import compare_proportions
+    from kpitools.kpis.operations import compare_proportions
 
     ra = sla_attainment(a, kpi, target=target, target_unit=target_unit, **prepare)
     rb = sla_attainment(b, kpi, target=target, target_unit=target_unit, **prepare)
@@ -720,7 +720,7 @@ def summarize_durations(
     Returns
     -------
     DataFrame
-        The ``keys`` columns, then `kpitools.results.ESTIMATE_COLUMNS`;
+        The ``keys`` columns, then `kpitools.core.results.ESTIMATE_COLUMNS`;
         ``attrs["excluded"]`` lists every excluded row, ``attrs["n_open"]`` is a Series of
         open items per group (aligned with the rows).
 

@@ -1,7 +1,7 @@
 """Service-operations proportions, backlog, agent utilisation and productivity.
 
 Proportion KPIs (each in %, Wilson interval by default, Newcombe difference and the
-two-proportion z / Fisher test for comparisons; see `kpitools.intervals`):
+two-proportion z / Fisher test for comparisons; see `kpitools.stats.intervals`):
 
 =====================  ============================================  ========================
 KPI                    numerator                                     denominator
@@ -46,25 +46,23 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from kpitools._events import (
-    RowIssues,
-    align_time_zones,
-    check_unique_ids,
-    clean_flag,
-    parse_timestamps,
+from kpitools.core.errors import DataValidationError
+from kpitools.core.results import (
+    ESTIMATE_COLUMNS,
+    Comparison,
+    KpiEstimate,
+    as_excluded_rows,
+    empty_excluded,
 )
-from kpitools._grouping import group_codes
-from kpitools._validation import (
+from kpitools.core.validation import (
     check_alternative,
     check_choice,
     check_confidence_level,
     require_nonempty,
     warn_if_small,
 )
-from kpitools.columns import require_columns, resolve_columns
-from kpitools.counts import PoissonMethod, poisson_ci
-from kpitools.errors import DataValidationError
-from kpitools.intervals import (
+from kpitools.kpis.volume import PoissonMethod, poisson_ci
+from kpitools.stats.intervals import (
     DIFF_METHODS,
     PROPORTION_METHODS,
     DiffMethod,
@@ -72,14 +70,16 @@ from kpitools.intervals import (
     diff_proportions_ci,
     proportion_ci,
 )
-from kpitools.results import (
-    ESTIMATE_COLUMNS,
-    Comparison,
-    KpiEstimate,
-    as_excluded_rows,
-    empty_excluded,
+from kpitools.stats.significance import ProportionTest, two_proportion_test
+from kpitools.tables.columns import require_columns, resolve_columns
+from kpitools.tables.events import (
+    RowIssues,
+    align_time_zones,
+    check_unique_ids,
+    clean_flag,
+    parse_timestamps,
 )
-from kpitools.significance import ProportionTest, two_proportion_test
+from kpitools.tables.keys import group_codes
 
 __all__ = [
     "PROPORTION_KPIS",
@@ -382,7 +382,7 @@ def proportion_kpi(data: pd.DataFrame, kpi: str, *, confidence_level: float = 0.
         One of `PROPORTION_KPIS`.
     confidence_level : float, default 0.95
     method : str, default "wilson"
-        Any method of `kpitools.intervals.proportion_ci`; Wilson's score interval
+        Any method of `kpitools.stats.intervals.proportion_ci`; Wilson's score interval
         [Wilson27]_ by default.
     alternative : {"two-sided", "less", "greater"}
     **options
@@ -418,7 +418,7 @@ def compare_proportions(ka: int, na: int, kb: int, nb: int, *, kpi: str = "propo
     """Difference ``p_b − p_a`` in percentage points with its interval and test.
 
     Newcombe's hybrid score interval by default [Newcombe98b]_ (any method of
-    `kpitools.intervals.diff_proportions_ci`); the test is the pooled two-proportion z test,
+    `kpitools.stats.intervals.diff_proportions_ci`); the test is the pooled two-proportion z test,
     or Fisher's exact test when an expected count is below 5 (``test="auto"``).
 
     >>> c = compare_proportions(48, 80, 56, 70, kpi="fcr")
@@ -465,7 +465,7 @@ def summarize_proportions(data: pd.DataFrame, keys: list[str], kpi: str, *,
                           alternative: str = "two-sided", **options: Any) -> pd.DataFrame:
     """A proportion KPI for every group of ``keys`` in one pass (bincount + array Wilson).
 
-    Returns the ``keys`` columns then `kpitools.results.ESTIMATE_COLUMNS`; equal to
+    Returns the ``keys`` columns then `kpitools.core.results.ESTIMATE_COLUMNS`; equal to
     `proportion_kpi` per group.
     """
     level = check_confidence_level(confidence_level)

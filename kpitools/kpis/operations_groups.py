@@ -1,6 +1,6 @@
 """Registration of the operations and customer KPIs for `kpitools.summarize` / `compare`.
 
-Each registered KPI reads its columns through `kpitools.columns` (pass ``columns={...}`` to
+Each registered KPI reads its columns through `kpitools.tables.columns` (pass ``columns={...}`` to
 map yours) and takes its own options as keyword arguments, e.g.::
 
     kt.summarize(tickets, kpi="frt", by="channel")                  # median FRT per channel
@@ -21,18 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpitools._grouping import group_codes
-from kpitools._registry import KpiDefinition, register_kpi
-from kpitools.columns import resolve_columns
-from kpitools.counts import (
-    _COUNT_KPIS,
-    _rate_comparison,
-    count_estimate,
-    exposure_of,
-    poisson_ci,
-    ticket_counts,
-)
-from kpitools.customers import (
+from kpitools.core.errors import DataValidationError
+from kpitools.core.results import ESTIMATE_COLUMNS, Comparison, KpiEstimate
+from kpitools.kpis.catalogue import KpiDefinition, register_kpi
+from kpitools.kpis.customers import (
     churn_rate,
     clv,
     compare_customer_kpi,
@@ -41,7 +33,7 @@ from kpitools.customers import (
     employee_turnover,
     nrr,
 )
-from kpitools.durations import (
+from kpitools.kpis.durations import (
     DURATION_KPIS,
     compare_durations,
     compare_sla,
@@ -50,8 +42,7 @@ from kpitools.durations import (
     summarize_durations,
     summarize_sla,
 )
-from kpitools.errors import DataValidationError
-from kpitools.operations import (
+from kpitools.kpis.operations import (
     PROPORTION_KPIS,
     agent_utilisation,
     backlog,
@@ -60,7 +51,16 @@ from kpitools.operations import (
     proportion_kpi,
     summarize_proportions,
 )
-from kpitools.results import ESTIMATE_COLUMNS, Comparison, KpiEstimate
+from kpitools.kpis.volume import (
+    _COUNT_KPIS,
+    _rate_comparison,
+    count_estimate,
+    exposure_of,
+    poisson_ci,
+    ticket_counts,
+)
+from kpitools.tables.columns import resolve_columns
+from kpitools.tables.keys import group_codes
 
 __all__: list[str] = []
 
@@ -280,8 +280,8 @@ def _agent_kpi(kpi: str) -> KpiDefinition:
                                     confidence_level=confidence_level, alternative=alternative,
                                     label_a=label_a, label_b=label_b, unit="per agent-hour")
         # utilisation: normal approximation from the two bootstrap intervals' widths
-        from kpitools.intervals import z_critical
-        from kpitools.significance import pvalue_from_z
+        from kpitools.stats.intervals import z_critical
+        from kpitools.stats.significance import pvalue_from_z
         z = z_critical(confidence_level)
         se_a = (ra.ci_high - ra.ci_low) / (2 * z)
         se_b = (rb.ci_high - rb.ci_low) / (2 * z)
@@ -335,7 +335,7 @@ def _customer_kpi(kpi: str) -> KpiDefinition:
 
 def _complaints() -> KpiDefinition:
     """Complaints per 1,000 customers: ``value`` is a yes/no complaint column."""
-    from kpitools._events import RowIssues, clean_flag
+    from kpitools.tables.events import RowIssues, clean_flag
 
     def parts(data: pd.DataFrame, value: str | None, options: dict[str, Any]):
         if value is None:

@@ -215,7 +215,7 @@ def staffing_plan(volumes: Any, aht_seconds: Any, **kwargs: Any) -> pd.DataFrame
     Parameters
     ----------
     volumes : Series or array-like
-        Calls per interval (e.g. per hour from `kpitools.counts.volume_by_weekday_hour`'s
+        Calls per interval (e.g. per hour from `kpitools.kpis.volume.volume_by_weekday_hour`'s
         ``per_week``); a Series keeps its index.
     aht_seconds : float or array-like
         AHT, one for all intervals or one per interval.

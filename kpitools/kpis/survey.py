@@ -29,7 +29,9 @@ from typing import Any, Literal, cast
 import numpy as np
 import pandas as pd
 
-from kpitools._validation import (
+from kpitools.core.errors import DataValidationError
+from kpitools.core.results import Comparison, KpiEstimate, empty_excluded
+from kpitools.core.validation import (
     MissingPolicy,
     as_series,
     check_alternative,
@@ -39,8 +41,7 @@ from kpitools._validation import (
     require_nonempty,
     warn_if_small,
 )
-from kpitools.errors import DataValidationError
-from kpitools.intervals import (
+from kpitools.stats.intervals import (
     NPS_METHODS,
     PROPORTION_METHODS,
     DiffMethod,
@@ -52,8 +53,7 @@ from kpitools.intervals import (
     proportion_ci,
     z_critical,
 )
-from kpitools.results import Comparison, KpiEstimate, empty_excluded
-from kpitools.significance import (
+from kpitools.stats.significance import (
     ProportionTest,
     mann_whitney_test,
     mean_ci,
@@ -167,7 +167,7 @@ def nps(
         Answers on the 0–10 scale. Missing values are excluded and counted.
     confidence_level : float, default 0.95
     method : {"adjusted_wald", "wald", "bootstrap", "score"}, default "adjusted_wald"
-        Interval method, see `kpitools.intervals.nps_ci`. The default adds 0.75 detractors,
+        Interval method, see `kpitools.stats.intervals.nps_ci`. The default adds 0.75 detractors,
         1.5 passives and 0.75 promoters before the Wald formula [Sauro]_, which keeps
         coverage near nominal where the textbook Wald interval [Rocks16]_ falls short;
         ``"score"`` (Tango's score interval) has the tightest coverage at small n.
@@ -344,7 +344,7 @@ def compare_nps(
         (a competitor's published counts), or a tuple of counts.
     confidence_level : float, default 0.95
     method : {"adjusted_wald", "wald", "bootstrap", "score"}, default "adjusted_wald"
-        Interval of the difference, see `kpitools.intervals.nps_diff_ci`; the z test uses
+        Interval of the difference, see `kpitools.stats.intervals.nps_diff_ci`; the z test uses
         the same standard error, so p < 1 − confidence_level exactly when the two-sided
         interval excludes 0 (Wald-type methods; ``"score"`` inverts its MOVER interval, with
         the same agreement).
@@ -507,7 +507,7 @@ def csat(
         Your own label → value mapping (case-insensitive).
     confidence_level, alternative, missing : see `nps`.
     method : str, default "wilson"
-        For ``"top_box"`` any of `kpitools.intervals.PROPORTION_METHODS`.
+        For ``"top_box"`` any of `kpitools.stats.intervals.PROPORTION_METHODS`.
 
     Returns
     -------
@@ -590,7 +590,7 @@ def compare_csat(
     """Compare CSAT of ``b`` against the baseline ``a`` (``difference = b − a``).
 
     Top box: Newcombe hybrid-score interval of the difference in percentage points
-    (``method``, any of `kpitools.intervals.DIFF_METHODS`) and the two-proportion z test, or
+    (``method``, any of `kpitools.stats.intervals.DIFF_METHODS`) and the two-proportion z test, or
     Fisher's exact test when an expected count is below 5 (``test="auto"``). Mean: Welch's
     t interval and test, with the Mann–Whitney p-value as the ordinal check in ``details``.
 

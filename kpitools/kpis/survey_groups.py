@@ -2,7 +2,7 @@
 
 Grouped NPS and CSAT are computed from category counts in one vectorised pass: validate the
 column once, code each answer's category, ``bincount`` over group × category, then compute
-every group's interval with the array-aware functions of `kpitools.intervals`.
+every group's interval with the array-aware functions of `kpitools.stats.intervals`.
 """
 
 from __future__ import annotations
@@ -12,10 +12,19 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from kpitools._grouping import KeyCodes, group_codes, grouped_counts
-from kpitools._registry import KpiDefinition, register_kpi
-from kpitools._validation import MissingPolicy, check_choice, clean_numeric
-from kpitools.intervals import (
+from kpitools.core.results import ESTIMATE_COLUMNS, as_excluded_rows
+from kpitools.core.validation import MissingPolicy, check_choice, clean_numeric
+from kpitools.kpis.catalogue import KpiDefinition, register_kpi
+from kpitools.kpis.survey import (
+    _check_positive,
+    _clean_scale,
+    ces,
+    compare_csat,
+    compare_nps,
+    csat,
+    nps,
+)
+from kpitools.stats.intervals import (
     DIFF_METHODS,
     NPS_METHODS,
     PROPORTION_METHODS,
@@ -25,16 +34,7 @@ from kpitools.intervals import (
     nps_ci,
     proportion_ci,
 )
-from kpitools.results import ESTIMATE_COLUMNS, as_excluded_rows
-from kpitools.survey import (
-    _check_positive,
-    _clean_scale,
-    ces,
-    compare_csat,
-    compare_nps,
-    csat,
-    nps,
-)
+from kpitools.tables.keys import KeyCodes, group_codes, grouped_counts
 
 __all__: list[str] = []
 
@@ -172,7 +172,7 @@ def _ces_estimate(data, value, *, confidence_level, **kwargs):
 def _ces_compare(a, b, value, *, confidence_level, variant: str,
                  method: DiffMethod | NpsMethod | None = None, alternative: str = "two-sided",
                  missing: MissingPolicy = "exclude", label_a: str = "a", label_b: str = "b"):
-    from kpitools.survey import (
+    from kpitools.kpis.survey import (
         CES_VARIANTS,
         _check_variant,
         _mean_comparison,

@@ -33,13 +33,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from kpitools._events import RowIssues, check_unique_ids, parse_timestamps
-from kpitools._validation import check_alternative, check_choice, check_confidence_level
-from kpitools.columns import require_columns, resolve_columns
-from kpitools.errors import DataValidationError
-from kpitools.intervals import z_critical
-from kpitools.periods import parse_period
-from kpitools.results import ESTIMATE_COLUMNS, Comparison, KpiEstimate
+from kpitools.core.errors import DataValidationError
+from kpitools.core.results import ESTIMATE_COLUMNS, Comparison, KpiEstimate
+from kpitools.core.validation import check_alternative, check_choice, check_confidence_level
+from kpitools.stats.intervals import z_critical
+from kpitools.tables.columns import require_columns, resolve_columns
+from kpitools.tables.events import RowIssues, check_unique_ids, parse_timestamps
+from kpitools.tables.periods import parse_period
 
 __all__ = [
     "POISSON_METHODS",
@@ -449,7 +449,7 @@ def ticket_volume(tickets: pd.DataFrame, *, freq: str = "M", by: str | list[str]
     Returns
     -------
     DataFrame
-        ``period_start``, the ``by`` columns, then `kpitools.results.ESTIMATE_COLUMNS`
+        ``period_start``, the ``by`` columns, then `kpitools.core.results.ESTIMATE_COLUMNS`
         (``kpi="ticket_volume"``, ``estimate`` = count, ``n`` = count).
 
     Examples
@@ -499,7 +499,7 @@ def volume_by_weekday_hour(tickets: pd.DataFrame, *, column: str = "created_at",
     """Tickets by weekday (0 = Monday) × hour of day, all 168 cells, with Poisson intervals.
 
     ``per_week`` divides each count by the number of weeks covered, giving the average
-    arrivals in that hour of the week (the input to `kpitools.staffing`).
+    arrivals in that hour of the week (the input to `kpitools.kpis.staffing`).
 
     Returns
     -------

@@ -27,12 +27,14 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from kpitools.errors import DataValidationError
+from kpitools.plots.base import PALETTE
+from kpitools.plots.base import get_axes as _axes
+from kpitools.plots.base import require_frame as _require
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -47,32 +49,10 @@ __all__ = [
     "plot_volume_heatmap",
 ]
 
-#: Colours used across the plots (colour-blind safe, Okabe–Ito).
-PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
-                            "#F0E442", "#000000")
 #: Colours of detractors, passives and promoters.
 NPS_COLORS: dict[str, str] = {"detractors": "#D55E00", "passives": "#BBBBBB",
                               "promoters": "#009E73"}
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _axes(ax: Any, figsize: tuple[float, float]) -> Axes:
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
-
-    _, new_ax = plt.subplots(figsize=figsize, layout="constrained")
-    return new_ax
-
-
-def _require(df: Any, columns: Sequence[str], what: str) -> pd.DataFrame:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{what} needs a pandas DataFrame, got {type(df).__name__}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise DataValidationError(f"{what} needs the columns {', '.join(missing)}; the frame has "
-                                  f"{', '.join(map(str, df.columns))}", column=missing[0])
-    return df
 
 
 def _kpi_label(df: pd.DataFrame) -> str:

@@ -13,7 +13,7 @@ Any notebook with a cell tagged ``parameters`` can be rendered this way — the 
 
 Examples
 --------
->>> from kpitools.report import find_notebook, notebook_parameters
+>>> from kpitools.reports.runner import find_notebook, notebook_parameters
 >>> find_notebook("quarterly_report").name
 'quarterly_report.ipynb'
 >>> notebook_parameters("quarterly_report")["period"]["inferred_type_name"]
@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kpitools.errors import KpiToolsError, ReportExecutionError, ReportParameterError
+from kpitools.core.errors import KpiToolsError, ReportExecutionError, ReportParameterError
 
 __all__ = [
     "FORMATS",
@@ -135,7 +135,7 @@ def find_notebook(notebook: str | os.PathLike[str]) -> Path:
     if path.is_file():
         return path.resolve()
     name = path.name if path.suffix == ".ipynb" else f"{path.name}.ipynb"
-    for folder in (NOTEBOOK_DIR, _PACKAGE_DIR.parent / "notebooks"):
+    for folder in (NOTEBOOK_DIR, _PACKAGE_DIR.parents[1] / "notebooks"):
         candidate = folder / name
         if candidate.is_file():
             return candidate.resolve()
@@ -509,7 +509,7 @@ def render_html(notebook: Any, *, title: str, subtitle: str = "",
 
 
 def _version() -> str:
-    from kpitools import __version__
+    from kpitools.core.version import __version__
 
     return __version__
 

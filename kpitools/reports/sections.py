@@ -8,13 +8,13 @@ No statistics live in the notebooks.
 
 Plain-words verdicts: a change whose p-value is below ``alpha`` (0.05) reads
 "up 6.2 points, significant"; otherwise "no real change". Significance marks follow
-`kpitools._display.significance_mark` (``*`` p < 0.05, ``**`` p < 0.01, ``***`` p < 0.001).
+`kpitools.core.display.significance_mark` (``*`` p < 0.05, ``**`` p < 0.01, ``***`` p < 0.001).
 
 Every string that comes from the data (team, channel and competitor names) is HTML-escaped.
 
 Examples
 --------
->>> from kpitools import reporting as rp
+>>> from kpitools.reports import sections as rp
 >>> data = rp.load_data("")
 >>> period = rp.resolve_period("last-complete", data.surveys, today="2026-11-29")
 >>> period
@@ -43,9 +43,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpitools._display import format_number, format_pvalue, significance_mark
-from kpitools.errors import DataValidationError
-from kpitools.frames import compare, summarize
+from kpitools.core.display import format_number, format_pvalue, significance_mark
+from kpitools.core.errors import DataValidationError
+from kpitools.grouping.frames import compare, summarize
 
 __all__ = [
     "SURVEY_KPIS",
@@ -282,12 +282,12 @@ def provenance(parameters: Mapping[str, Any], *, data_dir: str | Path = "",
     >>> table.data["item"].tolist()[:3]
     ['kpitools version', 'run at', 'data']
     """
-    import kpitools
+    from kpitools.core.version import __version__
     from kpitools.datasets import DATA_DIR, fingerprint
 
     folder = Path(data_dir) if str(data_dir) else DATA_DIR
     rows = [
-        ("kpitools version", kpitools.__version__),
+        ("kpitools version", __version__),
         ("run at", _dt.datetime.now().astimezone().isoformat(timespec="seconds")),
         ("data", "bundled sample data" if not str(data_dir) else str(folder)),
         ("data SHA-256", fingerprint(folder)),
@@ -344,10 +344,10 @@ def _compare_periods(frame: pd.DataFrame, spec: Mapping[str, Any], a: str, b: st
 
 
 def _higher_is_better(kpi: str, options: Mapping[str, Any]) -> bool | None:
-    from kpitools._registry import get_kpi
+    from kpitools.kpis.catalogue import get_kpi
 
     if kpi == "ces":
-        from kpitools.survey import CES_VARIANTS
+        from kpitools.kpis.survey import CES_VARIANTS
 
         return CES_VARIANTS[options.get("variant", "ease_1_7_mean")]["higher_is_better"]
     return get_kpi(kpi).higher_is_better
@@ -373,7 +373,7 @@ def headline_table(
     targets : mapping of KPI name to value, optional
         E.g. ``{"nps": 30, "csat": 75, "ces": 5.5}``; the status is "met" when the whole
         confidence interval is on the good side, "missed" when it is wholly on the bad side,
-        "unclear" otherwise (`kpitools.targets.Target.status_ci`).
+        "unclear" otherwise (`kpitools.kpis.targets.Target.status_ci`).
     team : str, optional
         Restrict to one team.
     confidence_level : float, default 0.95
@@ -387,7 +387,7 @@ def headline_table(
         unit``, then for ``previous`` and ``year_ago``: ``difference_*, ci_low_*, ci_high_*,
         pvalue_*, verdict_*``, and ``target, status``.
     """
-    from kpitools.targets import Target
+    from kpitools.kpis.targets import Target
 
     frame = surveys if team is None else surveys[surveys["team"] == team]
     prev, yago = previous_quarter(period), previous_quarter(period, 4)
@@ -464,7 +464,7 @@ def kpi_trend_figure(
     confidence_level: float = 0.95,
 ) -> ReportFigure:
     """NPS, CSAT and CES over the ``n_quarters`` quarters up to ``period``, with CI bands."""
-    from kpitools.plotting import plot_kpi_trend
+    from kpitools.plots.kpis import plot_kpi_trend
 
     frame = surveys if team is None else surveys[surveys["team"] == team]
     quarters = [previous_quarter(period, k) for k in range(n_quarters - 1, -1, -1)]
@@ -485,7 +485,7 @@ def kpi_trend_figure(
 def csat_control_chart(surveys: pd.DataFrame, *, period: str, n_quarters: int = 8,
                        team: str | None = None) -> ReportFigure:
     """p-chart of CSAT (% satisfied) per quarter up to ``period`` (3σ limits)."""
-    from kpitools.plotting import plot_p_chart
+    from kpitools.plots.kpis import plot_p_chart
 
     frame = surveys if team is None else surveys[surveys["team"] == team]
     quarters = [previous_quarter(period, k) for k in range(n_quarters - 1, -1, -1)]
@@ -584,7 +584,7 @@ def team_forest_figure(surveys: pd.DataFrame, *, period: str, kpi: str = "nps",
                        confidence_level: float = 0.95,
                        highlight: str | None = None) -> ReportFigure:
     """Forest plot of a KPI by team in ``period``; the dashed line is the company value."""
-    from kpitools.plotting import plot_kpi_forest
+    from kpitools.plots.kpis import plot_kpi_forest
 
     spec = next(s for s in SURVEY_KPIS if s["kpi"] == kpi)
     cur = surveys[surveys["quarter"] == period]
@@ -660,7 +660,7 @@ def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None
 def nps_distribution_figure(surveys: pd.DataFrame, *, period: str, by: str = "team",
                             team: str | None = None) -> ReportFigure:
     """Detractors, passives and promoters by ``by`` in ``period`` (stacked bars)."""
-    from kpitools.plotting import plot_nps_distribution
+    from kpitools.plots.kpis import plot_nps_distribution
 
     frame = surveys if team is None else surveys[surveys["team"] == team]
     cur = frame[frame["quarter"] == period]
@@ -673,7 +673,7 @@ def nps_distribution_figure(surveys: pd.DataFrame, *, period: str, by: str = "te
 def volume_heatmap_figure(tickets: pd.DataFrame, *, period: str,
                           team: str | None = None) -> ReportFigure:
     """Ticket volume by weekday × hour of day in ``period``."""
-    from kpitools.plotting import plot_volume_heatmap
+    from kpitools.plots.kpis import plot_volume_heatmap
 
     frame = tickets if team is None else tickets[tickets["team"] == team]
     created = pd.to_datetime(frame["created_at"])
@@ -729,7 +729,7 @@ def operations_table(
 ) -> ReportTable:
     """Operations KPIs of ``period`` (tickets and calls) against the previous quarter.
 
-    Uses the KPIs registered by `kpitools.operations` (see `OPERATIONS_KPIS`): medians of
+    Uses the KPIs registered by `kpitools.kpis.operations` (see `OPERATIONS_KPIS`): medians of
     durations with distribution-free order-statistic CIs, their change as a Hodges–Lehmann
     shift with a Mann–Whitney test; rates with Wilson CIs and Newcombe differences. A
     contact belongs to the quarter of its ``created_at`` (tickets) or ``offered_at`` (calls).
@@ -769,7 +769,7 @@ def operations_table(
     if not len(data):
         return ReportTable(data, pd.DataFrame(), caption=f"Operations, {period}: no contacts")
     specs = {s["kpi"]: s for s in OPERATIONS_KPIS}
-    from kpitools._registry import get_kpi
+    from kpitools.kpis.catalogue import get_kpi
 
     verdicts, disp = [], []
     for r in rows:
@@ -863,7 +863,7 @@ def channel_operations_table(tickets: pd.DataFrame, *, period: str, kpi: str = "
 def _competitor_estimates(competitor_surveys: pd.DataFrame,
                           competitor_published: pd.DataFrame, period: str,
                           confidence_level: float) -> list[tuple[str, str, Any]]:
-    import kpitools as kt
+    from kpitools.kpis import survey as kt
 
     out = []
     raw = competitor_surveys[competitor_surveys["quarter"].astype(str) == period]
@@ -900,7 +900,7 @@ def competitor_table(
         ``data``: ``competitor, source, nps, ci_low, ci_high, n, difference, diff_ci_low,
         diff_ci_high, pvalue, pvalue_adjusted, verdict`` (the first row is us).
     """
-    import kpitools as kt
+    from kpitools.kpis import survey as kt
     from kpitools.stats import adjust_pvalues
 
     ours = kt.nps(surveys.loc[surveys["quarter"] == period, "nps"],
@@ -959,7 +959,7 @@ def competitor_figure(surveys: pd.DataFrame, competitor_surveys: pd.DataFrame,
                       competitor_published: pd.DataFrame, *, period: str,
                       confidence_level: float = 0.95) -> ReportFigure:
     """Forest plot of our NPS and each competitor's in ``period``."""
-    from kpitools.plotting import plot_kpi_forest
+    from kpitools.plots.kpis import plot_kpi_forest
 
     table = competitor_table(surveys, competitor_surveys, competitor_published, period=period,
                              confidence_level=confidence_level).data

@@ -13,7 +13,7 @@ the literature gives for the coefficient (see `correlation`).
 Examples
 --------
 >>> import kpitools as kt
->>> from kpitools.research_data import sample_retention_data
+>>> from kpitools.research.join import sample_retention_data
 >>> data = sample_retention_data().data
 >>> r = kt.correlation(data, "nps", "churned", method="pointbiserial")
 >>> r
@@ -33,8 +33,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from kpitools._display import format_ci, format_pvalue
-from kpitools._research import (
+from kpitools.core.display import format_ci, format_pvalue
+from kpitools.core.errors import DataValidationError
+from kpitools.core.results import empty_excluded
+from kpitools.core.validation import (
+    check_alternative,
+    check_choice,
+    check_confidence_level,
+    warn_if_small,
+)
+from kpitools.research.prepare import (
     as_list,
     binary_outcome,
     complete_rows,
@@ -42,15 +50,7 @@ from kpitools._research import (
     numeric_column,
     require_columns,
 )
-from kpitools._validation import (
-    check_alternative,
-    check_choice,
-    check_confidence_level,
-    warn_if_small,
-)
-from kpitools.errors import DataValidationError
-from kpitools.results import empty_excluded
-from kpitools.significance import PVALUE_ADJUSTMENTS, adjust_pvalues
+from kpitools.stats.significance import PVALUE_ADJUSTMENTS, adjust_pvalues
 
 __all__ = [
     "CORRELATION_METHODS",
@@ -284,7 +284,7 @@ def correlation(
     Examples
     --------
     >>> import kpitools as kt
-    >>> from kpitools.research_data import sample_retention_data
+    >>> from kpitools.research.join import sample_retention_data
     >>> data = sample_retention_data().data
     >>> r = kt.correlation(data, "nps", "churned", method="spearman", covariates="segment")
     >>> round(r.estimate, 3), r.ci_method, r.df
@@ -372,7 +372,7 @@ def correlation_table(
         As in `correlation`.
     adjust : {"holm", "benjamini_hochberg", "bonferroni", "none"}, default "holm"
         Multiplicity adjustment over the tests in the table, by
-        `kpitools.significance.adjust_pvalues`: Holm's step-down procedure [Holm79]_
+        `kpitools.stats.significance.adjust_pvalues`: Holm's step-down procedure [Holm79]_
         controls the family-wise error rate; Benjamini–Hochberg [BH95]_ the false-discovery
         rate.
 
@@ -395,7 +395,7 @@ def correlation_table(
 
     Examples
     --------
-    >>> from kpitools.research_data import sample_retention_data
+    >>> from kpitools.research.join import sample_retention_data
     >>> data = sample_retention_data().data
     >>> table = correlation_table(data, ["nps", "csat", "ces"], "churned", method="spearman")
     >>> table[["x", "n", "p_adjust_method"]]

@@ -1,12 +1,12 @@
 """Dose–response: churn rate by satisfaction score, and the Cochran–Armitage trend test.
 
 `churn_by_score` gives the churn rate at each score with a Wilson interval
-(`kpitools.intervals.proportion_ci`); `cochran_armitage_test` asks whether the rate moves
+(`kpitools.stats.intervals.proportion_ci`); `cochran_armitage_test` asks whether the rate moves
 steadily with the score. `cochran_armitage` is the count-level core.
 
 Examples
 --------
->>> from kpitools.research_data import sample_retention_data
+>>> from kpitools.research.join import sample_retention_data
 >>> data = sample_retention_data().data
 >>> table = churn_by_score(data, "nps", "churned")
 >>> table[["score", "n", "events"]].tail(3)
@@ -28,11 +28,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from kpitools._display import format_pvalue
-from kpitools._research import binary_outcome, complete_rows, numeric_column, require_columns
-from kpitools._validation import check_alternative, check_confidence_level
-from kpitools.intervals import ProportionMethod, proportion_ci
-from kpitools.results import ESTIMATE_COLUMNS, empty_excluded
+from kpitools.core.display import format_pvalue
+from kpitools.core.results import ESTIMATE_COLUMNS, empty_excluded
+from kpitools.core.validation import check_alternative, check_confidence_level
+from kpitools.research.prepare import binary_outcome, complete_rows, numeric_column, require_columns
+from kpitools.stats.intervals import ProportionMethod, proportion_ci
 
 __all__ = [
     "DOSE_RESPONSE_COLUMNS",
@@ -185,7 +185,7 @@ def churn_by_score(
         Binary churn column.
     confidence_level : float, default 0.95
     method : str, default "wilson"
-        Interval method of `kpitools.intervals.proportion_ci` (Wilson score interval
+        Interval method of `kpitools.stats.intervals.proportion_ci` (Wilson score interval
         [Wilson27]_ by default).
 
     Returns
@@ -203,7 +203,7 @@ def churn_by_score(
 
     Examples
     --------
-    >>> from kpitools.research_data import sample_retention_data
+    >>> from kpitools.research.join import sample_retention_data
     >>> t = churn_by_score(sample_retention_data().data, "nps", "churned")
     >>> t.loc[t["score"] == 10, ["estimate", "ci_low", "ci_high"]].round(1)
        estimate  ci_low  ci_high
@@ -253,7 +253,7 @@ def cochran_armitage_test(
 
     Examples
     --------
-    >>> from kpitools.research_data import sample_retention_data
+    >>> from kpitools.research.join import sample_retention_data
     >>> r = cochran_armitage_test(sample_retention_data().data, "nps", "churned",
     ...                           alternative="less")
     >>> r.pvalue < 0.001

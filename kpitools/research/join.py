@@ -46,10 +46,10 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from kpitools._research import as_list, require_columns
-from kpitools._validation import check_choice
-from kpitools.errors import DataValidationError
-from kpitools.results import EXCLUDED_COLUMNS, empty_excluded
+from kpitools.core.errors import DataValidationError
+from kpitools.core.results import EXCLUDED_COLUMNS, empty_excluded
+from kpitools.core.validation import check_choice
+from kpitools.research.prepare import as_list, require_columns
 
 __all__ = [
     "RetentionData",
@@ -539,11 +539,11 @@ def research_provenance(data_path: str | os.PathLike[str],
     >>> table["item"].tolist()
     ['kpitools version', 'data', 'data SHA-256', 'parameter satisfaction']
     """
-    import kpitools
+    from kpitools.core.version import __version__
 
     path = Path(data_path) if str(data_path) else None
     rows = [
-        ("kpitools version", kpitools.__version__),
+        ("kpitools version", __version__),
         ("data", "bundled sample data" if path is None else str(path)),
         ("data SHA-256", _sha256_of(path)),
     ]

@@ -12,8 +12,8 @@ Examples
 --------
 >>> import matplotlib
 >>> matplotlib.use("Agg")
->>> from kpitools.research_data import sample_retention_data
->>> from kpitools.dose_response import churn_by_score
+>>> from kpitools.research.join import sample_retention_data
+>>> from kpitools.research.dose_response import churn_by_score
 >>> ax = plot_dose_response(churn_by_score(sample_retention_data().data, "nps", "churned"))
 >>> ax.get_ylabel()
 'Churn rate (%)'
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from kpitools.plotting import PALETTE, _axes, _require
+from kpitools.plots.base import PALETTE, get_axes, require_frame
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -41,7 +41,7 @@ def plot_dose_response(table: pd.DataFrame, *, ax: Any = None, xlabel: str = "Sa
     Parameters
     ----------
     table : DataFrame
-        Output of `kpitools.dose_response.churn_by_score` (``score, estimate, ci_low,
+        Output of `kpitools.research.dose_response.churn_by_score` (``score, estimate, ci_low,
         ci_high, n``).
     ax : matplotlib Axes, optional
     xlabel : str, default "Satisfaction score"
@@ -52,8 +52,8 @@ def plot_dose_response(table: pd.DataFrame, *, ax: Any = None, xlabel: str = "Sa
     -------
     matplotlib Axes
     """
-    df = _require(table, ["score", "estimate", "ci_low", "ci_high", "n"], "plot_dose_response")
-    ax = _axes(ax, (7.0, 4.0))
+    df = require_frame(table, ["score", "estimate", "ci_low", "ci_high", "n"], "plot_dose_response")
+    ax = get_axes(ax, (7.0, 4.0))
     x = df["score"].to_numpy(dtype=float)
     y = df["estimate"].to_numpy(dtype=float)
     err = np.vstack([y - df["ci_low"].to_numpy(dtype=float),
@@ -82,7 +82,7 @@ def plot_survival_curves(curves: pd.DataFrame, *, ax: Any = None, xlabel: str = 
     Parameters
     ----------
     curves : DataFrame
-        Output of `kpitools.survival.kaplan_meier` (``group, time, estimate, ci_low,
+        Output of `kpitools.research.survival.kaplan_meier` (``group, time, estimate, ci_low,
         ci_high``).
     ax : matplotlib Axes, optional
     xlabel : str, default "Time"
@@ -94,9 +94,9 @@ def plot_survival_curves(curves: pd.DataFrame, *, ax: Any = None, xlabel: str = 
     -------
     matplotlib Axes
     """
-    df = _require(curves, ["group", "time", "estimate", "ci_low", "ci_high"],
+    df = require_frame(curves, ["group", "time", "estimate", "ci_low", "ci_high"],
                   "plot_survival_curves")
-    ax = _axes(ax, (7.0, 4.5))
+    ax = get_axes(ax, (7.0, 4.5))
     groups = (list(df["group"].cat.categories) if isinstance(df["group"].dtype,
                                                                pd.CategoricalDtype)
               else list(pd.unique(df["group"])))
@@ -135,8 +135,8 @@ def plot_ratio_forest(table: pd.DataFrame, *, ax: Any = None, title: str | None 
     -------
     matplotlib Axes
     """
-    df = _require(table, ["term", "estimate", "ci_low", "ci_high"], "plot_ratio_forest")
-    ax = _axes(ax, (7.0, 0.6 + 0.45 * max(len(df), 1)))
+    df = require_frame(table, ["term", "estimate", "ci_low", "ci_high"], "plot_ratio_forest")
+    ax = get_axes(ax, (7.0, 0.6 + 0.45 * max(len(df), 1)))
     y = np.arange(len(df))[::-1]
     est = df["estimate"].to_numpy(dtype=float)
     err = np.clip(np.vstack([est - df["ci_low"].to_numpy(dtype=float),

@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kpitools.errors import DataValidationError
-from kpitools.results import EXCLUDED_COLUMNS, empty_excluded
+from kpitools.core.errors import DataValidationError
+from kpitools.core.results import EXCLUDED_COLUMNS, empty_excluded
 
 __all__ = [
     "as_list",

@@ -14,7 +14,7 @@ bias-reduced estimates.
 Examples
 --------
 >>> import kpitools as kt
->>> from kpitools.research_data import sample_retention_data
+>>> from kpitools.research.join import sample_retention_data
 >>> data = sample_retention_data().data
 >>> fit = kt.logistic_regression(data, "churned", "nps", covariates=["segment"])
 >>> fit
@@ -37,8 +37,11 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from kpitools._display import format_ci, format_pvalue
-from kpitools._research import (
+from kpitools.core.display import format_ci, format_pvalue
+from kpitools.core.errors import DataValidationError, KpiToolsWarning
+from kpitools.core.results import empty_excluded
+from kpitools.core.validation import check_choice, check_confidence_level
+from kpitools.research.prepare import (
     as_list,
     binary_outcome,
     complete_rows,
@@ -46,9 +49,6 @@ from kpitools._research import (
     numeric_column,
     require_columns,
 )
-from kpitools._validation import check_choice, check_confidence_level
-from kpitools.errors import DataValidationError, KpiToolsWarning
-from kpitools.results import empty_excluded
 
 __all__ = [
     "SeparationError",
@@ -66,7 +66,7 @@ __all__ = [
 LOGISTIC_METHODS: tuple[str, ...] = ("mle", "firth")
 PREDICTOR_TYPES: tuple[str, ...] = ("numeric", "categorical", "nps_category")
 
-#: Columns of a coefficient table (odds ratios here, hazard ratios in `kpitools.survival`).
+#: Columns of a coefficient table (odds ratios here, hazard ratios in `kpitools.research.survival`).
 REGRESSION_COLUMNS: tuple[str, ...] = (
     "term", "variable", "measure", "estimate", "ci_low", "ci_high", "confidence_level",
     "coef", "std_error", "statistic", "pvalue", "method",
@@ -409,12 +409,12 @@ def logistic_regression(
 
     See Also
     --------
-    kpitools.dose_response.churn_by_score : churn rate per score with Wilson CIs.
-    kpitools.survival.cox_regression : hazard ratios with time to churn.
+    kpitools.research.dose_response.churn_by_score : churn rate per score with Wilson CIs.
+    kpitools.research.survival.cox_regression : hazard ratios with time to churn.
 
     Examples
     --------
-    >>> from kpitools.research_data import sample_retention_data
+    >>> from kpitools.research.join import sample_retention_data
     >>> data = sample_retention_data().data
     >>> fit = logistic_regression(data, "churned", "nps", predictor_type="nps_category")
     >>> fit.table[["term", "estimate"]].round(3)

@@ -13,7 +13,7 @@ statsmodels' duration module (``SurvfuncRight``, ``survdiff``, ``PHReg``).
 
 Examples
 --------
->>> from kpitools.research_data import load_retention_data
+>>> from kpitools.research.join import load_retention_data
 >>> data = load_retention_data("", satisfaction="nps").data
 >>> curves = kaplan_meier(data, "duration_days", "churned", group="satisfaction_group")
 >>> curves.groupby("group", observed=True)["estimate"].last().round(1)
@@ -38,8 +38,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from kpitools._display import format_pvalue
-from kpitools._research import (
+from kpitools.core.display import format_pvalue
+from kpitools.core.errors import DataValidationError
+from kpitools.core.results import as_excluded_rows, empty_excluded
+from kpitools.core.validation import check_choice, check_confidence_level
+from kpitools.research.prepare import (
     as_list,
     binary_outcome,
     complete_rows,
@@ -47,15 +50,12 @@ from kpitools._research import (
     numeric_column,
     require_columns,
 )
-from kpitools._validation import check_choice, check_confidence_level
-from kpitools.errors import DataValidationError
-from kpitools.regression import (
+from kpitools.research.regression import (
     ModelFitWarning,
     RegressionResult,
     SeparationError,
     _ratio_table,
 )
-from kpitools.results import as_excluded_rows, empty_excluded
 
 __all__ = [
     "KM_COLUMNS",
@@ -483,7 +483,7 @@ def cox_regression(
 
     Examples
     --------
-    >>> from kpitools.research_data import sample_retention_data
+    >>> from kpitools.research.join import sample_retention_data
     >>> data = sample_retention_data().data
     >>> fit = cox_regression(data, "duration_days", "churned", "nps", covariates="segment")
     >>> fit.table[["term", "estimate"]].round(3)

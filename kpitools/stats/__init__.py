@@ -9,7 +9,7 @@ functions are built on, under the names of the public contract::
     stats.adjust_pvalues([0.01, 0.04, 0.03])         # Holm
 """
 
-from kpitools.intervals import (
+from kpitools.stats.intervals import (
     DIFF_METHODS,
     NPS_METHODS,
     PROPORTION_METHODS,
@@ -21,7 +21,7 @@ from kpitools.intervals import (
     proportion_ci,
     z_critical,
 )
-from kpitools.power import (
+from kpitools.stats.power import (
     NPS_SHIFTS,
     PROPORTION_POWER_METHODS,
     SampleSize,
@@ -32,7 +32,7 @@ from kpitools.power import (
     proportion_power,
     proportion_sample_size,
 )
-from kpitools.significance import (
+from kpitools.stats.significance import (
     PROPORTION_TESTS,
     PVALUE_ADJUSTMENTS,
     SignificanceResult,

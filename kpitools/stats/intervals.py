@@ -48,7 +48,7 @@ from typing import Literal
 import numpy as np
 from scipy import optimize, stats
 
-from kpitools._validation import check_alternative, check_choice, check_confidence_level
+from kpitools.core.validation import check_alternative, check_choice, check_confidence_level
 
 __all__ = [
     "ProportionMethod",

@@ -42,8 +42,8 @@ from typing import Literal
 import pandas as pd
 from scipy import optimize, stats
 
-from kpitools._display import format_number
-from kpitools._validation import check_alternative, check_choice, check_confidence_level
+from kpitools.core.display import format_number
+from kpitools.core.validation import check_alternative, check_choice, check_confidence_level
 
 __all__ = [
     "NPS_SHIFTS",
@@ -311,13 +311,13 @@ def nps_sample_size(
 
     See Also
     --------
-    nps_power, nps_minimum_detectable_change, kpitools.significance.nps_test
+    nps_power, nps_minimum_detectable_change, kpitools.stats.significance.nps_test
 
     Notes
     -----
     The NPS is the mean of a score that is +1 for a promoter, 0 for a passive and −1 for a
     detractor, with per-response variance ``σ² = pP + pD − (pP − pD)²`` [Rocks16]_. The
-    two-sample z test of `kpitools.significance.nps_test` divides the difference by
+    two-sample z test of `kpitools.stats.significance.nps_test` divides the difference by
     ``sqrt(σa²/n_a + σb²/n_b)``; the standard two-sample z formula with unequal variances
     [CSW08]_ gives
 
@@ -546,7 +546,7 @@ def proportion_sample_size(
         ``n_b / n_a``.
     method : {"fleiss", "fleiss_cc", "arcsine"}, default "fleiss"
         - ``"fleiss"``: the two-proportion z test with pooled null variance (the test of
-          `kpitools.significance.two_proportion_test`), Fleiss, Levin & Paik eq. (4.14)
+          `kpitools.stats.significance.two_proportion_test`), Fleiss, Levin & Paik eq. (4.14)
           [FLP03]_; R's ``power.prop.test`` solves the same equation.
         - ``"fleiss_cc"``: the same with the continuity correction of eq. (4.15)
           (Casagrande–Pike–Smith, extended to unequal groups by [FTU80]_); plans for the
@@ -563,7 +563,7 @@ def proportion_sample_size(
     See Also
     --------
     proportion_power, proportion_minimum_detectable_change,
-    kpitools.significance.two_proportion_test
+    kpitools.stats.significance.two_proportion_test
 
     Notes
     -----

@@ -37,7 +37,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import stats
 
-from kpitools._validation import check_alternative, check_confidence_level
+from kpitools.core.validation import check_alternative, check_confidence_level
 
 __all__ = [
     "quantile_ci_ranks",

@@ -30,8 +30,8 @@ from typing import Literal, NamedTuple
 import numpy as np
 from scipy import stats
 
-from kpitools._validation import check_alternative, check_choice, check_confidence_level
-from kpitools.intervals import NpsMethod, _check_counts, nps_diff_ci
+from kpitools.core.validation import check_alternative, check_choice, check_confidence_level
+from kpitools.stats.intervals import NpsMethod, _check_counts, nps_diff_ci
 
 __all__ = [
     "SignificanceResult",
@@ -152,9 +152,9 @@ def nps_test(
     The statistic is the difference divided by its standard error from the trinomial
     variances [Rocks16]_; with ``method="adjusted_wald"`` both the difference and the standard
     error use the pseudo-count-adjusted shares, so the test agrees with the adjusted-Wald
-    interval of `kpitools.intervals.nps_diff_ci` (p < 1 − confidence level exactly when the
+    interval of `kpitools.stats.intervals.nps_diff_ci` (p < 1 − confidence level exactly when the
     two-sided interval excludes 0). ``"bootstrap"`` uses the bootstrap standard error.
-    ``"score"`` inverts the MOVER score interval of `kpitools.intervals.nps_diff_ci`: the
+    ``"score"`` inverts the MOVER score interval of `kpitools.stats.intervals.nps_diff_ci`: the
     p-value is the largest 1 − confidence level at which that interval still contains 0
     (found by bisection), and the statistic is the normal quantile with that p-value.
 
@@ -170,7 +170,7 @@ def nps_test(
     observed, _, _, se = nps_diff_ci(a, b, method=method)
     centre = observed
     if method == "adjusted_wald":
-        from kpitools.intervals import NPS_ADJUSTMENT
+        from kpitools.stats.intervals import NPS_ADJUSTMENT
 
         add_det, add_pas, add_pro = NPS_ADJUSTMENT
         pa, _, da = a

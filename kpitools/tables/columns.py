@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from kpitools.errors import DataValidationError
+from kpitools.core.errors import DataValidationError
 
 __all__ = [
     "TABLE_COLUMNS",

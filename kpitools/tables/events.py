@@ -24,9 +24,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from kpitools._validation import check_choice
-from kpitools.errors import DataValidationError
-from kpitools.results import EXCLUDED_COLUMNS, as_excluded_rows, empty_excluded
+from kpitools.core.errors import DataValidationError
+from kpitools.core.results import EXCLUDED_COLUMNS, as_excluded_rows, empty_excluded
+from kpitools.core.validation import check_choice
 
 __all__ = [
     "InvalidPolicy",

@@ -23,7 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from kpitools._validation import check_choice
+from kpitools.core.validation import check_choice
 
 __all__ = [
     "Period",
