@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-slow lint bench clean
+.PHONY: demo test test-fast test-slow lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
+
+# everything but the simulations and the notebook-executing tests; well under a minute
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not notebook"
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow

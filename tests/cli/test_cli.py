@@ -14,7 +14,7 @@ import kpitools.reports.runner
 from kpitools.cli import EXIT_NOTEBOOK_FAILED, cli
 from kpitools.datasets.simulate import simulate_service_data
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def _commands(group, prefix=("kpitools",)):
@@ -132,6 +132,7 @@ def test_kpitools_errors_exit_1_with_one_line(args, message):
     assert len(result.output.strip().splitlines()) == 1
 
 
+@pytest.mark.notebook
 def test_failed_notebook_exits_3(tmp_path):
     nb = new_notebook(metadata={
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
@@ -148,6 +149,7 @@ def test_failed_notebook_exits_3(tmp_path):
     assert (tmp_path / "out" / "divide.failed.ipynb").exists()
 
 
+@pytest.mark.notebook
 def test_competitor_report_end_to_end(data_dir, tmp_path):
     result = CliRunner().invoke(cli, ["report", "competitor", "--data", str(data_dir),
                                       "--period", "2026Q2", "--format", "html",

@@ -31,7 +31,7 @@ from kpitools.stats.quantiles import (
 )
 from kpitools.tables.business_hours import BusinessHours
 
-DATA = Path(__file__).parent / "data" / "incidents_extract.csv"
+DATA = Path(__file__).parents[1] / "data" / "incidents_extract.csv"
 
 
 def tickets(minutes, *, start="2026-07-01 09:00", **extra):

@@ -18,7 +18,7 @@ from kpitools.kpis.operations import compare_proportions, summarize_proportions
 from kpitools.kpis.volume import poisson_ci
 from kpitools.stats.intervals import diff_proportions_ci, proportion_ci
 
-DATA = Path(__file__).parent / "data" / "incidents_extract.csv"
+DATA = Path(__file__).parents[1] / "data" / "incidents_extract.csv"
 
 
 @pytest.fixture(scope="module")

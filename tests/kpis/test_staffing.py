@@ -19,7 +19,8 @@ from kpitools.kpis.staffing import (
     staffing_plan,
 )
 
-EXAMPLE = json.loads((Path(__file__).parent / "reference" / "erlang_c_example.json").read_text())
+REFERENCE = Path(__file__).parents[1] / "reference"
+EXAMPLE = json.loads((REFERENCE / "erlang_c_example.json").read_text())
 
 
 def erlang_c_factorial(a: float, n: int) -> float:

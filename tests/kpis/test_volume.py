@@ -24,7 +24,7 @@ from kpitools.kpis.volume import (
     volume_by_weekday_hour,
 )
 
-REFCASES = json.loads((Path(__file__).parent / "reference" / "refcases.json").read_text())
+REFCASES = json.loads((Path(__file__).parents[1] / "reference" / "refcases.json").read_text())
 SINGLE = [c for c in REFCASES if c["kpi"] == "single_rate"]
 RATIO = [c for c in REFCASES if c["kpi"] == "rate_ratio"]
 # the reference's method words → our method names

@@ -49,6 +49,7 @@ def quarterly_html(quarterly):
     return quarterly.html.read_text(encoding="utf-8")
 
 
+@pytest.mark.notebook
 def test_outputs_have_schedule_friendly_names(quarterly):
     assert quarterly.html.name == "quarterly.html"
     assert quarterly.html.parent.name == PERIOD
@@ -57,6 +58,7 @@ def test_outputs_have_schedule_friendly_names(quarterly):
     assert not list(quarterly.html.parent.glob("*.part"))
 
 
+@pytest.mark.notebook
 def test_html_has_no_code(quarterly_html):
     assert "rp.headline_table" not in quarterly_html
     assert "import kpitools" not in quarterly_html
@@ -64,11 +66,13 @@ def test_html_has_no_code(quarterly_html):
     assert "<script" not in quarterly_html  # self-contained, no scripts at all
 
 
+@pytest.mark.notebook
 def test_html_is_self_contained_with_embedded_plots(quarterly_html):
     assert quarterly_html.count('src="data:image/png;base64,') >= 6
     assert not re.search(r'(src|href)="https?://', quarterly_html)
 
 
+@pytest.mark.notebook
 def test_html_has_title_page_and_table_of_contents(quarterly_html):
     assert "Quarterly customer-service report" in quarterly_html
     toc = quarterly_html.split('<nav class="toc">')[1].split("</nav>")[0]
@@ -76,11 +80,13 @@ def test_html_has_title_page_and_table_of_contents(quarterly_html):
         assert section in toc
 
 
+@pytest.mark.notebook
 def test_user_strings_are_escaped(quarterly_html):
     assert XSS not in quarterly_html
     assert html.escape(XSS) in quarterly_html
 
 
+@pytest.mark.notebook
 def test_first_output_is_provenance(quarterly, data_dir):
     nb = nbformat.read(quarterly.outputs["ipynb"], as_version=4)
     first = next(c for c in nb.cells if c.cell_type == "code" and c.outputs)
@@ -91,6 +97,7 @@ def test_first_output_is_provenance(quarterly, data_dir):
     assert "parameter period" in text
 
 
+@pytest.mark.notebook
 def test_headline_numbers_equal_the_library(quarterly_html, data_dir):
     surveys = datasets.load_dataset("surveys", directory=data_dir)
     cur = surveys[surveys["quarter"] == PERIOD]["nps"].to_numpy()
@@ -105,6 +112,7 @@ def test_headline_numbers_equal_the_library(quarterly_html, data_dir):
     assert f"{diff.difference:+.1f}" in headline
 
 
+@pytest.mark.notebook
 def test_pdf_has_the_expected_pages_and_text(quarterly):
     reader = PdfReader(str(quarterly.pdf))
     assert 5 <= len(reader.pages) <= 12
@@ -121,9 +129,10 @@ def test_pdf_has_the_expected_pages_and_text(quarterly):
 
 @pytest.mark.parametrize("notebook, params, name", [
     ("team_report", {"team": XSS}, "team-script-alert-1-script.html"),
-    # competitor_benchmark runs end to end through the CLI in tests/test_cli.py
+    # competitor_benchmark runs end to end through the CLI in tests/cli/test_cli.py
     ("explore", {}, "explore.html"),
 ])
+@pytest.mark.notebook
 def test_every_other_notebook_runs(notebook, params, name, data_dir, tmp_path):
     result = run_report(notebook, {"period": PERIOD, "data_dir": str(data_dir), **params},
                         tmp_path, formats="html")
@@ -187,6 +196,7 @@ def _failing_notebook(path):
     return path
 
 
+@pytest.mark.notebook
 def test_failing_cell_raises_and_keeps_the_notebook(tmp_path):
     nb_path = _failing_notebook(tmp_path / "broken.ipynb")
     out = tmp_path / "out"

@@ -20,7 +20,7 @@ from kpitools.research.join import (
     satisfaction_group,
 )
 
-TELCO = Path(__file__).parent / "data" / "telco_extract.csv"
+TELCO = Path(__file__).parents[1] / "data" / "telco_extract.csv"
 START, END = pd.Timestamp("2026-01-01"), pd.Timestamp("2026-07-01")
 
 

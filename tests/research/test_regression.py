@@ -32,7 +32,7 @@ from kpitools.research.regression import (
 )
 from kpitools.stats.intervals import proportion_ci
 
-TELCO = Path(__file__).parent / "data" / "telco_extract.csv"
+TELCO = Path(__file__).parents[1] / "data" / "telco_extract.csv"
 
 
 @pytest.fixture(scope="module")

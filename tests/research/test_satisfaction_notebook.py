@@ -15,7 +15,7 @@ import pytest
 from kpitools.core.errors import ReportExecutionError
 from kpitools.reports.runner import run_report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "satisfaction_retention.ipynb"
 TELCO = ROOT / "tests" / "data" / "telco_extract.csv"
 TELCO_PARAMETERS = {
@@ -55,6 +55,7 @@ def _outputs(path: Path) -> list[str]:
     return texts
 
 
+@pytest.mark.notebook
 def test_runs_on_sample_data_and_renders_html(tmp_path):
     result = run_report(NOTEBOOK, {}, tmp_path, formats=("ipynb", "html"))
     html = result.html.read_text(encoding="utf-8")
@@ -64,6 +65,7 @@ def test_runs_on_sample_data_and_renders_html(tmp_path):
     assert "kpitools version" in first and "data SHA-256" in first
 
 
+@pytest.mark.notebook
 def test_runs_on_the_telco_extract(tmp_path):
     result = run_report(NOTEBOOK, TELCO_PARAMETERS, tmp_path, formats=("ipynb",))
     outputs = _outputs(result.outputs["ipynb"])
@@ -72,6 +74,7 @@ def test_runs_on_the_telco_extract(tmp_path):
     assert any("firth" in text for text in outputs)
 
 
+@pytest.mark.notebook
 @pytest.mark.slow  # a third kernel start; the error itself is tested in test_regression.py
 def test_telco_with_maximum_likelihood_stops_with_a_clear_error(tmp_path):
     with pytest.raises(ReportExecutionError, match=r"SeparationError: column 'Satisfaction "

@@ -26,7 +26,7 @@ from kpitools.stats.intervals import (
     proportion_ci,
 )
 
-REFCASES = json.loads((Path(__file__).parent / "reference" / "refcases.json").read_text())
+REFCASES = json.loads((Path(__file__).parents[1] / "reference" / "refcases.json").read_text())
 
 #: The kinds of reference case this module covers ("single_rate" and "rate_ratio" belong to
 #: the operations tests).

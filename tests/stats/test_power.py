@@ -30,7 +30,7 @@ from kpitools.stats.power import (
 from kpitools.stats.significance import nps_test, two_proportion_test
 
 POWER_CASES = json.loads(
-    (Path(__file__).parent / "reference" / "power_refcases.json").read_text())
+    (Path(__file__).parents[1] / "reference" / "power_refcases.json").read_text())
 
 
 # ------------------------------------------------------------------- published values
