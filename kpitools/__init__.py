@@ -21,6 +21,10 @@ or from a lower one (``tests/test_layers.py`` holds this):
 ====  ===============  =====================================================================
 """
 
+import importlib
+import warnings
+from typing import Any
+
 from kpitools import datasets, stats
 from kpitools.core.errors import (
     DataValidationError,
@@ -219,3 +223,43 @@ __all__ = [
     "logrank_test",
     "proportional_hazards_test",
 ]
+
+#: Modules of kpitools 0.1 reachable as ``kpitools.<name>`` attributes, and their new paths.
+#: The old import paths (``import kpitools.counts``) are gone; the attributes warn until 0.3.0.
+_MOVED_MODULES: dict[str, str] = {
+    "business_hours": "kpitools.tables.business_hours",
+    "columns": "kpitools.tables.columns",
+    "counts": "kpitools.kpis.volume",
+    "customers": "kpitools.kpis.customers",
+    "dose_response": "kpitools.research.dose_response",
+    "duration_stats": "kpitools.stats.quantiles",
+    "durations": "kpitools.kpis.durations",
+    "errors": "kpitools.core.errors",
+    "frames": "kpitools.grouping.frames",
+    "operations": "kpitools.kpis.operations",
+    "periods": "kpitools.tables.periods",
+    "plotting": "kpitools.plots.kpis",
+    "power": "kpitools.stats.power",
+    "regression": "kpitools.research.regression",
+    "report": "kpitools.reports.runner",
+    "reporting": "kpitools.reports.sections",
+    "research_data": "kpitools.research.join",
+    "research_plots": "kpitools.research.plots",
+    "results": "kpitools.core.results",
+    "significance": "kpitools.stats.significance",
+    "simulate": "kpitools.datasets.simulate",
+    "staffing": "kpitools.kpis.staffing",
+    "survey": "kpitools.kpis.survey",
+    "survival": "kpitools.research.survival",
+    "targets": "kpitools.kpis.targets",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """``kpitools.<old module>`` (e.g. ``from kpitools import reporting``) with a FutureWarning."""
+    new = _MOVED_MODULES.get(name)
+    if new is None:
+        raise AttributeError(f"module 'kpitools' has no attribute {name!r}")
+    warnings.warn(f"kpitools.{name} moved to {new} in kpitools 0.2.0; the old name will be "
+                  f"removed in 0.3.0 (see CHANGELOG.md)", FutureWarning, stacklevel=2)
+    return importlib.import_module(new)
