@@ -55,6 +55,8 @@ __all__ = [
     "resolve_period",
     "previous_quarter",
     "provenance",
+    "ReportSetup",
+    "setup_report",
     "verdict",
     "headline_table",
     "kpi_trend_figure",
@@ -300,6 +302,86 @@ def provenance(parameters: Mapping[str, Any], *, data_dir: str | Path = "",
     display = pd.DataFrame({"Item": data["item"].map(_esc),
                             "Value": data["value"].map(lambda v: f"<code>{_esc(v)}</code>")})
     return ReportTable(data, display, caption="Provenance of this report")
+
+
+@dataclass
+class ReportSetup:
+    """What a report notebook works from: its data, the resolved period and the provenance.
+
+    Returned by `setup_report`; shown in a notebook, it is the provenance table.
+
+    Attributes
+    ----------
+    data : ServiceData
+        The tables of the data folder (``data.surveys``, ``data.tickets``, ...).
+    period : str
+        The quarter reported, e.g. ``"2026Q3"`` (``"last-complete"`` resolved).
+    parameters : dict
+        Every parameter of the run as given, ``period``, ``data_dir`` and ``today`` first.
+    provenance : ReportTable
+        kpitools version, time of the run, data folder and its SHA-256, period, parameters.
+    """
+
+    data: Any
+    period: str
+    parameters: dict[str, Any]
+    provenance: ReportTable
+
+    def _repr_html_(self) -> str:
+        return self.provenance._repr_html_()
+
+    def __repr__(self) -> str:
+        return repr(self.provenance)
+
+
+def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
+                 today: str | _dt.date | None = "",
+                 parameters: Mapping[str, Any] | None = None) -> ReportSetup:
+    """The set-up of a report notebook in one call: read the data, resolve the period, record
+    the provenance.
+
+    Parameters
+    ----------
+    period : str, default "last-complete"
+        A quarter such as ``"2026Q3"``, or ``"last-complete"`` (see `resolve_period`).
+    data_dir : str or Path, default ""
+        Folder of the data tables; ``""`` for the bundled sample data.
+    today : str, date or None, default ""
+        Date that ``"last-complete"`` counts from; ``""`` or None for the current date.
+    parameters : mapping, optional
+        The notebook's other parameters, recorded in the provenance.
+
+    Returns
+    -------
+    ReportSetup
+        ``data``, ``period``, ``parameters`` and ``provenance``; its display is the provenance.
+
+    Raises
+    ------
+    TypeError
+        ``parameters`` repeats ``period``, ``data_dir`` or ``today``.
+    DataValidationError
+        The period is not a quarter or has no data.
+
+    Examples
+    --------
+    >>> report = setup_report(period="last-complete", today="2026-11-29",
+    ...                       parameters={"confidence_level": 0.95})
+    >>> report.period, len(report.data.surveys) > 0
+    ('2026Q3', True)
+    >>> report.provenance.data["item"].tolist()[-4:]
+    ['parameter period', 'parameter data_dir', 'parameter today', 'parameter confidence_level']
+    """
+    others = dict(parameters or {})
+    repeated = sorted({"period", "data_dir", "today"} & set(others))
+    if repeated:
+        raise TypeError(f"setup_report() takes {', '.join(repeated)} as keyword arguments, "
+                        f"not in parameters")
+    data = load_data(data_dir)
+    resolved = resolve_period(period, data.surveys, today=today or None)
+    recorded = {"period": period, "data_dir": str(data_dir), "today": today, **others}
+    return ReportSetup(data=data, period=resolved, parameters=recorded,
+                       provenance=provenance(recorded, data_dir=data_dir, period=resolved))
 
 
 # --------------------------------------------------------------------------------------
