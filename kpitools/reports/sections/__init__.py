@@ -1,0 +1,103 @@
+"""The sections of the report notebooks: one call per section, returning tables and figures.
+
+Each function takes the tables of a data set (see `kpitools.datasets.read_service_data`) and
+the period, computes its numbers with the public kpitools API (`kpitools.summarize`,
+`kpitools.compare`, `kpitools.compare_nps`, ...), and returns a `ReportTable` (the raw tidy
+numbers in ``.data``, a formatted and escaped HTML table for display) or a `ReportFigure`.
+No statistics live in the notebooks.
+
+Plain-words verdicts: a change whose p-value is below ``alpha`` (0.05) reads
+"up 6.2 points, significant"; otherwise "no real change". Significance marks follow
+`kpitools.core.display.significance_mark` (``*`` p < 0.05, ``**`` p < 0.01, ``***`` p < 0.001).
+
+Every string that comes from the data (team, channel and competitor names) is HTML-escaped.
+
+One module per report section; a new section is a new module here plus its export line:
+
+===============  ===========================================================================
+`setup`          `setup_report`: data, period and provenance (the first cell of a notebook)
+`headline`       the survey KPIs against the previous quarter and a year before
+`trends`         eight quarters of each KPI, the CSAT control chart
+`teams`          league table, forest plot, NPS distribution per team
+`channels`       the survey KPIs per channel
+`operations`     ticket and call KPIs, a KPI per channel
+`volume`         contact volume by weekday and hour
+`competitors`    our NPS against each competitor's
+`common`         display objects (`ReportTable`, `ReportFigure`), formats, verdicts, quarters
+===============  ===========================================================================
+
+Examples
+--------
+>>> from kpitools.reports import sections as rp
+>>> data = rp.load_data("")
+>>> period = rp.resolve_period("last-complete", data.surveys, today="2026-11-29")
+>>> period
+'2026Q3'
+>>> table = rp.headline_table(data.surveys, period=period)
+>>> table.data[["kpi", "estimate", "verdict_previous"]].round(1)
+    kpi  estimate verdict_previous
+0   nps      26.8   no real change
+1  csat      70.8   no real change
+2   ces       5.2   no real change
+"""
+
+from kpitools.reports.sections.channels import channel_table
+from kpitools.reports.sections.common import (
+    SURVEY_KPIS,
+    ReportFigure,
+    ReportTable,
+    previous_quarter,
+    verdict,
+)
+from kpitools.reports.sections.competitors import (
+    competitor_figure,
+    competitor_table,
+    competitor_trend_table,
+)
+from kpitools.reports.sections.headline import headline_table
+from kpitools.reports.sections.operations import (
+    OPERATIONS_KPIS,
+    channel_operations_table,
+    operations_table,
+)
+from kpitools.reports.sections.setup import (
+    ReportSetup,
+    load_data,
+    provenance,
+    resolve_period,
+    setup_report,
+)
+from kpitools.reports.sections.teams import (
+    nps_distribution_figure,
+    team_forest_figure,
+    team_league_table,
+)
+from kpitools.reports.sections.trends import csat_control_chart, kpi_trend_figure
+from kpitools.reports.sections.volume import volume_heatmap_figure
+
+__all__ = [
+    "SURVEY_KPIS",
+    "ReportTable",
+    "ReportFigure",
+    "load_data",
+    "resolve_period",
+    "previous_quarter",
+    "provenance",
+    "ReportSetup",
+    "setup_report",
+    "verdict",
+    "headline_table",
+    "kpi_trend_figure",
+    "csat_control_chart",
+    "team_league_table",
+    "team_forest_figure",
+    "channel_table",
+    "nps_distribution_figure",
+    "volume_heatmap_figure",
+    "OPERATIONS_KPIS",
+    "operations_table",
+    "channel_operations_table",
+    "competitor_table",
+    "competitor_figure",
+    "competitor_trend_table",
+]
