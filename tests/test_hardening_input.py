@@ -180,7 +180,7 @@ def _mixed_offsets(folder):
 #: damage, then words the message must hold (besides the file name).
 READ_ERRORS = {
     "duplicate-header": (_duplicate_nps, ["duplicate column header 'nps'"]),
-    "latin-2": (_latin2, ["column 'team'", "not UTF-8", "line 2", "0xb3", "Obs\\\\xb3uga"]),
+    "latin-2": (_latin2, ["column 'team'", "not UTF-8", "line 2", "0xb3", "'Obs\ufffduga'"]),
     "corrupt-gzip": (_corrupt_gzip, ["not a valid gzip file"]),
     "truncated-gzip": (_truncated_gzip, ["truncated"]),
     "empty-file": (_empty_file, ["empty"]),

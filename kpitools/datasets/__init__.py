@@ -163,7 +163,7 @@ def _read_text(path: Path) -> str:
 
 
 def _encoding_error(path: Path, raw: bytes, err: UnicodeDecodeError) -> DataValidationError:
-    """Name the undecodable byte, its offset, line, column and (escaped) value."""
+    """Name the undecodable byte, its offset, line, column and value (byte shown as �)."""
     start = err.start
     line_no = raw.count(b"\n", 0, start) + 1
     line_start = raw.rfind(b"\n", 0, start) + 1
@@ -174,7 +174,7 @@ def _encoding_error(path: Path, raw: bytes, err: UnicodeDecodeError) -> DataVali
     header = next(csv.reader([header_bytes.decode("utf-8-sig", "replace")]), [])
     prefix = line[:start - line_start].decode("utf-8", "replace")
     index = max(len(next(csv.reader([prefix + "x"]), [])) - 1, 0)
-    fields = next(csv.reader([line.decode("utf-8", "backslashreplace")]), [])
+    fields = next(csv.reader([line.decode("utf-8", "replace")]), [])
     column = header[index] if index < len(header) and line_no > 1 else None
     value = fields[index] if index < len(fields) else raw[start:err.end]
     where = " of the uncompressed text" if path.name.endswith(".gz") else ""
