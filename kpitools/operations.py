@@ -274,6 +274,8 @@ def _calls(data: pd.DataFrame, *, columns: Mapping[str, str] | None, invalid: st
         with np.errstate(invalid="ignore"):
             issues.add(wait < 0, column=w_col, values=raw,
                        reason="negative waiting times")
+        issues.add(np.isinf(wait), column=w_col, values=raw,
+                   reason="infinite waiting times")
     if short_abandon_seconds is not None:
         limit = float(short_abandon_seconds)
         if not limit >= 0:
@@ -319,6 +321,15 @@ def _service_level(data: pd.DataFrame, *, threshold_seconds: float = 20.0,
                                           short_abandon_seconds=short_abandon_seconds)
     require_columns(data, cols, ["wait_seconds"])
     w_col = cols["wait_seconds"]
+    timed = answered & ~np.isnan(wait) & ~issues.mask
+    if answered.any() and not timed.any():
+        # every answered call lacks its wait: only abandoned calls (all misses) would be left
+        # in the denominator and the service level would read 0 % in silence
+        raise DataValidationError(
+            f"no waiting time for any of the {int(answered.sum())} answered calls; service "
+            "level needs them (map yours with columns={'wait_seconds': ...})",
+            column=w_col, rows=list(data.index[answered]),
+            values=list(data[w_col].to_numpy(dtype=object)[answered]))
     issues.add(answered & np.isnan(wait), column=w_col, values=data[w_col],
                reason="missing waiting time of an answered call", kind="missing")
     if denominator == "answered":

@@ -247,17 +247,7 @@ def nps_from_counts(
     level = check_confidence_level(confidence_level)
     check_choice("method", method, NPS_METHODS)
     check_alternative(alternative)
-    counts = []
-    for name, value in (("promoters", promoters), ("passives", passives),
-                        ("detractors", detractors)):
-        try:
-            as_float = float(value)
-        except (TypeError, ValueError):
-            raise DataValidationError(f"{name} must be a whole number, got {value!r}") from None
-        if np.isnan(as_float) or as_float < 0 or as_float != int(as_float):
-            raise DataValidationError(f"{name} must be a non-negative whole number, "
-                                      f"got {value!r}")
-        counts.append(int(as_float))
+    counts = _whole_counts((promoters, passives, detractors))
     require_nonempty(sum(counts), what=kpi.upper())
     warn_if_small(sum(counts), what=kpi.upper())
     return _nps_result(kpi, *counts, confidence_level=level, method=method,
@@ -306,7 +296,32 @@ def nps_from_percentages(
                            confidence_level=confidence_level, method=method, kpi=kpi)
 
 
-def _nps_counts_of(sample: Any, missing: MissingPolicy) -> tuple[tuple[int, int, int], int]:
+def _whole_counts(values: Sequence[Any],
+                  names: Sequence[str] = ("promoters", "passives", "detractors"),
+                  where: str = "") -> list[int]:
+    """Counts as ints; a fraction (2.7), NaN, ±inf, a negative or a bool raises.
+
+    Integral floats (3.0, as read from a spreadsheet) are accepted. Never truncates: ``int``
+    alone would turn 2.7 promoters into 2 in silence.
+    """
+    counts = []
+    for name, value in zip(names, values, strict=True):
+        label = f"{name}{where}"
+        if isinstance(value, bool | np.bool_):
+            raise DataValidationError(f"{label} must be a whole number, got {value!r}")
+        try:
+            as_float = float(value)
+        except (TypeError, ValueError):
+            raise DataValidationError(f"{label} must be a whole number, got {value!r}") from None
+        if not np.isfinite(as_float) or as_float < 0 or as_float != np.floor(as_float):
+            raise DataValidationError(f"{label} must be a non-negative whole number, "
+                                      f"got {value!r}")
+        counts.append(int(as_float))
+    return counts
+
+
+def _nps_counts_of(sample: Any, missing: MissingPolicy,
+                   label: str = "") -> tuple[tuple[int, int, int], int]:
     """(promoters, passives, detractors) and n_excluded from raw scores or an NPS result."""
     if isinstance(sample, KpiEstimate):
         if "promoters" not in sample.details:
@@ -314,7 +329,8 @@ def _nps_counts_of(sample: Any, missing: MissingPolicy) -> tuple[tuple[int, int,
         d = sample.details
         return (d["promoters"], d["passives"], d["detractors"]), sample.n_excluded
     if isinstance(sample, tuple) and len(sample) == 3 and all(np.isscalar(v) for v in sample):
-        return tuple(int(v) for v in sample), 0  # type: ignore[return-value]
+        where = f" of {label}" if label else ""
+        return tuple(_whole_counts(sample, where=where)), 0  # type: ignore[return-value]
     series = as_series(sample)
     values, excluded = _clean_nps_scores(series, missing, None if series.name is None
                                          else str(series.name))
@@ -373,8 +389,8 @@ def compare_nps(
     if paired:
         return _compare_nps_paired(a, b, confidence_level=level, alternative=alternative,
                                    missing=missing, label_a=label_a, label_b=label_b, kpi=kpi)
-    counts_a, excl_a = _nps_counts_of(a, missing)
-    counts_b, excl_b = _nps_counts_of(b, missing)
+    counts_a, excl_a = _nps_counts_of(a, missing, label_a)
+    counts_b, excl_b = _nps_counts_of(b, missing, label_b)
     n_a, n_b = sum(counts_a), sum(counts_b)
     require_nonempty(n_a, what=f"{kpi.upper()} of {label_a}")
     require_nonempty(n_b, what=f"{kpi.upper()} of {label_b}")
