@@ -115,11 +115,24 @@ def data_option(f: Callable[..., Any]) -> Callable[..., Any]:
              "Default: the bundled sample data.")(f)
 
 
+def _check_period(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """``--period``: 'last-complete' or one quarter (2026Q3, 2026-Q3), never a year or month."""
+    from kpitools.periods import parse_quarter
+
+    if value == "last-complete":
+        return value
+    try:
+        return str(parse_quarter(value))
+    except ValueError as err:
+        raise click.BadParameter(f"{err}, or last-complete") from None
+
+
 def period_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--period", default="last-complete", show_default=True, metavar="QUARTER",
-        help="Quarter to report, e.g. 2026Q3, or 'last-complete' (the latest quarter in the "
-             "data that has ended; for schedules).")(f)
+        callback=_check_period,
+        help="Quarter to report, as 2026Q3 or 2026-Q3, or 'last-complete' (the latest quarter "
+             "in the data that has ended; for schedules). A year or a month is refused.")(f)
 
 
 def format_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -128,10 +141,28 @@ def format_option(f: Callable[..., Any]) -> Callable[..., Any]:
         help="Comma-separated output formats: html, pdf, ipynb.")(f)
 
 
+class OutputNotWritable(click.ClickException):
+    """``--out`` cannot be created or written: one line, exit code 2, before any kernel."""
+
+    exit_code = EXIT_USAGE
+
+
+def _check_out(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
+    """``--out``: a folder this user can write in, or can create (nothing is created here)."""
+    from kpitools.report import check_output_dir
+
+    try:
+        return check_output_dir(value, create=False)
+    except KpiToolsError as err:
+        raise OutputNotWritable(str(err)) from None
+
+
 def out_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
-        show_default=True, help="Root folder of the reports (reports/2026Q3/quarterly.html).")(f)
+        callback=_check_out, show_default=True,
+        help="Root folder of the reports (reports/2026Q3/quarterly.html); created if missing. "
+             "Checked before any notebook runs.")(f)
 
 
 def pdf_engine_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -268,6 +299,7 @@ def report_team(teams: tuple[str, ...], all_teams: bool, jobs: int | None, data:
             raise KpiToolsError(f"team {unknown[0]!r} is not in the data; teams are "
                                 f"{', '.join(known)}")
         params = {"period": quarter, "data_dir": _data_param(data)}
+        _check_distinct_names("{period}/team-{team}", "team", chosen, params)
         workers = min(jobs or os.cpu_count() or 1, len(chosen))
         if workers <= 1:
             for team in chosen:
@@ -319,7 +351,28 @@ def report_competitor(data: Path | None, period: str, quarters: int, formats: st
     _echo_result(result)
 
 
+def _check_distinct_names(template: str, key: str, values: list[str],
+                          params: dict[str, Any]) -> None:
+    """Refuse, before any notebook runs, several reports that would share a file name (or a
+    name the file system would refuse); `kpitools.report.path_component` makes this a
+    48-bit SHA-256 prefix collision, but a schedule should never overwrite in silence."""
+    from kpitools.report import output_stem
+
+    seen: dict[str, str] = {}
+    for value in values:
+        stem = output_stem(template, {**params, key: value})
+        if stem.casefold() in seen:
+            raise KpiToolsError(f"{key} {seen[stem.casefold()]!r} and {value!r} would both be "
+                                f"written to {stem}.*; rename one of them")
+        seen[stem.casefold()] = value
+
+
 def _parse_param(text: str) -> tuple[str, Any]:
+    """``NAME=VALUE``: VALUE as a Python literal if it is one, else as plain text.
+
+    Only `ast.literal_eval` reads VALUE (no code runs); `kpitools.report.run_report` then
+    checks it against the declared type and writes it into the notebook as a literal.
+    """
     import ast
 
     if "=" not in text:
@@ -327,18 +380,30 @@ def _parse_param(text: str) -> tuple[str, Any]:
     name, raw = text.split("=", 1)
     try:
         value = ast.literal_eval(raw)
-    except (ValueError, SyntaxError):
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
         value = raw
     return name.strip(), value
+
+
+def _check_name(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """``--name``: a relative path template below --out (no '..', backslash or NUL)."""
+    from kpitools.report import check_output_name
+
+    if value is None:
+        return None
+    try:
+        return check_output_name(value)
+    except KpiToolsError as err:
+        raise click.BadParameter(str(err)) from None
 
 
 @report.command("run", context_settings=CONTEXT_SETTINGS)
 @click.argument("notebook")
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
               help="A notebook parameter (a Python literal, or plain text).")
-@click.option("--name", "output_name", default=None, metavar="TEMPLATE",
+@click.option("--name", "output_name", default=None, metavar="TEMPLATE", callback=_check_name,
               help="Output path below --out, e.g. '{period}/retention' (default: from the "
-                   "notebook name).")
+                   "notebook name); '..', '\\' and absolute paths are refused.")
 @format_option
 @out_option
 @pdf_engine_option

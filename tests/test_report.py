@@ -2,6 +2,7 @@
 small sample data; the HTML has no code, escapes user strings and shows the library's numbers;
 the PDF has the expected pages and text; bad parameters and failing cells are reported."""
 
+import hashlib
 import html
 import re
 
@@ -119,7 +120,8 @@ def test_pdf_has_the_expected_pages_and_text(quarterly):
 
 
 @pytest.mark.parametrize("notebook, params, name", [
-    ("team_report", {"team": XSS}, "team-script-alert-1-script.html"),
+    ("team_report", {"team": XSS},  # readable slug + SHA-256 prefix of the exact name
+     f"team-script-alert-1-script--{hashlib.sha256(XSS.encode()).hexdigest()[:12]}.html"),
     # competitor_benchmark runs end to end through the CLI in tests/test_cli.py
     ("explore", {}, "explore.html"),
 ])
@@ -208,8 +210,9 @@ def test_failing_cell_raises_and_keeps_the_notebook(tmp_path):
 
 
 def test_output_stem_slugifies_user_values():
+    digest = hashlib.sha256(b"../../etc").hexdigest()[:12]
     assert output_stem("{period}/team-{team}", {"period": "2026Q3", "team": "../../etc"}) == \
-        "2026Q3/team-etc"
+        f"2026Q3/team-etc--{digest}"
     with pytest.raises(ReportParameterError, match="uses 'region', which is not a parameter"):
         output_stem("{region}", {})
 
