@@ -29,6 +29,7 @@ from typing import Any, Literal, cast
 import numpy as np
 import pandas as pd
 
+from kpitools._grouping import clean_by_position
 from kpitools._validation import (
     MissingPolicy,
     as_series,
@@ -469,18 +470,34 @@ def _map_labels(series: pd.Series, labels: Mapping[str, float] | None,
     return series.map(convert)
 
 
-def _clean_scale(values: Any, *, scale: tuple[int, int], labels: Mapping[str, float] | None,
-                 missing: MissingPolicy) -> tuple[pd.Series, pd.DataFrame, str | None]:
+def _clean_scale_positions(
+    values: Any, *, scale: tuple[int, int], labels: Mapping[str, float] | None,
+    missing: MissingPolicy,
+) -> tuple[pd.Series, np.ndarray, pd.DataFrame, str | None]:
+    """Usable scale answers, their row positions, the excluded rows and the column name.
+
+    Works by position, so a duplicate index (as after ``pd.concat``) is fine; excluded rows
+    keep their original labels and show the value as given (before labels were mapped).
+    """
     series = as_series(values)
     column = None if series.name is None else str(series.name)
     lo, hi = scale
     if lo >= hi:
         raise ValueError(f"scale must be (low, high) with low < high, got {scale!r}")
     mapped = _map_labels(series, labels, column)
-    clean, excluded = clean_numeric(mapped, column=column, lower=lo, upper=hi, integer=True,
-                                    missing=missing, scale_text=f"{lo}–{hi}")
+    clean, positions, excluded = clean_by_position(
+        clean_numeric, mapped, column=column, lower=lo, upper=hi, integer=True,
+        missing=missing, scale_text=f"{lo}–{hi}")
     if len(excluded):
-        excluded["value"] = series.loc[excluded["row"]].to_numpy(dtype=object)
+        excluded_at = np.setdiff1d(np.arange(len(series)), positions, assume_unique=True)
+        excluded["value"] = series.iloc[excluded_at].to_numpy(dtype=object)
+    return clean, positions, excluded, column
+
+
+def _clean_scale(values: Any, *, scale: tuple[int, int], labels: Mapping[str, float] | None,
+                 missing: MissingPolicy) -> tuple[pd.Series, pd.DataFrame, str | None]:
+    clean, _, excluded, column = _clean_scale_positions(values, scale=scale, labels=labels,
+                                                        missing=missing)
     return clean, excluded, column
 
 
@@ -845,19 +862,24 @@ def servqual(
                 if col not in data.columns:
                     raise DataValidationError(f"column not found in data (dimension "
                                               f"{dimension!r})", column=col)
-            e, _ = clean_numeric(data[e_col], column=e_col, lower=lo, upper=hi, integer=True,
-                                 missing=missing, scale_text=f"{lo}–{hi}")
-            p, _ = clean_numeric(data[p_col], column=p_col, lower=lo, upper=hi, integer=True,
-                                 missing=missing, scale_text=f"{lo}–{hi}")
-            item_gaps[p_col] = p - e
+            # by row position: a duplicate index (as after pd.concat) is fine
+            answers = []
+            for col in (e_col, p_col):
+                clean, positions, _ = clean_by_position(
+                    clean_numeric, data[col], column=col, lower=lo, upper=hi, integer=True,
+                    missing=missing, scale_text=f"{lo}–{hi}")
+                full = np.full(len(data), np.nan)
+                full[positions] = clean.to_numpy(dtype=float)
+                answers.append(full)
+            item_gaps[p_col] = answers[1] - answers[0]
             exp_cols.append(e_col)
             per_cols.append(p_col)
-        gap_frame = pd.DataFrame(item_gaps).reindex(data.index)
-        complete = gap_frame.notna().all(axis=1)
+        gap_frame = pd.DataFrame(item_gaps)
+        complete = gap_frame.notna().all(axis=1).to_numpy()
         dim_gap = gap_frame[complete].mean(axis=1)
         gaps[dimension] = dim_gap
-        expectation = data.loc[complete, exp_cols].astype(float).mean(axis=1)
-        perception = data.loc[complete, per_cols].astype(float).mean(axis=1)
+        expectation = data[exp_cols].iloc[complete].astype(float).mean(axis=1)
+        perception = data[per_cols].iloc[complete].astype(float).mean(axis=1)
         rows.append(_gap_row(dimension, dim_gap, expectation, perception,
                              len(data) - int(complete.sum()), level, sps,
                              cronbach_alpha(gap_frame[complete])))
