@@ -236,3 +236,75 @@ def test_one_sided_utilisation_comparison_has_a_one_sided_interval(alternative):
         assert one.ci_low == -np.inf
         assert one.ci_high == pytest.approx(one.difference + z_one * se)
         assert (one.ci_high < 0) == (one.pvalue < 0.05)
+
+
+# ---------------------------------------------------------------------- 6. Holm's family
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    """Holm (1979) step-down adjustment, written out independently of kpitools."""
+    m = len(p)
+    order = np.argsort(p)
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        adjusted[i] = running
+    return adjusted
+
+
+def _by_team_comparisons(**kwargs):
+    surveys = kt.datasets.load_surveys()
+    quarters = ["2026Q1", "2026Q2", "2026Q3"]
+    return kt.compare(surveys, kpi="nps", value="nps", group="quarter", by="team",
+                      levels=quarters, **kwargs)
+
+
+def test_holm_family_is_each_by_group_by_default_and_says_so():
+    out = _by_team_comparisons()
+    assert (out["p_adjust_scope"] == "by").all()
+    assert out.attrs["adjustment_family"] == "holm within each team group (6 families, " \
+                                             "18 comparisons)"
+    for _, part in out.groupby("team"):
+        assert part["pvalue_adjusted"].to_numpy() == pytest.approx(
+            _holm(part["pvalue"].to_numpy()))
+
+
+def test_holm_over_the_whole_table_on_request():
+    out = _by_team_comparisons(adjust_scope="table")
+    assert (out["p_adjust_scope"] == "table").all()
+    assert out.attrs["adjustment_family"] == ("holm over all 18 comparisons of the table "
+                                              "(one family)")
+    assert out["pvalue_adjusted"].to_numpy() == pytest.approx(_holm(out["pvalue"].to_numpy()))
+    by = _by_team_comparisons()
+    assert (out["pvalue_adjusted"] >= by["pvalue_adjusted"] - 1e-12).all()
+    assert (out["pvalue"] == by["pvalue"]).all()
+
+
+def test_without_by_the_family_is_the_table():
+    surveys = kt.datasets.load_surveys()
+    out = kt.compare(surveys, kpi="nps", value="nps", group="team")
+    assert (out["p_adjust_scope"] == "table").all()
+    assert out["pvalue_adjusted"].to_numpy() == pytest.approx(_holm(out["pvalue"].to_numpy()))
+
+
+def test_unknown_adjust_scope_raises():
+    with pytest.raises(ValueError, match=r"adjust_scope='rows' is not valid.*'by', 'table'"):
+        _by_team_comparisons(adjust_scope="rows")
+
+
+def test_report_tables_with_holm_name_the_family():
+    from kpitools import reporting
+
+    s = kt.datasets.load_sample_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallSampleWarning)
+        tables = [
+            reporting.team_league_table(s.surveys, period="2026Q3"),
+            reporting.competitor_table(s.surveys, s.competitor_surveys,
+                                       s.competitor_published, period="2026Q3"),
+            reporting.competitor_trend_table(s.surveys, s.competitor_surveys,
+                                             s.competitor_published, period="2026Q3"),
+        ]
+    for table in tables:
+        assert any("family:" in note for note in table.notes), table.notes
