@@ -794,6 +794,15 @@ def agent_utilisation(calls: pd.DataFrame, availability: pd.DataFrame, *, period
     if not parts:
         raise DataValidationError("no handle-time columns (talk/hold/acw seconds)",
                                   column=cols["talk_seconds"])
+    for c in parts:  # a missing part counts as 0; text or ±inf is not a handle time
+        raw = calls[cols[c]]
+        numeric = pd.to_numeric(raw, errors="coerce").astype(float)
+        bad = (numeric.isna() & raw.notna()) | np.isinf(numeric)
+        if bad.any():
+            raise DataValidationError(f"{int(bad.sum())} handle times that are not finite "
+                                      "numbers", column=cols[c],
+                                      rows=list(calls.index[bad.to_numpy()]),
+                                      values=list(raw[bad.to_numpy()]))
     seconds = sum(pd.to_numeric(calls[cols[c]], errors="coerce").fillna(0.0).astype(float)
                   for c in parts)
     if (seconds < 0).any():

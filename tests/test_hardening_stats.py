@@ -308,3 +308,14 @@ def test_report_tables_with_holm_name_the_family():
         ]
     for table in tables:
         assert any("family:" in note for note in table.notes), table.notes
+
+
+@pytest.mark.parametrize("bad", ["n/a", np.inf])
+def test_utilisation_refuses_handle_times_that_are_not_finite_numbers(bad):
+    calls = kt.datasets.load_calls().head(50).copy()
+    calls["talk_seconds"] = calls["talk_seconds"].astype(object)
+    calls.loc[calls.index[7], "talk_seconds"] = bad
+    with pytest.raises(DataValidationError,
+                       match=r"column 'talk_seconds': 1 handle times that are not finite "
+                             r"numbers \(row 7: "):
+        kt.agent_utilisation(calls, kt.datasets.load_agent_availability())
