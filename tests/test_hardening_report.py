@@ -361,6 +361,18 @@ def test_a_successful_rerun_removes_the_failed_notebook(tmp_path, monkeypatch):
     _copy_instead_of_executing(monkeypatch)
     run_report(ECHO, {"s": "Returns & Co"}, tmp_path, formats="ipynb", output_name="{s}/echo")
     assert [p.name for p in folder.iterdir()] == ["echo.ipynb"]
+    # the stale notebook goes as soon as the outputs are in place, even when printing the
+    # progress then fails (a closed stderr under a scheduler)
+    (folder / "echo.failed.ipynb").write_text("{}")
+
+    def broken_stderr(message):
+        if message.startswith("wrote"):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    with pytest.raises(BrokenPipeError):
+        run_report(ECHO, {"s": "Returns & Co"}, tmp_path, formats="ipynb",
+                   output_name="{s}/echo", progress=broken_stderr)
+    assert [p.name for p in folder.iterdir()] == ["echo.ipynb"]
 
 
 # ----------------------------------------------------------------- periods in the CLI
