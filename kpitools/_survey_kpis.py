@@ -340,7 +340,7 @@ def _ces_summarize(data: pd.DataFrame, value: str, keys: list[str], *,
         estimate, low, high = _proportion_columns(counts[:, 0], n,
                                                   confidence_level=confidence_level,
                                                   method=top_method, alternative=alternative)
-        unit, used = "%", top_method
+        unit, used = "%", str(top_method)
     else:
         net_method = cast(NpsMethod, method or "adjusted_wald")
         n, estimate, low, high = _nps_columns(counts[:, 0], counts[:, 1], counts[:, 2],
