@@ -226,6 +226,8 @@ def measure_memory(case: Case, method_names: list[str], argv: list[str]) -> dict
 # --------------------------------------------------------------------------- output
 
 def fmt_rows(n: int) -> str:
+    if n == 0:
+        return "-"
     for div, suffix in ((1_000_000, "M"), (1_000, "k")):
         if n >= div and n % (div // 10) == 0:
             v = n / div
