@@ -16,6 +16,7 @@ import math
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import nbformat
@@ -325,23 +326,36 @@ def test_out_is_checked_before_any_kernel_and_created_when_missing(tmp_path, mon
     assert (missing / "echo.ipynb").exists()
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
-                    reason="needs POSIX permissions that bind this user (not root)")
-def test_read_only_out_exits_2_before_any_kernel(tmp_path, monkeypatch):
-    runs = _copy_instead_of_executing(monkeypatch)
+def _unwritable_folder(tmp_path: Path) -> tuple[Path, Callable[[], None]]:
+    """A folder this process cannot write to, and how to undo it.
+
+    As root, permission bits bind nobody, so root gets a folder on /proc (a file system that
+    refuses new entries to every user); anyone else gets a tmp folder made read-only.
+    """
+    if os.geteuid() == 0:
+        return Path("/proc/self/kpitools-test"), lambda: None
     read_only = tmp_path / "ro"
     read_only.mkdir()
     read_only.chmod(0o555)
+    return read_only, lambda: read_only.chmod(0o755)
+
+
+@pytest.mark.skipif(os.name != "posix" or not Path("/proc/self").is_dir(),
+                    reason="needs a POSIX system with /proc (Linux)")
+def test_read_only_out_exits_2_before_any_kernel(tmp_path, monkeypatch):
+    runs = _copy_instead_of_executing(monkeypatch)
+    unwritable, undo = _unwritable_folder(tmp_path)
     try:
-        for out in (read_only, read_only / "missing"):
+        for out in (unwritable, unwritable / "missing"):
             result = CliRunner().invoke(cli, ["report", "run", str(ECHO), "--out", str(out),
                                               "--format", "ipynb", "-q"])
             assert result.exit_code == 2, result.output
             assert "cannot be written" in result.output
+            assert len(result.output.strip().splitlines()) == 1
             with pytest.raises(ReportParameterError, match="cannot be written"):
                 run_report(ECHO, {}, out, formats="ipynb")
     finally:
-        read_only.chmod(0o755)
+        undo()
     assert runs == []
 
 
