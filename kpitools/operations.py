@@ -121,6 +121,10 @@ class Outcome:
     success: np.ndarray
     issues: RowIssues
     details: dict[str, Any] = field(default_factory=dict)
+    check_groups: Callable[[np.ndarray, pd.DataFrame], None] | None = field(
+        default=None, compare=False, repr=False)
+    """Called by grouped summaries with the row group codes and the group keys: raises where a
+    group's number would be wrong (e.g. a team whose answered calls all lack their wait)."""
 
 
 def _frame(data: Any) -> pd.DataFrame:
@@ -340,9 +344,28 @@ def _service_level(data: pd.DataFrame, *, threshold_seconds: float = 20.0,
     with np.errstate(invalid="ignore"):
         met = answered & (wait <= float(threshold_seconds))
     success = np.where(issues.mask, np.nan, met.astype(float))
+
+    def check_groups(codes: np.ndarray, groups: pd.DataFrame) -> None:
+        # the same refusal per group: a group whose answered calls all lack their wait
+        n_groups = len(groups)
+        n_answered = np.bincount(codes[answered], minlength=n_groups)
+        n_timed = np.bincount(codes[timed], minlength=n_groups)
+        bad = np.flatnonzero((n_answered > 0) & (n_timed == 0))
+        if bad.size:
+            names = [", ".join(f"{k}={v!r}" for k, v in groups.iloc[i].items()) for i in bad[:3]]
+            more = f" and {bad.size - 3} more" if bad.size > 3 else ""
+            rows = answered & np.isin(codes, bad)
+            raise DataValidationError(
+                f"no waiting time for any answered call in {bad.size} group(s) "
+                f"({'; '.join(names)}{more}); their service level would count only abandoned "
+                "calls (map yours with columns={'wait_seconds': ...})",
+                column=w_col, rows=list(data.index[rows]),
+                values=list(data[w_col].to_numpy(dtype=object)[rows]))
+
     return Outcome(success, issues, {"threshold_seconds": float(threshold_seconds),
                                      "denominator": denominator,
-                                     "short_abandon_seconds": short_abandon_seconds})
+                                     "short_abandon_seconds": short_abandon_seconds},
+                   check_groups=check_groups)
 
 
 @dataclass(frozen=True)
@@ -484,6 +507,8 @@ def summarize_proportions(data: pd.DataFrame, keys: list[str], kpi: str, *,
     check_alternative(alternative)
     out = proportion_outcome(data, kpi, **options)
     codes, groups = group_codes(data, keys)
+    if out.check_groups is not None:
+        out.check_groups(codes, groups)
     g = len(groups)
     used = ~np.isnan(out.success)
     k = np.bincount(codes[used], weights=out.success[used], minlength=g)

@@ -318,3 +318,22 @@ def test_utilisation_refuses_handle_times_that_are_not_finite_numbers(bad):
                        match=r"column 'talk_seconds': 1 handle times that are not finite "
                              r"numbers \(row 7: "):
         kt.agent_utilisation(calls, kt.datasets.load_agent_availability())
+
+
+def test_grouped_service_level_refuses_a_group_whose_answered_calls_all_lack_waits():
+    # one team's export has no waiting times: its service level would count only abandoned
+    # calls (0 % in silence) while the other teams are fine
+    calls = kt.datasets.load_calls()
+    calls = calls[calls["team"].isin(["Billing", "Returns"])].copy()
+    calls.loc[calls["team"] == "Returns", "wait_seconds"] = np.nan
+    with pytest.raises(DataValidationError,
+                       match=r"column 'wait_seconds'.*1 group\(s\) \(team='Returns'\)"):
+        kt.summarize(calls, kpi="service_level", by="team")
+    # a few missing waits in a group are still excluded and counted, not refused
+    calls = kt.datasets.load_calls()
+    calls = calls[calls["team"].isin(["Billing", "Returns"])].copy()
+    answered = calls.index[calls["answered_at"].notna() & (calls["team"] == "Returns")]
+    calls.loc[answered[:5], "wait_seconds"] = np.nan
+    table = kt.summarize(calls, kpi="service_level", by="team").set_index("team")
+    assert table.loc["Returns", "n_excluded"] == 5
+    assert table.loc["Billing", "n_excluded"] == 0
