@@ -58,6 +58,7 @@ from kpitools._validation import (
     check_alternative,
     check_choice,
     check_confidence_level,
+    excluded_frame,
     require_nonempty,
     warn_if_small,
 )
@@ -768,6 +769,20 @@ def _bootstrap_ratio(w: np.ndarray, h: np.ndarray, *, level: float, alternative:
     return 0.0, float(np.quantile(ratios, 1 - alpha))
 
 
+def _answered_without_talk_time(calls: pd.DataFrame, cols: Mapping[str, str]) -> pd.DataFrame:
+    """Answered calls whose talk time is missing: their handle time cannot be counted.
+
+    Hold and wrap-up time may be missing (none recorded); an abandoned call has no talk time.
+    Without an ``answered_at`` column every call is taken as handled only where it has a time.
+    """
+    talk, answered_at = cols["talk_seconds"], cols["answered_at"]
+    if talk not in calls.columns or answered_at not in calls.columns:
+        return empty_excluded()
+    mask = (calls[answered_at].notna() & calls[talk].isna()).to_numpy()
+    return excluded_frame(calls[talk], mask, "missing talk time of an answered call: its "
+                          "handle time is left out of the numerator", talk)
+
+
 def agent_utilisation(calls: pd.DataFrame, availability: pd.DataFrame, *, period: Any = None,
                       confidence_level: float = 0.95, alternative: str = "two-sided",
                       n_resamples: int = 9999, random_state: Any = 0,
@@ -780,7 +795,8 @@ def agent_utilisation(calls: pd.DataFrame, availability: pd.DataFrame, *, period
     ----------
     calls : DataFrame
         Handled contacts with ``agent``, ``talk_seconds``, ``hold_seconds``,
-        ``acw_seconds`` (missing parts count as 0; abandoned calls have none).
+        ``acw_seconds`` (missing hold and wrap-up count as 0; abandoned calls have none; an
+        answered call without its talk time is listed in ``excluded``, its time uncounted).
     availability : DataFrame
         ``agent_id, period, available_hours``.
     period : str, optional
@@ -835,11 +851,14 @@ def agent_utilisation(calls: pd.DataFrame, availability: pd.DataFrame, *, period
         raise DataValidationError(f"{int(bad.sum())} negative handle times",
                                   column=cols[parts[0]], rows=list(calls.index[bad]),
                                   values=list(seconds[bad]))
+    untimed = _answered_without_talk_time(calls, cols)
     agent = calls[cols["agent"]]
     work = (seconds / 3600.0).groupby(agent.to_numpy()).sum()
     hours = _available_hours(availability, period=period, columns=availability_columns)
     hours, left_out = _agents_in_scope(work, hours, agents)
     w, h, excluded = _agent_ratio(work, hours, agent_column=cols["agent"])
+    if len(untimed):
+        excluded = as_excluded_rows(pd.concat([untimed, excluded], ignore_index=True))
     require_nonempty(w.size, what="agent utilisation")
     low, high = _bootstrap_ratio(w, h, level=level, alternative=alternative,
                                  n_resamples=n_resamples, random_state=random_state)

@@ -337,3 +337,23 @@ def test_grouped_service_level_refuses_a_group_whose_answered_calls_all_lack_wai
     table = kt.summarize(calls, kpi="service_level", by="team").set_index("team")
     assert table.loc["Returns", "n_excluded"] == 5
     assert table.loc["Billing", "n_excluded"] == 0
+
+
+def test_utilisation_lists_answered_calls_without_talk_time():
+    # a missing talk time of an answered call used to count as 0 s with nothing excluded
+    calls = kt.datasets.load_calls()
+    availability = kt.datasets.load_agent_availability()
+    full = kt.agent_utilisation(calls, availability)
+    answered = calls.index[calls["answered_at"].notna()]
+    gappy = calls.copy()
+    gappy.loc[answered[:7], "talk_seconds"] = np.nan
+    r = kt.agent_utilisation(gappy, availability)
+    assert r.n_excluded == full.n_excluded + 7
+    listed = r.excluded[r.excluded["column"] == "talk_seconds"]
+    assert sorted(listed["row"]) == sorted(answered[:7])
+    assert listed["reason"].str.contains("missing talk time").all()
+    # an abandoned call has no talk time: nothing to list
+    abandoned = calls.index[calls["answered_at"].isna()]
+    quiet = calls.copy()
+    quiet.loc[abandoned, "talk_seconds"] = np.nan
+    assert kt.agent_utilisation(quiet, availability).n_excluded == full.n_excluded
