@@ -29,10 +29,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check kpitools tests benchmarks
 	$(BIN)/mypy kpitools
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_summarize.py
-	$(BIN)/python benchmarks/bench_median_ci.py
-	$(BIN)/python benchmarks/bench_report.py
+$(VENV)/.bench-installed: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -3,10 +3,15 @@
 Exit codes
 ----------
 0   success
-1   a kpitools error (bad data, unknown parameter, missing PDF engine, ...): one line on stderr
-2   usage error (unknown option, bad value for an option)
+1   any other error (unknown period or team, unknown parameter, missing PDF engine, ...): one
+    line on stderr
+2   bad input: a usage error (unknown option, bad value for an option), or a data file that
+    cannot be read or fails validation (one line naming the file, the column and the value,
+    found before any notebook kernel starts)
 3   a report notebook failed while executing: one line naming the notebook, the cell and the
     exception, and where the executed notebook was kept
+
+``kpitools --debug ...`` also prints the Python traceback of an error (same exit codes).
 
 The commands are thin: they parse options, call `kpitools.reports.runner.run_report`, and print.
 """
@@ -14,6 +19,8 @@ The commands are thin: they parse options, call `kpitools.reports.runner.run_rep
 from __future__ import annotations
 
 import os
+import sys
+import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -23,11 +30,15 @@ import click
 
 from kpitools.core.errors import KpiToolsError, ReportExecutionError
 
-__all__ = ["cli", "EXIT_ERROR", "EXIT_USAGE", "EXIT_NOTEBOOK_FAILED"]
+__all__ = ["cli", "EXIT_ERROR", "EXIT_USAGE", "EXIT_BAD_INPUT", "EXIT_NOTEBOOK_FAILED"]
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+EXIT_BAD_INPUT = 2
 EXIT_NOTEBOOK_FAILED = 3
+
+#: Errors turned into one line on stderr (with ``--debug``, the traceback too).
+_ERRORS = (KpiToolsError, OSError, ValueError, EOFError)
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -38,10 +49,60 @@ class NotebookFailed(click.ClickException):
     exit_code = EXIT_NOTEBOOK_FAILED
 
 
-def _fail(err: Exception) -> click.ClickException:
+class BadInput(click.ClickException):
+    """A data file that cannot be read or fails validation: exit code 2."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+def _debug() -> bool:
+    """Whether ``kpitools --debug`` was given."""
+    ctx = click.get_current_context(silent=True)
+    return bool(ctx is not None and ctx.find_root().params.get("debug"))
+
+
+def _one_line(err: BaseException) -> str:
+    """The error's message on one line (the exception's name when it has no message)."""
+    text = " ".join(part.strip() for part in str(err).splitlines() if part.strip())
+    return text or type(err).__name__
+
+
+def _fail(err: Exception, *, bad_input: bool = False) -> click.ClickException:
+    """The one-line click error for ``err`` (after its traceback, under ``--debug``)."""
+    if _debug():
+        traceback.print_exception(type(err), err, err.__traceback__, file=sys.stderr)
     if isinstance(err, ReportExecutionError):
-        return NotebookFailed(str(err))
-    return click.ClickException(str(err))
+        return NotebookFailed(_one_line(err))
+    if bad_input:
+        return BadInput(_one_line(err))
+    return click.ClickException(_one_line(err))
+
+
+def _check_data(data: Path | None, *, need_surveys: bool = True) -> None:
+    """Read every table of the data folder before any notebook kernel starts.
+
+    Bad input thus fails in a second, as one line naming the file, the column and the value
+    (exit code 2), instead of inside a notebook. The bundled data (``data`` None) are not
+    read again.
+    """
+    if data is None:
+        return
+    from kpitools.datasets import find_table, read_service_data
+
+    try:
+        tables = read_service_data(data)
+        if need_surveys:
+            surveys = find_table(Path(data), "surveys")
+            if surveys is None:
+                raise FileNotFoundError(f"{data}: no surveys.csv or surveys.csv.gz (the reports "
+                                        f"need the survey answers)")
+            if len(tables.surveys) == 0:
+                raise KpiToolsError(f"{surveys}: the table has a header but no rows (the "
+                                    f"reports need the survey answers)")
+    except (*_ERRORS, UnicodeError) as err:
+        if not isinstance(err, KpiToolsError) and str(data) not in str(err):
+            err.args = (f"{data}: {type(err).__name__}: {_one_line(err)}",)
+        raise _fail(err, bad_input=True) from None
 
 
 # ---------------------------------------------------------------------- shared options
@@ -54,11 +115,24 @@ def data_option(f: Callable[..., Any]) -> Callable[..., Any]:
              "Default: the bundled sample data.")(f)
 
 
+def _check_period(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    """``--period``: 'last-complete' or one quarter (2026Q3, 2026-Q3), never a year or month."""
+    from kpitools.tables.periods import parse_quarter
+
+    if value == "last-complete":
+        return value
+    try:
+        return str(parse_quarter(value))
+    except ValueError as err:
+        raise click.BadParameter(f"{err}, or last-complete") from None
+
+
 def period_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--period", default="last-complete", show_default=True, metavar="QUARTER",
-        help="Quarter to report, e.g. 2026Q3, or 'last-complete' (the latest quarter in the "
-             "data that has ended; for schedules).")(f)
+        callback=_check_period,
+        help="Quarter to report, as 2026Q3 or 2026-Q3, or 'last-complete' (the latest quarter "
+             "in the data that has ended; for schedules). A year or a month is refused.")(f)
 
 
 def format_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -67,10 +141,28 @@ def format_option(f: Callable[..., Any]) -> Callable[..., Any]:
         help="Comma-separated output formats: html, pdf, ipynb.")(f)
 
 
+class OutputNotWritable(click.ClickException):
+    """``--out`` cannot be created or written: one line, exit code 2, before any kernel."""
+
+    exit_code = EXIT_USAGE
+
+
+def _check_out(_ctx: click.Context, _param: click.Parameter, value: Path) -> Path:
+    """``--out``: a folder this user can write in, or can create (nothing is created here)."""
+    from kpitools.reports.runner import check_output_dir
+
+    try:
+        return check_output_dir(value, create=False)
+    except KpiToolsError as err:
+        raise OutputNotWritable(str(err)) from None
+
+
 def out_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("reports"),
-        show_default=True, help="Root folder of the reports (reports/2026Q3/quarterly.html).")(f)
+        callback=_check_out, show_default=True,
+        help="Root folder of the reports (reports/2026Q3/quarterly.html); created if missing. "
+             "Checked before any notebook runs.")(f)
 
 
 def pdf_engine_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -121,10 +213,13 @@ def _echo_result(result: Any) -> None:
 
 @click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(package_name="kpitools", prog_name="kpitools")
-def cli() -> None:
+@click.option("--debug", is_flag=True,
+              help="On an error, also print the Python traceback (same exit codes).")
+def cli(debug: bool) -> None:
     """Customer-service KPIs with confidence intervals, and reports from one command.
 
-    Exit codes: 0 success, 1 kpitools error, 2 usage error, 3 a report notebook failed.
+    Exit codes: 0 success, 1 error, 2 bad input (usage, or a data file that cannot be read),
+    3 a report notebook failed. Errors are one line; --debug adds the traceback.
     """
 
 
@@ -150,12 +245,13 @@ def report_quarterly(data: Path | None, period: str, formats: str, out: Path, pd
     from kpitools.reports.runner import run_report
 
     formats = _check_formats(formats)
+    _check_data(data)
     try:
         quarter = _resolve_period(period, data)
         result = run_report("quarterly_report", {"period": quarter, "data_dir": _data_param(data)},
                             out, formats=formats, output_name="{period}/quarterly",
                             pdf_engine=pdf_engine, progress=_progress("quarterly", quiet))
-    except (KpiToolsError, FileNotFoundError) as err:
+    except _ERRORS as err:
         raise _fail(err) from None
     _echo_result(result)
 
@@ -192,6 +288,7 @@ def report_team(teams: tuple[str, ...], all_teams: bool, jobs: int | None, data:
     if bool(teams) == all_teams:
         raise click.UsageError("give --team NAME (one or more) or --all-teams")
     formats = _check_formats(formats)
+    _check_data(data)
     try:
         quarter = _resolve_period(period, data)
         surveys = load_dataset("surveys", directory=data)
@@ -202,6 +299,7 @@ def report_team(teams: tuple[str, ...], all_teams: bool, jobs: int | None, data:
             raise KpiToolsError(f"team {unknown[0]!r} is not in the data; teams are "
                                 f"{', '.join(known)}")
         params = {"period": quarter, "data_dir": _data_param(data)}
+        _check_distinct_names("{period}/team-{team}", "team", chosen, params)
         workers = min(jobs or os.cpu_count() or 1, len(chosen))
         if workers <= 1:
             for team in chosen:
@@ -221,7 +319,7 @@ def report_team(teams: tuple[str, ...], all_teams: bool, jobs: int | None, data:
                     failures.append(err)
         if failures:
             raise failures[0]
-    except (KpiToolsError, FileNotFoundError) as err:
+    except _ERRORS as err:
         raise _fail(err) from None
 
 
@@ -240,6 +338,7 @@ def report_competitor(data: Path | None, period: str, quarters: int, formats: st
     from kpitools.reports.runner import run_report
 
     formats = _check_formats(formats)
+    _check_data(data)
     try:
         quarter = _resolve_period(period, data)
         result = run_report("competitor_benchmark",
@@ -247,12 +346,33 @@ def report_competitor(data: Path | None, period: str, quarters: int, formats: st
                              "n_quarters": quarters},
                             out, formats=formats, output_name="{period}/competitor_benchmark",
                             pdf_engine=pdf_engine, progress=_progress("competitor", quiet))
-    except (KpiToolsError, FileNotFoundError) as err:
+    except _ERRORS as err:
         raise _fail(err) from None
     _echo_result(result)
 
 
+def _check_distinct_names(template: str, key: str, values: list[str],
+                          params: dict[str, Any]) -> None:
+    """Refuse, before any notebook runs, several reports that would share a file name (or a
+    name the file system would refuse); `kpitools.reports.runner.path_component` makes this a
+    48-bit SHA-256 prefix collision, but a schedule should never overwrite in silence."""
+    from kpitools.reports.runner import output_stem
+
+    seen: dict[str, str] = {}
+    for value in values:
+        stem = output_stem(template, {**params, key: value})
+        if stem.casefold() in seen:
+            raise KpiToolsError(f"{key} {seen[stem.casefold()]!r} and {value!r} would both be "
+                                f"written to {stem}.*; rename one of them")
+        seen[stem.casefold()] = value
+
+
 def _parse_param(text: str) -> tuple[str, Any]:
+    """``NAME=VALUE``: VALUE as a Python literal if it is one, else as plain text.
+
+    Only `ast.literal_eval` reads VALUE (no code runs); `kpitools.reports.runner.run_report` then
+    checks it against the declared type and writes it into the notebook as a literal.
+    """
     import ast
 
     if "=" not in text:
@@ -260,18 +380,30 @@ def _parse_param(text: str) -> tuple[str, Any]:
     name, raw = text.split("=", 1)
     try:
         value = ast.literal_eval(raw)
-    except (ValueError, SyntaxError):
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
         value = raw
     return name.strip(), value
+
+
+def _check_name(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """``--name``: a relative path template below --out (no '..', backslash or NUL)."""
+    from kpitools.reports.runner import check_output_name
+
+    if value is None:
+        return None
+    try:
+        return check_output_name(value)
+    except KpiToolsError as err:
+        raise click.BadParameter(str(err)) from None
 
 
 @report.command("run", context_settings=CONTEXT_SETTINGS)
 @click.argument("notebook")
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
               help="A notebook parameter (a Python literal, or plain text).")
-@click.option("--name", "output_name", default=None, metavar="TEMPLATE",
+@click.option("--name", "output_name", default=None, metavar="TEMPLATE", callback=_check_name,
               help="Output path below --out, e.g. '{period}/retention' (default: from the "
-                   "notebook name).")
+                   "notebook name); '..', '\\' and absolute paths are refused.")
 @format_option
 @out_option
 @pdf_engine_option
@@ -283,10 +415,14 @@ def report_run(notebook: str, params: tuple[str, ...], output_name: str | None, 
 
     formats = _check_formats(formats)
     parameters = dict(_parse_param(p) for p in params)
+    for key in ("data_dir", "data_path"):  # a data folder is read before the kernel starts
+        value = parameters.get(key)
+        if isinstance(value, str) and value and Path(value).is_dir():
+            _check_data(Path(value), need_surveys=False)
     try:
         result = run_report(notebook, parameters, out, formats=formats, output_name=output_name,
                             pdf_engine=pdf_engine, progress=_progress(Path(notebook).stem, quiet))
-    except (KpiToolsError, FileNotFoundError) as err:
+    except _ERRORS as err:
         raise _fail(err) from None
     _echo_result(result)
 
@@ -307,7 +443,7 @@ def demo(formats: str, out: Path, pdf_engine: str, quiet: bool) -> None:
         result = run_report("quarterly_report", {"period": quarters[-1]}, out, formats=formats,
                             output_name="{period}/quarterly", pdf_engine=pdf_engine,
                             progress=_progress("demo", quiet))
-    except (KpiToolsError, FileNotFoundError) as err:
+    except _ERRORS as err:
         raise _fail(err) from None
     _echo_result(result)
 

@@ -40,6 +40,12 @@ class DataValidationError(KpiToolsError, ValueError):
         about particular rows (an empty sample, say).
     values : list
         The offending values, in the same order as ``rows``.
+    path : str or None
+        The file the data were read from, when the error is about a file (it then starts
+        the message: ``data/tickets.csv: column 'created_at': ...``).
+    row_label : str
+        What ``rows`` count: ``"row"`` (index labels, the default) or, for errors about a
+        file, ``"line"`` (line numbers of the file, the header being line 1).
     """
 
     def __init__(
@@ -49,25 +55,32 @@ class DataValidationError(KpiToolsError, ValueError):
         column: str | None = None,
         rows: Sequence[Any] = (),
         values: Sequence[Any] = (),
+        path: str | None = None,
+        row_label: str = "row",
     ) -> None:
         self.column = column
         self.rows = list(rows)
         self.values = list(values)
         self.problem = problem
-        super().__init__(format_problem(problem, column=column, rows=self.rows, values=self.values))
+        self.path = None if path is None else str(path)
+        self.row_label = row_label
+        super().__init__(format_problem(problem, column=column, rows=self.rows, values=self.values,
+                                        path=self.path, row_label=row_label))
 
 
 def format_problem(
-    problem: str, *, column: str | None, rows: Sequence[Any], values: Sequence[Any]
+    problem: str, *, column: str | None, rows: Sequence[Any], values: Sequence[Any],
+    path: str | None = None, row_label: str = "row",
 ) -> str:
-    """Build the one-line message ``column 'x': problem (rows 1, 2: 'a', 11)``."""
-    where = f"column {column!r}: " if column is not None else ""
+    """Build the one-line message ``[file: ]column 'x': problem (rows 1, 2: 'a', 11)``."""
+    where = f"{path}: " if path is not None else ""
+    where += f"column {column!r}: " if column is not None else ""
     detail = ""
     if rows:
         shown_rows = ", ".join(str(r) for r in rows[:_MAX_SHOWN])
         shown_values = ", ".join(repr(_plain(v)) for v in values[:_MAX_SHOWN])
         more = f", … {len(rows) - _MAX_SHOWN} more" if len(rows) > _MAX_SHOWN else ""
-        label = "row" if len(rows) == 1 else "rows"
+        label = row_label if len(rows) == 1 else f"{row_label}s"
         detail = f" ({label} {shown_rows}{more}: {shown_values})"
     return f"{where}{problem}{detail}"
 

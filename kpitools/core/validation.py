@@ -86,7 +86,7 @@ def check_count(name: str, value: Any, *, minimum: int = 0) -> int:
         as_float = float(value)
     except (TypeError, ValueError):
         raise ValueError(f"{name} must be a whole number, got {value!r}") from None
-    if math.isnan(as_float) or as_float != int(as_float):
+    if not math.isfinite(as_float) or as_float != int(as_float):
         raise ValueError(f"{name} must be a whole number, got {value!r}")
     if as_float < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value!r}")

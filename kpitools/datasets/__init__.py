@@ -29,9 +29,14 @@ dtype: int64
 
 from __future__ import annotations
 
+import csv
+import gzip
 import hashlib
+import io
+import zlib
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from kpitools.core.errors import DataValidationError
@@ -48,6 +53,7 @@ __all__ = [
     "list_datasets",
     "load_dataset",
     "load_sample_data",
+    "find_table",
     "load_surveys",
     "load_tickets",
     "load_calls",
@@ -93,11 +99,42 @@ _INTEGER_COLUMNS: dict[str, tuple[str, ...]] = {
     "competitor_surveys": ("nps",),
     "competitor_published": ("n",),
 }
+_FLOAT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "customers": ("mrr", "expansion_mrr", "contraction_mrr"),
+    "agent_availability": ("available_hours",),
+    "competitor_published": ("promoters_pct", "detractors_pct"),
+}
+_BOOLEAN_COLUMNS: dict[str, tuple[str, ...]] = {
+    "tickets": ("first_contact_resolved", "escalated", "reopened", "converted"),
+}
 _STRING_COLUMNS = ("quarter", "period", "team", "channel", "competitor", "agent", "agent_id",
                    "customer_id")
 
+#: The strings pandas reads as missing by default (the ``na_values`` list of `pandas.read_csv`).
+#: Number, date and yes/no columns keep them; label columns (names and identifiers) do not,
+#: so that a team called ``NA`` or a competitor called ``None`` keeps its name.
+_DEFAULT_NA_VALUES: tuple[str, ...] = (
+    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
+    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+)
 
-def _find(directory: Path, name: str) -> Path | None:
+_ISO_FORMAT = ("YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS with an optional time-zone offset, "
+               "e.g. '2026-07-31' or '2026-07-31 09:30:00'")
+
+
+def label_columns(name: str) -> tuple[str, ...]:
+    """The text columns of table ``name`` (names and identifiers: only empty cells are missing).
+
+    >>> label_columns("surveys")
+    ('response_id', 'customer_id', 'team', 'channel', 'quarter')
+    """
+    typed = {*_DATETIME_COLUMNS.get(name, ()), *_INTEGER_COLUMNS.get(name, ()),
+             *_FLOAT_COLUMNS.get(name, ()), *_BOOLEAN_COLUMNS.get(name, ())}
+    return tuple(c for c in TABLE_COLUMNS[name] if c not in typed)
+
+
+def find_table(directory: Path, name: str) -> Path | None:
+    """The file of table ``name`` in ``directory`` (``name.csv.gz`` or ``name.csv``), or None."""
     for suffix in (".csv.gz", ".csv"):
         path = directory / f"{name}{suffix}"
         if path.is_file():
@@ -105,24 +142,195 @@ def _find(directory: Path, name: str) -> Path | None:
     return None
 
 
+def _read_text(path: Path) -> str:
+    """The file's text: gunzipped when it ends in ``.gz``, decoded as UTF-8 (a BOM is allowed).
+
+    Any other encoding is refused with an error naming the byte, its line and column, rather
+    than guessed: an 8-bit file read under the wrong code page (Latin-2 read as Windows-1252,
+    say) gives wrong names in silence, and a name that differs splits a team in two.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise DataValidationError(f"cannot be read: {err.strerror or err}",
+                                  path=str(path)) from err
+    if path.name.endswith(".gz"):
+        try:
+            raw = gzip.decompress(raw)
+        except EOFError as err:
+            raise DataValidationError(
+                f"the gzip file is truncated ({err}); the copy or download is incomplete",
+                path=str(path)) from err
+        except (OSError, zlib.error) as err:
+            raise DataValidationError(f"not a valid gzip file ({err}); a .csv.gz file must be "
+                                      f"a gzip-compressed CSV", path=str(path)) from err
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise _encoding_error(path, raw, err) from err
+
+
+def _encoding_error(path: Path, raw: bytes, err: UnicodeDecodeError) -> DataValidationError:
+    """Name the undecodable byte, its offset, line, column and value (byte shown as �)."""
+    start = err.start
+    line_no = raw.count(b"\n", 0, start) + 1
+    line_start = raw.rfind(b"\n", 0, start) + 1
+    line_end = raw.find(b"\n", start)
+    line = raw[line_start:len(raw) if line_end < 0 else line_end].rstrip(b"\r")
+    header_end = raw.find(b"\n")
+    header_bytes = raw[:len(raw) if header_end < 0 else header_end].rstrip(b"\r")
+    header = next(csv.reader([header_bytes.decode("utf-8-sig", "replace")]), [])
+    prefix = line[:start - line_start].decode("utf-8", "replace")
+    index = max(len(next(csv.reader([prefix + "x"]), [])) - 1, 0)
+    fields = next(csv.reader([line.decode("utf-8", "replace")]), [])
+    column = header[index] if index < len(header) and line_no > 1 else None
+    value = fields[index] if index < len(fields) else raw[start:err.end]
+    where = " of the uncompressed text" if path.name.endswith(".gz") else ""
+    return DataValidationError(
+        f"not UTF-8 text: byte 0x{raw[start]:02x} at byte offset {start}{where} cannot be "
+        f"decoded; save the file as UTF-8 (it looks like an 8-bit code page such as "
+        f"Windows-1252, Latin-1 or Latin-2: e.g. iconv -f ISO-8859-2 -t UTF-8)",
+        column=column, rows=[line_no], values=[value], path=str(path), row_label="line")
+
+
+def _header(text: str) -> list[str]:
+    """The column names of the first non-blank line, as the csv module splits them."""
+    for fields in csv.reader(io.StringIO(text)):
+        if fields:
+            return fields
+    return []
+
+
+class _Located:
+    """Turn frame positions into file line numbers, when each record is one line."""
+
+    def __init__(self, path: Path, text: str, n_rows: int) -> None:
+        self.path = str(path)
+        n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+        self.exact = n_lines == n_rows + 1  # no blank lines, no line breaks inside fields
+
+    def error(self, singular: str, plural: str, column: str, frame: pd.DataFrame,
+              bad: pd.Series) -> DataValidationError:
+        """``column 'x': 2 values are <plural> (lines 3, 7: 'a', 'b')``."""
+        count = int(bad.sum())
+        problem = f"1 value is {singular}" if count == 1 else f"{count} values are {plural}"
+        return self.error_at(problem, column, frame, bad)
+
+    def error_at(self, problem: str, column: str, frame: pd.DataFrame,
+                 bad: pd.Series) -> DataValidationError:
+        """``column 'x': <problem> (lines 3, 7: 'a', 'b')`` for the rows where ``bad``."""
+        positions = np.flatnonzero(bad.to_numpy(dtype=bool))
+        values = frame[column].to_numpy(dtype=object)[positions].tolist()
+        if self.exact:  # line 1 is the header
+            return DataValidationError(problem, column=column, rows=(positions + 2).tolist(),
+                                       values=values, path=self.path, row_label="line")
+        return DataValidationError(problem, column=column, rows=(positions + 1).tolist(),
+                                   values=values, path=self.path, row_label="data row")
+
+
+def _parse_dates(frame: pd.DataFrame, column: str, where: _Located) -> pd.Series:
+    values = frame[column].astype(object).where(frame[column].notna(), None)
+    try:
+        return pd.to_datetime(values, format="ISO8601")
+    except (ValueError, TypeError, OverflowError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+    try:
+        coerced = pd.to_datetime(values, format="ISO8601", errors="coerce")
+    except (ValueError, TypeError, OverflowError):
+        coerced = None
+    if coerced is not None:
+        bad = values.notna() & coerced.isna()
+        if bad.any():
+            raise where.error(f"not a date in ISO 8601 format ({_ISO_FORMAT})",
+                              f"not dates in ISO 8601 format ({_ISO_FORMAT})",
+                              column, frame, bad)
+    offsets = values.astype("string").str.extract(r"(Z|[+-]\d{2}:?\d{2})$")[0]
+    kinds = offsets.fillna("none").where(values.notna(), pd.NA)
+    if kinds.nunique() > 1:
+        first = kinds.notna() & ~kinds.duplicated()
+        raise where.error_at(
+            "mixes time-zone offsets (or times with and without an offset), which cannot be "
+            "put on one time line unambiguously; give every time the same offset, or none",
+            column, frame, first)
+    raise DataValidationError(f"cannot be read as dates: {reason}", column=column,
+                              path=where.path)
+
+
+def _parse_numbers(frame: pd.DataFrame, column: str, where: _Located, *,
+                   integer: bool) -> pd.Series:
+    values = frame[column]
+    if integer and pd.api.types.is_integer_dtype(values) and not pd.api.types.is_bool_dtype(
+            values):
+        return values
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        as_object = values.astype(object).where(values.notna(), None)
+        numbers = pd.to_numeric(as_object, errors="coerce")
+        bad = as_object.notna() & (numbers.isna() | as_object.map(lambda v: isinstance(v, bool)))
+        if bad.any():
+            raise where.error("not a number", "not numbers", column, frame, bad)
+        values = numbers.astype("float64")
+    if not integer:
+        return values.astype("float64")
+    present = values.notna()
+    as_float = values.astype("float64")
+    whole = np.isfinite(as_float) & (as_float == np.round(as_float))
+    bad = present & ~whole
+    if bad.any():
+        raise where.error("not a whole number", "not whole numbers", column, frame, bad)
+    return as_float.astype("int64") if not (~present).any() else as_float.astype("Int64")
+
+
 def _read_table(path: Path, name: str) -> pd.DataFrame:
+    """Read one table file; every problem is a `DataValidationError` naming the file.
+
+    Label columns (names and identifiers, see `label_columns`) keep their text: only an
+    empty cell is missing there, so ``NA``, ``None`` or ``null`` are names. Number and date
+    columns read pandas' usual missing-value strings (``NA``, ``n/a``, ``null``, ...) as
+    missing. A header-only file is a table with no rows; an empty file is an error.
+    """
+    text = _read_text(path)
+    if not text.strip():
+        raise DataValidationError(
+            "the file is empty, without even a header line; a table with no rows needs its "
+            "header line (or leave the file out, and the report leaves its section empty)",
+            path=str(path))
+    header = _header(text)
+    duplicated = [c for i, c in enumerate(header) if c in header[:i]]
+    if duplicated:
+        names = list(dict.fromkeys(duplicated))
+        shown = ", ".join(f"{c!r} (columns " + ", ".join(
+            str(i + 1) for i, h in enumerate(header) if h == c) + ")" for c in names)
+        error = DataValidationError(
+            f"duplicate column header {shown}: each column name may appear once",
+            path=str(path))
+        error.column = names[0]
+        raise error
     expected = TABLE_COLUMNS[name]
-    string_cols = {c: "string" for c in _STRING_COLUMNS if c in expected}
-    frame = pd.read_csv(path, dtype=string_cols, keep_default_na=True)
-    missing = [c for c in expected if c not in frame.columns]
+    missing = [c for c in expected if c not in header]
     if missing:
         raise DataValidationError(
-            f"table {name!r} ({path}) lacks the columns {', '.join(missing)}",
-            column=missing[0])
+            f"table {name!r} lacks the columns {', '.join(missing)} (its header has "
+            f"{', '.join(header)})", column=missing[0], path=str(path))
+    labels = set(label_columns(name))
+    na_values = {c: ([""] if c in labels else list(_DEFAULT_NA_VALUES)) for c in header}
+    dtypes = {c: "string" for c in _STRING_COLUMNS if c in expected}
+    dtypes.update({c: "string" for c in _DATETIME_COLUMNS.get(name, ())})
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=dtypes, keep_default_na=False,
+                            na_values=na_values)
+    except (ValueError, pd.errors.ParserError) as err:
+        raise DataValidationError(f"cannot be read as CSV: {str(err).strip()}",
+                                  path=str(path)) from err
+    where = _Located(path, text, len(frame))
     for col in _DATETIME_COLUMNS.get(name, ()):
-        frame[col] = pd.to_datetime(frame[col], format="ISO8601")
+        frame[col] = _parse_dates(frame, col, where)
     for col in _INTEGER_COLUMNS.get(name, ()):
-        if pd.api.types.is_numeric_dtype(frame[col]) and not frame[col].isna().any():
-            frame[col] = frame[col].astype("int64")
-        elif pd.api.types.is_numeric_dtype(frame[col]):
-            frame[col] = frame[col].astype("Int64")
-    for col in string_cols:
-        frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+        frame[col] = _parse_numbers(frame, col, where, integer=True)
+    for col in _FLOAT_COLUMNS.get(name, ()):
+        frame[col] = _parse_numbers(frame, col, where, integer=False)
+    for col in dtypes:
+        if col not in _DATETIME_COLUMNS.get(name, ()):
+            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
     return frame
 
 
@@ -152,7 +360,7 @@ def load_dataset(name: str, *, directory: str | Path | None = None) -> pd.DataFr
         listed = ", ".join(repr(k) for k in TABLE_COLUMNS)
         raise ValueError(f"name={name!r} is not a known table; choose one of {listed}")
     folder = DATA_DIR if directory is None else Path(directory)
-    path = _find(folder, name)
+    path = find_table(folder, name)
     if path is None:
         raise FileNotFoundError(f"no {name}.csv or {name}.csv.gz in {folder}")
     return _read_table(path, name)
@@ -228,7 +436,7 @@ def read_service_data(directory: str | Path | None = None) -> ServiceData:
         raise FileNotFoundError(f"data folder {folder} does not exist")
     tables = {}
     for name, columns in TABLE_COLUMNS.items():
-        path = _find(folder, name)
+        path = find_table(folder, name)
         if path is None:
             tables[name] = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
         else:
@@ -249,7 +457,7 @@ def fingerprint(directory: str | Path | None = None) -> str:
     folder = DATA_DIR if directory is None else Path(directory)
     digest = hashlib.sha256()
     for name in sorted(TABLE_COLUMNS):
-        path = _find(folder, name)
+        path = find_table(folder, name)
         if path is None:
             continue
         digest.update(path.name.encode())

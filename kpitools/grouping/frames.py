@@ -11,7 +11,7 @@ import dataclasses
 import itertools
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -28,15 +28,20 @@ from kpitools.kpis.catalogue import KpiDefinition, get_kpi
 from kpitools.stats.significance import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
 from kpitools.tables.keys import group_codes, normalize_keys
 
-__all__ = ["summarize", "compare", "COMPARE_COLUMNS"]
+__all__ = ["summarize", "compare", "COMPARE_COLUMNS", "ADJUST_SCOPES"]
 
 #: Columns of `compare` output after the ``by`` columns.
 COMPARE_COLUMNS: tuple[str, ...] = (
     *COMPARISON_COLUMNS[: COMPARISON_COLUMNS.index("pvalue") + 1],
     "pvalue_adjusted",
     "p_adjust_method",
+    "p_adjust_scope",
     *COMPARISON_COLUMNS[COMPARISON_COLUMNS.index("pvalue") + 1:],
 )
+
+AdjustScope = Literal["by", "table"]
+#: Which comparisons form one family for the multiplicity adjustment of `compare`.
+ADJUST_SCOPES: tuple[str, ...] = ("by", "table")
 
 
 def _kpi_options(method: str | None, alternative: str | None, missing: str | None,
@@ -188,6 +193,7 @@ def compare(
     by: str | Sequence[str] | None = None,
     adjust: PValueAdjustment = "holm",
     *,
+    adjust_scope: AdjustScope = "by",
     confidence_level: float = 0.95,
     method: str | None = None,
     alternative: str | None = None,
@@ -212,7 +218,16 @@ def compare(
     by : str or list of str, optional
         Make the comparisons separately within each of these groups.
     adjust : {"holm", "benjamini_hochberg", "bonferroni", "none"}, default "holm"
-        Multiplicity adjustment over the comparisons within each ``by`` group.
+        Multiplicity adjustment of the p-values of one family of comparisons (Holm's
+        step-down method controls the family-wise error rate; see
+        `kpitools.stats.significance.adjust_pvalues`).
+    adjust_scope : {"by", "table"}, default "by"
+        Which comparisons form one family: ``"by"``, those within each ``by`` group (each
+        group is its own family, as when the groups are separate questions); ``"table"``,
+        all the rows of the result (one family, for a claim about the table as a whole).
+        Without ``by`` both are the whole table. The result records it in the column
+        ``p_adjust_scope`` (``"by"`` or ``"table"``, the family actually used) and in
+        words in ``attrs["adjustment_family"]``.
     confidence_level : float, default 0.95
     method, alternative, missing, **options
         Passed to the KPI's comparison (e.g. ``method="wald"`` for NPS).
@@ -224,7 +239,7 @@ def compare(
     DataFrame
         The ``by`` columns, then ``kpi, group_a, group_b, estimate_a, estimate_b,
         difference, ci_low, ci_high, confidence_level, statistic, pvalue, pvalue_adjusted,
-        p_adjust_method, alternative, method, test, unit, n_a, n_b``.
+        p_adjust_method, p_adjust_scope, alternative, method, test, unit, n_a, n_b``.
 
     Examples
     --------
@@ -239,8 +254,10 @@ def compare(
     data = _check_data(data)
     level = check_confidence_level(confidence_level)
     check_choice("adjust", adjust, PVALUE_ADJUSTMENTS)
+    check_choice("adjust_scope", adjust_scope, ADJUST_SCOPES)
     definition = get_kpi(kpi)
     keys = normalize_keys(by, data)
+    scope = adjust_scope if keys else "table"
     if group not in data.columns:
         raise KeyError(f"group column {group!r} not in the data")
     if group in keys:
@@ -267,9 +284,26 @@ def compare(
             table.insert(keys.index(name), name, v)
         tables.append(table)
     if not tables:
-        return pd.DataFrame(columns=[*keys, *COMPARE_COLUMNS])
-    out = pd.concat(tables, ignore_index=True)
-    return out[[*keys, *COMPARE_COLUMNS]]
+        out = pd.DataFrame(columns=[*keys, *COMPARE_COLUMNS])
+    else:
+        out = pd.concat(tables, ignore_index=True)[[*keys, *COMPARE_COLUMNS]]
+    if scope == "table" and len(out):
+        out["pvalue_adjusted"] = adjust_pvalues(out["pvalue"].to_numpy(dtype=float), adjust)
+    out["p_adjust_scope"] = scope
+    out.attrs["adjustment_family"] = _family_words(adjust, scope, keys, out)
+    return out
+
+
+def _family_words(adjust: str, scope: str, keys: list[str], out: pd.DataFrame) -> str:
+    """One line saying which comparisons were adjusted together, for tables and reports."""
+    if adjust == "none":
+        return "no multiplicity adjustment"
+    tested = int(out["pvalue"].notna().sum()) if len(out) else 0
+    if scope == "by":
+        n_families = len(out[keys].drop_duplicates()) if len(out) else 0
+        return (f"{adjust} within each {'/'.join(keys)} group ({n_families} families, "
+                f"{tested} comparisons)")
+    return f"{adjust} over all {tested} comparisons of the table (one family)"
 
 
 def _compare_within(definition: KpiDefinition, data: pd.DataFrame, column: str | None,
@@ -298,6 +332,7 @@ def _compare_within(definition: KpiDefinition, data: pd.DataFrame, column: str |
     table["pvalue_adjusted"] = adjust_pvalues(table["pvalue"].to_numpy(dtype=float), adjust) \
         if len(table) else pd.Series(dtype=float)
     table["p_adjust_method"] = adjust
+    table["p_adjust_scope"] = "by"
     return table[list(COMPARE_COLUMNS)]
 
 

@@ -25,9 +25,9 @@ is counted as one.
 Timestamps are calendar time by default; pass ``business_hours=BusinessHours(...)`` to count
 only opening hours (`kpitools.tables.business_hours`).
 
-Bad rows (an end before its start, a negative number of seconds, an unparseable timestamp, a
-duplicate id, a time-zone mix) raise `DataValidationError` naming the column, rows and values,
-or with ``invalid="exclude"`` are left out and reported.
+Bad rows (an end before its start, a negative or infinite number of seconds, an unparseable
+timestamp, a duplicate id, a time-zone mix) raise `DataValidationError` naming the column, rows
+and values, or with ``invalid="exclude"`` are left out and reported.
 
 References
 ----------
@@ -108,6 +108,7 @@ class _Spec:
     unit: str
     id_column: str
     description: str
+    needs_answered: bool = False
 
 
 #: The duration KPIs and where their durations come from.
@@ -119,7 +120,7 @@ DURATION_KPIS: dict[str, _Spec] = {
     "aht": _Spec("calls", None, None, ("talk_seconds", "hold_seconds", "acw_seconds"),
                  "minutes", "call_id", "average handle time (talk + hold + after-call work)"),
     "asa": _Spec("calls", None, None, ("wait_seconds",), "seconds", "call_id",
-                 "speed of answer (waiting time of answered calls)"),
+                 "speed of answer (waiting time of answered calls)", needs_answered=True),
 }
 
 _STATISTICS = ("median", "mean", "quantile")
@@ -230,6 +231,7 @@ def duration_values(
         check_unique_ids(data[id_col], column=id_col, issues=issues)
     open_mask = np.zeros(n, dtype=bool)
     elapsed = np.full(n, np.nan)
+    _exclude_abandoned(data, spec, cols, issues, timestamp_format)
 
     if value is not None:
         if value not in data.columns:
@@ -291,19 +293,40 @@ def _numeric_seconds(values: pd.Series, column: str, issues: RowIssues) -> np.nd
     issues.add(is_missing, column=column, values=raw, reason="missing values", kind="missing")
     with np.errstate(invalid="ignore"):
         issues.add(numeric < 0, column=column, values=raw, reason="negative durations")
+    # ±inf (e.g. "inf" text or a division by zero upstream) is no duration: invalid, like a
+    # negative one (refused, or excluded and listed with invalid="exclude")
+    issues.add(np.isinf(numeric), column=column, values=raw, reason="infinite durations")
     return numeric
+
+
+def _exclude_abandoned(data: pd.DataFrame, spec: _Spec, cols: dict[str, str],
+                       issues: RowIssues, timestamp_format: str | None) -> None:
+    """Leave abandoned calls (no ``answered_at`` timestamp) out, listed as excluded.
+
+    ``answered_at`` is read as a timestamp, as `kpitools.answer_rate` reads it: text such as
+    ``"Y"``/``"N"`` is refused (read as present, it would count every call as answered).
+    Speed of answer is defined over answered calls only, so for ``asa`` the column is
+    required, also with ``value=``: without it the waiting times of abandoned calls would be
+    averaged in silence.
+    """
+    if spec.table != "calls":
+        return
+    answered_col = cols["answered_at"]
+    if spec.needs_answered:
+        require_columns(data, cols, ["answered_at"])
+    elif answered_col not in data.columns:
+        return
+    answered_at = parse_timestamps(data[answered_col], column=answered_col, issues=issues,
+                                   format=timestamp_format)
+    abandoned = answered_at.isna().to_numpy()
+    issues.add(abandoned, column=answered_col, values=data[answered_col],
+               reason="abandoned call (not answered, no handle time or speed of answer)",
+               kind="open")
 
 
 def _call_seconds(data: pd.DataFrame, spec: _Spec, cols: dict[str, str],
                   issues: RowIssues) -> np.ndarray:
     require_columns(data, cols, spec.parts)
-    answered_col = cols["answered_at"]
-    if answered_col in data.columns:
-        abandoned = data[answered_col].isna().to_numpy()
-        issues.add(abandoned, column=answered_col,
-                   values=data[answered_col],
-                   reason="abandoned call (not answered, no handle time or speed of answer)",
-                   kind="open")
     total = np.zeros(len(data))
     for part in spec.parts:
         total = total + _numeric_seconds(data[cols[part]], cols[part], issues)
@@ -477,7 +500,11 @@ def aht(calls: pd.DataFrame, **kwargs: Any) -> KpiEstimate:
 def asa(calls: pd.DataFrame, **kwargs: Any) -> KpiEstimate:
     """Speed of answer: ``wait_seconds`` of answered calls, in seconds; see `duration_kpi`.
 
-    ASA proper is the mean (``statistic="mean"``). Abandoned calls are listed as excluded.
+    ASA proper is the mean (``statistic="mean"``). Abandoned calls (no ``answered_at``) are
+    listed as excluded. ``answered_at`` must be there and hold timestamps, as for
+    `kpitools.answer_rate`: without it, or with ``"Y"``/``"N"`` text, a `DataValidationError`
+    names the column (the waits of abandoned calls would otherwise be averaged in).
+    Infinite waits are invalid, like negative ones.
     """
     return duration_kpi(calls, "asa", **kwargs)
 

@@ -58,6 +58,7 @@ from kpitools.core.validation import (
     check_alternative,
     check_choice,
     check_confidence_level,
+    excluded_frame,
     require_nonempty,
     warn_if_small,
 )
@@ -121,6 +122,10 @@ class Outcome:
     success: np.ndarray
     issues: RowIssues
     details: dict[str, Any] = field(default_factory=dict)
+    check_groups: Callable[[np.ndarray, pd.DataFrame], None] | None = field(
+        default=None, compare=False, repr=False)
+    """Called by grouped summaries with the row group codes and the group keys: raises where a
+    group's number would be wrong (e.g. a team whose answered calls all lack their wait)."""
 
 
 def _frame(data: Any) -> pd.DataFrame:
@@ -274,6 +279,8 @@ def _calls(data: pd.DataFrame, *, columns: Mapping[str, str] | None, invalid: st
         with np.errstate(invalid="ignore"):
             issues.add(wait < 0, column=w_col, values=raw,
                        reason="negative waiting times")
+        issues.add(np.isinf(wait), column=w_col, values=raw,
+                   reason="infinite waiting times")
     if short_abandon_seconds is not None:
         limit = float(short_abandon_seconds)
         if not limit >= 0:
@@ -319,6 +326,15 @@ def _service_level(data: pd.DataFrame, *, threshold_seconds: float = 20.0,
                                           short_abandon_seconds=short_abandon_seconds)
     require_columns(data, cols, ["wait_seconds"])
     w_col = cols["wait_seconds"]
+    timed = answered & ~np.isnan(wait) & ~issues.mask
+    if answered.any() and not timed.any():
+        # every answered call lacks its wait: only abandoned calls (all misses) would be left
+        # in the denominator and the service level would read 0 % in silence
+        raise DataValidationError(
+            f"no waiting time for any of the {int(answered.sum())} answered calls; service "
+            "level needs them (map yours with columns={'wait_seconds': ...})",
+            column=w_col, rows=list(data.index[answered]),
+            values=list(data[w_col].to_numpy(dtype=object)[answered]))
     issues.add(answered & np.isnan(wait), column=w_col, values=data[w_col],
                reason="missing waiting time of an answered call", kind="missing")
     if denominator == "answered":
@@ -329,9 +345,28 @@ def _service_level(data: pd.DataFrame, *, threshold_seconds: float = 20.0,
     with np.errstate(invalid="ignore"):
         met = answered & (wait <= float(threshold_seconds))
     success = np.where(issues.mask, np.nan, met.astype(float))
+
+    def check_groups(codes: np.ndarray, groups: pd.DataFrame) -> None:
+        # the same refusal per group: a group whose answered calls all lack their wait
+        n_groups = len(groups)
+        n_answered = np.bincount(codes[answered], minlength=n_groups)
+        n_timed = np.bincount(codes[timed], minlength=n_groups)
+        bad = np.flatnonzero((n_answered > 0) & (n_timed == 0))
+        if bad.size:
+            names = [", ".join(f"{k}={v!r}" for k, v in groups.iloc[i].items()) for i in bad[:3]]
+            more = f" and {bad.size - 3} more" if bad.size > 3 else ""
+            rows = answered & np.isin(codes, bad)
+            raise DataValidationError(
+                f"no waiting time for any answered call in {bad.size} group(s) "
+                f"({'; '.join(names)}{more}); their service level would count only abandoned "
+                "calls (map yours with columns={'wait_seconds': ...})",
+                column=w_col, rows=list(data.index[rows]),
+                values=list(data[w_col].to_numpy(dtype=object)[rows]))
+
     return Outcome(success, issues, {"threshold_seconds": float(threshold_seconds),
                                      "denominator": denominator,
-                                     "short_abandon_seconds": short_abandon_seconds})
+                                     "short_abandon_seconds": short_abandon_seconds},
+                   check_groups=check_groups)
 
 
 @dataclass(frozen=True)
@@ -473,6 +508,8 @@ def summarize_proportions(data: pd.DataFrame, keys: list[str], kpi: str, *,
     check_alternative(alternative)
     out = proportion_outcome(data, kpi, **options)
     codes, groups = group_codes(data, keys)
+    if out.check_groups is not None:
+        out.check_groups(codes, groups)
     g = len(groups)
     used = ~np.isnan(out.success)
     k = np.bincount(codes[used], weights=out.success[used], minlength=g)
@@ -732,6 +769,20 @@ def _bootstrap_ratio(w: np.ndarray, h: np.ndarray, *, level: float, alternative:
     return 0.0, float(np.quantile(ratios, 1 - alpha))
 
 
+def _answered_without_talk_time(calls: pd.DataFrame, cols: Mapping[str, str]) -> pd.DataFrame:
+    """Answered calls whose talk time is missing: their handle time cannot be counted.
+
+    Hold and wrap-up time may be missing (none recorded); an abandoned call has no talk time.
+    Without an ``answered_at`` column every call is taken as handled only where it has a time.
+    """
+    talk, answered_at = cols["talk_seconds"], cols["answered_at"]
+    if talk not in calls.columns or answered_at not in calls.columns:
+        return empty_excluded()
+    mask = (calls[answered_at].notna() & calls[talk].isna()).to_numpy()
+    return excluded_frame(calls[talk], mask, "missing talk time of an answered call: its "
+                          "handle time is left out of the numerator", talk)
+
+
 def agent_utilisation(calls: pd.DataFrame, availability: pd.DataFrame, *, period: Any = None,
                       confidence_level: float = 0.95, alternative: str = "two-sided",
                       n_resamples: int = 9999, random_state: Any = 0,
@@ -744,7 +795,8 @@ def agent_utilisation(calls: pd.DataFrame, availability: pd.DataFrame, *, period
     ----------
     calls : DataFrame
         Handled contacts with ``agent``, ``talk_seconds``, ``hold_seconds``,
-        ``acw_seconds`` (missing parts count as 0; abandoned calls have none).
+        ``acw_seconds`` (missing hold and wrap-up count as 0; abandoned calls have none; an
+        answered call without its talk time is listed in ``excluded``, its time uncounted).
     availability : DataFrame
         ``agent_id, period, available_hours``.
     period : str, optional
@@ -783,6 +835,15 @@ def agent_utilisation(calls: pd.DataFrame, availability: pd.DataFrame, *, period
     if not parts:
         raise DataValidationError("no handle-time columns (talk/hold/acw seconds)",
                                   column=cols["talk_seconds"])
+    for c in parts:  # a missing part counts as 0; text or ±inf is not a handle time
+        raw = calls[cols[c]]
+        numeric = pd.to_numeric(raw, errors="coerce").astype(float)
+        bad = (numeric.isna() & raw.notna()) | np.isinf(numeric)
+        if bad.any():
+            raise DataValidationError(f"{int(bad.sum())} handle times that are not finite "
+                                      "numbers", column=cols[c],
+                                      rows=list(calls.index[bad.to_numpy()]),
+                                      values=list(raw[bad.to_numpy()]))
     seconds = sum(pd.to_numeric(calls[cols[c]], errors="coerce").fillna(0.0).astype(float)
                   for c in parts)
     if (seconds < 0).any():
@@ -790,11 +851,14 @@ def agent_utilisation(calls: pd.DataFrame, availability: pd.DataFrame, *, period
         raise DataValidationError(f"{int(bad.sum())} negative handle times",
                                   column=cols[parts[0]], rows=list(calls.index[bad]),
                                   values=list(seconds[bad]))
+    untimed = _answered_without_talk_time(calls, cols)
     agent = calls[cols["agent"]]
     work = (seconds / 3600.0).groupby(agent.to_numpy()).sum()
     hours = _available_hours(availability, period=period, columns=availability_columns)
     hours, left_out = _agents_in_scope(work, hours, agents)
     w, h, excluded = _agent_ratio(work, hours, agent_column=cols["agent"])
+    if len(untimed):
+        excluded = as_excluded_rows(pd.concat([untimed, excluded], ignore_index=True))
     require_nonempty(w.size, what="agent utilisation")
     low, high = _bootstrap_ratio(w, h, level=level, alternative=alternative,
                                  n_resamples=n_resamples, random_state=random_state)

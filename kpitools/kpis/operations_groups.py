@@ -23,6 +23,7 @@ import pandas as pd
 
 from kpitools.core.errors import DataValidationError
 from kpitools.core.results import ESTIMATE_COLUMNS, Comparison, KpiEstimate
+from kpitools.core.validation import check_alternative
 from kpitools.kpis.catalogue import KpiDefinition, register_kpi
 from kpitools.kpis.customers import (
     churn_rate,
@@ -279,7 +280,11 @@ def _agent_kpi(kpi: str) -> KpiDefinition:
                                     rb.details["available_hours"],
                                     confidence_level=confidence_level, alternative=alternative,
                                     label_a=label_a, label_b=label_b, unit="per agent-hour")
-        # utilisation: normal approximation from the two bootstrap intervals' widths
+        check_alternative(alternative)
+        # utilisation: normal approximation from the two (two-sided) bootstrap intervals'
+        # widths, se = width / (2 z); the interval is the z test's dual, one-sided when the
+        # test is: "greater" gives (diff − z₁·se, +inf), "less" (−inf, diff + z₁·se) with
+        # z₁ the one-sided critical value (utilisation has no upper end of its scale).
         from kpitools.stats.intervals import z_critical
         from kpitools.stats.significance import pvalue_from_z
         z = z_critical(confidence_level)
@@ -288,8 +293,12 @@ def _agent_kpi(kpi: str) -> KpiDefinition:
         se = float(np.hypot(se_a, se_b))
         diff = rb.estimate - ra.estimate
         stat = diff / se if se > 0 else np.nan
+        z_one = z_critical(2.0 * confidence_level - 1.0)
+        ci_low, ci_high = {"two-sided": (diff - z * se, diff + z * se),
+                           "greater": (diff - z_one * se, np.inf),
+                           "less": (-np.inf, diff + z_one * se)}[alternative]
         return Comparison(kpi=kpi, estimate_a=ra.estimate, estimate_b=rb.estimate,
-                          difference=diff, ci_low=diff - z * se, ci_high=diff + z * se,
+                          difference=diff, ci_low=ci_low, ci_high=ci_high,
                           statistic=stat, pvalue=pvalue_from_z(stat, alternative),
                           method="bootstrap_agents_normal", test="z_bootstrap_se",
                           confidence_level=confidence_level, unit="percentage points",
@@ -312,6 +321,11 @@ _CUSTOMER_BETTER = {"crr": True, "churn_rate": False, "customer_growth": True, "
                     "clv": True, "employee_turnover": False}
 
 
+#: Customer KPIs whose estimate has a two-sided interval only (CLV: delta method or
+#: bootstrap); a one-sided request is refused in one clear line, not a raw TypeError.
+_TWO_SIDED_ONLY = frozenset({"clv"})
+
+
 def _customer_kpi(kpi: str) -> KpiDefinition:
     fn = _CUSTOMER_FUNCTIONS[kpi]
 
@@ -319,6 +333,10 @@ def _customer_kpi(kpi: str) -> KpiDefinition:
                  **options: Any) -> KpiEstimate:
         _no_value(kpi, value)
         period = _need(options, "period", kpi)
+        if kpi in _TWO_SIDED_ONLY and "alternative" in options:
+            if options.pop("alternative") != "two-sided":
+                raise TypeError(f"kpi={kpi!r} has a two-sided interval only; alternative= "
+                                "does not apply (compare= has one-sided tests)")
         return fn(data, period, confidence_level=confidence_level, **options)
 
     def compare(a: pd.DataFrame, b: pd.DataFrame, value: str | None, *,

@@ -62,6 +62,7 @@ from kpitools.stats.significance import (
     two_proportion_test,
     welch_test,
 )
+from kpitools.tables.keys import clean_by_position
 
 __all__ = [
     "nps",
@@ -247,17 +248,7 @@ def nps_from_counts(
     level = check_confidence_level(confidence_level)
     check_choice("method", method, NPS_METHODS)
     check_alternative(alternative)
-    counts = []
-    for name, value in (("promoters", promoters), ("passives", passives),
-                        ("detractors", detractors)):
-        try:
-            as_float = float(value)
-        except (TypeError, ValueError):
-            raise DataValidationError(f"{name} must be a whole number, got {value!r}") from None
-        if np.isnan(as_float) or as_float < 0 or as_float != int(as_float):
-            raise DataValidationError(f"{name} must be a non-negative whole number, "
-                                      f"got {value!r}")
-        counts.append(int(as_float))
+    counts = _whole_counts((promoters, passives, detractors))
     require_nonempty(sum(counts), what=kpi.upper())
     warn_if_small(sum(counts), what=kpi.upper())
     return _nps_result(kpi, *counts, confidence_level=level, method=method,
@@ -306,7 +297,32 @@ def nps_from_percentages(
                            confidence_level=confidence_level, method=method, kpi=kpi)
 
 
-def _nps_counts_of(sample: Any, missing: MissingPolicy) -> tuple[tuple[int, int, int], int]:
+def _whole_counts(values: Sequence[Any],
+                  names: Sequence[str] = ("promoters", "passives", "detractors"),
+                  where: str = "") -> list[int]:
+    """Counts as ints; a fraction (2.7), NaN, ±inf, a negative or a bool raises.
+
+    Integral floats (3.0, as read from a spreadsheet) are accepted. Never truncates: ``int``
+    alone would turn 2.7 promoters into 2 in silence.
+    """
+    counts = []
+    for name, value in zip(names, values, strict=True):
+        label = f"{name}{where}"
+        if isinstance(value, bool | np.bool_):
+            raise DataValidationError(f"{label} must be a whole number, got {value!r}")
+        try:
+            as_float = float(value)
+        except (TypeError, ValueError):
+            raise DataValidationError(f"{label} must be a whole number, got {value!r}") from None
+        if not np.isfinite(as_float) or as_float < 0 or as_float != np.floor(as_float):
+            raise DataValidationError(f"{label} must be a non-negative whole number, "
+                                      f"got {value!r}")
+        counts.append(int(as_float))
+    return counts
+
+
+def _nps_counts_of(sample: Any, missing: MissingPolicy,
+                   label: str = "") -> tuple[tuple[int, int, int], int]:
     """(promoters, passives, detractors) and n_excluded from raw scores or an NPS result."""
     if isinstance(sample, KpiEstimate):
         if "promoters" not in sample.details:
@@ -314,7 +330,8 @@ def _nps_counts_of(sample: Any, missing: MissingPolicy) -> tuple[tuple[int, int,
         d = sample.details
         return (d["promoters"], d["passives"], d["detractors"]), sample.n_excluded
     if isinstance(sample, tuple) and len(sample) == 3 and all(np.isscalar(v) for v in sample):
-        return tuple(int(v) for v in sample), 0  # type: ignore[return-value]
+        where = f" of {label}" if label else ""
+        return tuple(_whole_counts(sample, where=where)), 0  # type: ignore[return-value]
     series = as_series(sample)
     values, excluded = _clean_nps_scores(series, missing, None if series.name is None
                                          else str(series.name))
@@ -373,8 +390,8 @@ def compare_nps(
     if paired:
         return _compare_nps_paired(a, b, confidence_level=level, alternative=alternative,
                                    missing=missing, label_a=label_a, label_b=label_b, kpi=kpi)
-    counts_a, excl_a = _nps_counts_of(a, missing)
-    counts_b, excl_b = _nps_counts_of(b, missing)
+    counts_a, excl_a = _nps_counts_of(a, missing, label_a)
+    counts_b, excl_b = _nps_counts_of(b, missing, label_b)
     n_a, n_b = sum(counts_a), sum(counts_b)
     require_nonempty(n_a, what=f"{kpi.upper()} of {label_a}")
     require_nonempty(n_b, what=f"{kpi.upper()} of {label_b}")
@@ -453,18 +470,34 @@ def _map_labels(series: pd.Series, labels: Mapping[str, float] | None,
     return series.map(convert)
 
 
-def _clean_scale(values: Any, *, scale: tuple[int, int], labels: Mapping[str, float] | None,
-                 missing: MissingPolicy) -> tuple[pd.Series, pd.DataFrame, str | None]:
+def _clean_scale_positions(
+    values: Any, *, scale: tuple[int, int], labels: Mapping[str, float] | None,
+    missing: MissingPolicy,
+) -> tuple[pd.Series, np.ndarray, pd.DataFrame, str | None]:
+    """Usable scale answers, their row positions, the excluded rows and the column name.
+
+    Works by position, so a duplicate index (as after ``pd.concat``) is fine; excluded rows
+    keep their original labels and show the value as given (before labels were mapped).
+    """
     series = as_series(values)
     column = None if series.name is None else str(series.name)
     lo, hi = scale
     if lo >= hi:
         raise ValueError(f"scale must be (low, high) with low < high, got {scale!r}")
     mapped = _map_labels(series, labels, column)
-    clean, excluded = clean_numeric(mapped, column=column, lower=lo, upper=hi, integer=True,
-                                    missing=missing, scale_text=f"{lo}–{hi}")
+    clean, positions, excluded = clean_by_position(
+        clean_numeric, mapped, column=column, lower=lo, upper=hi, integer=True,
+        missing=missing, scale_text=f"{lo}–{hi}")
     if len(excluded):
-        excluded["value"] = series.loc[excluded["row"]].to_numpy(dtype=object)
+        excluded_at = np.setdiff1d(np.arange(len(series)), positions, assume_unique=True)
+        excluded["value"] = series.iloc[excluded_at].to_numpy(dtype=object)
+    return clean, positions, excluded, column
+
+
+def _clean_scale(values: Any, *, scale: tuple[int, int], labels: Mapping[str, float] | None,
+                 missing: MissingPolicy) -> tuple[pd.Series, pd.DataFrame, str | None]:
+    clean, _, excluded, column = _clean_scale_positions(values, scale=scale, labels=labels,
+                                                        missing=missing)
     return clean, excluded, column
 
 
@@ -829,19 +862,24 @@ def servqual(
                 if col not in data.columns:
                     raise DataValidationError(f"column not found in data (dimension "
                                               f"{dimension!r})", column=col)
-            e, _ = clean_numeric(data[e_col], column=e_col, lower=lo, upper=hi, integer=True,
-                                 missing=missing, scale_text=f"{lo}–{hi}")
-            p, _ = clean_numeric(data[p_col], column=p_col, lower=lo, upper=hi, integer=True,
-                                 missing=missing, scale_text=f"{lo}–{hi}")
-            item_gaps[p_col] = p - e
+            # by row position: a duplicate index (as after pd.concat) is fine
+            answers = []
+            for col in (e_col, p_col):
+                clean, positions, _ = clean_by_position(
+                    clean_numeric, data[col], column=col, lower=lo, upper=hi, integer=True,
+                    missing=missing, scale_text=f"{lo}–{hi}")
+                full = np.full(len(data), np.nan)
+                full[positions] = clean.to_numpy(dtype=float)
+                answers.append(full)
+            item_gaps[p_col] = answers[1] - answers[0]
             exp_cols.append(e_col)
             per_cols.append(p_col)
-        gap_frame = pd.DataFrame(item_gaps).reindex(data.index)
-        complete = gap_frame.notna().all(axis=1)
+        gap_frame = pd.DataFrame(item_gaps)
+        complete = gap_frame.notna().all(axis=1).to_numpy()
         dim_gap = gap_frame[complete].mean(axis=1)
         gaps[dimension] = dim_gap
-        expectation = data.loc[complete, exp_cols].astype(float).mean(axis=1)
-        perception = data.loc[complete, per_cols].astype(float).mean(axis=1)
+        expectation = data[exp_cols].iloc[complete].astype(float).mean(axis=1)
+        perception = data[per_cols].iloc[complete].astype(float).mean(axis=1)
         rows.append(_gap_row(dimension, dim_gap, expectation, perception,
                              len(data) - int(complete.sum()), level, sps,
                              cronbach_alpha(gap_frame[complete])))

@@ -69,10 +69,10 @@ def _two_sided_level(level: float, alternative: str) -> float:
 def _check_poisson(count, exposure) -> tuple[np.ndarray, np.ndarray]:
     x = np.asarray(count, dtype=float)
     e = np.asarray(exposure, dtype=float)
-    if np.any(np.isnan(x)) or np.any(x < 0) or np.any(x != np.floor(x)):
+    if np.any(~np.isfinite(x)) or np.any(x < 0) or np.any(x != np.floor(x)):
         raise ValueError(f"count must be a non-negative whole number, got {count!r}")
-    if np.any(np.isnan(e)) or np.any(e <= 0):
-        raise ValueError(f"exposure must be positive, got {exposure!r}")
+    if np.any(~np.isfinite(e)) or np.any(e <= 0):
+        raise ValueError(f"exposure must be positive and finite, got {exposure!r}")
     return x, e
 
 

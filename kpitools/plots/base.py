@@ -18,6 +18,7 @@ TypeError: plot_x needs a pandas DataFrame, got list
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ from kpitools.core.errors import DataValidationError
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["PALETTE", "get_axes", "require_frame"]
+__all__ = ["PALETTE", "get_axes", "plain_text", "require_frame"]
 
 #: Colours used across the plots (colour-blind safe, Okabe–Ito).
 PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
@@ -62,3 +63,44 @@ def require_frame(df: Any, columns: Sequence[str], what: str) -> pd.DataFrame:
         raise DataValidationError(f"{what} needs the columns {', '.join(missing)}; the frame has "
                                   f"{', '.join(map(str, df.columns))}", column=missing[0])
     return df
+
+
+#: Control characters other than newline (C0, DEL, C1): no font has a glyph for them.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+
+
+def plain_text(value: Any) -> str:
+    r"""``value`` as text that matplotlib draws literally (for labels, ticks, legends, titles).
+
+    matplotlib typesets text with an even number of unescaped ``$`` as mathtext: ``$x$``
+    would be drawn as an italic x and ``$\invalidcommand$`` raises a parse error when the
+    figure is drawn. Every ``$`` is therefore escaped as ``\$``, which matplotlib draws as a
+    plain dollar sign; a backslash is special only before ``$``, so an existing ``\$`` is
+    kept too (``\`` then ``\$``). Tabs become spaces and other control characters (no font
+    has a glyph for them; matplotlib warns) become U+FFFD "�"; newlines are kept.
+
+    Parameters
+    ----------
+    value : Any
+        A name or label; non-strings are converted with ``str``.
+
+    Returns
+    -------
+    str
+
+    Notes
+    -----
+    With ``rcParams["text.usetex"] = True`` all text is LaTeX and this escaping is not
+    enough; kpitools never sets that option.
+
+    Examples
+    --------
+    >>> plain_text("$x$")
+    '\\$x\\$'
+    >>> plain_text("Returns & Co\tLtd")
+    'Returns & Co Ltd'
+    """
+    text = str(value).replace("\t", " ")
+    return _CONTROL.sub("\ufffd", text).replace("$", "\\$")

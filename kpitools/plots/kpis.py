@@ -12,6 +12,11 @@ Every function draws on ``ax`` (a new figure when None) and returns the Axes; no
 `plot_volume_heatmap`      contact volume by weekday × hour of day
 =========================  =====================================================
 
+Every user string that reaches matplotlib (group names in tick labels and legends, column
+names in axis labels, titles) passes through `plain_text`, so that it is drawn exactly as
+given: a competitor called ``$x$`` is not typeset as math, and one called
+``$\\invalidcommand$`` does not stop the figure.
+
 Examples
 --------
 >>> import matplotlib
@@ -32,7 +37,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from kpitools.plots.base import PALETTE
+from kpitools.plots.base import PALETTE, plain_text
 from kpitools.plots.base import get_axes as _axes
 from kpitools.plots.base import require_frame as _require
 
@@ -40,6 +45,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
 __all__ = [
+    "plain_text",
     "PALETTE",
     "NPS_COLORS",
     "plot_kpi_forest",
@@ -58,7 +64,7 @@ _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 def _kpi_label(df: pd.DataFrame) -> str:
     kpi = str(df["kpi"].iloc[0]).upper() if "kpi" in df.columns and len(df) else "Estimate"
     unit = str(df["unit"].iloc[0]) if "unit" in df.columns and len(df) else ""
-    return f"{kpi} ({unit})" if unit and unit != "count" else kpi
+    return plain_text(f"{kpi} ({unit})" if unit and unit != "count" else kpi)
 
 
 def plot_kpi_forest(
@@ -96,6 +102,7 @@ def plot_kpi_forest(
     names = data[labels].astype(str).agg(" / ".join, axis=1).tolist()
     if "n" in data.columns:
         names = [f"{nm} (n={int(n):,})" for nm, n in zip(names, data["n"], strict=True)]
+    names = [plain_text(nm) for nm in names]
     ax = _axes(ax, (7.0, 0.45 * len(data) + 1.2))
     y = np.arange(len(data))
     est = data["estimate"].to_numpy(float)
@@ -150,21 +157,28 @@ def plot_kpi_trend(
     periods = sorted(df[x].dropna().astype(str).unique())
     pos = {p: i for i, p in enumerate(periods)}
     ax = _axes(ax, (7.0, 3.2))
-    groups = [(None, df)] if hue is None else list(df.groupby(hue, sort=True))
+    groups = [(None, df)] if hue is None else list(df.groupby(hue, sort=True, dropna=False))
+    handles, names = [], []
     for k, (name, part) in enumerate(groups):
         part = part.assign(_x=part[x].astype(str).map(pos)).sort_values("_x")
         color = PALETTE[k % len(PALETTE)]
         ax.fill_between(part["_x"], part["ci_low"].astype(float), part["ci_high"].astype(float),
                         color=color, alpha=0.18, linewidth=0)
-        ax.plot(part["_x"], part["estimate"].astype(float), marker="o", color=color,
-                label=None if name is None else str(name), linewidth=1.8, markersize=4)
-    ax.set_xticks(range(len(periods)), periods)
-    ax.set_xlabel(x.replace("_", " "))
+        names.append(plain_text(name))
+        (line,) = ax.plot(part["_x"], part["estimate"].astype(float), marker="o", color=color,
+                          label=None if hue is None else names[-1], linewidth=1.8,
+                          markersize=4)
+        handles.append(line)
+    ax.set_xticks(range(len(periods)), [plain_text(p) for p in periods])
+    ax.set_xlabel(plain_text(x.replace("_", " ")))
     ax.set_ylabel(_kpi_label(df))
     ax.grid(axis="y", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     if hue is not None:
-        ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
+        # handles and labels given explicitly: a group named "_x" is not hidden, as
+        # matplotlib hides artists whose label starts with an underscore
+        ax.legend(handles, names, frameon=False, fontsize=8, loc="center left",
+                  bbox_to_anchor=(1.0, 0.5))
     return ax
 
 
@@ -219,7 +233,7 @@ def plot_nps_distribution(
                 ax.text(lft + w / 2, yi, f"{w:.0f}%", ha="center", va="center", fontsize=8,
                         color="white" if cat_name != "passives" else "black")
         left += width
-    ax.set_yticks(y, [f"{nm}  (NPS {v:+.0f})" for nm, v in
+    ax.set_yticks(y, [plain_text(f"{nm}  (NPS {v:+.0f})") for nm, v in
                       zip(shares.index, shares["nps"], strict=True)])
     ax.set_xlim(0, 100)
     ax.set_xlabel("share of answers (%)")
@@ -287,9 +301,9 @@ def plot_p_chart(
     out = (p * 100 > ucl) | (p * 100 < lcl)
     if out.any():
         ax.scatter(xs[out], p[out] * 100, color="red", zorder=3, s=50, label="out of control")
-    ax.set_xticks(xs, data[x].astype(str).tolist())
+    ax.set_xticks(xs, [plain_text(v) for v in data[x].astype(str)])
     ax.set_ylabel(_kpi_label(data) if "kpi" in data.columns else "proportion (%)")
-    ax.set_xlabel(x.replace("_", " "))
+    ax.set_xlabel(plain_text(x.replace("_", " ")))
     ax.legend(frameon=False, fontsize=8, loc="center left", bbox_to_anchor=(1.0, 0.5))
     ax.spines[["top", "right"]].set_visible(False)
     return ax

@@ -23,13 +23,16 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import os
 import re
 import shutil
+import string
 import subprocess
 import sys
 import tempfile
 import time
+import unicodedata
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from kpitools.core.errors import KpiToolsError, ReportExecutionError, ReportParameterError
+from kpitools.reports.parameters import INJECTED_TAG, coerce_parameter, parameters_source
 
 __all__ = [
     "FORMATS",
@@ -47,9 +51,13 @@ __all__ = [
     "bundled_notebooks",
     "notebook_parameters",
     "check_parameters",
+    "check_output_name",
+    "check_output_dir",
     "render_html",
+    "scrub_controls",
     "html_to_pdf",
     "output_stem",
+    "path_component",
     "slugify",
     "TEMPLATE_DIR",
     "NOTEBOOK_DIR",
@@ -66,14 +74,17 @@ TEMPLATE_DIR = _PACKAGE_DIR / "templates"
 #: Folder of the bundled report notebooks (shipped inside the package).
 NOTEBOOK_DIR = _PACKAGE_DIR / "notebooks"
 
-_TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
-    "str": lambda v: isinstance(v, str),
-    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-    "bool": lambda v: isinstance(v, bool),
-    "list": lambda v: isinstance(v, list | tuple),
-    "dict": lambda v: isinstance(v, dict),
-}
+#: Longest readable part of a file name made from a parameter value, in UTF-8 bytes.
+_SLUG_BYTES = 80
+#: Hex digits of SHA-256 that make a file name unique (48 bits).
+_HASH_CHARS = 12
+#: Room kept in each file name for ``.failed.ipynb`` and the ``.<name>.<random>.part``
+#: temporary file of an atomic write; a name component is at most 255 bytes on common file
+#: systems.
+_NAME_BYTES = 255 - 40
+_PLAIN = re.compile(r"[a-z0-9]+(?:[_-][a-z0-9]+)*")
+_QUARTER_LABEL = re.compile(r"\d{4}Q[1-4]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -160,60 +171,189 @@ def check_parameters(notebook: str | os.PathLike[str],
                      parameters: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """Raise `ReportParameterError` for an unknown parameter name or a value of the wrong type.
 
-    Types are those of the defaults in the ``parameters`` cell (``str``, ``int``, ``float``
-    — which also takes an int —, ``bool``, ``list``, ``dict``); ``None`` accepts anything.
-    Returns the declared parameters.
+    Types are those declared in the ``parameters`` cell (``str``, ``int``, ``float`` — which
+    also takes an int —, ``bool``, ``list``, ``tuple``, ``dict``, ``list[str]``,
+    ``Optional[...]``, ...); an undeclared type accepts any value made of str, int, float, bool,
+    None, list, tuple and dict. A tuple is accepted for a list. Non-finite floats and any other
+    object are refused. Returns the declared parameters.
     """
-    path = find_notebook(notebook)
+    return _checked_parameters(find_notebook(notebook), parameters)[0]
+
+
+def _checked_parameters(path: Path, parameters: Mapping[str, Any]
+                        ) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """The declared parameters and ``parameters`` as plain values of the declared types."""
     declared = notebook_parameters(path)
     if not declared:
         raise ReportParameterError(f"{path.name} has no cell tagged 'parameters'")
+    values: dict[str, Any] = {}
     for name, value in parameters.items():
         if name not in declared:
             valid = ", ".join(sorted(declared))
             raise ReportParameterError(
                 f"{path.name}: unknown parameter {name!r}; the notebook takes {valid}")
         type_name = str(declared[name].get("inferred_type_name") or "None")
-        base = type_name.split("[", 1)[0].strip().lower()
-        if base in ("none", "any", ""):
-            continue
-        if "|" in type_name or "optional" in base or "union" in base:
-            continue
-        check = _TYPE_CHECKS.get(base)
-        if check is not None and not check(value):
-            raise ReportParameterError(
-                f"{path.name}: parameter {name!r} must be {type_name}, got "
-                f"{type(value).__name__} {value!r}")
-    return declared
+        values[name] = coerce_parameter(path.name, name, value, type_name)
+    return declared, values
 
 
 def slugify(value: Any) -> str:
-    """A file-name-safe form of ``value``: letters, digits, ``-``, ``_`` and ``.`` only.
+    """A readable, file-name-safe form of ``value``: Unicode letters, marks and digits
+    (lower-cased) and ``_``; every other run of characters (blanks, punctuation, path
+    separators, control characters) becomes one ``-``. At most 80 UTF-8 bytes; ``"x"`` when
+    nothing is left. Several values can share a slug: `path_component` makes names unique.
 
     >>> slugify("Technical Support")
     'technical-support'
     >>> slugify("<script>alert(1)</script>")
     'script-alert-1-script'
+    >>> slugify("پشتیبانی / Москва")
+    'پشتیبانی-москва'
     """
-    text = re.sub(r"[^0-9A-Za-z._-]+", "-", str(value)).strip("-.").lower()
-    return text or "x"
+    text = unicodedata.normalize("NFC", str(value))
+    chars = [ch.lower() if unicodedata.category(ch)[0] in "LNM" or ch == "_" else "-"
+             for ch in text]
+    slug = re.sub(r"-+", "-", "".join(chars)).strip("-")
+    while len(slug.encode("utf-8")) > _SLUG_BYTES:
+        slug = slug[:-1]
+    return slug.rstrip("-") or "x"
+
+
+def path_component(value: Any) -> str:
+    """The file-name part for one parameter value: distinct values give distinct parts.
+
+    A value that is already a plain name — lower-case ASCII letters and digits joined by
+    single ``-`` or ``_`` (``"billing"``, ``"last-complete"``), or a quarter such as
+    ``"2026Q3"`` — is used as it is. Any other value gives its `slugify` form, ``--`` and the
+    first 12 hex digits of the SHA-256 of the exact value (``"Returns & Co"`` →
+    ``"returns-co--<hash>"``), so that names differing only in punctuation, case, spacing or
+    in letters outside the Latin alphabet never share a file. At most 94 UTF-8 bytes.
+
+    Notes
+    -----
+    Why this is collision-free: a slug never holds ``--``, so a hashed part is never a plain
+    name; plain names are lower case, so case-insensitive file systems (macOS, Windows) keep
+    them apart; two hashed parts are equal only when the SHA-256 of the two values share
+    their first 48 bits (about 1 chance in 10⁹ among a thousand values; commands that write
+    several reports check their names for duplicates before anything runs). ``""`` gives
+    ``"all"`` (so a value ``"all"`` is hashed).
+
+    >>> path_component("billing"), path_component("2026Q3")
+    ('billing', '2026Q3')
+    >>> path_component("Returns & Co") != path_component("Returns Co")
+    True
+    >>> path_component("Returns & Co").startswith("returns-co--")
+    True
+    """
+    if isinstance(value, str) and value == "":
+        return "all"
+    text = value if isinstance(value, str) else repr(value)
+    plain = (_PLAIN.fullmatch(text) and not re.fullmatch(r"\d{4}q[1-4]", text)
+             and text != "all") or _QUARTER_LABEL.fullmatch(text)
+    if plain and len(text) <= _SLUG_BYTES:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:_HASH_CHARS]
+    return f"{slugify(text)}--{digest}"
+
+
+def check_output_name(template: str) -> str:
+    """Check an output-name template such as ``"{period}/team-{team}"``; return it.
+
+    The template is a path below the output folder: ``/`` separates folders, and each
+    ``{name}`` is replaced by `path_component` of that parameter. Refused, with
+    `ReportParameterError`: an empty name, an absolute path, a ``..`` or ``.`` or empty
+    folder, a backslash, a NUL or other control character, and a field other than a plain
+    ``{name}`` (no ``{name.attr}``, ``{name!r}`` or ``{name:>9}``).
+
+    >>> check_output_name("{period}/retention")
+    '{period}/retention'
+    >>> check_output_name("../x")
+    Traceback (most recent call last):
+    ...
+    kpitools.core.errors.ReportParameterError: output name '../x' leaves the output folder ...
+    """
+    if not isinstance(template, str) or not template.strip():
+        raise ReportParameterError(f"output name {template!r} is empty")
+    if _CONTROL.search(template) or "\\" in template:
+        raise ReportParameterError(f"output name {template!r} holds a backslash or a control "
+                                   "character; use '/' between folders")
+    if template.startswith("/") or any(p in ("", ".", "..") for p in template.split("/")):
+        raise ReportParameterError(
+            f"output name {template!r} leaves the output folder or has an empty, '.' or '..' "
+            "folder; give a relative path such as '{period}/retention'")
+    try:
+        fields = list(string.Formatter().parse(template))
+    except ValueError as err:
+        raise ReportParameterError(f"output name {template!r}: {err}") from None
+    for _literal_text, field_name, spec, conversion in fields:
+        if field_name is None:
+            continue
+        if not field_name.isidentifier() or spec or conversion:
+            raise ReportParameterError(
+                f"output name {template!r}: '{{{field_name}"
+                f"{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}' is "
+                "not a plain {parameter} field")
+    return template
 
 
 def output_stem(template: str, parameters: Mapping[str, Any]) -> str:
-    """Fill a path template such as ``"{period}/team-{team}"`` with slugified parameters.
+    """Fill a path template such as ``"{period}/team-{team}"`` with the parameters, each made
+    a file-name part by `path_component` (so the stem is unique per value and never leaves
+    the output folder). The template is checked by `check_output_name`; a file name longer
+    than the file system allows is refused here, before anything runs.
 
+    >>> output_stem("{period}/team-{team}", {"period": "2026Q3", "team": "billing"})
+    '2026Q3/team-billing'
     >>> output_stem("{period}/team-{team}", {"period": "2026Q3", "team": "Returns & Co"})
-    '2026Q3/team-returns-co'
+    '2026Q3/team-returns-co--...'
     """
-    values = {k: slugify(v) if not isinstance(v, str) or v else "all"
-              for k, v in parameters.items()}
-    values = {k: (v.upper() if re.fullmatch(r"\d{4}q[1-4]", v) else v)
-              for k, v in values.items()}
+    check_output_name(template)
+    values = {k: path_component(v) for k, v in parameters.items()}
     try:
-        return template.format(**values)
+        stem = template.format(**values)
     except KeyError as err:
         raise ReportParameterError(
             f"output name {template!r} uses {err.args[0]!r}, which is not a parameter") from None
+    for part in stem.split("/"):
+        size = len(part.encode("utf-8", "surrogatepass"))
+        if size > _NAME_BYTES:
+            raise ReportParameterError(
+                f"output name {template!r}: the file name {part[:40]!r}… would be {size} bytes; "
+                f"keep each folder or file name under {_NAME_BYTES} bytes")
+    return stem
+
+
+def check_output_dir(folder: str | os.PathLike[str], *, create: bool = True) -> Path:
+    """Check that reports can be written in ``folder``; return it.
+
+    With ``create=True`` (what `run_report` does before the kernel starts) the folder and
+    its parents are created if missing and a probe file is written and removed. With
+    ``create=False`` (what the CLI does while parsing ``--out``) nothing is touched: the
+    folder, or its nearest existing parent, must be a folder this user can write in.
+    Otherwise `ReportParameterError` says, in one line, which folder and why.
+    """
+    path = Path(folder)
+    try:
+        if create:
+            path.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(dir=path, prefix=".kpitools-write-check-")
+            os.close(fd)
+            os.unlink(probe)
+            return path
+        existing = path
+        while not existing.exists() and existing != existing.parent:
+            if existing.is_symlink():  # a dangling link cannot be made a folder
+                break
+            existing = existing.parent
+        if not existing.is_dir():
+            raise NotADirectoryError(20, f"{str(existing)!r} is not a folder")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise PermissionError(13, f"{str(existing)!r} is read-only for this user")
+    except OSError as err:
+        reason = err.strerror or type(err).__name__
+        raise ReportParameterError(f"output folder {str(path)!r} cannot be written: {reason}"
+                                   ) from None
+    return path
 
 
 def _default_output_name(path: Path, parameters: Mapping[str, Any]) -> str:
@@ -304,7 +444,11 @@ def run_report(
         ``"team_report"``, ``"competitor_benchmark"``, ``"explore"``).
     parameters : mapping, optional
         Values for the names in the notebook's ``parameters`` cell. An unknown name or a
-        value of the wrong type raises `ReportParameterError` before anything runs.
+        value of the wrong type raises `ReportParameterError` before anything runs (see
+        `check_parameters`). The values reach the notebook only as Python literals of the
+        declared type, written by kpitools (not by papermill) and read back with
+        `ast.literal_eval` before the kernel starts: a tuple for a list arrives as a list,
+        an int for a float as a float, and a string is received exactly as given.
     output_dir : str or path, default "reports"
         Root folder of the outputs.
     formats : str or sequence of str, default ("html", "pdf")
@@ -312,7 +456,9 @@ def run_report(
         string is accepted.
     output_name : str, optional
         Path template below ``output_dir`` without extension, filled with the parameters
-        (slugified): default the notebook's ``metadata.kpitools.output_name`` (the bundled
+        (each by `path_component`: distinct values give distinct file names; see
+        `check_output_name` for what is refused, e.g. ``..``, a backslash or an absolute
+        path): default the notebook's ``metadata.kpitools.output_name`` (the bundled
         ones use ``"{period}/quarterly"``, ``"{period}/team-{team}"``, ...), else
         ``"{period}/<notebook stem without _report>"`` when the notebook has a ``period``
         parameter, e.g. ``reports/2026Q3/quarterly.html``.
@@ -334,7 +480,9 @@ def run_report(
     Raises
     ------
     ReportParameterError
-        Unknown parameter, wrong type, unknown format or PDF engine.
+        Unknown parameter, wrong type, unknown format or PDF engine, a bad output name, or
+        an output folder that cannot be created or written (checked before the notebook
+        runs).
     ReportExecutionError
         A cell failed. The message names the notebook, the cell (its 0-based index in the
         source notebook), the exception and the executed notebook, which is kept next to the
@@ -344,7 +492,7 @@ def run_report(
     -----
     Every output is written to a temporary file in its folder and renamed into place, so a
     schedule never sees a half-written report; a failed run leaves earlier reports as they
-    were.
+    were, and a successful run removes the ``<name>.failed.ipynb`` of an earlier failure.
     """
     import nbformat
     import papermill
@@ -358,22 +506,30 @@ def run_report(
     if pdf_engine not in PDF_ENGINES:
         raise ReportParameterError(
             f"pdf_engine={pdf_engine!r} is not valid; choose one of {', '.join(PDF_ENGINES)}")
-    declared = check_parameters(path, params)
-    filled = {**{k: _literal(v.get("default")) for k, v in declared.items()}, **params}
+    declared, values = _checked_parameters(path, params)
+    filled = {**{k: _literal(v.get("default")) for k, v in declared.items()}, **values}
     nb = nbformat.read(path, as_version=4)
     meta = nb.metadata.get("kpitools", {})
+    if output_name is not None:
+        check_output_name(output_name)
     template = output_name or meta.get("output_name") or _default_output_name(path, filled)
     base = Path(output_dir) / output_stem(template, filled)
     report_title = title or meta.get("title") or path.stem.replace("_", " ").capitalize()
     timings: dict[str, float] = {}
+    prepared = _inject_parameters(nb, parameters_source(path.name, values)) if values else nb
+    check_output_dir(base.parent)  # before any kernel starts
 
     say(f"executing {path.name} ({len(nb.cells)} cells)")
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kpitools-report-") as tmp:
-        executed_path = Path(tmp) / path.name
+        source_path = Path(tmp) / "source.ipynb"
+        executed_path = Path(tmp) / "executed.ipynb"
+        nbformat.write(prepared, source_path)
         try:
+            # parameters=None: the values are already in the notebook as checked literals;
+            # papermill's own translator would write tuples and unknown objects as code
             papermill.execute_notebook(
-                str(path), str(executed_path), parameters=params,
+                _no_braces(source_path), _no_braces(executed_path), parameters=None,
                 kernel_name="python3", language="python", progress_bar=False,
                 request_save_on_cell_execute=False, cwd=str(cwd or os.getcwd()),
                 kernel_manager_class=_kernel_manager_class(), execution_timeout=timeout,
@@ -413,13 +569,35 @@ def run_report(
         _atomic_write(target, html_to_pdf(page, engine=pdf_engine))
         outputs["pdf"] = target
         timings["pdf"] = time.perf_counter() - t0
+    old_failed = base.parent / f"{base.name}.failed.ipynb"
+    if old_failed.exists():  # a failure this run replaces
+        old_failed.unlink()
     for f in fmts:
         say(f"wrote {outputs[f]}")
-    old_failed = base.parent / f"{base.name}.failed.ipynb"
-    if old_failed.exists():
-        old_failed.unlink()
     return ReportResult(notebook=path, parameters=filled, outputs=outputs,
                         seconds=time.perf_counter() - started, timings=timings)
+
+
+def _inject_parameters(nb: Any, source: str) -> Any:
+    """A copy of ``nb`` with ``source`` as a cell tagged ``injected-parameters`` right after
+    the ``parameters`` cell (replacing any such cell already there), as papermill places it."""
+    import copy
+
+    import nbformat
+
+    out = copy.deepcopy(nb)
+    cells = [c for c in out.cells if INJECTED_TAG not in c.metadata.get("tags", [])]
+    at = next((i + 1 for i, c in enumerate(cells)
+               if "parameters" in c.metadata.get("tags", [])), 0)
+    cell = nbformat.v4.new_code_cell(source=source, metadata={"tags": [INJECTED_TAG]})
+    out.cells = [*cells[:at], cell, *cells[at:]]
+    return out
+
+
+def _no_braces(path: Path) -> str:
+    """``path`` for papermill, which formats paths with ``str.format`` (``{`` and ``}``
+    in a temporary folder's name would otherwise be read as fields)."""
+    return str(path).replace("{", "{{").replace("}", "}}")
 
 
 def _source_cell_index(kept: Path, fallback: int | None) -> int | None:
@@ -481,7 +659,8 @@ def render_html(notebook: Any, *, title: str, subtitle: str = "",
 
     Code cells' inputs, prompts and stderr are left out; markdown, tables and figures
     (embedded as data URIs) are kept. A title page and a table of contents built from the
-    ``##`` headings come first. The title, subtitle and parameters are HTML-escaped.
+    ``##`` headings come first. The title, subtitle and parameters are HTML-escaped, and
+    control characters anywhere in the page are replaced by U+FFFD (`scrub_controls`).
     """
     from nbconvert import HTMLExporter
 
@@ -505,7 +684,18 @@ def render_html(notebook: Any, *, title: str, subtitle: str = "",
         text = re.sub(r"<[^>]+>", "", text).strip()
         entries.append(f'<li><a href="#{anchor}">{text}</a></li>')
     toc = "<ol class=\"toc-list\">" + "".join(entries) + "</ol>"
-    return body.replace("<!-- kpitools:toc -->", toc, 1)
+    return scrub_controls(body.replace("<!-- kpitools:toc -->", toc, 1))
+
+
+def scrub_controls(text: str) -> str:
+    """Replace control characters (C0 but tab, newline and carriage return; DEL; C1) by
+    U+FFFD, the replacement character: they are not allowed in HTML, and a NUL from a team
+    name would otherwise be written raw into the page.
+
+    >>> scrub_controls("A\\x00B\\tC")
+    'A\ufffdB\\tC'
+    """
+    return _CONTROL.sub("\ufffd", text)
 
 
 def _version() -> str:

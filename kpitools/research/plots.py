@@ -6,7 +6,9 @@
 `plot_ratio_forest`         odds or hazard ratios with CIs on a log axis (a forest plot)
 ==========================  ================================================================
 
-None calls ``plt.show()``; matplotlib is imported only when a plot is drawn.
+None calls ``plt.show()``; matplotlib is imported only when a plot is drawn. Group names,
+terms, axis labels and titles are drawn literally (`kpitools.plots.base.plain_text`: a ``$``
+never starts mathtext).
 
 Examples
 --------
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from kpitools.plots.base import PALETTE, get_axes, require_frame
+from kpitools.plots.base import PALETTE, get_axes, plain_text, require_frame
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -67,7 +69,7 @@ def plot_dose_response(table: pd.DataFrame, *, ax: Any = None, xlabel: str = "Sa
                         ha="center", va="bottom", fontsize=7, color="#555555")
     level = df["confidence_level"].iloc[0] if "confidence_level" in df and len(df) else 0.95
     ax.set_xticks(x)
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(plain_text(xlabel))
     ax.set_ylabel("Churn rate (%)")
     ax.set_ylim(bottom=0)
     ax.set_title(f"Churn rate by satisfaction score ({level:.0%} CI)")
@@ -100,23 +102,27 @@ def plot_survival_curves(curves: pd.DataFrame, *, ax: Any = None, xlabel: str = 
     groups = (list(df["group"].cat.categories) if isinstance(df["group"].dtype,
                                                                pd.CategoricalDtype)
               else list(pd.unique(df["group"])))
+    handles, names = [], []
     for i, group in enumerate(groups):
         part = df[df["group"] == group].sort_values("time")
         if part.empty:
             continue
         colour = PALETTE[i % len(PALETTE)]
-        ax.step(part["time"], part["estimate"], where="post", color=colour, lw=1.8,
-                label=f"{group}")
+        names.append(plain_text(group))
+        (line,) = ax.step(part["time"], part["estimate"], where="post", color=colour, lw=1.8,
+                          label=names[-1])
+        handles.append(line)
         if ci:
             ax.fill_between(part["time"], part["ci_low"], part["ci_high"], step="post",
                             color=colour, alpha=0.15, lw=0)
-    ax.set_xlabel(xlabel)
+    ax.set_xlabel(plain_text(xlabel))
     ax.set_ylabel("Still a customer (%)")
     ax.set_ylim(top=102)
     ax.set_title("Retention (Kaplan–Meier)")
     ax.grid(alpha=0.3)
     if len(groups) > 1:
-        ax.legend(frameon=False)
+        # explicit labels: a group named "_x" is not hidden from the legend
+        ax.legend(handles, names, frameon=False)
     return ax
 
 
@@ -150,11 +156,11 @@ def plot_ratio_forest(table: pd.DataFrame, *, ax: Any = None, title: str | None 
     ax.xaxis.set_major_formatter(plain)
     ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _pos: ""))
     ax.set_yticks(y)
-    ax.set_yticklabels(df["term"].astype(str))
+    ax.set_yticklabels([plain_text(t) for t in df["term"].astype(str)])
     measure = str(df["measure"].iloc[0]) if "measure" in df and len(df) else "ratio"
     label = {"odds_ratio": "Odds ratio", "hazard_ratio": "Hazard ratio"}.get(measure, "Ratio")
     level = df["confidence_level"].iloc[0] if "confidence_level" in df and len(df) else 0.95
     ax.set_xlabel(f"{label} ({level:.0%} CI, log scale)")
-    ax.set_title(title or f"{label}s")
+    ax.set_title(plain_text(title) if title else f"{label}s")
     ax.grid(axis="x", alpha=0.3, which="both")
     return ax

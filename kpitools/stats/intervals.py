@@ -121,6 +121,8 @@ def _check_counts(successes, n) -> tuple[np.ndarray, np.ndarray]:
     m = np.asarray(n, dtype=float)
     if np.any(np.isnan(x)) or np.any(np.isnan(m)):
         raise ValueError("counts must not be NaN")
+    if np.any(np.isinf(x)) or np.any(np.isinf(m)):
+        raise ValueError(f"counts must be finite, got successes={successes!r}, n={n!r}")
     if np.any(m <= 0):
         raise ValueError(f"n must be positive, got {n!r}")
     if np.any(x < 0) or np.any(x > m):
@@ -381,13 +383,23 @@ def _score_diff_ci(x1, m1, x2, m2, z: float, *, mn: bool):
 # --------------------------------------------------------------------------------------- NPS
 
 
-def _nps_counts(promoters, passives, detractors):
+def _nps_counts(promoters, passives, detractors, *, whole: bool = False):
+    """The three counts as float arrays and their total; finite and ≥ 0, else ValueError.
+
+    ``whole=True`` (the public interval functions) also refuses fractional counts such as
+    2.7, which would otherwise be used as they are (or truncated by ``int``); integral floats
+    such as 3.0 are fine. The variance helpers accept fractions because the adjusted-Wald
+    method adds pseudo-counts (`NPS_ADJUSTMENT`).
+    """
     pro = np.asarray(promoters, dtype=float)
     pas = np.asarray(passives, dtype=float)
     det = np.asarray(detractors, dtype=float)
-    for name, arr in (("promoters", pro), ("passives", pas), ("detractors", det)):
-        if np.any(np.isnan(arr)) or np.any(arr < 0):
-            raise ValueError(f"{name} must be non-negative counts, got {arr!r}")
+    for name, arr, raw in (("promoters", pro, promoters), ("passives", pas, passives),
+                           ("detractors", det, detractors)):
+        if np.any(~np.isfinite(arr)) or np.any(arr < 0):
+            raise ValueError(f"{name} must be non-negative counts, got {raw!r} (finite numbers)")
+        if whole and np.any(arr != np.floor(arr)):
+            raise ValueError(f"{name} must be whole numbers, got {raw!r}")
     n = pro + pas + det
     if np.any(n <= 0):
         raise ValueError("NPS needs at least one response (promoters + passives + detractors > 0)")
@@ -515,7 +527,7 @@ def nps_ci(
     level = check_confidence_level(confidence_level)
     check_choice("method", method, NPS_METHODS)
     check_alternative(alternative)
-    pro, pas, det, n = _nps_counts(promoters, passives, detractors)
+    pro, pas, det, n = _nps_counts(promoters, passives, detractors, whole=True)
     level2 = _two_sided_level(level, alternative)
     if method == "bootstrap":
         low, high = _nps_bootstrap(pro, pas, det, level2, n_resamples, random_state)
@@ -678,8 +690,8 @@ def nps_diff_ci(
     level = check_confidence_level(confidence_level)
     check_choice("method", method, NPS_METHODS)
     check_alternative(alternative)
-    pro_a, pas_a, det_a, n_a = (float(v) for v in _nps_counts(*a))
-    pro_b, pas_b, det_b, n_b = (float(v) for v in _nps_counts(*b))
+    pro_a, pas_a, det_a, n_a = (float(v) for v in _nps_counts(*a, whole=True))
+    pro_b, pas_b, det_b, n_b = (float(v) for v in _nps_counts(*b, whole=True))
     observed = (pro_b - det_b) / n_b - (pro_a - det_a) / n_a
     level2 = _two_sided_level(level, alternative)
     if method == "score":

@@ -136,6 +136,9 @@ def _check_values(values) -> np.ndarray:
         raise ValueError("values must be one-dimensional")
     if np.isnan(x).any():
         raise ValueError("values contain NaN; the KPI functions exclude missing values first")
+    if np.isinf(x).any():
+        raise ValueError("values contain ±inf; an infinite duration is invalid (the KPI "
+                         "functions refuse or exclude it, as a negative one)")
     if x.size == 0:
         raise ValueError("no values")
     return x

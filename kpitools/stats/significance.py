@@ -239,6 +239,9 @@ def _as_float_array(values, name: str) -> np.ndarray:
     if np.isnan(arr).any():
         raise ValueError(f"{name} contains NaN; clean it first (kpitools excludes missing "
                          "values in the KPI functions)")
+    if np.isinf(arr).any():
+        raise ValueError(f"{name} contains ±inf; an infinite value is invalid data (the KPI "
+                         "functions refuse or exclude it)")
     return arr
 
 

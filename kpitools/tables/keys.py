@@ -6,12 +6,16 @@ category codes) instead of ``groupby().apply`` with a Python function per group.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["normalize_keys", "KeyCodes", "group_codes", "grouped_counts"]
+from kpitools.core.errors import DataValidationError
+
+__all__ = ["normalize_keys", "KeyCodes", "group_codes", "grouped_counts", "grouped_moments",
+           "clean_by_position"]
 
 #: Above this many possible key combinations, fall back to ``np.unique`` on combined codes.
 _DENSE_LIMIT = 5_000_000
@@ -146,3 +150,97 @@ def grouped_counts(codes: np.ndarray, categories: np.ndarray, n_groups: int,
     flat = np.bincount(codes * n_categories + categories.astype(np.int64),
                        minlength=n_groups * n_categories)
     return flat.reshape(n_groups, n_categories)
+
+
+def grouped_moments(codes: np.ndarray, values: np.ndarray,
+                    n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Count, mean and sum of squared deviations from the mean of ``values`` in each group.
+
+    Two passes of ``numpy.bincount``: the group sums give the means, then the squared
+    deviations from each row's group mean are summed (the two-pass algorithm, which has no
+    cancellation, unlike ``sum(x²) − sum(x)²/n``; Chan, Golub & LeVeque 1983). A constant
+    group has exactly zero deviation. Empty groups have count 0 and NaN mean.
+
+    Parameters
+    ----------
+    codes : ndarray of int
+        Group code ``0..n_groups-1`` of each value.
+    values : ndarray of float
+        The values (no missing values).
+    n_groups : int
+
+    Returns
+    -------
+    count, mean, m2 : ndarray
+        ``m2`` is ``Σ (x − mean)²``; the sample variance is ``m2 / (count − 1)``.
+
+    References
+    ----------
+    Chan TF, Golub GH, LeVeque RJ (1983). Algorithms for computing the sample variance:
+    analysis and recommendations. The American Statistician 37(3):242–247.
+
+    Examples
+    --------
+    >>> n, mean, m2 = grouped_moments(np.array([0, 0, 1, 1, 1]),
+    ...                               np.array([1.0, 3.0, 2.0, 2.0, 2.0]), 3)
+    >>> n.tolist(), mean[:2].tolist(), m2[:2].tolist()
+    ([2, 3, 0], [2.0, 2.0], [2.0, 0.0])
+    """
+    x = np.asarray(values, dtype=float)
+    count = np.bincount(codes, minlength=n_groups)
+    total = np.bincount(codes, weights=x, minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = total / count
+    deviation = x - mean[codes]
+    m2 = np.bincount(codes, weights=deviation * deviation, minlength=n_groups)
+    return count, mean, m2
+
+
+def clean_by_position(
+    cleaner: Callable[..., tuple[pd.Series, pd.DataFrame]],
+    series: pd.Series,
+    **kwargs: Any,
+) -> tuple[pd.Series, np.ndarray, pd.DataFrame]:
+    """Run a validator such as `kpitools.core.validation.clean_numeric` by row position.
+
+    A frame may have a duplicate index (``pd.concat`` of two files keeps both 0, 1, 2, ...),
+    so row labels cannot say which row a value came from. The validator runs on the values
+    with a RangeIndex; the result is then given back its original labels.
+
+    Returns
+    -------
+    clean : Series
+        The usable values, labelled with the original row labels.
+    positions : ndarray of int
+        The position of each usable value in ``series``.
+    excluded : DataFrame
+        The validator's excluded rows, with the original labels in ``row``.
+
+    Raises
+    ------
+    DataValidationError
+        The validator's error, naming the original row labels.
+
+    Examples
+    --------
+    >>> from kpitools.core.validation import clean_numeric
+    >>> s = pd.Series([9, None, 3, None], index=[0, 1, 0, 1], name="score")
+    >>> clean, positions, excluded = clean_by_position(clean_numeric, s, lower=0, upper=10)
+    >>> positions.tolist(), excluded["row"].tolist()
+    ([0, 2], [1, 1])
+    """
+    labels = series.index
+    try:
+        clean, excluded = cleaner(series.reset_index(drop=True), **kwargs)
+    except DataValidationError as err:
+        if not err.rows:
+            raise
+        rows = labels.take(np.asarray(err.rows, dtype=np.int64))
+        raise DataValidationError(err.problem, column=err.column, rows=list(rows),
+                                  values=err.values) from None
+    positions = np.asarray(clean.index, dtype=np.int64)
+    clean = clean.set_axis(labels.take(positions))
+    if len(excluded):
+        excluded = excluded.copy()
+        excluded["row"] = labels.take(np.asarray(excluded["row"], dtype=np.int64)).to_numpy()
+    return clean, positions, excluded

@@ -29,6 +29,8 @@ __all__ = [
     "Period",
     "PERIOD_KINDS",
     "parse_period",
+    "parse_quarter",
+    "QUARTER_FORMS",
     "period_labels",
     "period_range",
 ]
@@ -41,6 +43,9 @@ _PATTERNS = (
     (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), "month"),
     (re.compile(r"^(\d{4})$"), "year"),
 )
+_QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
+#: The spellings of a quarter that `parse_quarter` accepts (case-insensitive ``Q``).
+QUARTER_FORMS: tuple[str, ...] = ("2026Q3", "2026-Q3")
 _PANDAS_FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
 _MONTHS_PER = {"month": 1, "quarter": 3, "year": 12}
 
@@ -157,6 +162,59 @@ def _match_period(value: Any) -> Period:
             return Period(found_kind, int(match.group(1)), number)
     raise ValueError(f"period {value!r} is not valid; use a quarter '2026Q3', a month "
                      "'2026-07' or a year '2026'")
+
+
+def parse_quarter(value: Any) -> Period:
+    """Parse a quarter label, refusing anything that is not plainly one quarter.
+
+    Parameters
+    ----------
+    value : str or Period
+        ``"2026Q3"`` or ``"2026-Q3"`` (the ``Q`` in either case; surrounding blanks are
+        ignored), or a quarter `Period`.
+
+    Returns
+    -------
+    Period
+        A period of kind ``"quarter"``.
+
+    Raises
+    ------
+    ValueError
+        For a year (``"2026"``: which quarter?), a month (``"2026-07"``), a date, a
+        two-digit year (``"26Q3"``) or anything else; the message lists the accepted forms.
+        pandas (``pd.Period("2026", freq="Q")``) would silently read the first three as a
+        quarter (2026Q1, 2026Q3, 2026Q3).
+
+    Examples
+    --------
+    >>> str(parse_quarter("2026-Q3")), str(parse_quarter("2026q4"))
+    ('2026Q3', '2026Q4')
+    >>> parse_quarter("2026")
+    Traceback (most recent call last):
+    ...
+    ValueError: period '2026' is a year, not a quarter: give the quarter, as 2026Q3 or 2026-Q3
+    """
+    if isinstance(value, Period):
+        if value.kind != "quarter":
+            raise ValueError(f"period {str(value)!r} is a {value.kind}, not a quarter: "
+                             f"{_QUARTER_HELP}")
+        return value
+    text = value.strip() if isinstance(value, str) else None
+    match = _QUARTER.match(text) if text is not None else None
+    if match:
+        return Period("quarter", int(match.group(1)), int(match.group(2)))
+    what = "not a quarter"
+    if text is not None:
+        for pattern, found_kind in _PATTERNS:
+            if found_kind != "quarter" and pattern.match(text):
+                what = f"a {found_kind}, not a quarter"
+        if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", text):
+            what = "a date, not a quarter"
+    raise ValueError(f"period {value!r} is {what}: {_QUARTER_HELP}")
+
+
+_QUARTER_HELP = "give the quarter, as " + " or ".join(QUARTER_FORMS)
 
 
 def period_labels(timestamps: Any, kind: PeriodKind = "quarter") -> pd.Series:

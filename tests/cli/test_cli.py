@@ -106,7 +106,8 @@ def test_all_teams_renders_each_team(calls, data_dir, tmp_path):
 
 @pytest.mark.parametrize("args, message", [
     (["report", "team"], "give --team NAME (one or more) or --all-teams"),
-    (["report", "team", "--team", "x", "--all-teams"], "give --team NAME"),
+    (["report", "team", "--team", "x", "--all-teams"],
+     "give --team NAME (one or more) or --all-teams"),
     (["report", "quarterly", "--format", "html,docx"],
      "Invalid value for '--format': 'docx': choose from html, pdf, ipynb"),
     (["report", "quarterly", "--data", "/no/such/folder"], "does not exist"),

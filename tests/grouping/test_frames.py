@@ -44,6 +44,7 @@ def test_summarize_schema_is_group_columns_then_estimate_columns():
 def test_summarize_nps_equals_the_single_sample_function_per_group(method):
     df = survey_frame()
     out = kt.summarize(df, kpi="nps", value="score", by=["team", "quarter"], method=method)
+    assert len(out) == 9  # 3 teams × 3 quarters, each checked below
     for row in out.itertuples():
         sub = df[(df.team == row.team) & (df.quarter == row.quarter)]["score"]
         r = kt.nps(sub, method=method)
@@ -63,11 +64,13 @@ def test_summarize_counts_every_excluded_row_and_lists_them():
 def test_summarize_csat_equals_csat_per_group_and_ces_goes_through_the_registry():
     df = survey_frame()
     out = kt.summarize(df, kpi="csat", value="csat", by="team")
+    assert len(out) == 3
     for row in out.itertuples():
         r = kt.csat(df[df.team == row.team]["csat"])
         assert (row.estimate, row.ci_low, row.ci_high) == pytest.approx(
             (r.estimate, r.ci_low, r.ci_high))
     ces = kt.summarize(df, kpi="ces", value="ces", by="team", variant="ease_1_7_mean")
+    assert len(ces) == 3
     for row in ces.itertuples():
         assert row.estimate == pytest.approx(df[df.team == row.team]["ces"].mean())
 
@@ -187,12 +190,17 @@ def test_summaries_with_excluded_rows_can_be_concatenated_and_merged():
     assert len(both) == 6
     merged = a.merge(b, on="team", suffixes=("_all", "_first"))
     assert len(merged) == 3
+    # == compares whole tables and gives one bool (what pandas needs when it compares attrs):
+    # equal for a copy, unequal for another table (a excludes rows 3, 50, 700; b only 3, 50)
     assert a.attrs["excluded"] == a.attrs["excluded"].copy()
+    assert (a.attrs["excluded"] == b.attrs["excluded"]) is False
+    assert len(b.attrs["excluded"]) == 2
 
 
 def test_grouped_bootstrap_equals_the_single_sample_bootstrap():
     df = survey_frame(n=400)
     out = kt.summarize(df, kpi="nps", value="score", by="team", method="bootstrap")
+    assert len(out) == 3
     for row in out.itertuples():
         r = kt.nps(df[df.team == row.team]["score"], method="bootstrap")
         assert (row.ci_low, row.ci_high) == (r.ci_low, r.ci_high)

@@ -98,6 +98,7 @@ def test_employee_turnover():
 
 def test_summarize_and_compare_by_segment(customers):
     out = kt.summarize(customers, kpi="churn_rate", by="segment", period="2025Q3")
+    assert sorted(out.segment) == sorted(customers.segment.unique())  # the loop checks each
     for _, row in out.iterrows():
         single = kt.churn_rate(customers[customers.segment == row.segment], "2025Q3")
         assert row.estimate == pytest.approx(single.estimate)

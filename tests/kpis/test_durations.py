@@ -296,11 +296,13 @@ def test_summarize_equals_per_group_and_schema():
     t = load_tickets()
     out = kt.summarize(t, kpi="frt", by="channel")
     assert list(out.columns) == ["channel", *ESTIMATE_COLUMNS]
+    assert sorted(out.channel) == sorted(t.channel.unique())  # the loop checks each
     for _, row in out.iterrows():
         single = kt.frt(t[t.channel == row.channel])
         assert (row.estimate, row.ci_low, row.ci_high, row.n) == (
             single.estimate, single.ci_low, single.ci_high, single.n)
     mean = summarize_durations(t, ["channel"], "frt", statistic="mean", n_resamples=300)
+    assert sorted(mean.channel) == sorted(t.channel.unique())
     for _, row in mean.iterrows():
         assert row.estimate == pytest.approx(
             ((t.first_response_at - t.created_at).dt.total_seconds() / 60)[

@@ -208,9 +208,8 @@ def test_unknown_method_lists_the_valid_names():
             "method='score' is not valid; choose one of 'newcombe', 'newcombe_cc', "
             "'agresti_caffo', 'wald', 'wald_cc', 'miettinen_nurminen', 'mee'")):
         diff_proportions_ci(3, 10, 4, 10, method="score")
-    with pytest.raises(ValueError, match=re.escape(
-            "method='adjusted' is not valid; choose one of 'adjusted_wald', 'wald', "
-            "'bootstrap'")):
+    with pytest.raises(ValueError, match="method='adjusted' is not valid; choose one of "
+                       + _names(NPS_METHODS) + "$"):
         nps_ci(3, 2, 1, method="adjusted")
     with pytest.raises(ValueError, match="method='adjusted' is not valid; choose one of "
                        + _names(NPS_METHODS)):
@@ -338,11 +337,8 @@ def test_nps_ci_contains_estimate_and_stays_in_scale(counts, level, method):
     pro, pas, det = counts
     n = pro + pas + det
     assume(n > 0)
-    if method == "adjusted_wald":
-        # Known limitation (reported to the lead, see test_adjusted_wald_can_exclude_...):
-        # with all answers in one category the pseudo-counts pull the interval off the
-        # observed ±100 at n = 1 (95 %), n ≤ 4 (90 %) and every n below ~84 %.
-        assume(level >= 0.95 and n >= 2)
+    # every method at every level and n, including adjusted_wald with all answers in one
+    # category (see test_adjusted_wald_never_excludes_...)
     low, high = nps_ci(pro, pas, det, confidence_level=level, method=method, n_resamples=999)
     est = (pro - det) / n
     assert -1.0 <= low <= est + 1e-9
@@ -373,9 +369,14 @@ def test_nps_diff_swap_negates_and_mirrors(a, b, level, method):
 
 
 @pytest.mark.parametrize("counts,level", [((1, 0, 0), 0.95), ((0, 0, 4), 0.90),
-                                          ((200, 0, 0), 0.80)])
-def test_adjusted_wald_can_exclude_an_all_promoter_or_all_detractor_estimate(counts, level):
+                                          ((200, 0, 0), 0.80), ((0, 0, 200), 0.50)])
+def test_adjusted_wald_never_excludes_an_all_promoter_or_all_detractor_estimate(counts, level):
+    # the pseudo-counts alone would pull both limits off the observed ±100 here (the limit
+    # on the observed side is moved to it): the interval reaches the observed value exactly
     pro, pas, det = counts
     est = (pro - det) / sum(counts)
     low, high = nps_ci(pro, pas, det, confidence_level=level)
     assert low <= est <= high
+    observed_side, other_side = (high, low) if est > 0 else (low, high)
+    assert observed_side == est
+    assert abs(other_side) < 1.0  # a real interval, not the point ±100

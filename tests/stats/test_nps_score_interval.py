@@ -247,7 +247,7 @@ def test_nps_from_counts_and_summarize_accept_score():
     df = pd.DataFrame({"team": np.repeat(["a", "b", "c"], 40),
                        "nps": rng.integers(0, 11, 120)})
     table = kt.summarize(df, kpi="nps", value="nps", by="team", method="score")
-    assert (table["method"] == "score").all()
+    assert (table["method"] == "score").all() and len(table) == 3
     for _, row in table.iterrows():
         s = df.loc[df["team"] == row["team"], "nps"]
         low, high = nps_ci(int((s >= 9).sum()), int(s.between(7, 8).sum()), int((s <= 6).sum()),

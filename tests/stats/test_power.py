@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.power import NormalIndPower
@@ -317,11 +317,35 @@ def test_validation_messages(call, message):
 # ---------------------------------------------------------------- property tests
 
 
+@st.composite
+def proportion_plan(draw):
+    """A baseline (%) and a change (points) valid for the test below, which also asks for
+    ``change * 1.5``: both ``base + change`` and ``base + 1.5 * change`` stay within 100."""
+    base = draw(st.floats(5, 90))
+    change = draw(st.floats(1, min(9.0, (100.0 - base) / 1.5)))
+    return base, change
+
+
+@st.composite
+def nps_plan(draw):
+    """Baseline promoter and detractor shares (%) and an NPS change (points) that keep group
+    b's shares possible for ``change`` and for ``change * 1.5`` (the test asks for both).
+
+    With ``shift="split"`` group b has promoters ``pro + c/2`` and detractors ``det - c/2``
+    (their sum is unchanged, so ``pro + det <= 100`` keeps it valid); ``c = 1.5 * change``
+    must therefore satisfy ``0.75 * change <= det`` and ``0.75 * change <= 100 - pro``.
+    """
+    pro = draw(st.floats(20, 60))
+    det = draw(st.floats(10, min(35.0, 100.0 - pro)))
+    change = draw(st.floats(2, min(15.0, det / 0.75, (100.0 - pro) / 0.75)))
+    return pro, det, change
+
+
 @settings(max_examples=60, deadline=None)
-@given(base=st.floats(5, 90), change=st.floats(1, 9), power=st.floats(0.5, 0.95),
+@given(plan=proportion_plan(), power=st.floats(0.5, 0.95),
        method=st.sampled_from(["fleiss", "fleiss_cc", "arcsine"]))
-def test_proportion_sample_size_monotone(base, change, power, method):
-    assume(base + change * 1.5 < 100)  # the larger change must stay a possible rate
+def test_proportion_sample_size_monotone(plan, power, method):
+    base, change = plan
     ss = proportion_sample_size(base, change, power=power, method=method)
     assert ss.achieved_power >= power - 1e-9
     assert 0.0 <= ss.achieved_power <= 1.0
@@ -335,10 +359,10 @@ def test_proportion_sample_size_monotone(base, change, power, method):
 
 
 @settings(max_examples=60, deadline=None)
-@given(pro=st.floats(20, 60), det=st.floats(10, 35), change=st.floats(2, 15),
-       power=st.floats(0.5, 0.95), shift=st.sampled_from(["split", "equal_variance"]))
-def test_nps_sample_size_monotone(pro, det, change, power, shift):
-    assume(shift != "split" or det >= change * 1.5 / 2)  # group b keeps >= 0 % detractors
+@given(plan=nps_plan(), power=st.floats(0.5, 0.95),
+       shift=st.sampled_from(["split", "equal_variance"]))
+def test_nps_sample_size_monotone(plan, power, shift):
+    pro, det, change = plan
     ss = nps_sample_size(pro, det, change, power=power, shift=shift)
     assert ss.achieved_power >= power - 1e-9
     assert nps_sample_size(pro, det, change * 1.5, power=power, shift=shift).n_a <= ss.n_a

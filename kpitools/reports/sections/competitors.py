@@ -110,7 +110,8 @@ def competitor_table(
                     zip(data["verdict"], data["difference"], adj, strict=True)],
     })
     notes = ["Published shares are turned into counts (kpitools.nps_from_percentages); "
-             f"p-values adjusted across competitors ({adjust}).", _SIG_NOTE]
+             f"p-values adjusted across competitors ({adjust}; family: the "
+             f"{int(have.sum())} competitors of this quarter).", _SIG_NOTE]
     return ReportTable(data, display, caption=f"NPS against competitors, {period}",
                        notes=notes,
                        numeric=[c for c in display.columns
@@ -165,5 +166,6 @@ def competitor_trend_table(
                             for name, cells in wide.items()])
     return ReportTable(data, display,
                        caption="NPS lead over each competitor (us − them) by quarter",
-                       notes=["Holm-adjusted within each quarter.", _SIG_NOTE],
+                       notes=["Holm-adjusted within each quarter (family: that quarter's "
+                              "competitors, not the whole table).", _SIG_NOTE],
                        numeric=quarters)

@@ -47,11 +47,12 @@ def resolve_period(period: str, surveys: pd.DataFrame, *,
                 f"no complete quarter in the data before {now.date()} (quarters: "
                 f"{', '.join(quarters)})", column="quarter")
         return done[-1]
-    try:
-        canonical = str(pd.Period(period, freq="Q"))
-    except (ValueError, TypeError):
-        raise DataValidationError(f"period {period!r} is not a quarter such as '2026Q3' or "
-                                  f"'last-complete'") from None
+    from kpitools.tables.periods import parse_quarter
+
+    try:  # not pd.Period(period, freq="Q"), which reads "2026" as 2026Q1
+        canonical = str(parse_quarter(period))
+    except ValueError as err:
+        raise DataValidationError(f"{err}, or last-complete") from None
     if canonical not in quarters:
         raise DataValidationError(f"period {period!r} has no data; quarters in the data: "
                                   f"{', '.join(quarters)}", column="quarter")

@@ -96,7 +96,7 @@ def team_league_table(
                         strict=True)],
     })
     notes = [f"p-values of the NPS changes are adjusted across the {int(have.sum())} teams "
-             f"({adjust}).", _SIG_NOTE]
+             f"({adjust}; family: all teams of this table).", _SIG_NOTE]
     return ReportTable(data, display, caption=f"Team league table, {period}", notes=notes,
                        numeric=[c for c in display.columns if c not in ("Team", "Verdict")])
 

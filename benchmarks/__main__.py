@@ -1,0 +1,136 @@
+"""Run the kpitools benchmarks and print one table.
+
+    .venv/bin/python -m benchmarks                 # default sizes, a few minutes on 2 cores
+    .venv/bin/python -m benchmarks --full          # the issue's sizes (long: tens of minutes)
+    .venv/bin/python -m benchmarks --only frt,compare --rounds 7 --memory
+
+Groups for ``--only``: survey, groups (many-groups NPS), frt, compare, logit, report; or any
+substring of a case key (e.g. ``nps-object``). Sizes accept 1M / 300k / 1000000, comma lists
+for several runs. ``--full`` sets survey rows 1M,10M,50M; many groups 100k at 1M rows and 1M
+at 10M rows; FRT rows 1M,10M; 1,000 teams for compare; and adds the report batch.
+
+Every case checks first that each peer's numbers equal kpitools' (to 1e-9) and stops with an
+error otherwise. The default set (make bench) needs the ``bench`` extra: duckdb, polars,
+pyarrow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from benchmarks import bench_compare, bench_durations, bench_regression, bench_report, bench_survey
+from benchmarks.harness import (
+    BenchmarkMismatch,
+    Case,
+    common_args,
+    measure_memory,
+    parse_rows,
+    print_table,
+    print_verdicts,
+    probe_memory,
+    profile_kt,
+    run_case,
+)
+
+DEFAULTS = {"rows": "1M", "groups": "1M:100k", "frt_rows": "1M", "teams": "50",
+            "logit_rows": "130k"}
+FULL = {"rows": "1M,10M,50M", "groups": "1M:100k,10M:1M", "frt_rows": "1M,10M",
+        "teams": "1000", "logit_rows": "130k"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks",
+                                     description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="the issue's sizes, plus reports")
+    parser.add_argument("--only", default="", help="comma list of groups or case-key parts")
+    parser.add_argument("--rows", help=f"survey rows (default {DEFAULTS['rows']})")
+    parser.add_argument("--groups", help="many-groups NPS as ROWS:GROUPS[,...] "
+                        f"(default {DEFAULTS['groups']})")
+    parser.add_argument("--frt-rows", help=f"tickets (default {DEFAULTS['frt_rows']})")
+    parser.add_argument("--teams", help=f"teams for compare (default {DEFAULTS['teams']})")
+    parser.add_argument("--logit-rows", help=f"customers (default {DEFAULTS['logit_rows']})")
+    parser.add_argument("--kpitools", metavar="DIR",
+                        help="import kpitools from DIR/kpitools instead of the installed one "
+                        "(e.g. a `git archive` of a baseline commit); not for the report case")
+    parser.add_argument("--probe", nargs=2, metavar=("CASE", "METHOD"),
+                        help=argparse.SUPPRESS)
+    common_args(parser)
+    return parser
+
+
+def build_cases(opts: argparse.Namespace) -> list[Case]:
+    sizes = FULL if opts.full else DEFAULTS
+
+    def pick(name: str) -> str:
+        value = getattr(opts, name)
+        return value if value is not None else sizes[name]
+
+    groups = []
+    for part in pick("groups").split(","):
+        rows, n = part.split(":")
+        groups.append((parse_rows(rows)[0], parse_rows(n)[0]))
+    seed = opts.seed
+    tagged: list[tuple[str, Case]] = []
+    tagged += [("survey", c) for c in bench_survey.cases(parse_rows(pick("rows")), [], seed)]
+    tagged += [("groups", c) for c in bench_survey.cases([], groups, seed)]
+    tagged += [("frt", c) for c in bench_durations.cases(parse_rows(pick("frt_rows")), seed)]
+    tagged += [("compare", c) for c in bench_compare.cases(parse_rows(pick("teams")), seed)]
+    tagged += [("logit", c) for c in bench_regression.cases(parse_rows(pick("logit_rows")),
+                                                            seed)]
+    only = [w.strip() for w in opts.only.split(",") if w.strip()]
+    tagged += [("report", c) for c in bench_report.cases()
+               if opts.full or "report" in only]
+    if only:
+        tagged = [(g, c) for g, c in tagged if any(w == g or w in c.key for w in only)]
+    return [c for _, c in tagged]
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    opts = build_parser().parse_args(argv)
+    if opts.kpitools:
+        sys.path.insert(0, os.path.abspath(opts.kpitools))
+    cases = build_cases(opts)
+    if opts.probe:
+        key, method = opts.probe
+        case = next(c for c in cases if c.key == key)
+        print(json.dumps({"peak_mb": probe_memory(case, method)}))
+        return 0
+    if opts.rounds < 5:
+        print("note: fewer than 5 rounds; medians are rough", file=sys.stderr)
+    t0 = time.perf_counter()
+    print(f"{len(cases)} cases, {opts.rounds} rounds each (plus a warm-up that verifies every "
+          "peer against kpitools)", file=sys.stderr)
+    timings = []
+    for case in cases:
+        def log(msg: str) -> None:
+            print(msg, file=sys.stderr, flush=True)
+        try:
+            result = run_case(case, opts.rounds, log=log)
+        except BenchmarkMismatch as err:
+            print(f"\nFAILED: {case.name} ({case.key}): {err}", file=sys.stderr)
+            return 2
+        if opts.memory and case.rows:
+            probe_argv = [a for a in argv if a not in ("--memory", "--profile")]
+            peaks = measure_memory(case, [t.method.name for t in result], probe_argv)
+            for t in result:
+                t.peak_mb = peaks[t.method.name]
+        timings += result
+    import kpitools
+
+    print(f"\nkpitools {kpitools.__version__} from {os.path.dirname(kpitools.__file__)} — "
+          f"{opts.rounds} interleaved rounds per case, {time.perf_counter() - t0:.0f} s\n")
+    print_table(timings, memory=opts.memory)
+    print_verdicts(timings)
+    if opts.profile:
+        for case in cases:
+            profile_kt(case)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

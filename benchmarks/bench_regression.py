@@ -1,0 +1,91 @@
+"""Logistic regression of churn on satisfaction: ``kt.logistic_regression`` vs statsmodels.
+
+Data: ``--logit-rows`` customers (default 130k, the issue's size) shaped like the Telco churn
+table: ``Churn`` as "Yes"/"No" text, ``nps`` 0–10 (0.4 % missing), ``tenure`` in months and
+three text covariates (``Contract``, ``PaymentMethod``, ``InternetService``).
+
+The peer is what a statsmodels user writes: drop incomplete rows, ``Churn == "Yes"``,
+``pd.get_dummies(drop_first=True)``, ``sm.Logit(y, X).fit()``, odds ratios and Wald CIs. The
+design has the same columns in the same order as kpitools', so the fits must agree to 1e-9.
+kpitools adds a separation check (a linear program), validation of every column and average
+marginal effects; the issue's target is kpitools within 2× of this peer.
+
+    .venv/bin/python -m benchmarks.bench_regression [--logit-rows 13000]
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.formulas import Z95
+from benchmarks.harness import KT, Case, Method, assert_close
+
+COVARIATES = ["tenure", "Contract", "PaymentMethod", "InternetService"]
+CATEGORICAL = ["Contract", "PaymentMethod", "InternetService"]
+
+
+def make_customers(rows: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    nps = rng.integers(0, 11, rows).astype(float)
+    tenure = rng.integers(0, 73, rows).astype(float)
+    contract = rng.choice(["Month-to-month", "One year", "Two year"], rows, p=[0.5, 0.3, 0.2])
+    pay = rng.choice(["Bank transfer", "Credit card", "Electronic check", "Mailed check"], rows)
+    net = rng.choice(["DSL", "Fiber optic", "No"], rows, p=[0.35, 0.45, 0.2])
+    lin = (1.0 - 0.25 * nps - 0.03 * tenure
+           + np.select([contract == "One year", contract == "Two year"], [-0.8, -1.6], 0.0)
+           + 0.5 * (pay == "Electronic check") + 0.4 * (net == "Fiber optic"))
+    churn = np.where(rng.random(rows) < 1.0 / (1.0 + np.exp(-lin)), "Yes", "No")
+    nps[rng.choice(rows, rows // 250, replace=False)] = np.nan
+    return pd.DataFrame({"customerID": np.arange(rows), "Churn": churn, "nps": nps,
+                         "tenure": tenure, "Contract": contract, "PaymentMethod": pay,
+                         "InternetService": net})
+
+
+def _statsmodels(df: pd.DataFrame):
+    import statsmodels.api as sm
+
+    def run():
+        d = df[["Churn", "nps", *COVARIATES]].dropna()
+        y = (d["Churn"] == "Yes").to_numpy(dtype=float)
+        X = pd.get_dummies(d[["nps", *COVARIATES]], columns=CATEGORICAL, drop_first=True,
+                           dtype=float)
+        X.insert(0, "const", 1.0)
+        fit = sm.Logit(y, X.to_numpy()).fit(disp=0, maxiter=100)
+        coef, se = fit.params[1:], fit.bse[1:]
+        return np.exp(coef), np.exp(coef - Z95 * se), np.exp(coef + Z95 * se)
+    return run
+
+
+def logistic_case(rows: int, seed: int) -> Case:
+    def setup() -> list[Method]:
+        import kpitools as kt
+
+        df = make_customers(rows, seed)
+        return [
+            Method(KT, lambda: kt.logistic_regression(df, "Churn", "nps",
+                                                      covariates=COVARIATES), "kt"),
+            Method("statsmodels", _statsmodels(df)),
+        ]
+
+    def verify(res):
+        table = res[KT].table
+        est, low, high = res["statsmodels"]
+        assert_close("statsmodels", est, table["estimate"].to_numpy(), what="odds ratios")
+        assert_close("statsmodels", low, table["ci_low"].to_numpy(), what="ci_low")
+        assert_close("statsmodels", high, table["ci_high"].to_numpy(), what="ci_high")
+
+    return Case("logistic regression (9 terms)", rows, 1, setup, verify,
+                key=f"logit-{rows}")
+
+
+def cases(rows_list: list[int], seed: int) -> list[Case]:
+    return [logistic_case(r, seed) for r in rows_list]
+
+
+if __name__ == "__main__":
+    from benchmarks.__main__ import main
+
+    sys.exit(main(["--only", "logit", *sys.argv[1:]]))

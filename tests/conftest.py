@@ -1,0 +1,28 @@
+"""Hypothesis settings for the test suite.
+
+Two profiles, chosen by ``HYPOTHESIS_PROFILE`` or, when that is unset, by the ``CI``
+environment variable that CI services set:
+
+- ``dev`` (local runs): hypothesis' example database in ``.hypothesis/`` (ignored by git)
+  replays a failure found earlier in this clone until it is fixed.
+- ``ci``: no example database, so a run depends only on the code and the seed, never on
+  examples stored by an earlier run; ``print_blob`` prints what ``@reproduce_failure``
+  needs to replay a failure locally.
+
+Both keep random generation (no ``derandomize``): every run explores new inputs, and a
+failure names the ``--hypothesis-seed`` that reproduces it. Both switch the per-example
+deadline off: timing depends on the machine's load, so a deadline would fail correct code
+by chance (the slow property tests already set ``deadline=None`` themselves).
+Strategies must be bounded to valid input; see tests/test_power.py for an example.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import settings
+
+settings.register_profile("dev", deadline=None)
+settings.register_profile("ci", deadline=None, database=None, print_blob=True)
+_on_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _on_ci else "dev"))
