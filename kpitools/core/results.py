@@ -4,6 +4,21 @@ Both are frozen dataclasses with the same vocabulary everywhere (``estimate``, `
 ``ci_high``, ``n``, ``n_excluded``, ``method``, ``confidence_level``, ``unit``), a readable
 ``repr``, an HTML repr for Jupyter and ``to_frame()`` that returns one tidy row.
 
+The comparison contract
+-----------------------
+Every comparison of two groups takes the baseline ``a`` first and reports ``b`` against it,
+in one of two measures (``Comparison.measure``):
+
+- ``"difference"``: ``difference = estimate_b − estimate_a``, null value 0;
+- ``"ratio"``: ``difference = estimate_b / estimate_a`` (counts and rates), null value 1,
+  unit ``"ratio"``.
+
+Units come from one vocabulary, `DIFFERENCE_UNITS`: each estimate unit (``"%"``,
+``"points"``, ``"seconds"``, ...) with the unit of a difference of two such estimates
+(``"%"`` → ``"percentage points"``; ``"points"`` → ``"points"``); `comparison_unit` gives
+it. Like scipy's results, a `Comparison` has ``statistic``, ``pvalue`` and
+``confidence_interval()``.
+
 The column order of tidy output is defined once here (``ESTIMATE_COLUMNS`` and
 ``COMPARISON_COLUMNS``) and asserted by the tests.
 """
@@ -12,7 +27,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import pandas as pd
 
@@ -21,6 +36,13 @@ from kpitools.core.display import format_ci, format_number, format_pvalue
 __all__ = [
     "ConfidenceInterval",
     "KpiEstimate",
+    "Measure",
+    "MEASURES",
+    "DIFFERENCE_UNITS",
+    "ESTIMATE_UNITS",
+    "COMPARISON_UNITS",
+    "RATIO_UNIT",
+    "comparison_unit",
     "Comparison",
     "ESTIMATE_COLUMNS",
     "COMPARISON_COLUMNS",
@@ -29,6 +51,55 @@ __all__ = [
     "ExcludedRows",
     "as_excluded_rows",
 ]
+
+Measure = Literal["difference", "ratio"]
+#: How a comparison reports ``b`` against the baseline ``a``: ``b − a`` or ``b / a``.
+MEASURES: tuple[str, ...] = ("difference", "ratio")
+
+#: The unit of every ratio ``b / a``.
+RATIO_UNIT = "ratio"
+
+#: The units vocabulary: every estimate unit, with the unit of a difference ``b − a`` of two
+#: such estimates. A difference of two percentages is in percentage points; of NPS points,
+#: in points; of durations, in the same time unit. Rates and counts are compared by their
+#: ratio (unit `RATIO_UNIT`).
+DIFFERENCE_UNITS: dict[str, str] = {
+    "%": "percentage points",
+    "points": "points",
+    "score": "score",
+    "gap points": "gap points",
+    "seconds": "seconds",
+    "minutes": "minutes",
+    "hours": "hours",
+    "days": "days",
+    "money": "money",
+    "count": "count",
+    "per day": "per day",
+    "per 1,000": "per 1,000",
+    "per agent-hour": "per agent-hour",
+    "per unit of exposure": "per unit of exposure",
+}
+
+#: Every unit an estimate may have.
+ESTIMATE_UNITS: tuple[str, ...] = tuple(DIFFERENCE_UNITS)
+
+#: Every unit a comparison may have.
+COMPARISON_UNITS: frozenset[str] = frozenset({*DIFFERENCE_UNITS.values(), RATIO_UNIT})
+
+
+def comparison_unit(estimate_unit: str, measure: Measure = "difference") -> str:
+    """The unit of a comparison of two estimates in ``estimate_unit``.
+
+    >>> comparison_unit("%"), comparison_unit("points"), comparison_unit("count", "ratio")
+    ('percentage points', 'points', 'ratio')
+    """
+    if measure not in MEASURES:
+        raise ValueError(f"measure={measure!r}; choose one of {MEASURES}")
+    if estimate_unit not in DIFFERENCE_UNITS:
+        raise ValueError(f"unit {estimate_unit!r} is not in the units vocabulary "
+                         f"{ESTIMATE_UNITS}")
+    return RATIO_UNIT if measure == "ratio" else DIFFERENCE_UNITS[estimate_unit]
+
 
 #: Columns of a tidy estimate row, after any group columns.
 ESTIMATE_COLUMNS: tuple[str, ...] = (
@@ -51,6 +122,7 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
     "estimate_a",
     "estimate_b",
     "difference",
+    "measure",
     "ci_low",
     "ci_high",
     "confidence_level",
@@ -109,6 +181,20 @@ class ConfidenceInterval(NamedTuple):
     high: float
 
 
+def stored_interval(interval: ConfidenceInterval, stored_level: float,
+                    confidence_level: float | None, what: str) -> ConfidenceInterval:
+    """``interval`` when ``confidence_level`` is None or the stored level, else ValueError.
+
+    A result keeps the interval it was computed with; it cannot recompute another level
+    without its data (call the function again with that ``confidence_level=``).
+    """
+    if confidence_level is None or abs(float(confidence_level) - stored_level) < 1e-12:
+        return interval
+    raise ValueError(f"this {what} holds its {stored_level:.0%} interval only; call the "
+                     f"function again with confidence_level={confidence_level!r} to get "
+                     "another level")
+
+
 @dataclass(frozen=True)
 class KpiEstimate:
     """One KPI estimate with its confidence interval.
@@ -155,6 +241,11 @@ class KpiEstimate:
         """The interval as a ``(low, high)`` named tuple."""
         return ConfidenceInterval(self.ci_low, self.ci_high)
 
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
+        """The stored interval (ValueError if another ``confidence_level`` is asked)."""
+        return stored_interval(self.ci, self.confidence_level, confidence_level,
+                               f"{self.kpi} estimate")
+
     def to_frame(self) -> pd.DataFrame:
         """One tidy row with the columns of ``ESTIMATE_COLUMNS``."""
         return pd.DataFrame([{c: getattr(self, c) for c in ESTIMATE_COLUMNS}],
@@ -189,17 +280,25 @@ class KpiEstimate:
 class Comparison:
     """Comparison of a KPI between a baseline ``a`` and a group ``b``.
 
-    ``difference = estimate_b - estimate_a`` with its confidence interval; ``pvalue`` tests
-    the null hypothesis ``difference == null_value`` against ``alternative``.
+    ``difference = estimate_b - estimate_a`` (``measure="difference"``) or
+    ``estimate_b / estimate_a`` (``measure="ratio"``, rates and counts) with its confidence
+    interval; ``pvalue`` tests the null hypothesis ``difference == null_value`` (0 for a
+    difference, 1 for a ratio) against ``alternative``. As with scipy's test results,
+    ``statistic`` and ``pvalue`` are attributes and ``confidence_interval()`` a method.
 
     Attributes
     ----------
-    kpi, unit, method, confidence_level : as in `KpiEstimate`
+    kpi, method, confidence_level : as in `KpiEstimate`
         ``method`` names the interval method of the difference.
+    unit : str
+        Unit of ``difference``: `comparison_unit` of the estimates' unit (``"percentage
+        points"`` for two percentages, ``"ratio"`` for a ratio).
     estimate_a, estimate_b : float
         The two estimates (a is the baseline).
     difference, ci_low, ci_high : float
-        ``b - a`` and its confidence interval.
+        ``b − a`` (or ``b / a``) and its confidence interval.
+    measure : {"difference", "ratio"}
+        Which of the two ``difference`` holds.
     statistic, pvalue : float
         Test statistic and p-value of the test named in ``test``.
     alternative : {"two-sided", "less", "greater"}
@@ -207,7 +306,8 @@ class Comparison:
     test : str
         Name of the significance test.
     null_value : float
-        The difference under the null hypothesis (0 unless stated).
+        The difference under the null hypothesis (0 unless stated; 1 for a ratio — a
+        ratio given the default 0 is read as 1, as 0 is never a ratio's null).
     n_a, n_b : int
         Sample sizes used.
     label_a, label_b : str
@@ -233,11 +333,39 @@ class Comparison:
     label_a: str = "a"
     label_b: str = "b"
     details: dict[str, Any] = field(default_factory=dict, compare=False)
+    measure: Measure = "difference"
+
+    def __post_init__(self) -> None:
+        if self.measure not in MEASURES:
+            raise ValueError(f"measure={self.measure!r}; choose one of {MEASURES}")
+        if self.measure == "ratio":
+            if self.unit != RATIO_UNIT:
+                raise ValueError(f"a ratio comparison has unit {RATIO_UNIT!r}, got "
+                                 f"{self.unit!r}")
+            if self.null_value == 0.0:
+                object.__setattr__(self, "null_value", 1.0)
 
     @property
     def ci(self) -> ConfidenceInterval:
         """The interval of the difference as a ``(low, high)`` named tuple."""
         return ConfidenceInterval(self.ci_low, self.ci_high)
+
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
+        """The interval of ``difference``, as scipy's ``result.confidence_interval()``.
+
+        A comparison keeps the interval it was computed with: ``confidence_level`` None or
+        equal to the stored level returns it; another level raises ValueError (compare
+        again with that ``confidence_level=``).
+
+        >>> c = Comparison(kpi="fcr", estimate_a=60.0, estimate_b=80.0, difference=20.0,
+        ...                ci_low=5.2, ci_high=33.4, statistic=2.6, pvalue=0.009,
+        ...                method="newcombe", test="two_proportion_z", confidence_level=0.95,
+        ...                unit="percentage points", n_a=80, n_b=70)
+        >>> c.confidence_interval()
+        ConfidenceInterval(low=5.2, high=33.4)
+        """
+        return stored_interval(self.ci, self.confidence_level, confidence_level,
+                               f"{self.kpi} comparison")
 
     def to_frame(self) -> pd.DataFrame:
         """One tidy row with the columns of ``COMPARISON_COLUMNS``."""
@@ -249,6 +377,14 @@ class Comparison:
     def __repr__(self) -> str:
         level = f"{self.confidence_level:.0%}"
         unit = "" if self.unit in ("", "count") else f" {self.unit}"
+        if self.measure == "ratio":
+            return (
+                f"<{self.kpi.upper()} {self.label_b} / {self.label_a}: "
+                f"{format_number(self.estimate_b)} / {format_number(self.estimate_a)} = "
+                f"{format_number(self.difference)} (ratio), {level} CI "
+                f"{format_ci(self.ci_low, self.ci_high)} ({self.method}); "
+                f"{self.test} p={format_pvalue(self.pvalue)}; n={self.n_a}, {self.n_b}>"
+            )
         return (
             f"<{self.kpi.upper()} {self.label_b} − {self.label_a}: "
             f"{format_number(self.estimate_b)} − {format_number(self.estimate_a)} = "
@@ -263,7 +399,9 @@ class Comparison:
         rows = [
             (esc(str(self.label_a)), f"{format_number(self.estimate_a)} (n={self.n_a:,})"),
             (esc(str(self.label_b)), f"{format_number(self.estimate_b)} (n={self.n_b:,})"),
-            ("Difference", f"{format_number(self.difference, signed=True)} {esc(self.unit)}"),
+            ("Ratio b / a" if self.measure == "ratio" else "Difference b − a",
+             f"{format_number(self.difference, signed=self.measure == 'difference')} "
+             f"{esc(self.unit)}"),
             (f"{level} CI", format_ci(self.ci_low, self.ci_high)),
             ("p-value", f"{format_pvalue(self.pvalue)} ({esc(self.test)})"),
             ("Method", esc(self.method)),
