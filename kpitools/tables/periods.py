@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import pandas as pd
-
-from kpitools.core.validation import check_choice
+# pandas, numpy and kpitools.core.validation (which loads pandas) are imported inside the
+# functions that use them: parsing a quarter (``kpitools report --period``) stays pure Python,
+# so that the command line refuses a bad --period without loading pandas.
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
 __all__ = [
     "Period",
@@ -67,7 +69,10 @@ class Period:
     number: int = 1
 
     def __post_init__(self) -> None:
-        check_choice("kind", self.kind, PERIOD_KINDS)
+        if self.kind not in PERIOD_KINDS:
+            from kpitools.core.validation import check_choice
+
+            check_choice("kind", self.kind, PERIOD_KINDS)
         top = {"month": 12, "quarter": 4, "year": 1}[self.kind]
         if not 1 <= self.number <= top:
             raise ValueError(f"{self.kind} number must be in 1–{top}, got {self.number!r}")
@@ -88,11 +93,15 @@ class Period:
     @property
     def start(self) -> pd.Timestamp:
         """First instant of the period (midnight of its first day, time-zone naive)."""
+        import pandas as pd
+
         return pd.Timestamp(year=self.year, month=self._first_month, day=1)
 
     @property
     def end(self) -> pd.Timestamp:
         """First instant *after* the period (the period is ``[start, end)``)."""
+        import pandas as pd
+
         return self.start + pd.DateOffset(months=_MONTHS_PER[self.kind])
 
     @property
@@ -116,6 +125,8 @@ class Period:
 
     def contains(self, timestamps: Any) -> np.ndarray:
         """Boolean mask: which (time-zone-naive) timestamps fall in ``[start, end)``."""
+        import pandas as pd
+
         t = pd.to_datetime(pd.Series(timestamps))
         return ((t >= self.start) & (t < self.end)).to_numpy(dtype=bool)
 
@@ -146,6 +157,8 @@ def parse_period(value: Any, *, kind: PeriodKind | None = None) -> Period:
     ValueError: period '2026q3' is not valid; use a quarter '2026Q3', a month '2026-07' or ...
     """
     if kind is not None:
+        from kpitools.core.validation import check_choice
+
         check_choice("kind", kind, PERIOD_KINDS)
     period = value if isinstance(value, Period) else _match_period(value)
     if kind is not None and period.kind != kind:
@@ -232,11 +245,16 @@ def period_labels(timestamps: Any, kind: PeriodKind = "quarter") -> pd.Series:
 
     Examples
     --------
+    >>> import pandas as pd
     >>> period_labels(pd.Series(pd.to_datetime(["2026-07-15", "2026-12-31"]))).tolist()
     ['2026Q3', '2026Q4']
     >>> period_labels(pd.to_datetime(["2026-07-15"]), "month").tolist()
     ['2026-07']
     """
+    import pandas as pd
+
+    from kpitools.core.validation import check_choice
+
     check_choice("kind", kind, PERIOD_KINDS)
     series = pd.Series(timestamps) if not isinstance(timestamps, pd.Series) else timestamps
     t = pd.to_datetime(series)
