@@ -10,6 +10,11 @@ Plain-words verdicts: a change whose p-value is below ``alpha`` (0.05) reads
 "up 6.2 points, significant"; otherwise "no real change". Significance marks follow
 `kpitools.core.display.significance_mark` (``*`` p < 0.05, ``**`` p < 0.01, ``***`` p < 0.001).
 
+A section whose data are absent (no ticket file, no NPS column, no answers in the quarter,
+no previous quarter to compare with) says so in one line — a `ReportNote` instead of the
+table or figure, or a line under it for a part — and draws no empty chart and claims no
+target status.
+
 Every string that comes from the data (team, channel and competitor names) is HTML-escaped.
 
 One module per report section; a new section is a new module here plus its export line:
@@ -23,6 +28,7 @@ One module per report section; a new section is a new module here plus its expor
 `operations`     ticket and call KPIs, a KPI per channel
 `volume`         contact volume by weekday and hour
 `competitors`    our NPS against each competitor's
+`quality`        the "Data quality" appendix (excluded rows) and the checks before a report
 `common`         display objects (`ReportTable`, `ReportFigure`), formats, verdicts, quarters
 ===============  ===========================================================================
 
@@ -30,7 +36,7 @@ Examples
 --------
 >>> from kpitools.reports import sections as rp
 >>> data = rp.load_data("")
->>> period = rp.resolve_period("last-complete", data.surveys, today="2026-11-29")
+>>> period = rp.resolve_period("last-complete", data, today="2026-11-29")
 >>> period
 '2026Q3'
 >>> table = rp.headline_table(data.surveys, period=period)
@@ -45,7 +51,10 @@ from kpitools.reports.sections.channels import channel_table
 from kpitools.reports.sections.common import (
     SURVEY_KPIS,
     ReportFigure,
+    ReportNote,
     ReportTable,
+    has_values,
+    no_data,
     previous_quarter,
     verdict,
 )
@@ -60,8 +69,16 @@ from kpitools.reports.sections.operations import (
     channel_operations_table,
     operations_table,
 )
+from kpitools.reports.sections.quality import (
+    DEFAULT_MAX_EXCLUDED_SHARE,
+    check_data_quality,
+    data_quality_table,
+    excluded_shares,
+    quality_frame,
+)
 from kpitools.reports.sections.setup import (
     ReportSetup,
+    data_quarters,
     load_data,
     provenance,
     resolve_period,
@@ -79,8 +96,12 @@ __all__ = [
     "SURVEY_KPIS",
     "ReportTable",
     "ReportFigure",
+    "ReportNote",
+    "has_values",
+    "no_data",
     "load_data",
     "resolve_period",
+    "data_quarters",
     "previous_quarter",
     "provenance",
     "ReportSetup",
@@ -100,4 +121,9 @@ __all__ = [
     "competitor_table",
     "competitor_figure",
     "competitor_trend_table",
+    "DEFAULT_MAX_EXCLUDED_SHARE",
+    "quality_frame",
+    "excluded_shares",
+    "check_data_quality",
+    "data_quality_table",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -9,12 +11,19 @@ from kpitools.grouping.frames import compare, summarize
 from kpitools.reports.sections.common import (
     _SIG_NOTE,
     SURVEY_KPIS,
+    ReportNote,
     ReportTable,
     _esc,
     _fmt_ci,
     _fmt_diff,
     _fmt_verdict,
+    _higher_is_better,
+    has_values,
+    label_missing,
+    no_data,
+    present_kpis,
     previous_quarter,
+    survey_absence,
     verdict,
 )
 
@@ -22,16 +31,29 @@ __all__ = ["channel_table"]
 
 
 def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None,
-                  confidence_level: float = 0.95, alpha: float = 0.05) -> ReportTable:
-    """NPS, CSAT and CES by channel in ``period``, with the NPS change since last quarter."""
+                  confidence_level: float = 0.95,
+                  alpha: float = 0.05) -> ReportTable | ReportNote:
+    """NPS, CSAT and CES by channel in ``period``, with the NPS change since last quarter.
 
+    Only the KPIs with answers get a column (a missing one is said in one line under the
+    table); without NPS the change is CSAT's (then CES's). Answers without a channel form
+    the group ``"(no channel)"``. A `ReportNote` of one line when ``period`` has no answers.
+    """
+    missing = survey_absence(surveys, period, team)
+    if missing:
+        return ReportNote(missing)
     frame = surveys if team is None else surveys[surveys["team"] == team]
+    frame = label_missing(frame, "channel")
     prev = previous_quarter(period)
-    cur = frame[frame["quarter"] == period]
+    quarter = frame["quarter"].astype(str)
+    cur = frame[quarter == period]
+    specs = present_kpis(cur)
+    absent = [no_data(f"{s['name']} answers", period if has_values(surveys, s["value"]) else None)
+              for s in SURVEY_KPIS if s not in specs]
     parts = []
-    for spec in SURVEY_KPIS:
-        t = summarize(cur, kpi=spec["kpi"], value=spec["value"], by="channel",
-                         confidence_level=confidence_level, **spec["options"])
+    for spec in specs:
+        t = summarize(cur[cur[spec["value"]].notna()], kpi=spec["kpi"], value=spec["value"],
+                      by="channel", confidence_level=confidence_level, **spec["options"])
         t = t[["channel", "estimate", "ci_low", "ci_high", "n"]].rename(columns={
             "estimate": spec["kpi"], "ci_low": f"{spec['kpi']}_ci_low",
             "ci_high": f"{spec['kpi']}_ci_high", "n": f"{spec['kpi']}_n"})
@@ -39,36 +61,41 @@ def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None
     data = parts[0]
     for t in parts[1:]:
         data = data.merge(t, on="channel", how="outer")
-    both = frame[frame["quarter"].isin([prev, period])]
-    ch_ok = both.groupby("channel")["quarter"].nunique()
-    ch_ok = ch_ok[ch_ok == 2].index
-    if len(ch_ok):
-        change = compare(both[both["channel"].isin(ch_ok)], kpi="nps", value="nps",
-                            group="quarter", baseline=prev, levels=[prev, period], by="channel",
-                            confidence_level=confidence_level)
+    lead = specs[0]
+    col = lead["value"]
+    both = frame[quarter.isin([prev, period]) & frame[col].notna()]
+    counts = both.groupby(["channel", both["quarter"].astype(str)]).size().unstack(fill_value=0)
+    ch_ok = [c for c in counts.index
+             if all(counts.loc[c].get(q, 0) >= 2 for q in (prev, period))]
+    if ch_ok:
+        change = compare(both[both["channel"].isin(ch_ok)], kpi=lead["kpi"], value=col,
+                         group="quarter", baseline=prev, levels=[prev, period], by="channel",
+                         confidence_level=confidence_level, **lead["options"])
         data = data.merge(change[["channel", "difference", "ci_low", "ci_high", "pvalue"]],
                           on="channel", how="left")
     else:
         data = data.assign(difference=np.nan, ci_low=np.nan, ci_high=np.nan, pvalue=np.nan)
-    data["verdict"] = [verdict(d, p, alpha=alpha) for d, p in
-                       zip(data["difference"], data["pvalue"], strict=True)]
+        absent.append(f"No {lead['name']} answers in {prev} to compare with.")
+    unit = "score" if lead["kpi"] == "ces" else "points"
+    data["verdict"] = [verdict(d, p, alpha=alpha, unit=unit, digits=lead["digits"])
+                       for d, p in zip(data["difference"], data["pvalue"], strict=True)]
     level = f"{confidence_level:.0%}"
-    display = pd.DataFrame({
-        "Channel": data["channel"].map(_esc),
-        f"NPS [{level} CI]": [_fmt_ci(e, lo, hi, 1) for e, lo, hi in
-                              zip(data["nps"], data["nps_ci_low"], data["nps_ci_high"],
-                                  strict=True)],
-        "n": data["nps_n"].map(lambda v: f"{int(v):,}"),
-        "CSAT %": [_fmt_ci(e, lo, hi, 1) for e, lo, hi in
-                   zip(data["csat"], data["csat_ci_low"], data["csat_ci_high"], strict=True)],
-        "CES (1–7)": [_fmt_ci(e, lo, hi, 2) for e, lo, hi in
-                      zip(data["ces"], data["ces_ci_low"], data["ces_ci_high"], strict=True)],
-        f"NPS vs {prev}": [_fmt_diff(d, lo, hi, p, 1) for d, lo, hi, p in
-                           zip(data["difference"], data["ci_low"], data["ci_high"],
-                               data["pvalue"], strict=True)],
-        "Verdict": [_fmt_verdict(v, d, p, alpha, True) for v, d, p in
-                    zip(data["verdict"], data["difference"], data["pvalue"], strict=True)],
-    })
+    heads = {"nps": f"NPS [{level} CI]", "csat": "CSAT %", "ces": "CES (1–7)"}
+    columns: dict[str, Any] = {"Channel": data["channel"].map(_esc)}
+    for spec in specs:
+        k = spec["kpi"]
+        columns[heads[k]] = [_fmt_ci(e, lo, hi, spec["digits"]) for e, lo, hi in
+                             zip(data[k], data[f"{k}_ci_low"], data[f"{k}_ci_high"],
+                                 strict=True)]
+        if spec is lead:
+            columns["n"] = data[f"{k}_n"].map(lambda v: f"{int(v):,}" if v == v else "–")
+    columns[f"{lead['name']} vs {prev}"] = [
+        _fmt_diff(d, lo, hi, p, lead["digits"]) for d, lo, hi, p in
+        zip(data["difference"], data["ci_low"], data["ci_high"], data["pvalue"], strict=True)]
+    columns["Verdict"] = [_fmt_verdict(v, d, p, alpha, _higher_is_better(lead)) for v, d, p in
+                          zip(data["verdict"], data["difference"], data["pvalue"], strict=True)]
+    display = pd.DataFrame(columns)
     who = f" — {team}" if team else ""
     return ReportTable(data, display, caption=f"Channels{who}, {period}", notes=[_SIG_NOTE],
+                       absent=absent,
                        numeric=[c for c in display.columns if c not in ("Channel", "Verdict")])

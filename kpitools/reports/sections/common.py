@@ -14,17 +14,17 @@ import pandas as pd
 
 from kpitools.core.display import format_number, significance_mark
 
-__all__ = ["SURVEY_KPIS", "ReportTable", "ReportFigure", "previous_quarter", "verdict"]
+__all__ = ["SURVEY_KPIS", "ReportTable", "ReportFigure", "ReportNote", "previous_quarter",
+           "verdict", "has_values", "no_data", "label_missing"]
 
 
-#: The survey KPIs of the reports: name, column, options for the KPI, label, digits, target
-#: direction.
+#: The survey KPIs of the reports: KPI, column, options for the KPI, label, digits, short name.
 SURVEY_KPIS: tuple[dict[str, Any], ...] = (
-    {"kpi": "nps", "value": "nps", "options": {}, "label": "NPS", "digits": 1},
+    {"kpi": "nps", "value": "nps", "options": {}, "label": "NPS", "digits": 1, "name": "NPS"},
     {"kpi": "csat", "value": "csat", "options": {}, "label": "CSAT (% satisfied)",
-     "digits": 1},
+     "digits": 1, "name": "CSAT"},
     {"kpi": "ces", "value": "ces", "options": {"variant": "ease_1_7_mean"},
-     "label": "CES (ease, 1–7)", "digits": 2},
+     "label": "CES (ease, 1–7)", "digits": 2, "name": "CES"},
 )
 
 
@@ -54,6 +54,7 @@ class ReportTable:
     caption: str = ""
     notes: list[str] = field(default_factory=list)
     numeric: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
         """A copy of the raw numbers."""
@@ -72,6 +73,7 @@ class ReportTable:
             body.append(f"<tr>{cells}</tr>")
         caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
         notes = "".join(f'<p class="kt-note">{html.escape(n)}</p>' for n in self.notes)
+        notes += _absent_html(self.absent)
         wide = " kt-wide" if len(self.display.columns) > 8 else ""
         return (f'<div class="kt-table kt-keep{wide}"><table>{caption}'
                 f'<thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>{notes}</div>')
@@ -81,7 +83,8 @@ class ReportTable:
 
     def __repr__(self) -> str:
         text = self.display.map(_strip_tags) if len(self.display) else self.display
-        return (self.caption + "\n" if self.caption else "") + text.to_string(index=False)
+        return ((self.caption + "\n" if self.caption else "") + text.to_string(index=False)
+                + "".join("\n" + a for a in self.absent))
 
 
 @dataclass
@@ -91,6 +94,7 @@ class ReportFigure:
     figure: Any
     caption: str = ""
     dpi: int = 130
+    absent: list[str] = field(default_factory=list)
 
     def to_png(self) -> bytes:
         """The figure as PNG bytes."""
@@ -104,10 +108,80 @@ class ReportFigure:
                if self.caption else "")
         return (f'<figure class="kt-figure kt-keep" style="margin:0.4em 0">'
                 f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.caption)}">'
-                f"{cap}</figure>")
+                f"{cap}</figure>{_absent_html(self.absent)}")
 
     def __repr__(self) -> str:
-        return f"<ReportFigure {self.caption!r}>"
+        return f"<ReportFigure {self.caption!r}>" + "".join("\n" + a for a in self.absent)
+
+
+@dataclass
+class ReportNote:
+    """A section whose data are absent: one line of text (one per absent part), no table,
+    no figure.
+
+    Section functions return it instead of an empty table or chart, e.g.
+    ``ReportNote("No ticket data in this folder.")``. ``data`` is an empty frame, so code
+    that reads ``section.data`` works on every section.
+
+    >>> ReportNote("No NPS answers in 2026Q3.")
+    No NPS answers in 2026Q3.
+    >>> ReportNote("No CES answers in this folder.")._repr_html_()
+    '<p class="kt-nodata">No CES answers in this folder.</p>'
+    """
+
+    text: str
+    data: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def absent(self) -> list[str]:
+        """The lines (one per absent part, like `ReportTable.absent`)."""
+        return self.text.splitlines()
+
+    def _repr_html_(self) -> str:
+        return _absent_html(self.absent)
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _absent_html(lines: Sequence[str]) -> str:
+    return "".join(f'<p class="kt-nodata">{html.escape(a)}</p>' for a in lines)
+
+
+def has_values(frame: pd.DataFrame, column: str) -> bool:
+    """Whether ``frame`` has ``column`` with at least one value that is not missing.
+
+    >>> has_values(pd.DataFrame({"nps": [None, 7]}), "nps"), has_values(pd.DataFrame(), "nps")
+    (True, False)
+    """
+    return column in frame.columns and bool(frame[column].notna().any())
+
+
+def no_data(what: str, period: str | None = None) -> str:
+    """The one line a section shows when its data are absent.
+
+    >>> no_data("ticket data")
+    'No ticket data in this folder.'
+    >>> no_data("NPS answers", "2026Q3")
+    'No NPS answers in 2026Q3.'
+    """
+    return f"No {what} in {period if period else 'this folder'}."
+
+
+def label_missing(frame: pd.DataFrame, column: str, label: str | None = None) -> pd.DataFrame:
+    """``frame`` with missing values of the key ``column`` shown as ``"(no <column>)"``.
+
+    Rows without a team still count in the company figures and form their own group in
+    the per-team tables; they are neither dropped nor a reason to stop the report.
+
+    >>> label_missing(pd.DataFrame({"team": ["A", None]}), "team")["team"].tolist()
+    ['A', '(no team)']
+    """
+    if column not in frame.columns or not frame[column].isna().any():
+        return frame
+    name = label or f"(no {column})"
+    return frame.assign(**{column: frame[column].astype(object).where(frame[column].notna(),
+                                                                       name)})
 
 
 def _strip_tags(value: Any) -> str:
@@ -198,3 +272,44 @@ def _as_list(x: str | Sequence[str] | None) -> list[str]:
     if x is None:
         return []
     return [x] if isinstance(x, str) else list(x)
+
+
+def present_kpis(surveys: pd.DataFrame) -> list[dict[str, Any]]:
+    """The `SURVEY_KPIS` whose column has at least one answer in ``surveys``.
+
+    >>> [s["kpi"] for s in present_kpis(pd.DataFrame({"nps": [None], "csat": [4]}))]
+    ['csat']
+    """
+    return [spec for spec in SURVEY_KPIS if has_values(surveys, spec["value"])]
+
+
+def survey_absence(surveys: pd.DataFrame, period: str, team: str | None = None) -> str | None:
+    """The one line for a survey section without answers, or None when there are some.
+
+    >>> survey_absence(pd.DataFrame(columns=["quarter", "nps"]), "2026Q3")
+    'No survey data in this folder.'
+    """
+    if not len(surveys) or not present_kpis(surveys):
+        return no_data("survey data")
+    frame = surveys if team is None else surveys[surveys["team"] == team]
+    if not len(frame) or not present_kpis(frame):
+        return no_data(f"survey answers from team {team}")
+    cur = frame[frame["quarter"].astype(str) == period]
+    if not present_kpis(cur):
+        return no_data("survey answers", period)
+    return None
+
+
+def enough(frame: pd.DataFrame, column: str, minimum: int = 2) -> bool:
+    """Whether ``column`` has at least ``minimum`` answers in ``frame`` (to compare with)."""
+    return column in frame.columns and int(frame[column].notna().sum()) >= minimum
+
+
+def _higher_is_better(spec: dict[str, Any]) -> bool:
+    """Whether a higher value of a `SURVEY_KPIS` entry is better (CES by its variant)."""
+    if spec["kpi"] == "ces":
+        from kpitools.kpis.survey import CES_VARIANTS
+
+        return bool(CES_VARIANTS[spec["options"].get("variant", "ease_1_7_mean")]
+                    ["higher_is_better"])
+    return True

@@ -13,12 +13,16 @@ from kpitools.kpis.survey import compare_nps, nps, nps_from_percentages
 from kpitools.reports.sections.common import (
     _SIG_NOTE,
     ReportFigure,
+    ReportNote,
     ReportTable,
     _esc,
     _fmt_ci,
     _fmt_diff,
     _fmt_verdict,
     _new_figure,
+    has_values,
+    label_missing,
+    no_data,
     previous_quarter,
 )
 
@@ -29,8 +33,9 @@ def _competitor_estimates(competitor_surveys: pd.DataFrame,
                           competitor_published: pd.DataFrame, period: str,
                           confidence_level: float) -> list[tuple[str, str, Any]]:
     out = []
-    raw = competitor_surveys[competitor_surveys["quarter"].astype(str) == period]
-    for name, part in raw.groupby("competitor", sort=True):
+    raw = competitor_surveys[(competitor_surveys["quarter"].astype(str) == period)
+                             & competitor_surveys["nps"].notna()]
+    for name, part in label_missing(raw, "competitor").groupby("competitor", sort=True):
         out.append((str(name), "raw answers", nps(part["nps"],
                                                   confidence_level=confidence_level)))
     pub = competitor_published[competitor_published["quarter"].astype(str) == period]
@@ -42,6 +47,32 @@ def _competitor_estimates(competitor_surveys: pd.DataFrame,
     return out
 
 
+def _competitor_absence(competitor_surveys: pd.DataFrame,
+                        competitor_published: pd.DataFrame, period: str | None) -> str | None:
+    """The one line for a competitor section without data, or None when there are some."""
+    raw = competitor_surveys[competitor_surveys["nps"].notna()] if has_values(
+        competitor_surveys, "nps") else competitor_surveys.iloc[:0]
+    pub = competitor_published
+    if not len(raw) and not len(pub):
+        return no_data("competitor data")
+    if period is None:
+        return None
+    if not ((raw["quarter"].astype(str) == period).any()
+            or (pub["quarter"].astype(str) == period).any()):
+        return no_data("competitor data", period)
+    return None
+
+
+def _our_nps(surveys: pd.DataFrame, period: str, confidence_level: float) -> Any:
+    """Our NPS estimate in ``period``, or None without answers."""
+    if not len(surveys) or not has_values(surveys, "nps"):
+        return None
+    answers = surveys.loc[surveys["quarter"].astype(str) == period, "nps"].dropna()
+    if not len(answers):
+        return None
+    return nps(answers, confidence_level=confidence_level)
+
+
 def competitor_table(
     surveys: pd.DataFrame,
     competitor_surveys: pd.DataFrame,
@@ -51,34 +82,48 @@ def competitor_table(
     confidence_level: float = 0.95,
     alpha: float = 0.05,
     adjust: str = "holm",
-) -> ReportTable:
+) -> ReportTable | ReportNote:
     """Our NPS in ``period`` against each competitor's (raw answers or published shares).
 
     Differences are ours minus theirs (`kpitools.compare_nps`, z test on the adjusted-Wald
-    difference); p-values are adjusted across competitors (Holm by default).
+    difference); p-values are adjusted across competitors (Holm by default). Without NPS
+    answers of ours in ``period`` the competitors are listed without a comparison (and one
+    line says so); without competitor data the result is a `ReportNote` of one line.
 
     Returns
     -------
-    ReportTable
+    ReportTable or ReportNote
         ``data``: ``competitor, source, nps, ci_low, ci_high, n, difference, diff_ci_low,
-        diff_ci_high, pvalue, pvalue_adjusted, verdict`` (the first row is us).
+        diff_ci_high, pvalue, pvalue_adjusted, verdict`` (the first row is us, when we have
+        answers).
     """
     from kpitools.stats import adjust_pvalues
 
-    ours = nps(surveys.loc[surveys["quarter"] == period, "nps"],
-               confidence_level=confidence_level)
-    rows = [{"competitor": "Us", "source": "our surveys", "nps": ours.estimate,
-             "ci_low": ours.ci_low, "ci_high": ours.ci_high, "n": ours.n,
-             "difference": np.nan, "diff_ci_low": np.nan, "diff_ci_high": np.nan,
-             "pvalue": np.nan}]
+    missing = _competitor_absence(competitor_surveys, competitor_published, period)
+    if missing:
+        return ReportNote(missing)
+    ours = _our_nps(surveys, period, confidence_level)
+    absent = []
+    rows = []
+    if ours is not None:
+        rows.append({"competitor": "Us", "source": "our surveys", "nps": ours.estimate,
+                     "ci_low": ours.ci_low, "ci_high": ours.ci_high, "n": ours.n,
+                     "difference": np.nan, "diff_ci_low": np.nan, "diff_ci_high": np.nan,
+                     "pvalue": np.nan})
+    else:
+        absent.append(f"No NPS answers of ours in {period} to compare with.")
     for name, source, est in _competitor_estimates(competitor_surveys, competitor_published,
                                                    period, confidence_level):
-        c = compare_nps(est, ours, confidence_level=confidence_level, label_a=name,
-                        label_b="us")
-        rows.append({"competitor": name, "source": source, "nps": est.estimate,
-                     "ci_low": est.ci_low, "ci_high": est.ci_high, "n": est.n,
-                     "difference": c.difference, "diff_ci_low": c.ci_low,
-                     "diff_ci_high": c.ci_high, "pvalue": c.pvalue})
+        row = {"competitor": name, "source": source, "nps": est.estimate,
+               "ci_low": est.ci_low, "ci_high": est.ci_high, "n": est.n,
+               "difference": np.nan, "diff_ci_low": np.nan, "diff_ci_high": np.nan,
+               "pvalue": np.nan}
+        if ours is not None:
+            c = compare_nps(est, ours, confidence_level=confidence_level, label_a=name,
+                            label_b="us")
+            row.update(difference=c.difference, diff_ci_low=c.ci_low, diff_ci_high=c.ci_high,
+                       pvalue=c.pvalue)
+        rows.append(row)
     data = pd.DataFrame(rows)
     pv = data["pvalue"].to_numpy(float)
     adj = np.full(len(pv), np.nan)
@@ -113,25 +158,33 @@ def competitor_table(
              f"p-values adjusted across competitors ({adjust}; family: the "
              f"{int(have.sum())} competitors of this quarter).", _SIG_NOTE]
     return ReportTable(data, display, caption=f"NPS against competitors, {period}",
-                       notes=notes,
+                       notes=notes, absent=absent,
                        numeric=[c for c in display.columns
                                 if c not in ("Company", "Source", "Verdict")])
 
 
 def competitor_figure(surveys: pd.DataFrame, competitor_surveys: pd.DataFrame,
                       competitor_published: pd.DataFrame, *, period: str,
-                      confidence_level: float = 0.95) -> ReportFigure:
-    """Forest plot of our NPS and each competitor's in ``period``."""
+                      confidence_level: float = 0.95) -> ReportFigure | ReportNote:
+    """Forest plot of our NPS and each competitor's in ``period`` (the competitors alone,
+    without the dashed line, when we have no NPS answers); a `ReportNote` of one line
+    without competitor data."""
     from kpitools.plots.kpis import plot_kpi_forest
 
-    table = competitor_table(surveys, competitor_surveys, competitor_published, period=period,
-                             confidence_level=confidence_level).data
+    result = competitor_table(surveys, competitor_surveys, competitor_published,
+                              period=period, confidence_level=confidence_level)
+    if isinstance(result, ReportNote):
+        return result
+    table = result.data
     frame = table.rename(columns={"nps": "estimate"}).assign(kpi="nps", unit="points")
+    us = bool(table["source"].iloc[0] == "our surveys")
     fig, axes = _new_figure(7.0, 0.45 * len(frame) + 1.2)
     plot_kpi_forest(frame, label="competitor", ax=axes[0, 0],
-                    reference=float(table["nps"].iloc[0]))
-    return ReportFigure(fig, caption=f"NPS of us and competitors, {period}, with "
-                                     f"{confidence_level:.0%} CIs; dashed line: us")
+                    reference=float(table["nps"].iloc[0]) if us else None)
+    caption = (f"NPS of us and competitors, {period}, with {confidence_level:.0%} CIs; "
+               "dashed line: us" if us else
+               f"NPS of competitors, {period}, with {confidence_level:.0%} CIs")
+    return ReportFigure(fig, caption=caption, absent=result.absent)
 
 
 def competitor_trend_table(
@@ -143,16 +196,27 @@ def competitor_trend_table(
     n_quarters: int = 4,
     confidence_level: float = 0.95,
     alpha: float = 0.05,
-) -> ReportTable:
-    """Us minus each competitor, quarter by quarter, for the last ``n_quarters`` quarters."""
+) -> ReportTable | ReportNote:
+    """Us minus each competitor, quarter by quarter, for the last ``n_quarters`` quarters
+    (the quarters with both our NPS answers and competitor data); a `ReportNote` of one
+    line when there is no such quarter."""
+    missing = _competitor_absence(competitor_surveys, competitor_published, None)
+    if missing:
+        return ReportNote(missing)
     frames = []
+    first = previous_quarter(period, n_quarters - 1)
     for k in range(n_quarters - 1, -1, -1):
         q = previous_quarter(period, k)
-        if not (surveys["quarter"] == q).any():
+        if _our_nps(surveys, q, confidence_level) is None:
             continue
         t = competitor_table(surveys, competitor_surveys, competitor_published, period=q,
-                             confidence_level=confidence_level, alpha=alpha).data
-        frames.append(t.iloc[1:].assign(quarter=q))
+                             confidence_level=confidence_level, alpha=alpha)
+        if isinstance(t, ReportNote):
+            continue
+        frames.append(t.data.iloc[1:].assign(quarter=q))
+    if not frames:
+        return ReportNote(f"No quarter from {first} to {period} has both NPS answers of ours "
+                          "and competitor data to compare.")
     data = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
         columns=["quarter", "competitor", "difference", "diff_ci_low", "diff_ci_high",
                  "pvalue_adjusted"])

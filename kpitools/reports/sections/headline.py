@@ -15,12 +15,18 @@ from kpitools.grouping.frames import compare, summarize
 from kpitools.reports.sections.common import (
     _SIG_NOTE,
     SURVEY_KPIS,
+    ReportNote,
     ReportTable,
     _esc,
     _fmt_ci,
     _fmt_diff,
     _fmt_verdict,
+    enough,
+    has_values,
+    no_data,
+    present_kpis,
     previous_quarter,
+    survey_absence,
     verdict,
 )
 
@@ -30,8 +36,9 @@ __all__ = ["headline_table"]
 def _compare_periods(frame: pd.DataFrame, spec: Mapping[str, Any], a: str, b: str,
                      confidence_level: float) -> dict[str, float]:
 
-    present = set(frame["quarter"].astype(str))
-    if a not in present or b not in present:
+    quarter = frame["quarter"].astype(str)
+    if not (enough(frame[quarter == a], spec["value"])
+            and enough(frame[quarter == b], spec["value"])):
         return {"difference": np.nan, "ci_low": np.nan, "ci_high": np.nan, "pvalue": np.nan}
     out = compare(frame, kpi=spec["kpi"], value=spec["value"], group="quarter", baseline=a,
                      levels=[a, b], confidence_level=confidence_level, **spec["options"])
@@ -58,7 +65,7 @@ def headline_table(
     team: str | None = None,
     confidence_level: float = 0.95,
     alpha: float = 0.05,
-) -> ReportTable:
+) -> ReportTable | ReportNote:
     """Headline KPIs of ``period`` against the previous quarter and the same quarter a year ago.
 
     Parameters
@@ -79,20 +86,33 @@ def headline_table(
 
     Returns
     -------
-    ReportTable
-        ``data`` has one row per KPI: ``kpi, label, period, estimate, ci_low, ci_high, n,
-        unit``, then for ``previous`` and ``year_ago``: ``difference_*, ci_low_*, ci_high_*,
-        pvalue_*, verdict_*``, and ``target, status``.
+    ReportTable or ReportNote
+        ``data`` has one row per KPI with answers in ``period``: ``kpi, label, period,
+        estimate, ci_low, ci_high, n, unit``, then for ``previous`` and ``year_ago``:
+        ``difference_*, ci_low_*, ci_high_*, pvalue_*, verdict_*``, and ``target, status``.
+        A KPI without answers has no row (so no target status) but one line in ``absent``
+        ("No CES answers in this folder."); without any answer the result is a
+        `ReportNote` of one line.
     """
     from kpitools.kpis.targets import Target
 
+    missing = survey_absence(surveys, period, team)
+    if missing:
+        return ReportNote(missing)
     frame = surveys if team is None else surveys[surveys["team"] == team]
     prev, yago = previous_quarter(period), previous_quarter(period, 4)
     frame = frame[frame["quarter"].astype(str).isin([prev, yago, period])]
     targets = dict(targets or {})
-    rows = []
+    rows, specs, absent = [], [], []
+    cur = frame[frame["quarter"].astype(str) == period]
     for spec in SURVEY_KPIS:
-        cur = frame[frame["quarter"] == period]
+        if not has_values(surveys, spec["value"]):
+            absent.append(no_data(f"{spec['name']} answers"))
+            continue
+        if not has_values(cur, spec["value"]):
+            absent.append(no_data(f"{spec['name']} answers", period))
+            continue
+        specs.append(spec)
         est = summarize(cur, kpi=spec["kpi"], value=spec["value"],
                            confidence_level=confidence_level, **spec["options"]).iloc[0]
         row: dict[str, Any] = {"kpi": spec["kpi"], "label": spec["label"], "period": period,
@@ -107,15 +127,17 @@ def headline_table(
                                             alpha=alpha, digits=spec["digits"])
         hib = _higher_is_better(spec["kpi"], spec["options"])
         target = targets.get(spec["kpi"])
+        claim = (target is not None and hib is not None
+                 and bool(np.isfinite([row["ci_low"], row["ci_high"]]).all()))
         row["target"] = float(target) if target is not None else np.nan
         row["status"] = (Target(spec["kpi"], float(target), higher_is_better=bool(hib))
-                         .status_ci(row["ci_low"], row["ci_high"]) if target is not None else "")
+                         .status_ci(row["ci_low"], row["ci_high"]) if claim else "")
         row["higher_is_better"] = hib
         rows.append(row)
     data = pd.DataFrame(rows)
     level = f"{confidence_level:.0%}"
     disp = []
-    for r, spec in zip(rows, SURVEY_KPIS, strict=True):
+    for r, spec in zip(rows, specs, strict=True):
         d = spec["digits"]
         status = r["status"]
         status_html = (f'<span class="{ {"met": "kt-good", "missed": "kt-bad"}.get(status, "")}">'
@@ -143,6 +165,11 @@ def headline_table(
              f"verdicts call a change real when p < {alpha:g}. NPS: adjusted-Wald interval and "
              f"z test; CSAT (4–5 on 1–5): Wilson interval, Newcombe difference; CES 2.0: mean "
              f"with t interval, Welch test.", _SIG_NOTE]
+    quarter = frame["quarter"].astype(str)
+    for base in (prev, yago):
+        if not present_kpis(frame[quarter == base]):
+            absent.append(f"No survey answers in {base} to compare with.")
     return ReportTable(data, display, caption=f"Headline KPIs{who}, {period}", notes=notes,
-                       numeric=[c for c in display.columns if c not in ("KPI", "Verdict",
-                                                                         "Verdict ", "Target")])
+                       absent=absent,
+                       numeric=[c for c in display.columns
+                                if c not in ("KPI", "Verdict", "Verdict ", "Target")])

@@ -13,8 +13,10 @@ import pandas as pd
 
 from kpitools.core.errors import DataValidationError
 from kpitools.reports.sections.common import ReportTable, _esc
+from kpitools.reports.sections.quality import DEFAULT_MAX_EXCLUDED_SHARE, check_data_quality
 
-__all__ = ["load_data", "resolve_period", "provenance", "ReportSetup", "setup_report"]
+__all__ = ["load_data", "resolve_period", "data_quarters", "quarter_of", "provenance",
+           "ReportSetup", "setup_report"]
 
 
 def load_data(data_dir: str | Path = "") -> Any:
@@ -24,21 +26,71 @@ def load_data(data_dir: str | Path = "") -> Any:
     return read_service_data(str(data_dir) if str(data_dir) else None)
 
 
-def resolve_period(period: str, surveys: pd.DataFrame, *,
+#: Where each table says when a row happened: a quarter label or a timestamp column.
+QUARTER_SOURCES: tuple[tuple[str, str, str], ...] = (
+    ("surveys", "quarter", "quarter"),
+    ("tickets", "created_at", "timestamp"),
+    ("calls", "offered_at", "timestamp"),
+    ("competitor_surveys", "quarter", "quarter"),
+    ("competitor_published", "quarter", "quarter"),
+)
+
+
+def quarter_of(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The quarter (``"2026Q3"``) of each row of ``frame`` from a quarter label or timestamp
+    column; missing where the row has none.
+
+    >>> quarter_of(pd.DataFrame({"t": ["2026-07-01 10:00", None]}), "t").tolist()
+    ['2026Q3', nan]
+    """
+    values = frame[column]
+    if column == "quarter":
+        labels = values.astype(object)
+        return labels.where(labels.isna(), labels.astype(str))
+    when = pd.to_datetime(values, errors="coerce")
+    return when.dt.to_period("Q").astype(str).where(when.notna())
+
+
+def data_quarters(data: Any) -> list[str]:
+    """The quarters that have rows in any table of ``data`` (survey quarters, ticket
+    ``created_at``, call ``offered_at``, competitor quarters), sorted.
+
+    ``data`` is a `ServiceData` or a data frame with a ``quarter`` column.
+
+    >>> data_quarters(pd.DataFrame({"quarter": ["2026Q3", "2026Q2", None]}))
+    ['2026Q2', '2026Q3']
+    """
+    if isinstance(data, pd.DataFrame):
+        frames = [(data, "quarter")] if "quarter" in data.columns else []
+    else:
+        frames = [(getattr(data, t), c) for t, c, _ in QUARTER_SOURCES
+                  if hasattr(data, t) and c in getattr(data, t).columns]
+    found: set[str] = set()
+    for frame, column in frames:
+        if len(frame):
+            found.update(quarter_of(frame, column).dropna().astype(str))
+    return sorted(found)
+
+
+def resolve_period(period: str, data: Any, *,
                    today: str | _dt.date | None = None) -> str:
     """Turn ``"last-complete"`` into a quarter; check that an explicit quarter has data.
 
-    ``"last-complete"`` is the latest quarter in ``surveys["quarter"]`` that ended before
-    ``today`` (default: the current date) — what a schedule running early in a quarter wants.
+    ``data`` is a `ServiceData` (every table with dates counts: a folder with tickets only
+    has quarters too) or a data frame with a ``quarter`` column. ``"last-complete"`` is the
+    latest quarter in the data that ended before ``today`` (default: the current date) —
+    what a schedule running early in a quarter wants.
 
     >>> s = pd.DataFrame({"quarter": ["2026Q2", "2026Q3", "2026Q4"]})
     >>> resolve_period("last-complete", s, today="2026-11-29")
     '2026Q3'
     """
-    quarters = sorted(surveys["quarter"].dropna().astype(str).unique())
+    quarters = data_quarters(data)
     if not quarters:
-        raise DataValidationError("no survey answers: the data have no quarters",
-                                  column="quarter")
+        what = ("survey answers" if isinstance(data, pd.DataFrame) else
+                "rows with a date in any table (surveys.quarter, tickets.created_at, "
+                "calls.offered_at, competitor quarters)")
+        raise DataValidationError(f"no {what}: the data have no quarters", column="quarter")
     if period == "last-complete":
         now = pd.Timestamp(today if today is not None else _dt.date.today())
         done = [q for q in quarters if (pd.Period(q, freq="Q") + 1).start_time <= now]
@@ -121,7 +173,8 @@ class ReportSetup:
 
 def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
                  today: str | _dt.date | None = "",
-                 parameters: Mapping[str, Any] | None = None) -> ReportSetup:
+                 parameters: Mapping[str, Any] | None = None, strict: bool = False,
+                 max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE) -> ReportSetup:
     """The set-up of a report notebook in one call: read the data, resolve the period, record
     the provenance.
 
@@ -135,6 +188,10 @@ def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
         Date that ``"last-complete"`` counts from; ``""`` or None for the current date.
     parameters : mapping, optional
         The notebook's other parameters, recorded in the provenance.
+    strict : bool, default False
+        Stop when the reader excluded any row (see `check_data_quality`).
+    max_excluded_share : float, default 0.05
+        Stop when more than this share of a table's rows was excluded.
 
     Returns
     -------
@@ -146,7 +203,8 @@ def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
     TypeError
         ``parameters`` repeats ``period``, ``data_dir`` or ``today``.
     DataValidationError
-        The period is not a quarter or has no data.
+        The period is not a quarter or has no data in any table; ``strict`` and rows were
+        excluded; or more than ``max_excluded_share`` of a table was excluded.
 
     Examples
     --------
@@ -158,12 +216,18 @@ def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
     ['parameter period', 'parameter data_dir', 'parameter today', 'parameter confidence_level']
     """
     others = dict(parameters or {})
-    repeated = sorted({"period", "data_dir", "today"} & set(others))
+    repeated = sorted({"period", "data_dir", "today", "strict", "max_excluded_share"}
+                      & set(others))
     if repeated:
         raise TypeError(f"setup_report() takes {', '.join(repeated)} as keyword arguments, "
                         f"not in parameters")
     data = load_data(data_dir)
-    resolved = resolve_period(period, data.surveys, today=today or None)
+    check_data_quality(data, strict=strict, max_excluded_share=max_excluded_share)
+    resolved = resolve_period(period, data, today=today or None)
     recorded = {"period": period, "data_dir": str(data_dir), "today": today, **others}
+    if strict:
+        recorded["strict"] = strict
+    if max_excluded_share != DEFAULT_MAX_EXCLUDED_SHARE:
+        recorded["max_excluded_share"] = max_excluded_share
     return ReportSetup(data=data, period=resolved, parameters=recorded,
                        provenance=provenance(recorded, data_dir=data_dir, period=resolved))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -11,17 +13,33 @@ from kpitools.reports.sections.common import (
     _SIG_NOTE,
     SURVEY_KPIS,
     ReportFigure,
+    ReportNote,
     ReportTable,
     _esc,
     _fmt_ci,
     _fmt_diff,
     _fmt_verdict,
+    _higher_is_better,
     _new_figure,
+    has_values,
+    label_missing,
+    no_data,
+    present_kpis,
     previous_quarter,
+    survey_absence,
     verdict,
 )
 
 __all__ = ["team_league_table", "team_forest_figure", "nps_distribution_figure"]
+
+
+def _rank_spec(surveys: pd.DataFrame, kpi: str | None = None) -> dict[str, Any] | None:
+    """The survey KPI that ranks teams: ``kpi`` if given, else NPS, CSAT or CES, the first
+    with answers."""
+    present = present_kpis(surveys)
+    if kpi is not None:
+        return next((s for s in present if s["kpi"] == kpi), None)
+    return present[0] if present else None
 
 
 def team_league_table(
@@ -31,39 +49,57 @@ def team_league_table(
     confidence_level: float = 0.95,
     alpha: float = 0.05,
     adjust: str = "holm",
-) -> ReportTable:
+) -> ReportTable | ReportNote:
     """Teams ranked by NPS in ``period``, with CSAT and the NPS change since last quarter.
 
-    The p-values of the team changes are adjusted for multiplicity across teams
+    Without NPS answers the teams are ranked by CSAT (then CES), and the change is that
+    KPI's. The p-values of the team changes are adjusted for multiplicity across teams
     (Holm by default, `kpitools.stats.adjust_pvalues`); verdicts use the adjusted p-values.
+    Answers without a team form the group ``"(no team)"``.
 
     Returns
     -------
-    ReportTable
-        ``data``: ``rank, team, nps, nps_ci_low, nps_ci_high, n, csat, csat_ci_low,
-        csat_ci_high, difference, ci_low, ci_high, pvalue, pvalue_adjusted, verdict``.
+    ReportTable or ReportNote
+        ``data``: ``rank, team, <kpi>, <kpi>_ci_low, <kpi>_ci_high, n`` for the ranking
+        KPI, the same three columns for CSAT when it ranks second, then ``difference,
+        ci_low, ci_high, pvalue, pvalue_adjusted, verdict``. A `ReportNote` of one line
+        when ``period`` has no answers.
     """
     from kpitools.stats import adjust_pvalues
 
+    missing = survey_absence(surveys, period)
+    if missing:
+        return ReportNote(missing)
+    surveys = label_missing(surveys, "team")
     prev = previous_quarter(period)
-    cur = surveys[surveys["quarter"] == period]
-    nps = summarize(cur, kpi="nps", value="nps", by="team",
-                       confidence_level=confidence_level)
-    csat = summarize(cur, kpi="csat", value="csat", by="team",
-                        confidence_level=confidence_level)
-    both = surveys[surveys["quarter"].isin([prev, period])]
-    teams_both = both.groupby("team")["quarter"].nunique()
-    ok = teams_both[teams_both == 2].index
-    change = (compare(both[both["team"].isin(ok)], kpi="nps", value="nps", group="quarter",
-                         baseline=prev, levels=[prev, period], by="team",
-                         confidence_level=confidence_level)
-              if len(ok) else pd.DataFrame(columns=["team", "difference", "ci_low", "ci_high",
-                                                    "pvalue"]))
-    data = nps[["team", "estimate", "ci_low", "ci_high", "n"]].rename(
-        columns={"estimate": "nps", "ci_low": "nps_ci_low", "ci_high": "nps_ci_high"})
-    data = data.merge(csat[["team", "estimate", "ci_low", "ci_high"]].rename(
-        columns={"estimate": "csat", "ci_low": "csat_ci_low", "ci_high": "csat_ci_high"}),
-        on="team", how="left")
+    quarter = surveys["quarter"].astype(str)
+    cur = surveys[quarter == period]
+    rank = _rank_spec(cur)
+    if rank is None:  # not reached: survey_absence found answers in the period
+        return ReportNote(no_data("survey answers", period))
+    key = rank["kpi"]
+    col = rank["value"]
+    answered = cur[cur[col].notna()]
+    table = summarize(answered, kpi=key, value=col, by="team",
+                      confidence_level=confidence_level, **rank["options"])
+    data = table[["team", "estimate", "ci_low", "ci_high", "n"]].rename(
+        columns={"estimate": key, "ci_low": f"{key}_ci_low", "ci_high": f"{key}_ci_high"})
+    second = next((s for s in present_kpis(cur) if s["kpi"] == "csat" and key != "csat"), None)
+    if second is not None:
+        other = summarize(cur[cur["csat"].notna()], kpi="csat", value="csat", by="team",
+                          confidence_level=confidence_level)
+        data = data.merge(other[["team", "estimate", "ci_low", "ci_high"]].rename(
+            columns={"estimate": "csat", "ci_low": "csat_ci_low",
+                     "ci_high": "csat_ci_high"}), on="team", how="left")
+    both = surveys[quarter.isin([prev, period]) & surveys[col].notna()]
+    counts = both.groupby(["team", both["quarter"].astype(str)]).size().unstack(fill_value=0)
+    ok = [t for t in counts.index
+          if all(counts.loc[t].get(q, 0) >= 2 for q in (prev, period))]
+    change = (compare(both[both["team"].isin(ok)], kpi=key, value=col, group="quarter",
+                      baseline=prev, levels=[prev, period], by="team",
+                      confidence_level=confidence_level, **rank["options"])
+              if ok else pd.DataFrame(columns=["team", "difference", "ci_low", "ci_high",
+                                               "pvalue"]))
     data = data.merge(change[["team", "difference", "ci_low", "ci_high", "pvalue"]],
                       on="team", how="left")
     pv = data["pvalue"].to_numpy(float)
@@ -72,47 +108,73 @@ def team_league_table(
     if have.any():
         adj[have] = adjust_pvalues(pv[have], adjust)  # type: ignore[arg-type]
     data["pvalue_adjusted"] = adj
-    data["verdict"] = [verdict(d, p, unit="points", alpha=alpha)
-                       for d, p in zip(data["difference"], data["pvalue_adjusted"], strict=True)]
-    data = data.sort_values("nps", ascending=False, kind="stable").reset_index(drop=True)
+    unit = str(table["unit"].iloc[0]) if len(table) else "points"
+    d = rank["digits"]
+    data["verdict"] = [verdict(x, p, unit=unit, alpha=alpha, digits=d)
+                       for x, p in zip(data["difference"], data["pvalue_adjusted"], strict=True)]
+    data = data.sort_values(key, ascending=not _higher_is_better(rank), kind="stable")
+    data = data.reset_index(drop=True)
     data.insert(0, "rank", np.arange(1, len(data) + 1))
     level = f"{confidence_level:.0%}"
-    display = pd.DataFrame({
+    name = rank["name"] if key != "csat" else "CSAT %"
+    columns: dict[str, Any] = {
         "#": data["rank"].astype(str),
         "Team": data["team"].map(_esc),
-        f"NPS [{level} CI]": [_fmt_ci(e, lo, hi, 1) for e, lo, hi in
-                              zip(data["nps"], data["nps_ci_low"], data["nps_ci_high"],
-                                  strict=True)],
+        f"{name} [{level} CI]": [_fmt_ci(e, lo, hi, d) for e, lo, hi in
+                                 zip(data[key], data[f"{key}_ci_low"], data[f"{key}_ci_high"],
+                                     strict=True)],
         "n": data["n"].map(lambda v: f"{int(v):,}"),
-        "CSAT %": [_fmt_ci(e, lo, hi, 1) for e, lo, hi in
-                   zip(data["csat"], data["csat_ci_low"], data["csat_ci_high"], strict=True)],
-        f"NPS vs {prev}": [_fmt_diff(d, lo, hi, p, 1) for d, lo, hi, p in
-                           zip(data["difference"], data["ci_low"], data["ci_high"],
-                               data["pvalue_adjusted"], strict=True)],
+    }
+    if second is not None:
+        columns["CSAT %"] = [_fmt_ci(e, lo, hi, 1) for e, lo, hi in
+                             zip(data["csat"], data["csat_ci_low"], data["csat_ci_high"],
+                                 strict=True)]
+    columns.update({
+        f"{rank['name']} vs {prev}": [_fmt_diff(x, lo, hi, p, d) for x, lo, hi, p in
+                                      zip(data["difference"], data["ci_low"], data["ci_high"],
+                                          data["pvalue_adjusted"], strict=True)],
         "p (Holm)" if adjust == "holm" else f"p ({adjust})":
             data["pvalue_adjusted"].map(format_pvalue),
-        "Verdict": [_fmt_verdict(v, d, p, alpha, True) for v, d, p in
+        "Verdict": [_fmt_verdict(v, x, p, alpha, _higher_is_better(rank)) for v, x, p in
                     zip(data["verdict"], data["difference"], data["pvalue_adjusted"],
                         strict=True)],
     })
-    notes = [f"p-values of the NPS changes are adjusted across the {int(have.sum())} teams "
-             f"({adjust}; family: all teams of this table).", _SIG_NOTE]
+    display = pd.DataFrame(columns)
+    notes = [f"p-values of the {rank['name']} changes are adjusted across the "
+             f"{int(have.sum())} teams ({adjust}; family: all teams of this table).", _SIG_NOTE]
+    absent = [] if key == "nps" else [no_data("NPS answers", period)
+                                      if has_values(surveys, "nps") else no_data("NPS answers")]
+    if not (quarter == prev).any() or not has_values(surveys[quarter == prev], col):
+        absent.append(f"No {rank['name']} answers in {prev} to compare with.")
     return ReportTable(data, display, caption=f"Team league table, {period}", notes=notes,
+                       absent=absent,
                        numeric=[c for c in display.columns if c not in ("Team", "Verdict")])
 
 
-def team_forest_figure(surveys: pd.DataFrame, *, period: str, kpi: str = "nps",
+def team_forest_figure(surveys: pd.DataFrame, *, period: str, kpi: str | None = None,
                        confidence_level: float = 0.95,
-                       highlight: str | None = None) -> ReportFigure:
-    """Forest plot of a KPI by team in ``period``; the dashed line is the company value."""
+                       highlight: str | None = None) -> ReportFigure | ReportNote:
+    """Forest plot of a KPI by team in ``period``; the dashed line is the company value.
+
+    ``kpi`` None (the default) takes NPS, else CSAT, else CES, the first with answers in
+    ``period``; a `ReportNote` of one line when there is none. Answers without a team are
+    drawn as ``"(no team)"``.
+    """
     from kpitools.plots.kpis import plot_kpi_forest
 
-    spec = next(s for s in SURVEY_KPIS if s["kpi"] == kpi)
-    cur = surveys[surveys["quarter"] == period]
-    table = summarize(cur, kpi=kpi, value=spec["value"], by="team",
-                         confidence_level=confidence_level, **spec["options"])
-    overall = summarize(cur, kpi=kpi, value=spec["value"],
-                           confidence_level=confidence_level, **spec["options"])
+    missing = survey_absence(surveys, period)
+    if missing:
+        return ReportNote(missing)
+    cur = label_missing(surveys[surveys["quarter"].astype(str) == period], "team")
+    spec = _rank_spec(cur, kpi)
+    if spec is None:
+        known = next(s for s in SURVEY_KPIS if s["kpi"] == kpi)  # unknown kpi: StopIteration
+        return ReportNote(no_data(f"{known['name']} answers", period))
+    cur = cur[cur[spec["value"]].notna()]
+    table = summarize(cur, kpi=spec["kpi"], value=spec["value"], by="team",
+                      confidence_level=confidence_level, **spec["options"])
+    overall = summarize(cur, kpi=spec["kpi"], value=spec["value"],
+                        confidence_level=confidence_level, **spec["options"])
     fig, axes = _new_figure(7.0, 0.42 * len(table) + 1.3)
     ax = plot_kpi_forest(table, label="team", reference=float(overall["estimate"].iloc[0]),
                          ax=axes[0, 0])
@@ -126,12 +188,22 @@ def team_forest_figure(surveys: pd.DataFrame, *, period: str, kpi: str = "nps",
 
 
 def nps_distribution_figure(surveys: pd.DataFrame, *, period: str, by: str = "team",
-                            team: str | None = None) -> ReportFigure:
-    """Detractors, passives and promoters by ``by`` in ``period`` (stacked bars)."""
+                            team: str | None = None) -> ReportFigure | ReportNote:
+    """Detractors, passives and promoters by ``by`` in ``period`` (stacked bars); a
+    `ReportNote` of one line when there are no NPS answers."""
     from kpitools.plots.kpis import plot_nps_distribution
 
+    missing = survey_absence(surveys, period, team)
+    if missing:
+        return ReportNote(missing)
     frame = surveys if team is None else surveys[surveys["team"] == team]
-    cur = frame[frame["quarter"] == period]
+    if not has_values(surveys, "nps"):
+        return ReportNote(no_data("NPS answers"))
+    cur = frame[frame["quarter"].astype(str) == period]
+    cur = label_missing(cur[cur["nps"].notna()], by)
+    if not len(cur):
+        who = f" from team {team}" if team else ""
+        return ReportNote(no_data(f"NPS answers{who}", period))
     k = cur[by].nunique()
     fig, axes = _new_figure(7.0, 0.42 * k + 1.4)
     plot_nps_distribution(cur, score="nps", by=by, ax=axes[0, 0])

@@ -8,8 +8,12 @@ from kpitools.grouping.frames import summarize
 from kpitools.reports.sections.common import (
     SURVEY_KPIS,
     ReportFigure,
+    ReportNote,
     _new_figure,
+    has_values,
+    no_data,
     previous_quarter,
+    survey_absence,
 )
 
 __all__ = ["kpi_trend_figure", "csat_control_chart"]
@@ -22,16 +26,34 @@ def kpi_trend_figure(
     n_quarters: int = 8,
     team: str | None = None,
     confidence_level: float = 0.95,
-) -> ReportFigure:
-    """NPS, CSAT and CES over the ``n_quarters`` quarters up to ``period``, with CI bands."""
+) -> ReportFigure | ReportNote:
+    """NPS, CSAT and CES over the ``n_quarters`` quarters up to ``period``, with CI bands.
+
+    One panel per KPI with answers in those quarters; a KPI without any has no panel but
+    one line under the figure ("No CES answers in this folder."); without any answer the
+    result is a `ReportNote`.
+    """
     from kpitools.plots.kpis import plot_kpi_trend
 
+    missing = survey_absence(surveys, period, team)
+    if missing:
+        return ReportNote(missing)
     frame = surveys if team is None else surveys[surveys["team"] == team]
     quarters = [previous_quarter(period, k) for k in range(n_quarters - 1, -1, -1)]
     frame = frame[frame["quarter"].astype(str).isin(quarters)]
-    fig, axes = _new_figure(7.0, 6.4, nrows=3)
-    for ax, spec in zip(axes[:, 0], SURVEY_KPIS, strict=True):
-        table = summarize(frame, kpi=spec["kpi"], value=spec["value"], by="quarter",
+    specs, absent = [], []
+    for spec in SURVEY_KPIS:
+        if has_values(frame, spec["value"]):
+            specs.append(spec)
+        elif has_values(surveys, spec["value"]):
+            absent.append(no_data(f"{spec['name']} answers",
+                                  f"{quarters[0]}–{quarters[-1]}"))
+        else:
+            absent.append(no_data(f"{spec['name']} answers"))
+    fig, axes = _new_figure(7.0, 0.4 + 2.0 * len(specs), nrows=len(specs))
+    for ax, spec in zip(axes[:, 0], specs, strict=True):
+        answered = frame[frame[spec["value"]].notna()]  # quarters without answers: no point
+        table = summarize(answered, kpi=spec["kpi"], value=spec["value"], by="quarter",
                              confidence_level=confidence_level, **spec["options"])
         plot_kpi_trend(table, x="quarter", ax=ax)
         ax.set_ylabel(spec["label"], fontsize=8.5)
@@ -39,18 +61,26 @@ def kpi_trend_figure(
         ax.tick_params(labelsize=8)
     who = f" ({team})" if team else ""
     return ReportFigure(fig, caption=f"Quarterly trends{who} with {confidence_level:.0%} "
-                                     f"confidence bands")
+                                     f"confidence bands", absent=absent)
 
 
 def csat_control_chart(surveys: pd.DataFrame, *, period: str, n_quarters: int = 8,
-                       team: str | None = None) -> ReportFigure:
-    """p-chart of CSAT (% satisfied) per quarter up to ``period`` (3σ limits)."""
+                       team: str | None = None) -> ReportFigure | ReportNote:
+    """p-chart of CSAT (% satisfied) per quarter up to ``period`` (3σ limits); a
+    `ReportNote` when there are no CSAT answers."""
     from kpitools.plots.kpis import plot_p_chart
 
+    missing = survey_absence(surveys, period, team)
+    if missing:
+        return ReportNote(missing)
     frame = surveys if team is None else surveys[surveys["team"] == team]
     quarters = [previous_quarter(period, k) for k in range(n_quarters - 1, -1, -1)]
     frame = frame[frame["quarter"].astype(str).isin(quarters)]
-    table = summarize(frame, kpi="csat", value="csat", by="quarter")
+    if not has_values(surveys, "csat"):
+        return ReportNote(no_data("CSAT answers"))
+    if not has_values(frame, "csat"):
+        return ReportNote(no_data("CSAT answers", f"{quarters[0]}–{quarters[-1]}"))
+    table = summarize(frame[frame["csat"].notna()], kpi="csat", value="csat", by="quarter")
     fig, axes = _new_figure(7.0, 2.6)
     plot_p_chart(table, x="quarter", ax=axes[0, 0])
     axes[0, 0].set_ylabel("CSAT (% satisfied)", fontsize=8.5)

@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import pandas as pd
 
-from kpitools.reports.sections.common import ReportFigure, _new_figure
+from kpitools.reports.sections.common import ReportFigure, ReportNote, _new_figure, no_data
 
 __all__ = ["volume_heatmap_figure"]
 
 
-def volume_heatmap_figure(tickets: pd.DataFrame, *, period: str,
-                          team: str | None = None) -> ReportFigure:
-    """Ticket volume by weekday × hour of day in ``period``."""
+def volume_heatmap_figure(tickets: pd.DataFrame, *, period: str, team: str | None = None,
+                          calls: pd.DataFrame | None = None) -> ReportFigure | ReportNote:
+    """Ticket volume by weekday × hour of day in ``period``.
+
+    When there are no tickets but ``calls`` are given, the calls (by ``offered_at``) are
+    drawn instead; with neither, a `ReportNote` of one line.
+    """
     from kpitools.plots.kpis import plot_volume_heatmap
 
-    frame = tickets if team is None else tickets[tickets["team"] == team]
-    created = pd.to_datetime(frame["created_at"])
-    cur = frame[created.dt.to_period("Q").astype(str) == period]
-    fig, axes = _new_figure(7.0, 2.6)
-    plot_volume_heatmap(cur, timestamp="created_at", ax=axes[0, 0])
-    return ReportFigure(fig, caption=f"Tickets by weekday and hour, {period} "
-                                     f"(n = {len(cur):,})")
+    sources = [("tickets", tickets, "created_at")]
+    if calls is not None:
+        sources.append(("calls", calls, "offered_at"))
+    lines = []
+    for name, table, column in sources:
+        frame = table if team is None else table[table["team"] == team]
+        created = pd.to_datetime(frame[column], errors="coerce")
+        cur = frame[(created.dt.to_period("Q").astype(str) == period) & created.notna()]
+        if len(cur):
+            fig, axes = _new_figure(7.0, 2.6)
+            plot_volume_heatmap(cur, timestamp=column, ax=axes[0, 0])
+            return ReportFigure(fig, caption=f"{name.capitalize()} by weekday and hour, "
+                                             f"{period} (n = {len(cur):,})", absent=lines)
+        who = f" from team {team}" if team else ""
+        lines.append(no_data(f"{name}{who}", period) if len(table)
+                     else no_data(f"{name[:-1]} data"))
+    return ReportNote("\n".join(lines))
