@@ -16,4 +16,4 @@
 Importing this package registers every KPI in the catalogue.
 """
 
-from kpitools.kpis import operations_groups, survey_groups  # noqa: F401  (register the KPIs)
+from kpitools.kpis import operations_groups, survey  # noqa: F401  (register the KPIs)

@@ -115,16 +115,18 @@ def test_service_level_still_excludes_a_few_missing_waits():
 
 @pytest.mark.parametrize("counts", [(2.7, 3.9, 1.2), (3, 4.5, 1), (np.inf, 1, 1),
                                     (3, 4, -1), (True, 2, 2)])
-def test_compare_nps_refuses_counts_that_are_not_whole(counts):
-    with pytest.raises(DataValidationError, match=r"of Contoso must be a .*whole number"):
-        kt.compare_nps(counts, (30, 40, 30), label_a="Contoso")
+def test_nps_counts_for_compare_nps_refuse_counts_that_are_not_whole(counts):
+    # compare_nps takes counts as an nps_from_counts result (a tuple is scores, as in nps)
+    with pytest.raises(DataValidationError, match=r"must be a .*whole number"):
+        kt.nps_from_counts(*counts)
 
 
-def test_compare_nps_accepts_integral_floats():
+def test_compare_nps_accepts_integral_float_counts():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SmallSampleWarning)
-        as_float = kt.compare_nps((3.0, 4.0, 1.0), (3, 3, 3), method="wald")
-        as_int = kt.compare_nps((3, 4, 1), (3, 3, 3), method="wald")
+        base = kt.nps_from_counts(3, 3, 3)
+        as_float = kt.compare_nps(kt.nps_from_counts(3.0, 4.0, 1.0), base, method="wald")
+        as_int = kt.compare_nps(kt.nps_from_counts(3, 4, 1), base, method="wald")
     assert as_float.difference == as_int.difference and as_float.details["counts_a"] == (3, 4, 1)
 
 

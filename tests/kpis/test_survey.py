@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -171,9 +172,28 @@ def test_shuffling_answers_changes_nothing(scores, rnd):
 # ----------------------------------------------------------------------- comparisons
 
 
+def _counts(counts):
+    """An NPS result from (promoters, passives, detractors): how compare_nps takes counts."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallSampleWarning)
+        return kt.nps_from_counts(*counts)
+
+
+def test_compare_nps_reads_a_tuple_as_scores_like_nps():
+    """(9, 10, 3) is three answers in nps and in compare_nps alike (0.1 read counts here)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallSampleWarning)
+        c = kt.compare_nps((9, 10, 3), (10, 10, 10, 9), method="wald")
+        single = kt.nps((9, 10, 3))
+    assert c.estimate_a == pytest.approx(single.estimate) == pytest.approx(100 / 3)
+    assert c.n_a == 3 and c.estimate_b == 100.0 and c.n_b == 4
+    with pytest.raises(DataValidationError, match="outside 0–10"):
+        kt.compare_nps((40, 30, 30), (50, 30, 20))
+
+
 def test_compare_nps_wald_equals_two_sample_z_written_out():
     a, b = (40, 30, 30), (50, 30, 20)
-    c = kt.compare_nps(a, b, method="wald")
+    c = kt.compare_nps(_counts(a), _counts(b), method="wald")
     va = (0.4 + 0.3 - 0.1**2) / 100
     vb = (0.5 + 0.2 - 0.3**2) / 100
     se = math.sqrt(va + vb)
@@ -198,8 +218,8 @@ def test_competitor_comparison_from_published_counts():
        b=st.tuples(st.integers(1, 200), st.integers(0, 200), st.integers(1, 200)),
        method=st.sampled_from(["adjusted_wald", "wald"]))
 def test_compare_nps_swap_negates_and_agrees_with_its_interval(a, b, method):
-    ab = kt.compare_nps(a, b, method=method)
-    ba = kt.compare_nps(b, a, method=method)
+    ab = kt.compare_nps(_counts(a), _counts(b), method=method)
+    ba = kt.compare_nps(_counts(b), _counts(a), method=method)
     assert ab.difference == pytest.approx(-ba.difference)
     assert ab.ci_low == pytest.approx(-ba.ci_high) and ab.ci_high == pytest.approx(-ba.ci_low)
     assert ab.pvalue == pytest.approx(ba.pvalue)
@@ -265,8 +285,9 @@ def test_compare_csat_newcombe_and_test_choice():
     b = [5, 5, 4, 4, 5, 3, 4, 5, 4, 5, 2, 5] * 10
     c = kt.compare_csat(a, b)
     ka, kb = sum(x >= 4 for x in a), sum(x >= 4 for x in b)
-    low, high = kt.stats.diff_proportions_ci(kb, len(b), ka, len(a))
+    low, high = kt.stats.diff_proportions_ci(ka, len(a), kb, len(b))  # baseline first
     assert c.difference == pytest.approx(100 * (kb / len(b) - ka / len(a)))
+    assert c.unit == "percentage points" and c.measure == "difference"
     assert (c.ci_low, c.ci_high) == pytest.approx((100 * low, 100 * high))
     chi2 = stats.chi2_contingency([[kb, len(b) - kb], [ka, len(a) - ka]], correction=False)
     assert c.test == "two_proportion_z" and c.pvalue == pytest.approx(chi2.pvalue)
@@ -350,15 +371,15 @@ def test_servqual_excludes_incomplete_respondents_and_counts_them():
                                  ((30, 40, 30), (30, 40, 30)), ((12, 10, 8), (20, 6, 4)),
                                  ((200, 100, 100), (180, 90, 130))])
 def test_compare_nps_score_pvalue_inverts_its_interval(a, b):
-    c = kt.compare_nps(a, b, method="score")
+    c = kt.compare_nps(_counts(a), _counts(b), method="score")
     assert c.method == "score" and c.test == "nps_score_inverted"
     excludes_zero = c.ci_low > 0 or c.ci_high < 0
     assert excludes_zero == (c.pvalue < 0.05)
     if c.pvalue < 1:
         # at confidence level 1 − p the interval just touches 0
-        _, low, high, _ = kt.stats.nps_diff_ci(a, b, method="score",
-                                               confidence_level=1 - c.pvalue)
+        low, high = kt.stats.nps_diff_ci(a, b, method="score",
+                                         confidence_level=1 - c.pvalue)
         assert min(abs(low), abs(high)) == pytest.approx(0, abs=1e-6)
-    swapped = kt.compare_nps(b, a, method="score")
+    swapped = kt.compare_nps(_counts(b), _counts(a), method="score")
     assert swapped.pvalue == pytest.approx(c.pvalue, abs=1e-9)
     assert (swapped.ci_low, swapped.ci_high) == pytest.approx((-c.ci_high, -c.ci_low))
