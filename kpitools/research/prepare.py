@@ -8,6 +8,7 @@ covariate.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -58,9 +59,42 @@ def require_columns(data: Any, columns: Sequence[str], *, what: str) -> pd.DataF
     return data
 
 
+def _is_blank(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() == ""
+
+
+def _per_distinct(series: pd.Series, fn: Any, fill: Any, dtype: Any) -> np.ndarray:
+    """``fn`` applied to every value of ``series``, computed once per distinct value.
+
+    Missing values (factorize's sentinel) get ``fill``. Values that cannot be hashed fall
+    back to one call per value.
+    """
+    try:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:  # unhashable values (lists, dicts): one call per value
+        return np.fromiter((fn(v) for v in series.to_numpy(dtype=object)), dtype=dtype,
+                           count=len(series))
+    mapped = np.fromiter((fn(v) for v in uniques), dtype=dtype, count=len(uniques))
+    mapped = np.append(mapped, np.array([fill], dtype=dtype))
+    return mapped[codes]  # code -1 picks the appended fill
+
+
 def _is_missing(series: pd.Series) -> np.ndarray:
-    blank = series.map(lambda v: isinstance(v, str) and v.strip() == "").to_numpy(dtype=bool)
-    return series.isna().to_numpy(dtype=bool) | blank
+    """Missing (NaN, None, NaT, NA) or a blank string, vectorised per distinct value."""
+    missing = series.isna().to_numpy(dtype=bool)
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        blank_levels = np.fromiter((_is_blank(v) for v in dtype.categories), dtype=bool,
+                                   count=len(dtype.categories))
+        if blank_levels.any():
+            codes = series.cat.codes.to_numpy()
+            missing = missing | ((codes >= 0) & blank_levels[np.maximum(codes, 0)])
+        return missing
+    if (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+            or pd.api.types.is_datetime64_any_dtype(dtype)
+            or pd.api.types.is_timedelta64_dtype(dtype)):
+        return missing  # no strings possible
+    return missing | _per_distinct(series, _is_blank, False, bool)
 
 
 def complete_rows(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame,
@@ -84,6 +118,21 @@ def complete_rows(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFr
     return data.loc[keep, list(columns)], excluded
 
 
+def _binary_value(v: Any) -> float:
+    """1.0 / 0.0 for a recognised churn flag, NaN for anything else."""
+    if isinstance(v, bool | np.bool_):
+        return float(v)
+    if isinstance(v, int | float | np.integer | np.floating):
+        return float(v) if v in (0, 1) else math.nan
+    if isinstance(v, str):
+        word = v.strip().lower()
+        if word in _TRUE:
+            return 1.0
+        if word in _FALSE:
+            return 0.0
+    return math.nan
+
+
 def binary_outcome(series: pd.Series, *, column: str,
                    require_both: bool = True) -> np.ndarray:
     """Return a 0/1 float array; raise naming the rows and values unless exactly binary.
@@ -92,26 +141,24 @@ def binary_outcome(series: pd.Series, *, column: str,
     (any case). With ``require_both`` (the default) a column holding only one of the two
     values is an error too.
     """
-    values = series.to_numpy(dtype=object)
-    out = np.full(len(values), np.nan)
-    for i, v in enumerate(values):
-        if isinstance(v, bool | np.bool_):
-            out[i] = float(v)
-        elif isinstance(v, int | float | np.integer | np.floating):
-            if v in (0, 1):
-                out[i] = float(v)
-        elif isinstance(v, str):
-            word = v.strip().lower()
-            if word in _TRUE:
-                out[i] = 1.0
-            elif word in _FALSE:
-                out[i] = 0.0
+    dtype = series.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
+        out = series.to_numpy(dtype=float)
+    elif isinstance(dtype, np.dtype) and dtype.kind in "iuf":
+        out = series.to_numpy(dtype=float)
+        out = np.where((out == 0.0) | (out == 1.0), out, np.nan)
+    else:  # text, object, category, nullable: one decision per distinct value
+        out = _per_distinct(series, _binary_value, np.nan, float)
     bad = np.isnan(out)
     if bad.any():
+        values = series.to_numpy(dtype=object)
         raise DataValidationError(
             f"the outcome must be binary (0/1, True/False or Yes/No); "
             f"{int(bad.sum())} other value{'s' if bad.sum() > 1 else ''}",
             column=column, rows=list(series.index[bad]), values=list(values[bad]))
+    if require_both and not len(out):
+        raise DataValidationError("no usable rows: every row has a missing value",
+                                  column=column)
     if require_both and np.unique(out).size < 2:
         raise DataValidationError(
             f"the outcome has only one value ({int(out[0])}) in all {len(out)} usable rows; "
@@ -162,10 +209,17 @@ def design_matrix(frame: pd.DataFrame, columns: Sequence[str], *,
     for column in columns:
         series = frame[column]
         if column in categorical or is_categorical(series):
+            # integer codes once per column, then one comparison per level
             if isinstance(series.dtype, pd.CategoricalDtype):
-                levels = [lv for lv in series.cat.categories if (series == lv).any()]
+                codes = series.cat.codes.to_numpy()
+                seen = np.bincount(codes[codes >= 0], minlength=len(series.cat.categories))
+                level_code = {lv: i for i, lv in enumerate(series.cat.categories) if seen[i]}
             else:
-                levels = sorted(pd.unique(series.astype(object)), key=lambda v: str(v))
+                codes, uniques = pd.factorize(series.astype(object))
+                level_code = {lv: i for i, lv in enumerate(uniques)}
+            levels = list(level_code)
+            if not isinstance(series.dtype, pd.CategoricalDtype):
+                levels = sorted(levels, key=lambda v: str(v))
             if len(levels) < 2:
                 raise DataValidationError(
                     f"the covariate is constant ({levels[0]!r} in all {len(series)} usable "
@@ -179,7 +233,7 @@ def design_matrix(frame: pd.DataFrame, columns: Sequence[str], *,
                 if level == ref:
                     continue
                 name = f"{column}[{level}]"
-                parts[name] = (series.astype(object) == level).to_numpy(dtype=float)
+                parts[name] = (codes == level_code[level]).astype(float)
                 source[name] = column
         else:
             parts[column] = numeric_column(series, column=column, role="covariate")

@@ -248,6 +248,73 @@ def detect_separation(X: np.ndarray, y: np.ndarray) -> np.ndarray | None:
     return np.abs(res.x) > 1e-7
 
 
+def _no_separation_certificate(X: np.ndarray, y: np.ndarray, beta: np.ndarray) -> bool:
+    """True when the coefficients ``beta`` prove that ``(X, y)`` is not separated.
+
+    A cheap check run on a maximum-likelihood fit before the linear program of
+    `detect_separation`: it can only ever prove the *absence* of separation, so a False
+    answer means "not proven" (the caller then runs the linear program), never "separated".
+
+    Notes
+    -----
+    With ``ỹ = 2y − 1`` and ``A = diag(ỹ) X``, the data are separated (completely or
+    quasi-completely) exactly when some ``β ≠ 0`` has ``Aβ ≥ 0`` [AA84]_ [Konis07]_. By
+    Stiemke's lemma that is impossible when some ``w > 0`` has ``Aᵀw = 0``; at the maximum
+    likelihood ``w = |y − p̂|`` does, since ``Aᵀw = Xᵀ(y − p̂)`` is the score. Numerically the
+    score ``g`` is only near zero, so the check is quantitative: for any ``β`` with ``Aβ ≥ 0``,
+    ``min(w)·σ_min(X)·‖β‖ ≤ wᵀAβ = gᵀβ ≤ ‖g‖·‖β‖``; hence ``min(w)·σ_min(X) > ‖g‖``
+    excludes every separating direction. The columns of ``X`` are first scaled to unit
+    length (separation does not depend on the scale), and ``‖g‖`` and ``σ_min`` are bounded
+    with the rounding errors of their computation [Higham02]_, with a safety factor of 2.
+
+    References
+    ----------
+    .. [AA84] Albert A, Anderson JA (1984). On the existence of maximum likelihood
+       estimates in logistic regression models. Biometrika 71:1–10.
+    .. [Higham02] Higham NJ (2002). Accuracy and Stability of Numerical Algorithms, 2nd ed.,
+       §3.1 (error bound of an inner product).
+
+    Examples
+    --------
+    >>> x = np.array([1, 2, 3, 4, 5, 6.0])
+    >>> X = np.column_stack([np.ones(6), x])
+    >>> y = np.array([0, 1, 0, 1, 0, 1.0])
+    >>> import statsmodels.api as sm
+    >>> _no_separation_certificate(X, y, sm.Logit(y, X).fit(disp=0).params)
+    True
+    >>> _no_separation_certificate(X, np.array([0, 0, 0, 1, 1, 1.0]), np.array([-70.0, 20.0]))
+    False
+    """
+    X = np.asarray(X, dtype=float)
+    y = np.asarray(y, dtype=float)
+    beta = np.asarray(beta, dtype=float)
+    n, k = X.shape
+    if not np.all(np.isfinite(beta)) or n * np.finfo(float).eps >= 0.5:
+        return False
+    norms = np.sqrt(np.einsum("ij,ij->j", X, X))
+    if not np.all(norms > 0):
+        return False
+    Z = X / norms
+    eta = Z @ (beta * norms)
+    p = 1.0 / (1.0 + np.exp(-eta))
+    r = y - p  # y = 1: 1 − p > 0; y = 0: −p < 0, so |r| > 0 unless p̂ rounds to 0 or 1
+    w = np.abs(r)
+    w_min = float(w.min())
+    if not w_min > 0:
+        return False
+    eps = np.finfo(float).eps
+    gamma = n * eps / (1.0 - n * eps)  # |fl(aᵀb) − aᵀb| ≤ γₙ |a|ᵀ|b|
+    g = Z.T @ r
+    g_bound = float(np.linalg.norm(g) + 1.01 * gamma * np.linalg.norm(np.abs(Z).T @ w))
+    gram = Z.T @ Z
+    lam = np.linalg.eigvalsh(gram)
+    # rounding in ZᵀZ (entries of |Z|ᵀ|Z| are ≤ 1, so its 2-norm is ≤ k) and in eigvalsh
+    lam_low = float(lam[0]) - 1.01 * gamma * k - 10.0 * k * eps * float(lam[-1])
+    if not lam_low > 0:
+        return False
+    return w_min * math.sqrt(lam_low) > 2.0 * g_bound
+
+
 def _firth_logit(X: np.ndarray, y: np.ndarray, *, max_iter: int = 100,
                  tol: float = 1e-9) -> tuple[np.ndarray, np.ndarray, float, bool]:
     """Firth's bias-reduced logistic regression by modified-score Newton steps.
@@ -304,6 +371,25 @@ def _separation_message(names: Sequence[str], outcome: str, method_hint: str) ->
     return (f"separation: {' + '.join(names)} predict{'s' if len(names) == 1 else ''} "
             f"'{outcome}' perfectly for some or all rows, so maximum-likelihood odds ratios "
             f"are infinite; {method_hint}")
+
+
+def _separation_error(X: np.ndarray, y: np.ndarray, names: Sequence[str],
+                      source: Mapping[str, str], separated: np.ndarray,
+                      outcome: str) -> SeparationError:
+    """The error for a separated design, naming the variables that separate on their own
+    (else the terms the linear program's direction uses)."""
+    involved: list[str] = []
+    for variable in dict.fromkeys(source.values()):
+        cols = [0] + [j + 1 for j, nm in enumerate(names) if source[nm] == variable]
+        if detect_separation(X[:, cols], y) is not None:
+            involved += [nm for nm in names if source[nm] == variable]
+    if not involved:
+        involved = [nm for nm, used in zip(names, separated[1:], strict=True) if used]
+    involved = involved or list(names)
+    return SeparationError(
+        _separation_message(involved, outcome, "use method='firth' (penalized "
+                            "likelihood) or merge the levels that never churn"),
+        column=source[involved[0]], terms=involved)
 
 
 def _marginal_effects(X: np.ndarray, beta: np.ndarray, cov: np.ndarray,
@@ -448,34 +534,33 @@ def logistic_regression(
         raise DataValidationError(f"{n} complete rows for {X.shape[1]} coefficients",
                                   column=outcome)
 
-    separated = detect_separation(X, y)
     fit = None
+    separated: np.ndarray | None = None
     if method == "mle":
-        if separated is not None:
-            # name the variables that separate on their own, else the LP's direction
-            involved = []
-            for variable in dict.fromkeys(source.values()):
-                cols = [0] + [j + 1 for j, nm in enumerate(names) if source[nm] == variable]
-                if detect_separation(X[:, cols], y) is not None:
-                    involved += [nm for nm in names if source[nm] == variable]
-            if not involved:
-                involved = [nm for nm, used in zip(names, separated[1:], strict=True) if used]
-            involved = involved or names
-            raise SeparationError(
-                _separation_message(involved, outcome, "use method='firth' (penalized "
-                                    "likelihood) or merge the levels that never churn"),
-                column=source[involved[0]], terms=involved)
         import statsmodels.api as sm
         from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
+        failure: Exception | None = None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fit = sm.Logit(y, X).fit(disp=0, maxiter=100)
+            try:
+                fit = sm.Logit(y, X).fit(disp=0, maxiter=100)
+            except Exception as err:  # a separated design may break the fit: check first
+                failure = err
+        # The fit itself proves that there is no separation in almost every data set
+        # (`_no_separation_certificate`); only when it cannot, the linear program decides.
+        if fit is None or not _no_separation_certificate(X, y, np.asarray(fit.params)):
+            separated = detect_separation(X, y)
+        if separated is not None:
+            raise _separation_error(X, y, names, source, separated, outcome)
+        if fit is None:
+            raise failure or RuntimeError("statsmodels Logit returned no fit")
         converged = bool(fit.mle_retvals.get("converged", True))
         if any(issubclass(w.category, ConvergenceWarning) for w in caught):
             converged = False
         beta, cov, loglik = np.asarray(fit.params), np.asarray(fit.cov_params()), float(fit.llf)
     else:
+        separated = detect_separation(X, y)
         beta, cov, loglik, converged = _firth_logit(X, y)
     if not converged:
         warnings.warn(f"logistic regression of {outcome!r} did not converge; the estimates "
