@@ -14,6 +14,12 @@ Exit codes
 ``kpitools --debug ...`` also prints the Python traceback of an error (same exit codes).
 
 The commands are thin: they parse options, call `kpitools.reports.runner.run_report`, and print.
+
+Start-up is fast (``kpitools --help`` and a refused option in a fraction of a second): this
+module imports only click and `kpitools.core.errors` at module level. A command imports what it
+uses inside its function, and the option callbacks (--period, --out, --format, --name) use
+modules that load no pandas, scipy, matplotlib, papermill or nbconvert
+(``tests/cli/test_startup.py`` holds this).
 """
 
 from __future__ import annotations
@@ -22,7 +28,6 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -283,10 +288,12 @@ def report_team(teams: tuple[str, ...], all_teams: bool, jobs: int | None, data:
                 period: str, formats: str, out: Path, pdf_engine: str, quiet: bool) -> None:
     """One team in depth: OUT/<period>/team-<team>.html and .pdf; --all-teams renders every
     team, several at a time."""
-    from kpitools.datasets import load_dataset
-
     if bool(teams) == all_teams:
         raise click.UsageError("give --team NAME (one or more) or --all-teams")
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from kpitools.datasets import load_dataset
+
     formats = _check_formats(formats)
     _check_data(data)
     try:
