@@ -29,23 +29,32 @@ dtype: int64
 
 from __future__ import annotations
 
-import csv
-import gzip
 import hashlib
-import io
-import zlib
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from kpitools.core.errors import DataValidationError
+from kpitools.datasets.mapping import MAPPING_FILE, DataMapping, TableMapping, load_mapping
+from kpitools.datasets.quality import QUALITY_COLUMNS, Problems
+from kpitools.datasets.reading import (
+    DEFAULT_MAX_EXCLUDED_SHARE,
+    empty_table,
+    find_source,
+    read_table,
+)
 from kpitools.datasets.simulate import (
     DEFAULT_SEED,
     TABLE_COLUMNS,
     ServiceData,
     simulate_service_data,
 )
+from kpitools.datasets.validate import (
+    ValidationReport,
+    raise_first_error,
+    read_folder,
+    validate_data,
+)
+from kpitools.tables.schema import SCHEMA
 
 __all__ = [
     "DATA_DIR",
@@ -63,6 +72,15 @@ __all__ = [
     "load_competitor_surveys",
     "load_competitor_published",
     "read_service_data",
+    "validate_data",
+    "ValidationReport",
+    "MAPPING_FILE",
+    "QUALITY_COLUMNS",
+    "DataMapping",
+    "TableMapping",
+    "load_mapping",
+    "label_columns",
+    "empty_table",
     "fingerprint",
     "regenerate",
 ]
@@ -85,256 +103,27 @@ TABLE_DESCRIPTIONS: dict[str, str] = {
                             "% detractors",
 }
 
-_DATETIME_COLUMNS: dict[str, tuple[str, ...]] = {
-    "surveys": ("date",),
-    "tickets": ("created_at", "first_response_at", "resolved_at"),
-    "calls": ("offered_at", "answered_at"),
-    "customers": ("start_date", "end_date"),
-    "agents": ("start_date", "end_date"),
-}
-_INTEGER_COLUMNS: dict[str, tuple[str, ...]] = {
-    "surveys": ("nps", "csat", "ces"),
-    "tickets": ("contacts", "satisfaction"),
-    "calls": ("wait_seconds", "talk_seconds", "hold_seconds", "acw_seconds"),
-    "competitor_surveys": ("nps",),
-    "competitor_published": ("n",),
-}
-_FLOAT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "customers": ("mrr", "expansion_mrr", "contraction_mrr"),
-    "agent_availability": ("available_hours",),
-    "competitor_published": ("promoters_pct", "detractors_pct"),
-}
-_BOOLEAN_COLUMNS: dict[str, tuple[str, ...]] = {
-    "tickets": ("first_contact_resolved", "escalated", "reopened", "converted"),
-}
-_STRING_COLUMNS = ("quarter", "period", "team", "channel", "competitor", "agent", "agent_id",
-                   "customer_id")
-
-#: The strings pandas reads as missing by default (the ``na_values`` list of `pandas.read_csv`).
-#: Number, date and yes/no columns keep them; label columns (names and identifiers) do not,
-#: so that a team called ``NA`` or a competitor called ``None`` keeps its name.
-_DEFAULT_NA_VALUES: tuple[str, ...] = (
-    "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
-    "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
-)
-
-_ISO_FORMAT = ("YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS with an optional time-zone offset, "
-               "e.g. '2026-07-31' or '2026-07-31 09:30:00'")
-
-
 def label_columns(name: str) -> tuple[str, ...]:
     """The text columns of table ``name`` (names and identifiers: only empty cells are missing).
 
     >>> label_columns("surveys")
     ('response_id', 'customer_id', 'team', 'channel', 'quarter')
     """
-    typed = {*_DATETIME_COLUMNS.get(name, ()), *_INTEGER_COLUMNS.get(name, ()),
-             *_FLOAT_COLUMNS.get(name, ()), *_BOOLEAN_COLUMNS.get(name, ())}
-    return tuple(c for c in TABLE_COLUMNS[name] if c not in typed)
+    return SCHEMA[name].of_type("label")
 
 
 def find_table(directory: Path, name: str) -> Path | None:
-    """The file of table ``name`` in ``directory`` (``name.csv.gz`` or ``name.csv``), or None."""
-    for suffix in (".csv.gz", ".csv"):
-        path = directory / f"{name}{suffix}"
-        if path.is_file():
-            return path
-    return None
+    """The file of table ``name`` in ``directory``, or None.
 
-
-def _read_text(path: Path) -> str:
-    """The file's text: gunzipped when it ends in ``.gz``, decoded as UTF-8 (a BOM is allowed).
-
-    Any other encoding is refused with an error naming the byte, its line and column, rather
-    than guessed: an 8-bit file read under the wrong code page (Latin-2 read as Windows-1252,
-    say) gives wrong names in silence, and a name that differs splits a team in two.
+    The file named in the folder's ``kpitools.toml``, else ``name.csv.gz`` or ``name.csv``.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise DataValidationError(f"cannot be read: {err.strerror or err}",
-                                  path=str(path)) from err
-    if path.name.endswith(".gz"):
-        try:
-            raw = gzip.decompress(raw)
-        except EOFError as err:
-            raise DataValidationError(
-                f"the gzip file is truncated ({err}); the copy or download is incomplete",
-                path=str(path)) from err
-        except (OSError, zlib.error) as err:
-            raise DataValidationError(f"not a valid gzip file ({err}); a .csv.gz file must be "
-                                      f"a gzip-compressed CSV", path=str(path)) from err
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise _encoding_error(path, raw, err) from err
+    folder = Path(directory)
+    mapping = load_mapping(folder, Problems())
+    return find_source(folder, mapping.tables[name])
 
 
-def _encoding_error(path: Path, raw: bytes, err: UnicodeDecodeError) -> DataValidationError:
-    """Name the undecodable byte, its offset, line, column and value (byte shown as �)."""
-    start = err.start
-    line_no = raw.count(b"\n", 0, start) + 1
-    line_start = raw.rfind(b"\n", 0, start) + 1
-    line_end = raw.find(b"\n", start)
-    line = raw[line_start:len(raw) if line_end < 0 else line_end].rstrip(b"\r")
-    header_end = raw.find(b"\n")
-    header_bytes = raw[:len(raw) if header_end < 0 else header_end].rstrip(b"\r")
-    header = next(csv.reader([header_bytes.decode("utf-8-sig", "replace")]), [])
-    prefix = line[:start - line_start].decode("utf-8", "replace")
-    index = max(len(next(csv.reader([prefix + "x"]), [])) - 1, 0)
-    fields = next(csv.reader([line.decode("utf-8", "replace")]), [])
-    column = header[index] if index < len(header) and line_no > 1 else None
-    value = fields[index] if index < len(fields) else raw[start:err.end]
-    where = " of the uncompressed text" if path.name.endswith(".gz") else ""
-    return DataValidationError(
-        f"not UTF-8 text: byte 0x{raw[start]:02x} at byte offset {start}{where} cannot be "
-        f"decoded; save the file as UTF-8 (it looks like an 8-bit code page such as "
-        f"Windows-1252, Latin-1 or Latin-2: e.g. iconv -f ISO-8859-2 -t UTF-8)",
-        column=column, rows=[line_no], values=[value], path=str(path), row_label="line")
-
-
-def _header(text: str) -> list[str]:
-    """The column names of the first non-blank line, as the csv module splits them."""
-    for fields in csv.reader(io.StringIO(text)):
-        if fields:
-            return fields
-    return []
-
-
-class _Located:
-    """Turn frame positions into file line numbers, when each record is one line."""
-
-    def __init__(self, path: Path, text: str, n_rows: int) -> None:
-        self.path = str(path)
-        n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-        self.exact = n_lines == n_rows + 1  # no blank lines, no line breaks inside fields
-
-    def error(self, singular: str, plural: str, column: str, frame: pd.DataFrame,
-              bad: pd.Series) -> DataValidationError:
-        """``column 'x': 2 values are <plural> (lines 3, 7: 'a', 'b')``."""
-        count = int(bad.sum())
-        problem = f"1 value is {singular}" if count == 1 else f"{count} values are {plural}"
-        return self.error_at(problem, column, frame, bad)
-
-    def error_at(self, problem: str, column: str, frame: pd.DataFrame,
-                 bad: pd.Series) -> DataValidationError:
-        """``column 'x': <problem> (lines 3, 7: 'a', 'b')`` for the rows where ``bad``."""
-        positions = np.flatnonzero(bad.to_numpy(dtype=bool))
-        values = frame[column].to_numpy(dtype=object)[positions].tolist()
-        if self.exact:  # line 1 is the header
-            return DataValidationError(problem, column=column, rows=(positions + 2).tolist(),
-                                       values=values, path=self.path, row_label="line")
-        return DataValidationError(problem, column=column, rows=(positions + 1).tolist(),
-                                   values=values, path=self.path, row_label="data row")
-
-
-def _parse_dates(frame: pd.DataFrame, column: str, where: _Located) -> pd.Series:
-    values = frame[column].astype(object).where(frame[column].notna(), None)
-    try:
-        return pd.to_datetime(values, format="ISO8601")
-    except (ValueError, TypeError, OverflowError) as err:
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-    try:
-        coerced = pd.to_datetime(values, format="ISO8601", errors="coerce")
-    except (ValueError, TypeError, OverflowError):
-        coerced = None
-    if coerced is not None:
-        bad = values.notna() & coerced.isna()
-        if bad.any():
-            raise where.error(f"not a date in ISO 8601 format ({_ISO_FORMAT})",
-                              f"not dates in ISO 8601 format ({_ISO_FORMAT})",
-                              column, frame, bad)
-    offsets = values.astype("string").str.extract(r"(Z|[+-]\d{2}:?\d{2})$")[0]
-    kinds = offsets.fillna("none").where(values.notna(), pd.NA)
-    if kinds.nunique() > 1:
-        first = kinds.notna() & ~kinds.duplicated()
-        raise where.error_at(
-            "mixes time-zone offsets (or times with and without an offset), which cannot be "
-            "put on one time line unambiguously; give every time the same offset, or none",
-            column, frame, first)
-    raise DataValidationError(f"cannot be read as dates: {reason}", column=column,
-                              path=where.path)
-
-
-def _parse_numbers(frame: pd.DataFrame, column: str, where: _Located, *,
-                   integer: bool) -> pd.Series:
-    values = frame[column]
-    if integer and pd.api.types.is_integer_dtype(values) and not pd.api.types.is_bool_dtype(
-            values):
-        return values
-    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
-        as_object = values.astype(object).where(values.notna(), None)
-        numbers = pd.to_numeric(as_object, errors="coerce")
-        bad = as_object.notna() & (numbers.isna() | as_object.map(lambda v: isinstance(v, bool)))
-        if bad.any():
-            raise where.error("not a number", "not numbers", column, frame, bad)
-        values = numbers.astype("float64")
-    if not integer:
-        return values.astype("float64")
-    present = values.notna()
-    as_float = values.astype("float64")
-    whole = np.isfinite(as_float) & (as_float == np.round(as_float))
-    bad = present & ~whole
-    if bad.any():
-        raise where.error("not a whole number", "not whole numbers", column, frame, bad)
-    return as_float.astype("int64") if not (~present).any() else as_float.astype("Int64")
-
-
-def _read_table(path: Path, name: str) -> pd.DataFrame:
-    """Read one table file; every problem is a `DataValidationError` naming the file.
-
-    Label columns (names and identifiers, see `label_columns`) keep their text: only an
-    empty cell is missing there, so ``NA``, ``None`` or ``null`` are names. Number and date
-    columns read pandas' usual missing-value strings (``NA``, ``n/a``, ``null``, ...) as
-    missing. A header-only file is a table with no rows; an empty file is an error.
-    """
-    text = _read_text(path)
-    if not text.strip():
-        raise DataValidationError(
-            "the file is empty, without even a header line; a table with no rows needs its "
-            "header line (or leave the file out, and the report leaves its section empty)",
-            path=str(path))
-    header = _header(text)
-    duplicated = [c for i, c in enumerate(header) if c in header[:i]]
-    if duplicated:
-        names = list(dict.fromkeys(duplicated))
-        shown = ", ".join(f"{c!r} (columns " + ", ".join(
-            str(i + 1) for i, h in enumerate(header) if h == c) + ")" for c in names)
-        error = DataValidationError(
-            f"duplicate column header {shown}: each column name may appear once",
-            path=str(path))
-        error.column = names[0]
-        raise error
-    expected = TABLE_COLUMNS[name]
-    missing = [c for c in expected if c not in header]
-    if missing:
-        raise DataValidationError(
-            f"table {name!r} lacks the columns {', '.join(missing)} (its header has "
-            f"{', '.join(header)})", column=missing[0], path=str(path))
-    labels = set(label_columns(name))
-    na_values = {c: ([""] if c in labels else list(_DEFAULT_NA_VALUES)) for c in header}
-    dtypes = {c: "string" for c in _STRING_COLUMNS if c in expected}
-    dtypes.update({c: "string" for c in _DATETIME_COLUMNS.get(name, ())})
-    try:
-        frame = pd.read_csv(io.StringIO(text), dtype=dtypes, keep_default_na=False,
-                            na_values=na_values)
-    except (ValueError, pd.errors.ParserError) as err:
-        raise DataValidationError(f"cannot be read as CSV: {str(err).strip()}",
-                                  path=str(path)) from err
-    where = _Located(path, text, len(frame))
-    for col in _DATETIME_COLUMNS.get(name, ()):
-        frame[col] = _parse_dates(frame, col, where)
-    for col in _INTEGER_COLUMNS.get(name, ()):
-        frame[col] = _parse_numbers(frame, col, where, integer=True)
-    for col in _FLOAT_COLUMNS.get(name, ()):
-        frame[col] = _parse_numbers(frame, col, where, integer=False)
-    for col in dtypes:
-        if col not in _DATETIME_COLUMNS.get(name, ()):
-            frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
-    return frame
-
-
-def load_dataset(name: str, *, directory: str | Path | None = None) -> pd.DataFrame:
+def load_dataset(name: str, *, directory: str | Path | None = None,
+                 max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE) -> pd.DataFrame:
     """Load one table of the bundled sample data (or of ``directory``) by name.
 
     Parameters
@@ -360,10 +149,26 @@ def load_dataset(name: str, *, directory: str | Path | None = None) -> pd.DataFr
         listed = ", ".join(repr(k) for k in TABLE_COLUMNS)
         raise ValueError(f"name={name!r} is not a known table; choose one of {listed}")
     folder = DATA_DIR if directory is None else Path(directory)
-    path = find_table(folder, name)
+    problems = Problems()
+    mapping = load_mapping(folder, problems)
+    _raise_on_errors(problems, folder)
+    path = find_source(folder, mapping.tables[name])
     if path is None:
-        raise FileNotFoundError(f"no {name}.csv or {name}.csv.gz in {folder}")
-    return _read_table(path, name)
+        raise FileNotFoundError(f"no {name}.csv or {name}.csv.gz in {folder}"
+                                if not mapping.tables[name].file else
+                                f"{folder / str(mapping.tables[name].file)}: the file named in "
+                                f"kpitools.toml does not exist")
+    frame = read_table(path, mapping.tables[name], problems,
+                       max_excluded_share=max_excluded_share)
+    _raise_on_errors(problems, folder)
+    assert frame is not None  # a table that could not be read has an error
+    frame.attrs["quality"] = problems.frame()
+    return frame
+
+
+def _raise_on_errors(problems: Problems, folder: Path) -> None:
+    frame = problems.frame()
+    raise_first_error(frame[frame["severity"] == "error"].reset_index(drop=True), folder)
 
 
 def list_datasets() -> pd.DataFrame:
@@ -419,29 +224,50 @@ def load_competitor_published() -> pd.DataFrame:
     return load_dataset("competitor_published")
 
 
-def read_service_data(directory: str | Path | None = None) -> ServiceData:
+def read_service_data(directory: str | Path | None = None, *,
+                      max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE,
+                      strict: bool = False) -> ServiceData:
     """Read every table of a data folder (the bundled sample data when ``directory`` is None).
 
-    A table that is absent from the folder comes back as an empty frame with the standard
-    columns, so that a report can leave out its section.
+    The folder's ``kpitools.toml`` (`kpitools.datasets.mapping`), when there is one, says
+    which file holds each table and how to read it; without it, ``<table>.csv`` or
+    ``<table>.csv.gz`` with our column names are read. A table that is absent from the folder
+    comes back as an empty frame with the standard columns, so that a report can leave out
+    its section; an optional column the source lacks is left out of its table.
+
+    Rows with a value that cannot be used (a bad date in a required column, say) are
+    excluded, and values that cannot be used in optional columns are set to missing; each
+    problem is counted and listed in ``.quality`` (one row per table, column and reason:
+    ``table, column, severity, reason, count, n_rows, share, rows, values, action, file``).
+
+    Parameters
+    ----------
+    directory : str or Path, optional
+        The data folder.
+    max_excluded_share : float, default 0.05
+        Above this share of a table's rows with excluded values, reading fails (a mapping
+        mistake, not noise).
+    strict : bool, default False
+        Fail on any excluded row.
+
+    Raises
+    ------
+    DataValidationError
+        On the first error (unreadable file, missing required column, duplicate header, too
+        many excluded rows, a mistake in ``kpitools.toml``): it names the file, the column,
+        the rows and the values, and how many more errors `validate_data` lists.
+    FileNotFoundError
+        The folder does not exist.
 
     Examples
     --------
     >>> data = read_service_data()
-    >>> len(data.tickets), len(data.customers)
-    (6088, 2436)
+    >>> len(data.tickets), len(data.customers), len(data.quality)
+    (6088, 2436, 0)
     """
-    folder = DATA_DIR if directory is None else Path(directory)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"data folder {folder} does not exist")
-    tables = {}
-    for name, columns in TABLE_COLUMNS.items():
-        path = find_table(folder, name)
-        if path is None:
-            tables[name] = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-        else:
-            tables[name] = _read_table(path, name)
-    return ServiceData(**tables)
+    report = read_folder(directory, max_excluded_share=max_excluded_share, strict=strict)
+    raise_first_error(report.errors, report.directory, report)
+    return report.tables
 
 
 def load_sample_data() -> ServiceData:
@@ -450,16 +276,24 @@ def load_sample_data() -> ServiceData:
 
 
 def fingerprint(directory: str | Path | None = None) -> str:
-    """SHA-256 over the table files of a data folder (name and bytes, in name order).
+    """SHA-256 over the files of a data folder: its ``kpitools.toml`` and each table's file
+    (name and bytes, in table-name order).
 
     Reports record it as the provenance of their input.
     """
     folder = DATA_DIR if directory is None else Path(directory)
     digest = hashlib.sha256()
+    mapping_path = folder / MAPPING_FILE
+    if mapping_path.is_file():
+        digest.update(mapping_path.name.encode())
+        digest.update(mapping_path.read_bytes())
+    mapping = load_mapping(folder, Problems())
+    seen: set[Path] = set()
     for name in sorted(TABLE_COLUMNS):
-        path = find_table(folder, name)
-        if path is None:
+        path = find_source(folder, mapping.tables[name])
+        if path is None or path in seen:
             continue
+        seen.add(path)
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

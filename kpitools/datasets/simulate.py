@@ -32,7 +32,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,10 @@ import numpy as np
 import pandas as pd
 
 from kpitools.core.validation import check_count
+from kpitools.datasets.mapping import empty_targets_frame
+from kpitools.datasets.quality import empty_quality_frame
+from kpitools.tables.business_hours import BusinessHours
+from kpitools.tables.schema import TABLE_COLUMNS, TABLE_NAMES
 
 __all__ = [
     "DEFAULT_SEED",
@@ -47,6 +51,7 @@ __all__ = [
     "DEFAULT_CHANNELS",
     "EFFECTS",
     "TABLE_COLUMNS",
+    "SIMULATED_COLUMNS",
     "ServiceData",
     "simulate_service_data",
     "draw_nps_scores",
@@ -82,21 +87,17 @@ EFFECTS: dict[str, Any] = {
     "churn_hr": 0.45,  # monthly churn hazard ratio per +1 SD of latent satisfaction
 }
 
-#: Column names of every table, in order.
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "surveys": ("response_id", "customer_id", "team", "channel", "quarter", "date",
-                "nps", "csat", "ces"),
-    "tickets": ("ticket_id", "customer_id", "team", "agent", "channel", "priority",
-                "created_at", "first_response_at", "resolved_at", "contacts",
-                "first_contact_resolved", "escalated", "reopened", "satisfaction"),
-    "calls": ("call_id", "team", "agent", "offered_at", "answered_at", "wait_seconds",
-              "talk_seconds", "hold_seconds", "acw_seconds"),
-    "customers": ("customer_id", "team", "segment", "start_date", "end_date", "mrr",
-                  "expansion_mrr", "contraction_mrr"),
-    "agents": ("agent_id", "team", "start_date", "end_date"),
-    "agent_availability": ("agent_id", "period", "available_hours"),
-    "competitor_surveys": ("competitor", "quarter", "nps"),
-    "competitor_published": ("competitor", "quarter", "n", "promoters_pct", "detractors_pct"),
+#: Columns of `kpitools.tables.schema.SCHEMA` that the generator does not make (optional ones).
+_NOT_SIMULATED: dict[str, tuple[str, ...]] = {
+    "tickets": ("converted", "sla_met"),
+    "calls": ("answered",),
+}
+
+#: The columns the generator writes for every table, in order: the schema's columns
+#: (`TABLE_COLUMNS`) without the optional ones it does not simulate.
+SIMULATED_COLUMNS: dict[str, tuple[str, ...]] = {
+    name: tuple(c for c in columns if c not in _NOT_SIMULATED.get(name, ()))
+    for name, columns in TABLE_COLUMNS.items()
 }
 
 _SEGMENTS = ("SMB", "Mid-market", "Enterprise")
@@ -119,6 +120,16 @@ class ServiceData:
         Raw NPS answers of benchmark surveys about competitors.
     competitor_published : pandas.DataFrame
         Published NPS breakdowns (``n``, ``promoters_pct``, ``detractors_pct``).
+    quality : pandas.DataFrame
+        What reading left out: one row per problem (``table, column, severity, reason, count,
+        n_rows, share, rows, values, action, file``; see `kpitools.datasets.quality`); empty
+        for simulated data. Severity is ``"warning"`` (rows or values excluded, counted) or
+        ``"note"`` (what was assumed). Reports render it as their "Data quality" appendix.
+    business_hours : BusinessHours or None
+        The desk's calendar from the folder's ``kpitools.toml`` (``[business_hours]``).
+    targets : pandas.DataFrame
+        Targets from ``kpitools.toml`` (``kpi, table, by, group, target, unit``; one row per
+        group value).
     """
 
     surveys: pd.DataFrame
@@ -129,10 +140,15 @@ class ServiceData:
     agent_availability: pd.DataFrame
     competitor_surveys: pd.DataFrame
     competitor_published: pd.DataFrame
+    quality: pd.DataFrame = field(default_factory=empty_quality_frame, compare=False,
+                                  repr=False)
+    business_hours: BusinessHours | None = field(default=None, compare=False)
+    targets: pd.DataFrame = field(default_factory=empty_targets_frame, compare=False,
+                                  repr=False)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The tables by name."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The tables by name (not ``quality``, ``business_hours`` or ``targets``)."""
+        return {name: getattr(self, name) for name in TABLE_NAMES}
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.tables())
@@ -371,7 +387,7 @@ def _simulate_agents(rng, teams, quarters, data_start, data_end):
                              pd.NaT))
             else:
                 rows.append((f"A{k:03d}", team, start, end))
-    agents = pd.DataFrame(rows, columns=list(TABLE_COLUMNS["agents"]))
+    agents = pd.DataFrame(rows, columns=list(SIMULATED_COLUMNS["agents"]))
     agents["start_date"] = pd.to_datetime(agents["start_date"]).dt.normalize()
     agents["end_date"] = pd.to_datetime(agents["end_date"]).dt.normalize()
     avail = []
@@ -385,7 +401,7 @@ def _simulate_agents(rng, teams, quarters, data_start, data_end):
                 continue
             hours = 7.5 * days * 5 / 7 * rng.normal(0.88, 0.04)
             avail.append((a.agent_id, q, round(float(hours), 1)))
-    availability = pd.DataFrame(avail, columns=list(TABLE_COLUMNS["agent_availability"]))
+    availability = pd.DataFrame(avail, columns=list(SIMULATED_COLUMNS["agent_availability"]))
     return agents, availability
 
 
@@ -476,7 +492,7 @@ def _simulate_surveys(rng, teams, channels, quarters, customers, u, scale):
             }))
     surveys = pd.concat(frames, ignore_index=True).sort_values(["date", "team"], kind="stable")
     surveys.insert(0, "response_id", [f"R{i:06d}" for i in range(1, len(surveys) + 1)])
-    return surveys.reset_index(drop=True)[list(TABLE_COLUMNS["surveys"])]
+    return surveys.reset_index(drop=True)[list(SIMULATED_COLUMNS["surveys"])]
 
 
 def _pick_agents(rng, agents, team, when):
@@ -538,7 +554,7 @@ def _simulate_tickets(rng, teams, channels, quarters, customers, u, agents, data
             }))
     tickets = pd.concat(frames, ignore_index=True).sort_values("created_at", kind="stable")
     tickets.insert(0, "ticket_id", [f"T{i:06d}" for i in range(1, len(tickets) + 1)])
-    return tickets.reset_index(drop=True)[list(TABLE_COLUMNS["tickets"])]
+    return tickets.reset_index(drop=True)[list(SIMULATED_COLUMNS["tickets"])]
 
 
 def _channel_probs(k: int) -> np.ndarray:
@@ -574,7 +590,7 @@ def _simulate_calls(rng, teams, quarters, agents, scale):
             }))
     calls = pd.concat(frames, ignore_index=True).sort_values("offered_at", kind="stable")
     calls.insert(0, "call_id", [f"K{i:06d}" for i in range(1, len(calls) + 1)])
-    return calls.reset_index(drop=True)[list(TABLE_COLUMNS["calls"])]
+    return calls.reset_index(drop=True)[list(SIMULATED_COLUMNS["calls"])]
 
 
 def _simulate_competitors(rng, quarters, scale):
@@ -589,5 +605,5 @@ def _simulate_competitors(rng, quarters, scale):
             n = int(rng.integers(900, 1300))
             counts = draw_nps_counts(n, pp, dd, random_state=rng)[0]
             pub.append((name, q, n, round(100 * counts[0] / n, 1), round(100 * counts[2] / n, 1)))
-    published = pd.DataFrame(pub, columns=list(TABLE_COLUMNS["competitor_published"]))
+    published = pd.DataFrame(pub, columns=list(SIMULATED_COLUMNS["competitor_published"]))
     return pd.concat(raw, ignore_index=True), published

@@ -435,7 +435,8 @@ def duration_kpi(
             if x.size < 2:
                 raise DataValidationError(f"a t interval needs at least 2 durations, got "
                                           f"{x.size}")
-            est, low, high = mean_ci(x, confidence_level=level, alternative=alternative)
+            est = float(x.mean())
+            low, high = mean_ci(x, confidence_level=level, alternative=alternative)
             method_name = "t"
         else:
             m, lo, hi, _ = grouped_bootstrap_mean_ci(
@@ -671,8 +672,9 @@ def compare_durations(
     elif method == "welch":
         if x.size < 2 or y.size < 2:
             raise DataValidationError("Welch's test needs at least 2 durations in each group")
-        diff, low, high, _, _ = welch_test(x, y, confidence_level=level,
-                                           alternative=alternative)
+        welch = welch_test(x, y, alternative=alternative)
+        diff = welch.estimate
+        low, high = welch.confidence_interval(level)
         method_name = "welch"
     else:
         diff, low, high = bootstrap_diff_ci(x, y, stat, confidence_level=level,
@@ -682,8 +684,8 @@ def compare_durations(
     if statistic == "mean":
         if x.size < 2 or y.size < 2:
             raise DataValidationError("Welch's test needs at least 2 durations in each group")
-        _, _, _, t_stat, pvalue = welch_test(x, y, confidence_level=level,
-                                             alternative=alternative)
+        welch = welch_test(x, y, alternative=alternative)
+        t_stat, pvalue = welch.statistic, welch.pvalue
         statistic_value, test = t_stat, "welch_t"
     else:
         res = mann_whitney_test(x, y, alternative=alternative)

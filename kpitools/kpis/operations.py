@@ -463,9 +463,9 @@ def compare_proportions(ka: int, na: int, kb: int, nb: int, *, kpi: str = "propo
     level = check_confidence_level(confidence_level)
     check_choice("method", method, DIFF_METHODS)
     check_alternative(alternative)
-    low, high = diff_proportions_ci(kb, nb, ka, na, confidence_level=level, method=method,
+    low, high = diff_proportions_ci(ka, na, kb, nb, confidence_level=level, method=method,
                                     alternative=alternative)
-    res = two_proportion_test(kb, nb, ka, na, test=test, alternative=alternative)
+    res = two_proportion_test(ka, na, kb, nb, test=test, alternative=alternative)
     return Comparison(
         kpi=kpi, estimate_a=100.0 * ka / na, estimate_b=100.0 * kb / nb,
         difference=100.0 * (kb / nb - ka / na), ci_low=100.0 * low, ci_high=100.0 * high,

@@ -26,17 +26,23 @@ References
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from kpitools.core.errors import DataValidationError
 from kpitools.core.results import ESTIMATE_COLUMNS, Comparison, KpiEstimate
-from kpitools.core.validation import check_alternative, check_choice, check_confidence_level
-from kpitools.stats.intervals import z_critical
+from kpitools.core.validation import check_choice, check_confidence_level
+from kpitools.stats.poisson import (
+    POISSON_METHODS,
+    OverdispersionResult,
+    PoissonMethod,
+    RateRatioResult,
+    overdispersion_test,
+    poisson_ci,
+    rate_ratio_test,
+)
 from kpitools.tables.columns import require_columns, resolve_columns
 from kpitools.tables.events import RowIssues, check_unique_ids, parse_timestamps
 from kpitools.tables.periods import parse_period
@@ -57,270 +63,7 @@ __all__ = [
     "ticket_counts",
 ]
 
-PoissonMethod = Literal["exact", "score", "wald", "jeffreys"]
-POISSON_METHODS: tuple[str, ...] = ("exact", "score", "wald", "jeffreys")
 _FREQS = {"D": "D", "W": "W-MON", "M": "M", "Q": "Q", "Y": "Y"}
-
-
-def _two_sided_level(level: float, alternative: str) -> float:
-    return level if alternative == "two-sided" else 2.0 * level - 1.0
-
-
-def _check_poisson(count, exposure) -> tuple[np.ndarray, np.ndarray]:
-    x = np.asarray(count, dtype=float)
-    e = np.asarray(exposure, dtype=float)
-    if np.any(~np.isfinite(x)) or np.any(x < 0) or np.any(x != np.floor(x)):
-        raise ValueError(f"count must be a non-negative whole number, got {count!r}")
-    if np.any(~np.isfinite(e)) or np.any(e <= 0):
-        raise ValueError(f"exposure must be positive and finite, got {exposure!r}")
-    return x, e
-
-
-def poisson_ci(count, exposure=1.0, *, confidence_level: float = 0.95,
-               method: PoissonMethod = "exact", alternative: str = "two-sided"):
-    """Confidence interval for a Poisson rate ``count / exposure``.
-
-    Parameters
-    ----------
-    count : int or array of int
-        Number of events.
-    exposure : float or array, default 1.0
-        Time (days, agent-hours) or population (customers) over which they were counted.
-    confidence_level : float, default 0.95
-    method : {"exact", "score", "wald", "jeffreys"}, default "exact"
-        - ``"exact"``: Garwood's interval [Garwood36]_, ``χ²_{α/2}(2x)/2`` to
-          ``χ²_{1−α/2}(2x + 2)/2`` [Ulm90]_; guaranteed coverage (conservative). Default.
-        - ``"score"``: inverts the score test, ``(x + z²/2 ± z√(x + z²/4)) / exposure``
-          [Barker02]_.
-        - ``"wald"``: ``(x ± z√x) / exposure``, clipped at 0; poor for small counts.
-        - ``"jeffreys"``: Gamma(x + ½) quantiles [BCD03]_, lower bound 0 when x = 0.
-    alternative : {"two-sided", "less", "greater"}
-        ``"greater"`` gives ``(low, inf)``, ``"less"`` gives ``(0, high)``.
-
-    Returns
-    -------
-    (low, high) : floats (or arrays) in events per unit of exposure.
-
-    Examples
-    --------
-    >>> low, high = poisson_ci(15, 400)
-    >>> round(low, 6), round(high, 6)
-    (0.020988, 0.061851)
-    """
-    level = check_confidence_level(confidence_level)
-    check_choice("method", method, POISSON_METHODS)
-    check_alternative(alternative)
-    x, e = _check_poisson(count, exposure)
-    level2 = _two_sided_level(level, alternative)
-    alpha = 1.0 - level2
-    z = z_critical(level2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        if method == "exact":
-            low = np.where(x == 0, 0.0, stats.chi2.ppf(alpha / 2, 2 * x) / 2.0)
-            high = stats.chi2.ppf(1 - alpha / 2, 2 * x + 2) / 2.0
-        elif method == "score":
-            centre = x + z * z / 2.0
-            half = z * np.sqrt(x + z * z / 4.0)
-            low, high = centre - half, centre + half
-        elif method == "wald":
-            half = z * np.sqrt(x)
-            low, high = np.maximum(x - half, 0.0), x + half
-        else:
-            low = np.where(x == 0, 0.0, stats.gamma.ppf(alpha / 2, x + 0.5))
-            high = stats.gamma.ppf(1 - alpha / 2, x + 0.5)
-    low, high = low / e, high / e
-    if alternative == "greater":
-        high = np.full_like(np.asarray(high, dtype=float), np.inf)
-    elif alternative == "less":
-        low = np.zeros_like(np.asarray(low, dtype=float))
-    if np.ndim(low) == 0:
-        return float(low), float(high)
-    return np.asarray(low, dtype=float), np.asarray(high, dtype=float)
-
-
-@dataclass(frozen=True)
-class RateRatioResult:
-    """Ratio of two Poisson rates, ``(count1/exposure1) / (count2/exposure2)``, with its test.
-
-    Attributes
-    ----------
-    estimate : float
-        The rate ratio.
-    ci_low, ci_high : float
-        Its confidence interval.
-    pvalue : float
-        Exact conditional test of ``ratio == null_value``.
-    statistic : float
-        ``count1`` (the test conditions on ``count1 + count2``).
-    expected : float
-        Expected ``count1`` under the null.
-    method, alternative, confidence_level, null_value
-    count1, exposure1, count2, exposure2
-    """
-
-    estimate: float
-    ci_low: float
-    ci_high: float
-    pvalue: float
-    statistic: float
-    expected: float
-    method: str
-    alternative: str
-    confidence_level: float
-    null_value: float
-    count1: int
-    exposure1: float
-    count2: int
-    exposure2: float
-
-    @property
-    def ci(self) -> tuple[float, float]:
-        return (self.ci_low, self.ci_high)
-
-
-def rate_ratio_test(count1: int, exposure1: float, count2: int, exposure2: float, *,
-                    null_value: float = 1.0, confidence_level: float = 0.95,
-                    alternative: str = "two-sided") -> RateRatioResult:
-    """Exact conditional test and interval for the ratio of two Poisson rates [PT]_.
-
-    Given ``n = count1 + count2`` events, ``count1`` is Binomial(n, p) with
-    ``p = r·e1 / (r·e1 + e2)`` for rate ratio r. The p-value is the exact binomial test of
-    ``p0 = null·e1 / (null·e1 + e2)`` (scipy ``binomtest``, the same two-sided rule as R's
-    ``binom.test``), and the interval maps the Clopper–Pearson interval of p through
-    ``r = p/(1 − p) · e2/e1``. This is R's ``poisson.test(c(count1, count2), c(e1, e2))``.
-
-    Parameters
-    ----------
-    count1, exposure1 : int, float
-        Events and exposure of the group in the numerator (e.g. this period).
-    count2, exposure2 : int, float
-        Events and exposure of the reference group.
-    null_value : float, default 1.0
-    confidence_level : float, default 0.95
-    alternative : {"two-sided", "less", "greater"}
-        ``"greater"`` tests ratio > null_value.
-
-    Returns
-    -------
-    RateRatioResult
-
-    Examples
-    --------
-    >>> r = rate_ratio_test(11, 800, 21, 3011)
-    >>> round(r.estimate, 6), round(r.pvalue, 5), round(r.ci_low, 4), round(r.ci_high, 4)
-    (1.971488, 0.07967, 0.8584, 4.2773)
-    """
-    level = check_confidence_level(confidence_level)
-    check_alternative(alternative)
-    x1, e1 = (float(v) for v in _check_poisson(count1, exposure1))
-    x2, e2 = (float(v) for v in _check_poisson(count2, exposure2))
-    if not null_value > 0:
-        raise ValueError(f"null_value must be positive, got {null_value!r}")
-    n = int(x1 + x2)
-    ratio = (x1 / e1) / (x2 / e2) if x2 > 0 else np.inf
-    p0 = null_value * e1 / (null_value * e1 + e2)
-    if n == 0:
-        return RateRatioResult(np.nan, 0.0, np.inf, 1.0, 0.0, 0.0, "exact_conditional",
-                               alternative, level, float(null_value), 0, e1, 0, e2)
-    res = stats.binomtest(int(x1), n, p0, alternative=alternative)
-    ci = res.proportion_ci(confidence_level=level, method="exact")
-
-    def to_ratio(p: float) -> float:
-        if p >= 1.0:
-            return np.inf
-        return p / (1.0 - p) * e2 / e1
-
-    return RateRatioResult(
-        estimate=float(ratio), ci_low=float(to_ratio(ci.low)), ci_high=float(to_ratio(ci.high)),
-        pvalue=float(res.pvalue), statistic=x1, expected=float(n * p0),
-        method="exact_conditional", alternative=alternative, confidence_level=level,
-        null_value=float(null_value), count1=int(x1), exposure1=e1, count2=int(x2),
-        exposure2=e2)
-
-
-@dataclass(frozen=True)
-class OverdispersionResult:
-    """Checks of whether counts are more variable than Poisson.
-
-    Attributes
-    ----------
-    dispersion_index : float
-        Sample variance / mean (1 under Poisson).
-    statistic, df, pvalue : float
-        Fisher's index-of-dispersion test: ``Σ(y − ȳ)²/ȳ ~ χ²(n − 1)``, one-sided
-        (greater) [Fisher50]_.
-    ct_alpha, ct_statistic, ct_pvalue : float
-        Cameron–Trivedi regression test [CT90]_: OLS without intercept of
-        ``((y − μ)² − y)/μ`` on μ (μ = mean count); ``ct_alpha > 0`` with a small one-sided
-        p-value means overdispersion of the NB2 form ``Var = μ + α·μ²``.
-    n : int
-        Number of counts (e.g. days).
-    overdispersed : bool
-        Whether the index-of-dispersion p-value is below ``1 − confidence_level``.
-    """
-
-    dispersion_index: float
-    statistic: float
-    df: int
-    pvalue: float
-    ct_alpha: float
-    ct_statistic: float
-    ct_pvalue: float
-    n: int
-    overdispersed: bool
-    method: str = "index_of_dispersion"
-
-
-def overdispersion_test(counts, *, confidence_level: float = 0.95) -> OverdispersionResult:
-    """Test daily (or weekly) counts for overdispersion relative to Poisson.
-
-    Parameters
-    ----------
-    counts : array-like of int
-        One count per period, *including the zeros* (`event_counts` fills them in).
-    confidence_level : float, default 0.95
-        Sets the threshold of ``overdispersed``.
-
-    Returns
-    -------
-    OverdispersionResult
-
-    Notes
-    -----
-    Under a constant-rate Poisson process the variance equals the mean. Weekly seasonality
-    (quiet weekends) alone makes daily ticket counts overdispersed; test within comparable
-    days, or model the weekday effect, before reading a significant result as "bursty".
-
-    Examples
-    --------
-    >>> r = overdispersion_test([3, 5, 4, 6, 2, 5, 4, 3, 4, 5])
-    >>> round(r.dispersion_index, 3), r.overdispersed
-    (0.35, False)
-    """
-    level = check_confidence_level(confidence_level)
-    y = np.asarray(counts, dtype=float)
-    if y.ndim != 1 or y.size < 2:
-        raise ValueError("overdispersion_test needs at least 2 counts")
-    if np.any(np.isnan(y)) or np.any(y < 0) or np.any(y != np.floor(y)):
-        raise ValueError("counts must be non-negative whole numbers")
-    n = y.size
-    mean = float(y.mean())
-    if mean == 0:
-        raise ValueError("all counts are zero; dispersion is undefined")
-    var = float(y.var(ddof=1))
-    stat = float(((y - mean) ** 2).sum() / mean)
-    pvalue = float(stats.chi2.sf(stat, n - 1))
-    # Cameron–Trivedi: regress ((y − μ)² − y)/μ on μ without intercept (μ constant here).
-    dep = ((y - mean) ** 2 - y) / mean
-    alpha_hat = float(dep.sum() * mean / (n * mean * mean))
-    resid = dep - alpha_hat * mean
-    se = float(np.sqrt(resid.var(ddof=1) / (n * mean * mean))) if n > 1 else np.nan
-    t_stat = alpha_hat / se if se > 0 else np.inf * np.sign(alpha_hat)
-    ct_p = float(stats.t.sf(t_stat, n - 1))
-    return OverdispersionResult(
-        dispersion_index=var / mean, statistic=stat, df=n - 1, pvalue=pvalue,
-        ct_alpha=alpha_hat, ct_statistic=float(t_stat), ct_pvalue=ct_p, n=n,
-        overdispersed=bool(pvalue < 1.0 - level))
 
 
 def count_estimate(count: int, exposure: float = 1.0, *, kpi: str = "count",
@@ -564,7 +307,7 @@ def _rate_comparison(kpi: str, ka: int, ea: float, kb: int, eb: float, *,
                      confidence_level: float, alternative: str, label_a: str = "a",
                      label_b: str = "b", unit: str = "count", scale: float = 1.0
                      ) -> Comparison:
-    res = rate_ratio_test(kb, eb, ka, ea, confidence_level=confidence_level,
+    res = rate_ratio_test(ka, ea, kb, eb, confidence_level=confidence_level,
                           alternative=alternative)
     return Comparison(
         kpi=kpi, estimate_a=scale * ka / ea, estimate_b=scale * kb / eb,

@@ -1,4 +1,4 @@
-"""Default column names of the operations tables, and the user's mapping onto them.
+"""Column names of the tables (from `kpitools.tables.schema`), and the user's mapping onto them.
 
 Every operations and customer KPI reads its columns through `resolve_columns`: the canonical
 names below are the defaults (they are the names the sample-data generator writes), and a
@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 import pandas as pd
 
 from kpitools.core.errors import DataValidationError
+from kpitools.tables.schema import TABLE_COLUMNS, table_schema
 
 __all__ = [
     "TABLE_COLUMNS",
@@ -25,24 +26,8 @@ __all__ = [
     "require_columns",
 ]
 
-#: Canonical column names of each kind of table.
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "tickets": (
-        "ticket_id", "customer_id", "team", "agent", "channel", "priority", "created_at",
-        "first_response_at", "resolved_at", "contacts", "first_contact_resolved", "escalated",
-        "reopened", "satisfaction", "converted",
-    ),
-    "calls": (
-        "call_id", "team", "agent", "offered_at", "answered_at", "wait_seconds",
-        "talk_seconds", "hold_seconds", "acw_seconds",
-    ),
-    "customers": (
-        "customer_id", "segment", "start_date", "end_date", "mrr", "expansion_mrr",
-        "contraction_mrr",
-    ),
-    "agents": ("agent_id", "team", "start_date", "end_date"),
-    "availability": ("agent_id", "period", "available_hours"),
-}
+# TABLE_COLUMNS (our column names of each table) is `kpitools.tables.schema.TABLE_COLUMNS`:
+# one list, in one place.
 
 
 def resolve_columns(table: str, columns: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -50,7 +35,10 @@ def resolve_columns(table: str, columns: Mapping[str, str] | None = None) -> dic
 
     Parameters
     ----------
-    table : {"tickets", "calls", "customers", "agents", "availability"}
+    table : str
+        A table of `kpitools.tables.schema.SCHEMA` (``"tickets"``, ``"calls"``,
+        ``"customers"``, ``"agents"``, ``"agent_availability"``, ...); ``"availability"`` is
+        accepted for ``"agent_availability"``.
     columns : mapping, optional
         ``{canonical name: your column name}`` for the columns whose names differ.
 
@@ -64,10 +52,7 @@ def resolve_columns(table: str, columns: Mapping[str, str] | None = None) -> dic
     ValueError
         An unknown table, or a mapping key that is not a canonical name of that table.
     """
-    if table not in TABLE_COLUMNS:
-        listed = ", ".join(repr(t) for t in TABLE_COLUMNS)
-        raise ValueError(f"table={table!r} is not valid; choose one of {listed}")
-    names = TABLE_COLUMNS[table]
+    names = table_schema(table).names
     out = {name: name for name in names}
     for key, actual in (columns or {}).items():
         if key not in out:

@@ -5,7 +5,7 @@ import pytest
 
 from kpitools import datasets
 from kpitools.core.errors import DataValidationError
-from kpitools.datasets.simulate import TABLE_COLUMNS, simulate_service_data
+from kpitools.datasets.simulate import SIMULATED_COLUMNS, TABLE_COLUMNS, simulate_service_data
 
 
 def test_bundled_folder_is_small():
@@ -19,7 +19,7 @@ def test_registry_lists_every_table_with_its_row_count():
     for row in reg.itertuples(index=False):
         frame = datasets.load_dataset(row.name)
         assert len(frame) == row.rows
-        assert row.columns.split() == list(TABLE_COLUMNS[row.name])
+        assert row.columns.split() == list(SIMULATED_COLUMNS[row.name])
         assert (datasets.DATA_DIR / row.file).is_file()
 
 
@@ -32,7 +32,8 @@ def test_registry_lists_every_table_with_its_row_count():
 ])
 def test_loaders_return_the_canonical_columns(loader, name):
     frame = loader()
-    assert tuple(frame.columns) == TABLE_COLUMNS[name]
+    assert tuple(frame.columns) == SIMULATED_COLUMNS[name]
+    assert set(frame.columns) <= set(TABLE_COLUMNS[name])
 
 
 def test_dates_are_parsed():
@@ -62,10 +63,22 @@ def test_missing_table_gives_an_empty_frame(tmp_path):
 
 
 def test_missing_column_is_named(tmp_path):
-    frame = simulate_service_data(seed=4, scale=0.05).surveys.drop(columns=["quarter"])
+    frame = simulate_service_data(seed=4, scale=0.05).surveys.drop(columns=["date", "quarter"])
     frame.to_csv(tmp_path / "surveys.csv", index=False)
-    with pytest.raises(DataValidationError, match="column 'quarter': table 'surveys'"):
+    with pytest.raises(DataValidationError,
+                       match="column 'date': table 'surveys' needs at least one of the columns "
+                             "date, quarter"):
         datasets.load_dataset("surveys", directory=tmp_path)
+
+
+def test_a_missing_optional_column_is_left_out_and_quarter_comes_from_date(tmp_path):
+    """0.1 refused any absent column; optional ones are now left out of the table."""
+    frame = simulate_service_data(seed=4, scale=0.05).surveys.drop(columns=["quarter", "ces"])
+    frame.to_csv(tmp_path / "surveys.csv", index=False)
+    back = datasets.load_dataset("surveys", directory=tmp_path)
+    assert "ces" not in back.columns
+    expected = pd.PeriodIndex(pd.to_datetime(frame["date"]), freq="Q").astype(str)
+    assert back["quarter"].tolist() == list(expected)
 
 
 def test_unknown_table_name():

@@ -25,6 +25,12 @@ from kpitools.stats.intervals import (
     nps_variance,
     proportion_ci,
 )
+from kpitools.stats.nps import nps_test
+
+
+def boot(method: str) -> dict[str, int]:
+    """999 resamples for the bootstrap (the option is refused by the other methods)."""
+    return {"n_resamples": 999} if method == "bootstrap" else {}
 
 REFCASES = json.loads((Path(__file__).parents[1] / "reference" / "refcases.json").read_text())
 
@@ -81,8 +87,11 @@ def test_reference_case(case):
     if case["kpi"] == "proportion":
         got = proportion_ci(inputs["x"], inputs["n"], confidence_level=level, method=method)
     elif case["kpi"] == "difference_of_proportions":
-        got = diff_proportions_ci(inputs["x1"], inputs["n1"], inputs["x2"], inputs["n2"],
-                                  confidence_level=level, method=method)
+        # The source gives p1 − p2; with sample 1 as the baseline a (first argument) we
+        # give p2 − p1 = −(p1 − p2): the published interval negated and its ends swapped.
+        low, high = diff_proportions_ci(inputs["x1"], inputs["n1"], inputs["x2"],
+                                        inputs["n2"], confidence_level=level, method=method)
+        got = (-high, -low)
     else:
         counts = (inputs["promoters"], inputs["passives"], inputs["detractors"])
         got = (nps_variance(*counts), nps_standard_error(*counts))
@@ -95,7 +104,7 @@ def test_reference_case(case):
 @pytest.mark.parametrize("k1,n1,k2,n2", [(10, 10, 0, 20), (1, 1, 0, 1), (3, 4, 0, 3),
                                          (56, 70, 48, 80), (0, 5, 5, 5), (2, 9, 7, 8)])
 def test_agresti_caffo_is_statsmodels_clipped_to_unit_range(k1, n1, k2, n2):
-    low, high = diff_proportions_ci(k1, n1, k2, n2, method="agresti_caffo")
+    low, high = diff_proportions_ci(k2, n2, k1, n1, method="agresti_caffo")  # p1 − p2
     sm_low, sm_high = confint_proportions_2indep(k1, n1, k2, n2, method="agresti-caffo",
                                                  compare="diff", alpha=0.05)
     assert -1.0 <= low <= high <= 1.0
@@ -106,8 +115,8 @@ def test_agresti_caffo_clips_where_statsmodels_exceeds_one():
     _, sm_high = confint_proportions_2indep(10, 10, 0, 20, method="agresti-caffo",
                                             compare="diff")
     assert sm_high > 1.0  # statsmodels does not clip (see SOURCE.md)
-    assert diff_proportions_ci(10, 10, 0, 20, method="agresti_caffo")[1] == 1.0
-    assert diff_proportions_ci(0, 20, 10, 10, method="agresti_caffo")[0] == -1.0
+    assert diff_proportions_ci(0, 20, 10, 10, method="agresti_caffo")[1] == 1.0
+    assert diff_proportions_ci(10, 10, 0, 20, method="agresti_caffo")[0] == -1.0
 
 
 SCIPY_METHODS = {"clopper_pearson": "exact", "wilson": "wilson", "wilson_cc": "wilsoncc"}
@@ -169,7 +178,9 @@ def test_nps_diff_wald_independent_formula():
 
     (ma, va), (mb, vb) = mean_var(a), mean_var(b)
     z = sps.norm.ppf(0.975)
-    d, low, high, se = nps_diff_ci(a, b, method="wald")
+    low, high = nps_diff_ci(a, b, method="wald")
+    test = nps_test(a, b, method="wald")
+    d, se = test.estimate, test.standard_error
     assert d == pytest.approx(mb - ma)
     assert se == pytest.approx(np.sqrt(va + vb))
     assert (low, high) == pytest.approx((mb - ma - z * se, mb - ma + z * se))
@@ -303,7 +314,7 @@ def test_proportion_ci_wider_level_gives_wider_interval(counts, l1, l2, method):
 def test_diff_ci_contains_estimate_and_stays_in_scale(a, b, level, method):
     (k1, n1), (k2, n2) = a, b
     low, high = diff_proportions_ci(k1, n1, k2, n2, confidence_level=level, method=method)
-    d = k1 / n1 - k2 / n2
+    d = k2 / n2 - k1 / n1  # b − a
     assert -1.0 <= low <= d + 1e-9
     assert d - 1e-9 <= high <= 1.0
 
@@ -339,7 +350,7 @@ def test_nps_ci_contains_estimate_and_stays_in_scale(counts, level, method):
     assume(n > 0)
     # every method at every level and n, including adjusted_wald with all answers in one
     # category (see test_adjusted_wald_never_excludes_...)
-    low, high = nps_ci(pro, pas, det, confidence_level=level, method=method, n_resamples=999)
+    low, high = nps_ci(pro, pas, det, confidence_level=level, method=method, **boot(method))
     est = (pro - det) / n
     assert -1.0 <= low <= est + 1e-9
     assert est - 1e-9 <= high <= 1.0
@@ -350,8 +361,8 @@ def test_nps_ci_contains_estimate_and_stays_in_scale(counts, level, method):
 def test_nps_ci_wider_level_gives_wider_interval(counts, l1, l2, method):
     assume(sum(counts) > 0)
     small, large = sorted((l1, l2))
-    lo_s, hi_s = nps_ci(*counts, confidence_level=small, method=method, n_resamples=999)
-    lo_l, hi_l = nps_ci(*counts, confidence_level=large, method=method, n_resamples=999)
+    lo_s, hi_s = nps_ci(*counts, confidence_level=small, method=method, **boot(method))
+    lo_l, hi_l = nps_ci(*counts, confidence_level=large, method=method, **boot(method))
     assert lo_l <= lo_s + 1e-9 and hi_l >= hi_s - 1e-9
 
 
@@ -360,11 +371,12 @@ def test_nps_ci_wider_level_gives_wider_interval(counts, l1, l2, method):
        method=st.sampled_from(["adjusted_wald", "wald"]))
 def test_nps_diff_swap_negates_and_mirrors(a, b, level, method):
     assume(sum(a) > 0 and sum(b) > 0)
-    d, low, high, se = nps_diff_ci(a, b, confidence_level=level, method=method)
-    d_s, low_s, high_s, se_s = nps_diff_ci(b, a, confidence_level=level, method=method)
-    assert d_s == pytest.approx(-d, abs=1e-12)
+    low, high = nps_diff_ci(a, b, confidence_level=level, method=method)
+    low_s, high_s = nps_diff_ci(b, a, confidence_level=level, method=method)
+    test, test_s = nps_test(a, b, method=method), nps_test(b, a, method=method)
+    assert test_s.estimate == pytest.approx(-test.estimate, abs=1e-12)
     assert (low_s, high_s) == pytest.approx((-high, -low), abs=1e-12)
-    assert se_s == pytest.approx(se)
+    assert test_s.standard_error == pytest.approx(test.standard_error)
     assert -2.0 <= low <= high <= 2.0
 
 

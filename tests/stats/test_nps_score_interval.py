@@ -257,8 +257,8 @@ def test_nps_from_counts_and_summarize_accept_score():
 
 def test_difference_with_score_is_the_mover_interval_not_wald():
     a, b = (40, 30, 30), (50, 30, 20)
-    _, low, high, _ = nps_diff_ci(a, b, method="score")
-    _, wl, wh, _ = nps_diff_ci(a, b, method="wald")
+    low, high = nps_diff_ci(a, b, method="score")
+    wl, wh = nps_diff_ci(a, b, method="wald")
     la, ua = nps_ci(*a, method="score")
     lb, ub = nps_ci(*b, method="score")
     ea, eb = 0.1, 0.3

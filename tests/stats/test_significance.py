@@ -36,19 +36,21 @@ TABLES = [(56, 70, 48, 80), (84, 101, 89, 105), (15, 148, 30, 150), (40, 50, 20,
 def test_z_test_equals_uncorrected_chi_square(k1, n1, k2, n2):
     table = [[k1, n1 - k1], [k2, n2 - k2]]
     chi2, p, _, _ = sps.chi2_contingency(table, correction=False)
-    r = two_proportion_test(k1, n1, k2, n2, test="z")
+    r = two_proportion_test(k1, n1, k2, n2, test="z")  # sample 1 is the baseline a
     assert r.test == "two_proportion_z"
     assert r.statistic**2 == pytest.approx(chi2, rel=1e-10)
     assert r.pvalue == pytest.approx(p, rel=1e-10)
-    assert np.sign(r.statistic) == np.sign(k1 / n1 - k2 / n2)
+    assert np.sign(r.statistic) == np.sign(k2 / n2 - k1 / n1)  # b − a
+    assert r.estimate == pytest.approx(k2 / n2 - k1 / n1)
 
 
 @pytest.mark.parametrize("k1,n1,k2,n2", TABLES)
 @pytest.mark.parametrize("alternative,sm_alternative", [("greater", "larger"),
                                                          ("less", "smaller")])
 def test_one_sided_z_test_matches_statsmodels(k1, n1, k2, n2, alternative, sm_alternative):
+    # statsmodels tests p1 − p2: group 1 is our b, so it goes second
     z, p = proportions_ztest([k1, k2], [n1, n2], alternative=sm_alternative)
-    r = two_proportion_test(k1, n1, k2, n2, test="z", alternative=alternative)
+    r = two_proportion_test(k2, n2, k1, n1, test="z", alternative=alternative)
     assert (r.statistic, r.pvalue) == pytest.approx((z, p), rel=1e-10)
 
 
@@ -64,12 +66,14 @@ def _fisher_two_sided_by_hand(k1, n1, k2, n2):
 @pytest.mark.parametrize("k1,n1,k2,n2", [(9, 10, 3, 10), (1, 12, 6, 10), (0, 5, 4, 6),
                                          (3, 3, 0, 4)])
 def test_fisher_exact_matches_hypergeometric_sum(k1, n1, k2, n2):
-    r = two_proportion_test(k1, n1, k2, n2, test="fisher")
+    # scipy's table has group 1 in the first row, the odds ratio of 1 to 2: our b to a
+    r = two_proportion_test(k2, n2, k1, n1, test="fisher")
     assert r.test == "fisher_exact"
+    assert r.measure == "odds_ratio"
     assert r.pvalue == pytest.approx(_fisher_two_sided_by_hand(k1, n1, k2, n2), rel=1e-9)
     ref = sps.fisher_exact([[k1, n1 - k1], [k2, n2 - k2]])
     assert r.statistic == pytest.approx(ref.statistic)
-    greater = two_proportion_test(k1, n1, k2, n2, test="fisher", alternative="greater")
+    greater = two_proportion_test(k2, n2, k1, n1, test="fisher", alternative="greater")
     # P(X >= k1) under the hypergeometric null
     assert greater.pvalue == pytest.approx(
         sps.hypergeom.sf(k1 - 1, n1 + n2, k1 + k2, n1), rel=1e-9)
@@ -110,8 +114,9 @@ def test_nps_wald_z_is_the_unpooled_z_of_the_score_means(a, b):
                                  ((20, 10, 10), (26, 8, 6)), ((5, 0, 0), (0, 0, 5))])
 def test_nps_adjusted_wald_test_agrees_with_its_interval(a, b):
     r = nps_test(a, b)
-    _, low, high, _ = nps_diff_ci(a, b)
+    low, high = nps_diff_ci(a, b)
     assert (r.pvalue < 0.05) == (low > 0 or high < 0)
+    assert r.confidence_interval(0.95) == (low, high)
 
 
 def test_pvalue_from_z_directions():
@@ -129,13 +134,13 @@ Y = np.array([4.2, 5.1, 5.9, 4.4, 6.3, 5.5, 4.9, 6.0, 5.2, 3.8, 5.7])
 
 @pytest.mark.parametrize("level", [0.9, 0.95])
 def test_mean_ci_is_the_student_t_interval(level):
-    m, low, high = mean_ci(X, confidence_level=level)
+    low, high = mean_ci(X, confidence_level=level)
     half = sps.t.ppf(0.5 + level / 2, X.size - 1) * X.std(ddof=1) / np.sqrt(X.size)
-    assert (m, low, high) == pytest.approx((X.mean(), X.mean() - half, X.mean() + half))
+    assert (low, high) == pytest.approx((X.mean() - half, X.mean() + half))
 
 
 def test_mean_ci_one_sided_is_open_on_one_side():
-    m, low, high = mean_ci(X, alternative="greater")
+    low, high = mean_ci(X, alternative="greater")
     assert high == np.inf
     assert low == pytest.approx(X.mean() - sps.t.ppf(0.95, X.size - 1) * X.std(ddof=1)
                                 / np.sqrt(X.size))
@@ -148,7 +153,10 @@ def test_welch_matches_the_welch_satterthwaite_formulas():
     df = (va + vb) ** 2 / (va**2 / (X.size - 1) + vb**2 / (Y.size - 1))
     half = sps.t.ppf(0.975, df) * np.sqrt(va + vb)
     got = welch_test(X, Y)
-    assert got == pytest.approx((d, d - half, d + half, t, 2 * sps.t.sf(abs(t), df)))
+    assert (got.estimate, *got.confidence_interval(0.95), got.statistic, got.pvalue, got.df) \
+        == pytest.approx((d, d - half, d + half, t, 2 * sps.t.sf(abs(t), df), df))
+    half90 = sps.t.ppf(0.95, df) * np.sqrt(va + vb)
+    assert got.confidence_interval(0.9) == pytest.approx((d - half90, d + half90))
 
 
 def test_paired_t_is_one_sample_t_on_differences():
@@ -157,8 +165,9 @@ def test_paired_t_is_one_sample_t_on_differences():
     ref = sps.ttest_1samp(diff, 0.0)
     half = sps.t.ppf(0.975, diff.size - 1) * diff.std(ddof=1) / np.sqrt(diff.size)
     got = paired_t_test(before, after)
-    assert got == pytest.approx((diff.mean(), diff.mean() - half, diff.mean() + half,
-                                 ref.statistic, ref.pvalue))
+    assert (got.estimate, *got.confidence_interval(), got.statistic, got.pvalue) == \
+        pytest.approx((diff.mean(), diff.mean() - half, diff.mean() + half, ref.statistic,
+                       ref.pvalue))
 
 
 def test_mann_whitney_normal_approximation_with_ties_by_hand():
@@ -177,10 +186,12 @@ def test_mann_whitney_normal_approximation_with_ties_by_hand():
 
 def test_constant_samples_do_not_warn():
     # every respondent answered 5: a zero-width interval, no scipy precision-loss warning
-    assert mean_ci([5, 5, 5]) == (5.0, 5.0, 5.0)
-    d, low, high, t, p = welch_test([4, 4, 4], [5, 5, 5])
-    assert (d, low, high, t, p) == (1.0, 1.0, 1.0, np.inf, 0.0)
-    assert paired_t_test([1, 2, 3], [2, 3, 4])[:3] == (1.0, 1.0, 1.0)
+    assert mean_ci([5, 5, 5]) == (5.0, 5.0)
+    r = welch_test([4, 4, 4], [5, 5, 5])
+    assert (r.estimate, *r.confidence_interval(), r.statistic, r.pvalue) == (
+        1.0, 1.0, 1.0, np.inf, 0.0)
+    r = paired_t_test([1, 2, 3], [2, 3, 4])
+    assert (r.estimate, *r.confidence_interval()) == (1.0, 1.0, 1.0)
 
 
 def test_mean_validation_messages():
@@ -292,8 +303,9 @@ samples = st.lists(st.integers(1, 7), min_size=2, max_size=40).map(np.array)
 @given(a=samples, b=samples)
 def test_mean_tests_pvalues_and_swap_symmetry(a, b):
     assume(np.ptp(a) > 0 and np.ptp(b) > 0)
-    d, low, high, t, p = welch_test(a, b)
-    d2, low2, high2, t2, p2 = welch_test(b, a)
+    r, r2 = welch_test(a, b), welch_test(b, a)
+    (d, t, p), (low, high) = (r.estimate, r.statistic, r.pvalue), r.confidence_interval()
+    (d2, t2, p2), (low2, high2) = (r2.estimate, r2.statistic, r2.pvalue), r2.confidence_interval()
     assert 0.0 <= p <= 1.0
     assert (d2, low2, high2, t2) == pytest.approx((-d, -high, -low, -t))
     assert p2 == pytest.approx(p)
