@@ -42,9 +42,11 @@ def test_single_rate_reference(case):
 
 @pytest.mark.parametrize("case", RATIO, ids=[c["id"] for c in RATIO])
 def test_rate_ratio_reference(case):
-    # R stats::poisson.test(c(11, 21), c(800, 3011))
+    # R stats::poisson.test(c(11, 21), c(800, 3011)): rate 1 / rate 2, so group 2 is the
+    # baseline a (first argument) and group 1 is b
     i = case["inputs"]
-    r = rate_ratio_test(i["count1"], i["exposure1"], i["count2"], i["exposure2"])
+    r = rate_ratio_test(i["count2"], i["exposure2"], i["count1"], i["exposure1"])
+    assert r.measure == "ratio"
     if case["id"].endswith("_ci"):
         assert (r.ci_low, r.ci_high) == pytest.approx(tuple(case["expected"]),
                                                       abs=case["tolerance"])
@@ -136,7 +138,7 @@ def test_volume_through_summarize_and_compare():
     cmp = kt.compare(t, kpi="ticket_volume", group="quarter", baseline="2025Q1",
                      exposure="period_days", period_column="quarter")
     row = cmp[cmp.group_b == "2025Q2"].iloc[0]
-    ref = rate_ratio_test((t.quarter == "2025Q2").sum(), 91, (t.quarter == "2025Q1").sum(), 90)
+    ref = rate_ratio_test((t.quarter == "2025Q1").sum(), 90, (t.quarter == "2025Q2").sum(), 91)
     assert (row.difference, row.pvalue) == pytest.approx((ref.estimate, ref.pvalue))
     direct = kt.compare_volume(t, "2025Q1", "2025Q2")
     assert direct.difference == pytest.approx(ref.estimate)
