@@ -4,8 +4,8 @@
     .venv/bin/python -m benchmarks --full          # the sizes (long: tens of minutes)
     .venv/bin/python -m benchmarks --only frt,compare --rounds 7 --memory
 
-Groups for ``--only``: survey, groups (many-groups NPS), frt, compare, logit, report; or any
-substring of a case key (e.g. ``nps-object``). Sizes accept 1M / 300k / 1000000, comma lists
+Groups for ``--only``: survey, groups (many-groups NPS), frt, compare, logit, startup
+(``kpitools --help``), report; or any substring of a case key (e.g. ``nps-object``). Sizes accept 1M / 300k / 1000000, comma lists
 for several runs. ``--full`` sets survey rows 1M,10M,50M; many groups 100k at 1M rows and 1M
 at 10M rows; FRT rows 1M,10M; 1,000 teams for compare; and adds the report batch.
 
@@ -22,7 +22,14 @@ import os
 import sys
 import time
 
-from benchmarks import bench_compare, bench_durations, bench_regression, bench_report, bench_survey
+from benchmarks import (
+    bench_compare,
+    bench_durations,
+    bench_regression,
+    bench_report,
+    bench_startup,
+    bench_survey,
+)
 from benchmarks.harness import (
     BenchmarkMismatch,
     Case,
@@ -81,6 +88,7 @@ def build_cases(opts: argparse.Namespace) -> list[Case]:
     tagged += [("compare", c) for c in bench_compare.cases(parse_rows(pick("teams")), seed)]
     tagged += [("logit", c) for c in bench_regression.cases(parse_rows(pick("logit_rows")),
                                                             seed)]
+    tagged += [("startup", c) for c in bench_startup.cases()]
     only = [w.strip() for w in opts.only.split(",") if w.strip()]
     tagged += [("report", c) for c in bench_report.cases()
                if opts.full or "report" in only]
