@@ -5,9 +5,10 @@
     .venv/bin/python -m benchmarks --only frt,compare --rounds 7 --memory
 
 Groups for ``--only``: survey, groups (many-groups NPS), frt, compare, logit, startup
-(``kpitools --help``), report; or any substring of a case key (e.g. ``nps-object``). Sizes accept 1M / 300k / 1000000, comma lists
-for several runs. ``--full`` sets survey rows 1M,10M,50M; many groups 100k at 1M rows and 1M
-at 10M rows; FRT rows 1M,10M; 1,000 teams for compare; and adds the report batch.
+(``kpitools --help``), report; or any substring of a case key (e.g. ``nps-object``). Sizes
+accept 1M / 300k / 1000000, comma lists for several runs. ``--full`` sets survey rows
+1M,10M,50M; many groups 100k at 1M rows and 1M at 10M rows; FRT rows 1M,10M; 1,000 teams for
+compare; and adds the report batch.
 
 Every case checks first that each peer's numbers equal kpitools' (to 1e-9) and stops with an
 error otherwise. The default set (make bench) needs the ``bench`` extra: duckdb, polars,
