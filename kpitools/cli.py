@@ -455,6 +455,60 @@ def demo(formats: str, out: Path, pdf_engine: str, quiet: bool) -> None:
     _echo_result(result)
 
 
+@cli.command("init", context_settings=CONTEXT_SETTINGS)
+@click.option("--data", "data", required=True, metavar="DIR",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The folder with your exported files.")
+@click.option("--force", is_flag=True, help="Replace an existing kpitools.toml.")
+def init(data: Path, force: bool) -> None:
+    """Write a starter DIR/kpitools.toml from the files in DIR, every guess marked.
+
+    Edit it, then run `kpitools validate --data DIR`. An existing mapping is never replaced
+    without --force.
+    """
+    from kpitools.datasets.sniff import write_mapping
+
+    try:
+        path = write_mapping(data, force=force)
+    except (*_ERRORS, UnicodeError) as err:
+        raise _fail(err) from None
+    click.echo(str(path))
+
+
+@cli.command("validate", context_settings=CONTEXT_SETTINGS)
+@click.option("--data", "data", required=True, metavar="DIR",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The data folder (with its kpitools.toml, if any).")
+@click.option("--strict", is_flag=True, help="Every excluded row is an error.")
+@click.option("--max-excluded-share", type=click.FloatRange(0.0, 1.0), default=0.05,
+              show_default=True,
+              help="Above this share of a table's rows excluded, the table is an error.")
+@click.option("--notes", "show_notes", is_flag=True, help="Also list the notes.")
+def validate(data: Path, strict: bool, max_excluded_share: float, show_notes: bool) -> None:
+    """Check every table of DIR and list every problem, one line each: errors, then
+    warnings (rows that reports exclude). Exit code 2 when there is an error.
+    """
+    from kpitools.datasets import validate_data
+    from kpitools.datasets.quality import format_problem_line
+
+    try:
+        report = validate_data(data, strict=strict, max_excluded_share=max_excluded_share)
+    except (*_ERRORS, UnicodeError) as err:
+        raise _fail(err, bad_input=True) from None
+    for title, frame in (("Errors", report.errors), ("Warnings", report.warnings),
+                         ("Notes", report.notes if show_notes else report.notes.iloc[:0])):
+        if len(frame):
+            click.echo(f"{title} ({len(frame)}):")
+            for _, row in frame.iterrows():
+                click.echo("  " + format_problem_line(row))
+    summary = (f"{data}: {len(report.errors)} errors, {len(report.warnings)} warnings, "
+               f"{len(report.notes)} notes")
+    if not report.ok:
+        click.echo(summary, err=True)
+        raise SystemExit(EXIT_BAD_INPUT)
+    click.echo(summary)
+
+
 def main() -> None:  # pragma: no cover
     """Entry point of ``python -m kpitools``."""
     cli(prog_name="kpitools")
