@@ -100,7 +100,7 @@ def _nps_counts(promoters, passives, detractors, *, whole: bool = False):
     return pro, pas, det, n
 
 
-def nps_variance(promoters, passives, detractors):
+def nps_variance(promoters, passives, detractors) -> float | np.ndarray:
     """Per-respondent variance of the NPS (as a fraction): ``pP + pD − (pP − pD)²``.
 
     The NPS is the mean of a score that is +1 for a promoter, 0 for a passive and −1 for a
@@ -115,7 +115,7 @@ def nps_variance(promoters, passives, detractors):
     return float(var) if np.ndim(var) == 0 else var
 
 
-def nps_standard_error(promoters, passives, detractors):
+def nps_standard_error(promoters, passives, detractors) -> float | np.ndarray:
     """Standard error of the NPS (as a fraction): ``sqrt(variance / n)`` [Rocks16]_.
 
     >>> round(nps_standard_error(3, 2, 1), 3)
