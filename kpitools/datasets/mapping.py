@@ -172,7 +172,7 @@ class _Checker:
 
     def error(self, table: str, column: str | None, reason: str) -> None:
         self.problems.add(table=table, column=column, severity="error",
-                          reason=f"{MAPPING_FILE}: {reason}", file=self.file)
+                          reason=reason, file=self.file)
 
 
 def _str_list(value: Any) -> tuple[str, ...] | None:

@@ -1,0 +1,141 @@
+"""``kpitools init`` and ``kpitools validate`` on real-shaped exports (issue 9).
+
+The extracts are committed with their SOURCE files: tests/data/incidents_extract.csv (ServiceNow
+incident log, UCI 498) and tests/data/pwc_calls_extract.csv (PwC call-centre export). Expected
+values are computed with plain pandas from the same CSV text.
+"""
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from kpitools import datasets
+from kpitools.cli import EXIT_BAD_INPUT, cli
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+@pytest.fixture
+def incidents(tmp_path):
+    shutil.copy(DATA / "incidents_extract.csv", tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def pwc(tmp_path):
+    shutil.copy(DATA / "pwc_calls_extract.csv", tmp_path)
+    return tmp_path
+
+
+def _init_then_validate(folder):
+    init = _run("init", "--data", folder)
+    assert init.exit_code == 0, init.output
+    assert init.stdout.strip() == str(folder / "kpitools.toml")
+    check = _run("validate", "--data", folder)
+    assert check.exit_code == 0, check.output
+    assert "Errors" not in check.stdout and "Warnings" not in check.stdout
+    return (folder / "kpitools.toml").read_text(encoding="utf-8")
+
+
+def test_init_on_the_servicenow_extract_validates_without_edits(incidents):
+    text = _init_then_validate(incidents)
+    assert 'created_at = "opened_at"  # guessed:' in text
+    assert 'sla_met = "made_sla"  # guessed:' in text
+    assert '"reassignment_count", "reopen_count"' in text  # unmapped, listed
+    source = pd.read_csv(DATA / "incidents_extract.csv")
+    tickets = datasets.read_service_data(incidents).tickets
+    assert tickets["ticket_id"].tolist() == source["number"].tolist()
+    assert tickets["created_at"].tolist() == pd.to_datetime(source["opened_at"]).tolist()
+    assert tickets["resolved_at"].isna().sum() == source["resolved_at"].isna().sum()
+    assert tickets["sla_met"].tolist() == source["made_sla"].tolist()
+    assert tickets["team"].fillna("-").tolist() == source["assignment_group"].fillna(
+        "-").tolist()
+
+
+def test_init_on_the_pwc_export_validates_without_edits(pwc):
+    text = _init_then_validate(pwc)
+    assert 'offered_at = ["Date", "Time"]  # guessed:' in text
+    assert "[tables.calls.values.answered]  # guessed:" in text
+    source = pd.read_csv(DATA / "pwc_calls_extract.csv")
+    calls = datasets.read_service_data(pwc).calls
+    assert len(calls) == len(source) == 299
+    assert calls["offered_at"].tolist() == pd.to_datetime(
+        source["Date"] + " " + source["Time"]).tolist()
+    assert calls["answered"].tolist() == (source["Answered (Y/N)"] == "Y").tolist()
+    talk = pd.to_timedelta(source["AvgTalkDuration"]).dt.total_seconds()
+    pd.testing.assert_series_equal(calls["talk_seconds"].astype(float), talk,
+                                   check_names=False)
+    assert "hold_seconds" not in calls.columns  # the source has none: left out, not zero
+
+
+def test_init_sniffs_a_semicolon_cp1250_day_first_export(tmp_path):
+    source = pd.read_csv(DATA / "incidents_extract.csv")
+    export = source.copy()
+    export["assignment_group"] = export["assignment_group"].str.replace("Group", "Skupina č.")
+    for col in ("opened_at", "first_active_at", "resolved_at"):
+        export[col] = pd.to_datetime(export[col]).dt.strftime("%d.%m.%Y %H:%M")
+    export.to_csv(tmp_path / "incidenty.csv", sep=";", index=False, encoding="cp1250")
+    text = _init_then_validate(tmp_path)
+    assert 'delimiter = ";"  # guessed:' in text
+    assert 'encoding = "cp1250"  # guessed:' in text
+    assert 'created_at = "%d.%m.%Y %H:%M"  # guessed:' in text
+    tickets = datasets.read_service_data(tmp_path).tickets
+    assert tickets["created_at"].tolist() == pd.to_datetime(source["opened_at"]).tolist()
+    assert tickets["team"].fillna("-").tolist() == export["assignment_group"].fillna(
+        "-").tolist()
+
+
+def test_init_never_overwrites_a_mapping_without_force(incidents):
+    (incidents / "kpitools.toml").write_text("# mine\n", encoding="utf-8")
+    result = _run("init", "--data", incidents)
+    assert result.exit_code == 1
+    assert "kpitools.toml exists; it is not overwritten (use --force" in result.stderr
+    assert (incidents / "kpitools.toml").read_text(encoding="utf-8") == "# mine\n"
+    assert _run("init", "--data", incidents, "--force").exit_code == 0
+    assert "# guessed" in (incidents / "kpitools.toml").read_text(encoding="utf-8")
+
+
+def test_init_lists_a_file_it_cannot_place(tmp_path):
+    (tmp_path / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    assert _run("init", "--data", tmp_path).exit_code == 0
+    text = (tmp_path / "kpitools.toml").read_text(encoding="utf-8")
+    assert "# notes.csv: could not tell which table it holds; its columns are:" in text
+    assert _run("validate", "--data", tmp_path).exit_code == 0
+
+
+def test_validate_lists_every_problem_and_exits_2(incidents):
+    shutil.copy(DATA / "incidents_extract.csv", incidents / "tickets.csv")
+    (incidents / "agents.csv").write_text("agent_id,team,team\nA1,B,C\n", encoding="utf-8")
+    result = _run("validate", "--data", incidents)
+    assert result.exit_code == EXIT_BAD_INPUT
+    out = result.stdout.splitlines()
+    assert out[0] == "Errors (2):"
+    assert "column 'created_at': table 'tickets' lacks the required column" in out[1] + out[2]
+    assert "duplicate column header 'team' (columns 2, 3)" in out[1] + out[2]
+    assert result.stderr.strip() == f"{incidents}: 2 errors, 0 warnings, 6 notes"
+
+
+def test_validate_warnings_and_strict(tmp_path):
+    rows = ["call_id,offered_at"] + [f"C{i},2026-01-05 10:{i:02d}" for i in range(40)]
+    rows[5] = "C4,soon"
+    (tmp_path / "calls.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = _run("validate", "--data", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[:2] == [
+        "Warnings (1):",
+        f"  warning: calls ({tmp_path / 'calls.csv'}): column 'offered_at': not a date in ISO "
+        "8601 format (YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS with an optional time-zone offset, "
+        "e.g. '2026-07-31' or '2026-07-31 09:30:00'): 1 of 40 rows (line 6: 'soon'); "
+        "row excluded"]
+    strict = _run("validate", "--data", tmp_path, "--strict")
+    assert strict.exit_code == EXIT_BAD_INPUT
+    assert strict.stdout.startswith("Errors (1):")
+    tight = _run("validate", "--data", tmp_path, "--max-excluded-share", "0.01")
+    assert tight.exit_code == EXIT_BAD_INPUT
