@@ -35,7 +35,7 @@ from scipy import stats
 
 from kpitools.core.display import format_ci, format_pvalue
 from kpitools.core.errors import DataValidationError
-from kpitools.core.results import empty_excluded
+from kpitools.core.results import ConfidenceInterval, empty_excluded
 from kpitools.core.validation import (
     check_alternative,
     check_choice,
@@ -111,6 +111,12 @@ class CorrelationResult:
         Rows used, and rows excluded for a missing value (listed in ``excluded``).
     excluded : DataFrame
         ``row, column, value, reason``.
+    details : dict
+        ``std_error_z``: the standard error of ``atanh(r)`` behind the interval, and
+        ``n_design``: the number of design columns partialled out.
+
+    The scipy face: ``statistic``, ``pvalue``, ``ci`` (a ``(low, high)`` named tuple) and
+    `confidence_interval` at any level.
     """
 
     x: str
@@ -129,6 +135,36 @@ class CorrelationResult:
     n_excluded: int
     covariates: tuple[str, ...] = ()
     excluded: pd.DataFrame = field(default_factory=empty_excluded, compare=False, repr=False)
+    details: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def ci(self) -> ConfidenceInterval:
+        """The interval as a ``(low, high)`` named tuple."""
+        return ConfidenceInterval(self.ci_low, self.ci_high)
+
+    def confidence_interval(self, confidence_level: float | None = None) -> ConfidenceInterval:
+        """The interval of the coefficient at another level (same method, same alternative).
+
+        ``tanh(atanh(r) ± z·se)`` with the standard error of `correlation` (``ci_method``);
+        ``None`` gives the result's own level.
+
+        >>> from kpitools.research.join import sample_retention_data
+        >>> r = correlation(sample_retention_data().data, "nps", "csat")
+        >>> r.confidence_interval() == r.ci
+        True
+        >>> low, high = r.confidence_interval(0.5)
+        >>> r.ci_low < low < r.estimate < high < r.ci_high
+        True
+        """
+        level = self.confidence_level if confidence_level is None else \
+            check_confidence_level(confidence_level)
+        se = self.details.get("std_error_z")
+        if se is None:  # built by hand: recompute from n and the design size
+            se = _fisher_se(self.method, self.ci_method, self.n,
+                            int(self.details.get("n_design", len(self.covariates))),
+                            self.estimate)
+        return ConfidenceInterval(*_fisher_ci(self.estimate, float(se), level,
+                                              self.alternative))
 
     def to_frame(self) -> pd.DataFrame:
         """One tidy row with the columns of `CORRELATION_COLUMNS`."""
@@ -257,6 +293,12 @@ def correlation(
     DataValidationError
         A missing column, text in a numeric column, a constant column, a non-binary ``y``
         for ``"pointbiserial"``, or too few rows (fewer than 4 + k; 5 for Kendall).
+    ValueError
+        An unknown ``method``, ``ci_method`` or ``alternative``.
+    TypeError
+        An argument that does not apply: ``covariates`` with ``"kendall"``, a ``ci_method``
+        of another coefficient (``"fieller"`` for Pearson), ``reference`` without
+        ``covariates`` or naming a column that is not a categorical covariate.
 
     Notes
     -----
@@ -295,11 +337,18 @@ def correlation(
     check_alternative(alternative)
     valid_ci = CORRELATION_CI_METHODS[method]
     ci_name: str = valid_ci[0] if ci_method is None else ci_method
-    check_choice("ci_method", ci_name, valid_ci)
+    check_choice("ci_method", ci_name, dict.fromkeys(
+        m for methods in CORRELATION_CI_METHODS.values() for m in methods))
+    if ci_name not in valid_ci:
+        raise TypeError(f"ci_method={ci_name!r} does not apply to method={method!r}; its "
+                        f"interval methods are {', '.join(map(repr, valid_ci))}")
     covs = as_list(covariates)
     if covs and method == "kendall":
-        raise ValueError("method='kendall' has no partial correlation here; use 'spearman' "
-                         "or 'pearson' with covariates")
+        raise TypeError("covariates= does not apply to method='kendall' (no partial "
+                        "correlation here); use 'spearman' or 'pearson' with covariates")
+    if reference and not covs:
+        raise TypeError("reference= applies only with covariates= (the reference level of a "
+                        "categorical covariate)")
     require_columns(data, [x, y, *covs], what="correlation")
     frame, excluded = complete_rows(data, [x, y, *covs])
     n = len(frame)
@@ -343,7 +392,8 @@ def correlation(
         x=x, y=y, method=method, estimate=r, ci_low=low, ci_high=high,
         confidence_level=level, ci_method=ci_name, statistic=statistic, df=df,
         pvalue=pvalue, alternative=alternative, n=n, n_excluded=len(excluded),
-        covariates=tuple(covs), excluded=excluded)
+        covariates=tuple(covs), excluded=excluded,
+        details={"std_error_z": se, "n_design": k})
 
 
 def correlation_table(
@@ -357,6 +407,7 @@ def correlation_table(
     ci_method: CorrelationCIMethod | None = None,
     alternative: Literal["two-sided", "less", "greater"] = "two-sided",
     adjust: Literal["holm", "benjamini_hochberg", "bonferroni", "none"] = "holm",
+    reference: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Correlations of every ``x`` with every ``y``, p-values adjusted for multiplicity.
 
@@ -368,8 +419,9 @@ def correlation_table(
     method : str or list of str, default "pearson"
         One coefficient, or several (one row per pair and method, all in one family of
         tests).
-    covariates, confidence_level, ci_method, alternative
-        As in `correlation`.
+    covariates, confidence_level, ci_method, alternative, reference
+        As in `correlation`. With several methods, ``ci_method=None`` gives each method
+        its default interval.
     adjust : {"holm", "benjamini_hochberg", "bonferroni", "none"}, default "holm"
         Multiplicity adjustment over the tests in the table, by
         `kpitools.stats.significance.adjust_pvalues`: Holm's step-down procedure [Holm79]_
@@ -413,7 +465,7 @@ def correlation_table(
         correlation(data, xi, yj, method=m,  # type: ignore[arg-type]
                     covariates=covariates,
                     confidence_level=confidence_level, ci_method=ci_method,
-                    alternative=alternative).to_frame()
+                    alternative=alternative, reference=reference).to_frame()
         for xi in xs for yj in ys if xi != yj for m in methods
     ]
     if not rows:

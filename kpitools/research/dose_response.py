@@ -2,7 +2,8 @@
 
 `churn_by_score` gives the churn rate at each score with a Wilson interval
 (`kpitools.stats.intervals.proportion_ci`); `cochran_armitage_test` asks whether the rate moves
-steadily with the score. `cochran_armitage` is the count-level core.
+steadily with the score. `cochran_armitage` is the count-level core; both return a
+`TrendTestResult`.
 
 Examples
 --------
@@ -21,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,13 +31,14 @@ import pandas as pd
 from scipy import stats
 
 from kpitools.core.display import format_pvalue
-from kpitools.core.results import ESTIMATE_COLUMNS, empty_excluded
+from kpitools.core.results import ESTIMATE_COLUMNS, ConfidenceInterval, empty_excluded
 from kpitools.core.validation import check_alternative, check_confidence_level
 from kpitools.research.prepare import binary_outcome, complete_rows, numeric_column, require_columns
 from kpitools.stats.intervals import ProportionMethod, proportion_ci
 
 __all__ = [
     "DOSE_RESPONSE_COLUMNS",
+    "TREND_TEST_COLUMNS",
     "TrendTestResult",
     "churn_by_score",
     "cochran_armitage",
@@ -44,6 +47,9 @@ __all__ = [
 
 #: Columns of `churn_by_score`: the score, the standard estimate columns, then events.
 DOSE_RESPONSE_COLUMNS: tuple[str, ...] = ("score", *ESTIMATE_COLUMNS, "events")
+#: Columns of `TrendTestResult.to_frame`.
+TREND_TEST_COLUMNS: tuple[str, ...] = ("test", "statistic", "pvalue", "alternative", "n",
+                                       "n_excluded", "n_levels")
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,9 @@ class TrendTestResult:
         Number of distinct scores.
     table : DataFrame
         ``score, n, events`` per score.
+
+    The scipy face: ``statistic`` and ``pvalue``; like the ``(z, pvalue)`` tuple of
+    kpitools 0.1 it still unpacks, ``z, p = cochran_armitage(...)``.
     """
 
     statistic: float
@@ -77,11 +86,20 @@ class TrendTestResult:
     excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row: ``test, statistic, pvalue, alternative, n, n_excluded, n_levels``."""
+        """One tidy row with the columns of `TREND_TEST_COLUMNS`."""
         return pd.DataFrame([{"test": self.method, "statistic": self.statistic,
                               "pvalue": self.pvalue, "alternative": self.alternative,
                               "n": self.n, "n_excluded": self.n_excluded,
-                              "n_levels": self.n_levels}])
+                              "n_levels": self.n_levels}], columns=list(TREND_TEST_COLUMNS))
+
+    def confidence_interval(self, confidence_level: float = 0.95) -> ConfidenceInterval:
+        """The trend test has no interval: raises TypeError naming what gives one."""
+        raise TypeError("the Cochran–Armitage test has no confidence interval; use "
+                        "churn_by_score for the rate per score, or logistic_regression for "
+                        "the odds ratio per point")
+
+    def __iter__(self) -> Iterator[float]:  # the (z, pvalue) tuple of kpitools 0.1
+        return iter((self.statistic, self.pvalue))
 
     def __repr__(self) -> str:
         return (f"<Cochran–Armitage trend test: z = {self.statistic:.2f}, "
@@ -91,7 +109,7 @@ class TrendTestResult:
 
 def cochran_armitage(events: Any, totals: Any, scores: Any, *,
                      alternative: Literal["two-sided", "less", "greater"] = "two-sided"
-                     ) -> tuple[float, float]:
+                     ) -> TrendTestResult:
     """Cochran–Armitage test for a linear trend in proportions (count level).
 
     Parameters
@@ -105,7 +123,9 @@ def cochran_armitage(events: Any, totals: Any, scores: Any, *,
 
     Returns
     -------
-    (z, pvalue)
+    TrendTestResult
+        ``statistic`` (z), ``pvalue``, ``n`` (Σ totals), ``n_levels`` and ``table`` (``score,
+        n, events``); ``n_excluded`` is 0. It unpacks as ``z, pvalue``.
 
     Notes
     -----
@@ -124,8 +144,8 @@ def cochran_armitage(events: Any, totals: Any, scores: Any, *,
 
     Examples
     --------
-    >>> z, p = cochran_armitage([10, 6, 2], [50, 50, 50], [1, 2, 3])
-    >>> round(z, 3), round(p, 4)
+    >>> res = cochran_armitage([10, 6, 2], [50, 50, 50], [1, 2, 3])
+    >>> round(res.statistic, 3), round(res.pvalue, 4)
     (-2.462, 0.0138)
     """
     check_alternative(alternative)
@@ -143,15 +163,21 @@ def cochran_armitage(events: Any, totals: Any, scores: Any, *,
     T = float(np.sum(t * (x - m * pbar)))
     var = pbar * (1 - pbar) * (np.sum(m * t * t) - np.sum(m * t) ** 2 / total)
     if var <= 0:
-        return math.nan, math.nan
-    z = T / math.sqrt(var)
-    if alternative == "two-sided":
-        p = 2 * stats.norm.sf(abs(z))
-    elif alternative == "greater":
-        p = stats.norm.sf(z)
+        z = p = math.nan
     else:
-        p = stats.norm.cdf(z)
-    return z, float(p)
+        z = T / math.sqrt(var)
+        if alternative == "two-sided":
+            p = float(2 * stats.norm.sf(abs(z)))
+        elif alternative == "greater":
+            p = float(stats.norm.sf(z))
+        else:
+            p = float(stats.norm.cdf(z))
+    table = pd.DataFrame({"score": t, "n": m, "events": x})
+    if np.all(m % 1 == 0) and np.all(x % 1 == 0):
+        table = table.astype({"n": int, "events": int})
+    return TrendTestResult(statistic=z, pvalue=p, alternative=alternative,
+                           method="cochran_armitage", n=int(total), n_excluded=0,
+                           n_levels=len(t), table=table)
 
 
 def _counts(data: pd.DataFrame, score: str, outcome: str):
@@ -260,9 +286,9 @@ def cochran_armitage_test(
     True
     """
     counts, excluded = _counts(data, score, outcome)
-    z, p = cochran_armitage(counts["events"], counts["n"], counts["score"],
-                            alternative=alternative)
-    return TrendTestResult(statistic=z, pvalue=p, alternative=alternative,
+    res = cochran_armitage(counts["events"], counts["n"], counts["score"],
+                           alternative=alternative)
+    return TrendTestResult(statistic=res.statistic, pvalue=res.pvalue, alternative=alternative,
                            method="cochran_armitage", n=int(counts["n"].sum()),
                            n_excluded=len(excluded), n_levels=len(counts), table=counts,
                            excluded=excluded)

@@ -53,6 +53,7 @@ from kpitools.research.prepare import as_list, require_columns
 
 __all__ = [
     "RetentionData",
+    "RETENTION_DATA_COLUMNS",
     "JOIN_HOW",
     "SATISFACTION_SCALES",
     "join_satisfaction",
@@ -69,6 +70,12 @@ JOIN_HOW: tuple[str, ...] = ("latest", "mean")
 SATISFACTION_SCALES: tuple[str, ...] = ("auto", "0-10", "1-5", "1-7")
 #: The outcome window used for the bundled sample data (start inclusive, end exclusive).
 SAMPLE_WINDOW: tuple[str, str] = ("2026-01-01", "2026-10-01")
+
+#: Columns of `RetentionData.to_frame` (one row: how the analysis data were made).
+RETENTION_DATA_COLUMNS: tuple[str, ...] = (
+    "source", "window_start", "window_end", "how", "n_customers", "n_matched", "n_unmatched",
+    "n_surveys_used", "n_lookahead", "n_not_in_cohort", "n_orphan_surveys", "n_excluded",
+)
 
 _DAYS_PER_MONTH = 365.25 / 12
 
@@ -125,6 +132,24 @@ class RetentionData:
                                         {"customer_id": [], "reason": []}))
     excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False, compare=False)
     source: str = "join"
+
+    def to_frame(self) -> pd.DataFrame:
+        """The bookkeeping as one tidy row with the columns of `RETENTION_DATA_COLUMNS`.
+
+        ``n_excluded`` counts the survey rows left out (``excluded``); the analysis data
+        themselves are ``data``.
+
+        >>> from kpitools.research.join import sample_retention_data
+        >>> sample_retention_data().to_frame()[["n_customers", "n_matched", "n_lookahead"]]
+           n_customers  n_matched  n_lookahead
+        0         1347       1248         3261
+        """
+        row = {c: getattr(self, c) for c in RETENTION_DATA_COLUMNS if c != "n_excluded"}
+        row["n_excluded"] = len(self.excluded)
+        frame = pd.DataFrame([row], columns=list(RETENTION_DATA_COLUMNS))
+        for column in ("window_start", "window_end"):
+            frame[column] = pd.to_datetime(frame[column])
+        return frame
 
     def summary(self) -> pd.DataFrame:
         """The bookkeeping as a two-column frame ``item, value``."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,8 @@ from kpitools.core.errors import DataValidationError
 from kpitools.core.results import EXCLUDED_COLUMNS, empty_excluded
 
 __all__ = [
+    "CompleteRows",
+    "Design",
     "as_list",
     "require_columns",
     "complete_rows",
@@ -97,12 +99,31 @@ def _is_missing(series: pd.Series) -> np.ndarray:
     return missing | _per_distinct(series, _is_blank, False, bool)
 
 
-def complete_rows(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame,
-                                                                         pd.DataFrame]:
+class CompleteRows(NamedTuple):
+    """The rows of a model with a value in every column, and the rows left out."""
+
+    data: pd.DataFrame
+    #: ``row, column, value, reason`` (reason ``"missing"``), one row per excluded row.
+    excluded: pd.DataFrame
+
+
+class Design(NamedTuple):
+    """Numeric design columns of a model and the source column of each."""
+
+    matrix: pd.DataFrame
+    #: design column → the data column it comes from
+    source: dict[str, str]
+
+
+def complete_rows(data: pd.DataFrame, columns: Sequence[str]) -> CompleteRows:
     """Keep the rows with a value in every column; list the others (first missing column).
 
     Returns the complete rows (original index kept) and the table of excluded rows
     ``row, column, value, reason`` with reason ``"missing"``.
+
+    >>> kept, excluded = complete_rows(pd.DataFrame({"a": [1.0, None, 3.0]}), ["a"])
+    >>> kept.index.tolist(), excluded["row"].tolist()
+    ([0, 2], [1])
     """
     keep = np.ones(len(data), dtype=bool)
     pieces = []
@@ -115,7 +136,7 @@ def complete_rows(data: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFr
             }, columns=list(EXCLUDED_COLUMNS)))
             keep &= ~miss
     excluded = pd.concat(pieces, ignore_index=True) if pieces else empty_excluded()
-    return data.loc[keep, list(columns)], excluded
+    return CompleteRows(data.loc[keep, list(columns)], excluded)
 
 
 def _binary_value(v: Any) -> float:
@@ -194,7 +215,7 @@ def is_categorical(series: pd.Series) -> bool:
 
 def design_matrix(frame: pd.DataFrame, columns: Sequence[str], *,
                   reference: Mapping[str, Any] | None = None,
-                  categorical: Sequence[str] = ()) -> tuple[pd.DataFrame, dict[str, str]]:
+                  categorical: Sequence[str] = ()) -> Design:
     """Numeric design columns (no intercept) for ``columns`` of ``frame``.
 
     A numeric column enters as it is; a categorical one (text, category, bool, or named in
@@ -202,8 +223,26 @@ def design_matrix(frame: pd.DataFrame, columns: Sequence[str], *,
     ``"column[level]"``. The reference is ``reference[column]`` when given, else the first
     level (category order, or sorted). Returns the design and a map from design column to
     the source column.
+
+    Raises
+    ------
+    TypeError
+        ``reference`` names a column that is not a categorical column of the model (it
+        would be ignored).
+
+    >>> d = design_matrix(pd.DataFrame({"c": ["b", "a", "b"], "x": [1.0, 2.0, 4.0]}),
+    ...                   ["c", "x"])
+    >>> list(d.matrix.columns), d.source
+    (['c[b]', 'x'], {'c[b]': 'c', 'x': 'x'})
     """
     reference = dict(reference or {})
+    uses = {c for c in columns if c in categorical or is_categorical(frame[c])}
+    stray = [str(c) for c in reference if c not in uses]
+    if stray:
+        kinds = ", ".join(f"{c!r} ({'numeric' if c in columns else 'not in the model'})"
+                          for c in stray)
+        raise TypeError(f"reference= applies to the categorical columns of the model "
+                        f"({', '.join(map(repr, sorted(uses))) or 'none'}), not to {kinds}")
     parts: dict[str, np.ndarray] = {}
     source: dict[str, str] = {}
     for column in columns:
@@ -245,4 +284,4 @@ def design_matrix(frame: pd.DataFrame, columns: Sequence[str], *,
             raise DataValidationError(
                 "the predictors are collinear (one is a linear combination of the others and "
                 f"the intercept): {', '.join(design.columns)}", column=None)
-    return design, source
+    return Design(design, source)

@@ -126,6 +126,10 @@ class RegressionResult:
         ``intercept``, ``loglik``, ``covariance`` (DataFrame) and, for Cox, ``ph_test``.
     fit : object
         The underlying statsmodels results (None for Firth).
+
+    The scipy face, one entry per term: ``statistic`` and ``pvalue`` (the Wald z tests, as
+    Series indexed by term), ``ci`` (the table's interval, a frame indexed by term) and
+    `confidence_interval` at any level. ``to_frame()`` is the coefficient table.
     """
 
     model: str
@@ -146,8 +150,46 @@ class RegressionResult:
     fit: Any = field(default=None, repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
-        """The coefficient table (a copy)."""
+        """The coefficient table (a copy): one row per term, the columns of
+        `REGRESSION_COLUMNS`."""
         return self.table.copy()
+
+    @property
+    def statistic(self) -> pd.Series:
+        """Wald z statistic per term (``coef / std_error``)."""
+        return self.table.set_index("term")["statistic"].rename("statistic")
+
+    @property
+    def pvalue(self) -> pd.Series:
+        """Two-sided Wald p-value per term."""
+        return self.table.set_index("term")["pvalue"].rename("pvalue")
+
+    @property
+    def ci(self) -> pd.DataFrame:
+        """The interval of each ratio: ``ci_low, ci_high`` indexed by term."""
+        return self.table.set_index("term")[["ci_low", "ci_high"]]
+
+    def confidence_interval(self, confidence_level: float | None = None) -> pd.DataFrame:
+        """Wald intervals of the ratios at another level: ``exp(coef ± z·se)``.
+
+        Returns a frame indexed by term with ``ci_low, ci_high``; ``None`` gives the
+        result's own level (the same as ``ci``).
+
+        >>> from kpitools.research.join import sample_retention_data
+        >>> fit = logistic_regression(sample_retention_data().data, "churned", "nps")
+        >>> fit.confidence_interval().equals(fit.ci)
+        True
+        >>> wide = fit.confidence_interval(0.99)
+        >>> bool(wide.loc["nps", "ci_low"] < fit.ci.loc["nps", "ci_low"])
+        True
+        """
+        level = self.confidence_level if confidence_level is None else \
+            check_confidence_level(confidence_level)
+        crit = stats.norm.ppf(0.5 + level / 2.0)
+        t = self.table.set_index("term")
+        coef, se = t["coef"].to_numpy(), t["std_error"].to_numpy()
+        return pd.DataFrame({"ci_low": np.exp(coef - crit * se),
+                             "ci_high": np.exp(coef + crit * se)}, index=t.index)
 
     def _headline(self) -> str:
         measure = "OR" if self.model == "logistic" else "HR"

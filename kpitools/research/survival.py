@@ -40,7 +40,7 @@ from scipy import stats
 
 from kpitools.core.display import format_pvalue
 from kpitools.core.errors import DataValidationError
-from kpitools.core.results import as_excluded_rows, empty_excluded
+from kpitools.core.results import ConfidenceInterval, as_excluded_rows, empty_excluded
 from kpitools.core.validation import check_choice, check_confidence_level
 from kpitools.research.prepare import (
     as_list,
@@ -59,6 +59,7 @@ from kpitools.research.regression import (
 
 __all__ = [
     "KM_COLUMNS",
+    "LOGRANK_COLUMNS",
     "PH_TEST_COLUMNS",
     "PH_TRANSFORMS",
     "LogRankResult",
@@ -76,6 +77,9 @@ KM_COLUMNS: tuple[str, ...] = (
 #: Columns of `proportional_hazards_test`.
 PH_TEST_COLUMNS: tuple[str, ...] = ("term", "rho", "statistic", "df", "pvalue", "transform",
                                     "method")
+#: Columns of `LogRankResult.to_frame`.
+LOGRANK_COLUMNS: tuple[str, ...] = ("test", "statistic", "df", "pvalue", "n", "n_excluded",
+                                    "n_groups")
 #: Time transforms of the proportional-hazards test.
 PH_TRANSFORMS: tuple[str, ...] = ("km", "rank", "identity", "log")
 
@@ -257,10 +261,15 @@ class LogRankResult:
     excluded: pd.DataFrame = field(default_factory=empty_excluded, repr=False, compare=False)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row: ``test, statistic, df, pvalue, n, n_excluded, n_groups``."""
+        """One tidy row with the columns of `LOGRANK_COLUMNS`."""
         return pd.DataFrame([{"test": self.method, "statistic": self.statistic, "df": self.df,
                               "pvalue": self.pvalue, "n": self.n, "n_excluded": self.n_excluded,
-                              "n_groups": self.n_groups}])
+                              "n_groups": self.n_groups}], columns=list(LOGRANK_COLUMNS))
+
+    def confidence_interval(self, confidence_level: float = 0.95) -> ConfidenceInterval:
+        """The log-rank test has no interval: raises TypeError naming what gives one."""
+        raise TypeError("the log-rank test has no confidence interval; use cox_regression "
+                        "for hazard ratios with CIs, or kaplan_meier for the curves")
 
     def __repr__(self) -> str:
         return (f"<Log-rank test: chi2 = {self.statistic:.2f} (df {self.df}), "
@@ -369,6 +378,11 @@ def proportional_hazards_test(
         (correlation of g(t) with the scaled residuals), the chi-square ``statistic`` (1 df
         per term), ``pvalue``. A small p-value says the hazard ratio changes over time.
 
+    Raises
+    ------
+    TypeError
+        ``fit`` is not a result of `cox_regression` (a logistic fit, say).
+
     Notes
     -----
     With Schoenfeld residuals ``rₖ`` at the ``d`` event times, the model covariance ``V`` and
@@ -385,8 +399,9 @@ def proportional_hazards_test(
        regression model. Biometrika 69:239–241.
     """
     check_choice("transform", transform, PH_TRANSFORMS)
-    if fit.model != "cox" or fit.fit is None:
-        raise ValueError("proportional_hazards_test needs a result of cox_regression")
+    if not isinstance(fit, RegressionResult) or fit.model != "cox" or fit.fit is None:
+        raise TypeError("proportional_hazards_test needs a result of cox_regression, got "
+                        f"{getattr(fit, 'model', type(fit).__name__)!r}")
     res = fit.fit
     resid = np.asarray(res.schoenfeld_residuals, dtype=float)
     time = np.asarray(res.model.endog, dtype=float)

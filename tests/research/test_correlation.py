@@ -212,10 +212,26 @@ def test_unknown_column_and_method(frame):
         correlation(frame, "nps", "churn")
     with pytest.raises(ValueError, match=r"method='pearsonr' is not valid"):
         correlation(frame, "score", "churn", method="pearsonr")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match=r"ci_method='fieller' is not valid"):
+    with pytest.raises(ValueError, match=r"ci_method='wald' is not valid"):
+        correlation(frame, "score", "churn", ci_method="wald")  # type: ignore[arg-type]
+
+
+def test_inapplicable_arguments_are_type_errors(frame):
+    # issue 11: an argument that does not apply is refused, never ignored
+    with pytest.raises(TypeError, match=r"ci_method='fieller' does not apply to "
+                                        r"method='pearson'"):
         correlation(frame, "score", "churn", ci_method="fieller")
-    with pytest.raises(ValueError, match=r"'kendall' has no partial correlation"):
+    with pytest.raises(TypeError, match=r"covariates= does not apply to method='kendall'"):
         correlation(frame, "score", "churn", method="kendall", covariates="tenure")
+    with pytest.raises(TypeError, match=r"reference= applies only with covariates="):
+        correlation(frame, "score", "churn", reference={"tenure": 1})
+    with pytest.raises(TypeError, match=r"not to 'tenure' \(numeric\)"):
+        correlation(frame, "score", "revenue", covariates="tenure", reference={"tenure": 1})
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'level'"):
+        correlation(frame, "score", "churn", level=0.9)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"ci_method='fieller' does not apply"):
+        correlation_table(frame, "score", "churn", method=["pearson", "spearman"],
+                          ci_method="fieller")
 
 
 def test_too_few_rows_and_small_sample_warning():
