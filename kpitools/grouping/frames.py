@@ -101,7 +101,10 @@ def summarize(
     alternative, missing : str, optional
         Passed to the KPI when given.
     **options
-        KPI-specific options (e.g. ``scale`` and ``positive`` for CSAT, ``variant`` for CES).
+        KPI-specific options (e.g. ``scale`` and ``positive`` for CSAT, ``variant`` for CES):
+        exactly the options the KPI's function takes (``kpitools.kpis.catalogue.catalogue()``
+        lists them). An option the KPI does not take, ``method``, ``alternative`` and
+        ``missing`` included, raises TypeError naming the KPI and the option.
 
     Returns
     -------
@@ -126,6 +129,7 @@ def summarize(
     keys = normalize_keys(by, data)
     column = _check_value(definition, data, value)
     kwargs = _kpi_options(method, alternative, missing, options)
+    definition.check_options(kwargs)
     if definition.summarize is not None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SmallSampleWarning)
@@ -230,7 +234,8 @@ def compare(
         words in ``attrs["adjustment_family"]``.
     confidence_level : float, default 0.95
     method, alternative, missing, **options
-        Passed to the KPI's comparison (e.g. ``method="wald"`` for NPS).
+        Passed to the KPI's comparison (e.g. ``method="wald"`` for NPS); an option the
+        comparison does not take raises TypeError naming the KPI and the option.
     levels : sequence, optional
         Only these levels of ``group`` (in this order).
 
@@ -238,8 +243,10 @@ def compare(
     -------
     DataFrame
         The ``by`` columns, then ``kpi, group_a, group_b, estimate_a, estimate_b,
-        difference, ci_low, ci_high, confidence_level, statistic, pvalue, pvalue_adjusted,
-        p_adjust_method, p_adjust_scope, alternative, method, test, unit, n_a, n_b``.
+        difference, measure, ci_low, ci_high, confidence_level, statistic, pvalue,
+        pvalue_adjusted, p_adjust_method, p_adjust_scope, alternative, method, test, unit,
+        n_a, n_b``: ``difference`` is ``b − a`` (``measure="difference"``) or the ratio
+        ``b / a`` (``measure="ratio"``, counts and rates; unit ``"ratio"``).
 
     Examples
     --------
@@ -264,6 +271,7 @@ def compare(
         raise ValueError(f"group={group!r} cannot also be a `by` column")
     column = _check_value(definition, data, value)
     kwargs = _kpi_options(method, alternative, missing, options)
+    definition.check_options(kwargs, compare=True)
     no_group = data[group].isna()
     if no_group.any():
         rows = list(data.index[no_group])

@@ -16,4 +16,10 @@
 Importing this package registers every KPI in the catalogue.
 """
 
-from kpitools.kpis import operations_groups, survey  # noqa: F401  (register the KPIs)
+from kpitools.kpis import (  # noqa: F401  (importing a family module registers its KPIs)
+    customers,
+    durations,
+    operations,
+    survey,
+    volume,
+)

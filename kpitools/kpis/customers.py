@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from kpitools.core.errors import DataValidationError
-from kpitools.core.results import Comparison, KpiEstimate
+from kpitools.core.results import Comparison, KpiEstimate, comparison_unit
 from kpitools.core.validation import (
     check_alternative,
     check_choice,
@@ -41,8 +41,9 @@ from kpitools.core.validation import (
     check_count,
     require_nonempty,
 )
-from kpitools.kpis.operations import compare_proportions
-from kpitools.kpis.volume import _rate_comparison, poisson_ci
+from kpitools.kpis.catalogue import KpiDefinition, options_of, register_kpi
+from kpitools.kpis.common import compare_proportions, no_value
+from kpitools.kpis.volume import poisson_ci, rate_comparison
 from kpitools.stats.intervals import (
     PROPORTION_METHODS,
     DiffMethod,
@@ -265,12 +266,13 @@ def churn_rate(customers: pd.DataFrame, period: Any, *, confidence_level: float 
 
 def customer_growth(customers: pd.DataFrame, period: Any, *,
                     confidence_level: float = 0.95, columns: Mapping[str, str] | None = None,
-                    invalid: str = "raise", missing: str = "exclude",
-                    **ignored: Any) -> KpiEstimate:
+                    invalid: str = "raise", missing: str = "exclude") -> KpiEstimate:
     """Customer growth rate of a period in %: ``(E − S)/S × 100``.
 
     A deterministic count of the whole customer base, so no interval is given
-    (``ci_low = ci_high = NaN``, ``method="none"``), as in the KPI catalogue.
+    (``ci_low = ci_high = NaN``, ``method="none"``), as in the KPI catalogue. Interval
+    options (``method``, ``alternative``, ...) do not apply and raise TypeError (0.1
+    ignored any keyword).
 
     >>> from kpitools.datasets import load_customers
     >>> customer_growth(load_customers(), "2025Q3").method
@@ -449,7 +451,7 @@ def clv(customers: pd.DataFrame, period: Any, *, margin: float = 1.0,
     require_columns(customers, cols, ["mrr"])
     require_nonempty(int(at_start.sum()), what=f"customers at the start of {p}")
     start_mrr, _ = _mrr_columns(customers, cols, at_start)
-    months = {"month": 1, "quarter": 3, "year": 12}[p.kind]
+    months = p.months
     value, low, high = clv_from_values(start_mrr * months, left[at_start], margin=margin,
                                        confidence_level=confidence_level, method=method,
                                        n_resamples=n_resamples, random_state=random_state)
@@ -499,7 +501,9 @@ def compare_customer_kpi(a: pd.DataFrame, b: pd.DataFrame, kpi: str, period: Any
                          method: DiffMethod | None = None, label_a: str = "a",
                          label_b: str = "b",
                          n_resamples: int = 2000, random_state: Any = 0,
-                         **options: Any) -> Comparison:
+                         columns: Mapping[str, str] | None = None, invalid: str = "raise",
+                         missing: str = "exclude", margin: float | None = None
+                         ) -> Comparison:
     """Compare a customer KPI between two groups (e.g. segments) in the same period.
 
     ``crr`` and ``churn_rate``: Newcombe interval of the difference in percentage points and
@@ -508,9 +512,18 @@ def compare_customer_kpi(a: pd.DataFrame, b: pd.DataFrame, kpi: str, period: Any
     distribution (twice the smaller tail share of differences on the other side of 0).
     ``employee_turnover``: rate ratio with the exact conditional test.
     ``customer_growth``: the difference only (no interval or test).
+
+    ``margin`` applies to ``clv`` only (TypeError for any other KPI); ``method`` to ``crr``
+    and ``churn_rate`` only.
     """
     level = check_confidence_level(confidence_level)
     check_alternative(alternative)
+    if margin is not None and kpi != "clv":
+        raise TypeError(f"kpi={kpi!r} does not take the option margin= (clv only)")
+    if method is not None and kpi not in ("crr", "churn_rate"):
+        raise TypeError(f"kpi={kpi!r} does not take the option method= in compare "
+                        "(crr and churn_rate only)")
+    options: dict[str, Any] = {"columns": columns, "invalid": invalid, "missing": missing}
     if kpi in ("crr", "churn_rate"):
         ca = customer_counts(a, period, **options)
         cb = customer_counts(b, period, **options)
@@ -522,17 +535,17 @@ def compare_customer_kpi(a: pd.DataFrame, b: pd.DataFrame, kpi: str, period: Any
     if kpi == "employee_turnover":
         ca = customer_counts(a, period, table="agents", **options)
         cb = customer_counts(b, period, table="agents", **options)
-        return _rate_comparison(kpi, ca.left_all, (ca.start + ca.end) / 2, cb.left_all,
-                                (cb.start + cb.end) / 2, confidence_level=level,
-                                alternative=alternative, label_a=label_a, label_b=label_b,
-                                scale=100.0)
+        return rate_comparison(kpi, ca.left_all, (ca.start + ca.end) / 2, cb.left_all,
+                               (cb.start + cb.end) / 2, confidence_level=level,
+                               alternative=alternative, label_a=label_a, label_b=label_b,
+                               unit="%", scale=100.0)
     if kpi == "customer_growth":
         ra = customer_growth(a, period, **options)
         rb = customer_growth(b, period, **options)
         return Comparison(kpi=kpi, estimate_a=ra.estimate, estimate_b=rb.estimate,
                           difference=rb.estimate - ra.estimate, ci_low=np.nan, ci_high=np.nan,
                           statistic=np.nan, pvalue=np.nan, method="none", test="none",
-                          confidence_level=level, unit="percentage points", n_a=ra.n,
+                          confidence_level=level, unit=comparison_unit("%"), n_a=ra.n,
                           n_b=rb.n, alternative=alternative, label_a=label_a, label_b=label_b)
     check_choice("kpi", kpi, ("crr", "churn_rate", "nrr", "clv", "employee_turnover",
                               "customer_growth"))
@@ -542,6 +555,8 @@ def compare_customer_kpi(a: pd.DataFrame, b: pd.DataFrame, kpi: str, period: Any
     kw: dict[str, Any] = {"n_resamples": n_resamples, **options}
     if kpi == "clv":
         kw["method"] = "bootstrap"
+        kw["margin"] = 1.0 if margin is None else margin
+        options["margin"] = kw["margin"]
     ra = fn(a, period, confidence_level=level, random_state=int(seeds[0]), **kw)
     rb = fn(b, period, confidence_level=level, random_state=int(seeds[1]), **kw)
     boot_a = _bootstrap_values(fn, a, period, kpi, n_resamples, int(seeds[0]), options)
@@ -555,7 +570,7 @@ def compare_customer_kpi(a: pd.DataFrame, b: pd.DataFrame, kpi: str, period: Any
         pvalue = float((diff <= 0).mean())
     else:
         pvalue = float((diff >= 0).mean())
-    unit = "percentage points" if kpi == "nrr" else "money"
+    unit = comparison_unit("%" if kpi == "nrr" else "money")
     return Comparison(kpi=kpi, estimate_a=ra.estimate, estimate_b=rb.estimate,
                       difference=rb.estimate - ra.estimate, ci_low=low, ci_high=high,
                       statistic=np.nan, pvalue=float(pvalue), method="bootstrap",
@@ -577,7 +592,68 @@ def _bootstrap_values(fn: Any, data: pd.DataFrame, period: Any, kpi: str, n_resa
     if kpi == "nrr":
         end_mrr = np.where(lost, 0.0, end_mrr)
         return 100.0 * end_mrr[idx].sum(axis=1) / start_mrr[idx].sum(axis=1)
-    months = {"month": 1, "quarter": 3, "year": 12}[p.kind]
+    months = p.months
     margin = float(options.get("margin", 1.0))
     with np.errstate(divide="ignore"):
         return margin * (start_mrr * months)[idx].mean(axis=1) / lost[idx].mean(axis=1)
+
+
+# ------------------------------------------------------------------------- registration
+
+_CUSTOMER_KPIS: dict[str, tuple[Any, str, bool, str]] = {
+    # name: (function, unit, higher_is_better, measure of its comparisons)
+    "crr": (customer_retention, "%", True, "difference"),
+    "churn_rate": (churn_rate, "%", False, "difference"),
+    "customer_growth": (customer_growth, "%", True, "difference"),
+    "nrr": (nrr, "%", True, "difference"),
+    "clv": (clv, "money", True, "difference"),
+    "employee_turnover": (employee_turnover, "%", False, "ratio"),
+}
+
+#: Customer KPIs whose estimate has a two-sided interval only (CLV: delta method or
+#: bootstrap); a one-sided request is refused in one clear line, not a raw TypeError.
+_TWO_SIDED_ONLY = frozenset({"clv"})
+
+
+def _need_period(options: dict[str, Any], kpi: str) -> Any:
+    if "period" not in options:
+        raise TypeError(f"kpi={kpi!r} needs the option period=...")
+    return options.pop("period")
+
+
+def _customer_definition(kpi: str) -> KpiDefinition:
+    fn, unit, better, measure = _CUSTOMER_KPIS[kpi]
+
+    def estimate(data: pd.DataFrame, value: str | None, *, confidence_level: float,
+                 **options: Any) -> KpiEstimate:
+        no_value(kpi, value)
+        period = _need_period(options, kpi)
+        if kpi in _TWO_SIDED_ONLY and "alternative" in options:
+            if options.pop("alternative") != "two-sided":
+                raise TypeError(f"kpi={kpi!r} has a two-sided interval only; alternative= "
+                                "does not apply (compare= has one-sided tests)")
+        return fn(data, period, confidence_level=confidence_level, **options)
+
+    def compare(a: pd.DataFrame, b: pd.DataFrame, value: str | None, *,
+                confidence_level: float, **options: Any) -> Comparison:
+        no_value(kpi, value)
+        period = _need_period(options, kpi)
+        return compare_customer_kpi(a, b, kpi, period, confidence_level=confidence_level,
+                                    **options)
+
+    takes = options_of(fn, "customers", "agents")
+    if kpi in _TWO_SIDED_ONLY:
+        takes = takes | {"alternative"}
+    compare_takes = options_of(compare_customer_kpi, "a", "b", "kpi", "label_a", "label_b")
+    if kpi not in ("crr", "churn_rate"):
+        compare_takes = compare_takes - {"method"}
+    if kpi != "clv":
+        compare_takes = compare_takes - {"margin"}
+    return KpiDefinition(name=kpi, unit=unit, higher_is_better=better, measure=measure,
+                         estimate=estimate, compare=compare,
+                         description=f"{kpi}: needs period= ('2026Q3')",
+                         options=takes, compare_options=compare_takes)
+
+
+for _kpi in _CUSTOMER_KPIS:
+    register_kpi(_customer_definition(_kpi))

@@ -58,6 +58,8 @@ from kpitools.core.validation import (
     require_nonempty,
     warn_if_small,
 )
+from kpitools.kpis.catalogue import KpiDefinition, options_of, register_kpi
+from kpitools.kpis.common import compare_proportions, proportion_columns
 from kpitools.stats.intervals import DiffMethod, ProportionMethod, proportion_ci
 from kpitools.stats.quantiles import (
     bootstrap_diff_ci,
@@ -160,6 +162,16 @@ class DurationData:
     @property
     def n_open(self) -> int:
         return int(self.open.sum())
+
+
+#: The options of `duration_values` that the duration KPIs pass on to it.
+_PREPARE = ("columns", "value", "value_unit", "business_hours", "tz", "as_of", "invalid",
+            "missing", "timestamp_format")
+
+
+def _prepare_options(scope: dict[str, Any]) -> dict[str, Any]:
+    """The `duration_values` options from a duration function's ``locals()``."""
+    return {name: scope[name] for name in _PREPARE}
 
 
 def _check_kpi(kpi: Any) -> _Spec:
@@ -369,7 +381,15 @@ def duration_kpi(
     unit: DurationUnit | None = None,
     n_resamples: int = 9999,
     random_state: int | np.random.Generator | None = 0,
-    **prepare: Any,
+    columns: Mapping[str, str] | None = None,
+    value: str | None = None,
+    value_unit: DurationUnit = "seconds",
+    business_hours: BusinessHours | None = None,
+    tz: str | None = None,
+    as_of: Any = None,
+    invalid: Literal["raise", "exclude"] = "raise",
+    missing: Literal["exclude", "raise"] = "exclude",
+    timestamp_format: str | None = None,
 ) -> KpiEstimate:
     """A duration KPI (``frt``, ``resolution_time``, ``aht``, ``asa``) with its interval.
 
@@ -393,9 +413,8 @@ def duration_kpi(
         Bootstrap resamples (mean only).
     random_state : int, Generator or None, default 0
         Bootstrap seed.
-    **prepare
-        ``columns``, ``value``, ``value_unit``, ``business_hours``, ``tz``, ``as_of``,
-        ``invalid``, ``missing``, ``timestamp_format``: see `duration_values`.
+    columns, value, value_unit, business_hours, tz, as_of, invalid, missing, timestamp_format
+        How the table is read: see `duration_values`.
 
     Returns
     -------
@@ -424,6 +443,7 @@ def duration_kpi(
     check_alternative(alternative)
     statistic, method = _check_statistic(statistic, method, q)
     unit_name, factor = _unit(spec, unit)
+    prepare = _prepare_options(locals())
     dd = duration_values(data, kpi, **prepare)
     x = dd.seconds[dd.usable] / factor
     require_nonempty(x.size, what=spec.description, n_excluded=dd.issues.n_excluded)
@@ -462,7 +482,27 @@ def duration_kpi(
     )
 
 
-def frt(tickets: pd.DataFrame, **kwargs: Any) -> KpiEstimate:
+def frt(
+    tickets: pd.DataFrame,
+    *,
+    statistic: Statistic = "median",
+    q: float = 0.9,
+    confidence_level: float = 0.95,
+    alternative: str = "two-sided",
+    method: str | None = None,
+    unit: DurationUnit | None = None,
+    n_resamples: int = 9999,
+    random_state: int | np.random.Generator | None = 0,
+    columns: Mapping[str, str] | None = None,
+    value: str | None = None,
+    value_unit: DurationUnit = "seconds",
+    business_hours: BusinessHours | None = None,
+    tz: str | None = None,
+    as_of: Any = None,
+    invalid: Literal["raise", "exclude"] = "raise",
+    missing: Literal["exclude", "raise"] = "exclude",
+    timestamp_format: str | None = None,
+) -> KpiEstimate:
     """First response time, ``first_response_at − created_at``: see `duration_kpi`.
 
     Tickets without a first response are open (censored): counted in ``details["n_open"]``
@@ -477,28 +517,97 @@ def frt(tickets: pd.DataFrame, **kwargs: Any) -> KpiEstimate:
     >>> r.estimate, r.n, r.details["n_open"]
     (18.0, 11, 1)
     """
-    return duration_kpi(tickets, "frt", **kwargs)
+    return duration_kpi(
+        tickets, "frt", statistic=statistic, q=q, confidence_level=confidence_level,
+        alternative=alternative, method=method, unit=unit, n_resamples=n_resamples,
+        random_state=random_state, **_prepare_options(locals()))
 
 
-def resolution_time(tickets: pd.DataFrame, **kwargs: Any) -> KpiEstimate:
+def resolution_time(
+    tickets: pd.DataFrame,
+    *,
+    statistic: Statistic = "median",
+    q: float = 0.9,
+    confidence_level: float = 0.95,
+    alternative: str = "two-sided",
+    method: str | None = None,
+    unit: DurationUnit | None = None,
+    n_resamples: int = 9999,
+    random_state: int | np.random.Generator | None = 0,
+    columns: Mapping[str, str] | None = None,
+    value: str | None = None,
+    value_unit: DurationUnit = "seconds",
+    business_hours: BusinessHours | None = None,
+    tz: str | None = None,
+    as_of: Any = None,
+    invalid: Literal["raise", "exclude"] = "raise",
+    missing: Literal["exclude", "raise"] = "exclude",
+    timestamp_format: str | None = None,
+) -> KpiEstimate:
     """Resolution time, ``resolved_at − created_at``: see `duration_kpi`.
 
     Unresolved tickets are open (censored) and reported in ``details["n_open"]``.
     """
-    return duration_kpi(tickets, "resolution_time", **kwargs)
+    return duration_kpi(
+        tickets, "resolution_time", statistic=statistic, q=q, confidence_level=confidence_level,
+        alternative=alternative, method=method, unit=unit, n_resamples=n_resamples,
+        random_state=random_state, **_prepare_options(locals()))
 
 
-def aht(calls: pd.DataFrame, **kwargs: Any) -> KpiEstimate:
+def aht(
+    calls: pd.DataFrame,
+    *,
+    statistic: Statistic = "median",
+    q: float = 0.9,
+    confidence_level: float = 0.95,
+    alternative: str = "two-sided",
+    method: str | None = None,
+    unit: DurationUnit | None = None,
+    n_resamples: int = 9999,
+    random_state: int | np.random.Generator | None = 0,
+    columns: Mapping[str, str] | None = None,
+    value: str | None = None,
+    value_unit: DurationUnit = "seconds",
+    business_hours: BusinessHours | None = None,
+    tz: str | None = None,
+    as_of: Any = None,
+    invalid: Literal["raise", "exclude"] = "raise",
+    missing: Literal["exclude", "raise"] = "exclude",
+    timestamp_format: str | None = None,
+) -> KpiEstimate:
     """Handle time per handled call, ``talk + hold + after-call work``: see `duration_kpi`.
 
     The catalogue's AHT is the *mean* handle time (``statistic="mean"``); the default median
     is the robust companion. Abandoned calls (no ``answered_at``) are not handled contacts
     and are listed as excluded.
     """
-    return duration_kpi(calls, "aht", **kwargs)
+    return duration_kpi(
+        calls, "aht", statistic=statistic, q=q, confidence_level=confidence_level,
+        alternative=alternative, method=method, unit=unit, n_resamples=n_resamples,
+        random_state=random_state, **_prepare_options(locals()))
 
 
-def asa(calls: pd.DataFrame, **kwargs: Any) -> KpiEstimate:
+def asa(
+    calls: pd.DataFrame,
+    *,
+    statistic: Statistic = "median",
+    q: float = 0.9,
+    confidence_level: float = 0.95,
+    alternative: str = "two-sided",
+    method: str | None = None,
+    unit: DurationUnit | None = None,
+    n_resamples: int = 9999,
+    random_state: int | np.random.Generator | None = 0,
+    columns: Mapping[str, str] | None = None,
+    value: str | None = None,
+    value_unit: DurationUnit = "seconds",
+    business_hours: BusinessHours | None = None,
+    tz: str | None = None,
+    as_of: Any = None,
+    invalid: Literal["raise", "exclude"] = "raise",
+    missing: Literal["exclude", "raise"] = "exclude",
+    timestamp_format: str | None = None,
+) -> KpiEstimate:
     """Speed of answer: ``wait_seconds`` of answered calls, in seconds; see `duration_kpi`.
 
     ASA proper is the mean (``statistic="mean"``). Abandoned calls (no ``answered_at``) are
@@ -507,7 +616,10 @@ def asa(calls: pd.DataFrame, **kwargs: Any) -> KpiEstimate:
     names the column (the waits of abandoned calls would otherwise be averaged in).
     Infinite waits are invalid, like negative ones.
     """
-    return duration_kpi(calls, "asa", **kwargs)
+    return duration_kpi(
+        calls, "asa", statistic=statistic, q=q, confidence_level=confidence_level,
+        alternative=alternative, method=method, unit=unit, n_resamples=n_resamples,
+        random_state=random_state, **_prepare_options(locals()))
 
 
 def _sla_counts(dd: DurationData, target_seconds: float) -> tuple[np.ndarray, np.ndarray]:
@@ -527,7 +639,15 @@ def sla_attainment(
     confidence_level: float = 0.95,
     alternative: str = "two-sided",
     method: ProportionMethod = "wilson",
-    **prepare: Any,
+    columns: Mapping[str, str] | None = None,
+    value: str | None = None,
+    value_unit: DurationUnit = "seconds",
+    business_hours: BusinessHours | None = None,
+    tz: str | None = None,
+    as_of: Any = None,
+    invalid: Literal["raise", "exclude"] = "raise",
+    missing: Literal["exclude", "raise"] = "exclude",
+    timestamp_format: str | None = None,
 ) -> KpiEstimate:
     """Share of items whose duration is within ``target``, in %, with Wilson's interval.
 
@@ -540,7 +660,7 @@ def sla_attainment(
     target_unit : {"seconds", "minutes", "hours", "days"}, default "minutes"
     method : str, default "wilson"
         Any method of `kpitools.stats.intervals.proportion_ci` [Wilson27]_.
-    **prepare
+    columns, value, value_unit, business_hours, tz, as_of, invalid, missing, timestamp_format
         As in `duration_values`; pass ``as_of`` so that open items already past the target
         count as misses.
 
@@ -568,6 +688,7 @@ def sla_attainment(
     target_seconds = float(target) * DURATION_UNITS[target_unit]
     if not np.isfinite(target_seconds) or target_seconds < 0:
         raise ValueError(f"target must be a non-negative number, got {target!r}")
+    prepare = _prepare_options(locals())
     dd = duration_values(data, kpi, **prepare)
     within, decided = _sla_counts(dd, target_seconds)
     k, n = int(within.sum()), int(decided.sum())
@@ -606,7 +727,15 @@ def compare_durations(
     random_state: int | np.random.Generator | None = 0,
     label_a: str = "a",
     label_b: str = "b",
-    **prepare: Any,
+    columns: Mapping[str, str] | None = None,
+    value: str | None = None,
+    value_unit: DurationUnit = "seconds",
+    business_hours: BusinessHours | None = None,
+    tz: str | None = None,
+    as_of: Any = None,
+    invalid: Literal["raise", "exclude"] = "raise",
+    missing: Literal["exclude", "raise"] = "exclude",
+    timestamp_format: str | None = None,
 ) -> Comparison:
     """Compare a duration KPI between a baseline ``a`` and a group ``b``.
 
@@ -622,7 +751,7 @@ def compare_durations(
         ``"welch"`` (Welch's t interval). Quantile: ``"bootstrap"``.
     n_resamples, random_state
         Bootstrap resamples and seed.
-    **prepare
+    columns, value, value_unit, business_hours, tz, as_of, invalid, missing, timestamp_format
         As in `duration_values`.
 
     Returns
@@ -651,6 +780,7 @@ def compare_durations(
         method = _COMPARE_METHODS[statistic][0]
     check_choice("method", method, _COMPARE_METHODS[statistic])
     unit_name, factor = _unit(spec, unit)
+    prepare = _prepare_options(locals())
     da = duration_values(a, kpi, **prepare)
     db = duration_values(b, kpi, **prepare)
     x = da.seconds[da.usable] / factor
@@ -706,14 +836,21 @@ def compare_sla(a: pd.DataFrame, b: pd.DataFrame, kpi: str = "frt", *, target: f
                 target_unit: DurationUnit = "minutes", confidence_level: float = 0.95,
                 alternative: str = "two-sided", method: DiffMethod = "newcombe",
                 test: ProportionTest = "auto", label_a: str = "a", label_b: str = "b",
-                **prepare: Any) -> Comparison:
+                columns: Mapping[str, str] | None = None,
+                value: str | None = None,
+                value_unit: DurationUnit = "seconds",
+                business_hours: BusinessHours | None = None,
+                tz: str | None = None,
+                as_of: Any = None,
+                invalid: Literal["raise", "exclude"] = "raise",
+                missing: Literal["exclude", "raise"] = "exclude",
+                timestamp_format: str | None = None) -> Comparison:
     """Difference of SLA attainment (b − a, in percentage points): Newcombe CI, z/Fisher test.
 
-    See `sla_attainment` for the denominator, and `kpitools.kpis.operations.compare_proportions`
+    See `sla_attainment` for the denominator, and `kpitools.kpis.common.compare_proportions`
     for the methods.
     """
-    from kpitools.kpis.operations import compare_proportions
-
+    prepare = _prepare_options(locals())
     ra = sla_attainment(a, kpi, target=target, target_unit=target_unit, **prepare)
     rb = sla_attainment(b, kpi, target=target, target_unit=target_unit, **prepare)
     return compare_proportions(
@@ -738,7 +875,15 @@ def summarize_durations(
     unit: DurationUnit | None = None,
     n_resamples: int = 9999,
     random_state: int | np.random.Generator | None = 0,
-    **prepare: Any,
+    columns: Mapping[str, str] | None = None,
+    value: str | None = None,
+    value_unit: DurationUnit = "seconds",
+    business_hours: BusinessHours | None = None,
+    tz: str | None = None,
+    as_of: Any = None,
+    invalid: Literal["raise", "exclude"] = "raise",
+    missing: Literal["exclude", "raise"] = "exclude",
+    timestamp_format: str | None = None,
 ) -> pd.DataFrame:
     """A duration KPI for every group of ``keys`` in one vectorised pass.
 
@@ -768,6 +913,7 @@ def summarize_durations(
     if method == "t":
         raise ValueError("summarize of the mean uses method='bootstrap'; for t intervals "
                          "call duration_kpi per group")
+    prepare = _prepare_options(locals())
     dd = duration_values(data, kpi, **prepare)
     codes, groups = group_codes(data, keys)
     n_groups = len(groups)
@@ -799,11 +945,20 @@ def summarize_durations(
 def summarize_sla(data: pd.DataFrame, keys: list[str], kpi: str = "frt", *, target: float,
                   target_unit: DurationUnit = "minutes", confidence_level: float = 0.95,
                   alternative: str = "two-sided", method: ProportionMethod = "wilson",
-                  **prepare: Any) -> pd.DataFrame:
+                  columns: Mapping[str, str] | None = None,
+                  value: str | None = None,
+                  value_unit: DurationUnit = "seconds",
+                  business_hours: BusinessHours | None = None,
+                  tz: str | None = None,
+                  as_of: Any = None,
+                  invalid: Literal["raise", "exclude"] = "raise",
+                  missing: Literal["exclude", "raise"] = "exclude",
+                  timestamp_format: str | None = None) -> pd.DataFrame:
     """`sla_attainment` for every group of ``keys`` in one pass (Wilson on arrays)."""
     level = check_confidence_level(confidence_level)
     check_choice("target_unit", target_unit, tuple(DURATION_UNITS))
     target_seconds = float(target) * DURATION_UNITS[target_unit]
+    prepare = _prepare_options(locals())
     dd = duration_values(data, kpi, **prepare)
     within, decided = _sla_counts(dd, target_seconds)
     codes, groups = group_codes(data, keys)
@@ -812,18 +967,11 @@ def summarize_sla(data: pd.DataFrame, keys: list[str], kpi: str = "frt", *, targ
     n = np.bincount(codes[decided], minlength=n_groups).astype(float)
     excl = dd.issues.mask & ~decided
     n_excl = np.bincount(codes[excl], minlength=n_groups)
-    low = np.full(n_groups, np.nan)
-    high = np.full(n_groups, np.nan)
-    has = n > 0
-    if has.any():
-        lo, hi = proportion_ci(k[has], n[has], confidence_level=level, method=method,
-                               alternative=alternative)
-        low[has], high[has] = lo, hi
-    with np.errstate(invalid="ignore", divide="ignore"):
-        est = 100.0 * k / n
+    est, low, high = proportion_columns(k, n, confidence_level=level, method=method,
+                                        alternative=alternative)
     table = groups.reset_index(drop=True).copy()
-    values = {"kpi": f"{kpi}_sla", "estimate": est, "ci_low": 100.0 * low,
-              "ci_high": 100.0 * high, "confidence_level": level, "method": method,
+    values = {"kpi": f"{kpi}_sla", "estimate": est, "ci_low": low,
+              "ci_high": high, "confidence_level": level, "method": method,
               "unit": "%", "n": n.astype(np.int64), "n_excluded": n_excl.astype(np.int64)}
     for name in ESTIMATE_COLUMNS:
         table[name] = values[name]
@@ -833,3 +981,63 @@ def summarize_sla(data: pd.DataFrame, keys: list[str], kpi: str = "frt", *, targ
         excluded = excluded[~excluded["row"].isin(rows)].reset_index(drop=True)
     table.attrs["excluded"] = excluded
     return table
+
+
+# ------------------------------------------------------------------------- registration
+
+
+def _duration_definition(kpi: str) -> KpiDefinition:
+    def estimate(data: pd.DataFrame, value: str | None, *, confidence_level: float,
+                 **options: Any) -> KpiEstimate:
+        return duration_kpi(data, kpi, value=value, confidence_level=confidence_level,
+                            **options)
+
+    def compare(a: pd.DataFrame, b: pd.DataFrame, value: str | None, *,
+                confidence_level: float, **options: Any) -> Comparison:
+        return compare_durations(a, b, kpi, value=value, confidence_level=confidence_level,
+                                 **options)
+
+    def summarize(data: pd.DataFrame, value: str | None, keys: list[str], *,
+                  confidence_level: float, **options: Any) -> pd.DataFrame:
+        return summarize_durations(data, keys, kpi, value=value,
+                                   confidence_level=confidence_level, **options)
+
+    spec = DURATION_KPIS[kpi]
+    return KpiDefinition(
+        name=kpi, unit=spec.unit, higher_is_better=False, estimate=estimate, compare=compare,
+        summarize=summarize, description=spec.description,
+        options=options_of(duration_kpi, "data", "kpi", "value"),
+        compare_options=options_of(compare_durations, "a", "b", "kpi", "value", "label_a",
+                                   "label_b"))
+
+
+def _sla_definition(name: str, kpi: str) -> KpiDefinition:
+    def estimate(data: pd.DataFrame, value: str | None, *, confidence_level: float,
+                 **options: Any) -> KpiEstimate:
+        return sla_attainment(data, kpi, value=value, confidence_level=confidence_level,
+                              **options)
+
+    def compare(a: pd.DataFrame, b: pd.DataFrame, value: str | None, *,
+                confidence_level: float, **options: Any) -> Comparison:
+        return compare_sla(a, b, kpi, value=value, confidence_level=confidence_level,
+                           **options)
+
+    def summarize(data: pd.DataFrame, value: str | None, keys: list[str], *,
+                  confidence_level: float, **options: Any) -> pd.DataFrame:
+        return summarize_sla(data, keys, kpi, value=value, confidence_level=confidence_level,
+                             **options)
+
+    return KpiDefinition(
+        name=name, unit="%", higher_is_better=True, estimate=estimate, compare=compare,
+        summarize=summarize,
+        description=f"share of {DURATION_KPIS[kpi].description} within target= (SLA "
+                    "attainment)",
+        options=options_of(sla_attainment, "data", "kpi", "value"),
+        compare_options=options_of(compare_sla, "a", "b", "kpi", "value", "label_a",
+                                   "label_b"))
+
+
+for _kpi in DURATION_KPIS:
+    register_kpi(_duration_definition(_kpi))
+register_kpi(_sla_definition("frt_sla", "frt"))
+register_kpi(_sla_definition("resolution_sla", "resolution_time"))

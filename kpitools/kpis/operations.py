@@ -39,6 +39,7 @@ References
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -52,6 +53,7 @@ from kpitools.core.results import (
     Comparison,
     KpiEstimate,
     as_excluded_rows,
+    comparison_unit,
     empty_excluded,
 )
 from kpitools.core.validation import (
@@ -62,16 +64,22 @@ from kpitools.core.validation import (
     require_nonempty,
     warn_if_small,
 )
-from kpitools.kpis.volume import PoissonMethod, poisson_ci
+from kpitools.kpis.catalogue import KpiDefinition, options_of, register_kpi
+from kpitools.kpis.common import compare_proportions, no_value, proportion_columns
+from kpitools.kpis.volume import (
+    PoissonMethod,
+    count_estimate,
+    poisson_ci,
+    rate_comparison,
+)
+from kpitools.stats.common import pvalue_from_z, z_critical
 from kpitools.stats.intervals import (
-    DIFF_METHODS,
     PROPORTION_METHODS,
     DiffMethod,
     ProportionMethod,
-    diff_proportions_ci,
     proportion_ci,
 )
-from kpitools.stats.significance import ProportionTest, two_proportion_test
+from kpitools.stats.significance import ProportionTest
 from kpitools.tables.columns import require_columns, resolve_columns
 from kpitools.tables.events import (
     RowIssues,
@@ -308,8 +316,11 @@ def _abandonment(data: pd.DataFrame, *, short_abandon_seconds: float | None = No
     return Outcome(success, issues, {"short_abandon_seconds": short_abandon_seconds})
 
 
-def _answer(data: pd.DataFrame, **kwargs: Any) -> Outcome:
-    out = _abandonment(data, **kwargs)
+def _answer(data: pd.DataFrame, *, short_abandon_seconds: float | None = None,
+            columns: Mapping[str, str] | None = None, invalid: str = "raise",
+            missing: str = "exclude") -> Outcome:
+    out = _abandonment(data, short_abandon_seconds=short_abandon_seconds, columns=columns,
+                       invalid=invalid, missing=missing)
     return Outcome(1.0 - out.success, out.issues, out.details)
 
 
@@ -398,15 +409,78 @@ PROPORTION_KPIS: dict[str, _ProportionKpi] = {
 }
 
 
-def proportion_outcome(data: pd.DataFrame, kpi: str, **options: Any) -> Outcome:
-    """Validate the table and decide every row's outcome for proportion KPI ``kpi``."""
+_OUTCOME_OPTIONS = ("definition", "as_of", "tz", "timestamp_format", "days",
+                    "short_abandon_seconds", "threshold_seconds", "denominator")
+
+
+def _outcome_options(kpi: str, scope: dict[str, Any]) -> dict[str, Any]:
+    """The options given (not None) in a function's ``locals()``; TypeError for any the KPI
+    ``kpi`` does not take, naming both."""
     check_choice("kpi", kpi, tuple(PROPORTION_KPIS))
+    takes = inspect.signature(PROPORTION_KPIS[kpi].outcome).parameters
+    given = {k: scope[k] for k in _OUTCOME_OPTIONS if scope[k] is not None}
+    wrong = sorted(set(given) - set(takes))
+    if wrong:
+        raise TypeError(f"kpi={kpi!r} does not take the option(s) "
+                        f"{', '.join(k + '=' for k in wrong)}")
+    return {"columns": scope["columns"], "invalid": scope["invalid"],
+            "missing": scope["missing"], **given}
+
+
+def proportion_outcome(
+    data: pd.DataFrame,
+    kpi: str,
+    *,
+    columns: Mapping[str, str] | None = None,
+    invalid: str = "raise",
+    missing: str = "exclude",
+    definition: Literal["flag", "contacts"] | None = None,
+    as_of: Any = None,
+    tz: str | None = None,
+    timestamp_format: str | None = None,
+    days: float | None = None,
+    short_abandon_seconds: float | None = None,
+    threshold_seconds: float | None = None,
+    denominator: Literal["offered", "answered"] | None = None,
+) -> Outcome:
+    """Validate the table and decide every row's outcome for proportion KPI ``kpi``.
+
+    Parameters
+    ----------
+    data : DataFrame
+    kpi : str
+        One of `PROPORTION_KPIS`.
+    columns, invalid, missing
+        Column mapping and the policies for invalid and missing values.
+    definition, as_of, tz, timestamp_format, days : optional
+    short_abandon_seconds, threshold_seconds, denominator : optional
+        The options of the KPIs that take them (see each KPI's function, e.g. `fcr`,
+        `nia`, `service_level`); None leaves the KPI's default. An option the KPI does not
+        take raises TypeError naming the KPI and the option.
+    """
+    options = _outcome_options(kpi, locals())
     return PROPORTION_KPIS[kpi].outcome(_frame(data), **options)
 
 
-def proportion_kpi(data: pd.DataFrame, kpi: str, *, confidence_level: float = 0.95,
-                   method: ProportionMethod = "wilson", alternative: str = "two-sided",
-                   **options: Any) -> KpiEstimate:
+def proportion_kpi(
+    data: pd.DataFrame,
+    kpi: str,
+    *,
+    confidence_level: float = 0.95,
+    method: ProportionMethod = "wilson",
+    alternative: str = "two-sided",
+    columns: Mapping[str, str] | None = None,
+    invalid: str = "raise",
+    missing: str = "exclude",
+    definition: Literal["flag", "contacts"] | None = None,
+    as_of: Any = None,
+    tz: str | None = None,
+    timestamp_format: str | None = None,
+    days: float | None = None,
+    short_abandon_seconds: float | None = None,
+    threshold_seconds: float | None = None,
+    denominator: Literal["offered", "answered"] | None = None,
+) -> KpiEstimate:
     """A proportion KPI in % with its interval (see the module table for the definitions).
 
     Parameters
@@ -420,10 +494,13 @@ def proportion_kpi(data: pd.DataFrame, kpi: str, *, confidence_level: float = 0.
         Any method of `kpitools.stats.intervals.proportion_ci`; Wilson's score interval
         [Wilson27]_ by default.
     alternative : {"two-sided", "less", "greater"}
-    **options
-        The KPI's own options (``definition``, ``days``, ``as_of``, ``threshold_seconds``,
-        ``denominator``, ``short_abandon_seconds``) and ``columns``, ``invalid``,
-        ``missing``.
+    columns, invalid, missing
+        Column mapping and the policies for invalid and missing values.
+    definition, as_of, tz, timestamp_format, days : optional
+    short_abandon_seconds, threshold_seconds, denominator : optional
+        The options of the KPIs that take them (see each KPI's function, e.g. `fcr`,
+        `nia`, `service_level`); None leaves the KPI's default. An option the KPI does not
+        take raises TypeError naming the KPI and the option.
 
     Returns
     -------
@@ -433,7 +510,7 @@ def proportion_kpi(data: pd.DataFrame, kpi: str, *, confidence_level: float = 0.
     level = check_confidence_level(confidence_level)
     check_choice("method", method, PROPORTION_METHODS)
     check_alternative(alternative)
-    out = proportion_outcome(data, kpi, **options)
+    out = PROPORTION_KPIS[kpi].outcome(_frame(data), **_outcome_options(kpi, locals()))
     used = ~np.isnan(out.success)
     k, n = int(np.nansum(out.success)), int(used.sum())
     require_nonempty(n, what=PROPORTION_KPIS[kpi].description, n_excluded=out.issues.n_excluded)
@@ -446,58 +523,69 @@ def proportion_kpi(data: pd.DataFrame, kpi: str, *, confidence_level: float = 0.
                        details={"successes": k, **out.details}, excluded=out.issues.excluded())
 
 
-def compare_proportions(ka: int, na: int, kb: int, nb: int, *, kpi: str = "proportion",
-                        confidence_level: float = 0.95, alternative: str = "two-sided",
-                        method: DiffMethod = "newcombe", test: ProportionTest = "auto",
-                        label_a: str = "a", label_b: str = "b") -> Comparison:
-    """Difference ``p_b − p_a`` in percentage points with its interval and test.
+def compare_proportion_kpi(
+    a: pd.DataFrame,
+    b: pd.DataFrame,
+    kpi: str,
+    *,
+    confidence_level: float = 0.95,
+    alternative: str = "two-sided",
+    method: DiffMethod = "newcombe",
+    test: ProportionTest = "auto",
+    label_a: str = "a",
+    label_b: str = "b",
+    columns: Mapping[str, str] | None = None,
+    invalid: str = "raise",
+    missing: str = "exclude",
+    definition: Literal["flag", "contacts"] | None = None,
+    as_of: Any = None,
+    tz: str | None = None,
+    timestamp_format: str | None = None,
+    days: float | None = None,
+    short_abandon_seconds: float | None = None,
+    threshold_seconds: float | None = None,
+    denominator: Literal["offered", "answered"] | None = None,
+) -> Comparison:
+    """Compare a proportion KPI between two tables (b − a, ``a`` the baseline).
 
-    Newcombe's hybrid score interval by default [Newcombe98b]_ (any method of
-    `kpitools.stats.intervals.diff_proportions_ci`); the test is the pooled two-proportion z test,
-    or Fisher's exact test when an expected count is below 5 (``test="auto"``).
-
-    >>> c = compare_proportions(48, 80, 56, 70, kpi="fcr")
-    >>> round(c.difference, 2), round(c.ci_low, 2), round(c.ci_high, 2), c.test
-    (20.0, 5.24, 33.39, 'two_proportion_z')
+    `kpitools.kpis.common.compare_proportions` of the two tables' outcomes; the options are
+    those of `proportion_outcome`.
     """
-    level = check_confidence_level(confidence_level)
-    check_choice("method", method, DIFF_METHODS)
-    check_alternative(alternative)
-    low, high = diff_proportions_ci(ka, na, kb, nb, confidence_level=level, method=method,
-                                    alternative=alternative)
-    res = two_proportion_test(ka, na, kb, nb, test=test, alternative=alternative)
-    return Comparison(
-        kpi=kpi, estimate_a=100.0 * ka / na, estimate_b=100.0 * kb / nb,
-        difference=100.0 * (kb / nb - ka / na), ci_low=100.0 * low, ci_high=100.0 * high,
-        statistic=res.statistic, pvalue=res.pvalue, method=method, test=res.test,
-        confidence_level=level, unit="percentage points", n_a=int(na), n_b=int(nb),
-        alternative=alternative, label_a=label_a, label_b=label_b,
-        details={"successes_a": int(ka), "successes_b": int(kb)})
-
-
-def compare_proportion_kpi(a: pd.DataFrame, b: pd.DataFrame, kpi: str, *,
-                           confidence_level: float = 0.95, alternative: str = "two-sided",
-                           method: DiffMethod = "newcombe", test: ProportionTest = "auto",
-                           label_a: str = "a", label_b: str = "b",
-                           **options: Any) -> Comparison:
-    """Compare a proportion KPI between two tables (b − a); see `compare_proportions`."""
-    oa = proportion_outcome(a, kpi, **options)
-    ob = proportion_outcome(b, kpi, **options)
+    options = _outcome_options(kpi, locals())
+    oa = PROPORTION_KPIS[kpi].outcome(_frame(a), **options)
+    ob = PROPORTION_KPIS[kpi].outcome(_frame(b), **options)
     na, nb = int((~np.isnan(oa.success)).sum()), int((~np.isnan(ob.success)).sum())
     require_nonempty(na, what=f"{kpi} of {label_a}")
     require_nonempty(nb, what=f"{kpi} of {label_b}")
     out = compare_proportions(int(np.nansum(oa.success)), na, int(np.nansum(ob.success)), nb,
                               kpi=kpi, confidence_level=confidence_level,
                               alternative=alternative, method=method, test=test,
-                              label_a=label_a, label_b=label_b)
-    out.details.update({"n_excluded_a": oa.issues.n_excluded,
-                        "n_excluded_b": ob.issues.n_excluded})
+                              label_a=label_a, label_b=label_b,
+                              details={"n_excluded_a": oa.issues.n_excluded,
+                                       "n_excluded_b": ob.issues.n_excluded})
     return out
 
 
-def summarize_proportions(data: pd.DataFrame, keys: list[str], kpi: str, *,
-                          confidence_level: float = 0.95, method: ProportionMethod = "wilson",
-                          alternative: str = "two-sided", **options: Any) -> pd.DataFrame:
+def summarize_proportions(
+    data: pd.DataFrame,
+    keys: list[str],
+    kpi: str,
+    *,
+    confidence_level: float = 0.95,
+    method: ProportionMethod = "wilson",
+    alternative: str = "two-sided",
+    columns: Mapping[str, str] | None = None,
+    invalid: str = "raise",
+    missing: str = "exclude",
+    definition: Literal["flag", "contacts"] | None = None,
+    as_of: Any = None,
+    tz: str | None = None,
+    timestamp_format: str | None = None,
+    days: float | None = None,
+    short_abandon_seconds: float | None = None,
+    threshold_seconds: float | None = None,
+    denominator: Literal["offered", "answered"] | None = None,
+) -> pd.DataFrame:
     """A proportion KPI for every group of ``keys`` in one pass (bincount + array Wilson).
 
     Returns the ``keys`` columns then `kpitools.core.results.ESTIMATE_COLUMNS`; equal to
@@ -506,7 +594,7 @@ def summarize_proportions(data: pd.DataFrame, keys: list[str], kpi: str, *,
     level = check_confidence_level(confidence_level)
     check_choice("method", method, PROPORTION_METHODS)
     check_alternative(alternative)
-    out = proportion_outcome(data, kpi, **options)
+    out = PROPORTION_KPIS[kpi].outcome(_frame(data), **_outcome_options(kpi, locals()))
     codes, groups = group_codes(data, keys)
     if out.check_groups is not None:
         out.check_groups(codes, groups)
@@ -515,17 +603,10 @@ def summarize_proportions(data: pd.DataFrame, keys: list[str], kpi: str, *,
     k = np.bincount(codes[used], weights=out.success[used], minlength=g)
     n = np.bincount(codes[used], minlength=g).astype(float)
     n_excl = np.bincount(codes[out.issues.mask], minlength=g)
-    low = np.full(g, np.nan)
-    high = np.full(g, np.nan)
-    has = n > 0
-    if has.any():
-        lo, hi = proportion_ci(np.round(k[has]), n[has], confidence_level=level, method=method,
-                               alternative=alternative)
-        low[has], high[has] = lo, hi
-    with np.errstate(invalid="ignore", divide="ignore"):
-        est = 100.0 * k / n
+    est, low, high = proportion_columns(k, n, confidence_level=level, method=method,
+                                        alternative=alternative)
     table = groups.reset_index(drop=True).copy()
-    values = {"kpi": kpi, "estimate": est, "ci_low": 100.0 * low, "ci_high": 100.0 * high,
+    values = {"kpi": kpi, "estimate": est, "ci_low": low, "ci_high": high,
               "confidence_level": level, "method": method, "unit": "%",
               "n": n.astype(np.int64), "n_excluded": n_excl.astype(np.int64)}
     for name in ESTIMATE_COLUMNS:
@@ -534,17 +615,18 @@ def summarize_proportions(data: pd.DataFrame, keys: list[str], kpi: str, *,
     return table
 
 
-def _wrapper(kpi: str, doc: str) -> Callable[..., KpiEstimate]:
-    def kpi_function(data: pd.DataFrame, **kwargs: Any) -> KpiEstimate:
-        return proportion_kpi(data, kpi, **kwargs)
-
-    kpi_function.__name__ = kpi
-    kpi_function.__qualname__ = kpi
-    kpi_function.__doc__ = doc
-    return kpi_function
-
-
-fcr = _wrapper("fcr", """First contact resolution in %: resolved at the first contact / tickets.
+def fcr(
+    data: pd.DataFrame,
+    *,
+    definition: Literal["flag", "contacts"] = "flag",
+    confidence_level: float = 0.95,
+    method: ProportionMethod = "wilson",
+    alternative: str = "two-sided",
+    columns: Mapping[str, str] | None = None,
+    invalid: str = "raise",
+    missing: str = "exclude",
+) -> KpiEstimate:
+    """First contact resolution in %: resolved at the first contact / tickets.
 
     Denominator: tickets whose flag is known (``definition="flag"``, column
     ``first_contact_resolved``) or whose number of contacts is known
@@ -554,27 +636,109 @@ fcr = _wrapper("fcr", """First contact resolution in %: resolved at the first co
     >>> from kpitools.datasets import load_tickets
     >>> fcr(load_tickets()).unit
     '%'
-    """)
-resolution_rate = _wrapper("resolution_rate", """Resolution rate in %: resolved / received.
+    """
+    return proportion_kpi(
+        data, "fcr", confidence_level=confidence_level, method=method, alternative=alternative,
+        columns=columns, invalid=invalid, missing=missing, definition=definition)
+
+
+def resolution_rate(
+    data: pd.DataFrame,
+    *,
+    as_of: Any = None,
+    tz: str | None = None,
+    timestamp_format: str | None = None,
+    confidence_level: float = 0.95,
+    method: ProportionMethod = "wilson",
+    alternative: str = "two-sided",
+    columns: Mapping[str, str] | None = None,
+    invalid: str = "raise",
+    missing: str = "exclude",
+) -> KpiEstimate:
+    """Resolution rate in %: resolved / received.
 
     Denominator: every ticket with a valid ``created_at`` (created by ``as_of`` when given).
     Numerator: those with a ``resolved_at`` (at or before ``as_of`` when given). Wilson
     interval; see `proportion_kpi`.
-    """)
-escalation_rate = _wrapper("escalation_rate", """Escalation rate in %: escalated / tickets.
+    """
+    return proportion_kpi(
+        data, "resolution_rate", confidence_level=confidence_level, method=method,
+        alternative=alternative, columns=columns, invalid=invalid, missing=missing, as_of=as_of,
+        tz=tz, timestamp_format=timestamp_format)
+
+
+def escalation_rate(
+    data: pd.DataFrame,
+    *,
+    confidence_level: float = 0.95,
+    method: ProportionMethod = "wilson",
+    alternative: str = "two-sided",
+    columns: Mapping[str, str] | None = None,
+    invalid: str = "raise",
+    missing: str = "exclude",
+) -> KpiEstimate:
+    """Escalation rate in %: escalated / tickets.
 
     Denominator: tickets with a known ``escalated`` flag. Wilson; see `proportion_kpi`.
-    """)
-reopen_rate = _wrapper("reopen_rate", """Reopen rate in %: reopened / tickets.
+    """
+    return proportion_kpi(
+        data, "escalation_rate", confidence_level=confidence_level, method=method,
+        alternative=alternative, columns=columns, invalid=invalid, missing=missing)
+
+
+def reopen_rate(
+    data: pd.DataFrame,
+    *,
+    confidence_level: float = 0.95,
+    method: ProportionMethod = "wilson",
+    alternative: str = "two-sided",
+    columns: Mapping[str, str] | None = None,
+    invalid: str = "raise",
+    missing: str = "exclude",
+) -> KpiEstimate:
+    """Reopen rate in %: reopened / tickets.
 
     Denominator: tickets with a known ``reopened`` flag. Wilson; see `proportion_kpi`.
-    """)
-conversion_rate = _wrapper("conversion_rate", """Conversion rate in %: converted / contacts.
+    """
+    return proportion_kpi(
+        data, "reopen_rate", confidence_level=confidence_level, method=method,
+        alternative=alternative, columns=columns, invalid=invalid, missing=missing)
+
+
+def conversion_rate(
+    data: pd.DataFrame,
+    *,
+    confidence_level: float = 0.95,
+    method: ProportionMethod = "wilson",
+    alternative: str = "two-sided",
+    columns: Mapping[str, str] | None = None,
+    invalid: str = "raise",
+    missing: str = "exclude",
+) -> KpiEstimate:
+    """Conversion rate in %: converted / contacts.
 
     Denominator: contacts with a known ``converted`` flag (map your column with
     ``columns={"converted": "purchase_flag"}``). Wilson; see `proportion_kpi`.
-    """)
-nia = _wrapper("nia", """Next issue avoidance in %: contacts not followed by another contact.
+    """
+    return proportion_kpi(
+        data, "conversion_rate", confidence_level=confidence_level, method=method,
+        alternative=alternative, columns=columns, invalid=invalid, missing=missing)
+
+
+def nia(
+    data: pd.DataFrame,
+    *,
+    days: float = 7,
+    as_of: Any = None,
+    timestamp_format: str | None = None,
+    confidence_level: float = 0.95,
+    method: ProportionMethod = "wilson",
+    alternative: str = "two-sided",
+    columns: Mapping[str, str] | None = None,
+    invalid: str = "raise",
+    missing: str = "exclude",
+) -> KpiEstimate:
+    """Next issue avoidance in %: contacts not followed by another contact.
 
     A contact *succeeds* when the same customer makes no further contact within ``days``
     (default 7) after it. Denominator: contacts whose ``days``-day window has ended by
@@ -590,8 +754,25 @@ nia = _wrapper("nia", """Next issue avoidance in %: contacts not followed by ano
     >>> r = nia(t, days=7)
     >>> r.n, r.n_excluded, r.details["successes"]
     (14, 1, 11)
-    """)
-abandonment_rate = _wrapper("abandonment_rate", """Abandonment rate in %: abandoned / offered.
+    """
+    return proportion_kpi(
+        data, "nia", confidence_level=confidence_level, method=method, alternative=alternative,
+        columns=columns, invalid=invalid, missing=missing, days=days, as_of=as_of,
+        timestamp_format=timestamp_format)
+
+
+def abandonment_rate(
+    data: pd.DataFrame,
+    *,
+    short_abandon_seconds: float | None = None,
+    confidence_level: float = 0.95,
+    method: ProportionMethod = "wilson",
+    alternative: str = "two-sided",
+    columns: Mapping[str, str] | None = None,
+    invalid: str = "raise",
+    missing: str = "exclude",
+) -> KpiEstimate:
+    """Abandonment rate in %: abandoned / offered.
 
     A call is abandoned when it has no ``answered_at``. Denominator: calls offered, minus
     short abandons (abandoned within ``short_abandon_seconds`` of waiting, when given; they
@@ -601,12 +782,48 @@ abandonment_rate = _wrapper("abandonment_rate", """Abandonment rate in %: abando
     >>> r = abandonment_rate(load_calls(), short_abandon_seconds=5)
     >>> r.kpi, r.unit
     ('abandonment_rate', '%')
-    """)
-answer_rate = _wrapper("answer_rate", """Answer rate in %: answered / offered.
+    """
+    return proportion_kpi(
+        data, "abandonment_rate", confidence_level=confidence_level, method=method,
+        alternative=alternative, columns=columns, invalid=invalid, missing=missing,
+        short_abandon_seconds=short_abandon_seconds)
+
+
+def answer_rate(
+    data: pd.DataFrame,
+    *,
+    short_abandon_seconds: float | None = None,
+    confidence_level: float = 0.95,
+    method: ProportionMethod = "wilson",
+    alternative: str = "two-sided",
+    columns: Mapping[str, str] | None = None,
+    invalid: str = "raise",
+    missing: str = "exclude",
+) -> KpiEstimate:
+    """Answer rate in %: answered / offered.
 
     Same denominator as `abandonment_rate` (so the two add up to 100). Wilson interval.
-    """)
-service_level = _wrapper("service_level", """Service level in %: answered within X seconds.
+    """
+    return proportion_kpi(
+        data, "answer_rate", confidence_level=confidence_level, method=method,
+        alternative=alternative, columns=columns, invalid=invalid, missing=missing,
+        short_abandon_seconds=short_abandon_seconds)
+
+
+def service_level(
+    data: pd.DataFrame,
+    *,
+    threshold_seconds: float = 20.0,
+    denominator: Literal["offered", "answered"] = "offered",
+    short_abandon_seconds: float | None = None,
+    confidence_level: float = 0.95,
+    method: ProportionMethod = "wilson",
+    alternative: str = "two-sided",
+    columns: Mapping[str, str] | None = None,
+    invalid: str = "raise",
+    missing: str = "exclude",
+) -> KpiEstimate:
+    """Service level in %: answered within X seconds.
 
     Numerator: calls answered with ``wait_seconds ≤ threshold_seconds`` (default 20, the
     "80/20" convention). Denominator ``"offered"`` (default: abandoned calls count as
@@ -616,7 +833,14 @@ service_level = _wrapper("service_level", """Service level in %: answered within
     >>> from kpitools.datasets import load_calls
     >>> service_level(load_calls(), threshold_seconds=20).details["denominator"]
     'offered'
-    """)
+    """
+    return proportion_kpi(
+        data, "service_level", confidence_level=confidence_level, method=method,
+        alternative=alternative, columns=columns, invalid=invalid, missing=missing,
+        threshold_seconds=threshold_seconds, denominator=denominator,
+        short_abandon_seconds=short_abandon_seconds)
+
+
 
 
 # ------------------------------------------------------------------------------ backlog
@@ -944,3 +1168,162 @@ def productivity(tickets: pd.DataFrame, availability: pd.DataFrame, *, period: A
                        details={"available_hours": exposure, "agents": int(w.size),
                                 "agents_without_work": left_out},
                        excluded=excluded)
+
+
+# ------------------------------------------------------------------------- registration
+
+#: Proportion KPIs whose yes/no column may be named with ``value=`` (the column's role).
+_FLAG_ROLES = {"escalation_rate": "escalated", "reopen_rate": "reopened",
+               "conversion_rate": "converted"}
+
+
+def _with_value(kpi: str, value: str | None, options: dict[str, Any]) -> dict[str, Any]:
+    """``value=`` as the KPI's flag column (``columns={role: value}``) where it has one."""
+    if value is None:
+        return options
+    if kpi not in _FLAG_ROLES:
+        no_value(kpi, value)
+    cols = dict(options.pop("columns", None) or {})
+    cols[_FLAG_ROLES[kpi]] = value
+    return {**options, "columns": cols}
+
+
+def _proportion_definition(kpi: str) -> KpiDefinition:
+    def estimate(data: pd.DataFrame, value: str | None, *, confidence_level: float,
+                 **options: Any) -> KpiEstimate:
+        return proportion_kpi(data, kpi, confidence_level=confidence_level,
+                              **_with_value(kpi, value, options))
+
+    def compare(a: pd.DataFrame, b: pd.DataFrame, value: str | None, *,
+                confidence_level: float, **options: Any) -> Comparison:
+        return compare_proportion_kpi(a, b, kpi, confidence_level=confidence_level,
+                                      **_with_value(kpi, value, options))
+
+    def summarize(data: pd.DataFrame, value: str | None, keys: list[str], *,
+                  confidence_level: float, **options: Any) -> pd.DataFrame:
+        return summarize_proportions(data, keys, kpi, confidence_level=confidence_level,
+                                     **_with_value(kpi, value, options))
+
+    spec = PROPORTION_KPIS[kpi]
+    takes = options_of(spec.outcome, "data")
+    return KpiDefinition(
+        name=kpi, unit="%", higher_is_better=spec.higher_is_better, estimate=estimate,
+        compare=compare, summarize=summarize, description=spec.description,
+        options=takes | {"method", "alternative"},
+        compare_options=takes | {"method", "alternative", "test"})
+
+
+def _backlog_count(data: pd.DataFrame, options: dict[str, Any]) -> tuple[int, int, Any]:
+    at = options.pop("at", None)
+    cols = resolve_columns("tickets", options.get("columns"))
+    if at is None:
+        created = pd.to_datetime(data[cols["created_at"]], errors="coerce")
+        at = created.max()
+    table = backlog(data, at=[at], **options)
+    return int(table["backlog"].sum()), int(table.attrs["n_excluded"]), at
+
+
+def _backlog_definition() -> KpiDefinition:
+    def estimate(data: pd.DataFrame, value: str | None, *, confidence_level: float,
+                 method: PoissonMethod = "exact", alternative: str = "two-sided",
+                 **options: Any) -> KpiEstimate:
+        no_value("backlog", value)
+        count, n_excl, at = _backlog_count(data, dict(options))
+        return count_estimate(count, 1.0, kpi="backlog", confidence_level=confidence_level,
+                              method=method, alternative=alternative,
+                              n_excluded=n_excl, details={"at": str(at)})
+
+    def compare(a: pd.DataFrame, b: pd.DataFrame, value: str | None, *,
+                confidence_level: float, alternative: str = "two-sided",
+                label_a: str = "a", label_b: str = "b", **options: Any) -> Comparison:
+        no_value("backlog", value)
+        ka, _, _ = _backlog_count(a, dict(options))
+        kb, _, _ = _backlog_count(b, dict(options))
+        return rate_comparison("backlog", ka, 1.0, kb, 1.0, confidence_level=confidence_level,
+                               alternative=alternative, label_a=label_a, label_b=label_b)
+
+    table_options = options_of(backlog, "tickets", "freq", "by")
+    return KpiDefinition(
+        name="backlog", unit="count", higher_is_better=False, measure="ratio",
+        estimate=estimate, compare=compare,
+        description="tickets open at time at= (default: the last creation time); "
+                    "kpitools.backlog gives the series",
+        options=table_options | {"method", "alternative"},
+        compare_options=table_options | {"alternative"})
+
+
+def _need(options: dict[str, Any], name: str, kpi: str) -> Any:
+    if name not in options:
+        raise TypeError(f"kpi={kpi!r} needs the option {name}=...")
+    return options.pop(name)
+
+
+def _agent_definition(kpi: str) -> KpiDefinition:
+    fn = agent_utilisation if kpi == "utilisation" else productivity
+
+    def estimate(data: pd.DataFrame, value: str | None, *, confidence_level: float,
+                 **options: Any) -> KpiEstimate:
+        no_value(kpi, value)
+        availability = _need(options, "availability", kpi)
+        return fn(data, availability, confidence_level=confidence_level, **options)
+
+    def compare(a: pd.DataFrame, b: pd.DataFrame, value: str | None, *,
+                confidence_level: float, alternative: str = "two-sided",
+                label_a: str = "a", label_b: str = "b", **options: Any) -> Comparison:
+        no_value(kpi, value)
+        availability = _need(options, "availability", kpi)
+        ra = fn(a, availability, confidence_level=confidence_level, **options)
+        rb = fn(b, availability, confidence_level=confidence_level, **options)
+        if kpi == "productivity":
+            return rate_comparison(kpi, ra.n, ra.details["available_hours"], rb.n,
+                                   rb.details["available_hours"],
+                                   confidence_level=confidence_level, alternative=alternative,
+                                   label_a=label_a, label_b=label_b, unit="per agent-hour")
+        return _utilisation_comparison(ra, rb, confidence_level=confidence_level,
+                                       alternative=alternative, label_a=label_a,
+                                       label_b=label_b)
+
+    takes = options_of(fn, "calls", "tickets")
+    return KpiDefinition(
+        name=kpi, unit="%" if kpi == "utilisation" else "per agent-hour",
+        higher_is_better=None if kpi == "utilisation" else True,
+        measure="difference" if kpi == "utilisation" else "ratio",
+        estimate=estimate, compare=compare,
+        description=f"{kpi}: needs availability= (agent_id, period, available_hours)",
+        options=takes, compare_options=takes - {"method"})
+
+
+def _utilisation_comparison(ra: KpiEstimate, rb: KpiEstimate, *, confidence_level: float,
+                            alternative: str, label_a: str, label_b: str) -> Comparison:
+    """Utilisation b − a in percentage points: a z interval and test from the two
+    (two-sided) bootstrap intervals' widths, ``se = width / (2 z)``.
+
+    The interval is the z test's dual, one-sided when the test is: ``"greater"`` gives
+    ``(diff − z₁·se, +inf)``, ``"less"`` ``(−inf, diff + z₁·se)`` with z₁ the one-sided
+    critical value (utilisation has no upper end of its scale).
+    """
+    check_alternative(alternative)
+    z = z_critical(confidence_level)
+    se_a = (ra.ci_high - ra.ci_low) / (2 * z)
+    se_b = (rb.ci_high - rb.ci_low) / (2 * z)
+    se = float(np.hypot(se_a, se_b))
+    diff = rb.estimate - ra.estimate
+    stat = diff / se if se > 0 else np.nan
+    z_one = z_critical(2.0 * confidence_level - 1.0)
+    ci_low, ci_high = {"two-sided": (diff - z * se, diff + z * se),
+                       "greater": (diff - z_one * se, np.inf),
+                       "less": (-np.inf, diff + z_one * se)}[alternative]
+    return Comparison(kpi="utilisation", estimate_a=ra.estimate, estimate_b=rb.estimate,
+                      difference=diff, ci_low=ci_low, ci_high=ci_high,
+                      statistic=stat, pvalue=pvalue_from_z(stat, alternative),
+                      method="bootstrap_agents_normal", test="z_bootstrap_se",
+                      confidence_level=confidence_level, unit=comparison_unit("%"),
+                      n_a=ra.n, n_b=rb.n, alternative=alternative, label_a=label_a,
+                      label_b=label_b)
+
+
+for _kpi in PROPORTION_KPIS:
+    register_kpi(_proportion_definition(_kpi))
+register_kpi(_backlog_definition())
+register_kpi(_agent_definition("utilisation"))
+register_kpi(_agent_definition("productivity"))

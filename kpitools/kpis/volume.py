@@ -32,8 +32,10 @@ import numpy as np
 import pandas as pd
 
 from kpitools.core.errors import DataValidationError
-from kpitools.core.results import ESTIMATE_COLUMNS, Comparison, KpiEstimate
+from kpitools.core.results import ESTIMATE_COLUMNS, RATIO_UNIT, Comparison, KpiEstimate
 from kpitools.core.validation import check_choice, check_confidence_level
+from kpitools.kpis.catalogue import KpiDefinition, options_of, register_kpi
+from kpitools.kpis.common import group_table, no_value
 from kpitools.stats.poisson import (
     POISSON_METHODS,
     OverdispersionResult,
@@ -44,7 +46,8 @@ from kpitools.stats.poisson import (
     rate_ratio_test,
 )
 from kpitools.tables.columns import require_columns, resolve_columns
-from kpitools.tables.events import RowIssues, check_unique_ids, parse_timestamps
+from kpitools.tables.events import RowIssues, check_unique_ids, clean_flag, parse_timestamps
+from kpitools.tables.keys import group_codes
 from kpitools.tables.periods import parse_period
 
 __all__ = [
@@ -61,6 +64,8 @@ __all__ = [
     "volume_by_weekday_hour",
     "compare_volume",
     "ticket_counts",
+    "rate_comparison",
+    "exposure_of",
 ]
 
 _FREQS = {"D": "D", "W": "W-MON", "M": "M", "Q": "Q", "Y": "Y"}
@@ -90,7 +95,9 @@ def count_estimate(count: int, exposure: float = 1.0, *, kpi: str = "count",
                        unit=unit, details=extra, **kwargs)
 
 
-def complaints_per_1000(complaints: int, customers: float, **kwargs: Any) -> KpiEstimate:
+def complaints_per_1000(complaints: int, customers: float, *,
+                        confidence_level: float = 0.95, method: PoissonMethod = "exact",
+                        alternative: str = "two-sided") -> KpiEstimate:
     """Complaints per 1,000 customers, ``1000 · complaints / customers``, exact Poisson CI.
 
     The complaint count is treated as Poisson with exposure = customers [Garwood36]_.
@@ -100,7 +107,8 @@ def complaints_per_1000(complaints: int, customers: float, **kwargs: Any) -> Kpi
     (37.5, 20.99, 61.85)
     """
     return count_estimate(complaints, customers, kpi="complaints_per_1000", scale=1000.0,
-                          unit="per 1,000", **kwargs)
+                          unit="per 1,000", confidence_level=confidence_level, method=method,
+                          alternative=alternative)
 
 
 # --------------------------------------------------------------------------- DataFrames
@@ -281,14 +289,15 @@ def compare_volume(tickets: pd.DataFrame, period_a: Any, period_b: Any, *,
     -------
     Comparison
         ``estimate_a``, ``estimate_b``: tickets per day; ``difference``: the rate ratio
-        b/a (``null_value`` = 1) with its exact interval.
+        b/a with its exact interval (``measure="ratio"``, ``unit="ratio"``,
+        ``null_value`` = 1).
 
     Examples
     --------
     >>> from kpitools.datasets import load_tickets
     >>> c = compare_volume(load_tickets(), "2025Q1", "2025Q2")
-    >>> c.test, c.null_value
-    ('exact_conditional_rate_ratio', 1.0)
+    >>> c.test, c.measure, c.null_value
+    ('exact_conditional_rate_ratio', 'ratio', 1.0)
     """
     pa, pb = parse_period(period_a), parse_period(period_b)
     t, issues = _event_times(tickets, column=column, id_column="ticket_id", invalid=invalid,
@@ -298,15 +307,27 @@ def compare_volume(tickets: pd.DataFrame, period_a: Any, period_b: Any, *,
         t = t.dt.tz_localize(None)
     ka = int(pa.contains(t).sum())
     kb = int(pb.contains(t).sum())
-    return _rate_comparison("ticket_volume", ka, pa.days, kb, pb.days,
-                            confidence_level=confidence_level, alternative=alternative,
-                            label_a=str(pa), label_b=str(pb), unit="per day")
+    return rate_comparison("ticket_volume", ka, pa.days, kb, pb.days,
+                           confidence_level=confidence_level, alternative=alternative,
+                           label_a=str(pa), label_b=str(pb), unit="per day")
 
 
-def _rate_comparison(kpi: str, ka: int, ea: float, kb: int, eb: float, *,
-                     confidence_level: float, alternative: str, label_a: str = "a",
-                     label_b: str = "b", unit: str = "count", scale: float = 1.0
-                     ) -> Comparison:
+def rate_comparison(kpi: str, ka: int, ea: float, kb: int, eb: float, *,
+                    confidence_level: float, alternative: str, label_a: str = "a",
+                    label_b: str = "b", unit: str = "count", scale: float = 1.0
+                    ) -> Comparison:
+    """Two counts (events ``ka`` in exposure ``ea``, the baseline, and ``kb`` in ``eb``)
+    compared by their rate ratio ``(kb/eb) / (ka/ea)``: ``measure="ratio"``, null value 1.
+
+    The exact conditional test and interval of `kpitools.stats.poisson.rate_ratio_test`;
+    ``estimate_a``, ``estimate_b`` are the rates (``scale · k / e``, in ``unit``, kept in
+    ``details["rate_unit"]``).
+
+    >>> c = rate_comparison("ticket_volume", 100, 10.0, 150, 10.0, confidence_level=0.95,
+    ...                     alternative="two-sided")
+    >>> c.measure, c.difference, c.unit, c.null_value
+    ('ratio', 1.5, 'ratio', 1.0)
+    """
     res = rate_ratio_test(ka, ea, kb, eb, confidence_level=confidence_level,
                           alternative=alternative)
     return Comparison(
@@ -314,8 +335,8 @@ def _rate_comparison(kpi: str, ka: int, ea: float, kb: int, eb: float, *,
         difference=res.estimate, ci_low=res.ci_low, ci_high=res.ci_high,
         statistic=res.statistic, pvalue=res.pvalue, method="exact_conditional",
         test="exact_conditional_rate_ratio", confidence_level=res.confidence_level,
-        unit="ratio", n_a=int(ka), n_b=int(kb), alternative=alternative, null_value=1.0,
-        label_a=label_a, label_b=label_b,
+        unit=RATIO_UNIT, measure="ratio", n_a=int(ka), n_b=int(kb), alternative=alternative,
+        null_value=1.0, label_a=label_a, label_b=label_b,
         details={"exposure_a": ea, "exposure_b": eb, "rate_unit": unit,
                  "expected_b": res.expected})
 
@@ -372,3 +393,131 @@ def exposure_of(data: pd.DataFrame, exposure: Any, period_column: str | None) ->
     if not value > 0:
         raise ValueError(f"exposure must be positive, got {exposure!r}")
     return value
+
+
+# ------------------------------------------------------------------------- registration
+
+
+def _count_parts(data: pd.DataFrame, kpi: str, options: dict[str, Any]):
+    exposure = options.pop("exposure", 1.0)
+    period_column = options.pop("period_column", None)
+    counted, issues = ticket_counts(data, kpi, **options)
+    return counted, issues, exposure, period_column
+
+
+def _count_unit(exposure: Any) -> str:
+    if isinstance(exposure, str):
+        return "per day"
+    return "count" if float(exposure) == 1.0 else "per unit of exposure"
+
+
+def _count_definition(kpi: str) -> KpiDefinition:
+    def estimate(data: pd.DataFrame, value: str | None, *, confidence_level: float,
+                 method: PoissonMethod = "exact", alternative: str = "two-sided",
+                 **options: Any) -> KpiEstimate:
+        no_value(kpi, value)
+        counted, issues, exposure, period_column = _count_parts(data, kpi, dict(options))
+        e = exposure_of(data, exposure, period_column)
+        return count_estimate(int(counted.sum()), e, kpi=kpi, unit=_count_unit(exposure),
+                              confidence_level=confidence_level, method=method,
+                              alternative=alternative, n_excluded=issues.n_excluded,
+                              excluded=issues.excluded())
+
+    def compare(a: pd.DataFrame, b: pd.DataFrame, value: str | None, *,
+                confidence_level: float, alternative: str = "two-sided",
+                label_a: str = "a", label_b: str = "b", **options: Any) -> Comparison:
+        no_value(kpi, value)
+        ca, _, exposure, period_column = _count_parts(a, kpi, dict(options))
+        cb, _, _, _ = _count_parts(b, kpi, dict(options))
+        ea = exposure_of(a, exposure, period_column)
+        eb = exposure_of(b, exposure, period_column)
+        return rate_comparison(kpi, int(ca.sum()), ea, int(cb.sum()), eb,
+                               confidence_level=confidence_level, alternative=alternative,
+                               label_a=label_a, label_b=label_b, unit=_count_unit(exposure))
+
+    def summarize(data: pd.DataFrame, value: str | None, keys: list[str], *,
+                  confidence_level: float, method: PoissonMethod = "exact",
+                  alternative: str = "two-sided", **options: Any) -> pd.DataFrame:
+        no_value(kpi, value)
+        counted, issues, exposure, period_column = _count_parts(data, kpi, dict(options))
+        codes, groups = group_codes(data, keys)
+        g = len(groups)
+        k = np.bincount(codes[counted], minlength=g).astype(float)
+        if isinstance(exposure, str):
+            e = np.array([exposure_of(data[codes == i], exposure, period_column)
+                          for i in range(g)])
+        else:
+            e = np.full(g, exposure_of(data, exposure, None))
+        low, high = poisson_ci(k, e, confidence_level=confidence_level,
+                               method=method, alternative=alternative)
+        return group_table(groups, {
+            "kpi": kpi, "estimate": k / e, "ci_low": low, "ci_high": high,
+            "confidence_level": confidence_level, "method": method,
+            "unit": _count_unit(exposure), "n": k.astype(np.int64),
+            "n_excluded": np.bincount(codes[issues.mask], minlength=g).astype(np.int64)},
+            issues.excluded())
+
+    what = "tickets received" if kpi == "ticket_volume" else "tickets resolved"
+    table_options = options_of(ticket_counts, "data", "kpi") | {"exposure", "period_column"}
+    return KpiDefinition(
+        name=kpi, unit="count", higher_is_better=None, measure="ratio", estimate=estimate,
+        compare=compare, summarize=summarize,
+        description=f"{what}; exact Poisson CI, rate ratio between groups "
+                    "(exposure=number or 'period_days' with period_column=)",
+        options=table_options | {"method", "alternative"},
+        compare_options=table_options | {"alternative"})
+
+
+def _complaints_definition() -> KpiDefinition:
+    """Complaints per 1,000 customers: ``value`` is a yes/no complaint column."""
+
+    def parts(data: pd.DataFrame, value: str | None, customers: Any, invalid: str,
+              missing: str) -> tuple[int, float, RowIssues]:
+        if value is None:
+            raise ValueError("kpi='complaints_per_1000' needs value= naming a yes/no "
+                             "complaint column")
+        if customers is None:
+            raise TypeError("kpi='complaints_per_1000' needs the option customers=...")
+        issues = RowIssues(data.index, invalid=invalid, missing=missing)
+        flag = clean_flag(data[value], column=value, issues=issues)
+        if isinstance(customers, str):
+            base = data[customers].dropna().unique()
+            if len(base) != 1:
+                raise DataValidationError("the customer base must be one number per group",
+                                          column=customers, rows=[], values=list(base[:5]))
+            customers = float(base[0])
+        return int(np.nansum(flag)), float(customers), issues
+
+    def estimate(data: pd.DataFrame, value: str | None, *, confidence_level: float,
+                 customers: Any = None, method: PoissonMethod = "exact",
+                 alternative: str = "two-sided", invalid: str = "raise",
+                 missing: str = "exclude") -> KpiEstimate:
+        k, base, issues = parts(data, value, customers, invalid, missing)
+        return count_estimate(k, base, kpi="complaints_per_1000", scale=1000.0,
+                              unit="per 1,000", confidence_level=confidence_level,
+                              method=method, alternative=alternative,
+                              n_excluded=issues.n_excluded, excluded=issues.excluded())
+
+    def compare(a: pd.DataFrame, b: pd.DataFrame, value: str | None, *,
+                confidence_level: float, customers: Any = None,
+                alternative: str = "two-sided", invalid: str = "raise",
+                missing: str = "exclude", label_a: str = "a", label_b: str = "b") -> Comparison:
+        ka, ea, _ = parts(a, value, customers, invalid, missing)
+        kb, eb, _ = parts(b, value, customers, invalid, missing)
+        return rate_comparison("complaints_per_1000", ka, ea, kb, eb,
+                               confidence_level=confidence_level, alternative=alternative,
+                               label_a=label_a, label_b=label_b, unit="per 1,000",
+                               scale=1000.0)
+
+    return KpiDefinition(
+        name="complaints_per_1000", unit="per 1,000", higher_is_better=False, measure="ratio",
+        estimate=estimate, compare=compare,
+        description="complaints per 1,000 customers: value= a yes/no complaint column, "
+                    "customers= a number or a column",
+        options=options_of(estimate, "data", "value"),
+        compare_options=options_of(compare, "a", "b", "value", "label_a", "label_b"))
+
+
+for _kpi in _COUNT_KPIS:
+    register_kpi(_count_definition(_kpi))
+register_kpi(_complaints_definition())

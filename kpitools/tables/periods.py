@@ -98,6 +98,15 @@ class Period:
         return pd.Timestamp(year=self.year, month=self._first_month, day=1)
 
     @property
+    def months(self) -> int:
+        """Number of calendar months in the period (1, 3 or 12).
+
+        >>> parse_period("2026Q3").months
+        3
+        """
+        return _MONTHS_PER[self.kind]
+
+    @property
     def end(self) -> pd.Timestamp:
         """First instant *after* the period (the period is ``[start, end)``)."""
         import pandas as pd

@@ -206,6 +206,12 @@ def test_summarize_contract(case: Case, alternative: str, sample: Any) -> None:
             kt.summarize(data, kpi=case.kpi, value=case.value, by="team",
                          alternative=alternative, **options)
         return
+    if case.kpi in NO_INFERENCE:
+        # no interval, so no alternative: refused, never ignored (0.2.0; 0.1 ignored it)
+        with pytest.raises(TypeError, match=rf"kpi='{case.kpi}' .*alternative="):
+            kt.summarize(data, kpi=case.kpi, value=case.value, by="team",
+                         alternative=alternative, **options)
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SmallSampleWarning)
         out = kt.summarize(data, kpi=case.kpi, value=case.value, by="team",

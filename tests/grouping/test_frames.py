@@ -160,7 +160,8 @@ def test_compare_without_baseline_makes_every_pair():
     assert pairs == [("east", "north"), ("east", "south"),
                                                     ("north", "south")]
     assert set(out.p_adjust_method) == {"benjamini_hochberg"}
-    assert set(out.unit) == {"%"} and set(out.method) == {"newcombe"}
+    # a difference of two percentages is in percentage points (0.1 said "%" for CSAT)
+    assert set(out.unit) == {"percentage points"} and set(out.method) == {"newcombe"}
 
 
 def test_swapping_baseline_negates_the_difference():

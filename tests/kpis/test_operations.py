@@ -14,7 +14,8 @@ from scipy import stats
 import kpitools as kt
 from kpitools.core.errors import DataValidationError
 from kpitools.core.results import ESTIMATE_COLUMNS
-from kpitools.kpis.operations import compare_proportions, summarize_proportions
+from kpitools.kpis.common import compare_proportions
+from kpitools.kpis.operations import summarize_proportions
 from kpitools.kpis.volume import poisson_ci
 from kpitools.stats.intervals import diff_proportions_ci, proportion_ci
 
@@ -122,7 +123,7 @@ def test_compare_proportions_newcombe_and_test(tickets):
     row = out[out.group_b == "email"].iloc[0]
     a, b = tickets[tickets.channel == "chat"], tickets[tickets.channel == "email"]
     ka, na, kb, nb = int(a.escalated.sum()), len(a), int(b.escalated.sum()), len(b)
-    low, high = diff_proportions_ci(kb, nb, ka, na)
+    low, high = diff_proportions_ci(ka, na, kb, nb)  # baseline first: p_b − p_a
     assert (row.ci_low, row.ci_high) == pytest.approx((100 * low, 100 * high))
     table = np.array([[kb, nb - kb], [ka, na - ka]])
     chi2 = stats.chi2_contingency(table, correction=False)

@@ -42,11 +42,10 @@ def test_single_rate_reference(case):
 
 @pytest.mark.parametrize("case", RATIO, ids=[c["id"] for c in RATIO])
 def test_rate_ratio_reference(case):
-    # R stats::poisson.test(c(11, 21), c(800, 3011)): rate 1 / rate 2, so group 2 is the
-    # baseline a (first argument) and group 1 is b
+    # R stats::poisson.test(c(11, 21), c(800, 3011))
     i = case["inputs"]
+    # baseline first: the reference's (count1, exposure1) is the numerator, b
     r = rate_ratio_test(i["count2"], i["exposure2"], i["count1"], i["exposure1"])
-    assert r.measure == "ratio"
     if case["id"].endswith("_ci"):
         assert (r.ci_low, r.ci_high) == pytest.approx(tuple(case["expected"]),
                                                       abs=case["tolerance"])
@@ -80,7 +79,7 @@ def test_one_sided_and_bad_counts():
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 60), st.integers(1, 60), st.floats(1, 500), st.floats(1, 500))
 def test_rate_ratio_pvalue_is_binomial_test(k1, k2, e1, e2):
-    r = rate_ratio_test(k1, e1, k2, e2)
+    r = rate_ratio_test(k2, e2, k1, e1)  # baseline (k2, e2) first; ratio (k1/e1) / (k2/e2)
     ref = stats.binomtest(k1, k1 + k2, e1 / (e1 + e2))
     assert r.pvalue == pytest.approx(ref.pvalue)
     assert 0 <= r.pvalue <= 1
@@ -139,6 +138,7 @@ def test_volume_through_summarize_and_compare():
                      exposure="period_days", period_column="quarter")
     row = cmp[cmp.group_b == "2025Q2"].iloc[0]
     ref = rate_ratio_test((t.quarter == "2025Q1").sum(), 90, (t.quarter == "2025Q2").sum(), 91)
+    assert row.measure == "ratio" and row.unit == "ratio"
     assert (row.difference, row.pvalue) == pytest.approx((ref.estimate, ref.pvalue))
     direct = kt.compare_volume(t, "2025Q1", "2025Q2")
     assert direct.difference == pytest.approx(ref.estimate)
