@@ -83,29 +83,30 @@ def _fail(err: Exception, *, bad_input: bool = False) -> click.ClickException:
     return click.ClickException(_one_line(err))
 
 
-def _check_data(data: Path | None, *, need_surveys: bool = True) -> None:
-    """Read every table of the data folder before any notebook kernel starts.
+def _check_data(data: Path | None, *, strict: bool = False,
+                max_excluded_share: float = 0.05) -> Any:
+    """Read every table of the data folder before any notebook kernel starts; return them.
 
     Bad input thus fails in a second, as one line naming the file, the column and the value
-    (exit code 2), instead of inside a notebook. The bundled data (``data`` None) are not
-    read again.
+    (exit code 2), instead of inside a notebook. Any table may be absent (its report
+    sections then say so). Invalid rows are excluded and listed in the report's "Data
+    quality" appendix; with ``strict`` any of them, and above ``max_excluded_share`` of a
+    table's rows (a mapping mistake), is an error listed on that one line.
     """
-    if data is None:
-        return
-    from kpitools.datasets import find_table, read_service_data
+    from kpitools.reports.sections import load_data
 
     try:
-        tables = read_service_data(data)
-        if need_surveys:
-            surveys = find_table(Path(data), "surveys")
-            if surveys is None:
-                raise FileNotFoundError(f"{data}: no surveys.csv or surveys.csv.gz (the reports "
-                                        f"need the survey answers)")
-            if len(tables.surveys) == 0:
-                raise KpiToolsError(f"{surveys}: the table has a header but no rows (the "
-                                    f"reports need the survey answers)")
+        return load_data(data if data is not None else "", strict=strict,
+                         max_excluded_share=max_excluded_share)
     except (*_ERRORS, UnicodeError) as err:
-        if not isinstance(err, KpiToolsError) and str(data) not in str(err):
+        report = getattr(err, "report", None)  # every error of the folder, when known
+        errors = getattr(report, "errors", None)
+        if errors is not None and len(errors) > 1:
+            from kpitools.datasets.quality import format_problem_line
+
+            err = KpiToolsError(f"{len(errors)} errors in {data}: " + "; ".join(
+                format_problem_line(row) for _, row in errors.iterrows()))
+        elif not isinstance(err, KpiToolsError) and str(data) not in str(err):
             err.args = (f"{data}: {type(err).__name__}: {_one_line(err)}",)
         raise _fail(err, bad_input=True) from None
 
@@ -130,6 +131,41 @@ def _check_period(_ctx: click.Context, _param: click.Parameter, value: str) -> s
         return str(parse_quarter(value))
     except ValueError as err:
         raise click.BadParameter(f"{err}, or last-complete") from None
+
+
+def _check_share(_ctx: click.Context, _param: click.Parameter, value: str) -> float:
+    """``--max-excluded-share``: a share, as 0.05 or 5%."""
+    text = value.strip()
+    try:
+        share = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a share; give e.g. 0.05 or 5%") from None
+    if not 0 <= share <= 1:
+        raise click.BadParameter(f"{value!r} is not a share between 0 and 1 (or 0% and 100%)")
+    return share
+
+
+def quality_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--strict`` and ``--max-excluded-share`` of the report commands."""
+    f = click.option(
+        "--max-excluded-share", default="0.05", show_default=True, metavar="SHARE",
+        callback=_check_share,
+        help="Stop before running when more than this share of a table's rows is excluded "
+             "as invalid (0.05 or 5%): that is a mapping mistake, not noise.")(f)
+    return click.option(
+        "--strict", is_flag=True,
+        help="Stop before running when any row would be excluded as invalid (exit 2, the "
+             "problems on one line). Without it they are left out and listed in the "
+             "report's 'Data quality' appendix.")(f)
+
+
+def _quality_params(strict: bool, max_excluded_share: float) -> dict[str, Any]:
+    """The notebook parameters for ``--strict`` and ``--max-excluded-share``, when not the
+    defaults (the notebook's set-up checks them again on the data it reads)."""
+    out: dict[str, Any] = {"strict": True} if strict else {}
+    if max_excluded_share != 0.05:
+        out["max_excluded_share"] = max_excluded_share
+    return out
 
 
 def period_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -197,12 +233,11 @@ def _progress(label: str, quiet: bool) -> Callable[[str], None] | None:
     return lambda msg: click.echo(f"[{label}] {msg}", err=True)
 
 
-def _resolve_period(period: str, data: Path | None) -> str:
-    from kpitools.datasets import load_dataset
+def _resolve_period(period: str, tables: Any) -> str:
+    """'last-complete' or a quarter, from every table with dates (not only the surveys)."""
     from kpitools.reports.sections import resolve_period
 
-    surveys = load_dataset("surveys", directory=data)
-    return resolve_period(period, surveys)
+    return resolve_period(period, tables)
 
 
 def _data_param(data: Path | None) -> str:
@@ -239,9 +274,10 @@ def report() -> None:
 @format_option
 @out_option
 @pdf_engine_option
+@quality_options
 @quiet_option
 def report_quarterly(data: Path | None, period: str, formats: str, out: Path, pdf_engine: str,
-                     quiet: bool) -> None:
+                     strict: bool, max_excluded_share: float, quiet: bool) -> None:
     """The quarterly customer-service report: headline KPIs, trends, teams, channels,
     competitors. Writes OUT/<period>/quarterly.html and .pdf.
 
@@ -250,10 +286,12 @@ def report_quarterly(data: Path | None, period: str, formats: str, out: Path, pd
     from kpitools.reports.runner import run_report
 
     formats = _check_formats(formats)
-    _check_data(data)
+    tables = _check_data(data, strict=strict, max_excluded_share=max_excluded_share)
     try:
-        quarter = _resolve_period(period, data)
-        result = run_report("quarterly_report", {"period": quarter, "data_dir": _data_param(data)},
+        quarter = _resolve_period(period, tables)
+        result = run_report("quarterly_report",
+                            {"period": quarter, "data_dir": _data_param(data),
+                             **_quality_params(strict, max_excluded_share)},
                             out, formats=formats, output_name="{period}/quarterly",
                             pdf_engine=pdf_engine, progress=_progress("quarterly", quiet))
     except _ERRORS as err:
@@ -283,29 +321,30 @@ def _run_team(team: str, params: dict[str, Any], out: str, formats: str, pdf_eng
 @format_option
 @out_option
 @pdf_engine_option
+@quality_options
 @quiet_option
 def report_team(teams: tuple[str, ...], all_teams: bool, jobs: int | None, data: Path | None,
-                period: str, formats: str, out: Path, pdf_engine: str, quiet: bool) -> None:
+                period: str, formats: str, out: Path, pdf_engine: str, strict: bool,
+                max_excluded_share: float, quiet: bool) -> None:
     """One team in depth: OUT/<period>/team-<team>.html and .pdf; --all-teams renders every
     team, several at a time."""
     if bool(teams) == all_teams:
         raise click.UsageError("give --team NAME (one or more) or --all-teams")
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    from kpitools.datasets import load_dataset
-
     formats = _check_formats(formats)
-    _check_data(data)
+    tables = _check_data(data, strict=strict, max_excluded_share=max_excluded_share)
     try:
-        quarter = _resolve_period(period, data)
-        surveys = load_dataset("surveys", directory=data)
-        known = sorted(surveys["team"].dropna().astype(str).unique())
+        quarter = _resolve_period(period, tables)
+        known = sorted({str(t) for name in ("surveys", "tickets", "calls")
+                        for t in getattr(tables, name)["team"].dropna()})
         chosen = known if all_teams else list(dict.fromkeys(teams))
         unknown = [t for t in chosen if t not in known]
         if unknown:
             raise KpiToolsError(f"team {unknown[0]!r} is not in the data; teams are "
                                 f"{', '.join(known)}")
-        params = {"period": quarter, "data_dir": _data_param(data)}
+        params = {"period": quarter, "data_dir": _data_param(data),
+                  **_quality_params(strict, max_excluded_share)}
         _check_distinct_names("{period}/team-{team}", "team", chosen, params)
         workers = min(jobs or os.cpu_count() or 1, len(chosen))
         if workers <= 1:
@@ -338,19 +377,22 @@ def report_team(teams: tuple[str, ...], all_teams: bool, jobs: int | None, data:
 @format_option
 @out_option
 @pdf_engine_option
+@quality_options
 @quiet_option
 def report_competitor(data: Path | None, period: str, quarters: int, formats: str, out: Path,
-                      pdf_engine: str, quiet: bool) -> None:
+                      pdf_engine: str, strict: bool, max_excluded_share: float,
+                      quiet: bool) -> None:
     """Us against each competitor, KPI by KPI: OUT/<period>/competitor_benchmark.html."""
     from kpitools.reports.runner import run_report
 
     formats = _check_formats(formats)
-    _check_data(data)
+    tables = _check_data(data, strict=strict, max_excluded_share=max_excluded_share)
     try:
-        quarter = _resolve_period(period, data)
+        quarter = _resolve_period(period, tables)
         result = run_report("competitor_benchmark",
                             {"period": quarter, "data_dir": _data_param(data),
-                             "n_quarters": quarters},
+                             "n_quarters": quarters,
+                             **_quality_params(strict, max_excluded_share)},
                             out, formats=formats, output_name="{period}/competitor_benchmark",
                             pdf_engine=pdf_engine, progress=_progress("competitor", quiet))
     except _ERRORS as err:
@@ -425,7 +467,7 @@ def report_run(notebook: str, params: tuple[str, ...], output_name: str | None, 
     for key in ("data_dir", "data_path"):  # a data folder is read before the kernel starts
         value = parameters.get(key)
         if isinstance(value, str) and value and Path(value).is_dir():
-            _check_data(Path(value), need_surveys=False)
+            _check_data(Path(value))
     try:
         result = run_report(notebook, parameters, out, formats=formats, output_name=output_name,
                             pdf_engine=pdf_engine, progress=_progress(Path(notebook).stem, quiet))

@@ -3,6 +3,7 @@
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import click
 import nbformat
@@ -160,3 +161,110 @@ def test_competitor_report_end_to_end(data_dir, tmp_path):
     assert result.output.strip().endswith(str(page))
     assert "[competitor] executing competitor_benchmark.ipynb" in result.output  # progress
     assert "NPS against competitors, 2026Q2" in page.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------- partial data, quality
+
+
+@pytest.fixture(scope="module")
+def tickets_only(tmp_path_factory, data_dir):
+    folder = tmp_path_factory.mktemp("tickets-only")
+    (folder / "tickets.csv.gz").write_bytes((data_dir / "tickets.csv.gz").read_bytes())
+    return folder
+
+
+def test_a_folder_with_tickets_only_reports_its_last_quarter(calls, tickets_only, tmp_path):
+    # before: "no surveys.csv" (exit 2); the period now comes from tickets.created_at
+    result = CliRunner().invoke(cli, ["report", "quarterly", "--data", str(tickets_only),
+                                      "--out", str(tmp_path), "--format", "html", "-q"])
+    assert result.exit_code == 0, result.output
+    (call,) = calls
+    assert call["parameters"] == {"period": "2026Q3", "data_dir": str(tickets_only.resolve())}
+
+
+def test_team_report_knows_the_teams_of_the_tickets(calls, tickets_only, tmp_path):
+    result = CliRunner().invoke(cli, ["report", "team", "--team", "Billing", "--data",
+                                      str(tickets_only), "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    assert [c["parameters"]["team"] for c in calls] == ["Billing"]
+
+
+def _with_quality(monkeypatch, data_dir, *problems):
+    """The reader returns the data of ``data_dir`` with ``problems`` in ``.quality`` (what
+    the reader records for excluded rows, `kpitools.datasets.quality`)."""
+    import dataclasses
+
+    import pandas as pd
+
+    import kpitools.datasets
+
+    real = kpitools.datasets.read_service_data
+    data = real(data_dir)
+    base = {"severity": "warning", "action": "row excluded", "file": "tickets.csv.gz",
+            "n_rows": len(data.tickets) + 2}
+    quality = pd.DataFrame([{**base, **p} for p in problems])
+    fake = SimpleNamespace(**{f.name: getattr(data, f.name) for f in dataclasses.fields(data)
+                              if f.name != "quality"}, quality=quality)
+    monkeypatch.setattr(kpitools.datasets, "read_service_data", lambda *a, **k: fake)
+    return len(data.tickets) + 2
+
+
+BAD_ROWS = [{"table": "tickets", "column": "created_at", "reason": "not a date", "count": 1,
+             "rows": "line 17", "values": "'31/02/2020'"},
+            {"table": "tickets", "column": "resolved_at", "reason": "before created_at",
+             "count": 1, "rows": "line 52", "values": "'2020-01-01 00:00'"}]
+
+
+def test_two_bad_rows_do_not_stop_the_report(calls, monkeypatch, data_dir, tmp_path):
+    _with_quality(monkeypatch, data_dir, *BAD_ROWS)
+    result = CliRunner().invoke(cli, ["report", "quarterly", "--data", str(data_dir),
+                                      "--out", str(tmp_path), "--format", "html", "-q"])
+    assert result.exit_code == 0, result.output
+    assert len(calls) == 1
+
+
+def test_strict_stops_before_running_and_lists_every_problem(calls, monkeypatch, data_dir,
+                                                             tmp_path):
+    _with_quality(monkeypatch, data_dir, *BAD_ROWS)
+    result = CliRunner().invoke(cli, ["report", "quarterly", "--strict", "--data",
+                                      str(data_dir), "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 2, result.output
+    assert calls == []  # nothing ran
+    (line,) = result.output.strip().splitlines()
+    assert line == ("Error: strict: 2 data problems (2 rows): tickets.created_at: 1 not a date "
+                    "(line 17); tickets.resolved_at: 1 before created_at (line 52)")
+
+
+@pytest.mark.parametrize("option", ["0.001", "0.1%"])
+def test_above_the_excluded_share_the_report_stops(option, calls, monkeypatch, data_dir,
+                                                   tmp_path):
+    n_rows = _with_quality(monkeypatch, data_dir, *BAD_ROWS)
+    for command in (["quarterly"], ["competitor"], ["team", "--all-teams"]):
+        result = CliRunner().invoke(cli, ["report", *command, "--max-excluded-share", option,
+                                          "--data", str(data_dir), "--out", str(tmp_path),
+                                          "-q"])
+        assert result.exit_code == 2, result.output
+        share = 2 / n_rows  # by hand: 2 rows of the file excluded
+        assert (f"too many rows excluded, above 0.1% of a table (tickets: 2 of {n_rows} rows "
+                f"({share:.1%}))") in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    assert calls == []
+
+
+def test_strict_and_share_reach_the_notebook(calls, data_dir, tmp_path):
+    result = CliRunner().invoke(cli, ["report", "competitor", "--strict",
+                                      "--max-excluded-share", "2%", "--data", str(data_dir),
+                                      "--out", str(tmp_path), "-q"])
+    assert result.exit_code == 0, result.output
+    (call,) = calls
+    assert call["parameters"]["strict"] is True
+    assert call["parameters"]["max_excluded_share"] == 0.02
+
+
+@pytest.mark.parametrize("value", ["5", "-0.1", "lots", "120%"])
+def test_a_bad_excluded_share_is_a_usage_error(value, calls, tmp_path):
+    result = CliRunner().invoke(cli, ["report", "quarterly", "--max-excluded-share", value,
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "--max-excluded-share" in result.output and "share" in result.output
+    assert calls == []

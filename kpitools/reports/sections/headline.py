@@ -161,10 +161,12 @@ def headline_table(
         })
     display = pd.DataFrame(disp)
     who = f" — {team}" if team else ""
+    methods = {"nps": "NPS: adjusted-Wald interval and z test",
+               "csat": "CSAT (4–5 on 1–5): Wilson interval, Newcombe difference",
+               "ces": "CES 2.0: mean with t interval, Welch test"}
     notes = [f"Differences are {period} minus the earlier quarter, with {level} CIs; "
-             f"verdicts call a change real when p < {alpha:g}. NPS: adjusted-Wald interval and "
-             f"z test; CSAT (4–5 on 1–5): Wilson interval, Newcombe difference; CES 2.0: mean "
-             f"with t interval, Welch test.", _SIG_NOTE]
+             f"verdicts call a change real when p < {alpha:g}. "
+             + "; ".join(methods[s["kpi"]] for s in specs) + ".", _SIG_NOTE]
     quarter = frame["quarter"].astype(str)
     for base in (prev, yago):
         if not present_kpis(frame[quarter == base]):

@@ -21,8 +21,10 @@ from kpitools.reports.sections.common import ReportNote, ReportTable, _esc
 __all__ = ["QUALITY_COLUMNS", "DEFAULT_MAX_EXCLUDED_SHARE", "quality_frame",
            "excluded_shares", "data_quality_table", "check_data_quality"]
 
-#: Columns of the excluded-rows table read from ``data.quality``.
-QUALITY_COLUMNS: tuple[str, ...] = ("table", "column", "reason", "count", "rows", "values")
+#: Columns of the data-quality table the appendix reads (`kpitools.datasets.quality`); a
+#: table holding only some of them (``table, column, reason, count, rows, values``) is read too.
+QUALITY_COLUMNS: tuple[str, ...] = ("table", "column", "severity", "reason", "count", "n_rows",
+                                    "share", "rows", "values", "action", "file")
 #: Share of a table's rows that may be excluded before a report stops (5 %).
 DEFAULT_MAX_EXCLUDED_SHARE = 0.05
 #: Examples shown per problem.
@@ -30,69 +32,78 @@ _EXAMPLES = 3
 
 
 def quality_frame(data: Any) -> pd.DataFrame:
-    """The excluded rows of ``data`` as a tidy table ``table, column, reason, count, rows,
-    values`` (no rows when nothing was excluded or the reader records nothing).
+    """The data-quality table of ``data``: one row per table, column and reason, with
+    ``table, column, severity, reason, count, n_rows, share, rows, values, action, file``
+    (no rows when nothing was found).
 
     ``data`` is a `ServiceData` (its ``quality`` attribute is read, if there is one) or the
-    quality table itself.
+    quality table itself. A missing ``severity`` reads as ``"warning"`` and a missing
+    ``action`` as ``"row excluded"``.
 
-    >>> quality_frame(object()).columns.tolist()
-    ['table', 'column', 'reason', 'count', 'rows', 'values']
+    >>> quality_frame(object()).columns.tolist()[:5]
+    ['table', 'column', 'severity', 'reason', 'count']
     """
     quality = data if isinstance(data, pd.DataFrame) else getattr(data, "quality", None)
     if quality is not None and not isinstance(quality, pd.DataFrame):
-        quality = getattr(quality, "excluded", None)  # a result object holding the table
+        quality = getattr(quality, "quality", None)  # a report object holding the table
     if quality is None or not len(quality):
         return pd.DataFrame({c: pd.Series(dtype=object) for c in QUALITY_COLUMNS})
     frame = pd.DataFrame(quality).copy()
+    defaults = {"severity": "warning", "action": "row excluded"}
     for column in QUALITY_COLUMNS:
         if column not in frame.columns:
-            frame[column] = None
+            frame[column] = defaults.get(column)
     frame["count"] = pd.to_numeric(frame["count"], errors="coerce").fillna(0).astype(int)
     return frame[[*QUALITY_COLUMNS, *[c for c in frame.columns if c not in QUALITY_COLUMNS]]]
 
 
-def _as_items(cell: Any) -> list[Any]:
-    """A cell of ``rows`` or ``values`` as a list (a list, tuple, array or a text list)."""
+def _text(cell: Any) -> str:
+    """A ``rows`` or ``values`` cell as text (a list is joined with commas)."""
     if cell is None or (isinstance(cell, float) and pd.isna(cell)):
-        return []
+        return ""
     if isinstance(cell, str):
-        return [p.strip() for p in cell.split(",") if p.strip()] if cell else []
+        return cell
     if isinstance(cell, Sequence) or hasattr(cell, "tolist"):
-        return list(cell)
-    return [cell]
+        return ", ".join(str(v) for v in list(cell)[:_EXAMPLES])
+    return str(cell)
+
+
+def _problems(quality: pd.DataFrame) -> pd.DataFrame:
+    """The rows that are problems (warnings and errors, each with a count), not notes."""
+    return quality[(quality["severity"] != "note") & (quality["count"] > 0)]
 
 
 def excluded_shares(data: Any) -> pd.DataFrame:
     """Excluded rows per table and their share of the table's rows as read.
 
-    A row excluded for two reasons counts once when the listed rows are complete; otherwise
-    the counts are added (an upper bound, so a check errs on the side of stopping).
+    Counts of every reason that excluded rows are added: a row excluded for two reasons
+    counts twice, so the share is an upper bound and a check errs on the side of stopping.
 
     Returns
     -------
     DataFrame
         ``table, excluded, rows_read, share`` (``share`` = excluded / rows read, 0–1).
     """
-    quality = quality_frame(data)
+    quality = _problems(quality_frame(data))
+    quality = quality[quality["action"].astype(str).str.contains("excluded")]
     out = []
     for table, part in quality.groupby("table", sort=True):
-        listed = [_as_items(r) for r in part["rows"]]
-        if all(len(items) == n for items, n in zip(listed, part["count"], strict=True)):
-            excluded = len({str(r) for items in listed for r in items})
+        excluded = int(part["count"].sum())
+        n_rows = pd.to_numeric(part["n_rows"], errors="coerce").dropna()
+        if len(n_rows):
+            read = int(n_rows.max())
         else:
-            excluded = int(part["count"].sum())
-        kept = len(getattr(data, str(table))) if hasattr(data, str(table)) else 0
-        read = kept + excluded
+            kept = getattr(data, str(table), None)
+            read = (len(kept) if isinstance(kept, pd.DataFrame) else 0) + excluded
         out.append({"table": str(table), "excluded": excluded, "rows_read": read,
-                    "share": excluded / read if read else 0.0})
+                    "share": min(excluded / read, 1.0) if read else 0.0})
     return pd.DataFrame(out, columns=["table", "excluded", "rows_read", "share"])
 
 
 def _problem(row: Any) -> str:
-    """One problem in a few words: ``tickets.created_at: 2 unreadable date (rows 7, 9)``."""
-    rows = _as_items(row.rows)[:_EXAMPLES]
-    where = f" (rows {', '.join(str(r) for r in rows)})" if rows else ""
+    """One problem in a few words: ``tickets.created_at: 2 not a date (lines 7, 9)``."""
+    rows = _text(row.rows)
+    where = f" ({rows})" if rows else ""
     column = f".{row.column}" if isinstance(row.column, str) and row.column else ""
     return f"{row.table}{column}: {row.count} {row.reason}{where}"
 
@@ -124,15 +135,14 @@ def check_data_quality(data: Any, *, strict: bool = False,
     if not 0 <= max_excluded_share <= 1:
         raise ValueError(f"max_excluded_share={max_excluded_share!r} is not a share between "
                          "0 and 1 (5 % is 0.05)")
-    quality = quality_frame(data)
-    if not len(quality) or not quality["count"].sum():
+    quality = _problems(quality_frame(data))
+    if not len(quality):
         return
-    quality = quality[quality["count"] > 0]
     if strict:
         listed = "; ".join(_problem(r) for r in quality.itertuples(index=False))
         raise DataValidationError(
-            f"--strict: {int(quality['count'].sum())} rows would be excluded: {listed}",
-            column=str(quality["column"].iloc[0]))
+            f"strict: {len(quality)} data problem{'s' if len(quality) > 1 else ''} "
+            f"({int(quality['count'].sum())} rows): {listed}")
     shares = excluded_shares(data)
     over = shares[shares["share"] > max_excluded_share]
     if len(over):
@@ -147,38 +157,40 @@ def check_data_quality(data: Any, *, strict: bool = False,
 
 
 def data_quality_table(data: Any) -> ReportTable | ReportNote:
-    """The "Data quality" appendix: every excluded row's table, column, reason, count and
-    the first examples (row and value); ``"No rows were excluded."`` when there are none.
+    """The "Data quality" appendix: every excluded row's (or value's) table, column, reason,
+    count and the first examples; ``"No rows were excluded."`` when there are none.
+
+    What the reader assumed (``severity`` ``"note"``: a table without a file, an optional
+    column the source lacks) is listed under the table, one line each.
 
     >>> from kpitools.datasets import load_sample_data
     >>> data_quality_table(load_sample_data())
     No rows were excluded.
     """
     quality = quality_frame(data)
-    quality = quality[quality["count"] > 0].reset_index(drop=True)
+    notes_rows = quality[quality["severity"] == "note"]
+    assumed = [f"Note: {r.table}{'.' + r.column if isinstance(r.column, str) else ''}: "
+               f"{r.reason}." for r in notes_rows.itertuples(index=False)]
+    quality = _problems(quality).reset_index(drop=True)
     if not len(quality):
-        return ReportNote("No rows were excluded.")
+        return ReportNote("\n".join(["No rows were excluded.", *assumed]))
     examples = []
     for rows, values in zip(quality["rows"], quality["values"], strict=True):
-        r, v = _as_items(rows)[:_EXAMPLES], _as_items(values)[:_EXAMPLES]
-        if len(v) == len(r) and r:
-            examples.append(", ".join(f"row {_esc(a)}: <code>{_esc(repr(b))}</code>"
-                                      for a, b in zip(r, v, strict=True)))
-        else:
-            parts = ([f"rows {_esc(', '.join(str(a) for a in r))}"] if r else []) + (
-                [f"values <code>{_esc(', '.join(repr(b) for b in v))}</code>"] if v else [])
-            examples.append("; ".join(parts) or "–")
+        r, v = _text(rows), _text(values)
+        examples.append(f"{_esc(r)}{': ' if r and v else ''}"
+                        f"{f'<code>{_esc(v)}</code>' if v else ''}" or "–")
     display = pd.DataFrame({
         "Table": quality["table"].map(_esc),
-        "Column": quality["column"].map(lambda c: _esc(c if c is not None else "–")),
+        "Column": quality["column"].map(lambda c: _esc(c) if isinstance(c, str) else "–"),
         "Reason": quality["reason"].map(_esc),
         "Rows": quality["count"].map(lambda n: f"{int(n):,}"),
         "Examples": examples,
+        "Done": quality["action"].map(lambda a: _esc(a) if isinstance(a, str) else ""),
     })
     shares = excluded_shares(data)
-    notes = ["These rows were left out of every KPI of this report (row numbers and values as "
-             "the reader reports them)."]
+    notes = ["These rows (or values) were left out of every KPI of this report; row numbers "
+             "and values as the reader reports them."]
     notes += [f"{r.table}: {r.excluded:,} of {r.rows_read:,} rows excluded ({r.share:.2%})."
               for r in shares.itertuples(index=False)]
-    return ReportTable(quality[list(QUALITY_COLUMNS)], display, caption="Excluded rows",
-                       notes=notes, numeric=["Rows"])
+    return ReportTable(quality, display, caption="Excluded rows and values",
+                       notes=notes + assumed, numeric=["Rows"])

@@ -19,11 +19,24 @@ __all__ = ["load_data", "resolve_period", "data_quarters", "quarter_of", "proven
            "ReportSetup", "setup_report"]
 
 
-def load_data(data_dir: str | Path = "") -> Any:
-    """Read a data folder (``""`` for the bundled sample data) as a `ServiceData`."""
+def load_data(data_dir: str | Path = "", *, strict: bool = False,
+              max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE) -> Any:
+    """Read a data folder (``""`` for the bundled sample data) as a `ServiceData`.
+
+    Invalid rows are excluded and listed in ``data.quality``; ``strict`` makes any of them
+    an error, and more than ``max_excluded_share`` of a table's rows is one (see
+    `check_data_quality`).
+    """
+    import inspect
+
     from kpitools.datasets import read_service_data
 
-    return read_service_data(str(data_dir) if str(data_dir) else None)
+    folder = str(data_dir) if str(data_dir) else None
+    accepted = inspect.signature(read_service_data).parameters
+    options = {"strict": strict, "max_excluded_share": max_excluded_share}
+    data = read_service_data(folder, **{k: v for k, v in options.items() if k in accepted})
+    check_data_quality(data, strict=strict, max_excluded_share=max_excluded_share)
+    return data
 
 
 #: Where each table says when a row happened: a quarter label or a timestamp column.
@@ -60,16 +73,35 @@ def data_quarters(data: Any) -> list[str]:
     >>> data_quarters(pd.DataFrame({"quarter": ["2026Q3", "2026Q2", None]}))
     ['2026Q2', '2026Q3']
     """
+    from kpitools.tables.periods import parse_quarter
+
     if isinstance(data, pd.DataFrame):
-        frames = [(data, "quarter")] if "quarter" in data.columns else []
+        frames = [("surveys", data, "quarter")] if "quarter" in data.columns else []
     else:
-        frames = [(getattr(data, t), c) for t, c, _ in QUARTER_SOURCES
+        frames = [(t, getattr(data, t), c) for t, c, _ in QUARTER_SOURCES
                   if hasattr(data, t) and c in getattr(data, t).columns]
     found: set[str] = set()
-    for frame, column in frames:
-        if len(frame):
-            found.update(quarter_of(frame, column).dropna().astype(str))
+    for table, frame, column in frames:
+        if not len(frame):
+            continue
+        labels = quarter_of(frame, column).dropna().astype(str)
+        bad = sorted({q for q in labels.unique() if not _is_quarter(q, parse_quarter)})
+        if bad:
+            rows = [str(r) for r in labels.index[labels.isin(bad)][:3]]
+            raise DataValidationError(
+                f"table {table!r}: {int(labels.isin(bad).sum())} quarter labels are not "
+                f"quarters such as 2026Q3 (rows {', '.join(rows)}: "
+                f"{', '.join(repr(q) for q in bad[:3])}); map them in kpitools.toml or give "
+                "the date instead", column=column)
+        found.update(labels)
     return sorted(found)
+
+
+def _is_quarter(label: str, parse: Any) -> bool:
+    try:
+        return str(parse(label)) == label
+    except ValueError:
+        return False
 
 
 def resolve_period(period: str, data: Any, *,
@@ -221,8 +253,7 @@ def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
     if repeated:
         raise TypeError(f"setup_report() takes {', '.join(repeated)} as keyword arguments, "
                         f"not in parameters")
-    data = load_data(data_dir)
-    check_data_quality(data, strict=strict, max_excluded_share=max_excluded_share)
+    data = load_data(data_dir, strict=strict, max_excluded_share=max_excluded_share)
     resolved = resolve_period(period, data, today=today or None)
     recorded = {"period": period, "data_dir": str(data_dir), "today": today, **others}
     if strict:

@@ -1,0 +1,411 @@
+"""Reports render from whatever exists (issue 9, deliverables 3 and 4).
+
+Each data shape is cut from the bundled sample data: tickets only, calls only, CSAT-only
+surveys, NPS only, no CES, one quarter only, competitors only, answers without a team. Most
+checks run on the section functions (cheap); three shapes are rendered through the whole
+quarterly notebook to HTML (``@pytest.mark.notebook``).
+
+What is checked for every shape: no exception; every absent part says so in one line; no
+figure (``<img>``) for a section without data; no target status for an absent KPI.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import warnings
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kpitools.core.errors import DataValidationError
+from kpitools.datasets import load_sample_data
+from kpitools.reports import sections as rp
+
+PERIOD = "2026Q3"
+TODAY = "2026-11-29"
+TARGETS = {"nps": 30.0, "csat": 75.0, "ces": 5.0}
+NO_SURVEYS = "No survey data in this folder."
+NO_TICKETS = "No ticket data in this folder."
+NO_CALLS = "No call data in this folder."
+NO_COMPETITORS = "No competitor data in this folder."
+#: Tables cleared in a shape are cut to their header: what `read_service_data` returns for a
+#: table without a file.
+SURVEY_TABLES = ("surveys",)
+COMPETITOR_TABLES = ("competitor_surveys", "competitor_published")
+
+
+@pytest.fixture(scope="module")
+def sample() -> Any:
+    return load_sample_data()
+
+
+def _without(data: Any, *tables: str) -> Any:
+    return dataclasses.replace(data, **{t: getattr(data, t).iloc[:0] for t in tables})
+
+
+def _in_quarter(frame: pd.DataFrame, column: str, quarter: str) -> pd.DataFrame:
+    if column == "quarter":
+        return frame[frame["quarter"].astype(str) == quarter]
+    return frame[pd.to_datetime(frame[column]).dt.to_period("Q").astype(str) == quarter]
+
+
+def make_shape(sample: Any, name: str) -> Any:
+    """One partial data set cut from the sample data."""
+    s = sample.surveys
+    if name == "tickets_only":
+        return _without(sample, "surveys", "calls", *COMPETITOR_TABLES)
+    if name == "calls_only":
+        return _without(sample, "surveys", "tickets", *COMPETITOR_TABLES)
+    if name == "csat_only":  # the column itself is absent, as in the PwC or airline surveys
+        return dataclasses.replace(sample, surveys=s.drop(columns=["nps", "ces"]))
+    if name == "nps_only":
+        return dataclasses.replace(sample, surveys=s.assign(csat=np.nan, ces=np.nan))
+    if name == "no_ces":
+        return dataclasses.replace(sample, surveys=s.assign(ces=np.nan))
+    if name == "one_quarter":
+        return dataclasses.replace(
+            sample, surveys=_in_quarter(s, "quarter", PERIOD),
+            tickets=_in_quarter(sample.tickets, "created_at", PERIOD),
+            calls=_in_quarter(sample.calls, "offered_at", PERIOD),
+            competitor_surveys=_in_quarter(sample.competitor_surveys, "quarter", PERIOD),
+            competitor_published=_in_quarter(sample.competitor_published, "quarter", PERIOD))
+    if name == "competitors_only":
+        return _without(sample, "surveys", "tickets", "calls")
+    if name == "missing_labels":
+        every = np.arange(len(s))
+        return dataclasses.replace(sample, surveys=s.assign(
+            team=s["team"].where(every % 5 != 0), channel=s["channel"].where(every % 7 != 0)))
+    raise AssertionError(name)
+
+
+def quarterly_sections(data: Any, period: str) -> dict[str, Any]:
+    """What the quarterly notebook shows, section by section (the same calls)."""
+    return {
+        "headline": rp.headline_table(data.surveys, period=period, targets=TARGETS),
+        "trends": rp.kpi_trend_figure(data.surveys, period=period),
+        "control": rp.csat_control_chart(data.surveys, period=period),
+        "league": rp.team_league_table(data.surveys, period=period),
+        "forest": rp.team_forest_figure(data.surveys, period=period),
+        "nps_distribution": rp.nps_distribution_figure(data.surveys, period=period),
+        "channels": rp.channel_table(data.surveys, period=period),
+        "operations": rp.operations_table(data.tickets, data.calls, period=period),
+        "channel_operations": rp.channel_operations_table(data.tickets, period=period),
+        "volume": rp.volume_heatmap_figure(data.tickets, calls=data.calls, period=period),
+        "competitors": rp.competitor_table(data.surveys, data.competitor_surveys,
+                                           data.competitor_published, period=period),
+        "competitor_figure": rp.competitor_figure(data.surveys, data.competitor_surveys,
+                                                  data.competitor_published, period=period),
+        "competitor_trend": rp.competitor_trend_table(data.surveys, data.competitor_surveys,
+                                                      data.competitor_published, period=period),
+        "quality": rp.data_quality_table(data),
+    }
+
+
+def _lines(section: Any) -> list[str]:
+    """The one-line messages of a section as shown in the page (HTML, unescaped)."""
+    import html
+
+    return [html.unescape(m) for m in re.findall(r'<p class="kt-nodata">(.*?)</p>',
+                                                 section._repr_html_())]
+
+
+#: Per shape: sections that must be one line (no table, no figure) with that line, and lines
+#: that must be shown somewhere in the report.
+EXPECTED: dict[str, dict[str, Any]] = {
+    "tickets_only": {
+        "notes": {"headline": NO_SURVEYS, "trends": NO_SURVEYS, "control": NO_SURVEYS,
+                  "league": NO_SURVEYS, "forest": NO_SURVEYS, "nps_distribution": NO_SURVEYS,
+                  "channels": NO_SURVEYS, "competitors": NO_COMPETITORS,
+                  "competitor_figure": NO_COMPETITORS, "competitor_trend": NO_COMPETITORS},
+        "lines": {NO_CALLS},
+        "figures": {"volume"},
+    },
+    "calls_only": {
+        "notes": {"headline": NO_SURVEYS, "league": NO_SURVEYS, "forest": NO_SURVEYS,
+                  "channel_operations": NO_TICKETS, "competitors": NO_COMPETITORS},
+        "lines": {NO_TICKETS},
+        "figures": {"volume"},
+    },
+    "csat_only": {
+        "notes": {"nps_distribution": "No NPS answers in this folder."},
+        "lines": {"No NPS answers in this folder.", "No CES answers in this folder.",
+                  f"No NPS answers of ours in {PERIOD} to compare with."},
+        "figures": {"trends", "control", "forest", "volume", "competitor_figure"},
+        "kpis": ["csat"],
+    },
+    "nps_only": {
+        "notes": {"control": "No CSAT answers in this folder."},
+        "lines": {"No CSAT answers in this folder.", "No CES answers in this folder."},
+        "figures": {"trends", "forest", "nps_distribution", "volume", "competitor_figure"},
+        "kpis": ["nps"],
+    },
+    "no_ces": {
+        "notes": {},
+        "lines": {"No CES answers in this folder."},
+        "figures": {"trends", "control", "forest", "nps_distribution", "volume",
+                    "competitor_figure"},
+        "kpis": ["nps", "csat"],
+    },
+    "one_quarter": {
+        "notes": {},
+        "lines": {"No survey answers in 2026Q2 to compare with.",
+                  "No survey answers in 2025Q3 to compare with.",
+                  "No tickets in 2026Q2 to compare with.",
+                  "No calls in 2026Q2 to compare with."},
+        "figures": {"trends", "control", "forest", "nps_distribution", "volume",
+                    "competitor_figure"},
+        "kpis": ["nps", "csat", "ces"],
+    },
+    "competitors_only": {
+        "notes": {"headline": NO_SURVEYS, "operations": "No ticket or call data in this folder.",
+                  "volume": NO_TICKETS},
+        "lines": {f"No NPS answers of ours in {PERIOD} to compare with."},
+        "figures": {"competitor_figure"},
+    },
+    "missing_labels": {
+        "notes": {},
+        "lines": set(),
+        "figures": {"trends", "control", "forest", "nps_distribution", "volume",
+                    "competitor_figure"},
+        "kpis": ["nps", "csat", "ces"],
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def rendered(sample: Any) -> dict[str, tuple[Any, dict[str, Any]]]:
+    """Every section of every shape, computed once."""
+    out = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # small-sample warnings of the cut data
+        for name in EXPECTED:
+            data = make_shape(sample, name)
+            out[name] = (data, quarterly_sections(data, rp.resolve_period(
+                "last-complete", data, today=TODAY)))
+    return out
+
+
+@pytest.mark.parametrize("shape", list(EXPECTED))
+def test_every_section_renders_and_says_what_is_absent(shape, rendered):
+    _, sections = rendered[shape]
+    expected = EXPECTED[shape]
+    for name, line in expected["notes"].items():
+        section = sections[name]
+        assert isinstance(section, rp.ReportNote), (name, section)
+        assert line in section.absent, (name, section.absent)
+    shown = {line for s in sections.values() for line in _lines(s)}
+    assert expected["lines"] <= shown, expected["lines"] - shown
+    for name, section in sections.items():
+        page = section._repr_html_()
+        assert page.count("<img") == (1 if name in expected["figures"] else 0), name
+        for line in _lines(section):  # each message is one line of plain text
+            assert "\n" not in line and line.endswith("."), (name, line)
+
+
+@pytest.mark.parametrize("shape", [s for s in EXPECTED if "kpis" in EXPECTED[s]])
+def test_headline_claims_targets_only_for_kpis_with_answers(shape, rendered):
+    _, sections = rendered[shape]
+    head = sections["headline"]
+    assert head.data["kpi"].tolist() == EXPECTED[shape]["kpis"]
+    assert set(head.data["status"]) <= {"met", "missed", "unclear"}
+    text = head._repr_html_()
+    body = text.split("<tbody>")[1].split("</tbody>")[0]
+    for spec in rp.SURVEY_KPIS:
+        if spec["kpi"] not in EXPECTED[shape]["kpis"]:
+            assert spec["name"] not in text.split("<p class=\"kt-nodata\">")[0]
+            assert spec["label"] not in body  # no row, so no "missed target" for it
+            assert f"No {spec['name']} answers in this folder." in text
+
+
+def test_no_ces_headline_says_so_instead_of_missed_target(rendered):
+    # before: CES without answers read "missed, target 5.00" from an interval of NaN
+    head = rendered["no_ces"][1]["headline"]
+    assert "CES" not in " ".join(head.data["label"])
+    assert head.absent == ["No CES answers in this folder."]
+
+
+def test_one_quarter_makes_no_comparison(rendered):
+    sections = rendered["one_quarter"][1]
+    head = sections["headline"].data
+    assert set(head["verdict_previous"]) == {"no comparison"}
+    assert head[["difference_previous", "pvalue_year_ago"]].isna().all().all()
+    assert sections["operations"].data["pvalue"].isna().all()
+    assert sections["league"].data["pvalue"].isna().all()
+
+
+def test_competitors_without_our_answers_are_listed_without_a_comparison(rendered):
+    table = rendered["competitors_only"][1]["competitors"].data
+    assert "Us" not in table["competitor"].tolist() and len(table) >= 2
+    assert table["difference"].isna().all() and set(table["verdict"]) == {""}
+
+
+def test_answers_without_a_team_form_their_own_group(rendered, sample):
+    data, sections = rendered["missing_labels"]
+    league = sections["league"].data
+    cur = data.surveys[data.surveys["quarter"] == PERIOD]
+    assert "(no team)" in league["team"].tolist()
+    # every answer of the quarter is in one row: none dropped for its missing team
+    assert league["n"].sum() == cur["nps"].notna().sum()
+    channels = sections["channels"].data
+    assert "(no channel)" in channels["channel"].tolist()
+
+
+def test_team_without_answers_says_so(sample):
+    out = rp.headline_table(sample.surveys, period=PERIOD, team="Nobody")
+    assert isinstance(out, rp.ReportNote)
+    assert out.text == "No survey answers from team Nobody in this folder."
+
+
+# ---------------------------------------------------------------------- the period
+
+
+@pytest.mark.parametrize("shape, tables", [
+    ("tickets_only", "tickets.created_at"),
+    ("calls_only", "calls.offered_at"),
+    ("competitors_only", "competitor quarters"),
+])
+def test_period_is_resolved_from_whatever_table_has_dates(shape, tables, sample):
+    data = make_shape(sample, shape)
+    assert rp.resolve_period("last-complete", data, today=TODAY) == PERIOD, tables
+    assert rp.resolve_period("2026-Q2", data) == "2026Q2"
+
+
+def test_period_without_any_dated_table_is_one_line(sample):
+    data = _without(sample, "surveys", "tickets", "calls", *COMPETITOR_TABLES)
+    with pytest.raises(DataValidationError, match=r"^column 'quarter': no rows with a date in "
+                                                  r"any table \(surveys.quarter, tickets"):
+        rp.resolve_period("last-complete", data)
+
+
+def test_quarter_labels_that_are_not_quarters_are_one_line():
+    surveys = pd.DataFrame({"quarter": ["2021Q1", "Q1 2021", "Q1 2021", "2021Q2"]})
+    with pytest.raises(DataValidationError, match=r"2 quarter labels are not quarters such as "
+                                                  r"2026Q3 \(rows 1, 2: 'Q1 2021'\)"):
+        rp.resolve_period("last-complete", surveys)
+
+
+# ---------------------------------------------------------------------- data quality
+
+
+def _quality(*rows: dict[str, Any]) -> pd.DataFrame:
+    """A data-quality table in the reader's schema (kpitools.datasets.quality)."""
+    base = {"severity": "warning", "action": "row excluded", "file": "tickets.csv"}
+    return pd.DataFrame([{**base, **r} for r in rows])
+
+
+BAD_DATES = {"table": "tickets", "column": "created_at", "reason": "not a date", "count": 2,
+             "n_rows": 202, "share": 2 / 202, "rows": "lines 17, 52",
+             "values": "'yesterday', '31/02/2020'"}
+BAD_PRIORITY = {"table": "tickets", "column": "priority", "reason": "unknown label", "count": 1,
+                "n_rows": 202, "share": 1 / 202, "rows": "line 90", "values": "'P9'",
+                "action": "value set to missing"}
+
+
+def _data_with(quality: pd.DataFrame, tickets: int = 200) -> Any:
+    return SimpleNamespace(quality=quality, tickets=pd.DataFrame({"x": range(tickets)}))
+
+
+def test_data_quality_appendix_lists_every_problem():
+    table = rp.data_quality_table(_data_with(_quality(BAD_DATES, BAD_PRIORITY)))
+    assert isinstance(table, rp.ReportTable)
+    assert table.data[["table", "column", "reason", "count"]].values.tolist() == [
+        ["tickets", "created_at", "not a date", 2], ["tickets", "priority", "unknown label", 1]]
+    page = table._repr_html_()
+    assert "lines 17, 52: <code>&#x27;yesterday&#x27;, &#x27;31/02/2020&#x27;</code>" in page
+    assert "tickets: 2 of 202 rows excluded (0.99%)." in page  # 2 / 202 by hand
+
+
+def test_data_quality_appendix_when_clean(sample):
+    out = rp.data_quality_table(sample)
+    assert isinstance(out, rp.ReportNote) and out.absent == ["No rows were excluded."]
+    note = _quality({"table": "calls", "column": "hold_seconds", "severity": "note",
+                     "reason": "optional column absent from the source", "count": 0,
+                     "action": ""})
+    out = rp.data_quality_table(_data_with(note))
+    assert out.absent == ["No rows were excluded.",
+                          "Note: calls.hold_seconds: optional column absent from the source."]
+
+
+def test_strict_makes_any_excluded_row_an_error_listing_all():
+    data = _data_with(_quality(BAD_DATES, BAD_PRIORITY))
+    rp.check_data_quality(data)  # 2 of 202 rows: under 5 %
+    with pytest.raises(DataValidationError) as err:
+        rp.check_data_quality(data, strict=True)
+    text = str(err.value)
+    assert "\n" not in text
+    assert ("2 data problems (3 rows): tickets.created_at: 2 not a date (lines 17, 52); "
+            "tickets.priority: 1 unknown label (line 90)") in text
+
+
+@pytest.mark.parametrize("excluded, stops", [(10, False), (11, True)])
+def test_above_the_share_of_a_table_the_report_stops(excluded, stops):
+    # 10 of 200 rows is 5.0 % (allowed), 11 of 200 is 5.5 %
+    data = _data_with(_quality({**BAD_DATES, "count": excluded, "n_rows": 200}))
+    if not stops:
+        rp.check_data_quality(data, max_excluded_share=0.05)
+        return
+    with pytest.raises(DataValidationError, match=r"too many rows excluded, above 5.0% of a "
+                                                  r"table \(tickets: 11 of 200 rows \(5.5%\)\)"):
+        rp.check_data_quality(data, max_excluded_share=0.05)
+
+
+def test_the_share_counts_only_excluded_rows():
+    # a value set to missing keeps its row
+    data = _data_with(_quality({**BAD_PRIORITY, "count": 50, "n_rows": 200}))
+    rp.check_data_quality(data, max_excluded_share=0.05)
+    assert rp.excluded_shares(data).empty
+
+
+def test_a_share_outside_0_1_is_refused():
+    with pytest.raises(ValueError, match=r"max_excluded_share=5 is not a share between 0 and 1"):
+        rp.check_data_quality(_data_with(_quality()), max_excluded_share=5)
+
+
+# ---------------------------------------------------------------------- whole reports
+
+
+def _write_folder(data: Any, folder: Any, tables: tuple[str, ...]) -> None:
+    """Write only ``tables`` as CSV (the others have no file, as in a real export)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in tables:
+        getattr(data, name).to_csv(folder / f"{name}.csv", index=False)
+
+
+FOLDERS = {
+    # shape, tables written, lines the page must show, figures (<img>) in the page
+    "tickets_only": ("tickets_only", ("tickets",),
+                     [NO_SURVEYS, NO_CALLS, NO_COMPETITORS, "No rows were excluded."], 1),
+    "csat_only": ("csat_only", ("surveys", "tickets", "calls", *COMPETITOR_TABLES),
+                  ["No NPS answers in this folder.", "No CES answers in this folder."], 5),
+    "competitors_only": ("competitors_only", COMPETITOR_TABLES,
+                         [NO_SURVEYS, NO_TICKETS, NO_CALLS], 1),
+}
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("folder", list(FOLDERS))
+def test_quarterly_report_renders_from_a_partial_folder(folder, sample, tmp_path):
+    from kpitools.reports.runner import run_report
+
+    shape, tables, lines, figures = FOLDERS[folder]
+    data = make_shape(sample, shape)
+    if shape == "csat_only":  # a file with the columns but no NPS or CES answers
+        data = dataclasses.replace(data, surveys=data.surveys.assign(nps=None, ces=None))
+    _write_folder(data, tmp_path / "data", tables)
+    result = run_report("quarterly_report", {"period": PERIOD, "data_dir": str(tmp_path / "data"),
+                                             "today": TODAY}, tmp_path / "out", formats="html")
+    import html
+
+    page = html.unescape(result.html.read_text(encoding="utf-8"))
+    for line in lines:
+        assert line in page, line
+    assert page.count("<img") == figures
+    assert "missed" not in page or shape == "csat_only"  # CSAT 70.8 % vs target 75
+    if shape == "csat_only":
+        head = page.split("Headline KPIs, 2026Q3")[1].split("</table>")[0]
+        assert "CSAT" in head and "NPS" not in head and "CES" not in head
+    assert "Data quality" in page
