@@ -100,8 +100,9 @@ def proportion_columns(k: Any, n: Any, *, confidence_level: float,
     ([75.0, nan], [30.06, nan])
     """
     k, n = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
-    low, high = grouped_proportion_ci(np.round(k), n, confidence_level=confidence_level,
-                                      method=method, alternative=alternative)
+    low, high = (np.asarray(v, dtype=float) for v in grouped_proportion_ci(
+        np.round(k), n, confidence_level=confidence_level, method=method,
+        alternative=alternative))
     with np.errstate(invalid="ignore", divide="ignore"):
         estimate = 100.0 * k / n
     return estimate, 100.0 * low, 100.0 * high

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from kpitools.core.errors import DataValidationError
-from kpitools.core.results import Comparison, KpiEstimate, comparison_unit
+from kpitools.core.results import Comparison, KpiEstimate, Measure, comparison_unit
 from kpitools.core.validation import (
     check_alternative,
     check_choice,
@@ -106,6 +106,11 @@ class PeriodCounts:
     @property
     def retained(self) -> int:
         return self.start - self.lost
+
+    def to_frame(self) -> pd.DataFrame:
+        """One tidy row of the counts (``excluded`` stays an attribute)."""
+        row = {k: v for k, v in self.__dict__.items() if k != "excluded"}
+        return pd.DataFrame([{**row, "retained": self.retained}])
 
 
 def _membership(data: pd.DataFrame, table: str, period: Any,
@@ -368,7 +373,7 @@ def nrr(customers: pd.DataFrame, period: Any, *, confidence_level: float = 0.95,
 
 def clv_from_values(revenue, churned, *, margin: float = 1.0, confidence_level: float = 0.95,
                     method: Literal["delta", "bootstrap"] = "delta",
-                    n_resamples: int = 9999, random_state: Any = 0) -> tuple[float, float, float]:
+                    n_resamples: int = 9999, random_state: Any = 0) -> KpiEstimate:
     """Simple CLV ``margin × mean revenue per period / churn rate per period``, with CI.
 
     Parameters
@@ -387,7 +392,9 @@ def clv_from_values(revenue, churned, *, margin: float = 1.0, confidence_level: 
 
     Returns
     -------
-    (clv, low, high)
+    KpiEstimate
+        ``kpi="clv"``, ``unit="money"``, ``n`` customers (changed in 0.2.0: 0.1 returned
+        the bare tuple ``(clv, low, high)``; ``result.estimate, *result.ci`` gives it).
 
     Notes
     -----
@@ -397,8 +404,8 @@ def clv_from_values(revenue, churned, *, margin: float = 1.0, confidence_level: 
     Examples
     --------
     >>> import numpy as np
-    >>> clv, low, high = clv_from_values(np.full(200, 100.0), np.arange(200) < 20)
-    >>> round(clv, 1), round(low, 1), round(high, 1)
+    >>> r = clv_from_values(np.full(200, 100.0), np.arange(200) < 20)
+    >>> round(r.estimate, 1), round(r.ci_low, 1), round(r.ci_high, 1)
     (1000.0, 659.1, 1517.1)
     """
     level = check_confidence_level(confidence_level)
@@ -424,12 +431,20 @@ def clv_from_values(revenue, churned, *, margin: float = 1.0, confidence_level: 
         with np.errstate(divide="ignore"):
             boot = margin * r[idx].mean(axis=1) / rates
         low, high = _percentile(boot, level, "two-sided")
-        return float(clv), low, high
+        return _clv_result(float(clv), low, high, n, level, method, margin)
     cov = np.cov(np.vstack([r, c]), ddof=1) / n
     var_log = cov[0, 0] / mean_r**2 + cov[1, 1] / rate**2 - 2 * cov[0, 1] / (mean_r * rate)
     se = float(np.sqrt(max(var_log, 0.0)))
     z = z_critical(level)
-    return float(clv), float(clv * np.exp(-z * se)), float(clv * np.exp(z * se))
+    return _clv_result(float(clv), float(clv * np.exp(-z * se)), float(clv * np.exp(z * se)),
+                       n, level, method, margin)
+
+
+def _clv_result(value: float, low: float, high: float, n: int, level: float, method: str,
+                margin: float) -> KpiEstimate:
+    return KpiEstimate(kpi="clv", estimate=value, ci_low=float(low), ci_high=float(high),
+                       n=int(n), n_excluded=0, method=method, confidence_level=level,
+                       unit="money", details={"margin": margin})
 
 
 def clv(customers: pd.DataFrame, period: Any, *, margin: float = 1.0,
@@ -452,9 +467,10 @@ def clv(customers: pd.DataFrame, period: Any, *, margin: float = 1.0,
     require_nonempty(int(at_start.sum()), what=f"customers at the start of {p}")
     start_mrr, _ = _mrr_columns(customers, cols, at_start)
     months = p.months
-    value, low, high = clv_from_values(start_mrr * months, left[at_start], margin=margin,
-                                       confidence_level=confidence_level, method=method,
-                                       n_resamples=n_resamples, random_state=random_state)
+    fitted = clv_from_values(start_mrr * months, left[at_start], margin=margin,
+                             confidence_level=confidence_level, method=method,
+                             n_resamples=n_resamples, random_state=random_state)
+    value, (low, high) = fitted.estimate, fitted.ci
     return KpiEstimate(kpi="clv", estimate=value, ci_low=low, ci_high=high,
                        n=int(at_start.sum()), n_excluded=issues.n_excluded, method=method,
                        confidence_level=check_confidence_level(confidence_level),
@@ -600,7 +616,7 @@ def _bootstrap_values(fn: Any, data: pd.DataFrame, period: Any, kpi: str, n_resa
 
 # ------------------------------------------------------------------------- registration
 
-_CUSTOMER_KPIS: dict[str, tuple[Any, str, bool, str]] = {
+_CUSTOMER_KPIS: dict[str, tuple[Any, str, bool, Measure]] = {
     # name: (function, unit, higher_is_better, measure of its comparisons)
     "crr": (customer_retention, "%", True, "difference"),
     "churn_rate": (churn_rate, "%", False, "difference"),

@@ -143,6 +143,15 @@ class StaffingResult:
     asa_seconds: float
     occupancy: float
 
+    def to_frame(self) -> pd.DataFrame:
+        """One tidy row with every field.
+
+        >>> agents_needed(100, 180).to_frame()[["traffic", "agents"]]
+           traffic  agents
+        0      5.0       8
+        """
+        return pd.DataFrame([dict(self.__dict__)])
+
 
 def agents_needed(calls: float, aht_seconds: float, *, interval_seconds: float = 3600.0,
                   service_level: float = 0.8, target_seconds: float = 20.0,
@@ -209,7 +218,10 @@ def agents_needed(calls: float, aht_seconds: float, *, interval_seconds: float =
         occupancy=occ)
 
 
-def staffing_plan(volumes: Any, aht_seconds: Any, **kwargs: Any) -> pd.DataFrame:
+def staffing_plan(volumes: Any, aht_seconds: Any, *, interval_seconds: float = 3600.0,
+                  service_level: float = 0.8, target_seconds: float = 20.0,
+                  max_occupancy: float | None = None, shrinkage: float = 0.0,
+                  max_agents: int = 100_000) -> pd.DataFrame:
     """`agents_needed` for every interval of a volume forecast.
 
     Parameters
@@ -219,7 +231,7 @@ def staffing_plan(volumes: Any, aht_seconds: Any, **kwargs: Any) -> pd.DataFrame
         ``per_week``); a Series keeps its index.
     aht_seconds : float or array-like
         AHT, one for all intervals or one per interval.
-    **kwargs
+    interval_seconds, service_level, target_seconds, max_occupancy, shrinkage, max_agents
         As in `agents_needed`.
 
     Returns
@@ -235,6 +247,9 @@ def staffing_plan(volumes: Any, aht_seconds: Any, **kwargs: Any) -> pd.DataFrame
     """
     v = volumes if isinstance(volumes, pd.Series) else pd.Series(volumes)
     aht = np.broadcast_to(np.asarray(aht_seconds, dtype=float), (len(v),))
-    rows = [agents_needed(float(c), float(h), **kwargs).__dict__ for c, h in
+    rows = [agents_needed(float(c), float(h), interval_seconds=interval_seconds,
+                          service_level=service_level, target_seconds=target_seconds,
+                          max_occupancy=max_occupancy, shrinkage=shrinkage,
+                          max_agents=max_agents).__dict__ for c, h in
             zip(v.to_numpy(dtype=float), aht, strict=True)]
     return pd.DataFrame(rows, index=v.index)

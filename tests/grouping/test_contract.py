@@ -65,9 +65,14 @@ import pytest
 
 import kpitools as kt
 from kpitools.core.errors import SmallSampleWarning
-from kpitools.core.results import ESTIMATE_COLUMNS
+from kpitools.core.results import (
+    COMPARISON_UNITS,
+    ESTIMATE_COLUMNS,
+    ESTIMATE_UNITS,
+    comparison_unit,
+)
 from kpitools.grouping.frames import COMPARE_COLUMNS
-from kpitools.kpis.catalogue import kpi_names
+from kpitools.kpis.catalogue import VARIANT_UNIT, catalogue, get_kpi, kpi_names
 
 ALPHA = 0.05
 LEVEL = 1 - ALPHA
@@ -261,6 +266,20 @@ def test_compare_contract(case: Case, alternative: str, sample: Any) -> None:
     assert list(out.columns) == list(COMPARE_COLUMNS)
     assert len(out) == 3
     assert (out["alternative"] == alternative).all()
+    # one units vocabulary: the comparison's unit follows from the estimates' unit and the
+    # measure (a difference of "%" is in "percentage points"; a ratio's unit is "ratio")
+    definition = get_kpi(case.kpi)
+    assert set(out["measure"]) == {definition.measure}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallSampleWarning)
+        one = kt.summarize(data, kpi=case.kpi, value=case.value,
+                           **_summary_options(case, options))
+    estimate_unit = one["unit"].iloc[0]
+    assert estimate_unit in ESTIMATE_UNITS
+    assert set(out["unit"]) == {comparison_unit(estimate_unit, definition.measure)}
+    assert set(out["unit"]) <= COMPARISON_UNITS
+    if definition.unit != VARIANT_UNIT:
+        assert set(out["unit"]) == {definition.difference_unit}
     if case.kpi in NO_INFERENCE:
         assert out[["ci_low", "ci_high", "pvalue"]].isna().all().all()
         return
@@ -283,6 +302,17 @@ def test_compare_contract(case: Case, alternative: str, sample: Any) -> None:
            for _, r in out.iterrows() if not _agree(r, alternative)
            and not _allowed(r, alternative)]
     assert not bad, f"{case.id} {alternative}: interval and p-value disagree: {bad}"
+
+
+def test_catalogue_units_are_in_the_vocabulary() -> None:
+    table = catalogue()
+    assert list(table["kpi"]) == kpi_names()
+    for row in table.itertuples():
+        if row.unit == VARIANT_UNIT:
+            continue
+        assert row.unit in ESTIMATE_UNITS, row.kpi
+        assert row.difference_unit == comparison_unit(row.unit, row.measure), row.kpi
+        assert (row.measure == "ratio") == (row.difference_unit == "ratio"), row.kpi
 
 
 def test_every_registered_kpi_has_a_contract_case() -> None:

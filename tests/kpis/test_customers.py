@@ -66,7 +66,9 @@ def test_clv_delta_method_by_hand():
     rng = np.random.default_rng(0)
     revenue = rng.gamma(2, 50, size=300)
     churned = rng.random(300) < 0.1
-    value, low, high = clv_from_values(revenue, churned, margin=0.6)
+    fitted = clv_from_values(revenue, churned, margin=0.6)
+    value, (low, high) = fitted.estimate, fitted.ci
+    assert fitted.unit == "money" and fitted.to_frame()["estimate"].iloc[0] == value
     m, c = revenue.mean(), churned.mean()
     assert value == pytest.approx(0.6 * m / c)
     n = len(revenue)
@@ -76,7 +78,7 @@ def test_clv_delta_method_by_hand():
     assert (low, high) == pytest.approx((value * np.exp(-z * np.sqrt(var)),
                                          value * np.exp(z * np.sqrt(var))))
     boot = clv_from_values(revenue, churned, margin=0.6, method="bootstrap", n_resamples=2000)
-    assert boot[1] < value < boot[2]
+    assert boot.ci_low < value < boot.ci_high
     with pytest.raises(ValueError, match="no customer churned"):
         clv_from_values(revenue, np.zeros(300, bool))
 
