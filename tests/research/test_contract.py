@@ -232,3 +232,16 @@ def test_a_logistic_fit_given_to_the_ph_test_is_a_type_error(results):
 def test_unknown_keywords_are_type_errors(data, call):
     with pytest.raises(TypeError, match="unexpected keyword argument"):
         call(data)
+
+
+def test_functions_that_return_frames_use_their_documented_columns(data, results):
+    from kpitools.research.correlation import correlation_table
+    from kpitools.research.dose_response import DOSE_RESPONSE_COLUMNS, churn_by_score
+    from kpitools.research.survival import KM_COLUMNS, PH_TEST_COLUMNS, kaplan_meier
+
+    assert tuple(kaplan_meier(data, "duration_days", "churned", group="segment").columns) \
+        == KM_COLUMNS
+    assert tuple(churn_by_score(data, "nps", "churned").columns) == DOSE_RESPONSE_COLUMNS
+    assert tuple(proportional_hazards_test(results["cox"][0]).columns) == PH_TEST_COLUMNS
+    assert tuple(correlation_table(data, "nps", "churned").columns) == (
+        *CORRELATION_COLUMNS, "pvalue_adjusted", "p_adjust_method")
