@@ -30,12 +30,14 @@ dtype: int64
 from __future__ import annotations
 
 import hashlib
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
+from kpitools.core.errors import ExcludedRowsWarning
 from kpitools.datasets.mapping import MAPPING_FILE, DataMapping, TableMapping, load_mapping
-from kpitools.datasets.quality import QUALITY_COLUMNS, Problems
+from kpitools.datasets.quality import QUALITY_COLUMNS, Problems, format_problem_line
 from kpitools.datasets.reading import (
     DEFAULT_MAX_EXCLUDED_SHARE,
     empty_table,
@@ -162,7 +164,12 @@ def load_dataset(name: str, *, directory: str | Path | None = None,
                        max_excluded_share=max_excluded_share)
     _raise_on_errors(problems, folder)
     assert frame is not None  # a table that could not be read has an error
-    frame.attrs["quality"] = problems.frame()
+    quality = problems.frame()
+    excluded = quality[quality["severity"] == "warning"]
+    if len(excluded):
+        lines = "; ".join(format_problem_line(row) for _, row in excluded.iterrows())
+        warnings.warn(f"{len(excluded)} problem(s) in {path}, rows or values excluded: {lines}",
+                      ExcludedRowsWarning, stacklevel=2)
     return frame
 
 

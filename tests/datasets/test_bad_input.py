@@ -17,7 +17,7 @@ from click.testing import CliRunner
 import kpitools.reports.runner
 from kpitools import datasets
 from kpitools.cli import EXIT_BAD_INPUT, cli
-from kpitools.core.errors import DataValidationError
+from kpitools.core.errors import DataValidationError, ExcludedRowsWarning
 from kpitools.datasets.simulate import TABLE_COLUMNS, simulate_service_data
 
 NA_LIKE = ["NA", "None", "null", "N/A"]
@@ -276,8 +276,11 @@ def test_rows_are_data_rows_when_lines_do_not_map(data_dir):
     tickets.loc[3, "contacts"] = "three"
     text = tickets.to_csv(index=False)
     (data_dir / "tickets.csv").write_text(text.replace("\n", "\n\n", 1), encoding="utf-8")
-    quality = datasets.load_dataset("tickets", directory=data_dir).attrs["quality"]
+    quality = datasets.read_service_data(data_dir).quality
     assert quality[["rows", "values"]].values.tolist() == [["data row 4", "'three'"]]
+    with pytest.warns(ExcludedRowsWarning, match=r"column 'contacts': not a number: 1 of \d+ "
+                                                 r"rows \(data row 4: 'three'\)"):
+        datasets.load_dataset("tickets", directory=data_dir)
 
 
 # ---------------------------------------------------------------------- the command line
