@@ -295,7 +295,7 @@ def sniff_file(path: str | Path) -> FileGuess:
                         guess.notes[f"date:{col}"] = ("day and month are both <= 12 in the "
                                                       "values seen: check day-first")
         if ctype == "flag":
-            words = sorted(set(text), key=str.lower)
+            words = sorted(set(text), key=lambda w: (w.lower() not in TRUE_WORDS, w.lower()))
             if not {w.lower() for w in words} <= (TRUE_WORDS | FALSE_WORDS) or any(
                     w.lower() in ("y", "n") for w in words):
                 guess.values[col] = {w: w.lower() in TRUE_WORDS or w.lower() in (
