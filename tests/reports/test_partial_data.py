@@ -151,13 +151,13 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "kpis": ["nps", "csat"],
     },
     "one_quarter": {
-        "notes": {},
+        "notes": {"trends": f"No survey answers before {PERIOD}: no trend to draw.",
+                  "control": f"No CSAT answers before {PERIOD}: no control chart to draw."},
         "lines": {"No survey answers in 2026Q2 to compare with.",
                   "No survey answers in 2025Q3 to compare with.",
                   "No tickets in 2026Q2 to compare with.",
                   "No calls in 2026Q2 to compare with."},
-        "figures": {"trends", "control", "forest", "nps_distribution", "volume",
-                    "competitor_figure"},
+        "figures": {"forest", "nps_distribution", "volume", "competitor_figure"},
         "kpis": ["nps", "csat", "ces"],
     },
     "competitors_only": {

@@ -52,10 +52,12 @@ from kpitools.reports.sections.common import (
     SURVEY_KPIS,
     ReportFigure,
     ReportNote,
+    ReportSection,
     ReportTable,
     has_values,
     no_data,
     previous_quarter,
+    section,
     verdict,
 )
 from kpitools.reports.sections.competitors import (
@@ -97,6 +99,8 @@ __all__ = [
     "ReportTable",
     "ReportFigure",
     "ReportNote",
+    "ReportSection",
+    "section",
     "has_values",
     "no_data",
     "load_data",

@@ -14,7 +14,8 @@ import pandas as pd
 
 from kpitools.core.display import format_number, significance_mark
 
-__all__ = ["SURVEY_KPIS", "ReportTable", "ReportFigure", "ReportNote", "previous_quarter",
+__all__ = ["SURVEY_KPIS", "ReportTable", "ReportFigure", "ReportNote", "ReportSection",
+           "section", "previous_quarter",
            "verdict", "has_values", "no_data", "label_missing"]
 
 
@@ -142,6 +143,52 @@ class ReportNote:
 
     def __repr__(self) -> str:
         return self.text
+
+
+@dataclass
+class ReportSection:
+    """Several outputs of one report section shown together, each absent-data line once.
+
+    A section of three parts without data says "No survey data in this folder." once, not
+    three times; a line already shown under an earlier part is not repeated under a later
+    one. Built by `section`.
+    """
+
+    parts: list[Any]
+
+    def _shown(self) -> list[Any]:
+        seen: set[str] = set()
+        out = []
+        for part in self.parts:
+            lines = list(getattr(part, "absent", []))
+            new = [a for a in lines if a not in seen]
+            seen.update(lines)
+            if isinstance(part, ReportNote):
+                if new:
+                    out.append(ReportNote("\n".join(new)))
+            elif len(new) != len(lines):
+                import dataclasses
+
+                out.append(dataclasses.replace(part, absent=new))
+            else:
+                out.append(part)
+        return out
+
+    def _repr_html_(self) -> str:
+        return "".join(p._repr_html_() for p in self._shown())
+
+    def __repr__(self) -> str:
+        return "\n".join(repr(p) for p in self._shown())
+
+
+def section(*parts: Any) -> ReportSection:
+    """Show the outputs of one report section together, each absent-data line once.
+
+    >>> section(ReportNote("No survey data in this folder."),
+    ...         ReportNote("No survey data in this folder."))
+    No survey data in this folder.
+    """
+    return ReportSection(list(parts))
 
 
 def _absent_html(lines: Sequence[str]) -> str:

@@ -131,7 +131,8 @@ def headline_table(
                  and bool(np.isfinite([row["ci_low"], row["ci_high"]]).all()))
         row["target"] = float(target) if target is not None else np.nan
         row["status"] = (Target(spec["kpi"], float(target), higher_is_better=bool(hib))
-                         .status_ci(row["ci_low"], row["ci_high"]) if claim else "")
+                         .status_ci(row["ci_low"], row["ci_high"])
+                         if claim and target is not None else "")
         row["higher_is_better"] = hib
         rows.append(row)
     data = pd.DataFrame(rows)

@@ -17,6 +17,7 @@ from kpitools.reports.sections.common import (
     _fmt_ci,
     _fmt_diff,
     _fmt_verdict,
+    has_values,
     label_missing,
     no_data,
     previous_quarter,
@@ -74,6 +75,18 @@ def _usable(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
     return frame[mask]
 
 
+def _left_out(summary: pd.DataFrame, spec: dict[str, Any], row_words: str) -> str:
+    """One note naming the rows a KPI left out, by reason (invalid ones are excluded and
+    counted, not a reason to stop the report); ``""`` when none."""
+    excluded = summary.attrs.get("excluded")
+    if not isinstance(excluded, pd.DataFrame) or not len(excluded) or (
+            "reason" not in excluded.columns):
+        return ""
+    counts = excluded.groupby("reason", sort=False).size()
+    reasons = "; ".join(f"{n:,} {reason}" for reason, n in counts.items())
+    return f"{spec['label']}: {len(excluded):,} {row_words} left out ({reasons})."
+
+
 def operations_table(
     tickets: pd.DataFrame,
     calls: pd.DataFrame,
@@ -89,6 +102,8 @@ def operations_table(
     durations with distribution-free order-statistic CIs, their change as a Hodges–Lehmann
     shift with a Mann–Whitney test; rates with Wilson CIs and Newcombe differences. A
     contact belongs to the quarter of its ``created_at`` (tickets) or ``offered_at`` (calls).
+    Rows a KPI cannot use (a first response before the ticket was opened, a ticket still
+    open) are left out with ``invalid="exclude"`` and counted by reason in a note.
 
     A table or a KPI without data has no row but one line under the table ("No call data in
     this folder.", "No first response times in 2026Q3."); a `ReportNote` when neither
@@ -106,7 +121,7 @@ def operations_table(
     if not any(len(t) for t in sources.values()):
         return ReportNote(no_data("ticket or call data"))
     frames = {name: _with_quarter(t, name, team) for name, t in sources.items()}
-    rows, absent = [], []
+    rows, absent, excluded_notes = [], [], []
     for name, frame in frames.items():
         folder_words, row_words = _TABLE_WORDS[name]
         who = f" from team {team}" if team else ""
@@ -124,7 +139,12 @@ def operations_table(
             in_folder = len(_usable(sources[spec["table"]], spec))
             absent.append(no_data(spec["what"], period if in_folder else None))
             continue
-        est = summarize(cur, kpi=spec["kpi"], confidence_level=confidence_level).iloc[0]
+        summary = summarize(cur, kpi=spec["kpi"], confidence_level=confidence_level,
+                            invalid="exclude")
+        est = summary.iloc[0]
+        left_out = _left_out(summary, spec, row_words=_TABLE_WORDS[spec["table"]][1])
+        if left_out:
+            excluded_notes.append(left_out)
         row = {"kpi": spec["kpi"], "label": spec["label"], "estimate": float(est["estimate"]),
                "ci_low": float(est["ci_low"]), "ci_high": float(est["ci_high"]),
                "n": int(est["n"]), "unit": str(est["unit"]), "difference": np.nan,
@@ -134,7 +154,7 @@ def operations_table(
         if len(before) >= 2 and len(cur) >= 2:
             c = compare(usable[usable["quarter"].isin([prev, period])], kpi=spec["kpi"],
                         group="quarter", baseline=prev, levels=[prev, period],
-                        confidence_level=confidence_level).iloc[0]
+                        confidence_level=confidence_level, invalid="exclude").iloc[0]
             row.update(difference=float(c["difference"]), diff_ci_low=float(c["ci_low"]),
                        diff_ci_high=float(c["ci_high"]), pvalue=float(c["pvalue"]),
                        test=str(c["test"]))
@@ -173,7 +193,7 @@ def operations_table(
     who = f" — {team}" if team else ""
     notes = ["Durations: median with a distribution-free order-statistic CI; the change is "
              "the Hodges–Lehmann shift with a Mann–Whitney test. Rates: Wilson CI, Newcombe "
-             "difference, two-proportion z test.", _SIG_NOTE]
+             "difference, two-proportion z test.", *excluded_notes, _SIG_NOTE]
     return ReportTable(data, display, caption=f"Operations{who}, {period}", notes=notes,
                        absent=absent, numeric=[c for c in display.columns
                                                if c not in ("KPI", "Unit", "Verdict")])
@@ -196,20 +216,25 @@ def channel_operations_table(tickets: pd.DataFrame, *, period: str, kpi: str = "
     spec = next(s for s in OPERATIONS_KPIS if s["kpi"] == kpi)
     if not len(tickets):
         return ReportNote(no_data("ticket data"))
+    if not has_values(tickets, "channel"):
+        return ReportNote(no_data("ticket channels"))
     prev = previous_quarter(period)
     frame = label_missing(_usable(_with_quarter(tickets, "tickets", team), spec), "channel")
     cur = frame[frame["quarter"] == period]
     if not len(cur):
         who = f" from team {team}" if team else ""
         return ReportNote(no_data(f"{spec['what']}{who}", period if len(frame) else None))
-    est = summarize(cur, kpi=kpi, by="channel", confidence_level=confidence_level)
+    est = summarize(cur, kpi=kpi, by="channel", confidence_level=confidence_level,
+                    invalid="exclude")
+    left_out = _left_out(est, spec, row_words="tickets")
     both = frame[frame["quarter"].isin([prev, period])]
     counts = both.groupby(["channel", "quarter"]).size().unstack(fill_value=0)
     ok = [c for c in counts.index if all(counts.loc[c].get(q, 0) >= 2 for q in (prev, period))]
     data = est[["channel", "estimate", "ci_low", "ci_high", "n"]].copy()
     if len(ok):
         c = compare(both[both["channel"].isin(ok)], kpi=kpi, group="quarter", baseline=prev,
-                     levels=[prev, period], by="channel", confidence_level=confidence_level)
+                     levels=[prev, period], by="channel", confidence_level=confidence_level,
+                     invalid="exclude")
         c = c[["channel", "estimate_a", "difference", "ci_low", "ci_high", "pvalue"]].rename(
             columns={"estimate_a": "estimate_previous", "ci_low": "diff_ci_low",
                      "ci_high": "diff_ci_high"})
@@ -240,5 +265,5 @@ def channel_operations_table(tickets: pd.DataFrame, *, period: str, kpi: str = "
     return ReportTable(data, display, absent=absent,
                        caption=f"{spec['label']} ({spec['unit']}) by channel{who}, {period}",
                        notes=["Shift: Hodges–Lehmann estimate of the change, Mann–Whitney "
-                              "test.", _SIG_NOTE],
+                              "test.", *([left_out] if left_out else []), _SIG_NOTE],
                        numeric=[c for c in display.columns if c not in ("Channel", "Verdict")])

@@ -169,8 +169,13 @@ def data_quality_table(data: Any) -> ReportTable | ReportNote:
     """
     quality = quality_frame(data)
     notes_rows = quality[quality["severity"] == "note"]
+    no_file = notes_rows["reason"].astype(str).str.startswith("no file for this table")
     assumed = [f"Note: {r.table}{'.' + r.column if isinstance(r.column, str) else ''}: "
-               f"{r.reason}." for r in notes_rows.itertuples(index=False)]
+               f"{str(r.reason).rstrip('.')}."
+               for r in notes_rows[~no_file].itertuples(index=False)]
+    if no_file.any():
+        assumed.append("Tables without a file in the folder (their sections say so): "
+                       + ", ".join(notes_rows.loc[no_file, "table"].astype(str)) + ".")
     quality = _problems(quality).reset_index(drop=True)
     if not len(quality):
         return ReportNote("\n".join(["No rows were excluded.", *assumed]))

@@ -27,14 +27,10 @@ def load_data(data_dir: str | Path = "", *, strict: bool = False,
     an error, and more than ``max_excluded_share`` of a table's rows is one (see
     `check_data_quality`).
     """
-    import inspect
-
     from kpitools.datasets import read_service_data
 
     folder = str(data_dir) if str(data_dir) else None
-    accepted = inspect.signature(read_service_data).parameters
-    options = {"strict": strict, "max_excluded_share": max_excluded_share}
-    data = read_service_data(folder, **{k: v for k, v in options.items() if k in accepted})
+    data = read_service_data(folder, strict=strict, max_excluded_share=max_excluded_share)
     check_data_quality(data, strict=strict, max_excluded_share=max_excluded_share)
     return data
 

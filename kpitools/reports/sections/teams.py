@@ -140,8 +140,9 @@ def team_league_table(
                         strict=True)],
     })
     display = pd.DataFrame(columns)
-    notes = [f"p-values of the {rank['name']} changes are adjusted across the "
-             f"{int(have.sum())} teams ({adjust}; family: all teams of this table).", _SIG_NOTE]
+    notes = ([f"p-values of the {rank['name']} changes are adjusted across the "
+              f"{int(have.sum())} teams ({adjust}; family: all teams of this table).",
+              _SIG_NOTE] if have.any() else [])
     absent = [] if key == "nps" else [no_data("NPS answers", period)
                                       if has_values(surveys, "nps") else no_data("NPS answers")]
     if not (quarter == prev).any() or not has_values(surveys[quarter == prev], col):

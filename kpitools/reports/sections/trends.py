@@ -19,6 +19,11 @@ from kpitools.reports.sections.common import (
 __all__ = ["kpi_trend_figure", "csat_control_chart"]
 
 
+def _one_quarter(frame: pd.DataFrame, period: str) -> bool:
+    """Whether the answers of ``frame`` lie in one quarter only (a trend of one point)."""
+    return frame["quarter"].astype(str).nunique() < 2
+
+
 def kpi_trend_figure(
     surveys: pd.DataFrame,
     *,
@@ -41,6 +46,8 @@ def kpi_trend_figure(
     frame = surveys if team is None else surveys[surveys["team"] == team]
     quarters = [previous_quarter(period, k) for k in range(n_quarters - 1, -1, -1)]
     frame = frame[frame["quarter"].astype(str).isin(quarters)]
+    if _one_quarter(frame, period):
+        return ReportNote(f"No survey answers before {period}: no trend to draw.")
     specs, absent = [], []
     for spec in SURVEY_KPIS:
         if has_values(frame, spec["value"]):
@@ -80,6 +87,8 @@ def csat_control_chart(surveys: pd.DataFrame, *, period: str, n_quarters: int = 
         return ReportNote(no_data("CSAT answers"))
     if not has_values(frame, "csat"):
         return ReportNote(no_data("CSAT answers", f"{quarters[0]}–{quarters[-1]}"))
+    if _one_quarter(frame[frame["csat"].notna()], period):
+        return ReportNote(f"No CSAT answers before {period}: no control chart to draw.")
     table = summarize(frame[frame["csat"].notna()], kpi="csat", value="csat", by="quarter")
     fig, axes = _new_figure(7.0, 2.6)
     plot_p_chart(table, x="quarter", ax=axes[0, 0])

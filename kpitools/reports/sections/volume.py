@@ -21,7 +21,7 @@ def volume_heatmap_figure(tickets: pd.DataFrame, *, period: str, team: str | Non
     sources = [("tickets", tickets, "created_at")]
     if calls is not None:
         sources.append(("calls", calls, "offered_at"))
-    lines = []
+    lines: list[str] = []
     for name, table, column in sources:
         frame = table if team is None else table[table["team"] == team]
         created = pd.to_datetime(frame[column], errors="coerce")
