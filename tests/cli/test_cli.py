@@ -268,3 +268,30 @@ def test_a_bad_excluded_share_is_a_usage_error(value, calls, tmp_path):
     assert result.exit_code == 2
     assert "--max-excluded-share" in result.output and "share" in result.output
     assert calls == []
+
+
+def test_servicenow_export_with_two_bad_rows(calls, tmp_path):
+    """The real extract plus two planted bad dates: the report runs; --strict stops it."""
+    folder = tmp_path / "servicenow"
+    folder.mkdir()
+    lines = (Path(__file__).resolve().parents[1] / "data" / "incidents_extract.csv").read_text(
+        encoding="utf-8").splitlines()
+    for n in (11, 51):
+        cells = lines[n - 1].split(",")
+        cells[1] = "31/02/2016 09:00"
+        lines[n - 1] = ",".join(cells)
+    (folder / "incidents.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "kpitools.toml").write_text(
+        'version = 1\n[tables.tickets]\nfile = "incidents.csv"\n'
+        '[tables.tickets.columns]\nticket_id = "number"\nteam = "assignment_group"\n'
+        'created_at = "opened_at"\nfirst_response_at = "first_active_at"\n'
+        'resolved_at = "resolved_at"\n', encoding="utf-8")
+    args = ["report", "quarterly", "--data", str(folder), "--out", str(tmp_path), "-q"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert calls[0]["parameters"]["period"] == "2016Q2"
+    result = CliRunner().invoke(cli, [*args[:2], "--strict", *args[2:]])
+    assert result.exit_code == 2
+    (line,) = result.output.strip().splitlines()
+    assert "created_at" in line and "lines 11, 51" in line and "'31/02/2016 09:00'" in line
+    assert len(calls) == 1

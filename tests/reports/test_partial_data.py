@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import warnings
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -409,3 +410,104 @@ def test_quarterly_report_renders_from_a_partial_folder(folder, sample, tmp_path
         head = page.split("Headline KPIs, 2026Q3")[1].split("</table>")[0]
         assert "CSAT" in head and "NPS" not in head and "CES" not in head
     assert "Data quality" in page
+
+
+# ---------------------------------------------------------------------- a real export
+
+
+INCIDENTS = Path(__file__).resolve().parents[1] / "data" / "incidents_extract.csv"
+#: The ServiceNow mapping of the worked example (what `kpitools init` guesses, checked).
+INCIDENTS_TOML = """\
+version = 1
+
+[tables.tickets]
+file = "incidents.csv"
+missing = ["customer_id", "agent", "channel", "contacts", "first_contact_resolved",
+           "escalated", "reopened", "satisfaction", "converted"]
+
+[tables.tickets.columns]
+ticket_id = "number"
+team = "assignment_group"
+priority = "priority"
+created_at = "opened_at"
+first_response_at = "first_active_at"
+resolved_at = "resolved_at"
+sla_met = "made_sla"
+"""
+#: File lines (header = line 1) whose opening time is planted as not a date.
+PLANTED = {11: "yesterday", 51: "2016-13-45 10:00"}
+
+
+@pytest.fixture(scope="module")
+def incidents(tmp_path_factory) -> Path:
+    """The ServiceNow extract (200 real incidents) with two planted bad rows and its mapping."""
+    folder = tmp_path_factory.mktemp("servicenow")
+    lines = INCIDENTS.read_text(encoding="utf-8").splitlines()
+    for line, value in PLANTED.items():
+        cells = lines[line - 1].split(",")
+        cells[1] = value  # opened_at
+        lines[line - 1] = ",".join(cells)
+    (folder / "incidents.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "kpitools.toml").write_text(INCIDENTS_TOML, encoding="utf-8")
+    return folder
+
+
+def test_two_bad_rows_are_excluded_counted_and_listed(incidents):
+    data = rp.load_data(incidents)
+    assert len(data.tickets) == 200 - 2
+    table = rp.data_quality_table(data)
+    row = table.data.iloc[0]
+    assert (row["table"], row["column"], row["count"]) == ("tickets", "created_at", 2)
+    page = table._repr_html_()
+    for line, value in PLANTED.items():
+        assert str(line) in row["rows"] and repr(value) in row["values"]
+    assert "tickets: 2 of 200 rows excluded (1.00%)." in page
+
+
+def test_strict_refuses_the_two_bad_rows(incidents):
+    with pytest.raises(DataValidationError, match=r"created_at.*'yesterday', "
+                                                  r"'2016-13-45 10:00'"):
+        rp.load_data(incidents, strict=True)
+    with pytest.raises(DataValidationError, match="created_at"):
+        rp.setup_report(data_dir=incidents, period="2016Q1", strict=True)
+
+
+def test_invalid_durations_are_left_out_of_their_kpi_not_the_report(incidents):
+    # before: "column 'first_response_at': 2 first_response_at before created_at" stopped
+    # the operations section, and with it the report
+    data = rp.load_data(incidents)
+    raw = pd.read_csv(INCIDENTS)
+    opened, first = pd.to_datetime(raw["opened_at"]), pd.to_datetime(raw["first_active_at"])
+    negative = int(((first < opened) & (opened.dt.to_period("Q") == "2016Q1")).sum())
+    assert negative == 2  # INC0000131 and INC0000135, by hand
+    table = rp.operations_table(data.tickets, data.calls, period="2016Q1")
+    assert (f"First response time, median: {negative} tickets left out ({negative} "
+            "first_response_at before created_at (negative duration)).") in table.notes
+    assert "No call data in this folder." in table.absent
+    assert "No first-contact resolution flags in this folder." in table.absent
+    assert rp.channel_operations_table(data.tickets, period="2016Q1").absent == [
+        "No ticket channels in this folder."]
+    assert rp.resolve_period("last-complete", data, today="2026-01-01") == "2016Q2"
+
+
+@pytest.mark.notebook
+def test_quarterly_report_of_the_servicenow_export_with_two_bad_rows(incidents, tmp_path):
+    import html
+
+    from kpitools.reports.runner import run_report
+
+    result = run_report("quarterly_report", {"period": "2016Q2", "data_dir": str(incidents)},
+                        tmp_path, formats="html")
+    page = html.unescape(result.html.read_text(encoding="utf-8"))
+    assert "Operations, 2016Q2" in page and "Resolution time, median" in page
+    assert "'yesterday', '2016-13-45 10:00'" in page  # the appendix lists them
+    assert page.count("<img") == 1  # the ticket heat map; nothing drawn for absent data
+    assert page.count(NO_SURVEYS) == 4  # once in each survey section: headline, trends,
+    # teams, channels
+    assert "missed" not in page and "unclear" not in page
+
+
+def test_a_section_says_each_absent_line_once():
+    both = rp.section(rp.ReportNote(NO_SURVEYS), rp.ReportNote(f"{NO_SURVEYS}\n{NO_CALLS}"),
+                      rp.ReportNote(NO_CALLS))
+    assert _lines(both) == [NO_SURVEYS, NO_CALLS]
