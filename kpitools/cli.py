@@ -234,9 +234,17 @@ def _progress(label: str, quiet: bool) -> Callable[[str], None] | None:
 
 
 def _resolve_period(period: str, tables: Any) -> str:
-    """'last-complete' or a quarter, from every table with dates (not only the surveys)."""
-    from kpitools.reports.sections import resolve_period
+    """'last-complete' or a quarter, from every table with dates (not only the surveys).
 
+    Quarter labels in the data that are not quarters ("Q1 2021") are bad input (exit 2).
+    """
+    from kpitools.core.errors import DataValidationError
+    from kpitools.reports.sections import data_quarters, resolve_period
+
+    try:
+        data_quarters(tables)
+    except DataValidationError as err:
+        raise _fail(err, bad_input=True) from None
     return resolve_period(period, tables)
 
 

@@ -295,3 +295,27 @@ def test_servicenow_export_with_two_bad_rows(calls, tmp_path):
     (line,) = result.output.strip().splitlines()
     assert "created_at" in line and "lines 11, 51" in line and "'31/02/2016 09:00'" in line
     assert len(calls) == 1
+
+
+def test_quarter_labels_and_day_first_dates_are_one_line(calls, data_dir, tmp_path):
+    import pandas as pd
+
+    quarters = tmp_path / "quarters"
+    quarters.mkdir()
+    surveys = pd.read_csv(data_dir / "surveys.csv.gz").drop(columns=["date"])
+    surveys["quarter"] = surveys["quarter"].str.replace(r"(\d{4})Q(\d)", r"Q\2 \1", regex=True)
+    surveys.to_csv(quarters / "surveys.csv", index=False)
+    dayfirst = tmp_path / "dayfirst"
+    dayfirst.mkdir()
+    tickets = pd.read_csv(data_dir / "tickets.csv.gz")
+    for column in ("created_at", "first_response_at", "resolved_at"):
+        tickets[column] = pd.to_datetime(tickets[column]).dt.strftime("%d/%m/%Y %H:%M")
+    tickets.to_csv(dayfirst / "tickets.csv", index=False)
+    for folder, words in ((quarters, "quarter labels are not quarters such as 2026Q3"),
+                          (dayfirst, "column 'created_at': not a date")):
+        result = CliRunner().invoke(cli, ["report", "quarterly", "--data", str(folder),
+                                          "--out", str(tmp_path), "-q"])
+        assert result.exit_code == 2, result.output
+        (line,) = result.output.strip().splitlines()
+        assert words in line and "Traceback" not in line
+    assert calls == []
