@@ -1,4 +1,5 @@
-"""Calendar periods: months ("2026-07"), quarters ("2026Q3") and years ("2026").
+"""Calendar periods: ISO weeks ("2026-W14"), months ("2026-07"), quarters ("2026Q3") and
+years ("2026").
 
 A `Period` knows its first instant (``start``), the first instant after it (``end``, so a
 period is the half-open interval ``[start, end)``), the previous period and the same period
@@ -12,10 +13,18 @@ vectorised call.
 ('2026Q2', '2025Q3', 92)
 >>> str(parse_period("2026-01").previous())
 '2025-12'
+
+Weeks are ISO 8601 weeks (Monday to Sunday; week 1 is the week with the year's first
+Thursday), as `datetime.date.isocalendar` and pandas' ``Series.dt.isocalendar`` number them:
+
+>>> w = parse_period("2026-W01")
+>>> w.start, str(w.previous()), str(w.same_period_last_year())
+(Timestamp('2025-12-29 00:00:00'), '2025-W52', '2025-W01')
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -32,15 +41,19 @@ __all__ = [
     "PERIOD_KINDS",
     "parse_period",
     "parse_quarter",
+    "parse_report_period",
     "QUARTER_FORMS",
+    "REPORT_PERIOD_FORMS",
+    "iso_weeks_in_year",
     "period_labels",
     "period_range",
 ]
 
-PeriodKind = Literal["month", "quarter", "year"]
-PERIOD_KINDS: tuple[str, ...] = ("month", "quarter", "year")
+PeriodKind = Literal["week", "month", "quarter", "year"]
+PERIOD_KINDS: tuple[str, ...] = ("week", "month", "quarter", "year")
 
 _PATTERNS = (
+    (re.compile(r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$"), "week"),
     (re.compile(r"^(\d{4})Q([1-4])$"), "quarter"),
     (re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$"), "month"),
     (re.compile(r"^(\d{4})$"), "year"),
@@ -48,20 +61,36 @@ _PATTERNS = (
 _QUARTER = re.compile(r"^(\d{4})-?[Qq]([1-4])$")
 #: The spellings of a quarter that `parse_quarter` accepts (case-insensitive ``Q``).
 QUARTER_FORMS: tuple[str, ...] = ("2026Q3", "2026-Q3")
-_PANDAS_FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
+#: The forms of a report period that `parse_report_period` accepts.
+REPORT_PERIOD_FORMS: tuple[str, ...] = ("2026Q3", "2026-Q3", "2026-07", "2026-W14")
+_WEEK = re.compile(r"^(\d{4})-?[Ww](\d{1,2})$")
 _MONTHS_PER = {"month": 1, "quarter": 3, "year": 12}
+
+
+def iso_weeks_in_year(year: int) -> int:
+    """Number of ISO weeks (52 or 53) of ISO year ``year``.
+
+    >>> iso_weeks_in_year(2026), iso_weeks_in_year(2020)
+    (53, 53)
+    >>> iso_weeks_in_year(2025)
+    52
+    """
+    return _dt.date(year, 12, 28).isocalendar()[1]
 
 
 @dataclass(frozen=True, order=True)
 class Period:
-    """One calendar month, quarter or year.
+    """One ISO week, calendar month, quarter or year.
 
     Attributes
     ----------
-    kind : {"month", "quarter", "year"}
+    kind : {"week", "month", "quarter", "year"}
     year : int
+        The calendar year; for a week the ISO year (2026-W01 starts on 2025-12-29).
     number : int
-        Month 1–12, quarter 1–4, or 1 for a year.
+        ISO week 1–52 (or 53), month 1–12, quarter 1–4, or 1 for a year.
+
+    Periods of one kind sort in time order (``order=True`` compares kind, year, number).
     """
 
     kind: str
@@ -73,13 +102,18 @@ class Period:
             from kpitools.core.validation import check_choice
 
             check_choice("kind", self.kind, PERIOD_KINDS)
-        top = {"month": 12, "quarter": 4, "year": 1}[self.kind]
-        if not 1 <= self.number <= top:
-            raise ValueError(f"{self.kind} number must be in 1–{top}, got {self.number!r}")
         if not 1 <= self.year <= 9999:
             raise ValueError(f"year must be in 1–9999, got {self.year!r}")
+        top = (iso_weeks_in_year(self.year) if self.kind == "week"
+               else {"month": 12, "quarter": 4, "year": 1}[self.kind])
+        if not 1 <= self.number <= top:
+            where = f" of {self.year}" if self.kind == "week" else ""
+            raise ValueError(f"{self.kind} number{where} must be in 1–{top}, got "
+                             f"{self.number!r}")
 
     def __str__(self) -> str:
+        if self.kind == "week":
+            return f"{self.year}-W{self.number:02d}"
         if self.kind == "quarter":
             return f"{self.year}Q{self.number}"
         if self.kind == "month":
@@ -95,6 +129,8 @@ class Period:
         """First instant of the period (midnight of its first day, time-zone naive)."""
         import pandas as pd
 
+        if self.kind == "week":
+            return pd.Timestamp(_dt.date.fromisocalendar(self.year, self.number, 1))
         return pd.Timestamp(year=self.year, month=self._first_month, day=1)
 
     @property
@@ -103,7 +139,14 @@ class Period:
 
         >>> parse_period("2026Q3").months
         3
+
+        Raises
+        ------
+        ValueError
+            For a week, which is no whole number of months.
         """
+        if self.kind == "week":
+            raise ValueError(f"period {str(self)!r} is a week, not a whole number of months")
         return _MONTHS_PER[self.kind]
 
     @property
@@ -111,6 +154,8 @@ class Period:
         """First instant *after* the period (the period is ``[start, end)``)."""
         import pandas as pd
 
+        if self.kind == "week":
+            return self.start + pd.Timedelta(days=7)
         return self.start + pd.DateOffset(months=_MONTHS_PER[self.kind])
 
     @property
@@ -119,7 +164,15 @@ class Period:
         return int((self.end - self.start).days)
 
     def shift(self, n: int) -> Period:
-        """The period ``n`` steps later (earlier for negative ``n``), of the same kind."""
+        """The period ``n`` steps later (earlier for negative ``n``), of the same kind.
+
+        >>> str(parse_period("2026-W53").shift(1)), str(parse_period("2026-03").shift(-3))
+        ('2027-W01', '2025-12')
+        """
+        if self.kind == "week":
+            monday = _dt.date.fromisocalendar(self.year, self.number, 1)
+            year, week, _ = (monday + _dt.timedelta(weeks=int(n))).isocalendar()
+            return Period("week", int(year), int(week))
         per_year = 12 // _MONTHS_PER[self.kind]
         index = self.year * per_year + (self.number - 1) + int(n)
         return Period(self.kind, index // per_year, index % per_year + 1)
@@ -129,7 +182,18 @@ class Period:
         return self.shift(-1)
 
     def same_period_last_year(self) -> Period:
-        """The same month/quarter one year earlier (2026Q3 → 2025Q3)."""
+        """The same week/month/quarter one year earlier (2026Q3 → 2025Q3, 2026-W14 →
+        2025-W14).
+
+        For a week, the week of the same ISO number in the previous ISO year; week 53 of a
+        year whose previous year has only 52 weeks maps to week 52 of that year.
+
+        >>> str(parse_period("2026-W53").same_period_last_year())
+        '2025-W52'
+        """
+        if self.kind == "week":
+            return Period("week", self.year - 1,
+                          min(self.number, iso_weeks_in_year(self.year - 1)))
         return Period(self.kind, self.year - 1, self.number)
 
     def contains(self, timestamps: Any) -> np.ndarray:
@@ -141,29 +205,33 @@ class Period:
 
 
 def parse_period(value: Any, *, kind: PeriodKind | None = None) -> Period:
-    """Parse ``"2026Q3"``, ``"2026-07"`` or ``"2026"`` into a `Period`.
+    """Parse ``"2026-W14"``, ``"2026Q3"``, ``"2026-07"`` or ``"2026"`` into a `Period`.
 
     Parameters
     ----------
     value : str or Period
-        A quarter ``YYYYQn``, a month ``YYYY-MM`` or a year ``YYYY``. Nothing else is
-        accepted (no "Q3 2026", no "2026-7"): a label that could mean two things is an error.
-    kind : {"month", "quarter", "year"}, optional
+        An ISO week ``YYYY-Www``, a quarter ``YYYYQn``, a month ``YYYY-MM`` or a year
+        ``YYYY``. Nothing else is accepted (no "Q3 2026", no "2026-7", no "2026W14"): a label
+        that could mean two things is an error.
+    kind : {"week", "month", "quarter", "year"}, optional
         Require this kind of period.
 
     Raises
     ------
     ValueError
-        A label in none of the three forms, or of the wrong kind.
+        A label in none of the four forms (or a week 53 of a year with 52 weeks), or of the
+        wrong kind.
 
     Examples
     --------
     >>> parse_period("2026-07")
     Period(kind='month', year=2026, number=7)
+    >>> parse_period("2026-W14")
+    Period(kind='week', year=2026, number=14)
     >>> parse_period("2026q3")
     Traceback (most recent call last):
     ...
-    ValueError: period '2026q3' is not valid; use a quarter '2026Q3', a month '2026-07' or ...
+    ValueError: period '2026q3' is not valid; use a quarter '2026Q3', a month '2026-07', ...
     """
     if kind is not None:
         from kpitools.core.validation import check_choice
@@ -181,9 +249,12 @@ def _match_period(value: Any) -> Period:
         match = pattern.match(text)
         if match:
             number = int(match.group(2)) if found_kind != "year" else 1
-            return Period(found_kind, int(match.group(1)), number)
+            try:
+                return Period(found_kind, int(match.group(1)), number)
+            except ValueError as err:  # 2025-W53: 2025 has 52 ISO weeks
+                raise ValueError(f"period {value!r} is not valid: {err}") from None
     raise ValueError(f"period {value!r} is not valid; use a quarter '2026Q3', a month "
-                     "'2026-07' or a year '2026'")
+                     "'2026-07', an ISO week '2026-W14' or a year '2026'")
 
 
 def parse_quarter(value: Any) -> Period:
@@ -237,6 +308,65 @@ def parse_quarter(value: Any) -> Period:
 
 
 _QUARTER_HELP = "give the quarter, as " + " or ".join(QUARTER_FORMS)
+_REPORT_HELP = ("give a quarter (2026Q3 or 2026-Q3), a month (2026-07) or an ISO week "
+                "(2026-W14)")
+
+
+def parse_report_period(value: Any) -> Period:
+    """Parse a report period: one quarter, month or ISO week, never a year or a date.
+
+    Pure Python (no pandas), for ``kpitools report --period``.
+
+    Parameters
+    ----------
+    value : str or Period
+        A quarter (``"2026Q3"``, ``"2026-Q3"``, the ``Q`` in either case), a month
+        (``"2026-07"``) or an ISO week (``"2026-W14"``, also ``"2026W14"`` and ``"2026-w14"``);
+        surrounding blanks are ignored.
+
+    Returns
+    -------
+    Period
+        Of kind ``"quarter"``, ``"month"`` or ``"week"``; ``str()`` gives the canonical label.
+
+    Raises
+    ------
+    ValueError
+        For a year (``"2026"``: which quarter, month or week?), a date, a week that the year
+        does not have (``"2025-W53"``) or anything else; the message lists the accepted forms.
+
+    Examples
+    --------
+    >>> [str(parse_report_period(v)) for v in ("2026-q3", "2026-03", "2026w14")]
+    ['2026Q3', '2026-03', '2026-W14']
+    >>> parse_report_period("2026")
+    Traceback (most recent call last):
+    ...
+    ValueError: period '2026' is a year, which is ambiguous here: give a quarter (2026Q3 or ...
+    """
+    if isinstance(value, Period):
+        if value.kind == "year":
+            raise ValueError(f"period {str(value)!r} is a year, which is ambiguous here: "
+                             f"{_REPORT_HELP}")
+        return value
+    text = value.strip() if isinstance(value, str) else None
+    if text is not None:
+        if _QUARTER.match(text):
+            return parse_quarter(text)
+        week = _WEEK.match(text)
+        if week:
+            try:
+                return Period("week", int(week.group(1)), int(week.group(2)))
+            except ValueError as err:
+                raise ValueError(f"period {value!r} is not a week: {err}") from None
+        if re.match(r"^(\d{4})-(0[1-9]|1[0-2])$", text):
+            return _match_period(text)
+        if re.match(r"^\d{4}$", text):
+            raise ValueError(f"period {value!r} is a year, which is ambiguous here: "
+                             f"{_REPORT_HELP}")
+        if re.match(r"^\d{4}-\d{1,2}-\d{1,2}", text):
+            raise ValueError(f"period {value!r} is a date, not a period: {_REPORT_HELP}")
+    raise ValueError(f"period {value!r} is not a quarter, month or week: {_REPORT_HELP}")
 
 
 def period_labels(timestamps: Any, kind: PeriodKind = "quarter") -> pd.Series:
@@ -246,7 +376,9 @@ def period_labels(timestamps: Any, kind: PeriodKind = "quarter") -> pd.Series:
     ----------
     timestamps : Series or array-like of datetime
         Time-zone-aware values are labelled in their own time zone's calendar.
-    kind : {"month", "quarter", "year"}, default "quarter"
+    kind : {"week", "month", "quarter", "year"}, default "quarter"
+        ``"week"`` gives ISO weeks (``"2026-W14"``), numbered as pandas'
+        ``Series.dt.isocalendar`` does (the ISO year of 2025-12-29 is 2026).
 
     Returns
     -------
@@ -259,6 +391,8 @@ def period_labels(timestamps: Any, kind: PeriodKind = "quarter") -> pd.Series:
     ['2026Q3', '2026Q4']
     >>> period_labels(pd.to_datetime(["2026-07-15"]), "month").tolist()
     ['2026-07']
+    >>> period_labels(pd.to_datetime(["2025-12-29", "2026-04-05"]), "week").tolist()
+    ['2026-W01', '2026-W14']
     """
     import pandas as pd
 
@@ -271,7 +405,11 @@ def period_labels(timestamps: Any, kind: PeriodKind = "quarter") -> pd.Series:
         t = t.dt.tz_localize(None)
     year = t.dt.year
     month = t.dt.month
-    if kind == "quarter":
+    if kind == "week":
+        iso = t.dt.isocalendar()
+        labels = iso["year"].astype("Int64").astype(str) + "-W" + iso["week"].astype(
+            "Int64").astype(str).str.zfill(2)
+    elif kind == "quarter":
         labels = year.astype("Int64").astype(str) + "Q" + ((month - 1) // 3 + 1).astype(
             "Int64").astype(str)
     elif kind == "month":

@@ -51,3 +51,44 @@ def test_non_quarter_periods_and_non_strings_are_refused():
 def test_every_quarter_label_round_trips(year, quarter, sep):
     label = f"{year}{sep}{quarter}"
     assert str(parse_quarter(label)) == f"{year}Q{quarter}"
+
+
+# ------------------------------------- report periods: quarters, months, ISO weeks (issue 9)
+
+@pytest.mark.parametrize("text, label", [
+    ("2026Q1", "2026Q1"), ("2026-q1", "2026Q1"), ("2026-03", "2026-03"), (" 2026-12 ", "2026-12"),
+    ("2026-W14", "2026-W14"), ("2026W14", "2026-W14"), ("2026-w01", "2026-W01"),
+    ("2026-W53", "2026-W53"),
+])
+def test_report_periods_accept_quarters_months_and_weeks(text, label):
+    from kpitools.tables.periods import parse_report_period
+
+    assert str(parse_report_period(text)) == label
+
+
+REPORT_HELP = "give a quarter \\(2026Q3 or 2026-Q3\\), a month \\(2026-07\\) or an ISO week " \
+              "\\(2026-W14\\)"
+
+
+@pytest.mark.parametrize("text, what", [
+    ("2026", "is a year, which is ambiguous here"),
+    ("2026-03-15", "is a date, not a period"),
+    ("2026-3", "is not a quarter, month or week"),
+    ("Mar 2026", "is not a quarter, month or week"),
+    ("", "is not a quarter, month or week"),
+])
+def test_report_periods_refuse_years_dates_and_the_rest(text, what):
+    from kpitools.tables.periods import parse_report_period
+
+    with pytest.raises(ValueError, match=f"period {text!r} {what}: {REPORT_HELP}$"):
+        parse_report_period(text)
+
+
+def test_report_period_refuses_a_week_the_year_does_not_have():
+    from kpitools.tables.periods import parse_report_period
+
+    with pytest.raises(ValueError, match="period '2025-W53' is not a week: week number of 2025 "
+                                         "must be in 1–52, got 53"):
+        parse_report_period("2025-W53")
+    with pytest.raises(ValueError, match="period '2026' is a year"):
+        parse_report_period(parse_period("2026"))
