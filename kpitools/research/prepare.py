@@ -254,7 +254,8 @@ def design_matrix(frame: pd.DataFrame, columns: Sequence[str], *,
                 seen = np.bincount(codes[codes >= 0], minlength=len(series.cat.categories))
                 level_code = {lv: i for i, lv in enumerate(series.cat.categories) if seen[i]}
             else:
-                codes, uniques = pd.factorize(series.astype(object))
+                text = isinstance(series.dtype, pd.StringDtype) or series.dtype == object
+                codes, uniques = pd.factorize(series if text else series.astype(object))
                 level_code = {lv: i for i, lv in enumerate(uniques)}
             levels = list(level_code)
             if not isinstance(series.dtype, pd.CategoricalDtype):
