@@ -33,13 +33,20 @@ References
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from kpitools.core.validation import check_alternative, check_confidence_level
 
 __all__ = [
+    "IntervalEstimate",
+    "ShiftEstimate",
+    "QuantileRanks",
+    "GroupedIntervals",
+    "GroupedMeans",
     "quantile_ci_ranks",
     "quantile_ci",
     "median_ci",
@@ -57,6 +64,80 @@ EXACT_HL_MAX_PAIRS = 2500
 _CHUNK_CELLS = 4_000_000
 
 
+class IntervalEstimate(NamedTuple):
+    """An estimate with its confidence limits; unpacks as ``estimate, low, high``."""
+
+    estimate: float
+    low: float
+    high: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One tidy row: ``estimate, ci_low, ci_high``."""
+        return pd.DataFrame([{"estimate": self.estimate, "ci_low": self.low,
+                              "ci_high": self.high}])
+
+
+class ShiftEstimate(NamedTuple):
+    """A shift ``b − a`` with its interval and method; unpacks as ``shift, low, high, method``."""
+
+    shift: float
+    low: float
+    high: float
+    method: str
+
+    def to_frame(self) -> pd.DataFrame:
+        """One tidy row: ``shift, ci_low, ci_high, method``."""
+        return pd.DataFrame([{"shift": self.shift, "ci_low": self.low, "ci_high": self.high,
+                              "method": self.method}])
+
+
+class QuantileRanks(NamedTuple):
+    """1-based order-statistic ranks of a quantile interval and its exact coverage."""
+
+    lower: np.ndarray | int
+    upper: np.ndarray | int
+    coverage: np.ndarray | float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per sample size: ``lower_rank, upper_rank, coverage``."""
+        return pd.DataFrame({"lower_rank": np.atleast_1d(self.lower),
+                             "upper_rank": np.atleast_1d(self.upper),
+                             "coverage": np.atleast_1d(self.coverage)})
+
+
+class GroupedIntervals(NamedTuple):
+    """Per-group estimates, limits and sizes (arrays, one element per group code).
+
+    ``coverage`` is the exact coverage of order-statistic intervals, NaN for the bootstrap.
+    """
+
+    estimate: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    n: np.ndarray
+    coverage: np.ndarray
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per group code: ``group, estimate, ci_low, ci_high, n, coverage``."""
+        return pd.DataFrame({"group": np.arange(len(self.estimate)), "estimate": self.estimate,
+                             "ci_low": self.low, "ci_high": self.high, "n": self.n,
+                             "coverage": self.coverage})
+
+
+class GroupedMeans(NamedTuple):
+    """Per-group bootstrap means, limits and sizes (arrays, one element per group code)."""
+
+    estimate: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    n: np.ndarray
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per group code: ``group, estimate, ci_low, ci_high, n``."""
+        return pd.DataFrame({"group": np.arange(len(self.estimate)), "estimate": self.estimate,
+                             "ci_low": self.low, "ci_high": self.high, "n": self.n})
+
+
 def _levels(confidence_level: float, alternative: str) -> tuple[float, float]:
     """Tail probabilities (lower, upper) that the interval may miss."""
     alpha = 1.0 - confidence_level
@@ -68,7 +149,7 @@ def _levels(confidence_level: float, alternative: str) -> tuple[float, float]:
 
 
 def quantile_ci_ranks(n, q: float = 0.5, *, confidence_level: float = 0.95,
-                      alternative: str = "two-sided"):
+                      alternative: str = "two-sided") -> QuantileRanks:
     """Ranks ``(r, s)`` of the order statistics that bound the ``q`` quantile, and coverage.
 
     For a sample of size n from a continuous distribution, the number B of observations
@@ -88,12 +169,15 @@ def quantile_ci_ranks(n, q: float = 0.5, *, confidence_level: float = 0.95,
 
     Returns
     -------
-    (r, s, coverage) : arrays (or scalars) of 1-based ranks and the exact coverage.
+    QuantileRanks
+        ``(lower, upper, coverage)``: arrays (or scalars) of 1-based ranks and the exact
+        coverage; unpacks as ``r, s, coverage``.
 
     Examples
     --------
-    >>> quantile_ci_ranks(100, 0.5)
-    (40, 61, 0.9647997997822952)
+    >>> r, s, coverage = quantile_ci_ranks(100, 0.5)
+    >>> int(r), int(s), round(float(coverage), 4)
+    (40, 61, 0.9648)
     """
     level = check_confidence_level(confidence_level)
     check_alternative(alternative)
@@ -115,8 +199,8 @@ def quantile_ci_ranks(n, q: float = 0.5, *, confidence_level: float = 0.95,
     s = np.clip(s, 1, m + 1)
     coverage = stats.binom.cdf(s - 1, m, q) - np.where(r > 0, stats.binom.cdf(r - 1, m, q), 0.0)
     if np.ndim(r) == 0:
-        return int(r), int(s), float(coverage)
-    return r, s, coverage
+        return QuantileRanks(int(r), int(s), float(coverage))
+    return QuantileRanks(r, s, coverage)
 
 
 def _type7(sorted_x: np.ndarray, start: np.ndarray, n: np.ndarray, q: float) -> np.ndarray:
@@ -146,7 +230,7 @@ def _check_values(values) -> np.ndarray:
 
 def quantile_ci(values, q: float = 0.5, *, confidence_level: float = 0.95,
                 alternative: str = "two-sided", bottom: float = -np.inf
-                ) -> tuple[float, float, float]:
+                ) -> IntervalEstimate:
     """The ``q`` quantile with its distribution-free order-statistic interval.
 
     Parameters
@@ -163,28 +247,28 @@ def quantile_ci(values, q: float = 0.5, *, confidence_level: float = 0.95,
 
     Returns
     -------
-    (estimate, low, high)
-        The type-7 sample quantile [HF96]_ and the interval ``[X_(r), X_(s)]`` with ranks
-        from `quantile_ci_ranks` [Conover99]_ [HM91]_.
+    IntervalEstimate
+        ``(estimate, low, high)``: the type-7 sample quantile [HF96]_ and the interval
+        ``[X_(r), X_(s)]`` with ranks from `quantile_ci_ranks` [Conover99]_ [HM91]_.
 
     Examples
     --------
     >>> quantile_ci([5, 1, 4, 2, 3, 9, 7, 6, 8, 10])
-    (5.5, 2.0, 9.0)
+    IntervalEstimate(estimate=5.5, low=2.0, high=9.0)
     """
     x = _check_values(values)
     res = grouped_quantile_ci(x, np.zeros(x.size, dtype=np.int64), 1, q,
                               confidence_level=confidence_level, alternative=alternative,
                               bottom=bottom)
-    return float(res[0][0]), float(res[1][0]), float(res[2][0])
+    return IntervalEstimate(float(res[0][0]), float(res[1][0]), float(res[2][0]))
 
 
 def median_ci(values, *, confidence_level: float = 0.95, alternative: str = "two-sided",
-              bottom: float = -np.inf) -> tuple[float, float, float]:
+              bottom: float = -np.inf) -> IntervalEstimate:
     """The median with its order-statistic (binomial) interval; see `quantile_ci`.
 
     >>> median_ci(range(1, 101))
-    (50.5, 40.0, 61.0)
+    IntervalEstimate(estimate=50.5, low=40.0, high=61.0)
     """
     return quantile_ci(values, 0.5, confidence_level=confidence_level,
                        alternative=alternative, bottom=bottom)
@@ -192,7 +276,7 @@ def median_ci(values, *, confidence_level: float = 0.95, alternative: str = "two
 
 def grouped_quantile_ci(values, codes, n_groups: int, q: float = 0.5, *,
                         confidence_level: float = 0.95, alternative: str = "two-sided",
-                        bottom: float = -np.inf):
+                        bottom: float = -np.inf) -> GroupedIntervals:
     """`quantile_ci` for every group at once: one sort by (group, value), then indexing.
 
     Parameters
@@ -204,7 +288,8 @@ def grouped_quantile_ci(values, codes, n_groups: int, q: float = 0.5, *,
 
     Returns
     -------
-    (estimate, low, high, n, coverage) : arrays of length ``n_groups``; a group without
+    GroupedIntervals
+        ``(estimate, low, high, n, coverage)``: arrays of length ``n_groups``; a group without
     values has NaN estimates and n = 0.
     """
     check_confidence_level(confidence_level)
@@ -231,11 +316,11 @@ def grouped_quantile_ci(values, codes, n_groups: int, q: float = 0.5, *,
         low[has] = np.where(r > 0, xs[sh + np.maximum(r, 1) - 1], bottom)
         high[has] = np.where(s <= nh, xs[sh + np.minimum(s, nh) - 1], np.inf)
         cov[has] = c
-    return est, low, high, n, cov
+    return GroupedIntervals(est, low, high, n, cov)
 
 
 def _single_quantile_ci(x: np.ndarray, q: float, confidence_level: float, alternative: str,
-                        bottom: float):
+                        bottom: float) -> GroupedIntervals:
     """One group: select the needed order statistics with ``np.partition`` (O(n), no sort)."""
     n = x.size
     h = (n - 1) * q
@@ -243,13 +328,15 @@ def _single_quantile_ci(x: np.ndarray, q: float, confidence_level: float, altern
     hi = min(lo + 1, n - 1)
     r, s, cov = quantile_ci_ranks(n, q, confidence_level=confidence_level,
                                   alternative=alternative)
-    wanted = sorted({lo, hi} | ({r - 1} if r > 0 else set()) | ({s - 1} if s <= n else set()))
+    wanted = sorted({lo, hi} | ({int(r) - 1} if r > 0 else set())
+                    | ({int(s) - 1} if s <= n else set()))
     part = np.partition(x, wanted)
     est = part[lo] + (h - lo) * (part[hi] - part[lo])
     low = part[r - 1] if r > 0 else bottom
     high = part[s - 1] if s <= n else np.inf
     one = np.ones(1)
-    return (est * one, low * one, high * one, np.array([n], dtype=np.int64), cov * one)
+    return GroupedIntervals(est * one, low * one, high * one, np.array([n], dtype=np.int64),
+                            cov * one)
 
 
 def _percentile(boot: np.ndarray, level: float, alternative: str, axis: int = 0):
@@ -263,7 +350,7 @@ def _percentile(boot: np.ndarray, level: float, alternative: str, axis: int = 0)
 
 def grouped_bootstrap_mean_ci(values, codes, n_groups: int, *, confidence_level: float = 0.95,
                               alternative: str = "two-sided", n_resamples: int = 9999,
-                              random_state=0):
+                              random_state=0) -> GroupedMeans:
     """Percentile-bootstrap interval of the mean of every group.
 
     Each resample draws, for every row of a group, a row of the same group with replacement;
@@ -274,7 +361,8 @@ def grouped_bootstrap_mean_ci(values, codes, n_groups: int, *, confidence_level:
 
     Returns
     -------
-    (mean, low, high, n) : arrays of length ``n_groups``.
+    GroupedMeans
+        ``(estimate, low, high, n)``: arrays of length ``n_groups``.
     """
     level = check_confidence_level(confidence_level)
     check_alternative(alternative)
@@ -292,7 +380,7 @@ def grouped_bootstrap_mean_ci(values, codes, n_groups: int, *, confidence_level:
     high = np.full(n_groups, np.nan)
     has = n > 0
     if not has.any():
-        return mean, low, high, n
+        return GroupedMeans(mean, low, high, n)
     sums = np.bincount(g, weights=x, minlength=n_groups)
     mean[has] = sums[has] / n[has]
     for grp in np.flatnonzero(has):
@@ -308,11 +396,11 @@ def grouped_bootstrap_mean_ci(values, codes, n_groups: int, *, confidence_level:
             boot[done:done + k] = block[idx].sum(axis=1) / size
             done += k
         low[grp], high[grp] = _percentile(boot, level, alternative)
-    return mean, low, high, n
+    return GroupedMeans(mean, low, high, n)
 
 
 def bootstrap_mean_ci(values, *, confidence_level: float = 0.95, alternative: str = "two-sided",
-                      n_resamples: int = 9999, random_state=0) -> tuple[float, float, float]:
+                      n_resamples: int = 9999, random_state=0) -> IntervalEstimate:
     """Mean with a seeded percentile-bootstrap interval [ET93]_.
 
     Returns
@@ -329,7 +417,7 @@ def bootstrap_mean_ci(values, *, confidence_level: float = 0.95, alternative: st
     mean, low, high, _ = grouped_bootstrap_mean_ci(
         x, np.zeros(x.size, dtype=np.int64), 1, confidence_level=confidence_level,
         alternative=alternative, n_resamples=n_resamples, random_state=random_state)
-    return float(mean[0]), float(low[0]), float(high[0])
+    return IntervalEstimate(float(mean[0]), float(low[0]), float(high[0]))
 
 
 # ------------------------------------------------------------------------- Hodges–Lehmann
@@ -410,7 +498,7 @@ def _kth_difference(a_sorted: np.ndarray, b_sorted: np.ndarray, k: int) -> float
 
 
 def hodges_lehmann(a, b, *, confidence_level: float = 0.95, alternative: str = "two-sided"
-                   ) -> tuple[float, float, float, str]:
+                   ) -> ShiftEstimate:
     """Hodges–Lehmann estimate of the shift ``b − a`` with its distribution-free interval.
 
     Parameters
@@ -477,12 +565,12 @@ def hodges_lehmann(a, b, *, confidence_level: float = 0.95, alternative: str = "
 
     low = _kth_difference(x, y, rank(low_tail)) if low_tail > 0 else -np.inf
     high = _kth_difference(x, y, total + 1 - rank(high_tail)) if high_tail > 0 else np.inf
-    return float(shift), float(low), float(high), method
+    return ShiftEstimate(float(shift), float(low), float(high), method)
 
 
 def bootstrap_diff_ci(a, b, statistic: Callable[[np.ndarray], np.ndarray], *,
                       confidence_level: float = 0.95, alternative: str = "two-sided",
-                      n_resamples: int = 2000, random_state=0) -> tuple[float, float, float]:
+                      n_resamples: int = 2000, random_state=0) -> IntervalEstimate:
     """Percentile-bootstrap interval of ``statistic(b) − statistic(a)`` [ET93]_.
 
     ``statistic`` maps a 2-D array of resamples (one per row) to one value per row, e.g.
@@ -516,4 +604,4 @@ def bootstrap_diff_ci(a, b, statistic: Callable[[np.ndarray], np.ndarray], *,
         boots[done:done + k] = statistic(sb) - statistic(sa)
         done += k
     low, high = _percentile(boots, level, alternative)
-    return observed, float(low), float(high)
+    return IntervalEstimate(float(observed), float(low), float(high))

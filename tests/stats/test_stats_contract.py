@@ -17,10 +17,14 @@ from scipy import stats as sps
 
 from kpitools import stats
 from kpitools.core.results import ConfidenceInterval
+from kpitools.stats import quantiles
 from kpitools.stats.common import SIGNIFICANCE_COLUMNS, SignificanceResult
 
 PUBLIC_FUNCTIONS = [name for name in stats.__all__
                     if inspect.isfunction(getattr(stats, name))]
+#: kpitools.stats.quantiles (durations) is walked too: it is public but not re-exported.
+QUANTILE_FUNCTIONS = [name for name in quantiles.__all__
+                      if inspect.isfunction(getattr(quantiles, name))]
 
 
 def test_the_walk_finds_the_functions():
@@ -36,9 +40,10 @@ def test_no_public_function_takes_var_keyword(name):
     assert inspect.Parameter.VAR_POSITIONAL not in kinds, name
 
 
-@pytest.mark.parametrize("name", PUBLIC_FUNCTIONS)
+@pytest.mark.parametrize("name", PUBLIC_FUNCTIONS + [f"quantiles.{n}" for n in QUANTILE_FUNCTIONS])
 def test_no_public_function_returns_a_bare_tuple(name):
-    func = getattr(stats, name)
+    module = quantiles if name.startswith("quantiles.") else stats
+    func = getattr(module, name.removeprefix("quantiles."))
     hints = typing.get_type_hints(func)
     assert "return" in hints, f"{name} has no return annotation"
     ret = hints["return"]
@@ -221,3 +226,20 @@ def test_sample_size_and_overdispersion_have_tidy_rows():
     assert len(od) == 1 and od.loc[0, "method"] == "index_of_dispersion"
     y = np.array([3, 5, 4, 6, 2, 5, 4, 3, 4, 5])
     assert od.loc[0, "dispersion_index"] == pytest.approx(y.var(ddof=1) / y.mean())
+
+
+def test_quantile_results_are_named_and_unpack_as_before():
+    x = np.arange(1.0, 101.0)
+    res = quantiles.median_ci(x)
+    est, low, high = res
+    assert (est, low, high) == (res.estimate, res.low, res.high)
+    # Conover's ranks for n = 100, q = 0.5 at 95 %: the 40th and 61st order statistics
+    assert (low, high) == (40.0, 61.0)
+    assert list(res.to_frame().columns) == ["estimate", "ci_low", "ci_high"]
+    shift = quantiles.hodges_lehmann([1.0, 2.0, 3.0, 4.0], [11.0, 12.0, 13.0, 14.0])
+    assert shift.shift == 10.0 and shift.low <= 10.0 <= shift.high  # b − a
+    assert shift.to_frame()["shift"].iloc[0] == 10.0
+    groups = quantiles.grouped_quantile_ci(x, np.repeat([0, 1], 50), 2)
+    assert groups.to_frame()["n"].tolist() == [50, 50]
+    means = quantiles.grouped_bootstrap_mean_ci(x, np.repeat([0, 1], 50), 2, n_resamples=200)
+    np.testing.assert_allclose(means.estimate, [25.5, 75.5])
