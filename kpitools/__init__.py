@@ -82,6 +82,7 @@ if TYPE_CHECKING:  # the names for type checkers and IDEs; at run time they come
         resolution_rate,
         service_level,
     )
+    from kpitools.kpis.shares import compare_yes_share, yes_share
     from kpitools.kpis.staffing import agents_needed, erlang_c, staffing_plan
     from kpitools.kpis.survey import (
         CES_VARIANTS,
@@ -184,6 +185,8 @@ _LAZY: dict[str, str] = {
     "reopen_rate": "kpitools.kpis.operations",
     "resolution_rate": "kpitools.kpis.operations",
     "service_level": "kpitools.kpis.operations",
+    "yes_share": "kpitools.kpis.shares",
+    "compare_yes_share": "kpitools.kpis.shares",
     "agents_needed": "kpitools.kpis.staffing",
     "erlang_c": "kpitools.kpis.staffing",
     "staffing_plan": "kpitools.kpis.staffing",
@@ -247,6 +250,8 @@ __all__ = [
     "compare_nps",
     "csat",
     "compare_csat",
+    "yes_share",
+    "compare_yes_share",
     "ces",
     "CES_VARIANTS",
     "servqual",

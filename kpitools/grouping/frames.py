@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -23,6 +23,13 @@ from kpitools.core.validation import (
     check_alternative,
     check_choice,
     check_confidence_level,
+)
+from kpitools.kpis.aggregated import (
+    AggregatedInput,
+    aggregated_input,
+    check_aggregated_options,
+    compare_aggregated,
+    summarize_aggregated,
 )
 from kpitools.kpis.catalogue import KpiDefinition, get_kpi
 from kpitools.stats.significance import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
@@ -81,6 +88,11 @@ def summarize(
     method: str | None = None,
     alternative: str | None = None,
     missing: str | None = None,
+    counts: Mapping[str, str] | None = None,
+    successes: str | None = None,
+    trials: str | None = None,
+    shares: Mapping[str, str] | str | None = None,
+    n: str | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """One tidy row per group: the KPI with its confidence interval.
@@ -100,6 +112,22 @@ def summarize(
         Interval method; defaults to the KPI's recommended method.
     alternative, missing : str, optional
         Passed to the KPI when given.
+    counts : mapping, optional
+        Aggregated input: the table holds counts per row instead of one row per item, e.g.
+        ``counts={"promoters": "p", "passives": "pa", "detractors": "d"}`` (NPS, eNPS) or
+        ``{"events": "complaints", "exposure": "customers"}`` (rates). The counts of each
+        group's rows are summed; the result equals the row-level result on the same data
+        expanded to rows. See `kpitools.kpis.aggregated` for the roles of each KPI.
+    successes, trials : str, optional
+        Aggregated input of a proportion KPI (CSAT, ``yes_share``, FCR, SLA, ...): the
+        columns of the count of successes and of the number of answers.
+    shares, n : optional
+        Aggregated input as published percentages (0–100) with the number of answers ``n``:
+        ``shares={"promoters": "pct_p", "detractors": "pct_d"}, n="n"`` (NPS) or
+        ``shares="pct_top2", n="n"`` (a proportion). Counts are ``share × n / 100`` rounded
+        to the nearest whole number (half to even), stated in ``attrs["aggregated"]``.
+        With aggregated input, ``n_excluded`` counts excluded rows of the table and only
+        ``method``, ``alternative``, ``missing`` and ``invalid`` apply.
     **options
         KPI-specific options (e.g. ``scale`` and ``positive`` for CSAT, ``variant`` for CES):
         exactly the options the KPI's function takes (``kpitools.kpis.catalogue.catalogue()``
@@ -112,7 +140,8 @@ def summarize(
         The ``by`` columns, then ``kpi, estimate, ci_low, ci_high, confidence_level, method,
         unit, n, n_excluded``. A group whose rows are all excluded has ``n = 0`` and NaN
         estimates. ``result.attrs["excluded"]`` lists every excluded row (row, column, value,
-        reason).
+        reason); ``attrs["aggregated"]`` (aggregated input) and ``attrs["notes"]`` (e.g. AHT
+        from talk time alone) say how the numbers were made, when that applies.
 
     Examples
     --------
@@ -122,11 +151,26 @@ def summarize(
       team   estimate   n
     0    a  33.333333  12
     1    b  33.333333  12
+
+    From counts per row (here one row per hospital and quarter):
+
+    >>> counts = pd.DataFrame({"hospital": ["A", "A", "B"], "top2": [40, 35, 50],
+    ...                        "answers": [50, 50, 80]})
+    >>> summarize(counts, kpi="csat", successes="top2", trials="answers",
+    ...           by="hospital")[["hospital", "estimate", "n"]]
+      hospital  estimate    n
+    0        A      75.0  100
+    1        B      62.5   80
     """
     data = _check_data(data)
     level = check_confidence_level(confidence_level)
     definition = get_kpi(kpi)
     keys = normalize_keys(by, data)
+    spec = aggregated_input(definition, counts=counts, successes=successes, trials=trials,
+                            shares=shares, n=n)
+    if spec is not None:
+        return _summarize_aggregated(data, definition, spec, value, keys, level,
+                                     _kpi_options(method, alternative, missing, options))
     column = _check_value(definition, data, value)
     kwargs = _kpi_options(method, alternative, missing, options)
     definition.check_options(kwargs)
@@ -136,12 +180,36 @@ def summarize(
             table = definition.summarize(data, column, keys, confidence_level=level, **kwargs)
     else:
         table = _summarize_by_loop(definition, data, column, keys, level, kwargs)
-    excluded = table.attrs.get("excluded")
+    return _finish(table, keys, definition)
+
+
+def _finish(table: pd.DataFrame, keys: list[str], definition: KpiDefinition) -> pd.DataFrame:
+    """The tidy columns; attrs keep the excluded rows and any notes (nothing else)."""
+    attrs = table.attrs
     table = table.reset_index(drop=True)
     table = table[[*keys, *ESTIMATE_COLUMNS]]
-    table.attrs = {"excluded": as_excluded_rows(excluded)}
+    table.attrs = {"excluded": as_excluded_rows(attrs.get("excluded"))}
+    for name in ("aggregated", "notes"):
+        if attrs.get(name):
+            table.attrs[name] = attrs[name]
     _warn_small_groups(table, keys, definition.name)
     return table
+
+
+def _no_value_with_counts(value: str | None) -> None:
+    if value is not None:
+        raise TypeError(f"value={value!r} reads one row per item; aggregated input (counts=, "
+                        "successes=/trials=, shares=/n=) names its columns itself")
+
+
+def _summarize_aggregated(data: pd.DataFrame, definition: KpiDefinition,
+                          spec: AggregatedInput, value: str | None, keys: list[str],
+                          level: float, kwargs: dict[str, Any]) -> pd.DataFrame:
+    _no_value_with_counts(value)
+    check_aggregated_options(spec, kwargs)
+    table = summarize_aggregated(data, keys, definition, spec, confidence_level=level,
+                                 **kwargs)
+    return _finish(table, keys, definition)
 
 
 def _summarize_by_loop(definition: KpiDefinition, data: pd.DataFrame, column: str | None,
@@ -203,6 +271,11 @@ def compare(
     alternative: str | None = None,
     missing: str | None = None,
     levels: Sequence[Any] | None = None,
+    counts: Mapping[str, str] | None = None,
+    successes: str | None = None,
+    trials: str | None = None,
+    shares: Mapping[str, str] | str | None = None,
+    n: str | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """Compare a KPI between the levels of ``group``, within each ``by`` group.
@@ -238,6 +311,10 @@ def compare(
         comparison does not take raises TypeError naming the KPI and the option.
     levels : sequence, optional
         Only these levels of ``group`` (in this order).
+    counts, successes, trials, shares, n : optional
+        Aggregated input, as in `summarize`: the counts of the rows of each level are summed
+        (within each ``by`` group) and compared — Newcombe's interval and the z / Fisher test
+        for proportions, the NPS interval and z test, the exact rate ratio for rates.
 
     Returns
     -------
@@ -269,9 +346,17 @@ def compare(
         raise KeyError(f"group column {group!r} not in the data")
     if group in keys:
         raise ValueError(f"group={group!r} cannot also be a `by` column")
-    column = _check_value(definition, data, value)
     kwargs = _kpi_options(method, alternative, missing, options)
-    definition.check_options(kwargs, compare=True)
+    spec = aggregated_input(definition, counts=counts, successes=successes, trials=trials,
+                            shares=shares, n=n)
+    if spec is not None:
+        _no_value_with_counts(value)
+        check_aggregated_options(spec, kwargs, compare=True)
+        column = None
+        definition = _aggregated_definition(definition, spec)
+    else:
+        column = _check_value(definition, data, value)
+        definition.check_options(kwargs, compare=True)
     no_group = data[group].isna()
     if no_group.any():
         rows = list(data.index[no_group])
@@ -299,7 +384,23 @@ def compare(
         out["pvalue_adjusted"] = adjust_pvalues(out["pvalue"].to_numpy(dtype=float), adjust)
     out["p_adjust_scope"] = scope
     out.attrs["adjustment_family"] = _family_words(adjust, scope, keys, out)
+    if spec is not None:
+        out.attrs["aggregated"] = spec.describe()
+    notes = sorted({note for t in tables for note in t.attrs.get("notes", ())})
+    if notes:
+        out.attrs["notes"] = notes
     return out
+
+
+def _aggregated_definition(definition: KpiDefinition, spec: AggregatedInput) -> KpiDefinition:
+    """``definition`` comparing the summed counts of aggregated rows."""
+
+    def compare_counts(a: pd.DataFrame, b: pd.DataFrame, _value: str | None, *,
+                       confidence_level: float, **kwargs: Any) -> Any:
+        return compare_aggregated(a, b, definition, spec, confidence_level=confidence_level,
+                                  **kwargs)
+
+    return dataclasses.replace(definition, compare=compare_counts)
 
 
 def _family_words(adjust: str, scope: str, keys: list[str], out: pd.DataFrame) -> str:
@@ -328,11 +429,14 @@ def _compare_within(definition: KpiDefinition, data: pd.DataFrame, column: str |
         avail = [lv for lv in chosen if lv in present]
         pairs = list(itertools.combinations(avail, 2))
     rows = []
+    notes: set[str] = set()
     for a, b in pairs:
         sub_a = data[data[group] == a]
         sub_b = data[data[group] == b]
         result = definition.compare(sub_a, sub_b, column, confidence_level=level, **kwargs)
         result = dataclasses.replace(result, label_a=str(a), label_b=str(b))
+        if result.details.get("note"):
+            notes.add(str(result.details["note"]))
         row = result.to_frame().iloc[0].to_dict()
         row["group_a"], row["group_b"] = a, b
         rows.append(row)
@@ -341,7 +445,9 @@ def _compare_within(definition: KpiDefinition, data: pd.DataFrame, column: str |
         if len(table) else pd.Series(dtype=float)
     table["p_adjust_method"] = adjust
     table["p_adjust_scope"] = "by"
-    return table[list(COMPARE_COLUMNS)]
+    table = table[list(COMPARE_COLUMNS)]
+    table.attrs["notes"] = sorted(notes)
+    return table
 
 
 def _sort_key(v: Any) -> tuple[int, Any]:

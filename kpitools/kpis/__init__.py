@@ -11,6 +11,9 @@
 `durations`            FRT, AHT, ASA, resolution time, SLA attainment
 `volume`               ticket volume, complaints per 1,000, Poisson rates
 `customers`            retention, churn, NRR, CLV, growth, employee turnover
+`shares`               the yes/no share (`yes_share`: SLA met, churned, satisfied, ...)
+`aggregated`           KPIs from aggregated tables (counts per row, or published
+                       percentages with their n): the engine of ``summarize(counts=...)``
 `staffing`             Erlang C staffing
 `targets`              KPI targets and bands
 =====================  ==================================================================
@@ -43,9 +46,11 @@ TypeError. ``tests/kpis/test_api_contract.py`` registers such a toy KPI.
 """
 
 from kpitools.kpis import (  # noqa: F401  (importing a family module registers its KPIs)
+    aggregated,
     customers,
     durations,
     operations,
+    shares,
     survey,
     volume,
 )

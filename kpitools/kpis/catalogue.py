@@ -87,6 +87,12 @@ class KpiDefinition:
         (besides ``confidence_level``); any other raises TypeError.
     default_value
         The column read when ``value=`` is not given.
+    aggregate : {"proportion", "nps", "rate"} or None
+        How the KPI is computed from counts per row of an aggregated table
+        (`kpitools.kpis.aggregated`): successes of trials, promoters/passives/detractors, or
+        events in an exposure; None when it needs one row per item.
+    aggregate_scale : float, default 1.0
+        Multiplier of a rate from counts (1000 for complaints per 1,000).
     """
 
     name: str
@@ -100,8 +106,13 @@ class KpiDefinition:
     measure: Measure = "difference"
     options: frozenset[str] = frozenset()
     compare_options: frozenset[str] = frozenset()
+    aggregate: str | None = None
+    aggregate_scale: float = 1.0
 
     def __post_init__(self) -> None:
+        if self.aggregate not in (None, "proportion", "nps", "rate"):
+            raise ValueError(f"aggregate={self.aggregate!r} is not valid; choose "
+                             "'proportion', 'nps', 'rate' or None")
         if self.unit != VARIANT_UNIT:
             comparison_unit(self.unit, self.measure)  # raises for a unit outside the vocabulary
         object.__setattr__(self, "options", frozenset(self.options))
@@ -152,7 +163,8 @@ def catalogue() -> pd.DataFrame:
     """The KPI catalogue as a table: one row per registered KPI.
 
     Columns ``kpi, unit, difference_unit, measure, higher_is_better, description, options,
-    compare_options``.
+    compare_options, aggregated_input`` (``"proportion"``, ``"nps"``, ``"rate"`` or ``""``:
+    the counts `kpitools.summarize` accepts instead of one row per item).
 
     >>> table = catalogue()
     >>> table.set_index("kpi").loc["csat", ["unit", "difference_unit", "measure"]].tolist()
@@ -161,8 +173,9 @@ def catalogue() -> pd.DataFrame:
     rows = [{"kpi": d.name, "unit": d.unit, "difference_unit": d.difference_unit,
              "measure": d.measure, "higher_is_better": d.higher_is_better,
              "description": d.description, "options": ", ".join(sorted(d.options)),
-             "compare_options": ", ".join(sorted(d.compare_options))}
+             "compare_options": ", ".join(sorted(d.compare_options)),
+             "aggregated_input": d.aggregate or ""}
             for d in (_REGISTRY[k] for k in sorted(_REGISTRY))]
     return pd.DataFrame(rows, columns=["kpi", "unit", "difference_unit", "measure",
                                        "higher_is_better", "description", "options",
-                                       "compare_options"])
+                                       "compare_options", "aggregated_input"])

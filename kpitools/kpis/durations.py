@@ -1029,7 +1029,7 @@ def _sla_definition(name: str, kpi: str) -> KpiDefinition:
 
     return KpiDefinition(
         name=name, unit="%", higher_is_better=True, estimate=estimate, compare=compare,
-        summarize=summarize,
+        summarize=summarize, aggregate="proportion",
         description=f"share of {DURATION_KPIS[kpi].description} within target= (SLA "
                     "attainment)",
         options=options_of(sla_attainment, "data", "kpi", "value"),

@@ -1209,7 +1209,7 @@ def _proportion_definition(kpi: str) -> KpiDefinition:
     return KpiDefinition(
         name=kpi, unit="%", higher_is_better=spec.higher_is_better, estimate=estimate,
         compare=compare, summarize=summarize, description=spec.description,
-        options=takes | {"method", "alternative"},
+        aggregate="proportion", options=takes | {"method", "alternative"},
         compare_options=takes | {"method", "alternative", "test"})
 
 

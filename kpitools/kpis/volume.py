@@ -461,7 +461,7 @@ def _count_definition(kpi: str) -> KpiDefinition:
     table_options = options_of(ticket_counts, "data", "kpi") | {"exposure", "period_column"}
     return KpiDefinition(
         name=kpi, unit="count", higher_is_better=None, measure="ratio", estimate=estimate,
-        compare=compare, summarize=summarize,
+        compare=compare, summarize=summarize, aggregate="rate",
         description=f"{what}; exact Poisson CI, rate ratio between groups "
                     "(exposure=number or 'period_days' with period_column=)",
         options=table_options | {"method", "alternative"},
@@ -511,7 +511,7 @@ def _complaints_definition() -> KpiDefinition:
 
     return KpiDefinition(
         name="complaints_per_1000", unit="per 1,000", higher_is_better=False, measure="ratio",
-        estimate=estimate, compare=compare,
+        estimate=estimate, compare=compare, aggregate="rate", aggregate_scale=1000.0,
         description="complaints per 1,000 customers: value= a yes/no complaint column, "
                     "customers= a number or a column",
         options=options_of(estimate, "data", "value"),

@@ -131,6 +131,7 @@ CASES: list[Case] = [
     Case("reopen_rate", "tickets"),
     # the sample tickets have no purchase flag: any yes/no column exercises the machinery
     Case("conversion_rate", "tickets", "escalated"),
+    Case("yes_share", "tickets", "escalated"),
     Case("nia", "tickets"),
     Case("abandonment_rate", "calls"),
     Case("answer_rate", "calls"),
@@ -318,7 +319,7 @@ def test_catalogue_units_are_in_the_vocabulary() -> None:
 def test_every_registered_kpi_has_a_contract_case() -> None:
     """A new KPI must be added to CASES (summarize and compare, all three alternatives)."""
     assert {c.kpi for c in CASES} == set(kpi_names())
-    assert len(kpi_names()) == 32
+    assert len(kpi_names()) == 33  # 32 + yes_share (issue 9)
 
 
 def test_comparison_paths_reached(sample: Any) -> None:

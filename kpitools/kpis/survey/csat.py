@@ -370,7 +370,7 @@ register_kpi(KpiDefinition(
     name="csat", unit="%", higher_is_better=True, estimate=_csat_estimate,
     compare=_csat_compare, summarize=_csat_summarize, default_value="csat",
     description="CSAT: share of positive answers (top-2 box by default)",
-    options=_CSAT_OPTIONS, compare_options=_CSAT_COMPARE_OPTIONS,
+    aggregate="proportion", options=_CSAT_OPTIONS, compare_options=_CSAT_COMPARE_OPTIONS,
 ))
 register_kpi(KpiDefinition(
     name="csat_mean", unit="score", higher_is_better=True, estimate=_csat_mean_estimate,

@@ -519,6 +519,6 @@ for _name in ("nps", "enps"):
         compare=_nps_compare(_name), summarize=_nps_summarize(_name), default_value=_name,
         description=("Employee " if _name == "enps" else "")
         + "Net Promoter Score: %promoters (9–10) − %detractors (0–6)",
-        options=options_of(nps, "scores", "kpi"),
+        aggregate="nps", options=options_of(nps, "scores", "kpi"),
         compare_options=options_of(compare_nps, "a", "b", "kpi", "label_a", "label_b"),
     ))
