@@ -61,10 +61,19 @@ __all__ = [
     "slugify",
     "TEMPLATE_DIR",
     "NOTEBOOK_DIR",
+    "TABLE_MIME",
+    "table_bundle",
+    "collect_tables",
+    "write_xlsx",
+    "write_csv",
+    "sheet_names",
 ]
 
-#: Output formats `run_report` can write.
-FORMATS: tuple[str, ...] = ("html", "pdf", "ipynb")
+#: Output formats `run_report` can write: the report (HTML, PDF), the executed notebook, and
+#: every report table as one Excel workbook or a folder of CSV files.
+FORMATS: tuple[str, ...] = ("html", "pdf", "ipynb", "xlsx", "csv")
+#: MIME type of the raw numbers of report tables in a notebook's outputs (`table_bundle`).
+TABLE_MIME = "application/vnd.kpitools.table+json"
 #: PDF engines: WeasyPrint (pip-installable), headless Chromium, or the first one available.
 PDF_ENGINES: tuple[str, ...] = ("auto", "weasyprint", "chromium")
 
@@ -98,7 +107,8 @@ class ReportResult:
     parameters : dict
         The parameters the notebook ran with (defaults filled in).
     outputs : dict of str to Path
-        Written files by format (``"html"``, ``"pdf"``, ``"ipynb"``).
+        Written files by format (``"html"``, ``"pdf"``, ``"ipynb"``, ``"xlsx"``; ``"csv"``
+        is a folder).
     seconds : float
         Wall-clock time of the whole run.
     timings : dict of str to float
@@ -452,8 +462,12 @@ def run_report(
     output_dir : str or path, default "reports"
         Root folder of the outputs.
     formats : str or sequence of str, default ("html", "pdf")
-        Any of ``"html"``, ``"pdf"``, ``"ipynb"`` (the executed notebook); a comma-separated
-        string is accepted.
+        Any of ``"html"``, ``"pdf"``, ``"ipynb"`` (the executed notebook), ``"xlsx"`` (every
+        report table in one workbook: a README sheet with the provenance, then a sheet per
+        table with the unrounded numbers and the ``ci_low``/``ci_high`` columns; see
+        `write_xlsx`) and ``"csv"`` (the same tables as a folder ``<name>-tables/`` of CSV
+        files; see `write_csv`); a comma-separated string is accepted. The tables are the
+        report tables the notebook displayed (`collect_tables`).
     output_name : str, optional
         Path template below ``output_dir`` without extension, filled with the parameters
         (each by `path_component`: distinct values give distinct file names; see
@@ -549,6 +563,20 @@ def run_report(
             target = base.with_suffix(".ipynb")
             _atomic_write(target, executed_path.read_bytes())
             outputs["ipynb"] = target
+    if "xlsx" in fmts or "csv" in fmts:
+        say("writing the tables")
+        t0 = time.perf_counter()
+        tables = collect_tables(executed)
+        about = {"report": report_title, "notebook": path.name, "kpitools version": _version(),
+                 "generated": _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+                 "parameters": filled}
+        if "xlsx" in fmts:
+            target = base.with_suffix(".xlsx")
+            _atomic_write(target, write_xlsx(tables, about=about))
+            outputs["xlsx"] = target
+        if "csv" in fmts:
+            outputs["csv"] = write_csv(tables, base.parent / f"{base.name}-tables", about=about)
+        timings["tables"] = time.perf_counter() - t0
 
     page = None
     if "html" in fmts or "pdf" in fmts:
@@ -753,3 +781,264 @@ def _chromium_pdf(page: str) -> bytes:
         if done.returncode != 0 or not out.exists():
             raise KpiToolsError(f"chromium failed to print the PDF: {done.stderr.strip()[-500:]}")
         return out.read_bytes()
+
+
+# --------------------------------------------------------------------------------------
+# Tables for reuse: Excel and CSV
+
+#: Characters Excel refuses in a sheet name.
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+#: Longest sheet name Excel accepts.
+_SHEET_CHARS = 31
+
+
+def table_bundle(tables: Iterable[Any]) -> dict[str, Any]:
+    """The ``TABLE_MIME`` output that carries the raw numbers of report tables.
+
+    Each table (anything with ``data``, a DataFrame, and optionally ``caption`` and ``notes``,
+    such as `kpitools.reports.sections.ReportTable`) becomes ``{"caption", "notes",
+    "columns", "kinds", "rows"}``: column names as text, each column's kind (``"number"``,
+    ``"bool"``, ``"datetime"`` or ``"text"``), and the rows as JSON values — numbers
+    unrounded, a missing value as ``null``, ±infinity as the text ``"inf"``/``"-inf"``,
+    dates as ISO 8601 text. A named or non-default index becomes leading columns. Report
+    tables return it from ``_repr_mimebundle_``, so the executed notebook holds every
+    table's numbers beside its HTML (no pickle, nothing but JSON); `collect_tables` reads
+    them back.
+
+    >>> import pandas as pd
+    >>> class T:
+    ...     data = pd.DataFrame({"team": ["A"], "estimate": [1.5], "n": [3]})
+    ...     caption = "NPS by team"
+    >>> table_bundle([T()])[TABLE_MIME]["tables"][0]["rows"]
+    [['A', 1.5, 3]]
+    """
+    return {TABLE_MIME: {"tables": [_table_payload(t) for t in tables]}}
+
+
+def _table_payload(table: Any) -> dict[str, Any]:
+    import pandas as pd
+
+    frame = table.data if hasattr(table, "data") else table
+    if not isinstance(frame, pd.DataFrame):
+        frame = pd.DataFrame(frame)
+    if not isinstance(frame.index, pd.RangeIndex) or any(n is not None
+                                                         for n in frame.index.names):
+        frame = frame.reset_index()
+    columns, seen = [], set()
+    for c in frame.columns:
+        name = "_".join(map(str, c)) if isinstance(c, tuple) else str(c)
+        base, k = name, 2
+        while name in seen:
+            name, k = f"{base}_{k}", k + 1
+        seen.add(name)
+        columns.append(name)
+    kinds = [_kind(frame.iloc[:, i]) for i in range(frame.shape[1])]
+    rows = [[_json_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
+    return {"caption": str(getattr(table, "caption", "") or ""),
+            "notes": [str(n) for n in getattr(table, "notes", []) or []],
+            "columns": columns, "kinds": kinds, "rows": rows}
+
+
+def _kind(column: Any) -> str:
+    import pandas as pd
+
+    dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "datetime"
+    return "text"
+
+
+def _json_cell(value: Any) -> Any:
+    import math
+
+    import numpy as np
+    import pandas as pd
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if math.isnan(v):
+            return None
+        return v if math.isfinite(v) else ("inf" if v > 0 else "-inf")
+    if isinstance(value, (_dt.date, _dt.datetime)):  # pandas.Timestamp is a datetime
+        return value.isoformat()
+    return str(value)
+
+
+def collect_tables(notebook: Any) -> list[dict[str, Any]]:
+    """Every report table of an executed notebook, in order (the ``TABLE_MIME`` outputs).
+
+    Returns a list of ``{"caption", "notes", "columns", "kinds", "rows", "cell"}`` where
+    ``cell`` is the 0-based index of the code cell that showed it.
+    """
+    found = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.get("cell_type") != "code":
+            continue
+        for output in cell.get("outputs", []):
+            bundle = output.get("data", {}).get(TABLE_MIME)
+            if isinstance(bundle, str):  # stored as text by some writers
+                import json
+
+                bundle = json.loads(bundle)
+            for table in (bundle or {}).get("tables", []):
+                found.append({**table, "cell": index})
+    return found
+
+
+def sheet_names(captions: Sequence[str]) -> list[str]:
+    """Excel sheet names for table captions: at most 31 characters, none of ``[]:*?/\\``,
+    no leading or trailing apostrophe, unique without regard to case (``" (2)"``, ... added),
+    ``"Table N"`` for an empty caption; ``"README"`` is kept for the provenance sheet.
+
+    >>> sheet_names(["NPS by team, 2026Q3 (Holm-adjusted p-values) and more", "", "NPS/CSAT",
+    ...              "README"])
+    ['NPS by team, 2026Q3 (Holm-adju…', 'Table 2', 'NPS-CSAT', 'README (2)']
+    """
+    used = {"readme"}
+    names = []
+    for i, caption in enumerate(captions, start=1):
+        text = _SHEET_BAD.sub("-", _CONTROL.sub(" ", " ".join(str(caption).split())))
+        text = text.strip("' ") or f"Table {i}"
+        if len(text) > _SHEET_CHARS:
+            text = text[:_SHEET_CHARS - 1].rstrip() + "…"
+        name, k = text, 2
+        while name.lower() in used or name.lower() == "history":
+            suffix = f" ({k})"
+            name = text[:_SHEET_CHARS - len(suffix)].rstrip("' ") + suffix
+            k += 1
+        used.add(name.lower())
+        names.append(name)
+    return names
+
+
+def _provenance_rows(tables: Sequence[Mapping[str, Any]], names: Sequence[str],
+                     about: Mapping[str, Any]) -> list[list[Any]]:
+    rows: list[list[Any]] = [["item", "value", "", ""]]
+    for key, value in about.items():
+        if key == "parameters":
+            for pname, pvalue in dict(value).items():
+                rows.append([f"parameter {pname}", _plain(pvalue), "", ""])
+        else:
+            rows.append([key, _plain(value), "", ""])
+    rows.append(["numbers", "unrounded, as the report computed them; intervals in ci_low and "
+                 "ci_high at the row's confidence_level; p-values unadjusted in pvalue, "
+                 "adjusted in pvalue_adjusted", "", ""])
+    rows.append(["", "", "", ""])
+    rows.append(["table", "caption", "rows", "notes"])
+    for name, table in zip(names, tables, strict=True):
+        rows.append([name, table.get("caption", ""), len(table.get("rows", [])),
+                     " ".join(table.get("notes", []))])
+    return rows
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value) if isinstance(value, (list, tuple, dict)) else str(value)
+
+
+def _excel_cell(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "datetime" and isinstance(value, str):
+        try:
+            stamp = _dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        # Excel has no time zones: keep the wall-clock time of the report's zone
+        return stamp.replace(tzinfo=None)
+    if kind == "number" and value in ("inf", "-inf"):
+        return value  # Excel has no infinity: kept as text
+    return value
+
+
+def write_xlsx(tables: Sequence[Mapping[str, Any]], *, about: Mapping[str, Any]) -> bytes:
+    """An Excel workbook of report tables (from `collect_tables`): a ``README`` sheet with
+    the provenance (``about``: report, notebook, kpitools version, time, parameters) and
+    the list of tables, then one sheet per table named by `sheet_names`, with a bold header
+    row, frozen panes and real numbers (numbers, booleans and dates are Excel values, not
+    text; missing values are empty cells).
+    """
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    names = sheet_names([t.get("caption", "") for t in tables])
+    book = Workbook()
+    readme = book.active
+    readme.title = "README"
+    for row in _provenance_rows(tables, names, about):
+        readme.append(row)
+    for cell in readme[1]:
+        cell.font = Font(bold=True)
+    readme.column_dimensions["A"].width = 32
+    readme.column_dimensions["B"].width = 90
+    for name, table in zip(names, tables, strict=True):
+        sheet = book.create_sheet(name)
+        kinds = table.get("kinds") or ["text"] * len(table["columns"])
+        sheet.append(list(table["columns"]))
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        for row in table.get("rows", []):
+            sheet.append([_excel_cell(v, k) for v, k in zip(row, kinds, strict=True)])
+        sheet.freeze_panes = "A2"
+        for i, column in enumerate(table["columns"], start=1):
+            width = max([len(str(column))] + [len(str(r[i - 1])) for r in table["rows"][:200]])
+            sheet.column_dimensions[sheet.cell(1, i).column_letter].width = min(
+                max(8, width + 2), 60)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def write_csv(tables: Sequence[Mapping[str, Any]], folder: Path, *,
+              about: Mapping[str, Any]) -> Path:
+    """Write report tables as CSV files (UTF-8, ``.`` decimal mark, unrounded numbers, empty
+    for missing) into ``folder``: ``README.csv`` (the provenance and list of tables) and one
+    ``NN-<caption slug>.csv`` per table. The folder is built beside ``folder`` and renamed
+    into place, replacing an earlier one. Returns ``folder``.
+    """
+    import csv
+    import io
+
+    names = [f"{i:02d}-{slugify(t.get('caption') or f'table {i}')[:60]}.csv"
+             for i, t in enumerate(tables, start=1)]
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".part"))
+    try:
+        def dump(path: Path, rows: Iterable[Sequence[Any]]) -> None:
+            buf = io.StringIO()
+            writer = csv.writer(buf, lineterminator="\n")
+            for row in rows:
+                writer.writerow(["" if v is None else v for v in row])
+            path.write_text(buf.getvalue(), encoding="utf-8")
+
+        dump(tmp / "README.csv", _provenance_rows(tables, names, about))
+        for name, table in zip(names, tables, strict=True):
+            dump(tmp / name, [table["columns"], *table.get("rows", [])])
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
+        old = None
+        if folder.exists():
+            old = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.",
+                                        suffix=".old"))
+            os.replace(folder, old / "x")
+        os.replace(tmp, folder)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return folder

@@ -82,6 +82,12 @@ class ReportTable:
     def _repr_html_(self) -> str:
         return self.to_html()
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        # the raw numbers beside the HTML, for --format xlsx/csv (kpitools.reports.runner)
+        from kpitools.reports.runner import table_bundle
+
+        return table_bundle([self])
+
     def __repr__(self) -> str:
         text = self.display.map(_strip_tags) if len(self.display) else self.display
         return ((self.caption + "\n" if self.caption else "") + text.to_string(index=False)
@@ -90,12 +96,19 @@ class ReportTable:
 
 @dataclass
 class ReportFigure:
-    """A matplotlib figure shown as an embedded PNG (no pyplot state, no duplicate output)."""
+    """A matplotlib figure shown as an embedded image (no pyplot state, no duplicate output).
+
+    ``image_format="svg"`` (the default) embeds a vector image, sharp at any zoom and in
+    print; its text is drawn as paths (matplotlib's ``svg.fonttype = "path"``), so the
+    HTML and the WeasyPrint/Chromium PDF need no fonts. ``"png"`` embeds a raster at
+    ``dpi``.
+    """
 
     figure: Any
     caption: str = ""
     dpi: int = 130
     absent: list[str] = field(default_factory=list)
+    image_format: str = "svg"
 
     def to_png(self) -> bytes:
         """The figure as PNG bytes."""
@@ -103,12 +116,25 @@ class ReportFigure:
         self.figure.savefig(buf, format="png", dpi=self.dpi, facecolor="white")
         return buf.getvalue()
 
+    def to_svg(self) -> bytes:
+        """The figure as SVG bytes (text as paths; no metadata date, so reproducible)."""
+        import matplotlib
+
+        buf = io.BytesIO()
+        with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "kpitools"}):
+            self.figure.savefig(buf, format="svg", facecolor="white",
+                                metadata={"Date": None})
+        return buf.getvalue()
+
     def _repr_html_(self) -> str:
-        data = base64.b64encode(self.to_png()).decode("ascii")
+        if self.image_format == "png":
+            mime, data = "image/png", base64.b64encode(self.to_png()).decode("ascii")
+        else:
+            mime, data = "image/svg+xml", base64.b64encode(self.to_svg()).decode("ascii")
         cap = (f'<figcaption class="kt-note">{html.escape(self.caption)}</figcaption>'
                if self.caption else "")
         return (f'<figure class="kt-figure kt-keep" style="margin:0.4em 0">'
-                f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.caption)}">'
+                f'<img src="data:{mime};base64,{data}" alt="{html.escape(self.caption)}">'
                 f"{cap}</figure>{_absent_html(self.absent)}")
 
     def __repr__(self) -> str:
@@ -176,6 +202,12 @@ class ReportSection:
 
     def _repr_html_(self) -> str:
         return "".join(p._repr_html_() for p in self._shown())
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        # the raw numbers of its tables, for --format xlsx/csv (kpitools.reports.runner)
+        from kpitools.reports.runner import table_bundle
+
+        return table_bundle(p for p in self._shown() if isinstance(p, ReportTable))
 
     def __repr__(self) -> str:
         return "\n".join(repr(p) for p in self._shown())
