@@ -33,7 +33,7 @@ from typing import Any
 
 import click
 
-from kpitools.core.errors import KpiToolsError, ReportExecutionError
+from kpitools.core.errors import KpiToolsError, ReportExecutionError, ReportParameterError
 
 __all__ = ["cli", "EXIT_ERROR", "EXIT_USAGE", "EXIT_BAD_INPUT", "EXIT_NOTEBOOK_FAILED"]
 
@@ -78,7 +78,7 @@ def _fail(err: Exception, *, bad_input: bool = False) -> click.ClickException:
         traceback.print_exception(type(err), err, err.__traceback__, file=sys.stderr)
     if isinstance(err, ReportExecutionError):
         return NotebookFailed(_one_line(err))
-    if bad_input:
+    if bad_input or isinstance(err, ReportParameterError):  # a parameter, --out or --name
         return BadInput(_one_line(err))
     return click.ClickException(_one_line(err))
 
@@ -179,7 +179,8 @@ def period_option(f: Callable[..., Any]) -> Callable[..., Any]:
 def format_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--format", "formats", default="html,pdf", show_default=True, metavar="LIST",
-        help="Comma-separated output formats: html, pdf, ipynb.")(f)
+        help="Comma-separated output formats: html, pdf, ipynb, xlsx (every table in one "
+        "workbook), csv (a folder of CSV files).")(f)
 
 
 class OutputNotWritable(click.ClickException):

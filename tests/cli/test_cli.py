@@ -113,6 +113,12 @@ def test_all_teams_renders_each_team(calls, data_dir, tmp_path):
      "Invalid value for '--format': 'docx': choose from html, pdf, ipynb"),
     (["report", "quarterly", "--data", "/no/such/folder"], "does not exist"),
     (["report", "quarterly", "--pdf-engine", "prince"], "'prince' is not one of"),
+    # a report parameter that the notebook does not declare is bad input too
+    (["report", "run", "quarterly_report", "-p", "perod=2026Q3"],
+     "Error: quarterly_report.ipynb: unknown parameter 'perod'"),
+    # an output folder that cannot be created, found before any kernel starts
+    (["report", "quarterly", "--out", "/proc/kpitools-nope", "--format", "html"],
+     "cannot be written"),
 ])
 def test_usage_errors_exit_2(args, message):
     result = CliRunner().invoke(cli, args)
@@ -124,8 +130,6 @@ def test_usage_errors_exit_2(args, message):
     (["report", "quarterly", "--period", "1999Q1"],
      "Error: column 'quarter': period '1999Q1' has no data"),
     (["report", "team", "--team", "Nobody"], "Error: team 'Nobody' is not in the data"),
-    (["report", "run", "quarterly_report", "-p", "perod=2026Q3"],
-     "Error: quarterly_report.ipynb: unknown parameter 'perod'"),
 ])
 def test_kpitools_errors_exit_1_with_one_line(args, message):
     result = CliRunner().invoke(cli, args)
