@@ -124,6 +124,7 @@ def plot_kpi_trend(
     *,
     x: str = "quarter",
     hue: str | None = None,
+    target: float | None = None,
     ax: Axes | None = None,
 ) -> Axes:
     """Estimate per period with its confidence band; one line per ``hue`` group.
@@ -137,23 +138,40 @@ def plot_kpi_trend(
         The period column, drawn in sorted order.
     hue : str, optional
         A group column; one line and band per group.
+    target : float, optional
+        Draws the target as a dashed horizontal line labelled "target <value>" at the right
+        end (the y-axis is widened to show it when it lies outside the data).
     ax : matplotlib Axes, optional
 
     Returns
     -------
     matplotlib.axes.Axes
 
+    Raises
+    ------
+    ValueError
+        ``target`` is not a finite number.
+
     Examples
     --------
     >>> import kpitools as kt
     >>> from kpitools.datasets import load_surveys
     >>> trend = kt.summarize(load_surveys(), kpi="nps", value="nps", by="quarter")
-    >>> ax = plot_kpi_trend(trend, x="quarter")
+    >>> ax = plot_kpi_trend(trend, x="quarter", target=30)
     >>> len(ax.get_xticks())
     8
+    >>> [t.get_text() for t in ax.texts]
+    ['target 30']
     """
     cols = [x, "estimate", "ci_low", "ci_high"] + ([hue] if hue else [])
     _require(df, cols, "plot_kpi_trend")
+    if target is not None:
+        try:
+            target = float(target)
+        except (TypeError, ValueError):
+            raise ValueError(f"plot_kpi_trend: target must be a number, got {target!r}") from None
+        if not np.isfinite(target):
+            raise ValueError(f"plot_kpi_trend: target must be finite, got {target!r}")
     periods = sorted(df[x].dropna().astype(str).unique())
     pos = {p: i for i, p in enumerate(periods)}
     ax = _axes(ax, (7.0, 3.2))
@@ -170,6 +188,11 @@ def plot_kpi_trend(
                           markersize=4)
         handles.append(line)
     ax.set_xticks(range(len(periods)), [plain_text(p) for p in periods])
+    if target is not None:
+        ax.axhline(target, color="#444444", linestyle=(0, (4, 3)), linewidth=1.0, zorder=1)
+        ax.annotate(f"target {target:g}", xy=(1.0, target), xycoords=("axes fraction", "data"),
+                    xytext=(-2, 2), textcoords="offset points", ha="right", va="bottom",
+                    fontsize=7.5, color="#444444")
     ax.set_xlabel(plain_text(x.replace("_", " ")))
     ax.set_ylabel(_kpi_label(df))
     ax.grid(axis="y", alpha=0.3)

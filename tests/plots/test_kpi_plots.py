@@ -60,6 +60,28 @@ def test_trend_has_one_band_per_group():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
 
 
+def test_trend_draws_the_target_as_a_dashed_line_within_the_axes():
+    df = pd.DataFrame({"quarter": ["2026Q1", "2026Q2"], "estimate": [1.0, 2.0],
+                       "ci_low": [0.0, 1.0], "ci_high": [2.0, 3.0]})
+    plain = plotting.plot_kpi_trend(df, x="quarter")
+    assert len(plain.texts) == 0 and len(plain.lines) == 1
+    ax = plotting.plot_kpi_trend(df, x="quarter", target=7.5)
+    target_line = ax.lines[-1]
+    np.testing.assert_allclose(target_line.get_ydata(), [7.5, 7.5])
+    assert target_line.get_linestyle() == "--"
+    assert [t.get_text() for t in ax.texts] == ["target 7.5"]
+    low, high = ax.get_ylim()
+    assert low <= 0.0 and high >= 7.5  # a target above every interval is still on the plot
+
+
+@pytest.mark.parametrize("bad", ["high", float("nan"), float("inf")])
+def test_trend_refuses_a_target_that_is_not_a_finite_number(bad):
+    df = pd.DataFrame({"quarter": ["2026Q1"], "estimate": [1.0], "ci_low": [0.0],
+                       "ci_high": [2.0]})
+    with pytest.raises(ValueError, match="plot_kpi_trend: target must be"):
+        plotting.plot_kpi_trend(df, target=bad)
+
+
 def test_nps_distribution_bars_are_the_shares():
     df = pd.DataFrame({"g": ["x"] * 10 + ["y"] * 4,
                        "nps": [0, 3, 6, 7, 8, 9, 10, 10, 10, 9] + [10, 10, 8, np.nan]})
