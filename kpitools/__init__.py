@@ -97,7 +97,7 @@ if TYPE_CHECKING:  # the names for type checkers and IDEs; at run time they come
         nps_from_percentages,
         servqual,
     )
-    from kpitools.kpis.targets import Band, Target, interpret
+    from kpitools.kpis.targets import Band, GroupTargets, Target, interpret
     from kpitools.kpis.volume import (
         compare_volume,
         complaints_per_1000,
@@ -203,6 +203,7 @@ _LAZY: dict[str, str] = {
     "servqual": "kpitools.kpis.survey",
     "Band": "kpitools.kpis.targets",
     "Target": "kpitools.kpis.targets",
+    "GroupTargets": "kpitools.kpis.targets",
     "interpret": "kpitools.kpis.targets",
     "compare_volume": "kpitools.kpis.volume",
     "complaints_per_1000": "kpitools.kpis.volume",
@@ -261,6 +262,7 @@ __all__ = [
     "kpi_names",
     "Band",
     "Target",
+    "GroupTargets",
     "interpret",
     "__version__",
     "datasets",

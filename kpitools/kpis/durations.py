@@ -6,6 +6,8 @@ KPI                       duration                                          tabl
 ``frt``                   ``first_response_at − created_at``                tickets
 ``resolution_time``       ``resolved_at − created_at``                      tickets
 ``aht``                   ``talk_seconds + hold_seconds + acw_seconds``     calls
+                          (the parts the table has: talk time alone when
+                          there are no hold and after-call-work columns)
 ``asa``                   ``wait_seconds`` of answered calls                calls
 ========================  ================================================  ==========
 
@@ -42,6 +44,7 @@ References
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -49,7 +52,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from kpitools.core.errors import DataValidationError
+from kpitools.core.errors import DataValidationError, KpiToolsWarning
 from kpitools.core.results import ESTIMATE_COLUMNS, Comparison, KpiEstimate
 from kpitools.core.validation import (
     check_alternative,
@@ -60,6 +63,7 @@ from kpitools.core.validation import (
 )
 from kpitools.kpis.catalogue import KpiDefinition, options_of, register_kpi
 from kpitools.kpis.common import compare_proportions, proportion_columns
+from kpitools.kpis.targets import GroupTargets, as_seconds
 from kpitools.stats.intervals import DiffMethod, ProportionMethod, proportion_ci
 from kpitools.stats.quantiles import (
     bootstrap_diff_ci,
@@ -80,6 +84,7 @@ from kpitools.tables.events import (
 from kpitools.tables.keys import group_codes
 
 __all__ = [
+    "PartialHandleTimeWarning",
     "DURATION_KPIS",
     "DURATION_UNITS",
     "DurationData",
@@ -99,6 +104,11 @@ DurationUnit = Literal["seconds", "minutes", "hours", "days"]
 
 DURATION_UNITS: dict[str, float] = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0,
                                     "days": 86400.0}
+
+
+class PartialHandleTimeWarning(KpiToolsWarning):
+    """Handle time summed from only some of its parts (talk time alone when the calls have
+    no hold and after-call-work columns)."""
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,11 @@ class DurationData:
     issues : RowIssues
         Excluded rows (invalid, missing, open) with reasons.
     index : pandas.Index
+    parts : tuple of str
+        The columns summed into each duration (AHT: talk, hold and after-call work, those the
+        table has); empty for timestamp KPIs and ``value=``.
+    missing_parts : tuple of str
+        The parts of AHT the table lacks (their columns are absent), so not summed.
     """
 
     seconds: np.ndarray
@@ -158,6 +173,33 @@ class DurationData:
     elapsed_open: np.ndarray
     issues: RowIssues
     index: pd.Index
+    parts: tuple[str, ...] = ()
+    missing_parts: tuple[str, ...] = ()
+
+    @property
+    def note(self) -> str | None:
+        """One line when AHT is summed from only some of its parts, else None."""
+        if not self.missing_parts:
+            return None
+        summed = " + ".join(self.parts)
+        lacking = " and ".join(self.missing_parts)
+        alone = "talk time alone" if len(self.parts) == 1 else summed
+        return (f"AHT from {alone} ({summed}): the calls have no {lacking} column, so "
+                f"{'they are' if len(self.missing_parts) > 1 else 'it is'} not included")
+
+    def details(self) -> dict[str, Any]:
+        """``parts`` summed (and ``note`` when some are missing), for a result's details."""
+        if not self.parts:
+            return {}
+        out: dict[str, Any] = {"parts": self.parts}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+    def warn(self, stacklevel: int = 3) -> None:
+        """`PartialHandleTimeWarning` with `note`, when parts are missing."""
+        if self.note:
+            warnings.warn(self.note, PartialHandleTimeWarning, stacklevel=stacklevel)
 
     @property
     def n_open(self) -> int:
@@ -243,6 +285,8 @@ def duration_values(
         check_unique_ids(data[id_col], column=id_col, issues=issues)
     open_mask = np.zeros(n, dtype=bool)
     elapsed = np.full(n, np.nan)
+    parts: tuple[str, ...] = ()
+    lacking: tuple[str, ...] = ()
     _exclude_abandoned(data, spec, cols, issues, timestamp_format)
 
     if value is not None:
@@ -285,11 +329,11 @@ def duration_values(
             issues.add(open_mask, column=end_col, values=data[end_col],
                        reason=f"open (censored): no {what} yet", kind="open")
     else:
-        seconds = _call_seconds(data, spec, cols, issues)
+        seconds, parts, lacking = _call_seconds(data, spec, cols, issues)
     seconds = np.where(issues.mask, np.nan, seconds)
     usable = ~issues.mask & ~np.isnan(seconds)
     return DurationData(seconds=seconds, usable=usable, open=open_mask, elapsed_open=elapsed,
-                        issues=issues, index=data.index)
+                        issues=issues, index=data.index, parts=parts, missing_parts=lacking)
 
 
 def _numeric_seconds(values: pd.Series, column: str, issues: RowIssues) -> np.ndarray:
@@ -336,13 +380,21 @@ def _exclude_abandoned(data: pd.DataFrame, spec: _Spec, cols: dict[str, str],
                kind="open")
 
 
-def _call_seconds(data: pd.DataFrame, spec: _Spec, cols: dict[str, str],
-                  issues: RowIssues) -> np.ndarray:
-    require_columns(data, cols, spec.parts)
+def _call_seconds(data: pd.DataFrame, spec: _Spec, cols: dict[str, str], issues: RowIssues
+                  ) -> tuple[np.ndarray, tuple[str, ...], tuple[str, ...]]:
+    """The sum of the parts the table has, the columns summed and the parts it lacks.
+
+    The first part (talk time for AHT) is required; a later part whose column is absent is
+    left out of the sum and named (AHT from talk time alone). A part whose column is there
+    but empty in some rows makes those rows missing, as before.
+    """
+    require_columns(data, cols, spec.parts[:1])
+    present = tuple(p for p in spec.parts if cols[p] in data.columns)
+    lacking = tuple(cols[p] for p in spec.parts if cols[p] not in data.columns)
     total = np.zeros(len(data))
-    for part in spec.parts:
+    for part in present:
         total = total + _numeric_seconds(data[cols[part]], cols[part], issues)
-    return total
+    return total, tuple(cols[p] for p in present), lacking
 
 
 def _check_statistic(statistic: Statistic, method: str | None,
@@ -421,8 +473,15 @@ def duration_kpi(
     KpiEstimate
         ``kpi`` is e.g. ``"frt_median"``; ``details`` holds ``statistic``, ``q``, ``n_open``
         (open items left out), ``coverage`` (exact coverage of the order-statistic
-        interval), ``business_hours`` (bool); ``excluded`` lists open, invalid and missing
-        rows with their reasons.
+        interval), ``business_hours`` (bool), and for AHT ``parts`` (the columns summed)
+        and, when hold or after-call work is absent, ``note``; ``excluded`` lists open,
+        invalid and missing rows with their reasons.
+
+    Warns
+    -----
+    PartialHandleTimeWarning
+        AHT of calls without a hold or after-call-work column: summed from the parts
+        there are (talk time alone), and said so.
 
     Notes
     -----
@@ -445,6 +504,7 @@ def duration_kpi(
     unit_name, factor = _unit(spec, unit)
     prepare = _prepare_options(locals())
     dd = duration_values(data, kpi, **prepare)
+    dd.warn()
     x = dd.seconds[dd.usable] / factor
     require_nonempty(x.size, what=spec.description, n_excluded=dd.issues.n_excluded)
     warn_if_small(x.size, what=_label(kpi, statistic, q))
@@ -477,7 +537,8 @@ def duration_kpi(
         details={"statistic": statistic, "q": 0.5 if statistic == "median" else
                  (float(q) if statistic == "quantile" else None),
                  "n_open": dd.n_open, "coverage": coverage,
-                 "business_hours": prepare.get("business_hours") is not None},
+                 "business_hours": prepare.get("business_hours") is not None,
+                 **dd.details()},
         excluded=dd.issues.excluded(),
     )
 
@@ -580,6 +641,26 @@ def aht(
     The catalogue's AHT is the *mean* handle time (``statistic="mean"``); the default median
     is the robust companion. Abandoned calls (no ``answered_at``) are not handled contacts
     and are listed as excluded.
+
+    Calls without a ``hold_seconds`` or ``acw_seconds`` column (many exports have talk time
+    only) give AHT from the parts there are: ``details["parts"]`` names the columns summed,
+    ``details["note"]`` says what is missing, and a `PartialHandleTimeWarning` is issued
+    (`kpitools.summarize` puts the note in ``attrs["notes"]`` instead). A column that is
+    there but empty in some rows makes those rows missing (excluded and counted), as for
+    any part. ``talk_seconds`` is required.
+
+    >>> import pandas as pd
+    >>> import warnings
+    >>> calls = pd.DataFrame({"talk_seconds": [120, 300, 240, 180, 600, 90, 150, 420,
+    ...                                        360, 200]})
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", PartialHandleTimeWarning)
+    ...     r = aht(calls, unit="seconds")
+    >>> r.estimate, r.details["parts"]
+    (220.0, ('talk_seconds',))
+    >>> print(r.details["note"])  # doctest: +NORMALIZE_WHITESPACE
+    AHT from talk time alone (talk_seconds): the calls have no hold_seconds and
+    acw_seconds column, so they are not included
     """
     return duration_kpi(
         calls, "aht", statistic=statistic, q=q, confidence_level=confidence_level,
@@ -622,11 +703,59 @@ def asa(
         random_state=random_state, **_prepare_options(locals()))
 
 
-def _sla_counts(dd: DurationData, target_seconds: float) -> tuple[np.ndarray, np.ndarray]:
-    """Per-row (within target, decided) flags; open rows past the target are known misses."""
-    within = dd.usable & (dd.seconds <= target_seconds)
-    known_miss = dd.open & (dd.elapsed_open > target_seconds)
-    decided = dd.usable | known_miss
+SlaTarget = float | str | Mapping[Any, float | str] | GroupTargets
+
+
+def _sla_targets(data: pd.DataFrame, dd: DurationData, target: Any, target_by: str | None,
+                 target_unit: str) -> tuple[Any, dict[str, Any]]:
+    """The SLA threshold in seconds — one number, or one per row from the row's group — and
+    the details to record. Rows whose group has no target are added to ``dd.issues``."""
+    check_choice("target_unit", target_unit, tuple(DURATION_UNITS))
+    if not isinstance(target, GroupTargets | Mapping):
+        if target_by is not None:
+            raise TypeError("target_by= goes with per-group targets (target={group: "
+                            "threshold, ...} or a GroupTargets)")
+        seconds = as_seconds(target, target_unit)
+        shown = float(target) if not isinstance(target, str) else target
+        return seconds, {"target": shown, "target_unit": target_unit}
+    if isinstance(target, GroupTargets):
+        if target_by is not None and target_by != target.by:
+            raise ValueError(f"target_by={target_by!r} differs from the targets' by="
+                             f"{target.by!r}")
+        groups = target
+    else:
+        if target_by is None:
+            raise TypeError("per-group targets need target_by= (the column whose values pick "
+                            "the target, e.g. target_by='priority')")
+        groups = GroupTargets(target_by, dict(target))
+    by = groups.by
+    if by not in data.columns:
+        shown = ", ".join(repr(c) for c in list(data.columns)[:20])
+        raise DataValidationError(f"column not found (the column of the per-group SLA "
+                                  f"targets); the data has {shown}", column=by)
+    values = data[by]
+    seconds = groups.seconds_for(values.to_numpy(dtype=object), unit=target_unit)
+    missing = values.isna().to_numpy()
+    dd.issues.add(missing, column=by, values=values, reason=f"missing {by} (no SLA target)",
+                  kind="missing")
+    listed = ", ".join(repr(k) for k in groups.values)
+    dd.issues.add(np.isnan(seconds) & ~missing, column=by, values=values,
+                  reason=f"{by} values without an SLA target (targets for {listed}, no "
+                         "default)")
+    unit = groups.unit or target_unit
+    return seconds, {"target": dict(groups.values), "target_by": by,
+                     "target_default": groups.default, "target_unit": unit}
+
+
+def _sla_counts(dd: DurationData, target_seconds: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row (within target, decided) flags; open rows past the target are known misses.
+
+    ``target_seconds`` is one number or one per row (NaN: no target, not decided)."""
+    with np.errstate(invalid="ignore"):
+        within = dd.usable & (dd.seconds <= target_seconds)
+        known_miss = dd.open & (dd.elapsed_open > target_seconds)
+    decided = (dd.usable & ~np.isnan(np.broadcast_to(target_seconds, dd.usable.shape))
+               ) | known_miss
     return within, decided
 
 
@@ -634,7 +763,8 @@ def sla_attainment(
     data: pd.DataFrame,
     kpi: str = "frt",
     *,
-    target: float,
+    target: SlaTarget,
+    target_by: str | None = None,
     target_unit: DurationUnit = "minutes",
     confidence_level: float = 0.95,
     alternative: str = "two-sided",
@@ -655,8 +785,17 @@ def sla_attainment(
     ----------
     data : DataFrame
     kpi : {"frt", "resolution_time", "aht", "asa"}, default "frt"
-    target : float
-        The SLA target, in ``target_unit``; a duration equal to the target counts as met.
+    target : float, str, mapping or GroupTargets
+        The SLA threshold, in ``target_unit`` or as a duration text (``"4h"``); a duration
+        equal to the threshold counts as met. Per-group thresholds: a mapping
+        ``{"P1": "1h", "P2": "4h"}`` with ``target_by="priority"``, or a
+        `kpitools.kpis.targets.GroupTargets` (e.g. ``GroupTargets.from_table(
+        data.targets, "resolution_hours")`` from the ``[targets]`` of ``kpitools.toml``).
+        Each row is judged against its own group's threshold; a row whose group has none
+        (and no default) raises naming the column, rows and values, or with
+        ``invalid="exclude"`` is excluded and listed; a row without a group is missing.
+    target_by : str, optional
+        The column whose values pick the threshold (with a mapping).
     target_unit : {"seconds", "minutes", "hours", "days"}, default "minutes"
     method : str, default "wilson"
         Any method of `kpitools.stats.intervals.proportion_ci` [Wilson27]_.
@@ -681,15 +820,20 @@ def sla_attainment(
     >>> r = sla_attainment(t, target=60, as_of="2026-07-01 12:00")
     >>> r.estimate, r.n, r.details["n_known_misses"]
     (50.0, 4, 1)
+
+    Thresholds by priority (P1 within 1 hour, P2 within 4 hours):
+
+    >>> t["priority"] = ["P1", "P1", "P2", "P2"]
+    >>> r = sla_attainment(t, target={"P1": "1h", "P2": "4h"}, target_by="priority",
+    ...                    as_of="2026-07-01 12:00")
+    >>> r.estimate, r.n, r.details["target_by"]
+    (100.0, 3, 'priority')
     """
     spec = _check_kpi(kpi)
     level = check_confidence_level(confidence_level)
-    check_choice("target_unit", target_unit, tuple(DURATION_UNITS))
-    target_seconds = float(target) * DURATION_UNITS[target_unit]
-    if not np.isfinite(target_seconds) or target_seconds < 0:
-        raise ValueError(f"target must be a non-negative number, got {target!r}")
     prepare = _prepare_options(locals())
     dd = duration_values(data, kpi, **prepare)
+    target_seconds, target_details = _sla_targets(data, dd, target, target_by, target_unit)
     within, decided = _sla_counts(dd, target_seconds)
     k, n = int(within.sum()), int(decided.sum())
     require_nonempty(n, what=f"{spec.description} SLA", n_excluded=dd.issues.n_excluded)
@@ -703,7 +847,7 @@ def sla_attainment(
     return KpiEstimate(
         kpi=f"{kpi}_sla", estimate=100.0 * k / n, ci_low=100.0 * low, ci_high=100.0 * high,
         n=n, n_excluded=dd.issues.n_excluded - known, method=method, confidence_level=level,
-        unit="%", details={"within": k, "target": float(target), "target_unit": target_unit,
+        unit="%", details={"within": k, **target_details,
                            "n_known_misses": known, "n_open_undecided": dd.n_open - known},
         excluded=excluded,
     )
@@ -783,6 +927,7 @@ def compare_durations(
     prepare = _prepare_options(locals())
     da = duration_values(a, kpi, **prepare)
     db = duration_values(b, kpi, **prepare)
+    da.warn()
     x = da.seconds[da.usable] / factor
     y = db.seconds[db.usable] / factor
     require_nonempty(x.size, what=f"{spec.description} of {label_a}")
@@ -828,11 +973,12 @@ def compare_durations(
         alternative=alternative, label_a=label_a, label_b=label_b,
         details={"difference_of_statistics": est_b - est_a, "n_open_a": da.n_open,
                  "n_open_b": db.n_open, "n_excluded_a": da.issues.n_excluded,
-                 "n_excluded_b": db.issues.n_excluded},
+                 "n_excluded_b": db.issues.n_excluded, **da.details()},
     )
 
 
-def compare_sla(a: pd.DataFrame, b: pd.DataFrame, kpi: str = "frt", *, target: float,
+def compare_sla(a: pd.DataFrame, b: pd.DataFrame, kpi: str = "frt", *, target: SlaTarget,
+                target_by: str | None = None,
                 target_unit: DurationUnit = "minutes", confidence_level: float = 0.95,
                 alternative: str = "two-sided", method: DiffMethod = "newcombe",
                 test: ProportionTest = "auto", label_a: str = "a", label_b: str = "b",
@@ -851,8 +997,10 @@ def compare_sla(a: pd.DataFrame, b: pd.DataFrame, kpi: str = "frt", *, target: f
     for the methods.
     """
     prepare = _prepare_options(locals())
-    ra = sla_attainment(a, kpi, target=target, target_unit=target_unit, **prepare)
-    rb = sla_attainment(b, kpi, target=target, target_unit=target_unit, **prepare)
+    ra = sla_attainment(a, kpi, target=target, target_by=target_by, target_unit=target_unit,
+                        **prepare)
+    rb = sla_attainment(b, kpi, target=target, target_by=target_by, target_unit=target_unit,
+                        **prepare)
     return compare_proportions(
         ra.details["within"], ra.n, rb.details["within"], rb.n, kpi=f"{kpi}_sla",
         confidence_level=confidence_level, alternative=alternative, method=method, test=test,
@@ -896,7 +1044,9 @@ def summarize_durations(
     DataFrame
         The ``keys`` columns, then `kpitools.core.results.ESTIMATE_COLUMNS`;
         ``attrs["excluded"]`` lists every excluded row, ``attrs["n_open"]`` is a Series of
-        open items per group (aligned with the rows).
+        open items per group (aligned with the rows); ``attrs["notes"]`` says when AHT is
+        summed from only some of its parts (no warning here: the note travels with the
+        table into `kpitools.summarize` and the reports).
 
     Examples
     --------
@@ -939,10 +1089,13 @@ def summarize_durations(
         table[name] = values[name]
     table.attrs["excluded"] = dd.issues.excluded()
     table.attrs["n_open"] = pd.Series(n_open, name="n_open")
+    if dd.note:
+        table.attrs["notes"] = [dd.note]
     return table
 
 
-def summarize_sla(data: pd.DataFrame, keys: list[str], kpi: str = "frt", *, target: float,
+def summarize_sla(data: pd.DataFrame, keys: list[str], kpi: str = "frt", *,
+                  target: SlaTarget, target_by: str | None = None,
                   target_unit: DurationUnit = "minutes", confidence_level: float = 0.95,
                   alternative: str = "two-sided", method: ProportionMethod = "wilson",
                   columns: Mapping[str, str] | None = None,
@@ -954,12 +1107,12 @@ def summarize_sla(data: pd.DataFrame, keys: list[str], kpi: str = "frt", *, targ
                   invalid: Literal["raise", "exclude"] = "raise",
                   missing: Literal["exclude", "raise"] = "exclude",
                   timestamp_format: str | None = None) -> pd.DataFrame:
-    """`sla_attainment` for every group of ``keys`` in one pass (Wilson on arrays)."""
+    """`sla_attainment` for every group of ``keys`` in one pass (Wilson on arrays); per-group
+    thresholds (``target_by``) are applied row by row, whatever the ``keys``."""
     level = check_confidence_level(confidence_level)
-    check_choice("target_unit", target_unit, tuple(DURATION_UNITS))
-    target_seconds = float(target) * DURATION_UNITS[target_unit]
     prepare = _prepare_options(locals())
     dd = duration_values(data, kpi, **prepare)
+    target_seconds, _ = _sla_targets(data, dd, target, target_by, target_unit)
     within, decided = _sla_counts(dd, target_seconds)
     codes, groups = group_codes(data, keys)
     n_groups = len(groups)
@@ -989,13 +1142,17 @@ def summarize_sla(data: pd.DataFrame, keys: list[str], kpi: str = "frt", *, targ
 def _duration_definition(kpi: str) -> KpiDefinition:
     def estimate(data: pd.DataFrame, value: str | None, *, confidence_level: float,
                  **options: Any) -> KpiEstimate:
-        return duration_kpi(data, kpi, value=value, confidence_level=confidence_level,
-                            **options)
+        with warnings.catch_warnings():  # the note is in the result's details
+            warnings.simplefilter("ignore", PartialHandleTimeWarning)
+            return duration_kpi(data, kpi, value=value, confidence_level=confidence_level,
+                                **options)
 
     def compare(a: pd.DataFrame, b: pd.DataFrame, value: str | None, *,
                 confidence_level: float, **options: Any) -> Comparison:
-        return compare_durations(a, b, kpi, value=value, confidence_level=confidence_level,
-                                 **options)
+        with warnings.catch_warnings():  # the note is in details, and compare's attrs
+            warnings.simplefilter("ignore", PartialHandleTimeWarning)
+            return compare_durations(a, b, kpi, value=value,
+                                     confidence_level=confidence_level, **options)
 
     def summarize(data: pd.DataFrame, value: str | None, keys: list[str], *,
                   confidence_level: float, **options: Any) -> pd.DataFrame:
