@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from kpitools.grouping.frames import summarize
@@ -31,8 +33,10 @@ def kpi_trend_figure(
     n_quarters: int = 8,
     team: str | None = None,
     confidence_level: float = 0.95,
+    targets: Mapping[str, float] | None = None,
 ) -> ReportFigure | ReportNote:
-    """NPS, CSAT and CES over the ``n_quarters`` quarters up to ``period``, with CI bands.
+    """NPS, CSAT and CES over the ``n_quarters`` quarters up to ``period``, with CI bands
+    and, for a KPI in ``targets`` (``{"nps": 30.0, ...}``), a dashed target line.
 
     One panel per KPI with answers in those quarters; a KPI without any has no panel but
     one line under the figure ("No CES answers in this folder."); without any answer the
@@ -62,7 +66,7 @@ def kpi_trend_figure(
         answered = frame[frame[spec["value"]].notna()]  # quarters without answers: no point
         table = summarize(answered, kpi=spec["kpi"], value=spec["value"], by="quarter",
                              confidence_level=confidence_level, **spec["options"])
-        plot_kpi_trend(table, x="quarter", ax=ax)
+        plot_kpi_trend(table, x="quarter", ax=ax, target=(targets or {}).get(spec["kpi"]))
         ax.set_ylabel(spec["label"], fontsize=8.5)
         ax.set_xlabel("")
         ax.tick_params(labelsize=8)
