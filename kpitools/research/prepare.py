@@ -132,7 +132,7 @@ def complete_rows(data: pd.DataFrame, columns: Sequence[str]) -> CompleteRows:
         if miss.any():
             pieces.append(pd.DataFrame({
                 "row": data.index[miss].to_numpy(), "column": column,
-                "value": data[column].to_numpy(dtype=object)[miss], "reason": "missing",
+                "value": data[column][miss].to_numpy(dtype=object), "reason": "missing",
             }, columns=list(EXCLUDED_COLUMNS)))
             keep &= ~miss
     excluded = pd.concat(pieces, ignore_index=True) if pieces else empty_excluded()
@@ -213,6 +213,28 @@ def is_categorical(series: pd.Series) -> bool:
             or not pd.api.types.is_numeric_dtype(dtype))
 
 
+def _surely_full_rank(M: np.ndarray) -> bool:
+    """True when ``np.linalg.matrix_rank(M)`` is certainly full, judged from ``MᵀM`` alone.
+
+    `numpy.linalg.matrix_rank` counts the singular values above ``σ_max·max(n, k)·eps``.
+    The eigenvalues of the Gram matrix ``MᵀM`` are the squared singular values; with ``δ``
+    bounding the rounding of ``MᵀM`` (``γₙ‖M‖²_F``, Higham 2002 §3.1) and of the eigenvalue
+    routine, ``λ_min − δ > (λ_max + δ)(max(n, k)·eps)²`` proves the rank full. Otherwise
+    (near-collinear designs) the caller runs the SVD, so the decision is numpy's in every
+    case, at the cost of one ``MᵀM`` instead of an SVD of the n × k matrix.
+    """
+    n, k = M.shape
+    eps = np.finfo(float).eps
+    if n < k or n * eps >= 0.5:
+        return False
+    gram = M.T @ M
+    lam = np.linalg.eigvalsh(gram)
+    delta = (n * eps / (1.0 - n * eps)) * float(np.trace(gram)) * 1.01 \
+        + 10.0 * k * eps * float(lam[-1])
+    tol = max(n, k) * eps
+    return bool(lam[0] - delta > (lam[-1] + delta) * tol * tol)
+
+
 def design_matrix(frame: pd.DataFrame, columns: Sequence[str], *,
                   reference: Mapping[str, Any] | None = None,
                   categorical: Sequence[str] = ()) -> Design:
@@ -280,8 +302,8 @@ def design_matrix(frame: pd.DataFrame, columns: Sequence[str], *,
             source[column] = column
     design = pd.DataFrame(parts, index=frame.index)
     if design.shape[1]:
-        rank = np.linalg.matrix_rank(np.column_stack([np.ones(len(design)), design.to_numpy()]))
-        if rank < design.shape[1] + 1:
+        full = np.column_stack([np.ones(len(design)), design.to_numpy(dtype=float)])
+        if not _surely_full_rank(full) and np.linalg.matrix_rank(full) < full.shape[1]:
             raise DataValidationError(
                 "the predictors are collinear (one is a linear combination of the others and "
                 f"the intercept): {', '.join(design.columns)}", column=None)

@@ -443,7 +443,8 @@ def _marginal_effects(X: np.ndarray, beta: np.ndarray, cov: np.ndarray,
         p1 = 1.0 / (1.0 + np.exp(-(X1 @ beta)))
         p0 = 1.0 / (1.0 + np.exp(-(X0 @ beta)))
         ame = float(np.mean(p1 - p0))
-        grad = ((p1 * (1 - p1))[:, None] * X1 - (p0 * (1 - p0))[:, None] * X0).mean(axis=0)
+        # mean over rows of p1(1 − p1)·x1 − p0(1 − p0)·x0, as two matrix–vector products
+        grad = (X1.T @ (p1 * (1 - p1)) - X0.T @ (p0 * (1 - p0))) / len(p1)
         se = float(math.sqrt(grad @ cov @ grad))
         z = ame / se if se > 0 else math.nan
         rows.append({

@@ -18,7 +18,12 @@ from scipy import stats as sps
 
 import kpitools.research.regression as regression
 from kpitools.core.errors import DataValidationError
-from kpitools.research.prepare import binary_outcome, complete_rows, design_matrix
+from kpitools.research.prepare import (
+    _surely_full_rank,
+    binary_outcome,
+    complete_rows,
+    design_matrix,
+)
 from kpitools.research.regression import (
     SeparationError,
     _no_separation_certificate,
@@ -220,3 +225,24 @@ def test_the_certificate_proves_no_separation_on_an_ordinary_fit():
     beta = sm.Logit(y, X).fit(disp=0).params
     assert _no_separation_certificate(X, y, beta)
     assert not _no_separation_certificate(X, y, beta + 0.5)  # not at the optimum: unproven
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(3, 80), k=st.integers(1, 5),
+       collinear=st.sampled_from([None, 0.0, 1e-12, 1e-9, 1e-6]))
+def test_the_gram_rank_shortcut_never_contradicts_the_svd(seed, n, k, collinear):
+    """`_surely_full_rank` says "full" only when numpy's SVD rank is full too."""
+    rng = np.random.default_rng(seed)
+    M = np.column_stack([np.ones(n), rng.normal(size=(n, k)) * rng.uniform(0.01, 100, k)])
+    if collinear is not None and k >= 2:  # last column ≈ a combination of the others
+        M[:, -1] = M[:, :-1] @ rng.normal(size=k) + collinear * rng.normal(size=n)
+    if _surely_full_rank(M):
+        assert np.linalg.matrix_rank(M) == M.shape[1]
+    if collinear == 0.0 and k >= 2:
+        assert not _surely_full_rank(M)
+
+
+def test_the_gram_rank_shortcut_decides_an_ordinary_design():
+    df = _random_customers(5, 5000).dropna()
+    design, _ = design_matrix(df, ["nps", "tenure", "plan", "region"])
+    assert _surely_full_rank(np.column_stack([np.ones(len(design)), design.to_numpy()]))
