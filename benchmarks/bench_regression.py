@@ -7,8 +7,13 @@ three text covariates (``Contract``, ``PaymentMethod``, ``InternetService``).
 The peer is what a statsmodels user writes: drop incomplete rows, ``Churn == "Yes"``,
 ``pd.get_dummies(drop_first=True)``, ``sm.Logit(y, X).fit()``, odds ratios and Wald CIs. The
 design has the same columns in the same order as kpitools', so the fits must agree to 1e-9.
-kpitools adds a separation check (a linear program), validation of every column and average
-marginal effects; the issue's target is kpitools within 2× of this peer.
+kpitools adds a separation check (a certificate from the fit, and Konis's linear program
+when the fit cannot prove the absence of separation), validation of every column (missing
+values and blanks, binary outcome, constant and collinear predictors) and average marginal
+effects; the issue's target is kpitools within 2× of this peer.
+
+On a loaded 2-core machine OpenBLAS threads can slow every matrix product by 10–100× (for
+the peer too); ``OPENBLAS_NUM_THREADS=1`` gives steadier numbers.
 
 A second case reproduces the issue's slower data: the same customers with ten text
 predictors of 3–8 levels each (``tenure`` plus 40 indicator terms) and about 5 % of the rows
