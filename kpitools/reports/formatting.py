@@ -13,8 +13,11 @@ turns such a frame into a `ReportTable` with the same look and the same number r
   whole numbers, thousands separated), tiny ones as ``4.43 × 10⁻⁷``; missing is "–";
 - columns that hold one value in every row and only describe the method
   (``confidence_level``, ``method``, ``ci_method``, ``unit``, ``alternative``,
-  ``p_adjust_method``, ``kpi``) move to a note under the table, so that the table fits the
-  page; tables of more than eight columns print in a smaller font.
+  ``p_adjust_method``, ``p_adjust_scope``, ``measure``, ``test``, ``null_value``, ``kpi``)
+  move to a note under the table, so that the table fits the page; ``pvalue_adjusted`` equal
+  to ``pvalue`` in every row (one test) is not repeated; a single row of more than eight
+  columns is shown as an item/value list; tables of more than eight columns print in a
+  smaller font.
 
 ``table.data`` keeps the raw, unrounded frame (all columns): that is what ``--format xlsx``
 and ``--format csv`` write.
@@ -54,8 +57,11 @@ __all__ = ["format_table", "format_value", "format_p", "show_figure", "METHOD_CO
 
 #: Columns that describe how a row was computed; one value in every row moves to a note.
 METHOD_COLUMNS: tuple[str, ...] = ("kpi", "confidence_level", "method", "ci_method", "unit",
-                                   "alternative", "p_adjust_method")
+                                   "alternative", "p_adjust_method", "p_adjust_scope",
+                                   "measure", "test", "null_value")
 
+#: More display columns than this in one row: the row is shown as an item/value list.
+_MAX_COLUMNS = 8
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _HEADERS = {"pvalue": "p", "pvalue_adjusted": "p (adjusted)", "n_excluded": "excluded",
             "ci_method": "CI method", "n": "n", "df": "df"}
@@ -109,6 +115,8 @@ def format_value(value: Any, digits: int = 2) -> str:
     ('1,234,567.9', '4.43 × 10⁻⁷', '–')
     >>> format_value(float("-inf")), format_value(True), format_value(3, 0)
     ('−∞', 'yes', '3')
+    >>> format_value(0.0027, 2)  # not "0.00": two significant digits
+    '0.0027'
     """
     if _missing(value):
         return "–"
@@ -127,10 +135,27 @@ def format_value(value: Any, digits: int = 2) -> str:
         return value
     if math.isinf(number):
         return "∞" if number > 0 else "−∞"
-    if number != 0 and abs(number) < 10 ** -max(digits, 3) and digits > 0:
+    if number != 0 and abs(number) < 0.001 and (digits > 0 or not float(number).is_integer()):
         mantissa, exponent = f"{number:.2e}".split("e")
         return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+    if number != 0 and round(number, digits) == 0:  # would print as 0: two significant digits
+        return f"{number:.2g}"
     return f"{number:,.{digits}f}"
+
+
+def _format_any(value: Any) -> str:
+    """A cell of a text column, which may also hold numbers (an ``item, value`` table)."""
+    if isinstance(value, bool) or _missing(value) or isinstance(value, str):
+        return format_value(value)
+    if isinstance(value, int | float) or hasattr(value, "dtype"):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return str(value)
+        if number.is_integer():
+            return format_value(number, 0)
+        return format_value(number, _digits(pd.Series([number])))
+    return format_value(value)
 
 
 def _header(column: str) -> str:
@@ -189,8 +214,13 @@ def format_table(table: Any, *, caption: str = "", notes: Sequence[str] = (),
                 note_parts.append(f"{float(value):.0%} confidence")
             else:
                 name = {"kpi": "KPI", "ci_method": "CI method",
-                        "p_adjust_method": "p-value adjustment"}.get(column, column)
+                        "p_adjust_method": "p-value adjustment",
+                        "p_adjust_scope": "adjusted within",
+                        "null_value": "null value"}.get(column, column)
                 note_parts.append(f"{name}: {value}")
+    if ({"pvalue", "pvalue_adjusted"} <= set(shown)
+            and raw["pvalue"].equals(raw["pvalue_adjusted"])):
+        shown.remove("pvalue_adjusted")  # one test: nothing to adjust
     level = (raw["confidence_level"].iloc[0] if "confidence_level" in raw.columns and len(raw)
              and raw["confidence_level"].nunique() == 1 else None)
     cells: dict[str, list[str]] = {}
@@ -223,8 +253,13 @@ def format_table(table: Any, *, caption: str = "", notes: Sequence[str] = (),
             cells[head] = [format_value(v, d) for v in values]
             numeric.append(head)
         else:
-            cells[head] = [format_value(v) for v in values]
+            cells[head] = [_format_any(v) for v in values]
     display = pd.DataFrame(cells, index=range(len(raw)))
+    if len(display) == 1 and len(display.columns) > _MAX_COLUMNS:
+        # one wide row (a test result) reads better, and fits the page, as a list
+        display = pd.DataFrame({"Item": list(display.columns),
+                                "Value": list(display.iloc[0])})
+        numeric = []
     escaped = display.map(html.escape) if len(display) else display
     text_notes = list(notes)
     if note_parts:

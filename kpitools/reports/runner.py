@@ -527,6 +527,12 @@ def run_report(
     if output_name is not None:
         check_output_name(output_name)
     template = output_name or meta.get("output_name") or _default_output_name(path, filled)
+    if ("{period}" in template and filled.get("period") == "last-complete"
+            and "data_dir" in declared):
+        # the file goes under the quarter reported (reports/2026Q3/...), not under
+        # reports/last-complete/; the kernel receives that same quarter
+        say("resolving the period 'last-complete'")
+        values["period"] = filled["period"] = _resolve_last_complete(filled, cwd)
     base = Path(output_dir) / output_stem(template, filled)
     report_title = title or meta.get("title") or path.stem.replace("_", " ").capitalize()
     timings: dict[str, float] = {}
@@ -604,6 +610,24 @@ def run_report(
         say(f"wrote {outputs[f]}")
     return ReportResult(notebook=path, parameters=filled, outputs=outputs,
                         seconds=time.perf_counter() - started, timings=timings)
+
+
+def _resolve_last_complete(filled: Mapping[str, Any],
+                           cwd: str | os.PathLike[str] | None) -> str:
+    """The quarter ``"last-complete"`` stands for in the notebook's data folder (read as the
+    notebook reads it, relative to the kernel's working directory ``cwd``)."""
+    from kpitools.reports.sections.setup import load_data, resolve_period
+
+    folder = str(filled.get("data_dir") or "")
+    if folder and not Path(folder).is_absolute():
+        folder = str(Path(cwd or os.getcwd()) / folder)
+    options: dict[str, Any] = {k: filled[k] for k in ("strict", "max_excluded_share")
+                               if k in filled}
+    with warnings.catch_warnings():
+        # excluded rows are listed by the report itself (its data-quality appendix)
+        warnings.simplefilter("ignore")
+        data = load_data(folder, **options)
+    return resolve_period("last-complete", data, today=str(filled.get("today") or "") or None)
 
 
 def _inject_parameters(nb: Any, source: str) -> Any:

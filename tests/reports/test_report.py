@@ -69,7 +69,8 @@ def test_html_has_no_code(quarterly_html):
 
 @pytest.mark.notebook
 def test_html_is_self_contained_with_embedded_plots(quarterly_html):
-    assert quarterly_html.count('src="data:image/png;base64,') >= 6
+    assert quarterly_html.count('src="data:image/svg+xml;base64,') >= 6  # vector plots
+    assert 'src="data:image/png;base64,' not in quarterly_html
     assert not re.search(r'(src|href)="https?://', quarterly_html)
 
 
