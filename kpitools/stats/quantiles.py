@@ -4,7 +4,8 @@ Everything here takes plain arrays of numbers (no pandas) and is vectorised:
 
 * `quantile_ci` / `median_ci`: distribution-free confidence interval of a quantile from two
   order statistics, with ranks from the binomial distribution [Conover99]_ [HM91]_;
-  `grouped_quantile_ci` does every group in one sort (no loop over groups).
+  `grouped_quantile_ci` does every group at once: a radix sort by group code, then
+  ``np.partition`` at the four ranks needed (or one sort when the groups are many and small).
 * `bootstrap_mean_ci`: seeded percentile bootstrap of the mean [ET93]_, vectorised over
   resamples (`grouped_bootstrap_mean_ci` restarts the seed for every group).
 * `hodges_lehmann`: the Hodges–Lehmann estimate of the shift between two samples with its
@@ -203,17 +204,6 @@ def quantile_ci_ranks(n, q: float = 0.5, *, confidence_level: float = 0.95,
     return QuantileRanks(r, s, coverage)
 
 
-def _type7(sorted_x: np.ndarray, start: np.ndarray, n: np.ndarray, q: float) -> np.ndarray:
-    """Hyndman–Fan type-7 (numpy "linear") quantile of contiguous sorted blocks."""
-    h = (n - 1) * q
-    lo = np.floor(h).astype(np.int64)
-    hi = np.minimum(lo + 1, n - 1)
-    frac = h - lo
-    a = sorted_x[start + lo]
-    b = sorted_x[start + hi]
-    return a + frac * (b - a)
-
-
 def _check_values(values) -> np.ndarray:
     x = np.asarray(values, dtype=float)
     if x.ndim != 1:
@@ -277,7 +267,14 @@ def median_ci(values, *, confidence_level: float = 0.95, alternative: str = "two
 def grouped_quantile_ci(values, codes, n_groups: int, q: float = 0.5, *,
                         confidence_level: float = 0.95, alternative: str = "two-sided",
                         bottom: float = -np.inf) -> GroupedIntervals:
-    """`quantile_ci` for every group at once: one sort by (group, value), then indexing.
+    """`quantile_ci` for every group at once, without a loop of sorts over groups.
+
+    Only four order statistics of each group are read (the two around the type-7 point
+    estimate [HF96]_ and the two interval ranks [Conover99]_), so the values are put in
+    group order by a radix sort of the group codes and each group's block is then
+    partitioned (``np.partition``, linear time) at those ranks; with many small groups the
+    values are instead sorted once and then stably by group. Either way the numbers are
+    the order statistics a full sort by (group, value) gives.
 
     Parameters
     ----------
@@ -290,33 +287,99 @@ def grouped_quantile_ci(values, codes, n_groups: int, q: float = 0.5, *,
     -------
     GroupedIntervals
         ``(estimate, low, high, n, coverage)``: arrays of length ``n_groups``; a group without
-    values has NaN estimates and n = 0.
+        values has NaN estimates and n = 0.
+
+    Examples
+    --------
+    >>> res = grouped_quantile_ci([3.0, 1.0, 2.0, 10.0, 30.0, 20.0], [0, 0, 0, 1, 1, 1], 3)
+    >>> res.estimate.tolist()[:2], res.n.tolist()
+    ([2.0, 20.0], [3, 3, 0])
     """
     check_confidence_level(confidence_level)
     check_alternative(alternative)
     x = np.asarray(values, dtype=float)
-    g = np.asarray(codes, dtype=np.int64)
+    g = np.asarray(codes)
+    if g.shape != x.shape:
+        raise ValueError(f"codes have shape {g.shape}, values {x.shape}")
+    if g.size and not np.issubdtype(g.dtype, np.integer):
+        raise TypeError(f"codes must be integers, got dtype {g.dtype}")
+    if g.size and (int(g.min()) < 0 or int(g.max()) >= n_groups):
+        bad = int(np.flatnonzero((g < 0) | (g >= n_groups))[0])
+        raise ValueError(f"group code {int(g[bad])!r} at position {bad} is outside "
+                         f"0..{n_groups - 1}")
     if n_groups == 1 and x.size:
         return _single_quantile_ci(x, q, confidence_level, alternative, bottom)
-    order = np.lexsort((x, g))
-    xs = x[order]
     n = np.bincount(g, minlength=n_groups).astype(np.int64)
-    start = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
+    start = np.cumsum(n) - n
     est = np.full(n_groups, np.nan)
     low = np.full(n_groups, np.nan)
     high = np.full(n_groups, np.nan)
     cov = np.full(n_groups, np.nan)
     has = n > 0
-    if has.any():
-        nh, sh = n[has], start[has]
-        est[has] = _type7(xs, sh, nh, q)
-        r, s, c = quantile_ci_ranks(nh, q, confidence_level=confidence_level,
-                                    alternative=alternative)
-        r, s = np.atleast_1d(r), np.atleast_1d(s)
-        low[has] = np.where(r > 0, xs[sh + np.maximum(r, 1) - 1], bottom)
-        high[has] = np.where(s <= nh, xs[sh + np.minimum(s, nh) - 1], np.inf)
-        cov[has] = c
+    if not has.any():
+        return GroupedIntervals(est, low, high, n, cov)
+    nh, sh = n[has], start[has]
+    h = (nh - 1) * q
+    lo = np.floor(h).astype(np.int64)
+    hi = np.minimum(lo + 1, nh - 1)
+    r, s, c = quantile_ci_ranks(nh, q, confidence_level=confidence_level,
+                                alternative=alternative)
+    r, s = np.atleast_1d(r), np.atleast_1d(s)
+    ranks = np.stack([lo, hi, np.where(r > 0, r - 1, -1), np.where(s <= nh, s - 1, -1)])
+    xs = _grouped_order_statistics(x, g, n, ranks)
+    a, b = xs[sh + lo], xs[sh + hi]
+    est[has] = a + (h - lo) * (b - a)
+    low[has] = np.where(r > 0, xs[sh + np.maximum(r, 1) - 1], bottom)
+    high[has] = np.where(s <= nh, xs[sh + np.minimum(s, nh) - 1], np.inf)
+    cov[has] = c
     return GroupedIntervals(est, low, high, n, cov)
+
+
+#: Partition group by group (rather than sort everything) up to this many groups ...
+_PARTITION_MAX_GROUPS = 5_000
+#: ... when the groups hold at least this many values on average.
+_PARTITION_MIN_SIZE = 64
+
+
+def _group_order(g: np.ndarray, n_groups: int) -> np.ndarray:
+    """Stable order of the rows by group code: a radix sort on 16-bit digits.
+
+    NumPy's stable sort is a radix sort (linear time) for integers of 16 bits or less; codes
+    of up to 32,767 groups take one such pass, larger ones two (low digit, then high digit:
+    the least-significant-digit radix sort).
+    """
+    if n_groups <= np.iinfo(np.int16).max:
+        return np.argsort(g.astype(np.int16, copy=False), kind="stable")
+    wide = g.astype(np.int64, copy=False)
+    order = np.argsort((wide & 0xFFFF).astype(np.uint16), kind="stable")
+    if n_groups <= 1 << 16:
+        return order
+    high = (wide[order] >> 16).astype(np.uint16)
+    if n_groups <= 1 << 32:
+        return order[np.argsort(high, kind="stable")]
+    return order[np.argsort(wide[order] >> 16, kind="stable")]
+
+
+def _grouped_order_statistics(x: np.ndarray, g: np.ndarray, n: np.ndarray,
+                              ranks: np.ndarray) -> np.ndarray:
+    """``x`` in blocks by group code, each block right at its ``ranks`` (0-based, −1: none).
+
+    ``ranks`` has one row per order statistic needed and one column per non-empty group.
+    Few, large groups: one radix sort by group, then each block is partitioned at its ranks
+    (``np.partition``: the values there are the order statistics, the rest is unordered).
+    Many small groups: the values are sorted once and then stably by group, so every block
+    is sorted. NaN sort last in both, as in ``np.lexsort((x, g))``.
+    """
+    present = np.flatnonzero(n)
+    if present.size <= _PARTITION_MAX_GROUPS and x.size >= _PARTITION_MIN_SIZE * present.size:
+        xs = x[_group_order(g, n.size)]
+        start = (np.cumsum(n) - n)[present].tolist()
+        size = n[present].tolist()
+        for a, m, kth in zip(start, size, ranks.T.tolist(), strict=True):
+            xs[a:a + m].partition(sorted({k for k in kth if k >= 0}))
+        return xs
+    by_value = np.argsort(x)
+    return x[by_value[_group_order(g[by_value], n.size)]]
 
 
 def _single_quantile_ci(x: np.ndarray, q: float, confidence_level: float, alternative: str,
