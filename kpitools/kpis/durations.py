@@ -78,6 +78,7 @@ from kpitools.tables.events import (
     RowIssues,
     align_time_zones,
     check_unique_ids,
+    clean_flag,
     parse_timestamps,
     seconds_between,
 )
@@ -368,6 +369,14 @@ def _exclude_abandoned(data: pd.DataFrame, spec: _Spec, cols: dict[str, str],
     if spec.table != "calls":
         return
     answered_col = cols["answered_at"]
+    flag_col = cols.get("answered", "answered")
+    if answered_col not in data.columns and flag_col in data.columns:
+        # an export with a yes/no "answered" flag instead of the answer time
+        flag = clean_flag(data[flag_col], column=flag_col, issues=issues)
+        issues.add(flag == 0.0, column=flag_col, values=data[flag_col],
+                   reason="abandoned call (not answered, no handle time or speed of answer)",
+                   kind="open")
+        return
     if spec.needs_answered:
         require_columns(data, cols, ["answered_at"])
     elif answered_col not in data.columns:

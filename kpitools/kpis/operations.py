@@ -260,16 +260,22 @@ def _calls(data: pd.DataFrame, *, columns: Mapping[str, str] | None, invalid: st
            missing: str, short_abandon_seconds: float | None,
            timestamp_format: str | None = None):
     cols = resolve_columns("calls", columns)
-    require_columns(data, cols, ["answered_at"])
+    a_col, f_col = cols["answered_at"], cols["answered"]
+    by_flag = a_col not in data.columns and f_col in data.columns
+    if not by_flag:
+        require_columns(data, cols, ["answered_at"])
     issues = RowIssues(data.index, invalid=invalid, missing=missing)
     if cols["call_id"] in data.columns:
         check_unique_ids(data[cols["call_id"]], column=cols["call_id"], issues=issues)
-    a_col = cols["answered_at"]
-    answered_at = parse_timestamps(data[a_col], column=a_col, issues=issues,
-                                   format=timestamp_format)
-    answered = answered_at.notna().to_numpy()
+    if by_flag:
+        # an export with a yes/no "answered" flag instead of the answer time
+        answered = clean_flag(data[f_col], column=f_col, issues=issues) == 1.0
+    else:
+        answered_at = parse_timestamps(data[a_col], column=a_col, issues=issues,
+                                       format=timestamp_format)
+        answered = answered_at.notna().to_numpy()
     o_col = cols["offered_at"]
-    if o_col in data.columns:
+    if o_col in data.columns and not by_flag:
         offered = parse_timestamps(data[o_col], column=o_col, issues=issues,
                                    format=timestamp_format)
         aligned = align_time_zones({o_col: offered, a_col: answered_at})

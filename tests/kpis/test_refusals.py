@@ -360,3 +360,22 @@ def test_utilisation_lists_answered_calls_without_talk_time():
     quiet = calls.copy()
     quiet.loc[abandoned, "talk_seconds"] = np.nan
     assert kt.agent_utilisation(quiet, availability).n_excluded == full.n_excluded
+
+
+def test_calls_with_a_yes_no_answered_flag_instead_of_the_answer_time():
+    # the PwC export has "Answered (Y/N)" and no answer timestamp: mapped as the
+    # 'answered' flag, ASA and the answer rate use it (asa still refuses Y/N as answered_at)
+    raw = pd.read_csv(PWC)
+    columns = {"answered": "Answered (Y/N)", "wait_seconds": "Speed of answer in seconds",
+               "call_id": "Call Id"}
+    answered = raw["Answered (Y/N)"] == "Y"
+    asa = kt.asa(raw, columns=columns, statistic="mean")
+    assert asa.estimate == pytest.approx(raw.loc[answered, "Speed of answer in seconds"].mean())
+    assert asa.n == int(answered.sum())
+    rate = kt.answer_rate(raw, columns=columns)
+    assert rate.estimate == pytest.approx(100 * answered.mean())
+    assert rate.n == len(raw)
+    bad = raw.copy()
+    bad.loc[3, "Answered (Y/N)"] = "maybe"
+    with pytest.raises(DataValidationError, match=r"column 'Answered \(Y/N\)'.*'maybe'"):
+        kt.answer_rate(bad, columns=columns)
