@@ -268,6 +268,19 @@ def data_dir(tmp_path_factory):
     return folder
 
 
+def _page_text(page):
+    """The visible text of a report page (no embedded images, styles or tags)."""
+    text = re.sub(r"<img[^>]*>|<svg.*?</svg>|<style.*?</style>", "", page, flags=re.S)
+    return re.sub(r"<[^>]+>", " ", text)
+
+
+def _assert_formatted(page):
+    text = _page_text(page)
+    assert not re.search(r"\d\.\d{5,}", text), re.search(r".{40}\d\.\d{5,}.{20}", text)
+    assert not re.search(r"\de[-+]\d\d", text), re.search(r".{40}\de[-+]\d\d.{20}", text)
+    assert not re.search(r"\bnan\b|\bNaN\b", text)
+
+
 def _nps_by_hand(data_dir, period):
     surveys = pd.read_csv(next(data_dir.glob("surveys.csv*")))
     scores = surveys.loc[surveys["quarter"] == period, "nps"].dropna()
@@ -278,7 +291,7 @@ def _nps_by_hand(data_dir, period):
 def test_quarterly_report_as_a_workbook_and_csv_folder(data_dir, tmp_path):
     out = tmp_path / "reports"
     result = CliRunner().invoke(cli, ["report", "quarterly", "--data", str(data_dir),
-                                      "--period", PERIOD, "--format", "xlsx,csv",
+                                      "--period", PERIOD, "--format", "html,xlsx,csv",
                                       "--out", str(out), "-q"])
     assert result.exit_code == 0, result.output
     book = openpyxl.load_workbook(out / PERIOD / "quarterly.xlsx")
@@ -301,6 +314,7 @@ def test_quarterly_report_as_a_workbook_and_csv_folder(data_dir, tmp_path):
     assert interval_sheets >= 2
     nps = _nps_by_hand(data_dir, PERIOD)  # independent of kpitools: plain pandas
     assert any(math.isclose(v, nps, rel_tol=0, abs_tol=1e-9) for v in numbers), nps
+    _assert_formatted((out / PERIOD / "quarterly.html").read_text(encoding="utf-8"))
     folder = out / PERIOD / "quarterly-tables"
     files = sorted(p.name for p in folder.iterdir())
     assert "README.csv" in files and len(files) == len(book.sheetnames)
@@ -316,12 +330,23 @@ def test_explore_goes_under_the_quarter_and_its_tables_are_formatted(data_dir, t
     assert (out / PERIOD / "explore.html").exists()  # not reports/last-complete/
     assert not (out / "last-complete").exists()
     page = (out / PERIOD / "explore.html").read_text(encoding="utf-8")
-    text = re.sub(r'<img[^>]*>|<svg.*?</svg>|<style.*?</style>', "", page, flags=re.S)
-    text = re.sub(r"<[^>]+>", " ", text)
-    assert not re.search(r"\d\.\d{5,}", text)  # no 6-decimal floats
-    assert not re.search(r"\de-\d\d", text)  # no 4.426228e-07
-    assert "<table" in page and "&lt; 0.001" in page or "[" in text
+    _assert_formatted(page)  # no 6-decimal floats, no 4.426228e-07
+    assert re.search(r"\[-?[\d.,]+, -?[\d.,]+\]", _page_text(page))  # intervals as [a, b]
     book = openpyxl.load_workbook(out / PERIOD / "explore.xlsx")
     nps_sheet = next(s for s in book.worksheets if s.title.startswith("NPS by team"))
     header = [c.value for c in nps_sheet[1]]
     assert {"team", "estimate", "ci_low", "ci_high"} <= set(header)
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize(("notebook", "parameters"), [
+    ("team_report", {"team": "Onboarding"}), ("competitor_benchmark", {})])
+def test_team_and_competitor_tables_are_formatted_and_exported(notebook, parameters, data_dir,
+                                                               tmp_path):
+    from kpitools.reports.runner import run_report
+
+    result = run_report(notebook, {"period": PERIOD, "data_dir": str(data_dir), **parameters},
+                        tmp_path, formats="html,xlsx")
+    _assert_formatted(result.html.read_text(encoding="utf-8"))
+    book = openpyxl.load_workbook(result.outputs["xlsx"])
+    assert book.sheetnames[0] == "README" and len(book.sheetnames) >= 3
