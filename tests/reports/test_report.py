@@ -244,7 +244,7 @@ def sample():
 def test_verdicts():
     assert rp.verdict(6.23, 0.01) == "up 6.2 points, significant"
     assert rp.verdict(-4.0, 0.049) == "down 4.0 points, significant"
-    assert rp.verdict(-4.0, 0.05) == "no real change"
+    assert rp.verdict(-4.0, 0.05) == "not significant"
     assert rp.verdict(np.nan, 0.01) == "no comparison"
 
 
@@ -257,7 +257,7 @@ def test_headline_table_against_compare(sample):
     row = table.data.set_index("kpi").loc["nps"]
     assert row["difference_previous"] == pytest.approx(c.difference)
     assert row["pvalue_previous"] == pytest.approx(c.pvalue)
-    assert row["status"] == "met"  # the whole CI is above 10
+    assert row["status"] == "above target"  # the whole CI is above 10
 
 
 def test_league_table_finds_the_real_change_only(sample):
@@ -265,7 +265,7 @@ def test_league_table_finds_the_real_change_only(sample):
     verdicts = table.data.set_index("team")["verdict"]
     assert verdicts["Onboarding"].startswith("up ") and verdicts["Onboarding"].endswith(
         "significant")
-    assert verdicts["Returns"] == "no real change"
+    assert verdicts["Returns"] == "not significant"
     raw = table.data["pvalue"].to_numpy()
     expected = np.minimum(1, np.maximum.accumulate(np.sort(raw) * (len(raw) - np.arange(len(raw)))))
     np.testing.assert_allclose(np.sort(table.data["pvalue_adjusted"]), expected)
@@ -301,5 +301,6 @@ def test_operations_table_medians_and_the_email_frt_change(sample):
     assert set(table.data["kpi"]) == {s["kpi"] for s in rp.OPERATIONS_KPIS}
     by_channel = rp.channel_operations_table(sample.tickets, period=PERIOD)
     verdicts = by_channel.data.set_index("channel")["verdict"]
-    assert verdicts["email"].startswith("up ") and verdicts["email"].endswith("significant")
-    assert verdicts["phone"] == "no real change"
+    assert verdicts["email"].startswith("shifted up ") and verdicts["email"].endswith(
+        "(Hodges–Lehmann), significant")
+    assert verdicts["phone"] == "not significant"

@@ -6,9 +6,11 @@ the period, computes its numbers with the public kpitools API (`kpitools.summari
 numbers in ``.data``, a formatted and escaped HTML table for display) or a `ReportFigure`.
 No statistics live in the notebooks.
 
-Plain-words verdicts: a change whose p-value is below ``alpha`` (0.05) reads
-"up 6.2 points, significant"; otherwise "no real change". Significance marks follow
-`kpitools.core.display.significance_mark` (``*`` p < 0.05, ``**`` p < 0.01, ``***`` p < 0.001).
+One rule for significance (`significance`): each table is one family of tests, Holm-adjusted,
+with each interval at its row's Holm step, so a star sits exactly on the intervals that
+exclude 0. A significant change reads "up 6.2 points, significant"; one that is not reads
+"not significant" or "inconclusive (could not detect less than ±X)". Stars: ``*`` adjusted
+p < 0.05, ``**`` < 0.01, ``***`` < 0.001.
 
 A section whose data are absent (no ticket file, no NPS column, no answers in the quarter,
 no previous quarter to compare with) says so in one line — a `ReportNote` instead of the
@@ -21,9 +23,12 @@ One module per report section; a new section is a new module here plus its expor
 
 ===============  ===========================================================================
 `setup`          `setup_report`: data, period and provenance (the first cell of a notebook)
+`summary`        the cover (organisation, period, data) and the executive summary
+`significance`   the one rule for significance: families, Holm, matching intervals, words
 `headline`       the survey KPIs against the previous quarter and a year before
 `trends`         eight quarters of each KPI, the CSAT control chart
 `teams`          league table, forest plot, NPS distribution per team
+`standout`       which teams (channels) stand out: omnibus test, each against the rest
 `channels`       the survey KPIs per channel
 `operations`     ticket and call KPIs, a KPI per channel
 `volume`         contact volume by weekday and hour
@@ -40,11 +45,11 @@ Examples
 >>> period
 '2026Q3'
 >>> table = rp.headline_table(data.surveys, period=period)
->>> table.data[["kpi", "estimate", "verdict_previous"]].round(1)
-    kpi  estimate verdict_previous
-0   nps      26.8   no real change
-1  csat      70.8   no real change
-2   ces       5.2   no real change
+>>> table.data[["kpi", "estimate", "significant_previous"]].round(1)
+    kpi  estimate  significant_previous
+0   nps      26.8                 False
+1  csat      70.8                 False
+2   ces       5.2                 False
 """
 
 from kpitools.reports.sections.channels import channel_table
@@ -65,7 +70,7 @@ from kpitools.reports.sections.competitors import (
     competitor_table,
     competitor_trend_table,
 )
-from kpitools.reports.sections.headline import headline_table
+from kpitools.reports.sections.headline import detectable_change, headline_table
 from kpitools.reports.sections.operations import (
     OPERATIONS_KPIS,
     channel_operations_table,
@@ -86,6 +91,13 @@ from kpitools.reports.sections.setup import (
     resolve_period,
     setup_report,
 )
+from kpitools.reports.sections.significance import (
+    SIGNIFICANCE_RULE,
+    adjust_family,
+    holm_levels,
+    target_status,
+)
+from kpitools.reports.sections.standout import omnibus_test, standout_table
 from kpitools.reports.sections.teams import (
     nps_distribution_figure,
     team_forest_figure,
@@ -112,6 +124,13 @@ __all__ = [
     "setup_report",
     "verdict",
     "headline_table",
+    "detectable_change",
+    "SIGNIFICANCE_RULE",
+    "holm_levels",
+    "adjust_family",
+    "target_status",
+    "omnibus_test",
+    "standout_table",
     "kpi_trend_figure",
     "csat_control_chart",
     "team_league_table",

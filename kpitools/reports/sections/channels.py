@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kpitools.core.display import format_pvalue
 from kpitools.grouping.frames import compare, summarize
 from kpitools.reports.sections.common import (
     _SIG_NOTE,
@@ -25,6 +26,11 @@ from kpitools.reports.sections.common import (
     previous_quarter,
     survey_absence,
     verdict,
+)
+from kpitools.reports.sections.significance import (
+    adjust_family,
+    family_note,
+    significance_marks,
 )
 
 __all__ = ["channel_table"]
@@ -67,18 +73,30 @@ def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None
     counts = both.groupby(["channel", both["quarter"].astype(str)]).size().unstack(fill_value=0)
     ch_ok = [c for c in counts.index
              if all(counts.loc[c].get(q, 0) >= 2 for q in (prev, period))]
-    if ch_ok:
-        change = compare(both[both["channel"].isin(ch_ok)], kpi=lead["kpi"], value=col,
-                         group="quarter", baseline=prev, levels=[prev, period], by="channel",
-                         confidence_level=confidence_level, **lead["options"])
-        data = data.merge(change[["channel", "difference", "ci_low", "ci_high", "pvalue"]],
-                          on="channel", how="left")
-    else:
-        data = data.assign(difference=np.nan, ci_low=np.nan, ci_high=np.nan, pvalue=np.nan)
+
+    def change_of(channel: str, level: float) -> dict[str, float]:
+        out = compare(both[both["channel"] == channel], kpi=lead["kpi"], value=col,
+                      group="quarter", baseline=prev, levels=[prev, period],
+                      confidence_level=level, **lead["options"]).iloc[0]
+        return {"difference": float(out["difference"]), "ci_low": float(out["ci_low"]),
+                "ci_high": float(out["ci_high"]), "pvalue": float(out["pvalue"])}
+
+    nan = {"difference": np.nan, "ci_low": np.nan, "ci_high": np.nan, "pvalue": np.nan}
+    channels = data["channel"].tolist()
+    family = [change_of(c, 1 - alpha) if c in ch_ok else dict(nan) for c in channels]
+    adjust_family(family, lambda i, level: tuple(  # type: ignore[arg-type,return-value]
+        change_of(channels[i], level)[k] for k in ("ci_low", "ci_high")),
+        confidence_level=1 - alpha)
+    for k in ("difference", "ci_low", "ci_high", "ci_level", "pvalue", "pvalue_adjusted",
+              "significant", "borderline"):
+        data[k] = [f[k] for f in family]
+    if not ch_ok:
         absent.append(f"No {lead['name']} answers in {prev} to compare with.")
     unit = "score" if lead["kpi"] == "ces" else "points"
-    data["verdict"] = [verdict(d, p, alpha=alpha, unit=unit, digits=lead["digits"])
-                       for d, p in zip(data["difference"], data["pvalue"], strict=True)]
+    data["verdict"] = [verdict(d, p, alpha=alpha, unit=unit, digits=lead["digits"],
+                               significant=bool(sig))
+                       for d, p, sig in zip(data["difference"], data["pvalue_adjusted"],
+                                            data["significant"], strict=True)]
     level = f"{confidence_level:.0%}"
     heads = {"nps": f"NPS [{level} CI]", "csat": "CSAT %", "ces": "CES (1–7)"}
     columns: dict[str, Any] = {"Channel": data["channel"].map(_esc)}
@@ -89,13 +107,20 @@ def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None
                                  strict=True)]
         if spec is lead:
             columns["n"] = data[f"{k}_n"].map(lambda v: f"{int(v):,}" if v == v else "–")
-    columns[f"{lead['name']} vs {prev}"] = [
-        _fmt_diff(d, lo, hi, p, lead["digits"]) for d, lo, hi, p in
-        zip(data["difference"], data["ci_low"], data["ci_high"], data["pvalue"], strict=True)]
-    columns["Verdict"] = [_fmt_verdict(v, d, p, alpha, _higher_is_better(lead)) for v, d, p in
-                          zip(data["verdict"], data["difference"], data["pvalue"], strict=True)]
+    columns[f"{lead['name']} vs {prev} [adjusted CI]"] = [
+        _fmt_diff(d, lo, hi, p, lead["digits"], marks=significance_marks(p, sig, bl))
+        for d, lo, hi, p, sig, bl in zip(data["difference"], data["ci_low"], data["ci_high"],
+                                         data["pvalue_adjusted"], data["significant"],
+                                         data["borderline"], strict=True)]
+    columns["p (Holm)"] = data["pvalue_adjusted"].map(format_pvalue)
+    columns["Verdict"] = [_fmt_verdict(v, d, bool(sig), alpha, _higher_is_better(lead))
+                          for v, d, sig in zip(data["verdict"], data["difference"],
+                                               data["significant"], strict=True)]
     display = pd.DataFrame(columns)
     who = f" — {team}" if team else ""
-    return ReportTable(data, display, caption=f"Channels{who}, {period}", notes=[_SIG_NOTE],
+    m = int(data["pvalue"].notna().sum())
+    notes = [family_note(f"the {lead['name']} change of every channel", m, alpha=alpha),
+             _SIG_NOTE] if m else []
+    return ReportTable(data, display, caption=f"Channels{who}, {period}", notes=notes,
                        absent=absent,
                        numeric=[c for c in display.columns if c not in ("Channel", "Verdict")])

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kpitools.core.display import format_number, significance_mark
@@ -29,7 +30,8 @@ SURVEY_KPIS: tuple[dict[str, Any], ...] = (
 )
 
 
-_SIG_NOTE = "Significance: * p < 0.05, ** p < 0.01, *** p < 0.001."
+_SIG_NOTE = ("Stars: * adjusted p < 0.05, ** < 0.01, *** < 0.001 — exactly the rows whose "
+             "interval excludes 0 (see How to read the tests).")
 
 
 @dataclass
@@ -297,18 +299,40 @@ def _fmt_ci(est: float, lo: float, hi: float, digits: int, stacked: bool = False
 
 
 def _fmt_diff(diff: float, lo: float, hi: float, p: float, digits: int,
-              stacked: bool = False) -> str:
+              stacked: bool = False, marks: str | None = None) -> str:
+    """A change with its marks and interval; ``marks`` (from
+    `significance.significance_marks`) replaces the stars of ``p`` when given. A bound that
+    excludes zero never prints as zero: it gets up to three more digits."""
     if diff is None or (isinstance(diff, float) and math.isnan(diff)):
         return "–"
-    mark = significance_mark(p)
+    mark = significance_mark(p) if marks is None else marks
+    lo_s, hi_s = _bound(lo, digits), _bound(hi, digits)
     return (f"{format_number(diff, digits=digits, signed=True)}{mark}{'<br>' if stacked else ' '}"
-            f'<span class="kt-muted">[{format_number(lo, digits=digits)}, '
-            f"{format_number(hi, digits=digits)}]</span>")
+            f'<span class="kt-muted">[{lo_s}, {hi_s}]</span>')
 
 
-def _fmt_verdict(text: str, diff: float, p: float, alpha: float,
+def _bound(value: float, digits: int) -> str:
+    """An interval bound at ``digits``, with more digits when it would read as zero but is
+    not (so that ``[0.0, 1.4]`` is never printed for an interval excluding zero).
+
+    >>> _bound(0.02, 1), _bound(-0.0004, 1), _bound(0.0, 1), _bound(1.26, 1)
+    ('0.02', '-0.0004', '0.0', '1.3')
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    d = digits
+    while value != 0 and round(value, d) == 0 and d < digits + 3:
+        d += 1
+    return format_number(value, digits=d)
+
+
+def _fmt_verdict(text: str, diff: float, p: float | bool, alpha: float,
                  higher_is_better: bool | None) -> str:
-    if higher_is_better is None or not (p < alpha):
+    """The verdict in colour: green for a significant change for the better, red for the
+    worse. ``p`` is the row's significance (bool) or its p-value (significant when
+    below ``alpha``)."""
+    significant = p if isinstance(p, bool | np.bool_) else bool(p < alpha)
+    if higher_is_better is None or not significant:
         return _esc(text)
     good = (diff > 0) == higher_is_better
     return f'<span class="{"kt-good" if good else "kt-bad"}">{_esc(text)}</span>'
@@ -324,24 +348,40 @@ def previous_quarter(period: str, lag: int = 1) -> str:
 
 
 def verdict(difference: float, pvalue: float, *, unit: str = "points", alpha: float = 0.05,
-            digits: int = 1) -> str:
-    """Plain words for a change: ``"up 6.2 points, significant"`` or ``"no real change"``.
+            digits: int = 1, significant: bool | None = None,
+            detectable: float | None = None) -> str:
+    """Plain words for a change: ``"up 6.2 points, significant"`` or ``"not significant"``.
+
+    ``significant`` (the row's adjusted interval excludes zero, see
+    `kpitools.reports.sections.significance`) decides when given; otherwise ``pvalue <
+    alpha``. A change that is not significant reads "not significant", or, with
+    ``detectable`` (the minimum detectable change at 80 % power), "inconclusive (could not
+    detect less than ±X)": the data cannot tell the change from noise, which is not to say
+    that nothing changed.
 
     >>> verdict(6.23, 0.01)
     'up 6.2 points, significant'
     >>> verdict(-3.0, 0.4)
-    'no real change'
+    'not significant'
+    >>> verdict(-3.0, 0.4, detectable=8.04)
+    'inconclusive (could not detect less than ±8.0 points)'
     >>> verdict(2.5, 0.001, unit="%")  # percentage points
     'up 2.5 points, significant'
     >>> verdict(-0.25, 0.001, unit="score", digits=2)
     'down 0.25, significant'
+    >>> verdict(0.7, 0.04, significant=False)
+    'not significant'
     """
     if difference is None or pvalue is None or math.isnan(difference) or math.isnan(pvalue):
         return "no comparison"
-    if pvalue >= alpha:
-        return "no real change"
     words = {"points": "points", "%": "points", "percentage points": "points",
              "score": ""}.get(unit, unit)
+    sig = bool(pvalue < alpha) if significant is None else bool(significant)
+    if not sig:
+        if detectable is None or math.isnan(detectable):
+            return "not significant"
+        amount = format_number(abs(detectable), digits=digits)
+        return f"inconclusive (could not detect less than ±{amount} {words}".rstrip() + ")"
     direction = "up" if difference > 0 else "down"
     amount = format_number(abs(difference), digits=digits)
     return f"{direction} {amount} {words}".rstrip() + ", significant"

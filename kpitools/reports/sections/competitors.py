@@ -25,6 +25,7 @@ from kpitools.reports.sections.common import (
     no_data,
     previous_quarter,
 )
+from kpitools.reports.sections.significance import family_note, significance_marks
 
 __all__ = ["competitor_table", "competitor_figure", "competitor_trend_table"]
 
@@ -97,13 +98,13 @@ def competitor_table(
         diff_ci_high, pvalue, pvalue_adjusted, verdict`` (the first row is us, when we have
         answers).
     """
-    from kpitools.stats import adjust_pvalues
-
     missing = _competitor_absence(competitor_surveys, competitor_published, period)
     if missing:
         return ReportNote(missing)
     ours = _our_nps(surveys, period, confidence_level)
     absent = []
+    from kpitools.reports.sections.significance import adjust_family
+
     rows = []
     if ours is not None:
         rows.append({"competitor": "Us", "source": "our surveys", "nps": ours.estimate,
@@ -112,34 +113,48 @@ def competitor_table(
                      "pvalue": np.nan})
     else:
         absent.append(f"No NPS answers of ours in {period} to compare with.")
-    for name, source, est in _competitor_estimates(competitor_surveys, competitor_published,
-                                                   period, confidence_level):
+    ests = _competitor_estimates(competitor_surveys, competitor_published, period,
+                                 confidence_level)
+    theirs = []
+    for name, source, est in ests:
         row = {"competitor": name, "source": source, "nps": est.estimate,
                "ci_low": est.ci_low, "ci_high": est.ci_high, "n": est.n,
                "difference": np.nan, "diff_ci_low": np.nan, "diff_ci_high": np.nan,
                "pvalue": np.nan}
         if ours is not None:
-            c = compare_nps(est, ours, confidence_level=confidence_level, label_a=name,
-                            label_b="us")
+            c = compare_nps(est, ours, confidence_level=1 - alpha, label_a=name, label_b="us")
             row.update(difference=c.difference, diff_ci_low=c.ci_low, diff_ci_high=c.ci_high,
                        pvalue=c.pvalue)
         rows.append(row)
-    data = pd.DataFrame(rows)
-    pv = data["pvalue"].to_numpy(float)
-    adj = np.full(len(pv), np.nan)
-    have = ~np.isnan(pv)
-    if have.any():
-        adj[have] = adjust_pvalues(pv[have], adjust)  # type: ignore[arg-type]
-    data["pvalue_adjusted"] = adj
+        theirs.append(est)
 
-    def words(d: float, p: float) -> str:
+    def rerun(i: int, level: float) -> tuple[float, float]:
+        c = compare_nps(theirs[i], ours, confidence_level=level)
+        return c.ci_low, c.ci_high
+
+    family = [{"pvalue": r["pvalue"], "ci_low": r["diff_ci_low"], "ci_high": r["diff_ci_high"]}
+              for r in rows[len(rows) - len(theirs):]]
+    adjust_family(family, rerun, confidence_level=1 - alpha, adjust=adjust)
+    empty = {"ci_low": np.nan, "ci_high": np.nan, "ci_level": np.nan, "pvalue_adjusted": np.nan,
+             "significant": False, "borderline": False}
+    for row, f in zip(rows, [empty] * (len(rows) - len(theirs)) + family, strict=True):
+        if f is not empty:
+            row["diff_ci_low"], row["diff_ci_high"] = f["ci_low"], f["ci_high"]
+        row.update(ci_level=f["ci_level"], pvalue_adjusted=f["pvalue_adjusted"],
+                   significant=f["significant"], borderline=f["borderline"])
+    data = pd.DataFrame(rows)
+    adj = data["pvalue_adjusted"].to_numpy(float)
+    have = ~np.isnan(adj)
+
+    def words(d: float, sig: bool) -> str:
         if math.isnan(d):
             return ""
-        if not p < alpha:
-            return "no real difference"
+        if not sig:
+            return "not significant"
         return f"{'ahead' if d > 0 else 'behind'} by {abs(d):.1f} points, significant"
 
-    data["verdict"] = [words(d, p) for d, p in zip(data["difference"], adj, strict=True)]
+    data["verdict"] = [words(d, bool(s)) for d, s in zip(data["difference"],
+                                                          data["significant"], strict=True)]
     level = f"{confidence_level:.0%}"
     display = pd.DataFrame({
         "Company": data["competitor"].map(_esc),
@@ -147,16 +162,19 @@ def competitor_table(
         f"NPS [{level} CI]": [_fmt_ci(e, lo, hi, 1) for e, lo, hi in
                               zip(data["nps"], data["ci_low"], data["ci_high"], strict=True)],
         "n": data["n"].map(lambda v: f"{int(v):,}"),
-        "Us − them": [_fmt_diff(d, lo, hi, p, 1) for d, lo, hi, p in
-                      zip(data["difference"], data["diff_ci_low"], data["diff_ci_high"], adj,
-                          strict=True)],
+        "Us − them [adjusted CI]": [
+            _fmt_diff(d, lo, hi, p, 1, marks=significance_marks(p, sig, bl))
+            for d, lo, hi, p, sig, bl in zip(data["difference"], data["diff_ci_low"],
+                                             data["diff_ci_high"], adj, data["significant"],
+                                             data["borderline"], strict=True)],
         "p (Holm)" if adjust == "holm" else f"p ({adjust})": [format_pvalue(p) for p in adj],
-        "Verdict": [_fmt_verdict(v, d, p, alpha, True) for v, d, p in
-                    zip(data["verdict"], data["difference"], adj, strict=True)],
+        "Verdict": [_fmt_verdict(v, d, bool(sig), alpha, True) for v, d, sig in
+                    zip(data["verdict"], data["difference"], data["significant"],
+                        strict=True)],
     })
-    notes = ["Published shares are turned into counts (kpitools.nps_from_percentages); "
-             f"p-values adjusted across competitors ({adjust}; family: the "
-             f"{int(have.sum())} competitors of this quarter).", _SIG_NOTE]
+    notes = ["Published shares are turned into counts (kpitools.nps_from_percentages). "
+             + family_note(f"the {int(have.sum())} competitors of this quarter",
+                           int(have.sum()), adjust=adjust, alpha=alpha), _SIG_NOTE]
     return ReportTable(data, display, caption=f"NPS against competitors, {period}",
                        notes=notes, absent=absent,
                        numeric=[c for c in display.columns
@@ -223,13 +241,16 @@ def competitor_trend_table(
     wide: dict[str, dict[str, str]] = {}
     for row in data.itertuples(index=False):
         wide.setdefault(row.competitor, {})[row.quarter] = _fmt_diff(
-            row.difference, row.diff_ci_low, row.diff_ci_high, row.pvalue_adjusted, 1)
+            row.difference, row.diff_ci_low, row.diff_ci_high, row.pvalue_adjusted, 1,
+            marks=significance_marks(row.pvalue_adjusted, bool(row.significant),
+                                     bool(row.borderline)))
     quarters = list(dict.fromkeys(data["quarter"])) if len(data) else []
     display = pd.DataFrame([{"Competitor": _esc(name),
                              **{q: cells.get(q, "–") for q in quarters}}
                             for name, cells in wide.items()])
     return ReportTable(data, display,
                        caption="NPS lead over each competitor (us − them) by quarter",
-                       notes=["Holm-adjusted within each quarter (family: that quarter's "
-                              "competitors, not the whole table).", _SIG_NOTE],
+                       notes=["Each column is one family: that quarter's competitors, Holm-"
+                              "adjusted, with intervals at each row's Holm step — so every "
+                              "cell matches that quarter's competitor table.", _SIG_NOTE],
                        numeric=quarters)

@@ -30,21 +30,65 @@ from kpitools.reports.sections.common import (
     verdict,
 )
 
-__all__ = ["headline_table"]
+__all__ = ["headline_table", "detectable_change", "status_is_good"]
 
 
 def _compare_periods(frame: pd.DataFrame, spec: Mapping[str, Any], a: str, b: str,
                      confidence_level: float) -> dict[str, float]:
-
+    """``b − a`` of a survey KPI between two quarters (NaN without two answers in each)."""
     quarter = frame["quarter"].astype(str)
+    nan = {"estimate_base": np.nan, "difference": np.nan, "ci_low": np.nan, "ci_high": np.nan,
+           "pvalue": np.nan}
     if not (enough(frame[quarter == a], spec["value"])
             and enough(frame[quarter == b], spec["value"])):
-        return {"difference": np.nan, "ci_low": np.nan, "ci_high": np.nan, "pvalue": np.nan}
+        return nan
     out = compare(frame, kpi=spec["kpi"], value=spec["value"], group="quarter", baseline=a,
-                     levels=[a, b], confidence_level=confidence_level, **spec["options"])
+                  levels=[a, b], confidence_level=confidence_level, **spec["options"])
     row = out.iloc[0]
-    return {"difference": float(row["difference"]), "ci_low": float(row["ci_low"]),
-            "ci_high": float(row["ci_high"]), "pvalue": float(row["pvalue"])}
+    return {"estimate_base": float(row["estimate_a"]), "difference": float(row["difference"]),
+            "ci_low": float(row["ci_low"]), "ci_high": float(row["ci_high"]),
+            "pvalue": float(row["pvalue"])}
+
+
+def detectable_change(base: pd.Series, current: pd.Series, spec: Mapping[str, Any], *,
+                      confidence_level: float = 0.95, power: float = 0.8) -> float:
+    """The smallest change of a survey KPI that these two samples detect with ``power``.
+
+    NPS: `kpitools.stats.nps_minimum_detectable_change` from the baseline shares; CSAT:
+    `kpitools.stats.proportion_minimum_detectable_change` (Fleiss); a mean (CES):
+    ``(z_{1−α/2} + z_{power})·sqrt(s_a²/n_a + s_b²/n_b)`` (normal approximation to Welch's
+    test). ``base`` and ``current`` are the answers (NaN dropped). NaN when a sample has
+    fewer than two answers or no room to move.
+
+    >>> a = pd.Series([10, 9, 7, 3, 10, 8] * 50)
+    >>> spec = {"kpi": "nps", "options": {}}
+    >>> round(detectable_change(a, a, spec), 1)
+    16.0
+    """
+    from kpitools.stats import (
+        nps_minimum_detectable_change,
+        proportion_minimum_detectable_change,
+    )
+
+    a, b = base.dropna().astype(float), current.dropna().astype(float)
+    if len(a) < 2 or len(b) < 2:
+        return float("nan")
+    try:
+        if spec["kpi"] == "nps":
+            pro, det = 100 * float((a >= 9).mean()), 100 * float((a <= 6).mean())
+            return abs(nps_minimum_detectable_change(pro, det, len(a), len(b), power=power,
+                                                     confidence_level=confidence_level))
+        if spec["kpi"] == "csat":
+            share = 100 * float((a >= 4).mean())
+            return abs(proportion_minimum_detectable_change(
+                share, len(a), len(b), power=power, confidence_level=confidence_level))
+    except ValueError:  # a share of 0 or 100 %: no room to move in the model
+        return float("nan")
+    from scipy.stats import norm
+
+    se = float(np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
+    z = norm.ppf(1 - (1 - confidence_level) / 2) + norm.ppf(power)
+    return float(z * se)
 
 
 def _higher_is_better(kpi: str, options: Mapping[str, Any]) -> bool | None:
@@ -68,6 +112,13 @@ def headline_table(
 ) -> ReportTable | ReportNote:
     """Headline KPIs of ``period`` against the previous quarter and the same quarter a year ago.
 
+    The comparisons of the table (every KPI against both quarters) are one family: their
+    p-values are Holm-adjusted together and each change is shown with the interval at its
+    Holm step's level, so a star sits exactly on the intervals that exclude 0 (see
+    `kpitools.reports.sections.significance`). A change that is not significant reads
+    "inconclusive (could not detect less than ±X)" with ``X`` the minimum detectable change
+    of the two samples (`detectable_change`, 80 % power, at the row's level).
+
     Parameters
     ----------
     surveys : DataFrame
@@ -75,26 +126,33 @@ def headline_table(
     period : str
         The quarter reported.
     targets : mapping of KPI name to value, optional
-        E.g. ``{"nps": 30, "csat": 75, "ces": 5.5}``; the status is "met" when the whole
-        confidence interval is on the good side, "missed" when it is wholly on the bad side,
-        "unclear" otherwise (`kpitools.kpis.targets.Target.status_ci`).
+        E.g. ``{"nps": 30, "csat": 75, "ces": 5.5}``; the status reads "above target",
+        "on target" or "below target", with "(not significant)" when the KPI's confidence
+        interval contains the target (`kpitools.reports.sections.significance.target_status`).
     team : str, optional
         Restrict to one team.
     confidence_level : float, default 0.95
     alpha : float, default 0.05
-        Threshold of the verdict.
+        The family-wise error rate of the table (``1 − confidence_level`` unless given).
 
     Returns
     -------
     ReportTable or ReportNote
         ``data`` has one row per KPI with answers in ``period``: ``kpi, label, period,
         estimate, ci_low, ci_high, n, unit``, then for ``previous`` and ``year_ago``:
-        ``difference_*, ci_low_*, ci_high_*, pvalue_*, verdict_*``, and ``target, status``.
-        A KPI without answers has no row (so no target status) but one line in ``absent``
-        ("No CES answers in this folder."); without any answer the result is a
-        `ReportNote` of one line.
+        ``estimate_*`` (the earlier quarter's value), ``difference_*, ci_low_*, ci_high_*``
+        (the adjusted interval), ``ci_level_*`` (its level), ``pvalue_*``,
+        ``pvalue_adjusted_*``, ``significant_*``, ``borderline_*``, ``detectable_*``,
+        ``verdict_*``; and ``target, status, higher_is_better``. A KPI without answers has
+        no row (so no target status) but one line in ``absent`` ("No CES answers in this
+        folder."); without any answer the result is a `ReportNote` of one line.
     """
-    from kpitools.kpis.targets import Target
+    from kpitools.reports.sections.significance import (
+        adjust_family,
+        family_note,
+        significance_marks,
+        target_status,
+    )
 
     missing = survey_absence(surveys, period, team)
     if missing:
@@ -102,9 +160,10 @@ def headline_table(
     frame = surveys if team is None else surveys[surveys["team"] == team]
     prev, yago = previous_quarter(period), previous_quarter(period, 4)
     frame = frame[frame["quarter"].astype(str).isin([prev, yago, period])]
+    quarter = frame["quarter"].astype(str)
     targets = dict(targets or {})
     rows, specs, absent = [], [], []
-    cur = frame[frame["quarter"].astype(str) == period]
+    cur = frame[quarter == period]
     for spec in SURVEY_KPIS:
         if not has_values(surveys, spec["value"]):
             absent.append(no_data(f"{spec['name']} answers"))
@@ -114,61 +173,89 @@ def headline_table(
             continue
         specs.append(spec)
         est = summarize(cur, kpi=spec["kpi"], value=spec["value"],
-                           confidence_level=confidence_level, **spec["options"]).iloc[0]
+                        confidence_level=confidence_level, **spec["options"]).iloc[0]
         row: dict[str, Any] = {"kpi": spec["kpi"], "label": spec["label"], "period": period,
                                "estimate": float(est["estimate"]),
                                "ci_low": float(est["ci_low"]), "ci_high": float(est["ci_high"]),
                                "n": int(est["n"]), "unit": str(est["unit"])}
+        rows.append(row)
+    family: list[dict[str, Any]] = []
+    members: list[tuple[int, str, str]] = []
+    for i, spec in enumerate(specs):
         for key, base in (("previous", prev), ("year_ago", yago)):
             c = _compare_periods(frame, spec, base, period, confidence_level)
-            for k, v in c.items():
-                row[f"{k}_{key}"] = v
-            row[f"verdict_{key}"] = verdict(c["difference"], c["pvalue"], unit=row["unit"],
-                                            alpha=alpha, digits=spec["digits"])
+            family.append(c)
+            members.append((i, key, base))
+
+    def rerun(j: int, level: float) -> tuple[float, float]:
+        i, _, base = members[j]
+        c = _compare_periods(frame, specs[i], base, period, level)
+        return c["ci_low"], c["ci_high"]
+
+    adjust_family(family, rerun, confidence_level=1 - alpha)
+    for c, (i, key, base) in zip(family, members, strict=True):
+        row, spec = rows[i], specs[i]
+        row[f"estimate_{key}"] = c["estimate_base"]
+        for k in ("difference", "ci_low", "ci_high", "ci_level", "pvalue", "pvalue_adjusted",
+                  "significant", "borderline"):
+            row[f"{k}_{key}"] = c[k]
+        col = spec["value"]
+        level = c["ci_level"] if c["ci_level"] == c["ci_level"] else 1 - alpha
+        row[f"detectable_{key}"] = (
+            detectable_change(frame.loc[quarter == base, col], cur[col], spec,
+                              confidence_level=level)
+            if not c["significant"] and c["pvalue"] == c["pvalue"] else np.nan)
+        row[f"verdict_{key}"] = verdict(c["difference"], c["pvalue_adjusted"],
+                                        unit=row["unit"], alpha=alpha, digits=spec["digits"],
+                                        significant=c["significant"],
+                                        detectable=row[f"detectable_{key}"])
+    for row, spec in zip(rows, specs, strict=True):
         hib = _higher_is_better(spec["kpi"], spec["options"])
         target = targets.get(spec["kpi"])
         claim = (target is not None and hib is not None
                  and bool(np.isfinite([row["ci_low"], row["ci_high"]]).all()))
         row["target"] = float(target) if target is not None else np.nan
-        row["status"] = (Target(spec["kpi"], float(target), higher_is_better=bool(hib))
-                         .status_ci(row["ci_low"], row["ci_high"])
+        row["status"] = (target_status(row["estimate"], row["ci_low"], row["ci_high"],
+                                       float(target), digits=spec["digits"])
                          if claim and target is not None else "")
         row["higher_is_better"] = hib
-        rows.append(row)
     data = pd.DataFrame(rows)
     level = f"{confidence_level:.0%}"
     disp = []
     for r, spec in zip(rows, specs, strict=True):
         d = spec["digits"]
         status = r["status"]
-        status_html = (f'<span class="{ {"met": "kt-good", "missed": "kt-bad"}.get(status, "")}">'
-                       f"{_esc(status)}</span><br>target {format_number(r['target'], digits=d)}"
-                       if status else "–")
-        disp.append({
-            "KPI": _esc(r["label"]),
-            f"{period} [{level} CI]": _fmt_ci(r["estimate"], r["ci_low"], r["ci_high"], d, True),
-            "n": f"{r['n']:,}",
-            f"vs {prev}": _fmt_diff(r["difference_previous"], r["ci_low_previous"],
-                                    r["ci_high_previous"], r["pvalue_previous"], d, True),
-            "p": format_pvalue(r["pvalue_previous"]),
-            "Verdict": _fmt_verdict(r["verdict_previous"], r["difference_previous"],
-                                    r["pvalue_previous"], alpha, r["higher_is_better"]),
-            f"vs {yago}": _fmt_diff(r["difference_year_ago"], r["ci_low_year_ago"],
-                                    r["ci_high_year_ago"], r["pvalue_year_ago"], d, True),
-            "p ": format_pvalue(r["pvalue_year_ago"]),
-            "Verdict ": _fmt_verdict(r["verdict_year_ago"], r["difference_year_ago"],
-                                     r["pvalue_year_ago"], alpha, r["higher_is_better"]),
-            "Target": status_html,
-        })
+        good = status_is_good(status, r["higher_is_better"])
+        cls = {True: "kt-good", False: "kt-bad", None: ""}[good]
+        status_html = (f'<span class="{cls}">{_esc(status)}</span><br>'
+                       f"target {format_number(r['target'], digits=d)}" if status else "–")
+        out = {"KPI": _esc(r["label"]),
+               f"{period} [{level} CI]": _fmt_ci(r["estimate"], r["ci_low"], r["ci_high"], d,
+                                                 True),
+               "n": f"{r['n']:,}"}
+        for key, base, tail in (("previous", prev, ""), ("year_ago", yago, " ")):
+            out[f"vs {base}"] = _fmt_diff(
+                r[f"difference_{key}"], r[f"ci_low_{key}"], r[f"ci_high_{key}"],
+                r[f"pvalue_adjusted_{key}"], d, True,
+                marks=significance_marks(r[f"pvalue_adjusted_{key}"], r[f"significant_{key}"],
+                                         r[f"borderline_{key}"]))
+            out["p (Holm)" + tail] = format_pvalue(r[f"pvalue_adjusted_{key}"])
+            out["Verdict" + tail] = _fmt_verdict(r[f"verdict_{key}"], r[f"difference_{key}"],
+                                                 bool(r[f"significant_{key}"]), alpha,
+                                                 r["higher_is_better"])
+        out["Target"] = status_html
+        disp.append(out)
     display = pd.DataFrame(disp)
     who = f" — {team}" if team else ""
     methods = {"nps": "NPS: adjusted-Wald interval and z test",
-               "csat": "CSAT (4–5 on 1–5): Wilson interval, Newcombe difference",
+               "csat": "CSAT (4–5 on 1–5): Wilson interval, Newcombe difference, z test",
                "ces": "CES 2.0: mean with t interval, Welch test"}
-    notes = [f"Differences are {period} minus the earlier quarter, with {level} CIs; "
-             f"verdicts call a change real when p < {alpha:g}. "
-             + "; ".join(methods[s["kpi"]] for s in specs) + ".", _SIG_NOTE]
-    quarter = frame["quarter"].astype(str)
+    m = int(np.isfinite([c["pvalue"] for c in family]).sum())
+    notes = [f"Differences are {period} minus the earlier quarter. "
+             + "; ".join(methods[s["kpi"]] for s in specs) + ". "
+             + family_note("every KPI of this table against both quarters", m),
+             f"Each KPI's own interval is a {level} CI; a target status is "
+             "\"(not significant)\" when it contains the target.", _SIG_NOTE]
     for base in (prev, yago):
         if not present_kpis(frame[quarter == base]):
             absent.append(f"No survey answers in {base} to compare with.")
@@ -176,3 +263,18 @@ def headline_table(
                        absent=absent,
                        numeric=[c for c in display.columns
                                 if c not in ("KPI", "Verdict", "Verdict ", "Target")])
+
+
+def status_is_good(status: str, higher_is_better: bool | None) -> bool | None:
+    """Whether a target status is good news (True), bad news (False) or neither (None: no
+    status, "on target", or not significant).
+
+    >>> status_is_good("below target", True), status_is_good("below target", False)
+    (False, True)
+    >>> status_is_good("above target (not significant)", True) is None
+    True
+    """
+    if not status or "not significant" in status or status == "on target" or (
+            higher_is_better is None):
+        return None
+    return (status == "above target") == bool(higher_is_better)

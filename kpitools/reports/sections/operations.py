@@ -32,27 +32,34 @@ __all__ = ["OPERATIONS_KPIS", "operations_table", "channel_operations_table"]
 OPERATIONS_KPIS: tuple[dict[str, Any], ...] = (
     {"kpi": "frt", "table": "tickets", "label": "First response time, median",
      "scale": 1.0, "unit": "min", "digits": 1, "needs": ("first_response_at",),
-     "what": "first response times"},
+     "what": "first response times", "options": {}, "duration": True},
     {"kpi": "resolution_time", "table": "tickets", "label": "Resolution time, median",
      "scale": 1 / 60, "unit": "h", "digits": 1, "needs": ("resolved_at",),
-     "what": "resolution times"},
+     "what": "resolution times", "options": {}, "duration": True},
     {"kpi": "fcr", "table": "tickets", "label": "First contact resolution", "scale": 1.0,
      "unit": "%", "digits": 1, "needs": ("first_contact_resolved",),
-     "what": "first-contact resolution flags"},
+     "what": "first-contact resolution flags", "options": {}, "duration": False},
     {"kpi": "escalation_rate", "table": "tickets", "label": "Escalation rate", "scale": 1.0,
-     "unit": "%", "digits": 1, "needs": ("escalated",), "what": "escalation flags"},
+     "unit": "%", "digits": 1, "needs": ("escalated",), "what": "escalation flags",
+     "options": {}, "duration": False},
     {"kpi": "reopen_rate", "table": "tickets", "label": "Reopen rate", "scale": 1.0,
-     "unit": "%", "digits": 1, "needs": ("reopened",), "what": "reopen flags"},
-    {"kpi": "aht", "table": "calls", "label": "Average handle time, median", "scale": 1.0,
-     "unit": "min", "digits": 1, "needs": ("talk_seconds",), "what": "talk times"},
-    {"kpi": "asa", "table": "calls", "label": "Speed of answer, median", "scale": 1.0,
-     "unit": "s", "digits": 0, "needs": ("answered_at", "wait_seconds"),
-     "what": "waiting times of answered calls"},
+     "unit": "%", "digits": 1, "needs": ("reopened",), "what": "reopen flags",
+     "options": {}, "duration": False},
+    {"kpi": "aht", "table": "calls", "label": "Average handle time (talk), mean",
+     "scale": 1.0, "unit": "min", "digits": 2, "needs": ("talk_seconds",),
+     "what": "talk times", "options": {"statistic": "mean"}, "duration": False},
+    {"kpi": "asa", "table": "calls", "label": "Average speed of answer, mean", "scale": 1.0,
+     "unit": "s", "digits": 1, "needs": ("answered_at", "wait_seconds"),
+     "what": "waiting times of answered calls", "options": {"statistic": "mean"},
+     "duration": False},
     {"kpi": "abandonment_rate", "table": "calls", "label": "Abandonment rate", "scale": 1.0,
-     "unit": "%", "digits": 1, "needs": (), "what": "calls"},
-    {"kpi": "service_level", "table": "calls", "label": "Service level", "scale": 1.0,
+     "unit": "%", "digits": 1, "needs": (), "what": "calls", "options": {},
+     "duration": False},
+    {"kpi": "service_level", "table": "calls",
+     "label": "Service level (answered within 20 s)", "scale": 1.0,
      "unit": "%", "digits": 1, "needs": ("answered_at", "wait_seconds"),
-     "what": "waiting times of answered calls"},
+     "what": "waiting times of answered calls", "options": {"threshold_seconds": 20.0},
+     "duration": False},
 )
 
 _TABLE_WORDS = {"tickets": ("ticket data", "tickets"), "calls": ("call data", "calls")}
@@ -116,12 +123,20 @@ def operations_table(
         diff_ci_high, pvalue, method, test, verdict`` in the KPI's own unit (minutes,
         seconds, %).
     """
-    prev = previous_quarter(period)
+    from kpitools.kpis.catalogue import get_kpi
+    from kpitools.reports.sections.significance import (
+        adjust_family,
+        family_note,
+        significance_marks,
+    )
+
+    prev, yago = previous_quarter(period), previous_quarter(period, 4)
     sources = {"tickets": tickets, "calls": calls}
     if not any(len(t) for t in sources.values()):
         return ReportNote(no_data("ticket or call data"))
     frames = {name: _with_quarter(t, name, team) for name, t in sources.items()}
     rows, absent, excluded_notes = [], [], []
+    usables: list[pd.DataFrame] = []
     for name, frame in frames.items():
         folder_words, row_words = _TABLE_WORDS[name]
         who = f" from team {team}" if team else ""
@@ -140,63 +155,100 @@ def operations_table(
             absent.append(no_data(spec["what"], period if in_folder else None))
             continue
         summary = summarize(cur, kpi=spec["kpi"], confidence_level=confidence_level,
-                            invalid="exclude")
+                            invalid="exclude", **spec["options"])
         est = summary.iloc[0]
         left_out = _left_out(summary, spec, row_words=_TABLE_WORDS[spec["table"]][1])
         if left_out:
             excluded_notes.append(left_out)
-        row = {"kpi": spec["kpi"], "label": spec["label"], "estimate": float(est["estimate"]),
-               "ci_low": float(est["ci_low"]), "ci_high": float(est["ci_high"]),
-               "n": int(est["n"]), "unit": str(est["unit"]), "difference": np.nan,
-               "diff_ci_low": np.nan, "diff_ci_high": np.nan, "pvalue": np.nan,
-               "method": str(est["method"]), "test": ""}
-        before = usable[usable["quarter"] == prev]
-        if len(before) >= 2 and len(cur) >= 2:
-            c = compare(usable[usable["quarter"].isin([prev, period])], kpi=spec["kpi"],
-                        group="quarter", baseline=prev, levels=[prev, period],
-                        confidence_level=confidence_level, invalid="exclude").iloc[0]
-            row.update(difference=float(c["difference"]), diff_ci_low=float(c["ci_low"]),
-                       diff_ci_high=float(c["ci_high"]), pvalue=float(c["pvalue"]),
-                       test=str(c["test"]))
-            row["diff_unit"] = str(c["unit"])
-        rows.append(row)
+        rows.append({"kpi": spec["kpi"], "label": spec["label"],
+                     "estimate": float(est["estimate"]), "ci_low": float(est["ci_low"]),
+                     "ci_high": float(est["ci_high"]), "n": int(est["n"]),
+                     "unit": str(est["unit"]), "method": str(est["method"])})
+        usables.append(usable)
+
+    def change(i: int, base: str, level: float) -> dict[str, Any]:
+        spec = next(s for s in OPERATIONS_KPIS if s["kpi"] == rows[i]["kpi"])
+        usable = usables[i]
+        before = usable[usable["quarter"] == base]
+        now = usable[usable["quarter"] == period]
+        if len(before) < 2 or len(now) < 2:
+            return {"estimate_base": np.nan, "difference": np.nan, "ci_low": np.nan,
+                    "ci_high": np.nan, "pvalue": np.nan, "test": ""}
+        c = compare(usable[usable["quarter"].isin([base, period])], kpi=spec["kpi"],
+                    group="quarter", baseline=base, levels=[base, period],
+                    confidence_level=level, invalid="exclude", **spec["options"]).iloc[0]
+        return {"estimate_base": float(c["estimate_a"]), "difference": float(c["difference"]),
+                "ci_low": float(c["ci_low"]), "ci_high": float(c["ci_high"]),
+                "pvalue": float(c["pvalue"]), "test": str(c["test"])}
+
+    members = [(i, key, base) for i in range(len(rows))
+               for key, base in (("previous", prev), ("year_ago", yago))]
+    family = [change(i, base, 1 - alpha) for i, _, base in members]
+    adjust_family(family, lambda j, level: tuple(  # type: ignore[arg-type,return-value]
+        change(members[j][0], members[j][2], level)[k] for k in ("ci_low", "ci_high")),
+        confidence_level=1 - alpha)
+    specs = {s["kpi"]: s for s in OPERATIONS_KPIS}
+    for c, (i, key, _) in zip(family, members, strict=True):
+        sfx = "" if key == "previous" else "_year_ago"
+        row = rows[i]
+        spec = specs[row["kpi"]]
+        row[f"estimate_base{sfx}"] = c["estimate_base"]
+        row[f"difference{sfx}"] = c["difference"]
+        row[f"diff_ci_low{sfx}"], row[f"diff_ci_high{sfx}"] = c["ci_low"], c["ci_high"]
+        for k in ("ci_level", "pvalue", "pvalue_adjusted", "significant", "borderline",
+                  "test"):
+            row[f"{k}{sfx}"] = c[k]
+        words = verdict(c["difference"] * spec["scale"], c["pvalue_adjusted"], alpha=alpha,
+                        digits=spec["digits"], unit=spec["unit"],
+                        significant=c["significant"])
+        if spec["duration"] and c["significant"]:  # the shift, not a change of the median
+            words = "shifted " + words.replace(", significant", " (Hodges–Lehmann), significant")
+        row[f"verdict{sfx}"] = words
     for name, frame in frames.items():
         if (frame["quarter"] == period).any() and not (frame["quarter"] == prev).any():
             absent.append(f"No {_TABLE_WORDS[name][1]} in {prev} to compare with.")
     data = pd.DataFrame(rows)
     if not len(data):
         return ReportNote("\n".join(absent))
-    specs = {s["kpi"]: s for s in OPERATIONS_KPIS}
-    from kpitools.kpis.catalogue import get_kpi
-
-    verdicts, disp = [], []
+    disp = []
     for r in rows:
         spec = specs[r["kpi"]]
         k, d = spec["scale"], spec["digits"]
-        words = verdict(r["difference"] * k, r["pvalue"], alpha=alpha, digits=d,
-                        unit=spec["unit"])
-        verdicts.append(words)
-        disp.append({
-            "KPI": _esc(spec["label"]),
-            "Unit": _esc(spec["unit"]),
-            f"{period} [{confidence_level:.0%} CI]": _fmt_ci(r["estimate"] * k, r["ci_low"] * k,
-                                                             r["ci_high"] * k, d, True),
-            "n": f"{r['n']:,}",
-            f"vs {prev}": _fmt_diff(r["difference"] * k, r["diff_ci_low"] * k,
-                                    r["diff_ci_high"] * k, r["pvalue"], d, True),
-            "p": format_pvalue(r["pvalue"]),
-            "Verdict": _fmt_verdict(words, r["difference"], r["pvalue"], alpha,
-                                    get_kpi(r["kpi"]).higher_is_better),
-        })
-    data["verdict"] = verdicts
+        out = {"KPI": _esc(spec["label"]), "Unit": _esc(spec["unit"]),
+               f"{period} [{confidence_level:.0%} CI]": _fmt_ci(
+                   r["estimate"] * k, r["ci_low"] * k, r["ci_high"] * k, d, True),
+               "n": f"{r['n']:,}"}
+        for sfx, base in (("", prev), ("_year_ago", yago)):
+            before = (f'<span class="kt-muted">{"median" if spec["duration"] else "was"} '
+                      f"{format_number(r[f'estimate_base{sfx}'] * k, digits=d)}</span><br>"
+                      if r[f"estimate_base{sfx}"] == r[f"estimate_base{sfx}"] else "")
+            out[f"vs {base}"] = before + _fmt_diff(
+                r[f"difference{sfx}"] * k, r[f"diff_ci_low{sfx}"] * k,
+                r[f"diff_ci_high{sfx}"] * k, r[f"pvalue_adjusted{sfx}"], d, True,
+                marks=significance_marks(r[f"pvalue_adjusted{sfx}"], r[f"significant{sfx}"],
+                                         r[f"borderline{sfx}"]))
+            out["p (Holm)" + sfx.replace("_year_ago", " ")] = format_pvalue(
+                r[f"pvalue_adjusted{sfx}"])
+            out["Verdict" + sfx.replace("_year_ago", " ")] = _fmt_verdict(
+                r[f"verdict{sfx}"], r[f"difference{sfx}"], bool(r[f"significant{sfx}"]), alpha,
+                get_kpi(r["kpi"]).higher_is_better)
+        disp.append(out)
     display = pd.DataFrame(disp)
     who = f" — {team}" if team else ""
-    notes = ["Durations: median with a distribution-free order-statistic CI; the change is "
-             "the Hodges–Lehmann shift with a Mann–Whitney test. Rates: Wilson CI, Newcombe "
-             "difference, two-proportion z test.", *excluded_notes, _SIG_NOTE]
+    m = int(np.isfinite([c["pvalue"] for c in family]).sum())
+    notes = ["Durations (first response, resolution): the median with a distribution-free "
+             "order-statistic CI; the earlier quarter's median is shown above the change, and "
+             "the change is the Hodges–Lehmann shift (the median of all differences between a "
+             "contact of this quarter and one of the earlier quarter, not the difference of "
+             "the medians) with a Mann–Whitney test. Means (handle time, speed of answer): "
+             "bootstrap CI, Welch test. Rates: Wilson CI, Newcombe difference, z test. "
+             "Service level: calls answered within 20 s among answered calls. "
+             + family_note("every KPI of this table against both quarters", m, alpha=alpha),
+             *excluded_notes, _SIG_NOTE]
     return ReportTable(data, display, caption=f"Operations{who}, {period}", notes=notes,
                        absent=absent, numeric=[c for c in display.columns
-                                               if c not in ("KPI", "Unit", "Verdict")])
+                                               if c not in ("KPI", "Unit", "Verdict",
+                                                            "Verdict ")])
 
 
 def channel_operations_table(tickets: pd.DataFrame, *, period: str, kpi: str = "frt",
@@ -231,39 +283,74 @@ def channel_operations_table(tickets: pd.DataFrame, *, period: str, kpi: str = "
     counts = both.groupby(["channel", "quarter"]).size().unstack(fill_value=0)
     ok = [c for c in counts.index if all(counts.loc[c].get(q, 0) >= 2 for q in (prev, period))]
     data = est[["channel", "estimate", "ci_low", "ci_high", "n"]].copy()
-    if len(ok):
-        c = compare(both[both["channel"].isin(ok)], kpi=kpi, group="quarter", baseline=prev,
-                     levels=[prev, period], by="channel", confidence_level=confidence_level,
-                     invalid="exclude")
-        c = c[["channel", "estimate_a", "difference", "ci_low", "ci_high", "pvalue"]].rename(
-            columns={"estimate_a": "estimate_previous", "ci_low": "diff_ci_low",
-                     "ci_high": "diff_ci_high"})
-        data = data.merge(c, on="channel", how="left")
-    else:
-        data = data.assign(estimate_previous=np.nan, difference=np.nan, diff_ci_low=np.nan,
-                           diff_ci_high=np.nan, pvalue=np.nan)
+    from kpitools.reports.sections.significance import (
+        adjust_family,
+        family_note,
+        significance_marks,
+    )
+
+    def change_of(channel: str, level: float) -> dict[str, float]:
+        if channel not in ok:
+            return {"estimate_previous": np.nan, "difference": np.nan, "ci_low": np.nan,
+                    "ci_high": np.nan, "pvalue": np.nan}
+        c = compare(both[both["channel"] == channel], kpi=kpi, group="quarter", baseline=prev,
+                    levels=[prev, period], confidence_level=level, invalid="exclude",
+                    **spec["options"]).iloc[0]
+        return {"estimate_previous": float(c["estimate_a"]),
+                "difference": float(c["difference"]), "ci_low": float(c["ci_low"]),
+                "ci_high": float(c["ci_high"]), "pvalue": float(c["pvalue"])}
+
+    channels = data["channel"].tolist()
+    family = [change_of(c, 1 - alpha) for c in channels]
+    adjust_family(family, lambda i, level: tuple(  # type: ignore[arg-type,return-value]
+        change_of(channels[i], level)[k] for k in ("ci_low", "ci_high")),
+        confidence_level=1 - alpha)
+    data["estimate_previous"] = [f["estimate_previous"] for f in family]
+    data["difference"] = [f["difference"] for f in family]
+    data["diff_ci_low"] = [f["ci_low"] for f in family]
+    data["diff_ci_high"] = [f["ci_high"] for f in family]
+    for key in ("ci_level", "pvalue", "pvalue_adjusted", "significant", "borderline"):
+        data[key] = [f[key] for f in family]
     k, d = spec["scale"], spec["digits"]
-    data["verdict"] = [verdict(x * k, p, unit=spec["unit"], alpha=alpha, digits=d)
-                       for x, p in zip(data["difference"], data["pvalue"], strict=True)]
+    data["verdict"] = [
+        ("shifted " + verdict(x * k, p, unit=spec["unit"], alpha=alpha, digits=d,
+                              significant=True).replace(", significant",
+                                                        " (Hodges–Lehmann), significant"))
+        if sig and spec["duration"] else
+        verdict(x * k, p, unit=spec["unit"], alpha=alpha, digits=d, significant=bool(sig))
+        for x, p, sig in zip(data["difference"], data["pvalue_adjusted"], data["significant"],
+                             strict=True)]
     level = f"{confidence_level:.0%}"
     display = pd.DataFrame({
         "Channel": data["channel"].map(_esc),
-        f"{prev}": [format_number(x * k, digits=d) for x in data["estimate_previous"]],
-        f"{period} [{level} CI]": [_fmt_ci(e * k, lo * k, hi * k, d) for e, lo, hi in
+        f"{prev} median" if spec["duration"] else f"{prev}": [
+            format_number(x * k, digits=d) for x in data["estimate_previous"]],
+        f"{period} {'median ' if spec['duration'] else ''}[{level} CI]": [
+            _fmt_ci(e * k, lo * k, hi * k, d) for e, lo, hi in
                                    zip(data["estimate"], data["ci_low"], data["ci_high"],
                                        strict=True)],
         "n": data["n"].map(lambda v: f"{int(v):,}"),
-        "Shift [CI]": [_fmt_diff(x * k, lo * k, hi * k, p, d) for x, lo, hi, p in
-                       zip(data["difference"], data["diff_ci_low"], data["diff_ci_high"],
-                           data["pvalue"], strict=True)],
-        "Verdict": [_fmt_verdict(v, x, p, alpha, False) for v, x, p in
-                    zip(data["verdict"], data["difference"], data["pvalue"], strict=True)],
+        ("Hodges–Lehmann shift [adjusted CI]" if spec["duration"] else
+         "Change [adjusted CI]"): [
+            _fmt_diff(x * k, lo * k, hi * k, p, d, marks=significance_marks(p, sig, bl))
+            for x, lo, hi, p, sig, bl in zip(data["difference"], data["diff_ci_low"],
+                                             data["diff_ci_high"], data["pvalue_adjusted"],
+                                             data["significant"], data["borderline"],
+                                             strict=True)],
+        "p (Holm)": data["pvalue_adjusted"].map(format_pvalue),
+        "Verdict": [_fmt_verdict(v, x, bool(sig), alpha, False) for v, x, sig in
+                    zip(data["verdict"], data["difference"], data["significant"],
+                        strict=True)],
     })
     who = f" — {team}" if team else ""
     absent = ([] if (frame["quarter"] == prev).any() else
               [f"No {spec['what']} in {prev} to compare with."])
     return ReportTable(data, display, absent=absent,
                        caption=f"{spec['label']} ({spec['unit']}) by channel{who}, {period}",
-                       notes=["Shift: Hodges–Lehmann estimate of the change, Mann–Whitney "
-                              "test.", *([left_out] if left_out else []), _SIG_NOTE],
+                       notes=["Shift: the Hodges–Lehmann estimate (the median of the "
+                              "differences between a ticket of this quarter and one of the "
+                              "previous quarter), Mann–Whitney test. "
+                              + family_note("the channels", int(data["pvalue"].notna().sum()),
+                                            alpha=alpha),
+                              *([left_out] if left_out else []), _SIG_NOTE],
                        numeric=[c for c in display.columns if c not in ("Channel", "Verdict")])

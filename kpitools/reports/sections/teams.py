@@ -29,6 +29,11 @@ from kpitools.reports.sections.common import (
     survey_absence,
     verdict,
 )
+from kpitools.reports.sections.significance import (
+    adjust_family,
+    family_note,
+    significance_marks,
+)
 
 __all__ = ["team_league_table", "team_forest_figure", "nps_distribution_figure"]
 
@@ -65,8 +70,6 @@ def team_league_table(
         ci_low, ci_high, pvalue, pvalue_adjusted, verdict``. A `ReportNote` of one line
         when ``period`` has no answers.
     """
-    from kpitools.stats import adjust_pvalues
-
     missing = survey_absence(surveys, period)
     if missing:
         return ReportNote(missing)
@@ -95,23 +98,29 @@ def team_league_table(
     counts = both.groupby(["team", both["quarter"].astype(str)]).size().unstack(fill_value=0)
     ok = [t for t in counts.index
           if all(counts.loc[t].get(q, 0) >= 2 for q in (prev, period))]
-    change = (compare(both[both["team"].isin(ok)], kpi=key, value=col, group="quarter",
-                      baseline=prev, levels=[prev, period], by="team",
-                      confidence_level=confidence_level, **rank["options"])
-              if ok else pd.DataFrame(columns=["team", "difference", "ci_low", "ci_high",
-                                               "pvalue"]))
-    data = data.merge(change[["team", "difference", "ci_low", "ci_high", "pvalue"]],
-                      on="team", how="left")
-    pv = data["pvalue"].to_numpy(float)
-    adj = np.full(len(pv), np.nan)
-    have = ~np.isnan(pv)
-    if have.any():
-        adj[have] = adjust_pvalues(pv[have], adjust)  # type: ignore[arg-type]
-    data["pvalue_adjusted"] = adj
+
+    def change_of(team: str, level: float) -> dict[str, float]:
+        out = compare(both[both["team"] == team], kpi=key, value=col, group="quarter",
+                      baseline=prev, levels=[prev, period], confidence_level=level,
+                      **rank["options"]).iloc[0]
+        return {"difference": float(out["difference"]), "ci_low": float(out["ci_low"]),
+                "ci_high": float(out["ci_high"]), "pvalue": float(out["pvalue"])}
+
+    nan = {"difference": np.nan, "ci_low": np.nan, "ci_high": np.nan, "pvalue": np.nan}
+    teams = data["team"].tolist()
+    family = [change_of(t, 1 - alpha) if t in ok else dict(nan) for t in teams]
+    adjust_family(family, lambda i, level: tuple(  # type: ignore[arg-type,return-value]
+        change_of(teams[i], level)[k] for k in ("ci_low", "ci_high")),
+        confidence_level=1 - alpha, adjust=adjust)
+    for k in ("difference", "ci_low", "ci_high", "ci_level", "pvalue", "pvalue_adjusted",
+              "significant", "borderline"):
+        data[k] = [f[k] for f in family]
+    have = data["pvalue"].notna().to_numpy()
     unit = str(table["unit"].iloc[0]) if len(table) else "points"
     d = rank["digits"]
-    data["verdict"] = [verdict(x, p, unit=unit, alpha=alpha, digits=d)
-                       for x, p in zip(data["difference"], data["pvalue_adjusted"], strict=True)]
+    data["verdict"] = [verdict(x, p, unit=unit, alpha=alpha, digits=d, significant=bool(sig))
+                       for x, p, sig in zip(data["difference"], data["pvalue_adjusted"],
+                                            data["significant"], strict=True)]
     data = data.sort_values(key, ascending=not _higher_is_better(rank), kind="stable")
     data = data.reset_index(drop=True)
     data.insert(0, "rank", np.arange(1, len(data) + 1))
@@ -130,19 +139,21 @@ def team_league_table(
                              zip(data["csat"], data["csat_ci_low"], data["csat_ci_high"],
                                  strict=True)]
     columns.update({
-        f"{rank['name']} vs {prev}": [_fmt_diff(x, lo, hi, p, d) for x, lo, hi, p in
-                                      zip(data["difference"], data["ci_low"], data["ci_high"],
-                                          data["pvalue_adjusted"], strict=True)],
+        f"{rank['name']} vs {prev} [adjusted CI]": [
+            _fmt_diff(x, lo, hi, p, d, marks=significance_marks(p, sig, bl))
+            for x, lo, hi, p, sig, bl in zip(data["difference"], data["ci_low"],
+                                             data["ci_high"], data["pvalue_adjusted"],
+                                             data["significant"], data["borderline"],
+                                             strict=True)],
         "p (Holm)" if adjust == "holm" else f"p ({adjust})":
             data["pvalue_adjusted"].map(format_pvalue),
-        "Verdict": [_fmt_verdict(v, x, p, alpha, _higher_is_better(rank)) for v, x, p in
-                    zip(data["verdict"], data["difference"], data["pvalue_adjusted"],
-                        strict=True)],
+        "Verdict": [_fmt_verdict(v, x, bool(sig), alpha, _higher_is_better(rank))
+                    for v, x, sig in zip(data["verdict"], data["difference"],
+                                         data["significant"], strict=True)],
     })
     display = pd.DataFrame(columns)
-    notes = ([f"p-values of the {rank['name']} changes are adjusted across the "
-              f"{int(have.sum())} teams ({adjust}; family: all teams of this table).",
-              _SIG_NOTE] if have.any() else [])
+    notes = ([family_note(f"the {rank['name']} change of every team", int(have.sum()),
+                          adjust=adjust, alpha=alpha), _SIG_NOTE] if have.any() else [])
     absent = [] if key == "nps" else [no_data("NPS answers", period)
                                       if has_values(surveys, "nps") else no_data("NPS answers")]
     if not (quarter == prev).any() or not has_values(surveys[quarter == prev], col):

@@ -1,0 +1,232 @@
+"""Which teams (or channels) stand out: an omnibus test across the groups, then each group
+against the rest of the company.
+
+The omnibus test asks whether the groups differ at all: Pearson's chi-square test of
+independence on the group × answer-category table for NPS (detractors, passives,
+promoters) and for CSAT (satisfied or not), the Kruskal–Wallis H test for a score (CES)
+[KW52]_. Then each group is compared with all the other groups' answers of the quarter
+(``group − rest``, the KPI's own comparison: adjusted-Wald z test for NPS, Newcombe/z for
+CSAT, Welch for CES); the groups are one family (Holm, with intervals at each row's Holm
+step, `kpitools.reports.sections.significance`).
+
+References
+----------
+.. [KW52] Kruskal WH, Wallis WA (1952). Use of ranks in one-criterion variance analysis.
+   J Am Stat Assoc 47:583–621.
+.. [Agresti13] Agresti A (2013). Categorical Data Analysis, 3rd ed., section 3.2
+   (Pearson's chi-square test of independence). Wiley.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kpitools.core.display import format_number, format_pvalue
+from kpitools.grouping.frames import compare, summarize
+from kpitools.reports.sections.common import (
+    _SIG_NOTE,
+    ReportNote,
+    ReportTable,
+    _esc,
+    _fmt_ci,
+    _fmt_diff,
+    _fmt_verdict,
+    _higher_is_better,
+    label_missing,
+    no_data,
+    present_kpis,
+    survey_absence,
+    verdict,
+)
+from kpitools.reports.sections.significance import (
+    adjust_family,
+    family_note,
+    significance_marks,
+)
+
+__all__ = ["omnibus_test", "standout_table", "p_words"]
+
+def _categories(values: pd.Series, kpi: str) -> pd.Series:
+    if kpi == "nps":
+        return pd.cut(values, [-0.5, 6.5, 8.5, 10.5],
+                      labels=["detractor", "passive", "promoter"]).astype(str)
+    return (values >= 4).map({True: "satisfied", False: "not satisfied"})
+
+
+def omnibus_test(answers: pd.DataFrame, *, by: str, kpi: str, value: str | None = None
+                 ) -> dict[str, Any]:
+    """Do the groups of ``by`` differ in ``kpi`` at all? One test across all groups.
+
+    NPS: Pearson's chi-square on the group × {detractor, passive, promoter} counts; CSAT
+    (1–5, satisfied = 4–5): chi-square on group × {satisfied, not}; any other KPI (a score
+    such as CES): Kruskal–Wallis H test on the answers [KW52]_ (`scipy.stats`).
+
+    Returns
+    -------
+    dict
+        ``test`` ("chi_square" or "kruskal_wallis"), ``statistic``, ``df``, ``pvalue``,
+        ``groups`` (number of groups with answers), ``n``. NaN statistic with fewer than two
+        groups.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"team": list("AABBCC"), "ces": [1, 2, 5, 6, 3, 4]})
+    >>> out = omnibus_test(df, by="team", kpi="ces")
+    >>> out["test"], round(out["statistic"], 3), out["df"]
+    ('kruskal_wallis', 4.571, 2)
+    """
+    from scipy import stats
+
+    col = value or kpi
+    frame = answers[answers[col].notna()]
+    groups = [g for _, g in frame.groupby(by, sort=True)[col]]
+    out: dict[str, Any] = {"test": "kruskal_wallis" if kpi not in ("nps", "csat")
+                           else "chi_square", "statistic": np.nan, "df": np.nan,
+                           "pvalue": np.nan, "groups": len(groups), "n": len(frame)}
+    if len(groups) < 2:
+        return out
+    if kpi in ("nps", "csat"):
+        table = pd.crosstab(frame[by], _categories(frame[col].astype(float), kpi))
+        table = table.loc[:, table.sum(axis=0) > 0]
+        if table.shape[1] < 2:
+            return out
+        res = stats.chi2_contingency(table.to_numpy(), correction=False)
+        out.update(statistic=float(res.statistic), df=int(res.dof), pvalue=float(res.pvalue))
+    else:
+        if len({float(v) for v in frame[col]}) < 2:
+            return out
+        res = stats.kruskal(*groups)
+        out.update(statistic=float(res.statistic), df=len(groups) - 1,
+                   pvalue=float(res.pvalue))
+    return out
+
+
+def p_words(p: float) -> str:
+    """``"p = 0.004"`` or ``"p < 0.001"``.
+
+    >>> p_words(0.0039), p_words(1e-6)
+    ('p = 0.0039', 'p < 0.001')
+    """
+    text = format_pvalue(p)
+    return f"p {text[0]} {text[1:]}" if text.startswith("<") else f"p = {text}"
+
+
+def _omnibus_words(name: str, by: str, om: dict[str, Any], alpha: float) -> str:
+    if om["statistic"] != om["statistic"]:
+        return f"Too few {by}s with answers for a test across them."
+    stat = ("χ²" if om["test"] == "chi_square" else "Kruskal–Wallis H")
+    verdict_words = ("differs" if om["pvalue"] < alpha else "does not differ significantly")
+    return (f"{name} {verdict_words} across the {om['groups']} {by}s "
+            f"({stat}({om['df']}) = {format_number(om['statistic'], digits=1)}, "
+            f"{p_words(om['pvalue'])}).")
+
+
+def standout_table(surveys: pd.DataFrame, *, period: str, by: str = "team",
+                   kpi: str | None = None, confidence_level: float = 0.95,
+                   alpha: float = 0.05, adjust: str = "holm") -> ReportTable | ReportNote:
+    """Each group of ``by`` against the rest of the company in ``period``, after an
+    omnibus test across the groups.
+
+    ``kpi`` None takes NPS, else CSAT, else CES (the first with answers). The omnibus
+    result (`omnibus_test`) is the line above the table (its caption) and in
+    ``data.attrs["omnibus"]``; the group comparisons are one Holm family.
+
+    Returns
+    -------
+    ReportTable or ReportNote
+        ``data``: ``<by>, estimate, ci_low, ci_high, n, estimate_rest, difference,
+        diff_ci_low, diff_ci_high, ci_level, pvalue, pvalue_adjusted, significant,
+        borderline, verdict``, sorted by the difference (best first). A `ReportNote` of one
+        line without answers in ``period``.
+    """
+    missing = survey_absence(surveys, period)
+    if missing:
+        return ReportNote(missing)
+    cur = label_missing(surveys[surveys["quarter"].astype(str) == period], by)
+    present = present_kpis(cur)
+    spec = next((s for s in present if kpi is None or s["kpi"] == kpi), None)
+    if spec is None:
+        return ReportNote(no_data(f"{kpi.upper() if kpi else 'survey'} answers", period))
+    col = spec["value"]
+    cur = cur[cur[col].notna()]
+    groups = sorted(cur[by].astype(str).unique())
+    if len(groups) < 2:
+        return ReportNote(f"Only one {by} has answers in {period}: nothing to compare with.")
+    om = omnibus_test(cur, by=by, kpi=spec["kpi"], value=col)
+    est = summarize(cur, kpi=spec["kpi"], value=col, by=by, confidence_level=confidence_level,
+                    **spec["options"])
+    est[by] = est[by].astype(str)
+
+    def against_rest(group: str, level: float) -> dict[str, float]:
+        mine = cur[by].astype(str) == group
+        if mine.sum() < 2 or (~mine).sum() < 2:
+            return {"estimate_rest": np.nan, "difference": np.nan, "ci_low": np.nan,
+                    "ci_high": np.nan, "pvalue": np.nan}
+        frame = cur.assign(_versus=np.where(mine, "group", "rest"))
+        out = compare(frame, kpi=spec["kpi"], value=col, group="_versus", baseline="rest",
+                      levels=["rest", "group"], confidence_level=level,
+                      **spec["options"]).iloc[0]
+        return {"estimate_rest": float(out["estimate_a"]),
+                "difference": float(out["difference"]), "ci_low": float(out["ci_low"]),
+                "ci_high": float(out["ci_high"]), "pvalue": float(out["pvalue"])}
+
+    family = [against_rest(g, 1 - alpha) for g in groups]
+    adjust_family(family, lambda i, level: tuple(  # type: ignore[arg-type,return-value]
+        against_rest(groups[i], level)[k] for k in ("ci_low", "ci_high")),
+        confidence_level=1 - alpha, adjust=adjust)
+    rows = []
+    for g, f in zip(groups, family, strict=True):
+        e = est[est[by] == g].iloc[0]
+        rows.append({by: g, "estimate": float(e["estimate"]), "ci_low": float(e["ci_low"]),
+                     "ci_high": float(e["ci_high"]), "n": int(e["n"]),
+                     "estimate_rest": f["estimate_rest"], "difference": f["difference"],
+                     "diff_ci_low": f["ci_low"], "diff_ci_high": f["ci_high"],
+                     "ci_level": f["ci_level"], "pvalue": f["pvalue"],
+                     "pvalue_adjusted": f["pvalue_adjusted"], "significant": f["significant"],
+                     "borderline": f["borderline"]})
+    data = pd.DataFrame(rows)
+    hib = _higher_is_better(spec)
+    unit = "score" if spec["kpi"] == "ces" else "points"
+    d = spec["digits"]
+    data["verdict"] = [
+        (("above" if x > 0 else "below") + f" the rest by {format_number(abs(x), digits=d)}"
+         + (" points" if unit == "points" else "") + ", significant") if sig else
+        verdict(x, p, unit=unit, alpha=alpha, digits=d, significant=False)
+        for x, p, sig in zip(data["difference"], data["pvalue_adjusted"], data["significant"],
+                             strict=True)]
+    data = data.sort_values("difference", ascending=not hib, kind="stable",
+                            na_position="last").reset_index(drop=True)
+    data.attrs["omnibus"] = om
+    level = f"{confidence_level:.0%}"
+    name = spec["name"]
+    display = pd.DataFrame({
+        by.capitalize(): data[by].map(_esc),
+        f"{name} [{level} CI]": [_fmt_ci(e, lo, hi, d) for e, lo, hi in
+                                 zip(data["estimate"], data["ci_low"], data["ci_high"],
+                                     strict=True)],
+        "n": data["n"].map(lambda v: f"{int(v):,}"),
+        "Rest": [format_number(x, digits=d) for x in data["estimate_rest"]],
+        f"{by.capitalize()} − rest [adjusted CI]": [
+            _fmt_diff(x, lo, hi, p, d, marks=significance_marks(p, sig, bl))
+            for x, lo, hi, p, sig, bl in zip(data["difference"], data["diff_ci_low"],
+                                             data["diff_ci_high"], data["pvalue_adjusted"],
+                                             data["significant"], data["borderline"],
+                                             strict=True)],
+        f"p ({adjust.capitalize()})": data["pvalue_adjusted"].map(format_pvalue),
+        "Verdict": [_fmt_verdict(v, x, bool(sig), alpha, hib) for v, x, sig in
+                    zip(data["verdict"], data["difference"], data["significant"],
+                        strict=True)],
+    })
+    m = int(data["pvalue"].notna().sum())
+    notes = [f"Each {by} against the answers of all other {by}s in {period}. "
+             + family_note(f"the {m} {by}s against the rest", m, adjust=adjust, alpha=alpha),
+             _SIG_NOTE]
+    caption = (f"Which {by}s stand out, {period}: "
+               + _omnibus_words(name, by, om, alpha))
+    return ReportTable(data, display, caption=caption, notes=notes,
+                       numeric=[c for c in display.columns
+                                if c not in (by.capitalize(), "Verdict")])
+
