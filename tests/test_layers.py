@@ -29,6 +29,7 @@ LAYERS: dict[str, int] = {
     "tables": 2,
     "datasets": 3,
     "kpis": 4,
+    "engines": 4,  # KPIs on any engine: sufficient statistics (Narwhals), then the kpis' own
     "grouping": 5,
     "plots": 6,
     "research": 7,

@@ -1,0 +1,147 @@
+"""Frames on any engine, through Narwhals: which frames are taken, and the two queries run.
+
+`kpitools.engines` sends two kinds of query to the engine that holds the data, written once
+in Narwhals [Narwhals]_ so that they run unchanged on pandas, Polars (eager and lazy), PyArrow
+tables, DuckDB relations and PySpark DataFrames:
+
+* `frequency_table`: ``GROUP BY keys, value → count`` — how many rows have each value in
+  each group. For a survey answer (a few distinct values) or a duration in whole seconds (a
+  few thousand) the result is small whatever the number of rows, and it is sufficient for
+  every statistic of the KPI (counts, means, order statistics).
+* `duration_seconds`: the expression of a duration in seconds between two timestamp
+  columns. Narwhals has no ``dt.total_seconds`` on Spark; there the timestamps are cast to
+  epoch seconds (with their fractions) and subtracted, elsewhere
+  ``(end − start).dt.total_microseconds() / 10⁶``.
+
+Only the small result is brought into Python (as pandas); the rows stay with the engine.
+
+References
+----------
+.. [Narwhals] Gorelli ME et al. Narwhals: extremely lightweight compatibility layer between
+   dataframe libraries. https://narwhals-dev.github.io/narwhals/
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import narwhals as nw
+import pandas as pd
+
+__all__ = [
+    "ENGINES",
+    "is_engine_frame",
+    "engine_name",
+    "as_lazy",
+    "column_names",
+    "frequency_table",
+    "duration_seconds",
+]
+
+#: The engines tested in the test matrix (``engine_name`` of their frames).
+ENGINES: tuple[str, ...] = ("pandas", "polars", "pyarrow", "duckdb", "pyspark")
+
+_SPARK_LIKE = {"pyspark", "pyspark_connect", "sqlframe"}
+
+
+def is_engine_frame(obj: Any) -> bool:
+    """Whether ``obj`` is a data frame (eager or lazy) of an engine Narwhals supports.
+
+    >>> import pandas as pd
+    >>> is_engine_frame(pd.DataFrame({"a": [1]})), is_engine_frame([1, 2])
+    (True, False)
+    """
+    frame = nw.from_native(obj, pass_through=True)
+    return isinstance(frame, (nw.DataFrame, nw.LazyFrame))
+
+
+def _frame(obj: Any) -> nw.DataFrame[Any] | nw.LazyFrame[Any]:
+    frame = nw.from_native(obj, pass_through=True)
+    if not isinstance(frame, (nw.DataFrame, nw.LazyFrame)):
+        raise TypeError(f"expected a data frame (pandas, Polars, PyArrow, DuckDB, PySpark), "
+                        f"got {type(obj).__name__}")
+    return frame
+
+
+def engine_name(obj: Any) -> str:
+    """The engine of a frame: ``"pandas"``, ``"polars"``, ``"pyarrow"``, ``"duckdb"``,
+    ``"pyspark"``, ... (Narwhals' name of its implementation, in lower case).
+
+    >>> import pandas as pd
+    >>> engine_name(pd.DataFrame({"a": [1]}))
+    'pandas'
+    """
+    return str(_frame(obj).implementation.name).lower()
+
+
+def as_lazy(obj: Any) -> nw.LazyFrame[Any]:
+    """``obj`` as a Narwhals LazyFrame (an eager frame is wrapped, nothing is copied)."""
+    frame = _frame(obj)
+    return frame.lazy() if isinstance(frame, nw.DataFrame) else frame
+
+
+def column_names(obj: Any) -> list[str]:
+    """The column names of a frame (a lazy frame's schema, without running a query)."""
+    frame = _frame(obj)
+    return list(frame.collect_schema().names())
+
+
+def _to_pandas(frame: nw.LazyFrame[Any]) -> pd.DataFrame:
+    out = frame.collect().to_pandas()
+    return out.reset_index(drop=True)
+
+
+def frequency_table(obj: Any, by: Sequence[str], values: dict[str, Any] | str, *,
+                    count: str = "count") -> pd.DataFrame:
+    """``GROUP BY by, values`` with the number of rows of each combination, as pandas.
+
+    Parameters
+    ----------
+    obj : frame
+        Any frame `is_engine_frame` accepts.
+    by : sequence of str
+        Grouping columns (a missing key forms its own group, as in `kpitools.summarize`).
+    values : str or dict
+        A column name, or ``{name: Narwhals expression}`` computed on the engine first.
+    count : str, default "count"
+        Name of the count column.
+
+    Returns
+    -------
+    DataFrame
+        ``by`` columns, the ``values`` columns and ``count`` (int64): one row per distinct
+        combination; nulls are kept as values.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"team": ["a", "a", "b"], "score": [9, 9, 3]})
+    >>> frequency_table(df, ["team"], "score").sort_values("team").to_dict("list")
+    {'team': ['a', 'b'], 'score': [9, 3], 'count': [2, 1]}
+    """
+    lazy = as_lazy(obj)
+    if isinstance(values, str):
+        names = [values]
+    else:
+        lazy = lazy.with_columns(**values)
+        names = list(values)
+    keys = [*by, *names]
+    missing = [c for c in keys if c not in column_names(lazy)]
+    if missing:
+        raise KeyError(f"columns {missing} not in the data; its columns are "
+                       f"{column_names(obj)[:20]}")
+    out = _to_pandas(lazy.select(keys).group_by(keys, drop_null_keys=False)
+                     .agg(nw.len().alias(count)))
+    out[count] = out[count].astype("int64")
+    return out
+
+
+def duration_seconds(obj: Any, start: str, end: str) -> Any:
+    """Narwhals expression: seconds from ``start`` to ``end`` (float, null if either is).
+
+    Spark-like engines cast each timestamp to epoch seconds (Spark keeps the fraction) and
+    subtract; the others take ``dt.total_microseconds`` of the difference.
+    """
+    if engine_name(obj) in _SPARK_LIKE:
+        return nw.col(end).cast(nw.Float64) - nw.col(start).cast(nw.Float64)
+    return (nw.col(end) - nw.col(start)).dt.total_microseconds() / 1_000_000

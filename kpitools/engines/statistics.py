@@ -1,0 +1,510 @@
+"""Sufficient statistics of each KPI family, computed by the engine; the KPI from them.
+
+The engine (pandas, Polars, PyArrow, DuckDB, PySpark: `kpitools.engines.frames`) runs one
+``GROUP BY`` per call and returns a small table; the intervals and tests then run on that
+table in Python, identical for every engine. The statistics per family:
+
+=================  =================================  ======================================
+family             KPIs                               sufficient statistic per group
+=================  =================================  ======================================
+``"nps"``          nps, enps, ces (effort_1_7_net)    promoters, passives, detractors
+``"proportion"``   csat, yes_share, ces (top box)     successes, trials
+``"mean"``         csat_mean, ces (mean variants)     n, mean, Σ(x − mean)² (from counts)
+``"quantile"``     frt, resolution_time, aht, asa     frequency table (seconds, count)
+=================  =================================  ======================================
+
+All four come from one frequency table ``(group, value, count)`` of the column the KPI reads
+(for durations: of the duration in seconds, computed on the engine; whole seconds for data
+stamped to the second). Each *distinct* value is classified by the KPI's own code — its
+registered `summarize` run on the distinct values, so the scale, labels, ``positive``,
+``variant`` and ``true_labels`` options and the exclusion rules are the KPI's, not copies —
+and the counts are summed per group. The order statistics of a group are exact from its
+frequency table (`kpitools.stats.frequency.frequency_quantile_ci`), so the median FRT and
+its distribution-free interval are the same at ten rows or ten billion.
+
+Rows the KPI excludes (missing answers, open tickets, abandoned calls) are counted per group
+in ``n_excluded`` and listed in ``attrs["excluded"]`` one line per distinct value and reason,
+with its number of rows: an engine's rows have no row labels. Invalid values raise a
+`kpitools.core.errors.DataValidationError` naming the column, the values and how many rows
+hold each.
+
+>>> import pandas as pd
+>>> df = pd.DataFrame({"team": ["a"] * 12 + ["b"] * 12,
+...                    "score": [10, 9, 9, 8, 7, 3, 10, 9, 6, 10, 2, 9] * 2})
+>>> stats = sufficient_statistics(df, kpi="nps", value="score", by="team")
+>>> stats.groups[["team", "promoters", "passives", "detractors", "n_excluded"]]
+  team  promoters  passives  detractors  n_excluded
+0    a          7         2           3           0
+1    b          7         2           3           0
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+
+from kpitools.core.errors import DataValidationError, SmallSampleWarning
+from kpitools.core.results import ESTIMATE_COLUMNS, as_excluded_rows
+from kpitools.core.validation import (
+    SMALL_SAMPLE_N,
+    check_alternative,
+    check_choice,
+    check_confidence_level,
+)
+from kpitools.engines.frames import (
+    column_names,
+    duration_seconds,
+    engine_name,
+    frequency_table,
+)
+from kpitools.kpis.catalogue import get_kpi
+from kpitools.kpis.common import grouped_t_interval, proportion_columns
+from kpitools.kpis.durations import DURATION_KPIS, DURATION_UNITS
+from kpitools.kpis.survey.ces import CES_VARIANTS
+from kpitools.kpis.survey.nps import nps_columns
+from kpitools.stats.frequency import frequency_moments, frequency_quantile_ci
+from kpitools.tables.columns import resolve_columns
+from kpitools.tables.keys import group_codes
+
+__all__ = [
+    "SCALE_KPIS",
+    "ENGINE_KPIS",
+    "SufficientStatistics",
+    "sufficient_statistics",
+    "summarize",
+]
+
+#: KPIs read from one answer column, classified value by value by the KPI's own code.
+SCALE_KPIS: tuple[str, ...] = ("nps", "enps", "csat", "csat_mean", "ces", "yes_share")
+#: Every KPI `summarize` computes from sufficient statistics on any engine.
+ENGINE_KPIS: tuple[str, ...] = (*SCALE_KPIS, *DURATION_KPIS)
+
+_VALUE = "__kpitools_value"
+_STATUS = "__kpitools_status"
+_COUNT = "__kpitools_count"
+# duration row status: usable, then the reasons a row is left out
+_USABLE, _MISSING, _OPEN, _ABANDONED, _NEGATIVE = 0, 1, 2, 3, 4
+_DURATION_OPTIONS = {"statistic", "q", "method", "unit", "columns", "value_unit", "invalid",
+                     "missing", "alternative"}
+_NOT_ON_ENGINES = {"business_hours", "tz", "as_of", "timestamp_format", "n_resamples",
+                   "random_state"}
+
+
+@dataclass(frozen=True)
+class SufficientStatistics:
+    """The small per-group table a KPI family needs, computed by the frame's engine.
+
+    Attributes
+    ----------
+    kpi, family : str
+        The KPI and its family (``"nps"``, ``"proportion"``, ``"mean"``, ``"quantile"``).
+    keys : list of str
+        The ``by`` columns.
+    groups : DataFrame
+        One row per group (in `kpitools.summarize`'s order): the keys, then the family's
+        statistics — ``promoters, passives, detractors``; ``successes, trials``;
+        ``n, mean, m2``; or ``n`` — and ``n_excluded``.
+    frequencies : DataFrame
+        The usable values: the keys, ``group`` (the row of ``groups``), ``value`` (the
+        KPI's value of the answer; seconds for durations) and ``count``.
+    excluded : DataFrame
+        ``column, value, reason, count``: one row per excluded distinct value and reason.
+    engine : str
+        The engine that computed it (`kpitools.engines.frames.engine_name`).
+    details : dict
+        What the KPI table needs besides the counts: ``label`` (the ``kpi`` column),
+        ``method``, ``unit``, and ``scale`` (means), ``q`` and ``factor`` (durations).
+    """
+
+    kpi: str
+    family: str
+    keys: list[str]
+    groups: pd.DataFrame
+    frequencies: pd.DataFrame
+    excluded: pd.DataFrame
+    engine: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def _keys(by: str | Sequence[str] | None, columns: list[str]) -> list[str]:
+    keys = [by] if isinstance(by, str) else list(by or [])
+    missing = [k for k in keys if k not in columns]
+    if missing:
+        raise KeyError(f"grouping column(s) {missing} not in the data; its columns are "
+                       f"{columns[:20]}")
+    return keys
+
+
+def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None,
+                          by: str | Sequence[str] | None = None, *,
+                          confidence_level: float = 0.95, **options: Any
+                          ) -> SufficientStatistics:
+    """The per-group sufficient statistics of ``kpi``, computed on the frame's own engine.
+
+    Parameters
+    ----------
+    frame : pandas, Polars (eager or lazy), PyArrow, DuckDB or PySpark frame
+    kpi : str, default "nps"
+        One of `ENGINE_KPIS`.
+    value : str, optional
+        The column the KPI reads (its default column when not given); for durations a
+        column of durations in ``value_unit`` instead of the timestamps.
+    by : str or list of str, optional
+    confidence_level : float, default 0.95
+        Only checked here (the statistics do not depend on it).
+    **options
+        The KPI's options, as in `kpitools.summarize` (``scale``, ``positive``,
+        ``variant``, ``method``, ``missing``, ``statistic``, ``q``, ``columns`` ...).
+
+    Returns
+    -------
+    SufficientStatistics
+
+    Raises
+    ------
+    TypeError
+        A KPI outside `ENGINE_KPIS`, or an option that needs the rows in order (the
+        bootstrap mean, business hours).
+    DataValidationError
+        Values the KPI refuses, naming the column, the values and their numbers of rows.
+    """
+    check_confidence_level(confidence_level)
+    definition = get_kpi(kpi)
+    if kpi not in ENGINE_KPIS:
+        raise TypeError(f"kpi={kpi!r} is not computed from sufficient statistics yet; on "
+                        f"this engine these KPIs are: {', '.join(ENGINE_KPIS)} (or collect "
+                        "the frame to pandas)")
+    definition.check_options(options)
+    names = column_names(frame)
+    keys = _keys(by, names)
+    if kpi in DURATION_KPIS:
+        return _duration_statistics(frame, kpi, value, keys, names, options)
+    column = value if value is not None else definition.default_value
+    if column is None or column not in names:
+        raise DataValidationError(f"column not found for KPI {kpi!r}; columns are "
+                                  f"{names[:20]}", column=column)
+    if column in keys:
+        raise ValueError(f"value={column!r} cannot also be a `by` column")
+    return _scale_statistics(frame, kpi, column, keys, options)
+
+
+# ------------------------------------------------------------------------ answer scales
+
+
+def _classify(distinct: pd.Series, kpi: str, column: str, options: dict[str, Any]
+              ) -> pd.DataFrame:
+    """Each distinct value through the KPI's own summarize (one group per value)."""
+    definition = get_kpi(kpi)
+    assert definition.summarize is not None  # every SCALE_KPIS registers one
+    probe = pd.DataFrame({column: distinct.reset_index(drop=True),
+                          _VALUE: np.arange(len(distinct))})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallSampleWarning)
+        table = definition.summarize(probe, column, [_VALUE], confidence_level=0.95,
+                                     **options)
+    table = table.set_index(_VALUE).reindex(np.arange(len(distinct)))
+    excluded = as_excluded_rows(table.attrs.get("excluded"))
+    reasons = pd.Series(excluded["reason"].to_numpy(dtype=object),
+                        index=excluded["row"].to_numpy()) if len(excluded) else pd.Series()
+    table["reason"] = [reasons.get(i, "excluded") if n == 0 else ""
+                       for i, n in zip(range(len(table)), table["n"], strict=True)]
+    return table
+
+
+def _refused_values(distinct: pd.Series, counts: np.ndarray, kpi: str, column: str,
+                    options: dict[str, Any], engine: str, err: DataValidationError) -> None:
+    """Re-raise ``err`` naming every refused value and its number of rows."""
+    bad: list[tuple[Any, int]] = []
+    for i, v in enumerate(distinct):
+        try:
+            _classify(distinct.iloc[i:i + 1], kpi, column, options)
+        except DataValidationError:
+            bad.append((v, int(counts[i])))
+    shown = ", ".join(f"{v!r} in {c} row{'s' if c != 1 else ''}" for v, c in bad[:10])
+    raise DataValidationError(
+        f"{sum(c for _, c in bad)} rows with values kpi={kpi!r} refuses ({shown}); "
+        f"{err.problem.split(' (rows')[0]}; rows of a {engine} frame are not numbered: "
+        f"filter on these values to find them", column=column,
+        values=[v for v, _ in bad]) from err
+
+
+def _scale_statistics(frame: Any, kpi: str, column: str, keys: list[str],
+                      options: dict[str, Any]) -> SufficientStatistics:
+    engine = engine_name(frame)
+    freq = frequency_table(frame, keys, {_VALUE: nw.col(column)}, count=_COUNT)
+    value_codes, uniques = pd.factorize(freq[_VALUE], use_na_sentinel=False)
+    distinct = pd.Series(uniques, dtype=freq[_VALUE].dtype if len(uniques) else object)
+    per_value = np.bincount(value_codes, weights=freq[_COUNT], minlength=len(uniques))
+    try:
+        table = _classify(distinct, kpi, column, options)
+    except DataValidationError as err:
+        _refused_values(distinct, per_value, kpi, column, options, engine, err)
+        raise
+    used = table["n"].to_numpy() > 0
+    est = table["estimate"].to_numpy(dtype=float)
+    unit = str(table["unit"].dropna().iloc[0]) if table["unit"].notna().any() else ""
+    method = str(table["method"].dropna().iloc[0]) if table["method"].notna().any() else ""
+    label = str(table["kpi"].dropna().iloc[0]) if table["kpi"].notna().any() else kpi
+    family = {"points": "nps", "%": "proportion"}.get(unit, "mean")
+    codes, groups = group_codes(freq, keys)
+    g = len(groups)
+    w = freq[_COUNT].to_numpy(dtype=float)
+    row_used = used[value_codes]
+    n_excl = np.bincount(codes[~row_used], weights=w[~row_used], minlength=g)
+    out = groups.reset_index(drop=True).copy()
+
+    def per_group(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(codes[mask], weights=w[mask], minlength=g).astype(np.int64)
+
+    x = est[value_codes]
+    details: dict[str, Any] = {"label": label, "method": method, "unit": unit}
+    if family == "nps":
+        out["promoters"] = per_group(row_used & (x == 100))
+        out["passives"] = per_group(row_used & (x == 0))
+        out["detractors"] = per_group(row_used & (x == -100))
+    elif family == "proportion":
+        out["successes"] = per_group(row_used & (x == 100))
+        out["trials"] = per_group(row_used)
+    else:
+        count, mean, m2 = frequency_moments(x[row_used], w[row_used], codes[row_used], g)
+        out["n"], out["mean"], out["m2"] = count, mean, m2
+        details["scale"] = (CES_VARIANTS[options["variant"]]["scale"] if kpi == "ces"
+                            else tuple(options.get("scale", (1, 5))))
+    out["n_excluded"] = n_excl.astype(np.int64)
+    frequencies = freq.loc[row_used, keys].reset_index(drop=True)
+    frequencies["group"] = codes[row_used]
+    frequencies["value"] = x[row_used]
+    frequencies["count"] = freq.loc[row_used, _COUNT].to_numpy()
+    excluded = pd.DataFrame({
+        "column": column, "value": distinct.to_numpy(dtype=object)[~used],
+        "reason": table["reason"].to_numpy(dtype=object)[~used],
+        "count": per_value[~used].astype(np.int64)})
+    return SufficientStatistics(kpi, family, keys, out, frequencies, excluded, engine,
+                                details)
+
+
+# ---------------------------------------------------------------------------- durations
+
+
+def _duration_statistics(frame: Any, kpi: str, value: str | None, keys: list[str],
+                         names: list[str], options: dict[str, Any]) -> SufficientStatistics:
+    blocked = sorted(k for k in options if k in _NOT_ON_ENGINES and options[k] is not None)
+    if blocked:
+        raise TypeError(f"kpi={kpi!r} on a {engine_name(frame)} frame does not take "
+                        f"{', '.join(f'{k}=' for k in blocked)} (they need the rows in "
+                        "pandas: collect the frame first)")
+    statistic = options.get("statistic", "median")
+    check_choice("statistic", statistic, ("median", "quantile", "mean"))
+    if statistic == "mean":
+        raise TypeError(f"kpi={kpi!r}, statistic='mean' on a {engine_name(frame)} frame: the "
+                        "bootstrap interval depends on the order of the rows; the median and "
+                        "quantiles (order-statistic intervals) are exact from the engine's "
+                        "frequency table — collect the frame to pandas for the mean")
+    method = options.get("method") or "order_statistic"
+    check_choice("method", method, ("order_statistic",))
+    q = 0.5 if statistic == "median" else float(options.get("q", 0.9))
+    if not 0.0 < q < 1.0:
+        raise ValueError(f"q must be strictly between 0 and 1, got {q!r}")
+    spec = DURATION_KPIS[kpi]
+    unit = options.get("unit") or spec.unit
+    check_choice("unit", unit, tuple(DURATION_UNITS))
+    value_unit = options.get("value_unit", "seconds")
+    check_choice("value_unit", value_unit, tuple(DURATION_UNITS))
+    invalid = check_choice("invalid", options.get("invalid", "raise"), ("raise", "exclude"))
+    missing = check_choice("missing", options.get("missing", "exclude"), ("exclude", "raise"))
+    cols = resolve_columns(spec.table, options.get("columns"))
+
+    def need(column: str) -> str:
+        if column not in names:
+            raise DataValidationError(f"column not found for KPI {kpi!r}; columns are "
+                                      f"{names[:20]}", column=column)
+        return column
+
+    notes: list[str] = []
+    if value is not None:
+        seconds = nw.col(need(value)).cast(nw.Float64) * DURATION_UNITS[value_unit]
+        status = nw.when(nw.col(value).is_null()).then(_MISSING).otherwise(_USABLE)
+        end_column = value
+    elif spec.start is not None and spec.end is not None:
+        start, end = need(cols[spec.start]), need(cols[spec.end])
+        schema = nw.from_native(frame, pass_through=True).collect_schema()
+        for c in (start, end):
+            if not schema[c].is_temporal():
+                raise TypeError(f"column {c!r} is {schema[c]} on a {engine_name(frame)} "
+                                "frame; durations need timestamp columns (parse them on the "
+                                "engine, or collect to pandas, which parses text)")
+        seconds = duration_seconds(frame, start, end)
+        status = (nw.when(nw.col(start).is_null()).then(_MISSING)
+                  .otherwise(nw.when(nw.col(end).is_null()).then(_OPEN).otherwise(_USABLE)))
+        end_column = end
+    else:
+        first = need(cols[spec.parts[0]])
+        present = [cols[p] for p in spec.parts if cols[p] in names]
+        lacking = [cols[p] for p in spec.parts if cols[p] not in names]
+        seconds = nw.sum_horizontal(*[nw.col(c).cast(nw.Float64) for c in present])
+        any_null = nw.any_horizontal(*[nw.col(c).is_null() for c in present],
+                                     ignore_nulls=False)
+        status = nw.when(any_null).then(_MISSING).otherwise(_USABLE)
+        end_column = first
+        if lacking:
+            notes.append(f"{kpi.upper()} summed from {', '.join(present)} only (no "
+                         f"{', '.join(lacking)} column)")
+    answered = cols.get("answered_at", "answered_at")
+    if spec.needs_answered:
+        need(answered)
+    if spec.table == "calls" and answered in names:
+        status = nw.when(nw.col(answered).is_null()).then(_ABANDONED).otherwise(status)
+    status = nw.when((status == _USABLE) & (seconds < 0)).then(_NEGATIVE).otherwise(status)
+    freq = frequency_table(frame, keys, {_STATUS: status, _VALUE: seconds}, count=_COUNT)
+    codes, groups = group_codes(freq, keys)
+    g = len(groups)
+    st_col = freq[_STATUS].to_numpy(dtype=np.int64)
+    w = freq[_COUNT].to_numpy(dtype=np.int64)
+    secs = freq[_VALUE].to_numpy(dtype=float)
+    if missing == "raise" and np.any(st_col == _MISSING):
+        raise DataValidationError(f"{int(w[st_col == _MISSING].sum())} rows with missing "
+                                  f"durations (missing='raise')", column=end_column)
+    negative = st_col == _NEGATIVE
+    if negative.any() and invalid == "raise":
+        vals = np.unique(secs[negative])[:5].tolist()
+        raise DataValidationError(
+            f"{int(w[negative].sum())} rows with negative durations (seconds {vals}); rows "
+            f"of a {engine_name(frame)} frame are not numbered: filter on the duration to "
+            "find them (invalid='exclude' leaves them out, counted)", column=end_column,
+            values=vals)
+    used = st_col == _USABLE
+    reasons = {_MISSING: "missing values", _OPEN: "open (censored): no end yet",
+               _ABANDONED: "abandoned call (not answered)", _NEGATIVE: "negative durations"}
+    out = groups.reset_index(drop=True).copy()
+    out["n"] = np.bincount(codes[used], weights=w[used], minlength=g).astype(np.int64)
+    out["n_excluded"] = np.bincount(codes[~used], weights=w[~used],
+                                    minlength=g).astype(np.int64)
+    frequencies = freq.loc[used, keys].reset_index(drop=True)
+    frequencies["group"] = codes[used]
+    frequencies["value"] = secs[used]
+    frequencies["count"] = w[used]
+    summary = (pd.DataFrame({"status": st_col[~used], "count": w[~used]})
+               .groupby("status", sort=True)["count"].sum())
+    excluded = pd.DataFrame({"column": end_column, "value": None,
+                             "reason": [reasons[int(s)] for s in summary.index],
+                             "count": summary.to_numpy(dtype=np.int64)})
+    label = f"{kpi}_{statistic}" if statistic == "median" else f"{kpi}_p{100.0 * q:g}"
+    details = {"label": label, "method": method, "unit": unit, "q": q,
+               "factor": DURATION_UNITS[unit], "notes": notes}
+    return SufficientStatistics(kpi, "quantile", keys, out, frequencies, excluded,
+                                engine_name(frame), details)
+
+
+# ---------------------------------------------------------------------------- the KPIs
+
+
+def summarize(frame: Any, kpi: str = "nps", value: str | None = None,
+              by: str | Sequence[str] | None = None, *, confidence_level: float = 0.95,
+              method: str | None = None, alternative: str | None = None,
+              missing: str | None = None, **options: Any) -> pd.DataFrame:
+    """`kpitools.summarize` on any engine: sufficient statistics there, the KPI here.
+
+    Parameters and result as `kpitools.summarize` (``by`` columns, then ``kpi, estimate,
+    ci_low, ci_high, confidence_level, method, unit, n, n_excluded``), for the KPIs in
+    `ENGINE_KPIS`. The intervals are the KPI's own: the NPS interval of
+    `kpitools.kpis.survey.nps.nps_columns`, the proportion interval of
+    `kpitools.kpis.common.proportion_columns` (Wilson by default [Wilson27]_), Student's t
+    for means, and the order-statistic interval of a quantile [Conover99]_ from the
+    frequency table (`kpitools.stats.frequency.frequency_quantile_ci`).
+
+    ``attrs["excluded"]`` lists the excluded values (``row`` is empty: an engine's rows are
+    not numbered; the reason says how many rows), ``attrs["engine"]`` names the engine.
+
+    References
+    ----------
+    .. [Wilson27] Wilson EB (1927). J Am Stat Assoc 22:209–212.
+    .. [Conover99] Conover WJ (1999). Practical Nonparametric Statistics, 3rd ed. Wiley.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"team": ["a"] * 12 + ["b"] * 12,
+    ...                    "score": [10, 9, 9, 8, 7, 3, 10, 9, 6, 10, 2, 9] * 2})
+    >>> summarize(df.lazy(), kpi="nps", value="score", by="team")[["team", "estimate", "n"]]
+      team   estimate   n
+    0    a  33.333333  12
+    1    b  33.333333  12
+    """
+    level = check_confidence_level(confidence_level)
+    kwargs = dict(options)
+    if method is not None:
+        kwargs["method"] = method
+    if alternative is not None:
+        kwargs["alternative"] = check_alternative(alternative)
+    if missing is not None:
+        kwargs["missing"] = check_choice("missing", missing, ("exclude", "raise"))
+    stats = sufficient_statistics(frame, kpi, value, by, confidence_level=level, **kwargs)
+    table = statistics_table(stats, confidence_level=level,
+                             alternative=kwargs.get("alternative", "two-sided"))
+    _warn_small_groups(table, stats.keys, kpi)
+    return table
+
+
+def statistics_table(stats: SufficientStatistics, *, confidence_level: float = 0.95,
+                     alternative: str = "two-sided") -> pd.DataFrame:
+    """The KPI table (``keys`` then `ESTIMATE_COLUMNS`) from sufficient statistics."""
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    d, gr = stats.details, stats.groups
+    method = d["method"]
+    if stats.family == "nps":
+        n, est, low, high = nps_columns(gr["promoters"].to_numpy(), gr["passives"].to_numpy(),
+                                        gr["detractors"].to_numpy(), confidence_level=level,
+                                        method=method, alternative=alternative)
+    elif stats.family == "proportion":
+        n = gr["trials"].to_numpy()
+        est, low, high = proportion_columns(gr["successes"].to_numpy(), n,
+                                            confidence_level=level, method=method,
+                                            alternative=alternative)
+    elif stats.family == "mean":
+        n, est = gr["n"].to_numpy(), gr["mean"].to_numpy(dtype=float)
+        low, high = grouped_t_interval(n, est, gr["m2"].to_numpy(dtype=float),
+                                       confidence_level=level, alternative=alternative,
+                                       scale=d["scale"])
+    else:
+        fr = stats.frequencies
+        res = frequency_quantile_ci(fr["value"].to_numpy(dtype=float) / d["factor"],
+                                    fr["count"].to_numpy(), fr["group"].to_numpy(), len(gr),
+                                    d["q"],
+                                    confidence_level=level, alternative=alternative,
+                                    bottom=0.0)
+        n, est, low, high = res.n, res.estimate, res.low, res.high
+    table = gr[stats.keys].reset_index(drop=True).copy()
+    values = {"kpi": d["label"], "estimate": est, "ci_low": low, "ci_high": high,
+              "confidence_level": level, "method": method, "unit": d["unit"],
+              "n": np.asarray(n).astype(np.int64), "n_excluded": gr["n_excluded"].to_numpy()}
+    for name in ESTIMATE_COLUMNS:
+        table[name] = values[name]
+    ex = stats.excluded
+    listed = pd.DataFrame({
+        "row": pd.Series([None] * len(ex), dtype=object),
+        "column": ex["column"].to_numpy(dtype=object),
+        "value": ex["value"].to_numpy(dtype=object),
+        "reason": [f"{r} ({c} row{'s' if c != 1 else ''} on {stats.engine})"
+                   for r, c in zip(ex["reason"], ex["count"], strict=True)]})
+    table.attrs["excluded"] = as_excluded_rows(listed)
+    table.attrs["engine"] = stats.engine
+    if d.get("notes"):
+        table.attrs["notes"] = list(d["notes"])
+    return table
+
+
+def _warn_small_groups(table: pd.DataFrame, keys: list[str], kpi: str) -> None:
+    small = table[(table["n"] > 0) & (table["n"] < SMALL_SAMPLE_N)]
+    if len(small):
+        names = ", ".join("/".join(str(v) for v in row)
+                          for row in small[keys].itertuples(index=False)) if keys else "all"
+        warnings.warn(f"{kpi}: {len(small)} group(s) have fewer than {SMALL_SAMPLE_N} "
+                      f"observations ({names}); their intervals are unreliable",
+                      SmallSampleWarning, stacklevel=3)
