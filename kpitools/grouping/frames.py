@@ -243,14 +243,23 @@ def _summarize_by_loop(definition: KpiDefinition, data: pd.DataFrame, column: st
     return table
 
 
+#: The small-sample warning names this many groups, then says how many more there are.
+_SMALL_GROUPS_NAMED = 5
+
+
 def _warn_small_groups(table: pd.DataFrame, keys: list[str], kpi: str) -> None:
-    small = table[(table["n"] > 0) & (table["n"] < SMALL_SAMPLE_N)]
-    if len(small):
+    n = table["n"].to_numpy()
+    where = np.flatnonzero((n > 0) & (n < SMALL_SAMPLE_N))
+    if where.size:
+        # name the first few only: with a million groups, naming all is most of the time
+        shown = table[keys].iloc[where[:_SMALL_GROUPS_NAMED]] if keys else None
         names = ", ".join(
-            "/".join(str(v) for v in row) for row in small[keys].itertuples(index=False)
-        ) if keys else "all rows"
+            "/".join(str(v) for v in row) for row in shown.itertuples(index=False)
+        ) if shown is not None else "all rows"
+        if where.size > _SMALL_GROUPS_NAMED:
+            names = f"first: {names} and {where.size - _SMALL_GROUPS_NAMED:,} more"
         warnings.warn(
-            f"{kpi}: {len(small)} group(s) have fewer than {SMALL_SAMPLE_N} observations "
+            f"{kpi}: {where.size:,} group(s) have fewer than {SMALL_SAMPLE_N} observations "
             f"({names}); their intervals are unreliable",
             SmallSampleWarning, stacklevel=3,
         )
