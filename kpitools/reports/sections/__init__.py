@@ -98,6 +98,13 @@ from kpitools.reports.sections.significance import (
     target_status,
 )
 from kpitools.reports.sections.standout import omnibus_test, standout_table
+from kpitools.reports.sections.summary import (
+    ExecutiveSummary,
+    ReportCover,
+    describe_data,
+    executive_summary,
+    report_cover,
+)
 from kpitools.reports.sections.teams import (
     nps_distribution_figure,
     team_forest_figure,
@@ -131,6 +138,11 @@ __all__ = [
     "target_status",
     "omnibus_test",
     "standout_table",
+    "ReportCover",
+    "ExecutiveSummary",
+    "describe_data",
+    "report_cover",
+    "executive_summary",
     "kpi_trend_figure",
     "csat_control_chart",
     "team_league_table",
