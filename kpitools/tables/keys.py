@@ -35,14 +35,25 @@ def normalize_keys(by: str | Sequence[str] | None, data: pd.DataFrame) -> list[s
     return keys
 
 
+def _code_dtype(n_values: int, *, at_least: type = np.int8) -> np.dtype:
+    """The narrowest signed integer dtype (not narrower than ``at_least``) holding
+    ``0..n_values``."""
+    for dtype in (np.int8, np.int16, np.int32, np.int64):
+        if np.iinfo(dtype).bits >= np.iinfo(at_least).bits and n_values <= np.iinfo(dtype).max:
+            return np.dtype(dtype)
+    raise OverflowError(f"{n_values} values do not fit in int64 codes")
+
+
 def _codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Codes and sorted unique values of one key column; a missing key is its own group (last).
 
-    Categorical columns use their codes as they are; other columns are factorized without
-    sorting (fast) and only the few unique values are sorted afterwards.
+    Categorical columns use their codes as they are (int8/int16 for up to 32,767 levels, no
+    copy unless a key is missing); other columns are factorized without sorting (fast) and
+    only the few unique values are sorted afterwards. Codes stay in the narrowest integer
+    dtype that holds them.
     """
     if isinstance(column.dtype, pd.CategoricalDtype):
-        codes = column.cat.codes.to_numpy().astype(np.int64)
+        codes = column.cat.codes.to_numpy()
         uniques = pd.Index(column.cat.categories)
     else:
         raw_codes, raw_uniques = pd.factorize(column, sort=False, use_na_sentinel=True)
@@ -51,14 +62,16 @@ def _codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
             order = np.argsort(uniques_index.to_numpy(), kind="stable")
         except TypeError:  # mixed types: sort by their text
             order = np.argsort(uniques_index.astype(str).to_numpy(), kind="stable")
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
+        dtype = _code_dtype(len(order))
+        rank = np.empty(len(order) + 1, dtype=dtype)
+        rank[order] = np.arange(len(order), dtype=dtype)
+        rank[-1] = -1  # the sentinel −1 of a missing key indexes this last slot
         uniques = uniques_index.take(order)
-        codes = raw_codes.astype(np.int64)
-        if len(order):
-            codes = np.where(codes >= 0, rank.take(np.maximum(codes, 0)), -1)
-    if (codes < 0).any():
-        codes = np.where(codes < 0, len(uniques), codes)
+        codes = rank.take(raw_codes)
+    missing = codes < 0
+    if missing.any():
+        codes = codes.astype(_code_dtype(len(uniques)), copy=True)
+        codes[missing] = len(uniques)
         uniques = uniques.append(pd.Index([np.nan]))
     return codes, uniques
 
@@ -69,13 +82,15 @@ class KeyCodes:
     ``combined[i]`` is row i's position in the product of the key levels (``n_combined``
     positions in all); `frame` turns positions back into key values. With too many
     combinations to count densely, positions are renumbered to the occurring groups only.
+    ``combined`` is int32 whenever the positions fit (int64 otherwise): the per-key codes are
+    never widened to int64 first.
     """
 
     def __init__(self, data: pd.DataFrame, keys: Sequence[str]) -> None:
         self.keys = list(keys)
         n = len(data)
         if not self.keys:
-            self.combined = np.zeros(n, dtype=np.int64)
+            self.combined = np.zeros(n, dtype=np.int32)
             self.n_combined = 1
             self._per_key: list[tuple[np.ndarray, pd.Index]] = []
             self._sizes: list[int] = []
@@ -84,17 +99,20 @@ class KeyCodes:
         self._per_key = [_codes_of(data[k]) for k in self.keys]
         self._dtypes = [data[k].dtype for k in self.keys]
         self._sizes = [max(len(u), 1) for _, u in self._per_key]
-        combined = self._per_key[0][0]
-        for (codes, _), size in zip(self._per_key[1:], self._sizes[1:], strict=True):
-            combined = combined * size + codes
         total = int(np.prod(self._sizes, dtype=np.float64))
+        dtype = _code_dtype(total, at_least=np.int32) if total < 2**62 else np.dtype(np.int64)
+        combined = self._per_key[0][0].astype(dtype)
+        for (codes, _), size in zip(self._per_key[1:], self._sizes[1:], strict=True):
+            combined *= size
+            combined += codes
         self._present = None
         if total <= _DENSE_LIMIT:
             self.combined, self.n_combined = combined, total
         else:
             present, dense = np.unique(combined, return_inverse=True)
             self._present = present
-            self.combined, self.n_combined = dense.astype(np.int64), len(present)
+            self.combined = dense.astype(_code_dtype(len(present), at_least=np.int32))
+            self.n_combined = len(present)
 
     def frame(self, positions: np.ndarray) -> pd.DataFrame:
         """The key values of the given positions (one row each)."""
@@ -114,7 +132,7 @@ def group_codes(data: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, pd
     """Dense group codes ``0..G-1`` for every row and the frame of the G key combinations.
 
     Groups are sorted by the key values (missing keys last) and only combinations that occur
-    are returned.
+    are returned. The codes are int32 (int64 only past 2**31 groups).
 
     Examples
     --------
@@ -129,8 +147,11 @@ def group_codes(data: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, pd
     if not keys:
         return kc.combined, pd.DataFrame(index=pd.RangeIndex(1))
     present = np.flatnonzero(np.bincount(kc.combined, minlength=kc.n_combined))
-    lookup = np.full(kc.n_combined, -1, dtype=np.int64)
-    lookup[present] = np.arange(present.size)
+    if present.size == kc.n_combined:  # every combination occurs: the codes are dense
+        return kc.combined, kc.frame(present)
+    dtype = _code_dtype(present.size, at_least=np.int32)
+    lookup = np.full(kc.n_combined, -1, dtype=dtype)
+    lookup[present] = np.arange(present.size, dtype=dtype)
     return lookup[kc.combined], kc.frame(present)
 
 
@@ -147,7 +168,8 @@ def grouped_counts(codes: np.ndarray, categories: np.ndarray, n_groups: int,
     keep = categories >= 0
     if not keep.all():
         codes, categories = codes[keep], categories[keep]
-    flat = np.bincount(codes * n_categories + categories.astype(np.int64),
+    wide = np.int64 if n_groups * n_categories > np.iinfo(np.int32).max else np.int32
+    flat = np.bincount(codes.astype(wide) * n_categories + categories.astype(wide),
                        minlength=n_groups * n_categories)
     return flat.reshape(n_groups, n_categories)
 

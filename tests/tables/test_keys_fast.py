@@ -1,0 +1,120 @@
+"""Narrow key codes (issue 13) give the same groups as the former int64 codes.
+
+`_reference_group_codes` is the implementation before issue 13 (every code widened to
+int64); `group_codes` must give equal codes and key frames on random keys with missing
+values, unused categories, several keys, and combinations past the dense limit, while
+keeping int32 codes and the categorical codes' own narrow dtype.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kpitools.tables import keys as keys_module
+from kpitools.tables.keys import KeyCodes, group_codes, grouped_counts
+
+
+def _reference_codes_of(column):
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy().astype(np.int64)
+        uniques = pd.Index(column.cat.categories)
+    else:
+        raw_codes, raw_uniques = pd.factorize(column, sort=False, use_na_sentinel=True)
+        uniques_index = pd.Index(raw_uniques)
+        try:
+            order = np.argsort(uniques_index.to_numpy(), kind="stable")
+        except TypeError:
+            order = np.argsort(uniques_index.astype(str).to_numpy(), kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        uniques = uniques_index.take(order)
+        codes = raw_codes.astype(np.int64)
+        if len(order):
+            codes = np.where(codes >= 0, rank.take(np.maximum(codes, 0)), -1)
+    if (codes < 0).any():
+        codes = np.where(codes < 0, len(uniques), codes)
+        uniques = uniques.append(pd.Index([np.nan]))
+    return codes, uniques
+
+
+def _reference_group_codes(data, keys):
+    per_key = [_reference_codes_of(data[k]) for k in keys]
+    sizes = [max(len(u), 1) for _, u in per_key]
+    combined = per_key[0][0]
+    for (codes, _), size in zip(per_key[1:], sizes[1:], strict=True):
+        combined = combined * size + codes
+    present, dense = np.unique(combined, return_inverse=True)
+    flat = np.unravel_index(present, sizes)
+    frame = pd.DataFrame({k: u.take(pos) for k, (_, u), pos in zip(keys, per_key, flat,
+                                                                   strict=True)})
+    for k in keys:
+        if isinstance(data[k].dtype, pd.CategoricalDtype):
+            frame[k] = frame[k].astype(data[k].dtype)
+    return dense.astype(np.int64), frame
+
+
+def _random_frame(rng, rows, n_levels, *, kind):
+    words = np.array([f"w{i:05d}" for i in range(n_levels)], dtype=object)
+    picked = words[rng.integers(0, n_levels, rows)]
+    picked[rng.random(rows) < 0.03] = None
+    if kind == "object":
+        return pd.Series(picked, dtype=object)
+    if kind == "str":
+        return pd.Series(picked).astype("str")
+    if kind == "category":  # unused levels and missing keys
+        return pd.Series(pd.Categorical(picked, categories=list(words) + ["unused"]))
+    ints = rng.integers(0, n_levels, rows).astype(float)
+    ints[rng.random(rows) < 0.03] = np.nan
+    return pd.Series(ints)
+
+
+@pytest.mark.parametrize("kinds, levels", [
+    (("object",), (50,)),
+    (("str",), (300,)),
+    (("category",), (120,)),           # int8 categorical codes, 127 with missing
+    (("category",), (40_000,)),        # int32 codes
+    (("object", "category"), (30, 8)),
+    (("int", "str", "category"), (12, 7, 5)),
+    (("object", "object"), (3_000, 3_000)),  # product past the dense limit below
+])
+def test_equal_to_the_int64_version(kinds, levels, monkeypatch):
+    monkeypatch.setattr(keys_module, "_DENSE_LIMIT", 1_000_000)
+    rng = np.random.default_rng(sum(levels))
+    rows = 20_000
+    data = pd.DataFrame({f"k{i}": _random_frame(rng, rows, n, kind=kind)
+                         for i, (kind, n) in enumerate(zip(kinds, levels, strict=True))})
+    names = list(data.columns)
+    codes, groups = group_codes(data, names)
+    want_codes, want_groups = _reference_group_codes(data, names)
+    np.testing.assert_array_equal(codes, want_codes)
+    pd.testing.assert_frame_equal(groups, want_groups)
+    assert codes.dtype == np.int32
+
+
+def test_categorical_codes_are_not_widened_or_modified():
+    cat = pd.Categorical(["b", None, "a", "b"], categories=["a", "b", "c"])
+    data = pd.DataFrame({"team": cat})
+    before = data["team"].cat.codes.to_numpy().copy()
+    codes, uniques = keys_module._codes_of(data["team"])
+    assert codes.dtype == np.int8 and codes.tolist() == [1, 3, 0, 1]
+    assert list(uniques[:3]) == ["a", "b", "c"] and pd.isna(uniques[3])
+    np.testing.assert_array_equal(data["team"].cat.codes.to_numpy(), before)
+    kc = KeyCodes(data, ["team"])
+    assert kc.combined.dtype == np.int32
+
+
+def test_code_dtype_is_the_narrowest_that_fits():
+    assert keys_module._code_dtype(127) == np.int8
+    assert keys_module._code_dtype(128) == np.int16
+    assert keys_module._code_dtype(40_000) == np.int32
+    assert keys_module._code_dtype(5, at_least=np.int32) == np.int32
+    assert keys_module._code_dtype(2**31) == np.int64
+
+
+def test_grouped_counts_do_not_overflow_narrow_codes():
+    codes = np.array([0, 1, 1, 2], dtype=np.int32)
+    cats = np.array([1, 0, 1, -1], dtype=np.int8)
+    got = grouped_counts(codes, cats, 3, 2)
+    assert got.tolist() == [[0, 1], [1, 1], [0, 0]]
