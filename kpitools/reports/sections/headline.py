@@ -34,7 +34,7 @@ __all__ = ["headline_table", "detectable_change", "status_is_good"]
 
 
 def _compare_periods(frame: pd.DataFrame, spec: Mapping[str, Any], a: str, b: str,
-                     confidence_level: float) -> dict[str, float]:
+                     confidence_level: float) -> dict[str, Any]:
     """``b − a`` of a survey KPI between two quarters (NaN without two answers in each)."""
     quarter = frame["quarter"].astype(str)
     nan = {"estimate_base": np.nan, "difference": np.nan, "ci_low": np.nan, "ci_high": np.nan,
@@ -207,7 +207,7 @@ def headline_table(
             if not c["significant"] and c["pvalue"] == c["pvalue"] else np.nan)
         row[f"verdict_{key}"] = verdict(c["difference"], c["pvalue_adjusted"],
                                         unit=row["unit"], alpha=alpha, digits=spec["digits"],
-                                        significant=c["significant"],
+                                        significant=bool(c["significant"]),
                                         detectable=row[f"detectable_{key}"])
     for row, spec in zip(rows, specs, strict=True):
         hib = _higher_is_better(spec["kpi"], spec["options"])
