@@ -19,7 +19,7 @@ from kpitools.tables.events import RowIssues, parse_timestamps, seconds_between
 
 def _stamps(rng, n, unit="ns"):
     base = np.datetime64("2026-01-01T00:00:00", unit)
-    start = base + rng.integers(0, 90 * 86400 * 1000, n).astype(f"timedelta64[ms]")
+    start = base + rng.integers(0, 90 * 86400 * 1000, n).astype("timedelta64[ms]")
     end = start + rng.integers(-5_000, 10**8, n).astype("timedelta64[ms]")
     start, end = start.astype(f"M8[{unit}]"), end.astype(f"M8[{unit}]")
     start[rng.random(n) < 0.05] = np.datetime64("NaT")
