@@ -350,3 +350,12 @@ def test_team_and_competitor_tables_are_formatted_and_exported(notebook, paramet
     _assert_formatted(result.html.read_text(encoding="utf-8"))
     book = openpyxl.load_workbook(result.outputs["xlsx"])
     assert book.sheetnames[0] == "README" and len(book.sheetnames) >= 3
+
+
+def test_long_numeric_headers_may_wrap_instead_of_widening_the_table():
+    # td.num and th.num are nowrap in the print CSS; a header such as "NPS vs 2026Q2
+    # [adjusted CI]" pushed the team report's channel table past the right margin
+    frame = pd.DataFrame({"NPS vs 2026Q2 [adjusted CI]": ["+27.3 [-4.6, 55.1]"]})
+    table = rp.ReportTable(data=frame, display=frame, numeric=list(frame.columns))
+    head = re.search(r"<th[^>]*>NPS vs 2026Q2", table.to_html()).group(0)
+    assert 'class="num"' in head and "white-space:normal" in head

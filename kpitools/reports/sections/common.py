@@ -66,7 +66,9 @@ class ReportTable:
     def to_html(self) -> str:
         """The table as an HTML fragment (cells are trusted: built escaped)."""
         head = "".join(
-            f'<th class="{"num" if c in self.numeric else ""}">{html.escape(str(c))}</th>'
+            # a long header wraps (white-space:normal) rather than push the table off the page
+            f'<th class="{"num" if c in self.numeric else ""}" style="white-space:normal">'
+            f"{html.escape(str(c))}</th>"
             for c in self.display.columns)
         body = []
         for row in self.display.itertuples(index=False):
