@@ -21,7 +21,13 @@ from kpitools.kpis.survey.nps import (
     nps_from_counts,
     nps_from_percentages,
 )
-from kpitools.kpis.survey.servqual import SERVQUAL_DIMENSIONS, cronbach_alpha, servqual
+from kpitools.kpis.survey.servqual import (
+    SERVQUAL_DIMENSIONS,
+    ReliabilityEstimate,
+    cronbach_alpha,
+    feldt_interval,
+    servqual,
+)
 
 __all__ = [
     "nps",
@@ -36,6 +42,8 @@ __all__ = [
     "CES_VARIANTS",
     "servqual",
     "cronbach_alpha",
+    "feldt_interval",
+    "ReliabilityEstimate",
     "SERVQUAL_DIMENSIONS",
     "CSAT_LABELS",
 ]

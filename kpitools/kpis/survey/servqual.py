@@ -7,16 +7,25 @@ References
    measuring consumer perceptions of service quality. J Retailing 64(1):12–40.
 .. [Cronbach51] Cronbach LJ (1951). Coefficient alpha and the internal structure of tests.
    Psychometrika 16:297–334.
+.. [Feldt65] Feldt LS (1965). The approximate sampling distribution of Kuder-Richardson
+   reliability coefficient twenty. Psychometrika 30:357–370.
+.. [FWS87] Feldt LS, Woodruff DJ, Salih FA (1987). Statistical inference for coefficient
+   alpha. Applied Psychological Measurement 11:93–103.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from kpitools.core.display import format_ci, format_number
 from kpitools.core.errors import DataValidationError
+from kpitools.core.results import ConfidenceInterval, empty_excluded
 from kpitools.core.validation import (
     MissingPolicy,
     check_confidence_level,
@@ -31,31 +40,169 @@ from kpitools.tables.keys import (
     clean_by_position,
 )
 
-__all__ = ["servqual", "cronbach_alpha", "SERVQUAL_DIMENSIONS"]
+__all__ = ["servqual", "cronbach_alpha", "feldt_interval", "ReliabilityEstimate",
+           "RELIABILITY_COLUMNS", "SERVQUAL_DIMENSIONS"]
 
 # ------------------------------------------------------------------------------ SERVQUAL
 
 
-def cronbach_alpha(items: pd.DataFrame) -> float:
-    """Cronbach's alpha of the item columns of ``items`` (complete rows only) [Cronbach51]_.
+@dataclass(frozen=True)
+class ReliabilityEstimate:
+    """Cronbach's alpha of a multi-item scale with its confidence interval.
 
-    ``alpha = k/(k − 1) · (1 − Σ var(item) / var(total))``.
+    Attributes
+    ----------
+    estimate : float
+        Cronbach's alpha (NaN with fewer than two items, two complete rows or a constant
+        total).
+    ci_low, ci_high : float
+        The two-sided interval at ``confidence_level`` (``method``).
+    n : int
+        Respondents used (complete rows).
+    k : int
+        Items.
+    n_excluded : int
+        Rows left out because an item was missing; listed in ``excluded``.
+    method : str
+        ``"feldt"``: Feldt's F-based interval [Feldt65]_ [FWS87]_.
+    confidence_level : float
+    excluded : DataFrame
+        ``row, column, value, reason`` of every missing item answer of an excluded row.
+    """
+
+    estimate: float
+    ci_low: float
+    ci_high: float
+    n: int
+    k: int
+    n_excluded: int
+    method: str
+    confidence_level: float
+    kpi: str = "cronbach_alpha"
+    excluded: pd.DataFrame = field(default_factory=empty_excluded, compare=False, repr=False)
+
+    @property
+    def ci(self) -> ConfidenceInterval:
+        """The interval as a ``(low, high)`` named tuple."""
+        return ConfidenceInterval(self.ci_low, self.ci_high)
+
+    def __float__(self) -> float:
+        return float(self.estimate)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One tidy row: ``kpi, estimate, ci_low, ci_high, confidence_level, method, n, k,
+        n_excluded``."""
+        return pd.DataFrame([{c: getattr(self, c) for c in RELIABILITY_COLUMNS}],
+                            columns=list(RELIABILITY_COLUMNS))
+
+    def __repr__(self) -> str:
+        excluded = f", {self.n_excluded} excluded" if self.n_excluded else ""
+        return (f"<Cronbach's alpha {format_number(self.estimate, digits=3)}, "
+                f"{self.confidence_level:.0%} CI "
+                f"{format_ci(self.ci_low, self.ci_high, digits=3)} ({self.method}), "
+                f"k={self.k}, n={self.n}{excluded}>")
+
+    def _repr_html_(self) -> str:
+        rows = [("Estimate", format_number(self.estimate, digits=3)),
+                (f"{self.confidence_level:.0%} CI",
+                 format_ci(self.ci_low, self.ci_high, digits=3)),
+                ("Method", html.escape(self.method)), ("Items (k)", f"{self.k:,}"),
+                ("n", f"{self.n:,}"), ("Excluded rows", f"{self.n_excluded:,}")]
+        body = "".join(f"<tr><th style='text-align:left'>{a}</th><td>{b}</td></tr>"
+                       for a, b in rows)
+        return f"<table class='kpitools-result'><caption>Cronbach's alpha</caption>{body}</table>"
+
+
+#: Columns of `ReliabilityEstimate.to_frame`.
+RELIABILITY_COLUMNS = ("kpi", "estimate", "ci_low", "ci_high", "confidence_level", "method",
+                       "n", "k", "n_excluded")
+
+
+def feldt_interval(alpha: float, n: int, k: int, *,
+                   confidence_level: float = 0.95) -> tuple[float, float]:
+    """Feldt's two-sided confidence interval of Cronbach's alpha [Feldt65]_ [FWS87]_.
+
+    Under the two-way (respondents × items) normal model, ``(1 − α)/(1 − α̂)`` follows an
+    F distribution with ``n − 1`` and ``(n − 1)(k − 1)`` degrees of freedom, so
+    ``L = 1 − (1 − α̂)·F_{1−γ/2}`` and ``U = 1 − (1 − α̂)·F_{γ/2}`` with
+    ``γ = 1 − confidence_level`` (Feldt, Woodruff & Salih 1987, formulas 6 and 7).
+
+    >>> low, high = feldt_interval(0.79, 41, 26, confidence_level=0.90)
+    >>> round(low, 3), round(high, 3)
+    (0.705, 0.862)
+    """
+    from scipy.stats import f as f_dist
+
+    level = check_confidence_level(confidence_level)
+    if n < 2 or k < 2 or not np.isfinite(alpha):
+        return float("nan"), float("nan")
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    gamma = 1 - level
+    low = 1 - (1 - alpha) * float(f_dist.ppf(1 - gamma / 2, df1, df2))
+    high = 1 - (1 - alpha) * float(f_dist.ppf(gamma / 2, df1, df2))
+    return low, high
+
+
+def cronbach_alpha(items: pd.DataFrame, *, confidence_level: float = 0.95,
+                   missing: MissingPolicy = "exclude") -> ReliabilityEstimate:
+    """Cronbach's alpha of the item columns of ``items`` [Cronbach51]_, with Feldt's
+    interval [Feldt65]_ [FWS87]_.
+
+    ``alpha = k/(k − 1) · (1 − Σ var(item) / var(total))`` on the complete rows (a row
+    missing any item is excluded, counted in ``n_excluded`` and listed in ``excluded``;
+    ``missing="raise"`` raises instead). The interval is `feldt_interval`: exact under
+    normally distributed items with equal error variances (essentially tau-equivalent),
+    approximate otherwise.
+
+    Parameters
+    ----------
+    items : DataFrame
+        One column per item, one row per respondent; numbers (text that is not a number
+        raises a `DataValidationError` naming the column, rows and values).
+    confidence_level : float, default 0.95
+    missing : {"exclude", "raise"}, default "exclude"
+
+    Returns
+    -------
+    ReliabilityEstimate
+        ``estimate, ci_low, ci_high, n, k, n_excluded, method, confidence_level``;
+        ``float(result)`` is the estimate. NaN estimate and interval with fewer than two
+        items or two complete rows, or a constant total.
 
     Examples
     --------
     >>> df = pd.DataFrame({"q1": [1, 2, 3, 4, 5], "q2": [2, 2, 3, 5, 5], "q3": [1, 3, 3, 4, 4]})
-    >>> round(cronbach_alpha(df), 4)
-    0.9538
+    >>> res = cronbach_alpha(df)
+    >>> round(res.estimate, 4), res.n, res.k, res.method
+    (0.9538, 5, 3, 'feldt')
     """
-    data = items.dropna()
-    k = data.shape[1]
-    if k < 2:
-        return float("nan")
-    item_var = data.var(axis=0, ddof=1).sum()
-    total_var = data.sum(axis=1).var(ddof=1)
-    if total_var == 0:
-        return float("nan")
-    return float(k / (k - 1) * (1 - item_var / total_var))
+    level = check_confidence_level(confidence_level)
+    if not isinstance(items, pd.DataFrame):
+        raise TypeError(f"items must be a DataFrame with one column per item, got "
+                        f"{type(items).__name__}")
+    columns: dict[Any, pd.Series] = {}
+    excluded_parts = []
+    for col in items.columns:
+        clean, excluded = clean_numeric(items[col], column=str(col), missing=missing)
+        columns[col] = clean.reindex(items.index)
+        if len(excluded):
+            excluded_parts.append(excluded)
+    data = pd.DataFrame(columns, index=items.index)
+    complete = data.notna().all(axis=1).to_numpy()
+    data = data[complete]
+    excluded_rows = (pd.concat(excluded_parts, ignore_index=True) if excluded_parts
+                     else empty_excluded())
+    n, k = len(data), data.shape[1]
+    estimate = float("nan")
+    if k >= 2 and n >= 2:
+        item_var = float(data.var(axis=0, ddof=1).sum())
+        total_var = float(data.sum(axis=1).var(ddof=1))
+        if total_var > 0:
+            estimate = k / (k - 1) * (1 - item_var / total_var)
+    low, high = feldt_interval(estimate, n, k, confidence_level=level)
+    return ReliabilityEstimate(estimate=estimate, ci_low=low, ci_high=high, n=n, k=k,
+                               n_excluded=int((~complete).sum()), method="feldt",
+                               confidence_level=level, excluded=excluded_rows)
 
 
 SERVQUAL_DIMENSIONS = ("reliability", "assurance", "responsiveness", "empathy", "tangibles")
@@ -156,7 +303,7 @@ def servqual(
         perception = data[per_cols].iloc[complete].astype(float).mean(axis=1)
         rows.append(_gap_row(dimension, dim_gap, expectation, perception,
                              len(data) - int(complete.sum()), level, sps,
-                             cronbach_alpha(gap_frame[complete])))
+                             cronbach_alpha(gap_frame[complete]).estimate))
     all_gaps = pd.DataFrame(gaps)
     complete = all_gaps.notna().all(axis=1)
     if weights is None:
