@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,pdf]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,pdf,engines]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -18,9 +18,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# everything but the simulations and the notebook-executing tests; well under a minute
+# everything but the simulations, the notebook-executing tests and the PySpark session
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow and not notebook"
+	$(BIN)/python -m pytest -q -m "not slow and not notebook and not spark"
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow

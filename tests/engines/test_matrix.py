@@ -1,0 +1,184 @@
+"""The engine test matrix: every engine KPI on every engine equals `kt.summarize` on pandas.
+
+The reference is the row-level pandas path of `kpitools.summarize` (an independent
+computation: it sorts and counts the rows itself); the engines compute sufficient statistics
+(`kpitools.engines`) and the KPI from them. Equal to 1e-9 on the sample data.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from engine_frames import CONVERTERS, spark_frame
+
+import kpitools as kt
+from kpitools import datasets, engines
+from kpitools.core.errors import DataValidationError, SmallSampleWarning
+
+NUMBERS = ["estimate", "ci_low", "ci_high", "confidence_level", "n", "n_excluded"]
+
+
+def _surveys() -> pd.DataFrame:
+    data = datasets.load_surveys()
+    data.loc[data.index[::97], "team"] = None  # a missing key is its own group
+    data.loc[data.index[5::89], "nps"] = None  # missing answers are excluded and counted
+    return data
+
+
+#: (id, table, kpi, value, by, options): every KPI of `engines.ENGINE_KPIS`.
+CASES = [
+    ("nps", "surveys", "nps", "nps", ["team"], {}),
+    ("nps_two_keys_wald", "surveys", "nps", "nps", ["team", "quarter"], {"method": "wald"}),
+    ("enps", "surveys", "enps", "nps", ["channel"], {}),
+    ("csat", "surveys", "csat", "csat", ["team"], {}),
+    ("csat_top1_greater", "surveys", "csat", "csat", ["quarter"],
+     {"positive": (5,), "alternative": "greater"}),
+    ("csat_mean", "surveys", "csat_mean", "csat", ["team"], {}),
+    ("ces_mean", "surveys", "ces", "ces", ["team"], {"variant": "ease_1_7_mean"}),
+    ("ces_net", "surveys", "ces", "ces", ["channel"], {"variant": "effort_1_7_net"}),
+    ("ces_top_box", "surveys", "ces", "ces", [], {"variant": "ease_1_7_top_box"}),
+    ("yes_share", "tickets", "yes_share", "escalated", ["team"], {}),
+    ("frt_median", "tickets", "frt", None, ["team"], {}),
+    ("frt_hours_99", "tickets", "frt", None, ["channel"],
+     {"unit": "hours", "confidence_level": 0.99}),
+    ("resolution_p90", "tickets", "resolution_time", None, ["priority"],
+     {"statistic": "quantile", "q": 0.9}),
+    ("aht", "calls", "aht", None, ["team"], {}),
+    ("asa_p80", "calls", "asa", None, [], {"statistic": "quantile", "q": 0.8}),
+    ("wait_value_minutes", "calls", "asa", "wait_seconds", ["team"], {"unit": "minutes"}),
+]
+
+TABLES = {"surveys": _surveys, "tickets": datasets.load_tickets, "calls": datasets.load_calls}
+
+
+@functools.cache
+def _table(name: str) -> pd.DataFrame:
+    return TABLES[name]()
+
+
+@functools.cache
+def _case_reference(case_id: str) -> pd.DataFrame:
+    _, name, kpi, value, by, options = next(c for c in CASES if c[0] == case_id)
+    return _reference(_table(name), kpi, value, by, options)
+
+
+def _reference(table: pd.DataFrame, kpi, value, by, options) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallSampleWarning)
+        return kt.summarize(table, kpi=kpi, value=value, by=by, **options)
+
+
+def _engine(frame, kpi, value, by, options) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallSampleWarning)
+        return engines.summarize(frame, kpi=kpi, value=value, by=by, **options)
+
+
+def assert_same_table(got: pd.DataFrame, want: pd.DataFrame, by: list[str]) -> None:
+    assert list(got.columns) == list(want.columns)
+    assert len(got) == len(want)
+    for key in by:  # same groups in the same order (a missing key compares as None)
+        assert ([None if pd.isna(v) else str(v) for v in got[key]]
+                == [None if pd.isna(v) else str(v) for v in want[key]])
+    for col in ("kpi", "method", "unit"):
+        assert got[col].tolist() == want[col].tolist(), col
+    np.testing.assert_allclose(got[NUMBERS].to_numpy(dtype=float),
+                               want[NUMBERS].to_numpy(dtype=float),
+                               rtol=1e-9, atol=1e-9, equal_nan=True)
+
+
+@pytest.mark.parametrize("engine", list(CONVERTERS))
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_engine_equals_pandas(case, engine):
+    case_id, name, kpi, value, by, options = case
+    want = _case_reference(case_id)
+    got = _engine(CONVERTERS[engine](_table(name).copy()), kpi, value, by, options)
+    assert_same_table(got, want, by)
+    assert got.attrs["engine"] == ("polars" if engine == "polars_lazy" else engine)
+
+
+def test_excluded_rows_are_counted_and_listed_with_their_reason():
+    table = _surveys()
+    got = _engine(CONVERTERS["polars"](table), "nps", "nps", ["team"], {})
+    missing = int(table["nps"].isna().sum())
+    assert got["n_excluded"].sum() == missing
+    listed = got.attrs["excluded"]
+    assert len(listed) == 1 and listed["column"].tolist() == ["nps"]
+    assert f"({missing} rows on polars)" in listed["reason"].iloc[0]
+
+
+def test_refused_values_name_the_column_the_values_and_their_rows():
+    table = datasets.load_surveys()[["team", "nps"]].copy()
+    table.loc[table.index[:3], "nps"] = 11
+    table.loc[table.index[3], "nps"] = -1
+    with pytest.raises(DataValidationError) as err:
+        engines.summarize(CONVERTERS["duckdb"](table), kpi="nps", value="nps", by="team")
+    text = str(err.value)
+    assert "'nps'" in text and "11 in 3 rows" in text and "-1 in 1 row" in text
+    assert "duckdb" in text
+
+
+def test_negative_durations_raise_or_are_excluded():
+    table = datasets.load_tickets()
+    swap = table.index[:2]
+    table.loc[swap, "first_response_at"] = table.loc[swap, "created_at"] - pd.Timedelta("1h")
+    frame = CONVERTERS["polars"](table)
+    with pytest.raises(DataValidationError, match="2 rows with negative durations"):
+        engines.summarize(frame, kpi="frt", by="team")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want = kt.summarize(table, kpi="frt", by="team", invalid="exclude")
+    got = _engine(frame, "frt", None, ["team"], {"invalid": "exclude"})
+    assert_same_table(got, want, ["team"])
+
+
+def test_what_needs_the_rows_is_refused_with_the_reason():
+    frame = CONVERTERS["polars"](datasets.load_tickets())
+    with pytest.raises(TypeError, match="bootstrap interval depends on the order"):
+        engines.summarize(frame, kpi="frt", statistic="mean")
+    with pytest.raises(TypeError, match="not computed from sufficient statistics"):
+        engines.summarize(frame, kpi="fcr")
+    text = CONVERTERS["polars"](datasets.load_tickets().astype({"created_at": str}))
+    with pytest.raises(TypeError, match="'created_at' is String"):
+        engines.summarize(text, kpi="frt")
+
+
+def test_sufficient_statistics_of_each_family_by_hand():
+    df = pd.DataFrame({"g": ["a", "a", "a", "b", "b"], "score": [10, 7, 0, 9, None]})
+    stats = engines.sufficient_statistics(CONVERTERS["polars_lazy"](df), kpi="nps",
+                                          value="score", by="g")
+    assert stats.family == "nps"
+    assert stats.groups[["promoters", "passives", "detractors", "n_excluded"]].to_numpy(
+    ).tolist() == [[1, 1, 1, 0], [1, 0, 0, 1]]
+    csat = pd.DataFrame({"g": ["a"] * 4, "csat": [5, 4, 2, 4]})
+    stats = engines.sufficient_statistics(CONVERTERS["pyarrow"](csat), kpi="csat_mean",
+                                          value="csat", by="g")
+    assert stats.family == "mean"
+    # mean 3.75, squared deviations 1.5625 + 0.0625 + 3.0625 + 0.0625 = 4.75 (by hand)
+    assert stats.groups[["n", "mean", "m2"]].to_numpy().tolist() == [[4, 3.75, 4.75]]
+
+
+@pytest.mark.spark
+def test_spark_local_mode_nps_and_frt(spark):
+    """Not slow-marked, so PySpark runs in `make test` (CI); marked ``spark`` so that
+    `make test-fast` leaves it out: the JVM start and Spark's first query take ~45 s."""
+    surveys, tickets = _surveys(), datasets.load_tickets()
+    for table, kpi, value in ((surveys, "nps", "nps"), (tickets, "frt", None)):
+        want = _reference(table, kpi, value, ["team"], {})
+        got = _engine(spark_frame(spark, table), kpi, value, ["team"], {})
+        assert_same_table(got, want, ["team"])
+        assert got.attrs["engine"] == "pyspark"
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_spark_equals_pandas(case, spark):
+    case_id, name, kpi, value, by, options = case
+    want = _case_reference(case_id)
+    got = _engine(spark_frame(spark, _table(name)), kpi, value, by, options)
+    assert_same_table(got, want, by)
