@@ -204,8 +204,14 @@ def format_table(table: Any, *, caption: str = "", notes: Sequence[str] = (),
     digits = dict(digits or {})
     note_parts = []
     shown = list(raw.columns)
+    single_test = ({"pvalue", "pvalue_adjusted"} <= set(shown)
+                   and raw["pvalue"].equals(raw["pvalue_adjusted"]))
+    if single_test:
+        # one test: nothing to adjust, so neither the adjusted p-value nor its method
+        shown = [c for c in shown
+                 if c not in ("pvalue_adjusted", "p_adjust_method", "p_adjust_scope")]
     for column in METHOD_COLUMNS:
-        if column in raw.columns and len(raw) and raw[column].nunique(dropna=False) == 1:
+        if column in shown and len(raw) and raw[column].nunique(dropna=False) == 1:
             value = raw[column].iloc[0]
             shown.remove(column)
             if _missing(value):
@@ -218,9 +224,6 @@ def format_table(table: Any, *, caption: str = "", notes: Sequence[str] = (),
                         "p_adjust_scope": "adjusted within",
                         "null_value": "null value"}.get(column, column)
                 note_parts.append(f"{name}: {value}")
-    if ({"pvalue", "pvalue_adjusted"} <= set(shown)
-            and raw["pvalue"].equals(raw["pvalue_adjusted"])):
-        shown.remove("pvalue_adjusted")  # one test: nothing to adjust
     level = (raw["confidence_level"].iloc[0] if "confidence_level" in raw.columns and len(raw)
              and raw["confidence_level"].nunique() == 1 else None)
     cells: dict[str, list[str]] = {}

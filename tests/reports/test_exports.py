@@ -359,3 +359,14 @@ def test_long_numeric_headers_may_wrap_instead_of_widening_the_table():
     table = rp.ReportTable(data=frame, display=frame, numeric=list(frame.columns))
     head = re.search(r"<th[^>]*>NPS vs 2026Q2", table.to_html()).group(0)
     assert 'class="num"' in head and "white-space:normal" in head
+
+
+def test_a_single_test_shows_neither_an_adjusted_p_value_nor_its_method():
+    frame = pd.DataFrame({"difference": [2.6], "pvalue": [0.344], "pvalue_adjusted": [0.344],
+                          "p_adjust_method": ["holm"], "p_adjust_scope": ["table"]})
+    table = format_table(frame)
+    assert list(table.display.columns) == ["Difference", "p"] and table.notes == []
+    several = pd.concat([frame, frame.assign(pvalue=0.2)], ignore_index=True)
+    shown = format_table(several)
+    assert "p (adjusted)" in shown.display.columns
+    assert shown.notes == ["p-value adjustment: holm; adjusted within: table."]
