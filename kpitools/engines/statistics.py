@@ -78,6 +78,7 @@ __all__ = [
     "SufficientStatistics",
     "sufficient_statistics",
     "summarize",
+    "aggregated_table",
 ]
 
 #: KPIs read from one answer column, classified value by value by the KPI's own code.
@@ -498,6 +499,44 @@ def statistics_table(stats: SufficientStatistics, *, confidence_level: float = 0
     if d.get("notes"):
         table.attrs["notes"] = list(d["notes"])
     return table
+
+
+def aggregated_table(frame: Any, kpi: str = "nps", value: str | None = None,
+                     by: str | Sequence[str] | None = None, **options: Any
+                     ) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Counts per group computed by the engine, as aggregated input of `kpitools.compare`.
+
+    For the count families (``"nps"``: promoters, passives, detractors; ``"proportion"``:
+    successes, trials) of the KPIs that take aggregated input (``catalogue()
+    ["aggregated_input"]``: nps, enps, csat, yes_share — not ces) the counts are all a
+    comparison needs: ``kt.compare(table,
+    kpi=kpi, group=..., counts=counts)`` gives the comparison of the rows (Newcombe's
+    interval and the z / Fisher test, the NPS interval and z test), with the KPI's row-level
+    options (``scale``, ``positive``, ``variant``, ...) applied here on the engine.
+
+    Returns
+    -------
+    table : DataFrame
+        The ``by`` columns and the counts, one row per group.
+    counts : dict
+        Role → column, the ``counts=`` argument.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> df = pl.DataFrame({"q": ["Q1"] * 3 + ["Q2"] * 3, "score": [10, 9, 3, 10, 10, 8]})
+    >>> table, counts = aggregated_table(df.lazy(), kpi="nps", value="score", by="q")
+    >>> table.to_dict("list")
+    {'q': ['Q1', 'Q2'], 'promoters': [2, 2], 'passives': [0, 1], 'detractors': [1, 0]}
+    """
+    stats = sufficient_statistics(frame, kpi, value, by, **options)
+    roles = {"nps": ("promoters", "passives", "detractors"),
+             "proportion": ("successes", "trials")}.get(stats.family)
+    if roles is None:
+        raise TypeError(f"kpi={kpi!r} ({stats.family}) is not a count KPI: its comparison "
+                        "needs the values (kpitools.engines.summarize computes its summary)")
+    table = stats.groups[[*stats.keys, *roles]].reset_index(drop=True)
+    return table, {r: r for r in roles}
 
 
 def _warn_small_groups(table: pd.DataFrame, keys: list[str], kpi: str) -> None:

@@ -182,3 +182,33 @@ def test_spark_equals_pandas(case, spark):
     want = _case_reference(case_id)
     got = _engine(spark_frame(spark, _table(name)), kpi, value, by, options)
     assert_same_table(got, want, by)
+
+
+COMPARE_CASES = [
+    ("nps_quarters", "surveys", "nps", "nps", "quarter", ["team"], {}),
+    ("csat_channels", "surveys", "csat", "csat", "channel", [], {"positive": (5,)}),
+    ("escalated_priority", "tickets", "yes_share", "escalated", "priority", [], {}),
+]
+COMPARE_NUMBERS = ["estimate_a", "estimate_b", "difference", "ci_low", "ci_high",
+                   "statistic", "pvalue", "pvalue_adjusted", "n_a", "n_b"]
+
+
+@pytest.mark.parametrize("engine", ["polars_lazy", "duckdb"])
+@pytest.mark.parametrize("case", COMPARE_CASES, ids=[c[0] for c in COMPARE_CASES])
+def test_compare_from_engine_counts_equals_the_rows(case, engine):
+    _, name, kpi, value, group, by, options = case
+    table = _table(name)
+    want = kt.compare(table, kpi=kpi, value=value, group=group, by=by or None, **options)
+    counts_table, counts = engines.aggregated_table(CONVERTERS[engine](table.copy()), kpi,
+                                                    value, [*by, group], **options)
+    got = kt.compare(counts_table, kpi=kpi, group=group, by=by or None, counts=counts)
+    assert got[["group_a", "group_b", "method", "test"]].astype(str).equals(
+        want[["group_a", "group_b", "method", "test"]].astype(str))
+    np.testing.assert_allclose(got[COMPARE_NUMBERS].to_numpy(dtype=float),
+                               want[COMPARE_NUMBERS].to_numpy(dtype=float),
+                               rtol=1e-9, atol=1e-9, equal_nan=True)
+
+
+def test_means_have_no_count_table():
+    with pytest.raises(TypeError, match="not a count KPI"):
+        engines.aggregated_table(CONVERTERS["polars"](_table("surveys")), "csat_mean", "csat")
