@@ -92,7 +92,7 @@ _HASH_CHARS = 12
 #: systems.
 _NAME_BYTES = 255 - 40
 _PLAIN = re.compile(r"[a-z0-9]+(?:[_-][a-z0-9]+)*")
-_QUARTER_LABEL = re.compile(r"\d{4}Q[1-4]")
+_QUARTER_LABEL = re.compile(r"\d{4}(?:Q[1-4]|-W\d{2})")  # a quarter or an ISO week
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
@@ -233,8 +233,9 @@ def path_component(value: Any) -> str:
     """The file-name part for one parameter value: distinct values give distinct parts.
 
     A value that is already a plain name — lower-case ASCII letters and digits joined by
-    single ``-`` or ``_`` (``"billing"``, ``"last-complete"``), or a quarter such as
-    ``"2026Q3"`` — is used as it is. Any other value gives its `slugify` form, ``--`` and the
+    single ``-`` or ``_`` (``"billing"``, ``"last-complete"``, a month ``"2026-03"``), or a
+    quarter such as ``"2026Q3"`` or an ISO week ``"2026-W14"`` — is used as it is. Any
+    other value gives its `slugify` form, ``--`` and the
     first 12 hex digits of the SHA-256 of the exact value (``"Returns & Co"`` →
     ``"returns-co--<hash>"``), so that names differing only in punctuation, case, spacing or
     in letters outside the Latin alphabet never share a file. At most 94 UTF-8 bytes.
@@ -248,8 +249,8 @@ def path_component(value: Any) -> str:
     several reports check their names for duplicates before anything runs). ``""`` gives
     ``"all"`` (so a value ``"all"`` is hashed).
 
-    >>> path_component("billing"), path_component("2026Q3")
-    ('billing', '2026Q3')
+    >>> path_component("billing"), path_component("2026Q3"), path_component("2026-W14")
+    ('billing', '2026Q3', '2026-W14')
     >>> path_component("Returns & Co") != path_component("Returns Co")
     True
     >>> path_component("Returns & Co").startswith("returns-co--")
@@ -258,7 +259,7 @@ def path_component(value: Any) -> str:
     if isinstance(value, str) and value == "":
         return "all"
     text = value if isinstance(value, str) else repr(value)
-    plain = (_PLAIN.fullmatch(text) and not re.fullmatch(r"\d{4}q[1-4]", text)
+    plain = (_PLAIN.fullmatch(text) and not re.fullmatch(r"\d{4}(?:q[1-4]|-w\d{2})", text)
              and text != "all") or _QUARTER_LABEL.fullmatch(text)
     if plain and len(text) <= _SLUG_BYTES:
         return text
@@ -992,6 +993,16 @@ def write_xlsx(tables: Sequence[Mapping[str, Any]], *, about: Mapping[str, Any])
     the list of tables, then one sheet per table named by `sheet_names`, with a bold header
     row, frozen panes and real numbers (numbers, booleans and dates are Excel values, not
     text; missing values are empty cells).
+
+    >>> import io, openpyxl, pandas as pd
+    >>> class T:
+    ...     data = pd.DataFrame({"team": ["A"], "estimate": [12.5], "ci_low": [3.0],
+    ...                          "ci_high": [21.0]})
+    ...     caption = "NPS by team"
+    >>> tables = table_bundle([T()])[TABLE_MIME]["tables"]
+    >>> book = openpyxl.load_workbook(io.BytesIO(write_xlsx(tables, about={"report": "Q"})))
+    >>> book.sheetnames, book["NPS by team"]["B2"].value
+    (['README', 'NPS by team'], 12.5)
     """
     import io
 
@@ -1032,6 +1043,18 @@ def write_csv(tables: Sequence[Mapping[str, Any]], folder: Path, *,
     for missing) into ``folder``: ``README.csv`` (the provenance and list of tables) and one
     ``NN-<caption slug>.csv`` per table. The folder is built beside ``folder`` and renamed
     into place, replacing an earlier one. Returns ``folder``.
+
+    >>> import pandas as pd
+    >>> class T:
+    ...     data = pd.DataFrame({"team": ["A"], "estimate": [12.5]})
+    ...     caption = "NPS by team"
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     folder = write_csv(table_bundle([T()])[TABLE_MIME]["tables"], Path(tmp) / "q-tables",
+    ...                        about={"report": "Q"})
+    ...     names = sorted(f.name for f in folder.iterdir())
+    ...     lines = (folder / "01-nps-by-team.csv").read_text().splitlines()
+    >>> names, lines
+    (['01-nps-by-team.csv', 'README.csv'], ['team,estimate', 'A,12.5'])
     """
     import csv
     import io
