@@ -122,13 +122,14 @@ def data_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _check_period(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
-    """``--period``: 'last-complete' or one quarter (2026Q3, 2026-Q3), never a year or month."""
-    from kpitools.tables.periods import parse_quarter
+    """``--period``: 'last-complete', one quarter (2026Q3, 2026-Q3), month (2026-03) or ISO
+    week (2026-W14); never a year or a date."""
+    from kpitools.tables.periods import parse_report_period
 
     if value == "last-complete":
         return value
     try:
-        return str(parse_quarter(value))
+        return str(parse_report_period(value))
     except ValueError as err:
         raise click.BadParameter(f"{err}, or last-complete") from None
 
@@ -170,10 +171,12 @@ def _quality_params(strict: bool, max_excluded_share: float) -> dict[str, Any]:
 
 def period_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--period", default="last-complete", show_default=True, metavar="QUARTER",
+        "--period", default="last-complete", show_default=True, metavar="PERIOD",
         callback=_check_period,
-        help="Quarter to report, as 2026Q3 or 2026-Q3, or 'last-complete' (the latest quarter "
-             "in the data that has ended; for schedules). A year or a month is refused.")(f)
+        help="Period to report: a quarter (2026Q3 or 2026-Q3), a month (2026-03) or an ISO "
+             "week (2026-W14), compared with the previous one of its kind and the same one "
+             "a year before; or 'last-complete' (the latest quarter in the data that has "
+             "ended; for schedules). A year or a date is refused.")(f)
 
 
 def format_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -235,7 +238,8 @@ def _progress(label: str, quiet: bool) -> Callable[[str], None] | None:
 
 
 def _resolve_period(period: str, tables: Any) -> str:
-    """'last-complete' or a quarter, from every table with dates (not only the surveys).
+    """'last-complete' or a quarter, month or week, from every table with dates (not only the
+    surveys).
 
     Quarter labels in the data that are not quarters ("Q1 2021") are bad input (exit 2).
     """
@@ -531,9 +535,10 @@ def init(data: Path, force: bool) -> None:
               type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="The data folder (with its kpitools.toml, if any).")
 @click.option("--strict", is_flag=True, help="Every excluded row is an error.")
-@click.option("--max-excluded-share", type=click.FloatRange(0.0, 1.0), default=0.05,
-              show_default=True,
-              help="Above this share of a table's rows excluded, the table is an error.")
+@click.option("--max-excluded-share", default="0.05", show_default=True, metavar="SHARE",
+              callback=_check_share,
+              help="Above this share of a table's rows excluded (0.05 or 5%), the table is "
+                   "an error.")
 @click.option("--notes", "show_notes", is_flag=True, help="Also list the notes.")
 def validate(data: Path, strict: bool, max_excluded_share: float, show_notes: bool) -> None:
     """Check every table of DIR and list every problem, one line each: errors, then

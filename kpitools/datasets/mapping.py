@@ -19,6 +19,7 @@ as it comes: each ``[tables.<name>]`` section names the source file and says how
     source_timezone = "UTC"           # zone of timestamps written without an offset
     na_values = ["?", "-"]            # extra spellings of a missing value
     missing = ["channel", "agent"]    # optional columns the source does not have
+    filter = { "Type" = ["Incident", "Problem"] }  # read only these rows (source column = value(s))
 
     [tables.tickets.columns]          # our name = source column (or a list, joined by " ")
     ticket_id = "number"
@@ -56,6 +57,11 @@ duration column given as a number), ``scales`` (``[low, high]`` of a score colum
 ``csat = [1, 10]``) and ``extra`` (source columns to keep under a new name, as labels, e.g.
 ``topic = "Topic"``).
 
+``filter`` keeps only the rows whose source column holds one of the listed values (``{ "Measure
+ID" = "H_HSP_RATING" }``, or a list of values; several columns: every one must match). It is an
+equality test on the cell's text (a number also matches its numeric value), nothing is
+evaluated. The rows it leaves out are counted in a note, not in the excluded rows.
+
 `load_mapping` never raises on a mistake in the file: each one becomes a row of the data
 quality table (`kpitools.datasets.quality`), so that ``kpitools validate`` lists them all.
 """
@@ -91,7 +97,7 @@ MAPPING_FILE = "kpitools.toml"
 TABLE_SETTINGS: tuple[str, ...] = (
     "file", "format", "sheet", "delimiter", "decimal", "thousands", "encoding", "date_format",
     "dayfirst", "timezone", "source_timezone", "na_values", "missing", "columns", "values",
-    "constants", "date_formats", "units", "scales", "extra",
+    "constants", "date_formats", "units", "scales", "extra", "filter",
 )
 _TOP_KEYS = ("version", "tables", "business_hours", "targets")
 _FORMATS = ("csv", "parquet", "excel")
@@ -130,6 +136,7 @@ class TableMapping:
     units: Mapping[str, float] = field(default_factory=dict)
     scales: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     extra: Mapping[str, str] = field(default_factory=dict)
+    filter: Mapping[str, tuple[str | float, ...]] = field(default_factory=dict)
     from_file: bool = False
 
     def source(self, column: str) -> str | tuple[str, ...]:
@@ -251,13 +258,44 @@ def _parse_table(name: str, section: Any, check: _Checker) -> TableMapping | Non
                 else:
                     keep.append(col)
             kwargs[key] = tuple(keep)
+        elif key == "filter":
+            parsed_filter = _parse_filter(name, value, check)
+            if parsed_filter is not None:
+                kwargs[key] = parsed_filter
         else:
             if not isinstance(value, dict):
                 check.error(name, None, f"[tables.{name}.{key}] must be a table, got {value!r}")
                 continue
             parsed = _parse_subtable(name, key, value, check)
             kwargs[key] = parsed
+    for col in kwargs.get("missing", ()):
+        for key in ("columns", "constants"):
+            if col in kwargs.get(key, {}):
+                check.error(name, col, f"missing: {col!r} is listed as missing but also "
+                            f"given under [tables.{name}.{key}]; keep one of the two")
     return TableMapping(**kwargs)
+
+
+def _parse_filter(name: str, value: Any,
+                  check: _Checker) -> dict[str, tuple[str | float, ...]] | None:
+    """``filter = { "source column" = value or [values] }``: texts and numbers only."""
+    example = '{ "Measure ID" = ["H_HSP_RATING"] }'
+    if not isinstance(value, dict) or not value:
+        check.error(name, None, f"filter must be a table of source column = value or list "
+                    f"of values, such as {example}; got {value!r}")
+        return None
+    out: dict[str, tuple[str | float, ...]] = {}
+    for column, item in value.items():
+        items = item if isinstance(item, list) else [item]
+        ok = bool(items) and all(isinstance(v, str | int | float) and not isinstance(v, bool)
+                                 for v in items)
+        if not ok:
+            check.error(name, column, f"filter: the values of {column!r} must be a text or a "
+                        f"number, or a non-empty list of them (an equality test, nothing "
+                        f"is evaluated), such as {example}; got {item!r}")
+            continue
+        out[column] = tuple(v if isinstance(v, str) else float(v) for v in items)
+    return out if len(out) == len(value) else None
 
 
 def _parse_subtable(name: str, key: str, value: dict[str, Any],

@@ -130,7 +130,7 @@ def format_problem_line(row: Any) -> str:
     """
     where = f"{row['severity']}: {row['table']}"
     if isinstance(row["file"], str) and row["file"]:
-        where += f" ({row['file']})"
+        where += f" ({row['file']})" if row["table"] else row["file"]
     column = row["column"]
     col = f"column {column!r}: " if isinstance(column, str) and column else ""
     text = f"{where}: {col}{row['reason']}"

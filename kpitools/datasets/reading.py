@@ -35,7 +35,7 @@ import pandas as pd
 
 from kpitools.datasets.mapping import TableMapping
 from kpitools.datasets.quality import Problems
-from kpitools.tables.periods import period_labels
+from kpitools.tables.periods import QUARTER_FORMS, parse_quarter, period_labels
 from kpitools.tables.schema import SCHEMA, Column
 
 __all__ = [
@@ -54,7 +54,8 @@ __all__ = [
 DEFAULT_MAX_EXCLUDED_SHARE = 0.05
 
 #: The strings read as missing in number, date and flag columns (pandas' ``na_values``).
-#: Label columns (names and identifiers) keep them: a team called ``NA`` keeps its name.
+#: Label columns (names and identifiers) keep them: a team called ``NA`` keeps its name. The
+#: mapping's own ``na_values`` (``["?"]``) are missing in every column, labels included.
 DEFAULT_NA_VALUES: tuple[str, ...] = (
     "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN",
     "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
@@ -380,6 +381,80 @@ def _zone(parsed: pd.Series, tmap: TableMapping) -> pd.Series:
     return parsed
 
 
+def _declared_mask(values: pd.Series, declared: frozenset[str]) -> np.ndarray:
+    """Cells that are one of the mapping's ``na_values`` (after trimming blanks)."""
+    return values.map(lambda v: isinstance(v, str) and v.strip() in declared
+                      ).to_numpy(dtype=bool)
+
+
+def _quarters(labels: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """Quarter labels in the canonical form (``2026Q3``) and the cells that are not quarters.
+
+    >>> labels, bad = _quarters(pd.Series(["2026-Q3", "Q1 2021", None], dtype=object))
+    >>> labels.tolist(), bad.tolist()
+    (['2026Q3', 'Q1 2021', None], [False, True, False])
+    """
+    canonical: dict[Any, Any] = {}
+    bad_values: set[Any] = set()
+    for value in pd.unique(labels.dropna()):
+        try:
+            canonical[value] = str(parse_quarter(value))
+        except ValueError:
+            bad_values.add(value)
+    bad = labels.isin(list(bad_values)).to_numpy(dtype=bool) if bad_values else np.zeros(
+        len(labels), dtype=bool)
+    return labels.map(lambda v: canonical.get(v, v)), bad
+
+
+def _cell_text(value: Any) -> str | None:
+    """A cell as the text a filter compares (numbers without a trailing ``.0``)."""
+    if _is_blank(value):
+        return None
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return value.strip() if isinstance(value, str) else str(value)
+
+
+def _apply_filter(raw: _Raw, tmap: TableMapping, problems: Problems, fail: Any,
+                  file: str) -> bool:
+    """Keep the rows that the mapping's ``filter`` selects (in place); False on an error."""
+    absent = [c for c in tmap.filter if c not in raw.header]
+    if absent:
+        fail({"column": absent[0], "reason":
+              f"filter: the source column {', '.join(repr(c) for c in absent)} is not in the "
+              f"file; its header has {_shown(raw.header)}"})
+        return False
+    keep = np.ones(len(raw.frame), dtype=bool)
+    for column, wanted in tmap.filter.items():
+        texts = raw.frame[column].map(_cell_text)
+        numbers = _numbers(raw.frame[column], tmap).to_numpy()
+        hit = np.zeros(len(texts), dtype=bool)
+        for value in wanted:
+            if isinstance(value, str):
+                this = (texts == value.strip()).to_numpy(dtype=bool)
+            else:
+                this = numbers == value
+            if not this.any():
+                problems.add(table=tmap.name, column=None, severity="warning", file=file,
+                             reason=f"filter: no row has {value!r} in the source column "
+                                    f"{column!r} (check the spelling); values seen: "
+                                    f"{', '.join(repr(v) for v in pd.unique(texts.dropna())[:8])}")
+            hit |= this
+        keep &= hit
+    n_all, n_kept = len(keep), int(keep.sum())
+    shown = "; ".join(f"{c!r} in [{', '.join(repr(v) for v in w)}]"
+                      for c, w in tmap.filter.items())
+    if n_kept == 0 and n_all:
+        fail({"reason": f"filter: no row of the {n_all} in the file matches {shown}"})
+        return False
+    problems.add(table=tmap.name, column=None, severity="note", file=file,
+                 reason=f"filter {shown}: {n_kept} of {n_all} rows read, the other "
+                        f"{n_all - n_kept} left out by the mapping")
+    raw.frame = raw.frame.loc[keep].reset_index(drop=True)
+    raw.row_numbers = raw.row_numbers[keep]
+    return True
+
+
 def _integers(values: pd.Series, missing: np.ndarray) -> pd.Series:
     if not missing.any():
         return values.astype("int64")
@@ -429,12 +504,22 @@ def read_table(path: Path, tmap: TableMapping, problems: Problems, *,
     except TableError:
         return None
     header = raw.header
+    if tmap.filter:
+        if not _apply_filter(raw, tmap, problems, fail, file):
+            return None
     n_rows = len(raw.frame)
 
     # which source column feeds each of our columns
     sources: dict[str, tuple[str, ...]] = {}
     for col in schema.columns:
         if col.name in tmap.constants:
+            continue
+        if col.name in tmap.missing:
+            if col.name in header:
+                problems.add(table=name, column=col.name, severity="note", file=file,
+                             reason=f"listed under missing = [...], so the source's column "
+                                    f"{col.name!r} is not read (map it under [tables.{name}."
+                                    f"columns] to read it)")
             continue
         src = tmap.source(col.name)
         names = (src,) if isinstance(src, str) else tuple(src)
@@ -474,7 +559,9 @@ def read_table(path: Path, tmap: TableMapping, problems: Problems, *,
     affected = np.zeros(n_rows, dtype=bool)
     out: dict[str, pd.Series] = {}
     na = frozenset(DEFAULT_NA_VALUES) | frozenset(tmap.na_values)
+    declared = frozenset(v.strip() for v in tmap.na_values)
     derive_quarter = name == "surveys" and "quarter" not in sources and "date" in sources
+    quarter_only = name == "surveys" and "quarter" in sources and "date" not in sources
 
     def warn(col: Column, bad: np.ndarray, reason: str, values: pd.Series,
              required: bool) -> None:
@@ -492,7 +579,8 @@ def read_table(path: Path, tmap: TableMapping, problems: Problems, *,
             drop[positions] = True
 
     for col in schema.columns:
-        required = col.required or (derive_quarter and col.name == "date")
+        required = (col.required or (derive_quarter and col.name == "date")
+                    or (quarter_only and col.name == "quarter"))
         if col.name in tmap.constants:
             out[col.name] = pd.Series([tmap.constants[col.name]] * n_rows, dtype=object)
             continue
@@ -518,9 +606,19 @@ def read_table(path: Path, tmap: TableMapping, problems: Problems, *,
             replaced = keys.map(lambda k, m=vmap: m.get(k) if k is not None else None)
             cells = cells.astype(object).where(~pd.Series(mapped_mask), replaced)
         if col.type == "label":
+            if declared:  # the mapping's own missing markers: missing in labels too
+                cells = cells.astype(object).where(
+                    ~pd.Series(_declared_mask(cells, declared) & ~mapped_mask), None)
             out[col.name] = _labels(cells)
+            miss = out[col.name].isna().to_numpy()
+            if col.name == "quarter":
+                labels, bad = _quarters(out[col.name])
+                reason = (f"not a quarter: give the quarter as {' or '.join(QUARTER_FORMS)}"
+                          f" (or map the source's labels to quarters with [tables.{name}."
+                          f"values.quarter])")
+                warn(col, bad, reason, cells, required)
+                out[col.name] = labels.where(~pd.Series(bad), None)
             if required:
-                miss = out[col.name].isna().to_numpy()
                 warn(col, miss, "missing value in a required column", cells, True)
             continue
         missing = _missing_mask(cells, na) & ~mapped_mask
@@ -588,7 +686,10 @@ def read_table(path: Path, tmap: TableMapping, problems: Problems, *,
         if required:
             warn(col, missing, "missing value in a required column", cells, True)
     for extra, src in tmap.extra.items():
-        out[extra] = _labels(frame[src].reset_index(drop=True))
+        cells = frame[src].reset_index(drop=True).astype(object)
+        if declared:
+            cells = cells.where(~pd.Series(_declared_mask(cells, declared)), None)
+        out[extra] = _labels(cells)
     if derive_quarter:
         out["quarter"] = period_labels(out["date"], "quarter")
         problems.add(table=name, column="quarter", severity="note", file=file,

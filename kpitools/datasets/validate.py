@@ -11,6 +11,9 @@ table is listed in one run (`kpitools.datasets.quality`), before any report star
 * **notes** say what was assumed (a table without a file, an optional column the source lacks,
   a quarter derived from dates).
 
+A data file of the folder that no table reads is a warning (a table the mapping should name);
+a folder of which no table at all can be read is an error.
+
 ``kpitools validate --data DIR`` prints this report; exit code 2 when there are errors.
 
 Examples
@@ -43,7 +46,7 @@ from kpitools.datasets.simulate import ServiceData
 from kpitools.tables.schema import SCHEMA
 
 __all__ = ["ValidationReport", "validate_data", "read_folder", "bundled_data_dir",
-           "raise_first_error"]
+           "raise_first_error", "DATA_SUFFIXES"]
 
 
 def bundled_data_dir() -> Path:
@@ -121,6 +124,8 @@ def read_folder(directory: str | Path | None, *,
     problems = Problems()
     mapping = load_mapping(folder, problems)
     tables: dict[str, pd.DataFrame] = {}
+    used: set[Path] = set()
+    n_read = 0
     for name in SCHEMA:
         tmap = mapping.tables[name]
         path = find_source(folder, tmap)
@@ -134,17 +139,45 @@ def read_folder(directory: str | Path | None, *,
                                 f"{' and kpitools.toml' if mapping.path else ''}); its report "
                                 f"sections are left out")
         else:
+            used.add(path.resolve())
             frame = read_table(path, tmap, problems, max_excluded_share=max_excluded_share)
+            n_read += frame is not None
         tables[name] = empty_table(name) if frame is None else frame
+    if directory is not None and folder.resolve() != bundled_data_dir():
+        _unused_files(folder, used, n_read, mapping, problems)
     quality = problems.frame()
-    if strict:
-        quality.loc[quality["severity"] == "warning", "severity"] = "error"
+    if strict:  # every excluded row or value; a file no table reads stays a warning
+        quality.loc[(quality["severity"] == "warning") & (quality["table"] != ""),
+                    "severity"] = "error"
     order = {"error": 0, "warning": 1, "note": 2}
     quality = quality.sort_values("severity", key=lambda s: s.map(order), kind="stable"
                                   ).reset_index(drop=True)
     data = ServiceData(**tables, quality=quality[quality["severity"] != "error"].reset_index(
         drop=True), business_hours=mapping.business_hours, targets=mapping.targets)
     return ValidationReport(folder, quality, data, mapping)
+
+
+#: Suffixes of the files that a table may be read from.
+DATA_SUFFIXES: tuple[str, ...] = (".csv", ".csv.gz", ".tsv", ".txt", ".gz", ".parquet", ".pq",
+                                  ".xlsx", ".xlsm", ".xls")
+
+
+def _unused_files(folder: Path, used: set[Path], n_read: int, mapping: DataMapping,
+                  problems: Problems) -> None:
+    """Warn about each data file that no table reads; error when no table is read at all."""
+    files = sorted(p for p in folder.iterdir() if p.is_file()
+                   and p.name.lower().endswith(DATA_SUFFIXES))
+    unused = [p for p in files if p.resolve() not in used]
+    how = ("name it in a [tables.<name>] section of kpitools.toml (file = \"...\")"
+           if mapping.path else "run `kpitools init --data <folder>` to map it")
+    for path in unused:
+        problems.add(table="", column=None, severity="warning", file=str(path),
+                     reason=f"no table reads this file: {how}, or move it out of the folder")
+    if n_read == 0 and not any(r["severity"] == "error" for r in problems.records):
+        listed = ", ".join(repr(p.name) for p in unused) or "none"
+        problems.add(table="", column=None, severity="error", file=str(folder),
+                     reason=f"no table can be read from this folder (data files not used: "
+                            f"{listed}): {how}")
 
 
 def validate_data(directory: str | Path | None, *,
@@ -161,7 +194,8 @@ def validate_data(directory: str | Path | None, *,
         Above this share of a table's rows with excluded values, the table is an error (a
         mapping mistake, not noise); so is a single problem that affects more rows.
     strict : bool, default False
-        Make every warning (every excluded row) an error.
+        Make every warning about a table (every excluded row) an error; a file that no
+        table reads stays a warning.
 
     Returns
     -------

@@ -315,7 +315,8 @@ def test_quarter_labels_and_day_first_dates_are_one_line(calls, data_dir, tmp_pa
     for column in ("created_at", "first_response_at", "resolved_at"):
         tickets[column] = pd.to_datetime(tickets[column]).dt.strftime("%d/%m/%Y %H:%M")
     tickets.to_csv(dayfirst / "tickets.csv", index=False)
-    for folder, words in ((quarters, "quarter labels are not quarters such as 2026Q3"),
+    for folder, words in ((quarters, "column 'quarter': not a quarter: give the quarter as "
+                                     "2026Q3"),
                           (dayfirst, "column 'created_at': not a date")):
         result = CliRunner().invoke(cli, ["report", "quarterly", "--data", str(folder),
                                           "--out", str(tmp_path), "-q"])

@@ -107,7 +107,13 @@ def test_init_lists_a_file_it_cannot_place(tmp_path):
     assert _run("init", "--data", tmp_path).exit_code == 0
     text = (tmp_path / "kpitools.toml").read_text(encoding="utf-8")
     assert "# notes.csv: could not tell which table it holds; its columns are:" in text
-    assert _run("validate", "--data", tmp_path).exit_code == 0
+    check = _run("validate", "--data", tmp_path)
+    assert check.exit_code == EXIT_BAD_INPUT  # no table at all: an error, naming the file
+    assert check.stdout.splitlines()[:2] == [
+        "Errors (1):",
+        f"  error: {tmp_path}: no table can be read from this folder (data files not used: "
+        "'notes.csv'): name it in a [tables.<name>] section of kpitools.toml (file = \"...\")"]
+    assert f"warning: {tmp_path / 'notes.csv'}: no table reads this file" in check.stdout
 
 
 def test_validate_lists_every_problem_and_exits_2(incidents):
@@ -119,7 +125,10 @@ def test_validate_lists_every_problem_and_exits_2(incidents):
     assert out[0] == "Errors (2):"
     assert "column 'created_at': table 'tickets' lacks the required column" in out[1] + out[2]
     assert "duplicate column header 'team' (columns 2, 3)" in out[1] + out[2]
-    assert result.stderr.strip() == f"{incidents}: 2 errors, 0 warnings, 6 notes"
+    assert result.stderr.strip() == f"{incidents}: 2 errors, 1 warnings, 6 notes"
+    assert out[3:5] == ["Warnings (1):", f"  warning: {incidents / 'incidents_extract.csv'}:"
+                        " no table reads this file: run `kpitools init --data <folder>` to map"
+                        " it, or move it out of the folder"]
 
 
 def test_validate_warnings_and_strict(tmp_path):
@@ -139,3 +148,17 @@ def test_validate_warnings_and_strict(tmp_path):
     assert strict.stdout.startswith("Errors (1):")
     tight = _run("validate", "--data", tmp_path, "--max-excluded-share", "0.01")
     assert tight.exit_code == EXIT_BAD_INPUT
+
+
+def test_validate_takes_the_share_as_a_percentage_too(tmp_path):
+    rows = ["call_id,offered_at"] + [f"C{i},2026-01-05 10:{i:02d}" for i in range(40)]
+    rows[5] = "C4,soon"  # 1 of 40 rows: 2.5 %
+    (tmp_path / "calls.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert _run("validate", "--data", tmp_path, "--max-excluded-share", "5%").exit_code == 0
+    tight = _run("validate", "--data", tmp_path, "--max-excluded-share", "2%")
+    assert tight.exit_code == EXIT_BAD_INPUT
+    assert "(more than the 2 % of rows allowed: check the mapping)" in tight.stdout
+    assert tight.stdout == _run("validate", "--data", tmp_path, "--max-excluded-share",
+                                "0.02").stdout
+    bad = _run("validate", "--data", tmp_path, "--max-excluded-share", "150%")
+    assert bad.exit_code == EXIT_BAD_INPUT and "not a share between 0 and 1" in bad.output

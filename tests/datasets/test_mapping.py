@@ -155,7 +155,7 @@ version = 1
 [tables.surveys]
 file = "answers.csv"
 date_format = "%d/%m/%Y %H:%M"
-missing = ["response_id", "customer_id", "team", "channel", "ces"]
+missing = ["customer_id", "team", "channel", "ces"]
 delimeter = ","
 [tables.surveys.columns]
 response_id = "id"
@@ -331,6 +331,8 @@ default = 48
 "1 - Critical" = 4
 "2 - High" = 8
 """, encoding="utf-8")
+    (tmp_path / "tickets.csv").write_text("created_at,priority\n2026-01-05 10:00,2 - High\n",
+                                          encoding="utf-8")
     data = datasets.read_service_data(tmp_path)
     assert data.business_hours.weekly_hours == 9 + 6
     assert data.business_hours.tz == "Europe/Prague"
