@@ -24,6 +24,8 @@ One module per report section; a new section is a new module here plus its expor
 ===============  ===========================================================================
 `setup`          `setup_report`: data, period and provenance (the first cell of a notebook)
 `summary`        the cover (organisation, period, data) and the executive summary
+`team_summary`   the executive summary of a team report and of the competitor benchmark
+`reliability`    Cronbach's alpha (Feldt interval) of each multi-item scale: one line
 `significance`   the one rule for significance: families, Holm, matching intervals, words
 `headline`       the survey KPIs against the previous quarter and a year before
 `trends`         eight quarters of each KPI, the CSAT control chart
@@ -83,6 +85,11 @@ from kpitools.reports.sections.quality import (
     excluded_shares,
     quality_frame,
 )
+from kpitools.reports.sections.reliability import (
+    ScaleReliability,
+    find_scales,
+    scale_reliability,
+)
 from kpitools.reports.sections.setup import (
     ReportSetup,
     data_quarters,
@@ -104,6 +111,12 @@ from kpitools.reports.sections.summary import (
     describe_data,
     executive_summary,
     report_cover,
+)
+from kpitools.reports.sections.team_summary import (
+    CompetitorSummary,
+    TeamSummary,
+    competitor_summary,
+    team_summary,
 )
 from kpitools.reports.sections.teams import (
     nps_distribution_figure,
@@ -143,6 +156,13 @@ __all__ = [
     "describe_data",
     "report_cover",
     "executive_summary",
+    "TeamSummary",
+    "CompetitorSummary",
+    "team_summary",
+    "competitor_summary",
+    "ScaleReliability",
+    "find_scales",
+    "scale_reliability",
     "kpi_trend_figure",
     "csat_control_chart",
     "team_league_table",
