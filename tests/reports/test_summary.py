@@ -207,3 +207,32 @@ def test_scale_reliability_line_only_with_multi_item_scales():
     named = rp.scale_reliability(surveys, scales={"Ease": ["ease_1", "ease_3"]})
     assert named is not None and "Ease (2 items" in named.text
     assert rp.scale_reliability(surveys, period="2026Q2") is not None  # no answers: says so
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("notebook, params, title, summary", [
+    ("team_report", {"team": "Onboarding", "organisation": "Acme Support"},
+     "Team report — Onboarding", "Summary — Onboarding, 2026Q3"),
+    ("competitor_benchmark", {"organisation": "Acme Support"}, "Competitor benchmark",
+     "Summary, 2026Q3"),
+])
+def test_cover_and_summary_are_on_top(notebook, params, title, summary, tmp_path):
+    from kpitools.reports.runner import run_report
+
+    result = run_report(notebook, {"period": PERIOD, "today": "2026-11-29", **params},
+                        tmp_path, formats="html")
+    page = result.html.read_text(encoding="utf-8")
+    main = page.split("<main>", 1)[1]
+    cover = main.index('class="kt-cover"')
+    top = main.index('class="kt-summary"')
+    first_section = min(main.index(h) for h in ("Headline KPIs", "NPS against each competitor")
+                        if h in main)
+    # the cover first, then the summary, before any section of the report
+    assert cover < top < first_section
+    assert main.index("Acme Support") < top
+    assert title in main[:top] and "simulated sample data" in main[:top]
+    assert summary in main[top:first_section]
+    assert "data_dir" not in main[:top]  # no raw parameter names on the cover
+    assert main.index("Appendix: provenance") > main.index("Data quality")
+    assert page.count('class="title-page"') == 0  # the cover replaces the title page
+    assert "Scale reliability" not in page  # no multi-item scale in the sample data

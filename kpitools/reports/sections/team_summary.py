@@ -267,10 +267,11 @@ class CompetitorSummary:
             words = ("significant" if sig else "not significant")
             if not sig and r.detectable == r.detectable:
                 words = (f"inconclusive (could not detect less than "
-                         f"±{format_number(r.detectable)})")
+                         f"±{format_number(r.detectable)} points)")
             parts.append(
                 f'<div class="kt-tile-change"><span class="{cls}">{arrow}</span> us − them: '
-                f"{format_number(r.difference, signed=True)}{'*' if sig else ''} "
+                f"{format_number(r.difference, signed=True)}"
+                f"{significance_marks(r.pvalue_adjusted, sig, bool(r.borderline))} "
                 f'<span class="kt-muted">[{format_number(r.diff_ci_low)}, '
                 f"{format_number(r.diff_ci_high)}]</span> "
                 f'<span class="{cls if sig else ""}">{html.escape(words)}</span></div>'
