@@ -4,7 +4,8 @@
     .venv/bin/python -m benchmarks --full          # the sizes (long: tens of minutes)
     .venv/bin/python -m benchmarks --only frt,compare --rounds 7 --memory
 
-Groups for ``--only``: survey, groups (many-groups NPS), frt, compare, logit, startup
+Groups for ``--only``: survey, groups (many-groups NPS), frt, compare, logit, engines
+(kpitools on Polars, PyArrow, DuckDB frames; ``--spark`` adds PySpark), startup
 (``kpitools --help``), report; or any substring of a case key (e.g. ``nps-object``). Sizes
 accept 1M / 300k / 1000000, comma lists for several runs. ``--full`` sets survey rows
 1M,10M,50M; many groups 100k at 1M rows and 1M at 10M rows; FRT rows 1M,10M; 1,000 teams for
@@ -26,6 +27,7 @@ import time
 from benchmarks import (
     bench_compare,
     bench_durations,
+    bench_engines,
     bench_regression,
     bench_report,
     bench_startup,
@@ -45,9 +47,9 @@ from benchmarks.harness import (
 )
 
 DEFAULTS = {"rows": "1M", "groups": "1M:100k", "frt_rows": "1M", "teams": "50",
-            "logit_rows": "130k"}
+            "logit_rows": "130k", "engine_rows": "1M"}
 FULL = {"rows": "1M,10M,50M", "groups": "1M:100k,10M:1M", "frt_rows": "1M,10M",
-        "teams": "1000", "logit_rows": "130k"}
+        "teams": "1000", "logit_rows": "130k", "engine_rows": "1M,10M"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -61,6 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--frt-rows", help=f"tickets (default {DEFAULTS['frt_rows']})")
     parser.add_argument("--teams", help=f"teams for compare (default {DEFAULTS['teams']})")
     parser.add_argument("--logit-rows", help=f"customers (default {DEFAULTS['logit_rows']})")
+    parser.add_argument("--engine-rows", help="rows of the kt-on-each-engine cases (default "
+                        f"{DEFAULTS['engine_rows']}; --full 1M,10M)")
+    parser.add_argument("--spark", action="store_true",
+                        help="add PySpark (local mode) to the engines cases")
     parser.add_argument("--kpitools", metavar="DIR",
                         help="import kpitools from DIR/kpitools instead of the installed one "
                         "(e.g. a `git archive` of a baseline commit); not for the report case")
@@ -89,6 +95,8 @@ def build_cases(opts: argparse.Namespace) -> list[Case]:
     tagged += [("compare", c) for c in bench_compare.cases(parse_rows(pick("teams")), seed)]
     tagged += [("logit", c) for c in bench_regression.cases(parse_rows(pick("logit_rows")),
                                                             seed)]
+    tagged += [("engines", c) for c in bench_engines.cases(parse_rows(pick("engine_rows")),
+                                                           seed, spark=opts.spark)]
     tagged += [("startup", c) for c in bench_startup.cases()]
     only = [w.strip() for w in opts.only.split(",") if w.strip()]
     tagged += [("report", c) for c in bench_report.cases()

@@ -8,10 +8,10 @@ tables, DuckDB relations and PySpark DataFrames:
   each group. For a survey answer (a few distinct values) or a duration in whole seconds (a
   few thousand) the result is small whatever the number of rows, and it is sufficient for
   every statistic of the KPI (counts, means, order statistics).
-* `duration_seconds`: the expression of a duration in seconds between two timestamp
-  columns. Narwhals has no ``dt.total_seconds`` on Spark; there the timestamps are cast to
-  epoch seconds (with their fractions) and subtracted, elsewhere
-  ``(end − start).dt.total_microseconds() / 10⁶``.
+* `duration_seconds`: the expression of a duration between two timestamp columns.
+  Narwhals has no ``dt.total_seconds`` on Spark; there the timestamps are cast to epoch
+  seconds (with their fractions) and subtracted, elsewhere the integer
+  ``(end − start).dt.total_microseconds()`` is counted and divided by 10⁶ afterwards.
 
 Only the small result is brought into Python (as pandas); the rows stay with the engine.
 
@@ -93,7 +93,7 @@ def _to_pandas(frame: nw.LazyFrame[Any]) -> pd.DataFrame:
 
 
 def frequency_table(obj: Any, by: Sequence[str], values: dict[str, Any] | str, *,
-                    count: str = "count") -> pd.DataFrame:
+                    count: str = "count", sort: bool = False) -> pd.DataFrame:
     """``GROUP BY by, values`` with the number of rows of each combination, as pandas.
 
     Parameters
@@ -106,6 +106,9 @@ def frequency_table(obj: Any, by: Sequence[str], values: dict[str, Any] | str, *
         A column name, or ``{name: Narwhals expression}`` computed on the engine first.
     count : str, default "count"
         Name of the count column.
+    sort : bool, default False
+        Sort the result by ``by`` and ``values`` on the engine (the order statistics of
+        a frequency table then need no sort in Python).
 
     Returns
     -------
@@ -130,18 +133,23 @@ def frequency_table(obj: Any, by: Sequence[str], values: dict[str, Any] | str, *
     if missing:
         raise KeyError(f"columns {missing} not in the data; its columns are "
                        f"{column_names(obj)[:20]}")
-    out = _to_pandas(lazy.select(keys).group_by(keys, drop_null_keys=False)
-                     .agg(nw.len().alias(count)))
+    query = lazy.select(keys).group_by(keys, drop_null_keys=False).agg(nw.len().alias(count))
+    if sort:
+        query = query.sort(keys, nulls_last=True)
+    out = _to_pandas(query)
     out[count] = out[count].astype("int64")
     return out
 
 
-def duration_seconds(obj: Any, start: str, end: str) -> Any:
-    """Narwhals expression: seconds from ``start`` to ``end`` (float, null if either is).
+def duration_seconds(obj: Any, start: str, end: str) -> tuple[Any, float]:
+    """Narwhals expression of the time from ``start`` to ``end``, and its units per second.
 
     Spark-like engines cast each timestamp to epoch seconds (Spark keeps the fraction) and
-    subtract; the others take ``dt.total_microseconds`` of the difference.
+    subtract: units per second 1. The others take ``dt.total_microseconds`` of the
+    difference, an integer (grouping on integers is faster than on floats): units per
+    second 10⁶. Divide by the units per second in Python, after counting. Null if either
+    timestamp is.
     """
     if engine_name(obj) in _SPARK_LIKE:
-        return nw.col(end).cast(nw.Float64) - nw.col(start).cast(nw.Float64)
-    return (nw.col(end) - nw.col(start)).dt.total_microseconds() / 1_000_000
+        return nw.col(end).cast(nw.Float64) - nw.col(start).cast(nw.Float64), 1.0
+    return (nw.col(end) - nw.col(start)).dt.total_microseconds(), 1_000_000.0

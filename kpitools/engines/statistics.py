@@ -328,6 +328,7 @@ def _duration_statistics(frame: Any, kpi: str, value: str | None, keys: list[str
         return column
 
     notes: list[str] = []
+    per_second = 1.0
     if value is not None:
         seconds = nw.col(need(value)).cast(nw.Float64) * DURATION_UNITS[value_unit]
         status = nw.when(nw.col(value).is_null()).then(_MISSING).otherwise(_USABLE)
@@ -340,7 +341,7 @@ def _duration_statistics(frame: Any, kpi: str, value: str | None, keys: list[str
                 raise TypeError(f"column {c!r} is {schema[c]} on a {engine_name(frame)} "
                                 "frame; durations need timestamp columns (parse them on the "
                                 "engine, or collect to pandas, which parses text)")
-        seconds = duration_seconds(frame, start, end)
+        seconds, per_second = duration_seconds(frame, start, end)
         status = (nw.when(nw.col(start).is_null()).then(_MISSING)
                   .otherwise(nw.when(nw.col(end).is_null()).then(_OPEN).otherwise(_USABLE)))
         end_column = end
@@ -367,7 +368,7 @@ def _duration_statistics(frame: Any, kpi: str, value: str | None, keys: list[str
     g = len(groups)
     st_col = freq[_STATUS].to_numpy(dtype=np.int64)
     w = freq[_COUNT].to_numpy(dtype=np.int64)
-    secs = freq[_VALUE].to_numpy(dtype=float)
+    secs = freq[_VALUE].to_numpy(dtype=float) / per_second
     if missing == "raise" and np.any(st_col == _MISSING):
         raise DataValidationError(f"{int(w[st_col == _MISSING].sum())} rows with missing "
                                   f"durations (missing='raise')", column=end_column)
