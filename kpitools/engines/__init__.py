@@ -29,6 +29,7 @@ from kpitools.engines.statistics import (
     sufficient_statistics,
     summarize,
 )
+from kpitools.engines.tables import duckdb_tables
 
 __all__ = [
     "ENGINES",
@@ -38,6 +39,7 @@ __all__ = [
     "aggregated_table",
     "as_lazy",
     "column_names",
+    "duckdb_tables",
     "duration_seconds",
     "engine_name",
     "frequency_table",
