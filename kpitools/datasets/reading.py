@@ -403,7 +403,9 @@ def _quarters(labels: pd.Series) -> tuple[pd.Series, np.ndarray]:
             bad_values.add(value)
     bad = labels.isin(list(bad_values)).to_numpy(dtype=bool) if bad_values else np.zeros(
         len(labels), dtype=bool)
-    return labels.map(lambda v: canonical.get(v, v)), bad
+    out = pd.Series([canonical.get(v, v) if isinstance(v, str) else None for v in labels],
+                    index=labels.index, dtype=object)
+    return out, bad
 
 
 def _cell_text(value: Any) -> str | None:

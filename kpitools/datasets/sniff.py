@@ -4,7 +4,12 @@ For each file (CSV, also gzip-compressed, Parquet, Excel) `sniff_folder` guesses
 (UTF-8, with or without a BOM, else Windows-1250), the delimiter and the decimal mark, which
 of our tables it holds (by its name and its columns), which source column feeds each of our
 columns (from a list of usual names per column, `SYNONYMS`), the date format, and value maps
-for yes/no columns such as ``Y``/``N``. `mapping_text` writes all of it as TOML in which
+for yes/no columns such as ``Y``/``N``, and the source's own missing-value markers (``?``,
+``-``, ``NULL``, ... seen in otherwise typed columns). One file may feed two tables (calls and
+their satisfaction ratings): both are offered. A file whose table it can tell but not
+complete (survey items without a date; published shares whose labels are not quarters) gets
+a section with a ``# TODO`` saying what to add; a file of monthly call totals is described
+in comments (no table holds aggregated calls). `mapping_text` writes all of it as TOML in which
 every guess carries a ``# guessed: ...`` comment and every source column left unmapped is
 listed, so that the user can check and edit it.
 
@@ -128,6 +133,10 @@ class FileGuess:
     missing: list[str] = field(default_factory=list)
     notes: dict[str, str] = field(default_factory=dict)
     unmapped: list[str] = field(default_factory=list)
+    na_values: dict[str, str] = field(default_factory=dict)
+    todo: list[str] = field(default_factory=list)
+    also: list[FileGuess] = field(default_factory=list)
+    comment: list[str] = field(default_factory=list)
 
 
 def _read_sample(path: Path, guess: FileGuess) -> pd.DataFrame:
@@ -171,15 +180,15 @@ def _read_sample(path: Path, guess: FileGuess) -> pd.DataFrame:
     return frame
 
 
-def _present(series: pd.Series) -> pd.Series:
-    na = set(DEFAULT_NA_VALUES)
+def _present(series: pd.Series, extra: frozenset[str] = frozenset()) -> pd.Series:
+    na = set(DEFAULT_NA_VALUES) | extra
     return series[series.map(lambda v: not (v is None or (isinstance(v, float) and v != v)
                                             or (isinstance(v, str) and v.strip() in na)))]
 
 
-def _kind(series: pd.Series, decimal: str) -> str:
+def _kind(series: pd.Series, decimal: str, na: frozenset[str] = frozenset()) -> str:
     """'timestamp', 'clock', 'flag', 'number' or 'label' (from the non-missing values)."""
-    values = _present(series)
+    values = _present(series, na)
     if not len(values):
         return "empty"
     if pd.api.types.is_datetime64_any_dtype(series) or values.map(
@@ -207,6 +216,27 @@ def _date_format(text: pd.Series) -> str | None:
     return None
 
 
+#: Patterns of usual source names (on the normalised name) tried after `SYNONYMS`: published
+#: shares per state, hospital or brand (HCAHPS "Top-box Percentage" = promoters).
+PATTERNS: dict[str, dict[str, str]] = {
+    "competitor_published": {
+        "competitor": r"(^|_)(state|hospital|facility|provider|brand|company|competitor|"
+                      r"bank|operator|airline|carrier|name)(_|$)",
+        "quarter": r"(^|_)(quarter|release_period|period|wave|release)(_|$)",
+        "n": r"(completed_surveys|number_of_(completed_)?surveys|respondents|responses|"
+             r"sample_size|^n_|^n$|_n$|surveys)",
+        "promoters_pct": r"(top_box|promoter)",
+        "detractors_pct": r"(bottom_box|detractor)",
+    },
+}
+
+#: Missing-value markers looked for in otherwise typed columns (any case).
+_MARKER = re.compile(r"^(\?+|-+|\.+|\*+|#n/?a|n/?a|n\.a\.|null|nil|none|nan|\(blank\)|"
+                     r"\(null\)|\(none\)|missing|#value!)$", re.IGNORECASE)
+#: Markers never declared by a guess: they are names, too (a region "NA", a team "None").
+_NAMES = frozenset({"NA", "None"})
+
+
 def _match(table: str, header: list[str]) -> dict[str, str]:
     normed = {_norm(h): h for h in header}
     found: dict[str, str] = {}
@@ -218,7 +248,57 @@ def _match(table: str, header: list[str]) -> dict[str, str]:
                 found[col] = source
                 used.add(source)
                 break
+        pattern = PATTERNS.get(table, {}).get(col)
+        if col not in found and pattern is not None:
+            for norm, source in normed.items():
+                if source not in used and re.search(pattern, norm):
+                    found[col] = source
+                    used.add(source)
+                    break
     return found
+
+
+def _markers(frame: pd.DataFrame, decimal: str) -> dict[str, str]:
+    """Missing-value markers of the source: marker → where it was seen (for the comment).
+
+    A marker counts when it is the only text of a column whose other values are dates,
+    numbers, times or yes/no values, and appears at least twice in the file.
+    """
+    seen: dict[str, list[tuple[str, int, int]]] = {}
+    for col in frame.columns:
+        text = frame[col].map(lambda v: v.strip() if isinstance(v, str) else v)
+        is_marker = text.map(lambda v: isinstance(v, str) and bool(_MARKER.match(v)))
+        if not is_marker.any():
+            continue
+        rest = text[~is_marker & text.map(lambda v: not (isinstance(v, str) and v == ""))]
+        if not len(rest) or _kind(rest, decimal) in ("label", "empty"):
+            continue
+        for marker, count in text[is_marker].value_counts().items():
+            seen.setdefault(str(marker), []).append((str(col), int(count), len(text)))
+    out = {}
+    for marker, where in seen.items():
+        if marker in _NAMES or sum(c for _, c, _ in where) < 2:
+            continue
+        out[marker] = "; ".join(f"{c} of {n} values of {col!r}" for col, c, n in where[:3])
+    return out
+
+
+def _items(frame: pd.DataFrame, kinds: dict[str, str]) -> list[tuple[str, float, float]]:
+    """Columns that look like survey items: whole numbers from 0 or 1 up to 5, 7 or 10."""
+    out = []
+    for col, kind in kinds.items():
+        if kind != "number":
+            continue
+        values = pd.to_numeric(_present(frame[col]).astype(str).str.replace(",", "."),
+                               errors="coerce").dropna()
+        if (len(values) and (values == values.round()).all() and values.min() >= 0
+                and values.max() in (5, 7, 10) and values.nunique() >= 3):
+            out.append((col, float(values.min()), float(values.max())))
+    return out
+
+
+_AGG_PERIOD = re.compile(r"^(month|period|week|year_month|month_year|date)$")
+_AGG_COUNT = re.compile(r"(calls|inbound|offered|answered|abandon)")
 
 
 def _fits(col_type: str, kind: str) -> bool:
@@ -232,7 +312,8 @@ def _fits(col_type: str, kind: str) -> bool:
 
 
 def sniff_file(path: str | Path) -> FileGuess:
-    """Guess how to read one file and which of our tables it holds."""
+    """Guess how to read one file and which of our tables it holds (``.also``: other tables
+    the same file seems to hold)."""
     path = Path(path)
     lower = path.name.lower()
     kind = ("parquet" if lower.endswith((".parquet", ".pq")) else
@@ -240,49 +321,127 @@ def sniff_file(path: str | Path) -> FileGuess:
     guess = FileGuess(path, kind, [])
     frame = _read_sample(path, guess)
     guess.header = [str(c) for c in frame.columns]
-    kinds = {c: _kind(frame[c], guess.decimal) for c in guess.header}
-    best: tuple[int, int, str] | None = None
+    guess.na_values = _markers(frame, guess.decimal)
+    na = frozenset(guess.na_values)
+    kinds = {c: _kind(frame[c], guess.decimal, na) for c in guess.header}
     stem = _norm(lower.split(".")[0])
+    candidates: list[tuple[tuple[int, int], str, dict[str, str]]] = []
     for table, schema in SCHEMA.items():
-        matched = {c: s for c, s in _match(table, guess.header).items()
-                   if _fits(schema.column(c).type, kinds[s])}
-        timestamps = schema.of_type("timestamp")
-        dates = [h for h in guess.header if kinds[h] == "timestamp"
-                 and _norm(h) in ("date", "day", "call_date")]
-        clocks = [h for h in guess.header if kinds[h] == "clock" and _norm(h) in ("time",
-                                                                                  "call_time")]
-        needed = [c for c in timestamps if c not in matched and (
-            schema.column(c).required or any(c in g for g in schema.one_of))]
-        if needed and dates and clocks and dates[0] not in matched.values():
-            matched[needed[0]] = f"{dates[0]}\x00{clocks[0]}"
-        elif needed and dates and dates[0] not in matched.values():
-            matched[needed[0]] = dates[0]
+        matched = _candidate(table, guess.header, kinds)
         ok = all(c in matched for c in schema.required) and all(
             any(c in matched for c in group) for group in schema.one_of)
-        if not ok:
-            continue
-        hint = 1 if stem == table or stem.rstrip("s") in table else 0
-        score = (hint, len(matched), table)
-        if best is None or score[:2] > best[:2]:
-            best = score
-            guess.table = table
-            guess.columns = {c: (s.split("\x00") if "\x00" in s else s)
-                             for c, s in matched.items()}
-    if guess.table is None:
-        guess.unmapped = list(guess.header)
+        if ok:
+            hint = 1 if stem == table or stem.rstrip("s") in table else 0
+            candidates.append(((hint, len(matched)), table, matched))
+    candidates.sort(key=lambda c: c[0], reverse=True)
+    if not candidates:
+        _partial(guess, frame, kinds, na)
+        if guess.table is None:
+            guess.unmapped = list(guess.header)
         return guess
-    schema = SCHEMA[guess.table]
-    used = {s for v in guess.columns.values() for s in ([v] if isinstance(v, str) else v)}
+    _, table, matched = candidates[0]
+    _fill(guess, frame, table, matched, na)
+    used = _used(guess)
+    for _, other, other_matched in candidates[1:]:
+        # another table of the same file: it must get a column that defines it (a required
+        # column or one of a needed group: the CSAT of a survey) that no table uses yet
+        schema = SCHEMA[other]
+        defining = {c for c in schema.required} | {c for g in schema.one_of for c in g}
+        new = {s for c, v in other_matched.items() if c in defining
+               and schema.column(c).type != "timestamp" for s in v.split("\x00")} - used
+        if new:
+            used |= new
+            extra = FileGuess(path, kind, guess.header, encoding=guess.encoding,
+                              delimiter=guess.delimiter, decimal=guess.decimal,
+                              notes=dict(guess.notes), na_values=guess.na_values)
+            _fill(extra, frame, other, other_matched, na)
+            guess.also.append(extra)
+    return guess
+
+
+def _candidate(table: str, header: list[str], kinds: dict[str, str]) -> dict[str, str]:
+    """Our column → source column(s) (a date and a time joined by NUL) for one table."""
+    schema = SCHEMA[table]
+    matched = {c: s for c, s in _match(table, header).items()
+               if _fits(schema.column(c).type, kinds[s])}
+    timestamps = schema.of_type("timestamp")
+    dates = [h for h in header if kinds[h] == "timestamp"
+             and _norm(h) in ("date", "day", "call_date")]
+    clocks = [h for h in header if kinds[h] == "clock" and _norm(h) in ("time", "call_time")]
+    needed = [c for c in timestamps if c not in matched and (
+        schema.column(c).required or any(c in g for g in schema.one_of))]
+    if needed and dates and clocks and dates[0] not in matched.values():
+        matched[needed[0]] = f"{dates[0]}\x00{clocks[0]}"
+    elif needed and dates and dates[0] not in matched.values():
+        matched[needed[0]] = dates[0]
+    return matched
+
+
+def _used(guess: FileGuess) -> set[str]:
+    return {s for v in guess.columns.values() for s in ([v] if isinstance(v, str) else v)}
+
+
+def _partial(guess: FileGuess, frame: pd.DataFrame, kinds: dict[str, str],
+             na: frozenset[str]) -> None:
+    """A table recognised from its columns' roles, with what it lacks as ``todo`` lines."""
+    items = _items(frame, kinds)
+    surveys = _candidate("surveys", guess.header, kinds)
+    if items and not any(c in surveys for c in ("nps", "csat", "ces")):
+        prefer = sorted(items, key=lambda it: (
+            "overall" not in _norm(it[0]), "service" not in _norm(it[0])))
+        name, low, high = prefer[0]
+        col = {5: "csat", 7: "ces", 10: "nps"}[int(high)]
+        surveys[col] = name
+        guess.notes[f"column:{col}"] = (
+            f"one of {len(items)} survey items ({', '.join(repr(i[0]) for i in items[:6])}"
+            f"{', ...' if len(items) > 6 else ''}): pick the one your {col.upper()} is")
+        if low == 0 and high in (5, 7):
+            guess.na_values["0"] = (f"0 on the 1-{high:g} scale of {name!r}: often 'not "
+                                    "applicable' (else a warning per 0)")
+    if any(c in surveys for c in ("nps", "csat", "ces")) and len(items) + len(surveys) >= 2:
+        _fill(guess, frame, "surveys", surveys, na)
+        if not any(c in surveys for c in ("date", "quarter")):
+            guess.todo.append("the file has no date or quarter: give the quarter of the "
+                              "answers (e.g. [tables.surveys.constants] quarter = \"2026Q1\") "
+                              "or map a date column")
+        return
+    pub = _candidate("competitor_published", guess.header, kinds)
+    if all(c in pub for c in SCHEMA["competitor_published"].required):
+        _fill(guess, frame, "competitor_published", pub, na)
+        return
+    normed = {_norm(h): h for h in guess.header}
+    period = next((h for n, h in normed.items() if _AGG_PERIOD.match(n)), None)
+    counts = [h for h in guess.header if kinds[h] == "number" and _AGG_COUNT.search(_norm(h))
+              and not re.search(r"(rate|pct|percent|share|average|avg)", _norm(h))]
+    if period is not None and counts:
+        guess.comment = [
+            f"{guess.path.name}: guessed: calls counted per {_norm(period).split('_')[0]} "
+            f"(aggregates: {', '.join(repr(c) for c in counts)} per {period!r}), not one "
+            "row per call.",
+            "kpitools has no table of aggregated calls: the calls table holds one row per "
+            "call. Use the counts in Python (kt.summarize(..., counts=...)), or export one "
+            "row per call.",
+            "Its columns are: " + ", ".join(_q(h) for h in guess.header)]
+
+
+def _fill(guess: FileGuess, frame: pd.DataFrame, table: str, matched: dict[str, str],
+          na: frozenset[str]) -> None:
+    """Set the table, its columns, missing columns, date formats and value maps."""
+    guess.table = table
+    guess.columns = {c: (s.split("\x00") if "\x00" in s else s) for c, s in matched.items()}
+    schema = SCHEMA[table]
+    used = _used(guess)
     guess.unmapped = [h for h in guess.header if h not in used]
     guess.missing = [c.name for c in schema.columns if c.name not in guess.columns
-                     and not c.required and not (guess.table == "surveys"
-                                                 and c.name == "quarter")]
+                     and not c.required and not (table == "surveys" and c.name == "quarter")
+                     and not any(c.name in g and not any(o in guess.columns for o in g)
+                                 for g in schema.one_of)]
     for col, source in guess.columns.items():
         ctype = schema.column(col).type
         sources = [source] if isinstance(source, str) else source
-        text = _present(frame[sources[0]]).astype(str).str.strip()
+        text = _present(frame[sources[0]], na).astype(str).str.strip()
         if len(sources) > 1:
-            joined = (_present(frame[sources[0]]).astype(str).str.strip() + " "
+            joined = (_present(frame[sources[0]], na).astype(str).str.strip() + " "
                       + frame[sources[1]].astype(str).str.strip())
             text = joined.dropna()
         if ctype == "timestamp" and len(text) and not pd.api.types.is_datetime64_any_dtype(
@@ -300,7 +459,17 @@ def sniff_file(path: str | Path) -> FileGuess:
                     w.lower() in ("y", "n") for w in words):
                 guess.values[col] = {w: w.lower() in TRUE_WORDS or w.lower() in (
                     "ano", "ja", "oui") for w in words}
-    return guess
+        if col == "quarter" and len(text):
+            odd = [v for v in pd.unique(text) if not _QUARTER_LABEL.match(v)]
+            if odd:
+                shown = ", ".join(_q(v) for v in odd[:4])
+                guess.todo.append(
+                    f"the labels of {source!r} ({shown}{', ...' if len(odd) > 4 else ''}) are "
+                    f"not quarters: map each to its quarter under [tables.{table}.values."
+                    f"quarter], e.g. {_q(odd[0])} = \"2026Q1\"")
+
+
+_QUARTER_LABEL = re.compile(r"^\d{4}-?[Qq][1-4]$")
 
 
 def _unambiguous(text: pd.Series, fmt: str) -> bool:
@@ -338,45 +507,11 @@ def mapping_text(guesses: list[FileGuess]) -> str:
            "version = 1", ""]
     taken: set[str] = set()
     for g in guesses:
-        if g.table is None or g.table in taken:
-            why = ("could not tell which table it holds" if g.table is None else
-                   f"also looks like the {g.table} table, which is taken")
-            out += [f"# {g.path.name}: {why}; its columns are:",
-                    "#   " + ", ".join(_q(h) for h in g.header),
-                    "# To use it, add a [tables.<name>] section with file = "
-                    f"{_q(g.path.name)}.", ""]
+        if g.comment:
+            out += [f"# {line}" for line in g.comment] + [""]
             continue
-        taken.add(g.table)
-        schema = SCHEMA[g.table]
-        out.append(f"[tables.{g.table}]  # guessed: from the file's name and columns")
-        out.append(f"file = {_q(g.path.name)}")
-        if g.format == "csv":
-            out.append(f"delimiter = {_q(g.delimiter)}" + (
-                f"  # guessed: {g.notes['delimiter']}" if "delimiter" in g.notes else ""))
-            if g.decimal != ".":
-                out.append(f"decimal = {_q(g.decimal)}  # guessed: {g.notes['decimal']}")
-            enc = f"encoding = {_q(g.encoding)}"
-            out.append(enc + (f"  # guessed: {g.notes['encoding']}" if "encoding" in g.notes
-                              else ""))
-        if g.missing:
-            out.append(f"missing = {_q(g.missing)}  # guessed: optional columns not found")
-        out += ["", f"[tables.{g.table}.columns]"]
-        for col, source in g.columns.items():
-            role = schema.column(col).role
-            out.append(f"{col} = {_q(source)}  # guessed: {role}")
-        if g.unmapped:
-            out.append("# unmapped source columns (keep one as a label with [tables."
-                       f"{g.table}.extra] name = \"column\"):")
-            out.append("#   " + ", ".join(_q(h) for h in g.unmapped))
-        if g.date_formats:
-            out += ["", f"[tables.{g.table}.date_formats]"]
-            for col, fmt in g.date_formats.items():
-                note = g.notes.get(f"date:{col}", "from the values seen")
-                out.append(f"{col} = {_q(fmt)}  # guessed: {note}")
-        for col, vmap in g.values.items():
-            out += ["", f"[tables.{g.table}.values.{col}]  # guessed: yes/no values seen"]
-            out += [f"{_key(k)} = {_q(v)}" for k, v in vmap.items()]
-        out.append("")
+        for i, one in enumerate([g, *g.also]):
+            out += _section(one, taken, also=i > 0)
     out += ["# [business_hours]            # the desk's calendar, for business-hours KPIs",
             "# timezone = \"Europe/Prague\"",
             "# holidays = [\"2026-12-25\"]",
@@ -389,6 +524,57 @@ def mapping_text(guesses: list[FileGuess]) -> str:
             "# [targets.resolution_hours.values]",
             "# \"1 - Critical\" = 4", ""]
     return "\n".join(out)
+
+
+def _section(g: FileGuess, taken: set[str], *, also: bool) -> list[str]:
+    """The ``[tables.<name>]`` section of one guess (or the comment of a file left out)."""
+    if g.table is None or g.table in taken:
+        why = ("could not tell which table it holds" if g.table is None else
+               f"also looks like the {g.table} table, which is taken")
+        return [f"# {g.path.name}: {why}; its columns are:",
+                "#   " + ", ".join(_q(h) for h in g.header),
+                "# To use it, add a [tables.<name>] section with file = "
+                f"{_q(g.path.name)}.", ""]
+    taken.add(g.table)
+    schema = SCHEMA[g.table]
+    out = []
+    how = ("the same file also seems to hold this table" if also
+           else "from the file's name and columns")
+    out.append(f"[tables.{g.table}]  # guessed: {how}")
+    out += [f"# TODO: {line}" for line in g.todo]
+    out.append(f"file = {_q(g.path.name)}")
+    if g.format == "csv":
+        out.append(f"delimiter = {_q(g.delimiter)}" + (
+            f"  # guessed: {g.notes['delimiter']}" if "delimiter" in g.notes else ""))
+        if g.decimal != ".":
+            out.append(f"decimal = {_q(g.decimal)}  # guessed: {g.notes['decimal']}")
+        enc = f"encoding = {_q(g.encoding)}"
+        out.append(enc + (f"  # guessed: {g.notes['encoding']}" if "encoding" in g.notes
+                          else ""))
+    if g.na_values:
+        seen = "; ".join(f"{_q(k)}: {v}" for k, v in g.na_values.items())
+        out.append(f"na_values = {_q(list(g.na_values))}  # guessed: missing-value markers "
+                   f"seen ({seen})")
+    if g.missing:
+        out.append(f"missing = {_q(g.missing)}  # guessed: optional columns not found")
+    out += ["", f"[tables.{g.table}.columns]"]
+    for col, source in g.columns.items():
+        role = g.notes.get(f"column:{col}", schema.column(col).role)
+        out.append(f"{col} = {_q(source)}  # guessed: {role}")
+    if g.unmapped:
+        out.append("# unmapped source columns (keep one as a label with [tables."
+                   f"{g.table}.extra] name = \"column\"):")
+        out.append("#   " + ", ".join(_q(h) for h in g.unmapped))
+    if g.date_formats:
+        out += ["", f"[tables.{g.table}.date_formats]"]
+        for col, fmt in g.date_formats.items():
+            note = g.notes.get(f"date:{col}", "from the values seen")
+            out.append(f"{col} = {_q(fmt)}  # guessed: {note}")
+    for col, vmap in g.values.items():
+        out += ["", f"[tables.{g.table}.values.{col}]  # guessed: yes/no values seen"]
+        out += [f"{_key(k)} = {_q(v)}" for k, v in vmap.items()]
+    out.append("")
+    return out
 
 
 def write_mapping(directory: str | Path, *, force: bool = False) -> Path:

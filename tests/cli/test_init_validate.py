@@ -162,3 +162,85 @@ def test_validate_takes_the_share_as_a_percentage_too(tmp_path):
                                 "0.02").stdout
     bad = _run("validate", "--data", tmp_path, "--max-excluded-share", "150%")
     assert bad.exit_code == EXIT_BAD_INPUT and "not a share between 0 and 1" in bad.output
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture
+def example(tmp_path):
+    """A copy of one real example's data file, without its (hand-edited) mapping."""
+    def copy(name):
+        folder = tmp_path / name
+        folder.mkdir()
+        for path in (EXAMPLES / name).iterdir():
+            if path.name not in ("kpitools.toml", "SOURCE.md"):
+                shutil.copy(path, folder)
+        init = _run("init", "--data", folder)
+        assert init.exit_code == 0, init.output
+        return folder, (folder / "kpitools.toml").read_text(encoding="utf-8")
+    return copy
+
+
+def test_init_finds_the_question_mark_marker_and_maps_resolved_at(example):
+    folder, text = example("servicenow_incidents")
+    assert 'na_values = ["?"]  # guessed: missing-value markers seen ("?": 63 of 1200 values ' \
+           "of 'resolved_at')" in text
+    assert 'resolved_at = "resolved_at"  # guessed:' in text
+    assert '"resolved_at"' not in text.split("missing = ")[1].split("\n")[0]
+    check = _run("validate", "--data", folder)
+    assert check.exit_code == 0 and "Warnings" not in check.stdout, check.output
+    source = pd.read_csv(folder / "incident.csv", dtype=str, keep_default_na=False)
+    tickets = datasets.read_service_data(folder).tickets
+    assert tickets["resolved_at"].isna().sum() == (source["resolved_at"] == "?").sum() == 63
+    assert tickets["team"].isna().sum() == (source["assignment_group"] == "?").sum() == 130
+
+
+def test_init_offers_calls_and_surveys_from_one_call_centre_sheet(example):
+    folder, text = example("pwc_call_centre")
+    assert "[tables.calls]  # guessed: from the file's name and columns" in text
+    assert "[tables.surveys]  # guessed: the same file also seems to hold this table" in text
+    assert 'csat = "Satisfaction rating"  # guessed:' in text
+    assert "[tables.tickets]" not in text
+    assert _run("validate", "--data", folder).exit_code == 0
+    source = pd.read_excel(folder / "01_Call-Center-Dataset.xlsx")
+    surveys = datasets.read_service_data(folder).surveys
+    assert surveys["csat"].value_counts().sort_index().to_dict() == source[
+        "Satisfaction rating"].value_counts().sort_index().to_dict()
+
+
+def test_init_tells_survey_items_and_says_what_they_lack(example):
+    folder, text = example("airline_survey")
+    assert "[tables.surveys]  # guessed: from the file's name and columns" in text
+    assert "# TODO: the file has no date or quarter: give the quarter" in text
+    assert "# guessed: one of 14 survey items (" in text
+    check = _run("validate", "--data", folder)
+    assert check.exit_code == EXIT_BAD_INPUT
+    assert "table 'surveys' needs at least one of the columns date, quarter" in check.stdout
+    with_quarter = text + '\n[tables.surveys.constants]\nquarter = "2023Q2"\n'
+    (folder / "kpitools.toml").write_text(with_quarter, encoding="utf-8")
+    assert _run("validate", "--data", folder).exit_code == 0
+
+
+def test_init_tells_published_shares_and_says_the_labels_are_not_quarters(example):
+    folder, text = example("hcahps_states")
+    assert "[tables.competitor_published]  # guessed:" in text
+    for line in ('competitor = "State"', 'n = "Completed Surveys"',
+                 'promoters_pct = "Top-box Percentage"',
+                 'detractors_pct = "Bottom-box Percentage"', 'quarter = "Release Period"'):
+        assert f"{line}  # guessed:" in text, line
+    assert ("# TODO: the labels of 'Release Period' (\"07_2020\", \"07_2021\", \"07_2022\", "
+            "\"07_2023\") are not quarters") in text
+    check = _run("validate", "--data", folder)
+    assert check.exit_code == EXIT_BAD_INPUT
+    assert "column 'quarter': not a quarter" in check.stdout and "'07_2020'" in check.stdout
+
+
+def test_init_describes_monthly_call_totals_that_no_table_holds(example):
+    folder, text = example("sf_hss_call_centre")
+    assert ("guessed: calls counted per month (aggregates: 'Inbound Calls', 'Abandoned Calls' "
+            "per 'Month'), not one row per call.") in text
+    assert "[tables." not in text.replace("# [tables.<name>]", "")
+    check = _run("validate", "--data", folder)
+    assert check.exit_code == EXIT_BAD_INPUT
+    assert "no table can be read from this folder" in check.stdout

@@ -66,6 +66,7 @@ def all_measures(tmp_path):
     frame.to_csv(tmp_path / "state_results.csv", index=False)
     toml = (EXAMPLES / "hcahps_states" / "kpitools.toml").read_text(encoding="utf-8")
     toml = toml.replace('\nfile = "state_results_hsp_rating.csv"', '\nfile = "state_results.csv"')
+    toml = toml.replace('\nfilter = { "Measure ID" = "H_HSP_RATING" }\n', "\n")  # no filter
     return tmp_path, toml, raw, frame
 
 
