@@ -32,6 +32,7 @@ from kpitools.kpis.aggregated import (
     summarize_aggregated,
 )
 from kpitools.kpis.catalogue import KpiDefinition, get_kpi
+from kpitools.stats.multiplicity import adjust_pvalues_by_family
 from kpitools.stats.significance import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
 from kpitools.tables.keys import group_codes, normalize_keys
 
@@ -373,6 +374,31 @@ def compare(
                       f"of the comparison (rows {rows[:5]})", stacklevel=2)
         data = data[~no_group]
 
+    vectorised = None
+    if spec is None and definition.compare_groups is not None:
+        vectorised = _compare_cells(definition, data, column, group, baseline, levels, keys,
+                                    level, adjust, kwargs)
+    if vectorised is not None:
+        out, notes = vectorised, list[str]()
+    else:
+        out, notes = _compare_by_loop(definition, data, column, group, baseline, levels, keys,
+                                      level, adjust, kwargs)
+    if scope == "table" and len(out):
+        out["pvalue_adjusted"] = adjust_pvalues(out["pvalue"].to_numpy(dtype=float), adjust)
+    out["p_adjust_scope"] = scope
+    out.attrs["adjustment_family"] = _family_words(adjust, scope, keys, out)
+    if spec is not None:
+        out.attrs["aggregated"] = spec.describe()
+    if notes:
+        out.attrs["notes"] = notes
+    return out
+
+
+def _compare_by_loop(definition: KpiDefinition, data: pd.DataFrame, column: str | None,
+                     group: str, baseline: Any, levels: Sequence[Any] | None,
+                     keys: list[str], level: float, adjust: PValueAdjustment,
+                     kwargs: dict[str, Any]) -> tuple[pd.DataFrame, list[str]]:
+    """Every ``by`` group's comparisons pair by pair (`_compare_within`), and the notes."""
     if keys:
         parts = data.groupby(keys, sort=True, dropna=False, observed=True)
     else:
@@ -389,16 +415,134 @@ def compare(
         out = pd.DataFrame(columns=[*keys, *COMPARE_COLUMNS])
     else:
         out = pd.concat(tables, ignore_index=True)[[*keys, *COMPARE_COLUMNS]]
-    if scope == "table" and len(out):
-        out["pvalue_adjusted"] = adjust_pvalues(out["pvalue"].to_numpy(dtype=float), adjust)
-    out["p_adjust_scope"] = scope
-    out.attrs["adjustment_family"] = _family_words(adjust, scope, keys, out)
-    if spec is not None:
-        out.attrs["aggregated"] = spec.describe()
     notes = sorted({note for t in tables for note in t.attrs.get("notes", ())})
-    if notes:
-        out.attrs["notes"] = notes
+    return out, notes
+
+
+def _compare_cells(definition: KpiDefinition, data: pd.DataFrame, column: str | None,
+                   group: str, baseline: Any, levels: Sequence[Any] | None, keys: list[str],
+                   level: float, adjust: PValueAdjustment,
+                   kwargs: dict[str, Any]) -> pd.DataFrame | None:
+    """All comparisons in one pass through the KPI's ``compare_groups`` hook, or None.
+
+    The rows are coded once by cell (``by`` group × level of ``group``); the pairs of each
+    ``by`` group are those `_compare_within` makes, in the same order; the hook computes
+    every comparison from the cells' sufficient statistics, and the p-values are adjusted
+    within each ``by`` group at once (`adjust_pvalues_by_family`). None when the hook
+    declines (options it does not vectorise, or a pair that would raise) or a ``by`` group
+    lacks the baseline: the loop then gives the result, or the error, as before.
+    """
+    if not len(data):
+        return None
+    # the by groups in the loop's order: sorted by the key values, missing keys last
+    by_code, key_frame = group_codes(data, keys)
+    by_code = by_code.astype(np.int64)
+    n_by = len(key_frame)
+    level_code, uniques = pd.factorize(data[group], sort=False)
+    present_values = uniques.tolist()
+    order = sorted(range(len(present_values)), key=lambda j: _sort_key(present_values[j]))
+    if levels is not None:
+        chosen: list[tuple[int, Any]] = []
+        for lv in levels:
+            where = [j for j in order if present_values[j] == lv]
+            if len(where) > 1:
+                return None
+            chosen.append((where[0] if where else -1, lv))
+        if len({j for j, _ in chosen}) != len(chosen):
+            return None  # repeated levels: leave them to the loop
+    else:
+        chosen = [(j, present_values[j]) for j in order]
+    n_levels = len(present_values)
+    cells = by_code * n_levels + level_code
+    present = (np.bincount(cells, minlength=n_by * n_levels) > 0).reshape(n_by, n_levels)
+    if baseline is not None:
+        base = [j for j in order if present_values[j] == baseline]
+        if len(base) != 1 or not present[:, base[0]].all():
+            return None  # a by group without the baseline raises in the loop
+        jb = base[0]
+        template = [(jb, baseline, j, lv) for j, lv in chosen if j >= 0 and j != jb]
+    else:
+        avail = [(j, lv) for j, lv in chosen if j >= 0]
+        template = [(ja, la, jb_, lb) for (ja, la), (jb_, lb)
+                    in itertools.combinations(avail, 2)]
+    if not template:
+        return None
+    ta = np.array([t[0] for t in template], dtype=np.int64)
+    tb = np.array([t[2] for t in template], dtype=np.int64)
+    by_of_row, pair_of_row = np.nonzero(present[:, ta] & present[:, tb])
+    if not by_of_row.size:
+        return None
+    index_a = by_of_row * n_levels + ta[pair_of_row]
+    index_b = by_of_row * n_levels + tb[pair_of_row]
+    used = np.zeros(n_levels, dtype=bool)
+    used[ta] = used[tb] = True
+    keep = used[level_code]
+    rows = data if keep.all() else data[keep]
+    compare_groups = definition.compare_groups
+    assert compare_groups is not None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            columns = compare_groups(rows, column, cells[keep], n_by * n_levels, index_a,
+                                     index_b, confidence_level=level, **kwargs)
+        except (DataValidationError, ValueError):
+            columns = None  # the loop raises the same error, naming the pair's rows
+    if columns is None:
+        return None
+    for w in caught:  # the warnings of a result that stands
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    n_rows = by_of_row.size
+    table: dict[str, Any] = {}
+    for name in keys:
+        table[name] = _as_scalars(key_frame[name].take(by_of_row))
+    label_a = np.empty(len(template), dtype=object)
+    label_b = np.empty(len(template), dtype=object)
+    label_a[:] = [t[1] for t in template]
+    label_b[:] = [t[3] for t in template]
+    for name in COMPARE_COLUMNS:
+        if name == "group_a":
+            table[name] = _as_scalars(label_a[pair_of_row])
+        elif name == "group_b":
+            table[name] = _as_scalars(label_b[pair_of_row])
+        elif name == "pvalue_adjusted":
+            table[name] = adjust_pvalues_by_family(
+                np.asarray(columns["pvalue"], dtype=float), by_of_row, adjust)
+        elif name == "p_adjust_method":
+            table[name] = np.full(n_rows, adjust, dtype=object)
+        elif name == "p_adjust_scope":
+            table[name] = np.full(n_rows, "by", dtype=object)
+        else:
+            value = columns[name]
+            table[name] = (np.full(n_rows, value, dtype=object) if isinstance(value, str)
+                           else np.broadcast_to(np.asarray(value), (n_rows,)).copy())
+    out = pd.DataFrame(table)
+    out.attrs["notes"] = []  # as the loop's frames carry it
+    without = np.flatnonzero(np.bincount(by_of_row, minlength=n_by) == 0)
+    if without.size:
+        # the loop concatenates an empty table for a by group without pairs, which changes
+        # the dtypes of the concatenation: do the same
+        values = [] if not keys else key_frame.iloc[int(without[0])].tolist()
+        out = pd.concat([out, _empty_table(keys, values, adjust)],
+                        ignore_index=True)[[*keys, *COMPARE_COLUMNS]]
     return out
+
+
+def _empty_table(keys: list[str], values: list[Any], adjust: str) -> pd.DataFrame:
+    """The table `_compare_within` makes for a group without pairs, with its keys."""
+    table = pd.DataFrame([], columns=list(COMPARISON_COLUMNS))
+    table["pvalue_adjusted"] = pd.Series(dtype=float)
+    table["p_adjust_method"] = adjust
+    table["p_adjust_scope"] = "by"
+    table = table[list(COMPARE_COLUMNS)]
+    table.attrs["notes"] = []
+    for i, (name, v) in enumerate(zip(keys, values, strict=True)):
+        table.insert(i, name, v)
+    return table
+
+
+def _as_scalars(values: Any) -> pd.Series:
+    """Values as the loop's row-by-row frames hold them: the dtype inferred from scalars."""
+    return pd.Series(np.asarray(values, dtype=object)).infer_objects()
 
 
 def _aggregated_definition(definition: KpiDefinition, spec: AggregatedInput) -> KpiDefinition:

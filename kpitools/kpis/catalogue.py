@@ -17,6 +17,10 @@ The definition holds the metadata (``unit``, ``higher_is_better``, ``description
 `summarize` and `compare` refuse any other option with a TypeError naming the KPI and the
 option (`KpiDefinition.check_options`). `catalogue` lists it all as a table.
 
+``compare_groups``, when given, makes every comparison of `kpitools.compare` in one
+vectorised pass (see `CompareGroupsFn`); otherwise `kpitools.compare` calls ``compare`` once
+per pair of groups.
+
 ``data`` is a DataFrame (a group's rows), ``value`` the name of the column the KPI reads (or
 None when the KPI reads several columns named in ``options``). ``summarize``, when given,
 computes every group in one vectorised pass and returns a frame with the ``keys`` columns
@@ -67,6 +71,15 @@ def options_of(fn: Callable[..., Any], *skip: str) -> frozenset[str]:
 EstimateFn = Callable[..., KpiEstimate]
 CompareFn = Callable[..., Comparison]
 SummarizeFn = Callable[..., pd.DataFrame]
+#: ``compare_groups(data, value, cells, n_cells, index_a, index_b, *, confidence_level,
+#: **options) -> dict | None``: ``cells`` is each row's cell (a ``by`` group × a level of the
+#: compared column, ``0 … n_cells − 1``), and comparison ``i`` is cell ``index_b[i]`` against
+#: the baseline cell ``index_a[i]``. Returns the `kpitools.core.results.COMPARISON_COLUMNS`
+#: other than ``group_a``/``group_b`` (arrays, or scalars for a constant column), each
+#: element equal to what ``compare`` gives for that pair; or None when these options are
+#: not vectorised or a pair would raise (then ``compare`` runs pair by pair and raises the
+#: same error as before).
+CompareGroupsFn = Callable[..., dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,9 @@ class KpiDefinition:
         events in an exposure; None when it needs one row per item.
     aggregate_scale : float, default 1.0
         Multiplier of a rate from counts (1000 for complaints per 1,000).
+    compare_groups : optional
+        Vectorised comparisons from per-cell sufficient statistics (`CompareGroupsFn`);
+        None: `kpitools.compare` loops over the pairs with ``compare``.
     """
 
     name: str
@@ -108,6 +124,7 @@ class KpiDefinition:
     compare_options: frozenset[str] = frozenset()
     aggregate: str | None = None
     aggregate_scale: float = 1.0
+    compare_groups: CompareGroupsFn | None = None
 
     def __post_init__(self) -> None:
         if self.aggregate not in (None, "proportion", "nps", "rate"):

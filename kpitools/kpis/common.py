@@ -7,7 +7,12 @@
   (the grouped Wilson interval of `kpitools.stats.proportions.grouped_proportion_ci`);
 - `grouped_t_interval`: every group's Student's t interval of a mean;
 - `group_table`: a per-group summary frame with the `ESTIMATE_COLUMNS`;
-- `no_value`, `reject_options`: the argument checks of the registered KPIs.
+- `no_value`, `reject_options`: the argument checks of the registered KPIs;
+- `compare_proportion_cells`, `compare_nps_cells`, `compare_mean_cells`,
+  `warn_small_comparisons`: the vectorised comparisons of many cells at once (the
+  ``compare_groups`` hooks of `kpitools.kpis.catalogue.KpiDefinition`), equal to
+  `compare_proportions`, `kpitools.kpis.survey.nps.compare_nps_counts` and Welch's test pair
+  by pair.
 
 References
 ----------
@@ -32,7 +37,14 @@ from kpitools.core.results import (
     as_excluded_rows,
     comparison_unit,
 )
-from kpitools.core.validation import check_alternative, check_choice, check_confidence_level
+from kpitools.core.validation import (
+    check_alternative,
+    check_choice,
+    check_confidence_level,
+    warn_if_small,
+)
+from kpitools.stats.means import welch_tests_from_moments
+from kpitools.stats.nps import NPS_ARRAY_METHODS, nps_diff_tests
 from kpitools.stats.proportions import (
     DIFF_METHODS,
     DiffMethod,
@@ -41,6 +53,7 @@ from kpitools.stats.proportions import (
     diff_proportions_ci,
     grouped_proportion_ci,
     two_proportion_test,
+    two_proportion_tests,
 )
 
 __all__ = [
@@ -50,6 +63,10 @@ __all__ = [
     "group_table",
     "no_value",
     "reject_options",
+    "compare_proportion_cells",
+    "compare_nps_cells",
+    "compare_mean_cells",
+    "warn_small_comparisons",
 ]
 
 
@@ -194,3 +211,134 @@ def reject_options(kpi: str, options: Mapping[str, Any], *, what: str = "option"
     if options:
         names = ", ".join(f"{k}=" for k in sorted(options))
         raise TypeError(f"kpi={kpi!r} does not take the {what}(s) {names}")
+
+
+# ------------------------------------------------------------- many comparisons at once
+
+
+def warn_small_comparisons(n_a: np.ndarray, n_b: np.ndarray, *, what: str) -> None:
+    """The `warn_if_small` warnings of the pairwise comparisons, each distinct one once.
+
+    Pair by pair, every comparison with fewer than 30 answers on one side warns
+    ``"<what>: only n observations ..."``; Python shows each distinct message once, so
+    this issues each distinct message once, in the order of the first comparison with it.
+    """
+    smallest = np.minimum(np.asarray(n_a), np.asarray(n_b))
+    values, first = np.unique(smallest, return_index=True)
+    for n in values[np.argsort(first)].tolist():
+        warn_if_small(int(n), what=what, stacklevel=4)
+
+
+def _cells_nonempty(n: np.ndarray, index_a: np.ndarray, index_b: np.ndarray) -> bool:
+    return bool((n[index_a] > 0).all() and (n[index_b] > 0).all())
+
+
+def compare_proportion_cells(k: np.ndarray, n: np.ndarray, index_a: np.ndarray,
+                             index_b: np.ndarray, *, kpi: str, confidence_level: float,
+                             method: DiffMethod = "newcombe", test: ProportionTest = "auto",
+                             alternative: str = "two-sided") -> dict[str, Any] | None:
+    """`compare_proportions` of cell ``index_b[i]`` against cell ``index_a[i]``, for all ``i``.
+
+    ``k`` and ``n`` are the successes and trials of every cell. The same interval
+    (`diff_proportions_ci` on arrays; Newcombe's hybrid score interval by default
+    [Newcombe98b]_) and the same test choice (`two_proportion_tests`); None when a compared
+    cell has no trials (pair by pair that raises).
+
+    >>> out = compare_proportion_cells(np.array([48, 56]), np.array([80, 70]), np.array([0]),
+    ...                                np.array([1]), kpi="fcr", confidence_level=0.95)
+    >>> round(float(out["ci_low"][0]), 2), out["test"].tolist()
+    (5.24, ['two_proportion_z'])
+    """
+    level = check_confidence_level(confidence_level)
+    check_choice("method", method, DIFF_METHODS)
+    check_alternative(alternative)
+    if not _cells_nonempty(n, index_a, index_b):
+        return None
+    ka, na, kb, nb = (np.asarray(v)[i].astype(np.int64)
+                      for v, i in ((k, index_a), (n, index_a), (k, index_b), (n, index_b)))
+    low, high = diff_proportions_ci(ka, na, kb, nb, confidence_level=level, method=method,
+                                    alternative=alternative)
+    statistic, pvalue, names = two_proportion_tests(ka, na, kb, nb, test=test,
+                                                    alternative=alternative)
+    return {"kpi": kpi, "estimate_a": 100.0 * ka / na, "estimate_b": 100.0 * kb / nb,
+            "difference": 100.0 * (kb / nb - ka / na), "measure": "difference",
+            "ci_low": 100.0 * np.asarray(low, dtype=float),
+            "ci_high": 100.0 * np.asarray(high, dtype=float), "confidence_level": level,
+            "statistic": statistic, "pvalue": pvalue, "alternative": alternative,
+            "method": method, "test": names, "unit": comparison_unit("%"), "n_a": na,
+            "n_b": nb}
+
+
+def compare_nps_cells(counts: np.ndarray, index_a: np.ndarray, index_b: np.ndarray, *,
+                      kpi: str, confidence_level: float, method: str,
+                      alternative: str) -> dict[str, Any] | None:
+    """`compare_nps_counts` of cell ``index_b[i]`` against ``index_a[i]``, for all ``i``.
+
+    ``counts`` has one row per cell: promoters, passives, detractors. The Wald-type
+    methods only (`kpitools.stats.nps.nps_diff_tests`: the trinomial Wald interval
+    [Rocks16]_, adjusted-Wald [Sauro]_); None for another method or when a compared cell
+    is empty. Warns as `compare_nps_counts` does (`warn_small_comparisons`).
+
+    >>> out = compare_nps_cells(np.array([[40, 30, 30], [50, 30, 20]]), np.array([0]),
+    ...                         np.array([1]), kpi="nps", confidence_level=0.95,
+    ...                         method="wald", alternative="two-sided")
+    >>> float(out["difference"][0]), round(float(out["ci_low"][0]), 2)
+    (20.0, -2.35)
+
+    References: Rocks B (2016) Am Stat 70:365–372; Sauro J, Lewis JR (2016) Quantifying
+    the User Experience, 2nd ed.
+    """
+    if method not in NPS_ARRAY_METHODS:
+        return None
+    n = counts.sum(axis=1)
+    if not _cells_nonempty(n, index_a, index_b):
+        return None
+    ca, cb = counts[index_a], counts[index_b]
+    n_a, n_b = n[index_a], n[index_b]
+    warn_small_comparisons(n_a, n_b, what=f"{kpi.upper()} comparison")
+    res = nps_diff_tests((ca[:, 0], ca[:, 1], ca[:, 2]), (cb[:, 0], cb[:, 1], cb[:, 2]),
+                         confidence_level=confidence_level, method=method,  # type: ignore[arg-type]
+                         alternative=alternative)
+    return {"kpi": kpi, "estimate_a": 100.0 * (ca[:, 0] - ca[:, 2]) / n_a,
+            "estimate_b": 100.0 * (cb[:, 0] - cb[:, 2]) / n_b,
+            "difference": 100.0 * res["observed"], "measure": "difference",
+            "ci_low": 100.0 * res["low"], "ci_high": 100.0 * res["high"],
+            "confidence_level": confidence_level, "statistic": res["statistic"],
+            "pvalue": res["pvalue"], "alternative": alternative, "method": method,
+            "test": f"nps_z_{method}", "unit": "points", "n_a": n_a, "n_b": n_b}
+
+
+def compare_mean_cells(x: np.ndarray, cells: np.ndarray, n_cells: int, index_a: np.ndarray,
+                       index_b: np.ndarray, *, kpi: str, unit: str, confidence_level: float,
+                       alternative: str) -> dict[str, Any] | None:
+    """Welch's t comparison [Welch47]_ of the mean of cell ``index_b[i]`` against
+    ``index_a[i]``, for all ``i``, from each cell's count, mean and variance.
+
+    Equal to the pair-by-pair ``welch_test`` (scipy ``ttest_ind(equal_var=False)``) and its
+    interval; None when a compared cell has fewer than 2 values (pair by pair that raises).
+
+    >>> out = compare_mean_cells(np.array([1., 2, 3, 4, 3, 4, 5, 6, 7]),
+    ...                          np.array([0, 0, 0, 0, 1, 1, 1, 1, 1]), 2, np.array([0]),
+    ...                          np.array([1]), kpi="csat_mean", unit="score",
+    ...                          confidence_level=0.95, alternative="two-sided")
+    >>> float(out["difference"][0]), round(float(out["pvalue"][0]), 4)
+    (2.5, 0.0349)
+
+    Reference: Welch BL (1947) Biometrika 34:28–35.
+    """
+    count = np.bincount(cells, minlength=n_cells).astype(float)
+    if (count[index_a] < 2).any() or (count[index_b] < 2).any():
+        return None
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(cells, weights=x, minlength=n_cells) / count
+        dev = x - mean[cells]
+        var = np.bincount(cells, weights=dev * dev, minlength=n_cells) / (count - 1.0)
+    res = welch_tests_from_moments(count[index_a], mean[index_a], var[index_a],
+                                   count[index_b], mean[index_b], var[index_b],
+                                   confidence_level=confidence_level, alternative=alternative)
+    return {"kpi": kpi, "estimate_a": mean[index_a], "estimate_b": mean[index_b],
+            "difference": res["difference"], "measure": "difference", "ci_low": res["low"],
+            "ci_high": res["high"], "confidence_level": confidence_level,
+            "statistic": res["statistic"], "pvalue": res["pvalue"],
+            "alternative": alternative, "method": "welch_t", "test": "welch_t", "unit": unit,
+            "n_a": count[index_a].astype(np.int64), "n_b": count[index_b].astype(np.int64)}

@@ -65,7 +65,12 @@ from kpitools.core.validation import (
     warn_if_small,
 )
 from kpitools.kpis.catalogue import KpiDefinition, options_of, register_kpi
-from kpitools.kpis.common import compare_proportions, no_value, proportion_columns
+from kpitools.kpis.common import (
+    compare_proportion_cells,
+    compare_proportions,
+    no_value,
+    proportion_columns,
+)
 from kpitools.kpis.volume import (
     PoissonMethod,
     count_estimate,
@@ -1210,13 +1215,45 @@ def _proportion_definition(kpi: str) -> KpiDefinition:
         return summarize_proportions(data, keys, kpi, confidence_level=confidence_level,
                                      **_with_value(kpi, value, options))
 
+    def compare_groups(data: pd.DataFrame, value: str | None, cells: np.ndarray,
+                       n_cells: int, index_a: np.ndarray, index_b: np.ndarray, *,
+                       confidence_level: float, **options: Any) -> dict[str, Any] | None:
+        """`compare_proportion_kpi` of every pair of cells: the outcomes decided once.
+
+        Only for outcomes decided row by row: not ``nia`` (a ticket's outcome depends on
+        the customer's next ticket), and not when ids repeat (a duplicate may lie in
+        another cell); a cell that would raise pair by pair (e.g. answered calls without
+        their wait) makes it decline, so the loop raises as before.
+        """
+        if kpi == "nia":
+            return None
+        opts = _with_value(kpi, value, dict(options))
+        method = opts.pop("method", "newcombe")
+        test = opts.pop("test", "auto")
+        alternative = opts.pop("alternative", "two-sided")
+        scope = {"columns": None, "invalid": "raise", "missing": "exclude",
+                 **{k: None for k in _OUTCOME_OPTIONS}, **opts}
+        out = PROPORTION_KPIS[kpi].outcome(_frame(data), **_outcome_options(kpi, scope))
+        if out.issues.n_excluded and out.issues.excluded()["reason"].astype(str).str.startswith(
+                "duplicate ids").any():
+            return None
+        if out.check_groups is not None:
+            out.check_groups(cells, pd.DataFrame(index=pd.RangeIndex(n_cells)))
+        used = ~np.isnan(out.success)
+        k = np.bincount(cells[used], weights=out.success[used], minlength=n_cells)
+        n = np.bincount(cells[used], minlength=n_cells)
+        return compare_proportion_cells(k, n, index_a, index_b, kpi=kpi,
+                                        confidence_level=confidence_level, method=method,
+                                        test=test, alternative=alternative)
+
     spec = PROPORTION_KPIS[kpi]
     takes = options_of(spec.outcome, "data")
     return KpiDefinition(
         name=kpi, unit="%", higher_is_better=spec.higher_is_better, estimate=estimate,
         compare=compare, summarize=summarize, description=spec.description,
         aggregate="proportion", options=takes | {"method", "alternative"},
-        compare_options=takes | {"method", "alternative", "test"})
+        compare_options=takes | {"method", "alternative", "test"},
+        compare_groups=compare_groups)
 
 
 def _backlog_count(data: pd.DataFrame, options: dict[str, Any]) -> tuple[int, int, Any]:

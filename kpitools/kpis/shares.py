@@ -47,7 +47,13 @@ from kpitools.core.validation import (
     warn_if_small,
 )
 from kpitools.kpis.catalogue import KpiDefinition, options_of, register_kpi
-from kpitools.kpis.common import compare_proportions, group_table, proportion_columns
+from kpitools.kpis.common import (
+    compare_proportion_cells,
+    compare_proportions,
+    group_table,
+    proportion_columns,
+    warn_small_comparisons,
+)
 from kpitools.stats.intervals import PROPORTION_METHODS, DiffMethod, ProportionMethod, proportion_ci
 from kpitools.stats.significance import ProportionTest
 from kpitools.tables.events import RowIssues
@@ -300,6 +306,28 @@ def _summarize(data: pd.DataFrame, value: str | None, keys: list[str], *,
     }, issues.excluded())
 
 
+def _compare_groups(data: pd.DataFrame, value: str | None, cells: np.ndarray, n_cells: int,
+                    index_a: np.ndarray, index_b: np.ndarray, *, confidence_level: float,
+                    true_labels: Iterable[str] | None = None,
+                    false_labels: Iterable[str] | None = None, method: DiffMethod = "newcombe",
+                    test: ProportionTest = "auto", alternative: str = "two-sided",
+                    invalid: Policy = "raise", missing: Literal["exclude", "raise"] = "exclude"
+                    ) -> dict[str, Any] | None:
+    """`compare_yes_share` of every pair of cells at once (values coded once, bincounts)."""
+    check_confidence_level(confidence_level)
+    codes, _ = yes_no_codes(data[_need_value(value)], true_labels=true_labels,
+                            false_labels=false_labels, invalid=invalid, missing=missing)
+    used = ~np.isnan(codes)
+    k = np.bincount(cells[used], weights=codes[used], minlength=n_cells)
+    n = np.bincount(cells[used], minlength=n_cells)
+    if (n[index_a] == 0).any() or (n[index_b] == 0).any():
+        return None  # pair by pair: "no usable values"
+    warn_small_comparisons(n[index_a], n[index_b], what="yes_share comparison")
+    return compare_proportion_cells(k, n, index_a, index_b, kpi="yes_share",
+                                    confidence_level=confidence_level, method=method,
+                                    test=test, alternative=alternative)
+
+
 register_kpi(KpiDefinition(
     name="yes_share", unit="%", higher_is_better=None, estimate=_estimate, compare=_compare,
     summarize=_summarize, aggregate="proportion",
@@ -307,4 +335,5 @@ register_kpi(KpiDefinition(
                 "words; Wilson CI, Newcombe difference",
     options=options_of(yes_share, "values", "kpi"),
     compare_options=options_of(compare_yes_share, "a", "b", "kpi", "label_a", "label_b"),
+    compare_groups=_compare_groups,
 ))

@@ -33,6 +33,7 @@ __all__ = [
     "welch_test",
     "paired_t_test",
     "mann_whitney_test",
+    "welch_tests_from_moments",
 ]
 
 
@@ -248,3 +249,67 @@ def mann_whitney_test(a, b, *, alternative: str = "two-sided") -> SignificanceRe
     return SignificanceResult(u, float(res.pvalue), "mann_whitney", alternative=alternative,
                               estimate=u / (x.size * y.size), measure="rank", null_value=0.5,
                               n_a=float(x.size), n_b=float(y.size))
+
+
+def welch_tests_from_moments(
+    count_a,
+    mean_a,
+    var_a,
+    count_b,
+    mean_b,
+    var_b,
+    *,
+    confidence_level: float = 0.95,
+    alternative: str = "two-sided",
+) -> dict[str, np.ndarray]:
+    """`welch_test` and its interval for arrays of per-sample moments [Welch47]_.
+
+    Element ``i`` equals ``welch_test(a_i, b_i)`` and its ``confidence_interval`` for samples
+    with these counts, means and variances (``ddof=1``), by scipy's own arithmetic
+    (``ttest_ind(equal_var=False)``): Welch–Satterthwaite degrees of freedom (1 where they
+    are undefined, both variances zero), ``t = (mean_b − mean_a)/se``, p-value and interval
+    from Student's t (``scipy.special.stdtr``/``stdtrit``). Every count must be at least 2.
+
+    Returns
+    -------
+    dict of ndarray
+        ``difference``, ``low``, ``high``, ``statistic``, ``pvalue``, ``df`` and
+        ``standard_error``.
+
+    Examples
+    --------
+    >>> r = welch_tests_from_moments([4], [2.5], [5 / 3], [5], [5.0], [2.5])
+    >>> round(float(r["statistic"][0]), 3), round(float(r["pvalue"][0]), 4)
+    (2.611, 0.0349)
+    """
+    from scipy import special
+
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    n2, m2, v2 = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (count_a, mean_a, var_a))
+    n1, m1, v1 = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (count_b, mean_b, var_b))
+    if np.any(n1 < 2) or np.any(n2 < 2):
+        raise ValueError("Welch's test needs at least 2 values in each sample")
+    vn1, vn2 = v1 / n1, v2 / n2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        df = (vn1 + vn2) ** 2 / (vn1 ** 2 / (n1 - 1) + vn2 ** 2 / (n2 - 1))
+        df = np.where(np.isnan(df), 1.0, df)
+        se = np.sqrt(vn1 + vn2)
+        d = m1 - m2
+        t = np.divide(d, se)
+    if alternative == "less":
+        p = special.stdtr(df, t)
+        low, high = np.broadcast_arrays(-np.inf, special.stdtrit(df, level))
+    elif alternative == "greater":
+        p = special.stdtr(df, -t)
+        low, high = np.broadcast_arrays(special.stdtrit(df, 1 - level), np.inf)
+    else:
+        p = 2 * special.stdtr(df, -np.abs(t))
+        tail = (1 - level) / 2
+        low, high = special.stdtrit(df, tail), special.stdtrit(df, 1 - tail)
+    with np.errstate(invalid="ignore"):
+        low = low * se + d
+        high = high * se + d
+    return {"difference": d, "low": np.asarray(low, dtype=float),
+            "high": np.asarray(high, dtype=float), "statistic": t, "pvalue": p, "df": df,
+            "standard_error": se}

@@ -46,6 +46,8 @@ __all__ = [
     "nps_ci",
     "nps_diff_ci",
     "nps_test",
+    "nps_diff_tests",
+    "NPS_ARRAY_METHODS",
 ]
 
 NpsMethod = Literal["adjusted_wald", "wald", "bootstrap", "score"]
@@ -564,3 +566,78 @@ def _nps_score_test(a, b, alternative: str, observed: float) -> tuple[float, flo
     else:
         p = 1 - p_two / 2
     return z, float(p)
+
+
+#: The methods `nps_diff_tests` computes in array arithmetic.
+NPS_ARRAY_METHODS: tuple[str, ...] = ("adjusted_wald", "wald")
+
+
+def nps_diff_tests(
+    a: tuple,
+    b: tuple,
+    *,
+    confidence_level: float = 0.95,
+    method: NpsMethod = "adjusted_wald",
+    alternative: str = "two-sided",
+) -> dict[str, np.ndarray]:
+    """`nps_diff_ci` and `nps_test` for arrays of count triples, in one pass.
+
+    ``a`` and ``b`` are ``(promoters, passives, detractors)`` of arrays (one entry per
+    comparison, baseline ``a``); element ``i`` equals ``nps_diff_ci`` and ``nps_test`` of
+    the ``i``-th triples, with the same arithmetic in the same order: the Wald interval of
+    the difference from the trinomial variances [Rocks16]_, after adding 0.75/1.5/0.75
+    pseudo-responses with ``"adjusted_wald"`` [Sauro]_, never excluding the observed
+    difference, and the z test with the same standard error. Only the Wald-type methods
+    (`NPS_ARRAY_METHODS`); every count must be a whole number and each sample non-empty.
+
+    Returns
+    -------
+    dict of ndarray
+        ``observed`` (``NPS_b − NPS_a`` as a fraction), ``low``, ``high``,
+        ``standard_error``, ``statistic`` (z) and ``pvalue``.
+
+    Examples
+    --------
+    >>> r = nps_diff_tests(([40], [30], [30]), ([50], [30], [20]), method="wald")
+    >>> round(float(r["low"][0]), 4), round(float(r["statistic"][0]), 3)
+    (-0.0235, 1.754)
+    """
+    level = check_confidence_level(confidence_level)
+    check_choice("method", method, NPS_ARRAY_METHODS)
+    check_alternative(alternative)
+    from kpitools.stats.proportions import pvalues_from_z
+
+    pro_a, pas_a, det_a, n_a = (np.atleast_1d(v) for v in _nps_counts(*a, whole=True))
+    pro_b, pas_b, det_b, n_b = (np.atleast_1d(v) for v in _nps_counts(*b, whole=True))
+    observed = (pro_b - det_b) / n_b - (pro_a - det_a) / n_a
+    level2 = two_sided_level(level, alternative)
+    z_centre = observed
+    if method == "adjusted_wald":
+        add_det, add_pas, add_pro = NPS_ADJUSTMENT
+        z_centre = ((pro_b + add_pro - det_b - add_det) / (n_b + sum(NPS_ADJUSTMENT))
+                    - (pro_a + add_pro - det_a - add_det) / (n_a + sum(NPS_ADJUSTMENT)))
+        pro_a, pas_a, det_a = pro_a + add_pro, pas_a + add_pas, det_a + add_det
+        pro_b, pas_b, det_b = pro_b + add_pro, pas_b + add_pas, det_b + add_det
+        n_a, n_b = n_a + sum(NPS_ADJUSTMENT), n_b + sum(NPS_ADJUSTMENT)
+    var_a = _trinomial_variance(pro_a, pas_a, det_a) / n_a
+    var_b = _trinomial_variance(pro_b, pas_b, det_b) / n_b
+    centre = (pro_b - det_b) / n_b - (pro_a - det_a) / n_a
+    se = np.sqrt(var_a + var_b)
+    half = z_critical(level2) * se
+    low = np.minimum(centre - half, observed)
+    high = np.maximum(centre + half, observed)
+    low, high = np.clip(low, -2.0, 2.0), np.clip(high, -2.0, 2.0)
+    low, high = one_sided_bounds(low, high, alternative, -2.0, 2.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se == 0, np.where(z_centre == 0, 0.0, np.sign(z_centre) * np.inf),
+                     z_centre / se)
+    return {"observed": observed, "low": np.asarray(low, dtype=float),
+            "high": np.asarray(high, dtype=float), "standard_error": se, "statistic": z,
+            "pvalue": pvalues_from_z(z, alternative)}
+
+
+def _trinomial_variance(pro: np.ndarray, pas: np.ndarray, det: np.ndarray) -> np.ndarray:
+    """`nps_variance` without the checks (the counts are checked by the caller)."""
+    n = pro + pas + det
+    p_pro, p_det = pro / n, det / n
+    return p_pro + p_det - (p_pro - p_det) ** 2

@@ -70,6 +70,8 @@ __all__ = [
     "grouped_proportion_ci",
     "diff_proportions_ci",
     "two_proportion_test",
+    "two_proportion_tests",
+    "pvalues_from_z",
 ]
 
 ProportionMethod = Literal[
@@ -496,3 +498,80 @@ def _mee_interval(k_a: int, n_a: int, k_b: int, n_b: int, alternative: str,
                   confidence_level: float) -> ConfidenceInterval:
     return diff_proportions_ci(k_a, n_a, k_b, n_b, confidence_level=confidence_level,
                                method="mee", alternative=alternative)
+
+
+def two_proportion_tests(
+    k_a,
+    n_a,
+    k_b,
+    n_b,
+    *,
+    test: ProportionTest = "auto",
+    alternative: str = "two-sided",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`two_proportion_test` for arrays of count pairs: ``(statistic, pvalue, test)``.
+
+    Element ``i`` equals ``two_proportion_test(k_a[i], n_a[i], k_b[i], n_b[i])``: the same
+    choice of test (``"auto"``: Fisher's exact test [Fisher35]_ when an expected cell count
+    is below 5, else the pooled z test [Fleiss03]_), the z test in array arithmetic and
+    Fisher's test by `scipy.stats.fisher_exact` on the elements that need it.
+
+    Returns
+    -------
+    statistic, pvalue : ndarray of float
+    test : ndarray of str
+        ``"two_proportion_z"`` or ``"fisher_exact"`` per element.
+
+    Examples
+    --------
+    >>> stat, p, name = two_proportion_tests([48, 3], [80, 10], [56, 9], [70, 10])
+    >>> np.round(stat, 3).tolist(), name.tolist()
+    ([2.65, 21.0], ['two_proportion_z', 'fisher_exact'])
+    """
+    check_choice("test", test, PROPORTION_TESTS)
+    check_alternative(alternative)
+    xa, ma = _check_counts(k_a, n_a)
+    xb, mb = _check_counts(k_b, n_b)
+    xa, ma, xb, mb = (np.atleast_1d(v).astype(float) for v in
+                      np.broadcast_arrays(xa, ma, xb, mb))
+    pooled = (xa + xb) / (ma + mb)
+    if test == "auto":
+        expected = np.minimum(np.minimum(ma * pooled, ma * (1 - pooled)),
+                              np.minimum(mb * pooled, mb * (1 - pooled)))
+        fisher = expected < FISHER_EXPECTED_MIN
+    else:
+        fisher = np.full(xa.shape, test == "fisher")
+    statistic = np.empty(xa.shape)
+    pvalue = np.empty(xa.shape)
+    z_at = ~fisher
+    if z_at.any():
+        pa, sa, sb, da, db = pooled[z_at], ma[z_at], mb[z_at], xa[z_at], xb[z_at]
+        se = np.sqrt(pa * (1 - pa) * (1 / sa + 1 / sb))
+        diff = db / sb - da / sa
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(se == 0, np.where(diff == 0, 0.0, np.sign(diff) * np.inf), diff / se)
+        statistic[z_at] = z
+        pvalue[z_at] = pvalues_from_z(z, alternative)
+    for i in np.flatnonzero(fisher).tolist():
+        table = [[int(xb[i]), int(mb[i] - xb[i])], [int(xa[i]), int(ma[i] - xa[i])]]
+        res = stats.fisher_exact(table, alternative=alternative)
+        statistic[i], pvalue[i] = float(res.statistic), float(res.pvalue)
+    names = np.where(fisher, "fisher_exact", "two_proportion_z")
+    return statistic, pvalue, names
+
+
+def pvalues_from_z(z, alternative: str = "two-sided") -> np.ndarray:
+    """`kpitools.stats.common.pvalue_from_z` of an array of standard-normal statistics.
+
+    >>> pvalues_from_z(np.array([1.959964, np.nan])).round(4).tolist()
+    [0.05, nan]
+    """
+    check_alternative(alternative)
+    z = np.asarray(z, dtype=float)
+    if alternative == "greater":
+        p = stats.norm.sf(z)
+    elif alternative == "less":
+        p = stats.norm.cdf(z)
+    else:
+        p = np.minimum(1.0, 2.0 * stats.norm.sf(np.abs(z)))
+    return np.where(np.isnan(z), np.nan, p)

@@ -30,6 +30,9 @@ from kpitools.core.validation import (
 )
 from kpitools.kpis.catalogue import VARIANT_UNIT, KpiDefinition, options_of, register_kpi
 from kpitools.kpis.common import (
+    compare_mean_cells,
+    compare_nps_cells,
+    compare_proportion_cells,
     compare_proportions,
     group_table,
     proportion_columns,
@@ -40,6 +43,7 @@ from kpitools.kpis.survey.csat import (
     _clean_scale,
     _mean_comparison,
     _mean_table,
+    _scale_cells,
     _scale_groups,
 )
 from kpitools.kpis.survey.nps import _nps_result, compare_nps_counts, nps_columns
@@ -252,10 +256,38 @@ def _ces_compare(a, b, value, *, confidence_level, variant: str,
                               label_a=label_a, label_b=label_b, kpi="ces", details=details)
 
 
+def _ces_compare_groups(data: pd.DataFrame, value: str, cells: np.ndarray, n_cells: int,
+                        index_a: np.ndarray, index_b: np.ndarray, *, confidence_level: float,
+                        variant: str, method: DiffMethod | NpsMethod | None = None,
+                        alternative: str = "two-sided", missing: MissingPolicy = "exclude"
+                        ) -> dict[str, Any] | None:
+    """`_ces_compare` of every pair of cells at once: Welch (mean), Newcombe with the z /
+    Fisher test (top box) or the NPS-type net score (Wald-type methods)."""
+    spec = _check_variant(variant)
+    x, at = _scale_cells(data, value, cells, scale=spec["scale"], labels={}, missing=missing)
+    if spec["kind"] == "mean":
+        return compare_mean_cells(x, at, n_cells, index_a, index_b, kpi="ces", unit="score",
+                                  confidence_level=confidence_level, alternative=alternative)
+    if spec["kind"] == "top_box":
+        diff_method = cast(DiffMethod, check_choice("method", method or "newcombe",
+                                                    DIFF_METHODS))
+        return compare_proportion_cells(
+            np.bincount(at, weights=x >= 5, minlength=n_cells),
+            np.bincount(at, minlength=n_cells), index_a, index_b, kpi="ces",
+            confidence_level=confidence_level, method=diff_method, alternative=alternative)
+    nps_method = cast(NpsMethod, check_choice("method", method or "adjusted_wald", NPS_METHODS))
+    category = np.where(x >= 5, 0, np.where(x > 2, 1, 2))
+    counts = np.bincount(at * 3 + category, minlength=n_cells * 3).reshape(-1, 3)
+    return compare_nps_cells(counts, index_a, index_b, kpi="ces",
+                             confidence_level=confidence_level, method=nps_method,
+                             alternative=alternative)
+
+
 register_kpi(KpiDefinition(
     name="ces", unit=VARIANT_UNIT, higher_is_better=None, estimate=_ces_estimate,
     compare=_ces_compare, summarize=_ces_summarize, default_value="ces",
     description="Customer Effort Score; pass variant=... (never guessed)",
     options=options_of(ces, "scores"),
     compare_options=options_of(_ces_compare, "a", "b", "value", "label_a", "label_b"),
+    compare_groups=_ces_compare_groups,
 ))

@@ -29,11 +29,14 @@ from kpitools.core.validation import (
 )
 from kpitools.kpis.catalogue import KpiDefinition, options_of, register_kpi
 from kpitools.kpis.common import (
+    compare_mean_cells,
+    compare_proportion_cells,
     compare_proportions,
     group_table,
     grouped_t_interval,
     proportion_columns,
     reject_options,
+    warn_small_comparisons,
 )
 from kpitools.stats.intervals import (
     PROPORTION_METHODS,
@@ -363,6 +366,57 @@ def _csat_mean_compare(a, b, value, *, confidence_level, method=None, **kwargs):
     return compare_csat(a[value], b[value], confidence_level=confidence_level,
                         statistic="mean", **kwargs)
 
+def _scale_cells(data: pd.DataFrame, value: str, cells: np.ndarray, *,
+                 scale: tuple[int, int], labels: Mapping[str, float] | None,
+                 missing: MissingPolicy) -> tuple[np.ndarray, np.ndarray]:
+    """The usable answers (validated as `compare_csat` validates each sample) and their cells."""
+    clean, positions, _, _ = _clean_scale_positions(data[value], scale=scale, labels=labels,
+                                                    missing=missing)
+    return clean.to_numpy(dtype=float), cells[positions]
+
+
+def _csat_compare_cells(kpi: str, x: np.ndarray, cells: np.ndarray, n_cells: int,
+                        index_a: np.ndarray, index_b: np.ndarray, *, statistic: str,
+                        positive: Sequence[int], scale: tuple[int, int],
+                        confidence_level: float, method: DiffMethod | None,
+                        test: ProportionTest, alternative: str) -> dict[str, Any] | None:
+    """`compare_csat` of every pair of cells: top box (Newcombe, z / Fisher) or mean (Welch)."""
+    n = np.bincount(cells, minlength=n_cells)
+    if (n[index_a] == 0).any() or (n[index_b] == 0).any():
+        return None  # pair by pair: "no usable values"
+    warn_small_comparisons(n[index_a], n[index_b], what=f"{kpi.upper()} comparison")
+    if statistic == "mean":
+        return compare_mean_cells(x, cells, n_cells, index_a, index_b, kpi=f"{kpi}_mean",
+                                  unit="score", confidence_level=confidence_level,
+                                  alternative=alternative)
+    pos = _check_positive(positive, scale)
+    k = np.bincount(cells, weights=np.isin(x, pos), minlength=n_cells)
+    return compare_proportion_cells(k, n, index_a, index_b, kpi=kpi,
+                                    confidence_level=confidence_level,
+                                    method=method or "newcombe", test=test,
+                                    alternative=alternative)
+
+
+def _csat_compare_groups(statistic: Literal["top_box", "mean"]):
+    def compare_groups(data: pd.DataFrame, value: str, cells: np.ndarray, n_cells: int,
+                       index_a: np.ndarray, index_b: np.ndarray, *, confidence_level: float,
+                       scale: tuple[int, int] = (1, 5), positive: Sequence[int] = (4, 5),
+                       labels: Mapping[str, float] | None = None,
+                       method: DiffMethod | None = None, test: ProportionTest = "auto",
+                       alternative: str = "two-sided", missing: MissingPolicy = "exclude"
+                       ) -> dict[str, Any] | None:
+        if statistic == "mean":
+            _check_t_method(method)
+            method = None
+        x, at = _scale_cells(data, value, cells, scale=scale, labels=labels, missing=missing)
+        return _csat_compare_cells("csat", x, at, n_cells, index_a, index_b,
+                                   statistic=statistic, positive=positive, scale=scale,
+                                   confidence_level=confidence_level, method=method,
+                                   test=test, alternative=alternative)
+
+    return compare_groups
+
+
 _CSAT_OPTIONS = options_of(csat, "ratings", "kpi", "statistic")
 _CSAT_COMPARE_OPTIONS = options_of(compare_csat, "a", "b", "kpi", "label_a", "label_b",
                                    "statistic")
@@ -371,10 +425,12 @@ register_kpi(KpiDefinition(
     compare=_csat_compare, summarize=_csat_summarize, default_value="csat",
     description="CSAT: share of positive answers (top-2 box by default)",
     aggregate="proportion", options=_CSAT_OPTIONS, compare_options=_CSAT_COMPARE_OPTIONS,
+    compare_groups=_csat_compare_groups("top_box"),
 ))
 register_kpi(KpiDefinition(
     name="csat_mean", unit="score", higher_is_better=True, estimate=_csat_mean_estimate,
     compare=_csat_mean_compare, summarize=_csat_mean_summarize, default_value="csat",
     description="Mean CSAT score with a t interval",
     options=_CSAT_OPTIONS, compare_options=_CSAT_COMPARE_OPTIONS - {"test"},
+    compare_groups=_csat_compare_groups("mean"),
 ))

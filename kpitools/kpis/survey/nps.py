@@ -39,6 +39,7 @@ from kpitools.core.validation import (
 )
 from kpitools.kpis.catalogue import KpiDefinition, options_of, register_kpi
 from kpitools.kpis.common import (
+    compare_nps_cells,
     group_table,
     reject_options,
 )
@@ -513,6 +514,36 @@ def _nps_compare(kpi: str):
     return compare
 
 
+def _nps_compare_groups(kpi: str):
+    def compare_groups(data: pd.DataFrame, value: str, cells: np.ndarray, n_cells: int,
+                       index_a: np.ndarray, index_b: np.ndarray, *, confidence_level: float,
+                       method: NpsMethod = "adjusted_wald", alternative: str = "two-sided",
+                       paired: bool = False, missing: MissingPolicy = "exclude"
+                       ) -> dict[str, Any] | None:
+        """`compare_nps` of every pair of cells at once (Wald-type methods, unpaired)."""
+        check_choice("method", method, NPS_METHODS)
+        check_alternative(alternative)
+        if paired:
+            return None
+        clean, positions, excluded = clean_by_position(
+            clean_numeric, data[value], column=value, lower=0, upper=10, integer=True,
+            missing=missing, scale_text="0–10")
+        # one bincount over (cell, answer 0–10 or 11 = excluded), as in summarize
+        if len(excluded):
+            answers = np.full(len(data), 11, dtype=np.int64)
+            answers[positions] = clean.to_numpy().astype(np.int64)
+        else:
+            answers = clean.to_numpy().astype(np.int64, copy=False)
+        by_answer = np.bincount(cells * 12 + answers, minlength=n_cells * 12).reshape(-1, 12)
+        counts = np.stack([by_answer[:, 9:11].sum(axis=1), by_answer[:, 7:9].sum(axis=1),
+                           by_answer[:, 0:7].sum(axis=1)], axis=1)
+        return compare_nps_cells(counts, index_a, index_b, kpi=kpi,
+                                 confidence_level=confidence_level, method=method,
+                                 alternative=alternative)
+
+    return compare_groups
+
+
 for _name in ("nps", "enps"):
     register_kpi(KpiDefinition(
         name=_name, unit="points", higher_is_better=True, estimate=_nps_estimate(_name),
@@ -521,4 +552,5 @@ for _name in ("nps", "enps"):
         + "Net Promoter Score: %promoters (9–10) − %detractors (0–6)",
         aggregate="nps", options=options_of(nps, "scores", "kpi"),
         compare_options=options_of(compare_nps, "a", "b", "kpi", "label_a", "label_b"),
+        compare_groups=_nps_compare_groups(_name),
     ))
