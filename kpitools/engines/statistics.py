@@ -541,10 +541,16 @@ def aggregated_table(frame: Any, kpi: str = "nps", value: str | None = None,
 
 
 def _warn_small_groups(table: pd.DataFrame, keys: list[str], kpi: str) -> None:
-    small = table[(table["n"] > 0) & (table["n"] < SMALL_SAMPLE_N)]
-    if len(small):
+    """`kpitools.summarize`'s small-sample warning: the first five small groups named."""
+    n = table["n"].to_numpy()
+    where = np.flatnonzero((n > 0) & (n < SMALL_SAMPLE_N))
+    if where.size:
+        shown = table[keys].iloc[where[:5]] if keys else None
         names = ", ".join("/".join(str(v) for v in row)
-                          for row in small[keys].itertuples(index=False)) if keys else "all"
-        warnings.warn(f"{kpi}: {len(small)} group(s) have fewer than {SMALL_SAMPLE_N} "
+                          for row in shown.itertuples(index=False)
+                          ) if shown is not None else "all rows"
+        if where.size > 5:
+            names = f"first: {names} and {where.size - 5:,} more"
+        warnings.warn(f"{kpi}: {where.size:,} group(s) have fewer than {SMALL_SAMPLE_N} "
                       f"observations ({names}); their intervals are unreliable",
                       SmallSampleWarning, stacklevel=3)

@@ -212,3 +212,13 @@ def test_compare_from_engine_counts_equals_the_rows(case, engine):
 def test_means_have_no_count_table():
     with pytest.raises(TypeError, match="not a count KPI"):
         engines.aggregated_table(CONVERTERS["polars"](_table("surveys")), "csat_mean", "csat")
+
+
+def test_small_groups_warn_as_summarize_does():
+    table = _table("surveys").head(30)
+    with pytest.warns(SmallSampleWarning) as want:
+        kt.summarize(table, kpi="nps", value="nps", by="team")
+    with pytest.warns(SmallSampleWarning) as got:
+        engines.summarize(CONVERTERS["duckdb"](table.copy()), kpi="nps", value="nps",
+                          by="team")
+    assert str(got[0].message) == str(want[0].message)
