@@ -70,7 +70,7 @@ USAGE_LINES = [
     ["report", "run", "--help"],
     ["demo", "--help"],
     ["report", "quarterly", "--period", "2026"],
-    ["report", "quarterly", "--out", "{tmp}/reports", "--period", "2026-07"],
+    ["report", "quarterly", "--out", "{tmp}/reports", "--period", "2026-07-15"],
     ["report", "quarterly", "--out", "{tmp}/a-file/reports"],
     ["report", "quarterly", "--period", "2026Q3", "--format", "docx"],
     ["report", "team", "--period", "26Q3", "--team", "Billing"],

@@ -163,7 +163,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     },
     "competitors_only": {
         "notes": {"headline": NO_SURVEYS, "operations": "No ticket or call data in this folder.",
-                  "volume": NO_TICKETS},
+                  "volume": "No ticket or call data in this folder."},
         "lines": {f"No NPS answers of ours in {PERIOD} to compare with."},
         "figures": {"competitor_figure"},
     },
@@ -243,6 +243,22 @@ def test_competitors_without_our_answers_are_listed_without_a_comparison(rendere
     table = rendered["competitors_only"][1]["competitors"].data
     assert "Us" not in table["competitor"].tolist() and len(table) >= 2
     assert table["difference"].isna().all() and set(table["verdict"]) == {""}
+
+
+def test_competitors_only_table_has_no_comparison_columns_nor_a_family_of_none(rendered):
+    # before: columns "Us − them", "p (Holm)", "Verdict" of dashes only, and the note
+    # "family: the 0 competitors"
+    table = rendered["competitors_only"][1]["competitors"]
+    assert list(table.display.columns) == ["Company", "Source", "NPS [95% CI]", "n"]
+    page = table._repr_html_()
+    assert "0 competitors" not in page and "Holm" not in page
+
+
+def test_no_ticket_or_call_data_is_one_line_in_operations_and_volume(rendered):
+    # before: the volume figure said "No ticket data ..." and "No call data ..." in two lines
+    sections = rendered["competitors_only"][1]
+    for name in ("operations", "volume"):
+        assert sections[name].absent == ["No ticket or call data in this folder."], name
 
 
 def test_answers_without_a_team_form_their_own_group(rendered, sample):

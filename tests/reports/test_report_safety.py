@@ -394,11 +394,11 @@ def test_a_successful_rerun_removes_the_failed_notebook(tmp_path, monkeypatch):
 # ----------------------------------------------------------------- periods in the CLI
 
 @pytest.mark.parametrize("period, what", [
-    ("2026", "is a year, not a quarter"),
-    ("2026-07", "is a month, not a quarter"),
-    ("2026-07-15", "is a date, not a quarter"),
-    ("26Q3", "is not a quarter"),
-    ("2026-3", "is not a quarter"),
+    ("2026", "is a year, which is ambiguous here"),
+    ("2026-07-15", "is a date, not a period"),
+    ("26Q3", "is not a quarter, month or week"),
+    ("2026-3", "is not a quarter, month or week"),
+    ("2025-W53", "is not a week: week number of 2025 must be in 1–52, got 53"),
 ])
 def test_an_ambiguous_period_is_refused(period, what, monkeypatch):
     runs = _copy_instead_of_executing(monkeypatch)
@@ -406,12 +406,20 @@ def test_an_ambiguous_period_is_refused(period, what, monkeypatch):
                     ["report", "competitor"]):
         result = CliRunner().invoke(cli, [*command, "--period", period])
         assert result.exit_code == 2
-        assert (f"period {period!r} {what}: give the quarter, as 2026Q3 or 2026-Q3, or "
-                "last-complete") in result.output
+        assert f"period {period!r} {what}" in result.output, result.output
+        help_words = ("give a quarter (2026Q3 or 2026-Q3), a month (2026-07) or an ISO week "
+                      "(2026-W14), or last-complete")
+        assert help_words in " ".join(result.output.split()) or "W" in period
     assert runs == []
 
 
-def test_accepted_period_forms_reach_the_report_as_the_quarter(monkeypatch, tmp_path):
+@pytest.mark.parametrize("given, canonical", [
+    ("2026Q3", "2026Q3"), ("2026-Q3", "2026Q3"), ("2026q3", "2026Q3"), ("2026-q3", "2026Q3"),
+    ("2026-07", "2026-07"), ("2026-W14", "2026-W14"), ("2026w14", "2026-W14"),
+])
+def test_accepted_period_forms_reach_the_report_in_their_canonical_form(given, canonical,
+                                                                         monkeypatch, tmp_path):
+    # months and ISO weeks were refused before ("is a month, not a quarter")
     seen = []
 
     def fake(notebook, parameters, output_dir, **kwargs):
@@ -423,11 +431,10 @@ def test_accepted_period_forms_reach_the_report_as_the_quarter(monkeypatch, tmp_
         return Result()
 
     monkeypatch.setattr(kpitools.reports.runner, "run_report", fake)
-    for period in ("2026Q3", "2026-Q3", "2026q3", "2026-q3"):
-        result = CliRunner().invoke(cli, ["report", "quarterly", "--period", period,
-                                          "--out", str(tmp_path)])
-        assert result.exit_code == 0, result.output
-    assert seen == ["2026Q3"] * 4
+    result = CliRunner().invoke(cli, ["report", "quarterly", "--period", given,
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert seen == [canonical]
 
 
 # ----------------------------------------------------------------- control characters

@@ -23,9 +23,10 @@ from kpitools.reports.sections.common import (
     label_missing,
     no_data,
     present_kpis,
-    previous_quarter,
+    previous_period,
     survey_absence,
     verdict,
+    with_periods,
 )
 from kpitools.reports.sections.significance import (
     adjust_family,
@@ -39,19 +40,24 @@ __all__ = ["channel_table"]
 def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None,
                   confidence_level: float = 0.95,
                   alpha: float = 0.05) -> ReportTable | ReportNote:
-    """NPS, CSAT and CES by channel in ``period``, with the NPS change since last quarter.
+    """NPS, CSAT and CES by channel in ``period``, with the NPS change since the previous
+    period of the same kind (quarter, month or ISO week).
 
     Only the KPIs with answers get a column (a missing one is said in one line under the
     table); without NPS the change is CSAT's (then CES's). Answers without a channel form
-    the group ``"(no channel)"``. A `ReportNote` of one line when ``period`` has no answers.
+    the group ``"(no channel)"``. A `ReportNote` of one line when ``period`` has no answers, or
+    when the answers have no channel ("No channel in the survey data.").
     """
     missing = survey_absence(surveys, period, team)
     if missing:
         return ReportNote(missing)
+    if not has_values(surveys, "channel"):
+        return ReportNote("No channel in the survey data.")
     frame = surveys if team is None else surveys[surveys["team"] == team]
     frame = label_missing(frame, "channel")
-    prev = previous_quarter(period)
-    quarter = frame["quarter"].astype(str)
+    prev = previous_period(period)
+    frame = with_periods(frame, period)
+    quarter = frame["period"]
     cur = frame[quarter == period]
     specs = present_kpis(cur)
     absent = [no_data(f"{s['name']} answers", period if has_values(surveys, s["value"]) else None)
@@ -70,13 +76,13 @@ def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None
     lead = specs[0]
     col = lead["value"]
     both = frame[quarter.isin([prev, period]) & frame[col].notna()]
-    counts = both.groupby(["channel", both["quarter"].astype(str)]).size().unstack(fill_value=0)
+    counts = both.groupby(["channel", "period"]).size().unstack(fill_value=0)
     ch_ok = [c for c in counts.index
              if all(counts.loc[c].get(q, 0) >= 2 for q in (prev, period))]
 
     def change_of(channel: str, level: float) -> dict[str, float]:
         out = compare(both[both["channel"] == channel], kpi=lead["kpi"], value=col,
-                      group="quarter", baseline=prev, levels=[prev, period],
+                      group="period", baseline=prev, levels=[prev, period],
                       confidence_level=level, **lead["options"]).iloc[0]
         return {"difference": float(out["difference"]), "ci_low": float(out["ci_low"]),
                 "ci_high": float(out["ci_high"]), "pvalue": float(out["pvalue"])}

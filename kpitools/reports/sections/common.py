@@ -16,7 +16,8 @@ import pandas as pd
 from kpitools.core.display import format_number, significance_mark
 
 __all__ = ["SURVEY_KPIS", "ReportTable", "ReportFigure", "ReportNote", "ReportSection",
-           "section", "previous_quarter",
+           "section", "previous_quarter", "previous_period", "year_ago", "period_kind",
+           "with_periods", "kind_word",
            "verdict", "has_values", "no_data", "label_missing"]
 
 
@@ -341,12 +342,93 @@ def _fmt_verdict(text: str, diff: float, p: float | bool, alpha: float,
 
 
 def previous_quarter(period: str, lag: int = 1) -> str:
-    """The quarter ``lag`` quarters before ``period``.
+    """The quarter ``lag`` quarters before ``period`` (for any kind of period, the period
+    ``lag`` periods of its kind before it: see `previous_period`).
 
     >>> previous_quarter("2026Q1"), previous_quarter("2026Q3", 4)
     ('2025Q4', '2025Q3')
     """
-    return str(pd.Period(period, freq="Q") - lag)
+    return previous_period(period, lag)
+
+
+def period_kind(period: str) -> str:
+    """The kind of a report period label: ``"quarter"``, ``"month"`` or ``"week"``.
+
+    >>> period_kind("2026Q3"), period_kind("2026-03"), period_kind("2026-W14")
+    ('quarter', 'month', 'week')
+    """
+    from kpitools.tables.periods import parse_report_period
+
+    return parse_report_period(period).kind
+
+
+def kind_word(period: str) -> str:
+    """The word for ``period``'s kind, for the text of a table (``"quarter"``, ``"month"``,
+    ``"week"``).
+
+    >>> kind_word("2026-03")
+    'month'
+    """
+    return period_kind(period)
+
+
+def previous_period(period: str, lag: int = 1) -> str:
+    """The period ``lag`` periods of the same kind before ``period`` (quarter, month or ISO
+    week).
+
+    >>> previous_period("2026Q1"), previous_period("2026-01"), previous_period("2026-W01")
+    ('2025Q4', '2025-12', '2025-W52')
+    >>> previous_period("2026-03", 2)
+    '2026-01'
+    """
+    from kpitools.tables.periods import parse_report_period
+
+    return str(parse_report_period(period).shift(-lag))
+
+
+def year_ago(period: str) -> str:
+    """The same quarter, month or ISO week one year before ``period`` (week 53 of a year
+    whose previous year has 52 weeks: week 52, see
+    `kpitools.tables.periods.Period.same_period_last_year`).
+
+    >>> year_ago("2026Q3"), year_ago("2026-03"), year_ago("2026-W53")
+    ('2025Q3', '2025-03', '2025-W52')
+    """
+    from kpitools.tables.periods import parse_report_period
+
+    return str(parse_report_period(period).same_period_last_year())
+
+
+#: The column saying when a row happened, per table (surveys: a quarter label or a date).
+TIME_COLUMNS: dict[str, str] = {"tickets": "created_at", "calls": "offered_at"}
+
+
+def with_periods(frame: pd.DataFrame, period: str, column: str | None = None) -> pd.DataFrame:
+    """``frame`` with a ``period`` column: each row's period of the same kind as ``period``.
+
+    ``column`` names a timestamp column (``created_at`` of tickets, ``offered_at`` of
+    calls). Without it the frame is survey-like: for a quarter, its ``quarter`` label (else
+    its ``date``); for a month or week, its ``date`` (a row without one, or a table with
+    quarter labels only, has no period: missing).
+
+    >>> s = pd.DataFrame({"quarter": ["2026Q1", "2026Q1"], "date": ["2026-01-05", "2026-02-27"]})
+    >>> with_periods(s, "2026-02")["period"].tolist()
+    ['2026-01', '2026-02']
+    >>> with_periods(s, "2026Q1")["period"].tolist()
+    ['2026Q1', '2026Q1']
+    """
+    from kpitools.tables.periods import period_labels
+
+    kind = period_kind(period)
+    if column is None:
+        if kind == "quarter" and "quarter" in frame.columns:
+            labels = frame["quarter"].astype(object)
+            return frame.assign(period=labels.where(labels.isna(), labels.astype(str)))
+        column = "date"
+    if column not in frame.columns:
+        return frame.assign(period=pd.Series(None, index=frame.index, dtype=object))
+    when = pd.to_datetime(frame[column], errors="coerce")
+    return frame.assign(period=period_labels(when, kind))  # type: ignore[arg-type]
 
 
 def verdict(difference: float, pvalue: float, *, unit: str = "points", alpha: float = 0.05,
@@ -415,8 +497,12 @@ def survey_absence(surveys: pd.DataFrame, period: str, team: str | None = None) 
     frame = surveys if team is None else surveys[surveys["team"] == team]
     if not len(frame) or not present_kpis(frame):
         return no_data(f"survey answers from team {team}")
-    cur = frame[frame["quarter"].astype(str) == period]
+    cur = with_periods(frame, period)
+    cur = cur[cur["period"] == period]
     if not present_kpis(cur):
+        if period_kind(period) != "quarter" and not has_values(frame, "date"):
+            return (f"No survey dates in this folder (quarter labels only): no figures for "
+                    f"the {kind_word(period)} {period}.")
         return no_data("survey answers", period)
     return None
 

@@ -21,8 +21,10 @@ from kpitools.reports.sections.common import (
     _fmt_verdict,
     _new_figure,
     has_values,
+    kind_word,
     label_missing,
     no_data,
+    period_kind,
     previous_quarter,
 )
 from kpitools.reports.sections.significance import family_note, significance_marks
@@ -58,6 +60,9 @@ def _competitor_absence(competitor_surveys: pd.DataFrame,
         return no_data("competitor data")
     if period is None:
         return None
+    if period_kind(period) != "quarter":
+        return (f"Competitor data are by quarter: no comparison for the {kind_word(period)} "
+                f"{period}.")
     if not ((raw["quarter"].astype(str) == period).any()
             or (pub["quarter"].astype(str) == period).any()):
         return no_data("competitor data", period)
@@ -88,8 +93,10 @@ def competitor_table(
 
     Differences are ours minus theirs (`kpitools.compare_nps`, z test on the adjusted-Wald
     difference); p-values are adjusted across competitors (Holm by default). Without NPS
-    answers of ours in ``period`` the competitors are listed without a comparison (and one
-    line says so); without competitor data the result is a `ReportNote` of one line.
+    answers of ours in ``period`` the competitors are listed without a comparison (no
+    columns for it, and one line says so); without competitor data the result is a
+    `ReportNote` of one line. Competitor data are by quarter: for a month or a week,
+    a `ReportNote` says so.
 
     Returns
     -------
@@ -175,6 +182,10 @@ def competitor_table(
     notes = ["Published shares are turned into counts (kpitools.nps_from_percentages). "
              + family_note(f"the {int(have.sum())} competitors of this quarter",
                            int(have.sum()), adjust=adjust, alpha=alpha), _SIG_NOTE]
+    if ours is None:  # nothing compared: no columns of dashes, no family of 0 tests
+        display = display.drop(columns=[c for c in display.columns
+                                        if c.startswith(("Us − them", "p (", "Verdict"))])
+        notes = ["Published shares are turned into counts (kpitools.nps_from_percentages)."]
     return ReportTable(data, display, caption=f"NPS against competitors, {period}",
                        notes=notes, absent=absent,
                        numeric=[c for c in display.columns
@@ -221,6 +232,9 @@ def competitor_trend_table(
     missing = _competitor_absence(competitor_surveys, competitor_published, None)
     if missing:
         return ReportNote(missing)
+    if period_kind(period) != "quarter":
+        return ReportNote(_competitor_absence(competitor_surveys, competitor_published, period)
+                          or "")
     frames = []
     first = previous_quarter(period, n_quarters - 1)
     for k in range(n_quarters - 1, -1, -1):

@@ -1,5 +1,5 @@
-"""Headline section: the survey KPIs of the quarter against the previous quarter and a year
-before, with verdicts and target status.
+"""Headline section: the survey KPIs of the period (quarter, month or week) against the
+previous one and a year before, with verdicts and target status.
 """
 
 from __future__ import annotations
@@ -23,11 +23,14 @@ from kpitools.reports.sections.common import (
     _fmt_verdict,
     enough,
     has_values,
+    kind_word,
     no_data,
     present_kpis,
-    previous_quarter,
+    previous_period,
     survey_absence,
     verdict,
+    with_periods,
+    year_ago,
 )
 
 __all__ = ["headline_table", "detectable_change", "status_is_good"]
@@ -35,14 +38,15 @@ __all__ = ["headline_table", "detectable_change", "status_is_good"]
 
 def _compare_periods(frame: pd.DataFrame, spec: Mapping[str, Any], a: str, b: str,
                      confidence_level: float) -> dict[str, Any]:
-    """``b − a`` of a survey KPI between two quarters (NaN without two answers in each)."""
-    quarter = frame["quarter"].astype(str)
+    """``b − a`` of a survey KPI between two periods (NaN without two answers in each);
+    ``frame`` has a ``period`` column (`with_periods`)."""
+    quarter = frame["period"]
     nan = {"estimate_base": np.nan, "difference": np.nan, "ci_low": np.nan, "ci_high": np.nan,
            "pvalue": np.nan}
     if not (enough(frame[quarter == a], spec["value"])
             and enough(frame[quarter == b], spec["value"])):
         return nan
-    out = compare(frame, kpi=spec["kpi"], value=spec["value"], group="quarter", baseline=a,
+    out = compare(frame, kpi=spec["kpi"], value=spec["value"], group="period", baseline=a,
                   levels=[a, b], confidence_level=confidence_level, **spec["options"])
     row = out.iloc[0]
     return {"estimate_base": float(row["estimate_a"]), "difference": float(row["difference"]),
@@ -110,9 +114,10 @@ def headline_table(
     confidence_level: float = 0.95,
     alpha: float = 0.05,
 ) -> ReportTable | ReportNote:
-    """Headline KPIs of ``period`` against the previous quarter and the same quarter a year ago.
+    """Headline KPIs of ``period`` against the previous period of its kind (quarter, month or
+    ISO week) and the same period a year ago.
 
-    The comparisons of the table (every KPI against both quarters) are one family: their
+    The comparisons of the table (every KPI against both periods) are one family: their
     p-values are Holm-adjusted together and each change is shown with the interval at its
     Holm step's level, so a star sits exactly on the intervals that exclude 0 (see
     `kpitools.reports.sections.significance`). A change that is not significant reads
@@ -122,9 +127,10 @@ def headline_table(
     Parameters
     ----------
     surveys : DataFrame
-        Survey answers (``quarter, team, nps, csat, ces``).
+        Survey answers (``quarter`` or ``date``, ``team, nps, csat, ces``).
     period : str
-        The quarter reported.
+        The period reported: a quarter (``"2026Q3"``), a month (``"2026-03"``) or an ISO
+        week (``"2026-W14"``); months and weeks come from the answers' ``date``.
     targets : mapping of KPI name to value, optional
         E.g. ``{"nps": 30, "csat": 75, "ces": 5.5}``; the status reads "above target",
         "on target" or "below target", with "(not significant)" when the KPI's confidence
@@ -140,7 +146,7 @@ def headline_table(
     ReportTable or ReportNote
         ``data`` has one row per KPI with answers in ``period``: ``kpi, label, period,
         estimate, ci_low, ci_high, n, unit``, then for ``previous`` and ``year_ago``:
-        ``estimate_*`` (the earlier quarter's value), ``difference_*, ci_low_*, ci_high_*``
+        ``estimate_*`` (the earlier period's value), ``difference_*, ci_low_*, ci_high_*``
         (the adjusted interval), ``ci_level_*`` (its level), ``pvalue_*``,
         ``pvalue_adjusted_*``, ``significant_*``, ``borderline_*``, ``detectable_*``,
         ``verdict_*``; and ``target, status, higher_is_better``. A KPI without answers has
@@ -158,9 +164,10 @@ def headline_table(
     if missing:
         return ReportNote(missing)
     frame = surveys if team is None else surveys[surveys["team"] == team]
-    prev, yago = previous_quarter(period), previous_quarter(period, 4)
-    frame = frame[frame["quarter"].astype(str).isin([prev, yago, period])]
-    quarter = frame["quarter"].astype(str)
+    prev, yago = previous_period(period), year_ago(period)
+    frame = with_periods(frame, period)
+    frame = frame[frame["period"].isin([prev, yago, period])]
+    quarter = frame["period"]
     targets = dict(targets or {})
     rows, specs, absent = [], [], []
     cur = frame[quarter == period]
@@ -251,9 +258,9 @@ def headline_table(
                "csat": "CSAT (4–5 on 1–5): Wilson interval, Newcombe difference, z test",
                "ces": "CES 2.0: mean with t interval, Welch test"}
     m = int(np.isfinite([c["pvalue"] for c in family]).sum())
-    notes = [f"Differences are {period} minus the earlier quarter. "
+    notes = [f"Differences are {period} minus the earlier {kind_word(period)}. "
              + "; ".join(methods[s["kpi"]] for s in specs) + ". "
-             + family_note("every KPI of this table against both quarters", m),
+             + family_note(f"every KPI of this table against both {kind_word(period)}s", m),
              f"Each KPI's own interval is a {level} CI; a target status is "
              "\"(not significant)\" when it contains the target.", _SIG_NOTE]
     for base in (prev, yago):

@@ -1,4 +1,5 @@
-"""Operations section: ticket and call KPIs of the quarter, and a KPI per channel."""
+"""Operations section: ticket and call KPIs of the period (quarter, month or ISO week), and
+a KPI per channel."""
 
 from __future__ import annotations
 
@@ -18,12 +19,14 @@ from kpitools.reports.sections.common import (
     _fmt_diff,
     _fmt_verdict,
     has_values,
+    kind_word,
     label_missing,
     no_data,
-    previous_quarter,
+    previous_period,
     verdict,
+    with_periods,
+    year_ago,
 )
-from kpitools.reports.sections.setup import quarter_of
 
 __all__ = ["OPERATIONS_KPIS", "operations_table", "channel_operations_table"]
 
@@ -68,10 +71,11 @@ _TABLE_WORDS = {"tickets": ("ticket data", "tickets"), "calls": ("call data", "c
 _TIME_COLUMN = {"tickets": "created_at", "calls": "offered_at"}
 
 
-def _with_quarter(frame: pd.DataFrame, table: str, team: str | None) -> pd.DataFrame:
+def _with_quarter(frame: pd.DataFrame, table: str, team: str | None,
+                  period: str) -> pd.DataFrame:
     if team is not None:
         frame = frame[frame["team"] == team]
-    return frame.assign(quarter=quarter_of(frame, _TIME_COLUMN[table]))
+    return with_periods(frame, period, _TIME_COLUMN[table])
 
 
 def _usable(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
@@ -103,12 +107,13 @@ def operations_table(
     confidence_level: float = 0.95,
     alpha: float = 0.05,
 ) -> ReportTable | ReportNote:
-    """Operations KPIs of ``period`` (tickets and calls) against the previous quarter.
+    """Operations KPIs of ``period`` (tickets and calls) against the previous period of the
+    same kind (quarter, month or ISO week) and the same period last year.
 
     Uses the KPIs registered by `kpitools.kpis.operations` (see `OPERATIONS_KPIS`): medians of
     durations with distribution-free order-statistic CIs, their change as a Hodges–Lehmann
     shift with a Mann–Whitney test; rates with Wilson CIs and Newcombe differences. A
-    contact belongs to the quarter of its ``created_at`` (tickets) or ``offered_at`` (calls).
+    contact belongs to the period of its ``created_at`` (tickets) or ``offered_at`` (calls).
     Rows a KPI cannot use (a first response before the ticket was opened, a ticket still
     open) are left out with ``invalid="exclude"`` and counted by reason in a note.
 
@@ -130,11 +135,11 @@ def operations_table(
         significance_marks,
     )
 
-    prev, yago = previous_quarter(period), previous_quarter(period, 4)
+    prev, yago = previous_period(period), year_ago(period)
     sources = {"tickets": tickets, "calls": calls}
     if not any(len(t) for t in sources.values()):
         return ReportNote(no_data("ticket or call data"))
-    frames = {name: _with_quarter(t, name, team) for name, t in sources.items()}
+    frames = {name: _with_quarter(t, name, team, period) for name, t in sources.items()}
     rows, absent, excluded_notes = [], [], []
     usables: list[pd.DataFrame] = []
     for name, frame in frames.items():
@@ -142,14 +147,14 @@ def operations_table(
         who = f" from team {team}" if team else ""
         if not len(sources[name]):
             absent.append(no_data(folder_words))
-        elif not (frame["quarter"] == period).any():
+        elif not (frame["period"] == period).any():
             absent.append(no_data(f"{row_words}{who}", period))
     for spec in OPERATIONS_KPIS:
         frame = frames[spec["table"]]
-        if not (frame["quarter"] == period).any():
+        if not (frame["period"] == period).any():
             continue  # said once for the whole table above
         usable = _usable(frame, spec)
-        cur = usable[usable["quarter"] == period]
+        cur = usable[usable["period"] == period]
         if not len(cur):
             in_folder = len(_usable(sources[spec["table"]], spec))
             absent.append(no_data(spec["what"], period if in_folder else None))
@@ -169,13 +174,13 @@ def operations_table(
     def change(i: int, base: str, level: float) -> dict[str, Any]:
         spec = next(s for s in OPERATIONS_KPIS if s["kpi"] == rows[i]["kpi"])
         usable = usables[i]
-        before = usable[usable["quarter"] == base]
-        now = usable[usable["quarter"] == period]
+        before = usable[usable["period"] == base]
+        now = usable[usable["period"] == period]
         if len(before) < 2 or len(now) < 2:
             return {"estimate_base": np.nan, "difference": np.nan, "ci_low": np.nan,
                     "ci_high": np.nan, "pvalue": np.nan, "test": ""}
-        c = compare(usable[usable["quarter"].isin([base, period])], kpi=spec["kpi"],
-                    group="quarter", baseline=base, levels=[base, period],
+        c = compare(usable[usable["period"].isin([base, period])], kpi=spec["kpi"],
+                    group="period", baseline=base, levels=[base, period],
                     confidence_level=level, invalid="exclude", **spec["options"]).iloc[0]
         return {"estimate_base": float(c["estimate_a"]), "difference": float(c["difference"]),
                 "ci_low": float(c["ci_low"]), "ci_high": float(c["ci_high"]),
@@ -205,7 +210,7 @@ def operations_table(
             words = "shifted " + words.replace(", significant", " (Hodges–Lehmann), significant")
         row[f"verdict{sfx}"] = words
     for name, frame in frames.items():
-        if (frame["quarter"] == period).any() and not (frame["quarter"] == prev).any():
+        if (frame["period"] == period).any() and not (frame["period"] == prev).any():
             absent.append(f"No {_TABLE_WORDS[name][1]} in {prev} to compare with.")
     data = pd.DataFrame(rows)
     if not len(data):
@@ -236,14 +241,15 @@ def operations_table(
     display = pd.DataFrame(disp)
     who = f" — {team}" if team else ""
     m = int(np.isfinite([c["pvalue"] for c in family]).sum())
+    kind = kind_word(period)
     notes = ["Durations (first response, resolution): the median with a distribution-free "
-             "order-statistic CI; the earlier quarter's median is shown above the change, and "
+             f"order-statistic CI; the earlier {kind}'s median is shown above the change, and "
              "the change is the Hodges–Lehmann shift (the median of all differences between a "
-             "contact of this quarter and one of the earlier quarter, not the difference of "
+             f"contact of this {kind} and one of the earlier {kind}, not the difference of "
              "the medians) with a Mann–Whitney test. Means (handle time, speed of answer): "
              "bootstrap CI, Welch test. Rates: Wilson CI, Newcombe difference, z test. "
              "Service level: calls answered within 20 s among answered calls. "
-             + family_note("every KPI of this table against both quarters", m, alpha=alpha),
+             + family_note(f"every KPI of this table against both {kind}s", m, alpha=alpha),
              *excluded_notes, _SIG_NOTE]
     return ReportTable(data, display, caption=f"Operations{who}, {period}", notes=notes,
                        absent=absent, numeric=[c for c in display.columns
@@ -254,7 +260,8 @@ def operations_table(
 def channel_operations_table(tickets: pd.DataFrame, *, period: str, kpi: str = "frt",
                              team: str | None = None, confidence_level: float = 0.95,
                              alpha: float = 0.05) -> ReportTable | ReportNote:
-    """A ticket KPI (first response time by default) by channel, against the previous quarter.
+    """A ticket KPI (first response time by default) by channel, against the previous period
+    of the same kind.
 
     Tickets without a channel form the group ``"(no channel)"``. A `ReportNote` of one line
     when ``period`` has no tickets with the KPI's data.
@@ -270,17 +277,18 @@ def channel_operations_table(tickets: pd.DataFrame, *, period: str, kpi: str = "
         return ReportNote(no_data("ticket data"))
     if not has_values(tickets, "channel"):
         return ReportNote(no_data("ticket channels"))
-    prev = previous_quarter(period)
-    frame = label_missing(_usable(_with_quarter(tickets, "tickets", team), spec), "channel")
-    cur = frame[frame["quarter"] == period]
+    prev = previous_period(period)
+    frame = label_missing(_usable(_with_quarter(tickets, "tickets", team, period), spec),
+                          "channel")
+    cur = frame[frame["period"] == period]
     if not len(cur):
         who = f" from team {team}" if team else ""
         return ReportNote(no_data(f"{spec['what']}{who}", period if len(frame) else None))
     est = summarize(cur, kpi=kpi, by="channel", confidence_level=confidence_level,
                     invalid="exclude")
     left_out = _left_out(est, spec, row_words="tickets")
-    both = frame[frame["quarter"].isin([prev, period])]
-    counts = both.groupby(["channel", "quarter"]).size().unstack(fill_value=0)
+    both = frame[frame["period"].isin([prev, period])]
+    counts = both.groupby(["channel", "period"]).size().unstack(fill_value=0)
     ok = [c for c in counts.index if all(counts.loc[c].get(q, 0) >= 2 for q in (prev, period))]
     data = est[["channel", "estimate", "ci_low", "ci_high", "n"]].copy()
     from kpitools.reports.sections.significance import (
@@ -293,7 +301,7 @@ def channel_operations_table(tickets: pd.DataFrame, *, period: str, kpi: str = "
         if channel not in ok:
             return {"estimate_previous": np.nan, "difference": np.nan, "ci_low": np.nan,
                     "ci_high": np.nan, "pvalue": np.nan}
-        c = compare(both[both["channel"] == channel], kpi=kpi, group="quarter", baseline=prev,
+        c = compare(both[both["channel"] == channel], kpi=kpi, group="period", baseline=prev,
                     levels=[prev, period], confidence_level=level, invalid="exclude",
                     **spec["options"]).iloc[0]
         return {"estimate_previous": float(c["estimate_a"]),
@@ -343,13 +351,13 @@ def channel_operations_table(tickets: pd.DataFrame, *, period: str, kpi: str = "
                         strict=True)],
     })
     who = f" — {team}" if team else ""
-    absent = ([] if (frame["quarter"] == prev).any() else
+    absent = ([] if (frame["period"] == prev).any() else
               [f"No {spec['what']} in {prev} to compare with."])
     return ReportTable(data, display, absent=absent,
                        caption=f"{spec['label']} ({spec['unit']}) by channel{who}, {period}",
                        notes=["Shift: the Hodges–Lehmann estimate (the median of the "
-                              "differences between a ticket of this quarter and one of the "
-                              "previous quarter), Mann–Whitney test. "
+                              f"differences between a ticket of this {kind_word(period)} and "
+                              f"one of the previous {kind_word(period)}), Mann–Whitney test. "
                               + family_note("the channels", int(data["pvalue"].notna().sum()),
                                             alpha=alpha),
                               *([left_out] if left_out else []), _SIG_NOTE],

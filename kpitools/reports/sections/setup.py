@@ -15,7 +15,8 @@ from kpitools.core.errors import DataValidationError
 from kpitools.reports.sections.common import ReportTable, _esc
 from kpitools.reports.sections.quality import DEFAULT_MAX_EXCLUDED_SHARE, check_data_quality
 
-__all__ = ["load_data", "resolve_period", "data_quarters", "quarter_of", "provenance",
+__all__ = ["load_data", "resolve_period", "data_quarters", "data_periods", "quarter_of",
+           "provenance",
            "ReportSetup", "setup_report"]
 
 
@@ -93,6 +94,43 @@ def data_quarters(data: Any) -> list[str]:
     return sorted(found)
 
 
+#: Where each table says when a row happened, to the day (for months and weeks).
+DATE_SOURCES: tuple[tuple[str, str], ...] = (
+    ("surveys", "date"),
+    ("tickets", "created_at"),
+    ("calls", "offered_at"),
+)
+
+
+def data_periods(data: Any, kind: str = "quarter") -> list[str]:
+    """The periods of ``kind`` (``"quarter"``, ``"month"`` or ``"week"``) that have rows in
+    any table of ``data``, sorted.
+
+    Quarters: as `data_quarters`. Months and ISO weeks come from the tables with dates
+    (survey ``date``, ticket ``created_at``, call ``offered_at``); tables with quarter labels
+    only (competitor data, surveys without dates) have no months or weeks.
+
+    >>> s = pd.DataFrame({"date": pd.to_datetime(["2026-03-30", "2026-04-02", None])})
+    >>> data_periods(s, "month"), data_periods(s, "week")
+    (['2026-03', '2026-04'], ['2026-W14'])
+    """
+    if kind == "quarter":
+        return data_quarters(data)
+    from kpitools.tables.periods import period_labels
+
+    if isinstance(data, pd.DataFrame):
+        frames = [data["date"]] if "date" in data.columns else []
+    else:
+        frames = [getattr(data, t)[c] for t, c in DATE_SOURCES
+                  if hasattr(data, t) and c in getattr(data, t).columns]
+    found: set[str] = set()
+    for values in frames:
+        if len(values):
+            when = pd.to_datetime(values, errors="coerce")
+            found.update(period_labels(when, kind).dropna().astype(str))  # type: ignore[arg-type]
+    return sorted(found)
+
+
 def _is_quarter(label: str, parse: Any) -> bool:
     try:
         return str(parse(label)) == label
@@ -101,41 +139,67 @@ def _is_quarter(label: str, parse: Any) -> bool:
 
 
 def resolve_period(period: str, data: Any, *,
-                   today: str | _dt.date | None = None) -> str:
-    """Turn ``"last-complete"`` into a quarter; check that an explicit quarter has data.
+                   today: str | _dt.date | None = None, kind: str = "quarter") -> str:
+    """Turn ``"last-complete"`` into a period; check that an explicit period has data.
+
+    ``period`` is a quarter (``"2026Q3"``, ``"2026-Q3"``), a month (``"2026-03"``), an ISO
+    week (``"2026-W14"``) — see `kpitools.tables.periods.parse_report_period`; a year or a
+    date is refused — or ``"last-complete"``: the latest period of ``kind`` (a quarter by
+    default) in the data that ended before ``today`` (default: the current date), what a
+    schedule running early in a period wants.
 
     ``data`` is a `ServiceData` (every table with dates counts: a folder with tickets only
-    has quarters too) or a data frame with a ``quarter`` column. ``"last-complete"`` is the
-    latest quarter in the data that ended before ``today`` (default: the current date) —
-    what a schedule running early in a quarter wants.
+    has periods too) or a data frame with a ``quarter`` (or ``date``) column. The label
+    returned is canonical (``"2026-Q3"`` → ``"2026Q3"``).
 
     >>> s = pd.DataFrame({"quarter": ["2026Q2", "2026Q3", "2026Q4"]})
     >>> resolve_period("last-complete", s, today="2026-11-29")
     '2026Q3'
+    >>> s = pd.DataFrame({"date": pd.to_datetime(["2026-09-30", "2026-10-02"])})
+    >>> resolve_period("last-complete", s, today="2026-10-03", kind="month")
+    '2026-09'
+    >>> resolve_period("2026-10", s)
+    '2026-10'
     """
-    quarters = data_quarters(data)
-    if not quarters:
-        what = ("survey answers" if isinstance(data, pd.DataFrame) else
-                "rows with a date in any table (surveys.quarter, tickets.created_at, "
-                "calls.offered_at, competitor quarters)")
-        raise DataValidationError(f"no {what}: the data have no quarters", column="quarter")
+    from kpitools.tables.periods import parse_period, parse_report_period
+
+    if period == "last-complete":
+        if kind not in ("quarter", "month", "week"):
+            raise ValueError(f"kind={kind!r} is not valid; choose one of 'quarter', 'month', "
+                             "'week'")
+        wanted = kind
+    else:
+        try:  # not pd.Period(period, freq="Q"), which reads "2026" as 2026Q1
+            parsed = parse_report_period(period)
+        except ValueError as err:
+            raise DataValidationError(f"{err}, or last-complete") from None
+        wanted = parsed.kind
+    periods = data_periods(data, wanted)
+    plural = f"{wanted}s"
+    if not periods:
+        if isinstance(data, pd.DataFrame):
+            what = "survey answers"
+        elif wanted == "quarter":
+            what = ("rows with a date in any table (surveys.quarter, tickets.created_at, "
+                    "calls.offered_at, competitor quarters)")
+        else:
+            what = ("rows with a date in any table (surveys.date, tickets.created_at, "
+                    "calls.offered_at)")
+        raise DataValidationError(f"no {what}: the data have no {plural}",
+                                  column="quarter" if wanted == "quarter" else "date")
     if period == "last-complete":
         now = pd.Timestamp(today if today is not None else _dt.date.today())
-        done = [q for q in quarters if (pd.Period(q, freq="Q") + 1).start_time <= now]
+        done = [p for p in periods if parse_period(p).end <= now]
         if not done:
             raise DataValidationError(
-                f"no complete quarter in the data before {now.date()} (quarters: "
-                f"{', '.join(quarters)})", column="quarter")
+                f"no complete {wanted} in the data before {now.date()} ({plural}: "
+                f"{', '.join(periods)})", column="quarter")
         return done[-1]
-    from kpitools.tables.periods import parse_quarter
-
-    try:  # not pd.Period(period, freq="Q"), which reads "2026" as 2026Q1
-        canonical = str(parse_quarter(period))
-    except ValueError as err:
-        raise DataValidationError(f"{err}, or last-complete") from None
-    if canonical not in quarters:
-        raise DataValidationError(f"period {period!r} has no data; quarters in the data: "
-                                  f"{', '.join(quarters)}", column="quarter")
+    canonical = str(parsed)
+    if canonical not in periods:
+        shown = periods if len(periods) <= 12 else [*periods[:3], "...", *periods[-3:]]
+        raise DataValidationError(f"period {period!r} has no data; {plural} in the data: "
+                                  f"{', '.join(shown)}", column="quarter")
     return canonical
 
 
@@ -180,7 +244,8 @@ class ReportSetup:
     data : ServiceData
         The tables of the data folder (``data.surveys``, ``data.tickets``, ...).
     period : str
-        The quarter reported, e.g. ``"2026Q3"`` (``"last-complete"`` resolved).
+        The period reported: a quarter ``"2026Q3"``, a month ``"2026-03"`` or an ISO week
+        ``"2026-W14"`` (``"last-complete"`` resolved).
     parameters : dict
         Every parameter of the run as given, ``period``, ``data_dir`` and ``today`` first.
     provenance : ReportTable
@@ -209,7 +274,8 @@ def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
     Parameters
     ----------
     period : str, default "last-complete"
-        A quarter such as ``"2026Q3"``, or ``"last-complete"`` (see `resolve_period`).
+        A quarter such as ``"2026Q3"``, a month ``"2026-03"``, an ISO week ``"2026-W14"``,
+        or ``"last-complete"`` (the last complete quarter; see `resolve_period`).
     data_dir : str or Path, default ""
         Folder of the data tables; ``""`` for the bundled sample data.
     today : str, date or None, default ""
@@ -231,8 +297,8 @@ def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
     TypeError
         ``parameters`` repeats ``period``, ``data_dir`` or ``today``.
     DataValidationError
-        The period is not a quarter or has no data in any table; ``strict`` and rows were
-        excluded; or more than ``max_excluded_share`` of a table was excluded.
+        The period is not a quarter, month or week, or has no data in any table; ``strict``
+        and rows were excluded; or more than ``max_excluded_share`` of a table was excluded.
 
     Examples
     --------

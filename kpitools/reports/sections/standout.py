@@ -35,11 +35,13 @@ from kpitools.reports.sections.common import (
     _fmt_diff,
     _fmt_verdict,
     _higher_is_better,
+    has_values,
     label_missing,
     no_data,
     present_kpis,
     survey_absence,
     verdict,
+    with_periods,
 )
 from kpitools.reports.sections.significance import (
     adjust_family,
@@ -145,7 +147,10 @@ def standout_table(surveys: pd.DataFrame, *, period: str, by: str = "team",
     missing = survey_absence(surveys, period)
     if missing:
         return ReportNote(missing)
-    cur = label_missing(surveys[surveys["quarter"].astype(str) == period], by)
+    if not has_values(surveys, by):
+        return ReportNote(f"No {by} in the survey data.")
+    cur = with_periods(surveys, period)
+    cur = label_missing(cur[cur["period"] == period], by)
     present = present_kpis(cur)
     spec = next((s for s in present if kpi is None or s["kpi"] == kpi), None)
     if spec is None:

@@ -20,7 +20,13 @@ from typing import Any
 import pandas as pd
 
 from kpitools.core.display import format_number
-from kpitools.reports.sections.common import ReportNote, ReportTable, previous_quarter
+from kpitools.reports.sections.common import (
+    ReportNote,
+    ReportTable,
+    previous_period,
+    with_periods,
+    year_ago,
+)
 from kpitools.reports.sections.headline import headline_table, status_is_good
 from kpitools.reports.sections.operations import OPERATIONS_KPIS, operations_table
 from kpitools.reports.sections.significance import SIGNIFICANCE_RULE
@@ -74,11 +80,12 @@ def describe_data(data: Any, *, data_dir: str | Path = "",
             first.append(when.min())
             last.append(when.max())
         if period is not None:
-            if "quarter" in frame.columns:
-                period_counts[table] = int((frame["quarter"].astype(str) == period).sum())
-            elif when is not None:
-                period_counts[table] = int((when.dt.to_period("Q").astype(str)
-                                            == period).sum())
+            if "quarter" in frame.columns or col == "date":  # survey-like: quarter or date
+                labelled = with_periods(frame, period)
+                period_counts[table] = int((labelled["period"] == period).sum())
+            elif col is not None and col in frame.columns:
+                labelled = with_periods(frame, period, col)
+                period_counts[table] = int((labelled["period"] == period).sum())
     return {"source": source, "simulated": simulated,
             "first": min(first).date().isoformat() if first else "",
             "last": max(last).date().isoformat() if last else "",
@@ -103,10 +110,13 @@ class ReportCover:
     def lines(self) -> list[str]:
         """The cover's lines as plain text (what the HTML shows)."""
         info = self.data
-        period = pd.Period(self.period, freq="Q")
+        from kpitools.tables.periods import parse_report_period
+
+        period = parse_report_period(self.period)
+        last_day = period.end - pd.Timedelta(days=1)
         out = [f"{self.organisation}" if self.organisation else "",
                self.title + (f" — {self.subtitle}" if self.subtitle else ""),
-               f"{self.period} ({period.start_time:%-d %B} – {period.end_time:%-d %B %Y})"]
+               f"{self.period} ({period.start:%-d %B} – {last_day:%-d %B %Y})"]
         data = f"Data: {info.get('source', '')}"
         if info.get("simulated"):
             data += " (simulated sample data)"
@@ -380,7 +390,7 @@ def executive_summary(data: Any, *, period: str, targets: Mapping[str, float] | 
     import warnings
 
     surveys = data.surveys
-    prev, yago = previous_quarter(period), previous_quarter(period, 4)
+    prev, yago = previous_period(period), year_ago(period)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # small samples are said in the tables themselves
         head = headline_table(surveys, period=period, targets=targets,

@@ -25,9 +25,10 @@ from kpitools.reports.sections.common import (
     label_missing,
     no_data,
     present_kpis,
-    previous_quarter,
+    previous_period,
     survey_absence,
     verdict,
+    with_periods,
 )
 from kpitools.reports.sections.significance import (
     adjust_family,
@@ -55,7 +56,8 @@ def team_league_table(
     alpha: float = 0.05,
     adjust: str = "holm",
 ) -> ReportTable | ReportNote:
-    """Teams ranked by NPS in ``period``, with CSAT and the NPS change since last quarter.
+    """Teams ranked by NPS in ``period``, with CSAT and the NPS change since the previous
+    period of the same kind (quarter, month or ISO week).
 
     Without NPS answers the teams are ranked by CSAT (then CES), and the change is that
     KPI's. The p-values of the team changes are adjusted for multiplicity across teams
@@ -73,9 +75,9 @@ def team_league_table(
     missing = survey_absence(surveys, period)
     if missing:
         return ReportNote(missing)
-    surveys = label_missing(surveys, "team")
-    prev = previous_quarter(period)
-    quarter = surveys["quarter"].astype(str)
+    surveys = with_periods(label_missing(surveys, "team"), period)
+    prev = previous_period(period)
+    quarter = surveys["period"]
     cur = surveys[quarter == period]
     rank = _rank_spec(cur)
     if rank is None:  # not reached: survey_absence found answers in the period
@@ -95,12 +97,12 @@ def team_league_table(
             columns={"estimate": "csat", "ci_low": "csat_ci_low",
                      "ci_high": "csat_ci_high"}), on="team", how="left")
     both = surveys[quarter.isin([prev, period]) & surveys[col].notna()]
-    counts = both.groupby(["team", both["quarter"].astype(str)]).size().unstack(fill_value=0)
+    counts = both.groupby(["team", "period"]).size().unstack(fill_value=0)
     ok = [t for t in counts.index
           if all(counts.loc[t].get(q, 0) >= 2 for q in (prev, period))]
 
     def change_of(team: str, level: float) -> dict[str, float]:
-        out = compare(both[both["team"] == team], kpi=key, value=col, group="quarter",
+        out = compare(both[both["team"] == team], kpi=key, value=col, group="period",
                       baseline=prev, levels=[prev, period], confidence_level=level,
                       **rank["options"]).iloc[0]
         return {"difference": float(out["difference"]), "ci_low": float(out["ci_low"]),
@@ -177,7 +179,8 @@ def team_forest_figure(surveys: pd.DataFrame, *, period: str, kpi: str | None = 
     missing = survey_absence(surveys, period)
     if missing:
         return ReportNote(missing)
-    cur = label_missing(surveys[surveys["quarter"].astype(str) == period], "team")
+    cur = with_periods(surveys, period)
+    cur = label_missing(cur[cur["period"] == period], "team")
     spec = _rank_spec(cur, kpi)
     if spec is None:
         known = next(s for s in SURVEY_KPIS if s["kpi"] == kpi)  # unknown kpi: StopIteration
@@ -211,7 +214,10 @@ def nps_distribution_figure(surveys: pd.DataFrame, *, period: str, by: str = "te
     frame = surveys if team is None else surveys[surveys["team"] == team]
     if not has_values(surveys, "nps"):
         return ReportNote(no_data("NPS answers"))
-    cur = frame[frame["quarter"].astype(str) == period]
+    if not has_values(frame, by):
+        return ReportNote(f"No {by} in the survey data.")
+    cur = with_periods(frame, period)
+    cur = cur[cur["period"] == period]
     cur = label_missing(cur[cur["nps"].notna()], by)
     if not len(cur):
         who = f" from team {team}" if team else ""

@@ -1,4 +1,5 @@
-"""Trends section: eight quarters of each survey KPI, and the CSAT control chart."""
+"""Trends section: the last eight periods (quarters, months or ISO weeks: the kind of the
+period reported) of each survey KPI, and the CSAT control chart."""
 
 from __future__ import annotations
 
@@ -13,17 +14,27 @@ from kpitools.reports.sections.common import (
     ReportNote,
     _new_figure,
     has_values,
+    kind_word,
     no_data,
-    previous_quarter,
+    previous_period,
     survey_absence,
+    with_periods,
 )
 
 __all__ = ["kpi_trend_figure", "csat_control_chart"]
 
 
 def _one_quarter(frame: pd.DataFrame, period: str) -> bool:
-    """Whether the answers of ``frame`` lie in one quarter only (a trend of one point)."""
-    return frame["quarter"].astype(str).nunique() < 2
+    """Whether the answers of ``frame`` lie in one period only (a trend of one point)."""
+    return frame["period"].nunique() < 2
+
+
+def _last_periods(frame: pd.DataFrame, period: str, n: int) -> tuple[pd.DataFrame, list[str]]:
+    """The rows of ``frame`` in the ``n`` periods up to ``period`` (with a ``period``
+    column), and those periods, oldest first."""
+    periods = [previous_period(period, k) for k in range(n - 1, -1, -1)]
+    frame = with_periods(frame, period)
+    return frame[frame["period"].isin(periods)], periods
 
 
 def kpi_trend_figure(
@@ -35,7 +46,8 @@ def kpi_trend_figure(
     confidence_level: float = 0.95,
     targets: Mapping[str, float] | None = None,
 ) -> ReportFigure | ReportNote:
-    """NPS, CSAT and CES over the ``n_quarters`` quarters up to ``period``, with CI bands
+    """NPS, CSAT and CES over the ``n_quarters`` periods up to ``period`` (quarters, months
+    or ISO weeks, as ``period`` is one), with CI bands
     and, for a KPI in ``targets`` (``{"nps": 30.0, ...}``), a dashed target line.
 
     One panel per KPI with answers in those quarters; a KPI without any has no panel but
@@ -48,8 +60,7 @@ def kpi_trend_figure(
     if missing:
         return ReportNote(missing)
     frame = surveys if team is None else surveys[surveys["team"] == team]
-    quarters = [previous_quarter(period, k) for k in range(n_quarters - 1, -1, -1)]
-    frame = frame[frame["quarter"].astype(str).isin(quarters)]
+    frame, quarters = _last_periods(frame, period, n_quarters)
     if _one_quarter(frame, period):
         return ReportNote(f"No survey answers before {period}: no trend to draw.")
     specs, absent = [], []
@@ -64,20 +75,21 @@ def kpi_trend_figure(
     fig, axes = _new_figure(7.0, 0.4 + 2.0 * len(specs), nrows=len(specs))
     for ax, spec in zip(axes[:, 0], specs, strict=True):
         answered = frame[frame[spec["value"]].notna()]  # quarters without answers: no point
-        table = summarize(answered, kpi=spec["kpi"], value=spec["value"], by="quarter",
+        table = summarize(answered, kpi=spec["kpi"], value=spec["value"], by="period",
                              confidence_level=confidence_level, **spec["options"])
-        plot_kpi_trend(table, x="quarter", ax=ax, target=(targets or {}).get(spec["kpi"]))
+        plot_kpi_trend(table, x="period", ax=ax, target=(targets or {}).get(spec["kpi"]))
         ax.set_ylabel(spec["label"], fontsize=8.5)
         ax.set_xlabel("")
         ax.tick_params(labelsize=8)
     who = f" ({team})" if team else ""
-    return ReportFigure(fig, caption=f"Quarterly trends{who} with {confidence_level:.0%} "
+    kind = {"quarter": "Quarterly", "month": "Monthly", "week": "Weekly"}[kind_word(period)]
+    return ReportFigure(fig, caption=f"{kind} trends{who} with {confidence_level:.0%} "
                                      f"confidence bands", absent=absent)
 
 
 def csat_control_chart(surveys: pd.DataFrame, *, period: str, n_quarters: int = 8,
                        team: str | None = None) -> ReportFigure | ReportNote:
-    """p-chart of CSAT (% satisfied) per quarter up to ``period`` (3σ limits); a
+    """p-chart of CSAT (% satisfied) per period up to ``period`` (3σ limits); a
     `ReportNote` when there are no CSAT answers."""
     from kpitools.plots.kpis import plot_p_chart
 
@@ -85,17 +97,16 @@ def csat_control_chart(surveys: pd.DataFrame, *, period: str, n_quarters: int = 
     if missing:
         return ReportNote(missing)
     frame = surveys if team is None else surveys[surveys["team"] == team]
-    quarters = [previous_quarter(period, k) for k in range(n_quarters - 1, -1, -1)]
-    frame = frame[frame["quarter"].astype(str).isin(quarters)]
+    frame, quarters = _last_periods(frame, period, n_quarters)
     if not has_values(surveys, "csat"):
         return ReportNote(no_data("CSAT answers"))
     if not has_values(frame, "csat"):
         return ReportNote(no_data("CSAT answers", f"{quarters[0]}–{quarters[-1]}"))
     if _one_quarter(frame[frame["csat"].notna()], period):
         return ReportNote(f"No CSAT answers before {period}: no control chart to draw.")
-    table = summarize(frame[frame["csat"].notna()], kpi="csat", value="csat", by="quarter")
+    table = summarize(frame[frame["csat"].notna()], kpi="csat", value="csat", by="period")
     fig, axes = _new_figure(7.0, 2.6)
-    plot_p_chart(table, x="quarter", ax=axes[0, 0])
+    plot_p_chart(table, x="period", ax=axes[0, 0])
     axes[0, 0].set_ylabel("CSAT (% satisfied)", fontsize=8.5)
     axes[0, 0].set_xlabel("")
     return ReportFigure(fig, caption="Control chart (p-chart) of CSAT: points outside the "
