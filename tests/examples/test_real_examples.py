@@ -250,9 +250,6 @@ def test_servicenow_quarterly_report(tmp_path_factory):
 
 
 @pytest.mark.notebook
-@pytest.mark.xfail(strict=True, reason="calls with an answered flag and no hold/after-call work: "
-                   "reports/sections/operations.py asks AHT for hold_seconds, and "
-                   "kpis/operations.py _calls requires answered_at (ignores 'answered')")
 def test_pwc_quarterly_report(tmp_path_factory):
     s = _render("pwc_call_centre", tmp_path_factory)
     raw = pd.read_excel(PWC)
@@ -263,12 +260,40 @@ def test_pwc_quarterly_report(tmp_path_factory):
     ops = _text(s["Operations"])
     abandoned = (raw["Answered (Y/N)"] == "N").mean()
     assert _number_after("Abandonment rate", ops) == round(100 * abandoned, 1)
+    # AHT from talk time alone, and saying so; ASA from the waits of the answered calls
+    answered = raw[raw["Answered (Y/N)"] == "Y"]
+    talk = pd.to_timedelta(answered["AvgTalkDuration"].astype(str)).dt.total_seconds()
+    assert _number_after("Average handle time, mean", ops) == round(talk.mean() / 60, 2)
+    assert "AHT from talk time alone (talk_seconds)" in ops
+    wait = answered["Speed of answer in seconds"]
+    assert _number_after("Average speed of answer, mean", ops) == round(wait.mean(), 1)
+    assert ops.count("No waiting times") == 0
     _absent(s["Competitors"], "No competitor data in this folder.")
 
 
 @pytest.mark.notebook
-@pytest.mark.xfail(strict=True, reason="surveys without a channel column: "
-                   "reports/sections/channels.py channel_table raises KeyError 'channel'")
+def test_pwc_monthly_report_compares_february_with_january(tmp_path):
+    out = tmp_path / "reports"
+    result = subprocess.run(
+        [sys.executable, "-m", "kpitools", "report", "quarterly", "--data",
+         str(EXAMPLES / "pwc_call_centre"), "--period", "2021-02", "--format", "html",
+         "--out", str(out), "-q"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600, check=False)
+    assert result.returncode == 0, result.stderr
+    s = _sections((out / "2021-02" / "quarterly.html").read_text(encoding="utf-8"))
+    raw = pd.read_excel(PWC)
+    month = pd.to_datetime(raw["Date"]).dt.strftime("%Y-%m")
+    ops = _text(s["Operations"])
+    assert "vs 2021-01" in ops and "No calls in 2021-01 to compare with." not in ops
+    for label in ("2021-02", "2021-01"):
+        share = (raw.loc[month == label, "Answered (Y/N)"] == "N").mean()
+        assert f"{100 * share:.1f}" in ops, (label, share)
+    feb = raw.loc[month == "2021-02", "Satisfaction rating"].dropna()
+    assert _number_after("CSAT (% satisfied)", _text(s["Headline-KPIs"])) == round(
+        100 * (feb >= 4).mean(), 1)
+
+
+@pytest.mark.notebook
 def test_airline_quarterly_report(tmp_path_factory):
     s = _render("airline_survey", tmp_path_factory)
     raw = pd.read_csv(AIR)

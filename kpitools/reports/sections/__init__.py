@@ -12,8 +12,15 @@ exclude 0. A significant change reads "up 6.2 points, significant"; one that is 
 "not significant" or "inconclusive (could not detect less than ±X)". Stars: ``*`` adjusted
 p < 0.05, ``**`` < 0.01, ``***`` < 0.001.
 
-A section whose data are absent (no ticket file, no NPS column, no answers in the quarter,
-no previous quarter to compare with) says so in one line — a `ReportNote` instead of the
+The period reported is a quarter (``"2026Q3"``), a month (``"2026-03"``) or an ISO week
+(``"2026-W14"``): each section labels the rows by that kind (`with_periods`: surveys by
+their quarter label or date, tickets by ``created_at``, calls by ``offered_at``), compares
+with the previous period of the same kind (`previous_period`) and the same period a year
+before (`year_ago`), and draws trends over the last eight periods of that kind. Competitor
+data are by quarter: for a month or a week their section says so in one line.
+
+A section whose data are absent (no ticket file, no NPS column, no answers in the period,
+no previous period to compare with) says so in one line — a `ReportNote` instead of the
 table or figure, or a line under it for a part — and draws no empty chart and claims no
 target status.
 
@@ -27,8 +34,8 @@ One module per report section; a new section is a new module here plus its expor
 `team_summary`   the executive summary of a team report and of the competitor benchmark
 `reliability`    Cronbach's alpha (Feldt interval) of each multi-item scale: one line
 `significance`   the one rule for significance: families, Holm, matching intervals, words
-`headline`       the survey KPIs against the previous quarter and a year before
-`trends`         eight quarters of each KPI, the CSAT control chart
+`headline`       the survey KPIs against the previous period and a year before
+`trends`         eight periods of each KPI, the CSAT control chart
 `teams`          league table, forest plot, NPS distribution per team
 `standout`       which teams (channels) stand out: omnibus test, each against the rest
 `channels`       the survey KPIs per channel
@@ -36,7 +43,7 @@ One module per report section; a new section is a new module here plus its expor
 `volume`         contact volume by weekday and hour
 `competitors`    our NPS against each competitor's
 `quality`        the "Data quality" appendix (excluded rows) and the checks before a report
-`common`         display objects (`ReportTable`, `ReportFigure`), formats, verdicts, quarters
+`common`         display objects (`ReportTable`, `ReportFigure`), formats, verdicts, periods
 ===============  ===========================================================================
 
 Examples
@@ -63,9 +70,13 @@ from kpitools.reports.sections.common import (
     ReportTable,
     has_values,
     no_data,
+    period_kind,
+    previous_period,
     previous_quarter,
     section,
     verdict,
+    with_periods,
+    year_ago,
 )
 from kpitools.reports.sections.competitors import (
     competitor_figure,
@@ -92,6 +103,7 @@ from kpitools.reports.sections.reliability import (
 )
 from kpitools.reports.sections.setup import (
     ReportSetup,
+    data_periods,
     data_quarters,
     load_data,
     provenance,
@@ -138,7 +150,12 @@ __all__ = [
     "load_data",
     "resolve_period",
     "data_quarters",
+    "data_periods",
     "previous_quarter",
+    "previous_period",
+    "year_ago",
+    "period_kind",
+    "with_periods",
     "provenance",
     "ReportSetup",
     "setup_report",

@@ -192,7 +192,7 @@ class ReportSection:
         out = []
         for part in self.parts:
             lines = list(getattr(part, "absent", []))
-            new = [a for a in lines if a not in seen]
+            new = [a for a in lines if a not in seen and not _said_by(a, seen)]
             seen.update(lines)
             if isinstance(part, ReportNote):
                 if new:
@@ -218,12 +218,36 @@ class ReportSection:
         return "\n".join(repr(p) for p in self._shown())
 
 
+def _said_by(line: str, seen: set[str]) -> bool:
+    """Whether an absence line is already said by a broader one: "No ticket data in this
+    folder." by "No ticket or call data in this folder."
+
+    >>> _said_by("No ticket data in this folder.", {"No ticket or call data in this folder."})
+    True
+    >>> _said_by("No ticket data in 2026Q3.", {"No ticket or call data in this folder."})
+    False
+    """
+    import re
+
+    mine = re.fullmatch(r"No (\w+) data in this folder\.", line)
+    if not mine:
+        return False
+    for other in seen:
+        broad = re.fullmatch(r"No (.+) data in this folder\.", other)
+        if broad and mine.group(1) in broad.group(1).split(" or "):
+            return True
+    return False
+
+
 def section(*parts: Any) -> ReportSection:
     """Show the outputs of one report section together, each absent-data line once.
 
     >>> section(ReportNote("No survey data in this folder."),
     ...         ReportNote("No survey data in this folder."))
     No survey data in this folder.
+    >>> section(ReportNote("No ticket or call data in this folder."),
+    ...         ReportNote("No ticket data in this folder."))
+    No ticket or call data in this folder.
     """
     return ReportSection(list(parts))
 

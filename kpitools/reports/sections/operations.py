@@ -48,11 +48,11 @@ OPERATIONS_KPIS: tuple[dict[str, Any], ...] = (
     {"kpi": "reopen_rate", "table": "tickets", "label": "Reopen rate", "scale": 1.0,
      "unit": "%", "digits": 1, "needs": ("reopened",), "what": "reopen flags",
      "options": {}, "duration": False},
-    {"kpi": "aht", "table": "calls", "label": "Average handle time (talk), mean",
+    {"kpi": "aht", "table": "calls", "label": "Average handle time, mean",
      "scale": 1.0, "unit": "min", "digits": 2, "needs": ("talk_seconds",),
      "what": "talk times", "options": {"statistic": "mean"}, "duration": False},
     {"kpi": "asa", "table": "calls", "label": "Average speed of answer, mean", "scale": 1.0,
-     "unit": "s", "digits": 1, "needs": ("answered_at", "wait_seconds"),
+     "unit": "s", "digits": 1, "needs": (("answered_at", "answered"), "wait_seconds"),
      "what": "waiting times of answered calls", "options": {"statistic": "mean"},
      "duration": False},
     {"kpi": "abandonment_rate", "table": "calls", "label": "Abandonment rate", "scale": 1.0,
@@ -60,7 +60,7 @@ OPERATIONS_KPIS: tuple[dict[str, Any], ...] = (
      "duration": False},
     {"kpi": "service_level", "table": "calls",
      "label": "Service level (answered within 20 s)", "scale": 1.0,
-     "unit": "%", "digits": 1, "needs": ("answered_at", "wait_seconds"),
+     "unit": "%", "digits": 1, "needs": (("answered_at", "answered"), "wait_seconds"),
      "what": "waiting times of answered calls", "options": {"threshold_seconds": 20.0},
      "duration": False},
 )
@@ -79,10 +79,22 @@ def _with_quarter(frame: pd.DataFrame, table: str, team: str | None,
 
 
 def _usable(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
-    """The rows of ``frame`` that carry what the KPI reads (all rows for a rate of calls)."""
+    """The rows of ``frame`` that carry what the KPI reads (all rows for a rate of calls).
+
+    A tuple among ``needs`` is one of several columns: ``("answered_at", "answered")`` is an
+    answer time, or a yes/no ``answered`` flag that is true (calls exported without answer
+    times).
+    """
     mask = pd.Series(True, index=frame.index)
-    for column in spec["needs"]:
-        mask &= frame[column].notna() if column in frame.columns else False
+    for need in spec["needs"]:
+        either = pd.Series(False, index=frame.index)
+        for column in (need if isinstance(need, tuple) else (need,)):
+            if column not in frame.columns:
+                continue
+            values = frame[column]
+            either |= (values.fillna(False).astype(bool) if column == "answered"
+                       else values.notna())
+        mask &= either
     return frame[mask]
 
 
@@ -157,7 +169,9 @@ def operations_table(
         cur = usable[usable["period"] == period]
         if not len(cur):
             in_folder = len(_usable(sources[spec["table"]], spec))
-            absent.append(no_data(spec["what"], period if in_folder else None))
+            line = no_data(spec["what"], period if in_folder else None)
+            if line not in absent:  # ASA and service level read the same waiting times
+                absent.append(line)
             continue
         summary = summarize(cur, kpi=spec["kpi"], confidence_level=confidence_level,
                             invalid="exclude", **spec["options"])
@@ -165,6 +179,8 @@ def operations_table(
         left_out = _left_out(summary, spec, row_words=_TABLE_WORDS[spec["table"]][1])
         if left_out:
             excluded_notes.append(left_out)
+        for note in summary.attrs.get("notes") or []:  # AHT from talk time alone, ...
+            excluded_notes.append(f"{spec['label']}: {note}.")
         rows.append({"kpi": spec["kpi"], "label": spec["label"],
                      "estimate": float(est["estimate"]), "ci_low": float(est["ci_low"]),
                      "ci_high": float(est["ci_high"]), "n": int(est["n"]),
