@@ -366,6 +366,9 @@ def _duration_statistics(frame: Any, kpi: str, value: str | None, keys: list[str
     freq = frequency_table(frame, keys, {_STATUS: status, _VALUE: seconds}, count=_COUNT)
     codes, groups = group_codes(freq, keys)
     g = len(groups)
+    order = _by_group_and_value(codes, freq[_VALUE].to_numpy(dtype=float))
+    if order is not None:
+        freq, codes = freq.iloc[order].reset_index(drop=True), codes[order]
     st_col = freq[_STATUS].to_numpy(dtype=np.int64)
     w = freq[_COUNT].to_numpy(dtype=np.int64)
     secs = freq[_VALUE].to_numpy(dtype=float) / per_second
@@ -401,6 +404,20 @@ def _duration_statistics(frame: Any, kpi: str, value: str | None, keys: list[str
                "factor": DURATION_UNITS[unit], "notes": notes}
     return SufficientStatistics(kpi, "quantile", keys, out, frequencies, excluded,
                                 engine_name(frame), details)
+
+
+def _by_group_and_value(codes: np.ndarray, raw: np.ndarray) -> np.ndarray | None:
+    """Order by (group, value) with one sort of an int64 key when the values are whole
+    numbers (microseconds, seconds) and the key fits; None otherwise (sorted later)."""
+    ok = ~np.isnan(raw)
+    if not ok.any() or not np.all(raw[ok] == np.floor(raw[ok])):
+        return None
+    lo, hi = float(raw[ok].min()), float(raw[ok].max())
+    span = hi - lo + 2.0  # one more slot for missing values, sorted last in their group
+    if (codes.max(initial=0) + 1) * span >= 2.0**62:
+        return None
+    v = np.where(ok, raw - lo, span - 1.0).astype(np.int64)
+    return np.argsort(codes.astype(np.int64) * int(span) + v)
 
 
 # ---------------------------------------------------------------------------- the KPIs
