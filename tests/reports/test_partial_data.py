@@ -254,6 +254,15 @@ def test_competitors_only_table_has_no_comparison_columns_nor_a_family_of_none(r
     assert "0 competitors" not in page and "Holm" not in page
 
 
+def test_the_league_table_says_which_kpi_ranks_the_teams(rendered):
+    # before: nothing said that teams without NPS answers were ranked by CSAT
+    assert rendered["missing_labels"][1]["league"].caption.endswith(", ranked by NPS")
+    no_nps = rp.team_league_table(
+        rendered["missing_labels"][0].surveys.drop(columns=["nps"]), period=PERIOD)
+    assert no_nps.caption.endswith(", ranked by CSAT")
+    assert list(no_nps.data["csat"]) == sorted(no_nps.data["csat"], reverse=True)
+
+
 def test_no_ticket_or_call_data_is_one_line_in_operations_and_volume(rendered):
     # before: the volume figure said "No ticket data ..." and "No call data ..." in two lines
     sections = rendered["competitors_only"][1]

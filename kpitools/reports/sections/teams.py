@@ -56,8 +56,9 @@ def team_league_table(
     alpha: float = 0.05,
     adjust: str = "holm",
 ) -> ReportTable | ReportNote:
-    """Teams ranked by NPS in ``period``, with CSAT and the NPS change since the previous
-    period of the same kind (quarter, month or ISO week).
+    """Teams ranked by the first survey KPI with answers in ``period`` (NPS, else CSAT, else
+    CES), with CSAT and that KPI's change since the previous period of the same kind
+    (quarter, month or ISO week); the caption names the ranking KPI.
 
     Without NPS answers the teams are ranked by CSAT (then CES), and the change is that
     KPI's. The p-values of the team changes are adjusted for multiplicity across teams
@@ -160,7 +161,9 @@ def team_league_table(
                                       if has_values(surveys, "nps") else no_data("NPS answers")]
     if not (quarter == prev).any() or not has_values(surveys[quarter == prev], col):
         absent.append(f"No {rank['name']} answers in {prev} to compare with.")
-    return ReportTable(data, display, caption=f"Team league table, {period}", notes=notes,
+    return ReportTable(data, display,
+                       caption=f"Team league table, {period}, ranked by {rank['name']}",
+                       notes=notes,
                        absent=absent,
                        numeric=[c for c in display.columns if c not in ("Team", "Verdict")])
 
