@@ -77,8 +77,9 @@ def test_html_is_self_contained_with_embedded_plots(quarterly_html):
 @pytest.mark.notebook
 def test_html_has_title_page_and_table_of_contents(quarterly_html):
     assert "Quarterly customer-service report" in quarterly_html
-    toc = quarterly_html.split('<nav class="toc">')[1].split("</nav>")[0]
-    for section in ("Headline KPIs", "Trends", "Teams", "Channels", "Competitors"):
+    toc = quarterly_html.split('<nav class="toc')[1].split("</nav>")[0]
+    for section in ("Headline KPIs", "Trends", "Teams", "Channels", "Competitors",
+                    "Data quality", "Appendix: provenance"):
         assert section in toc
 
 
@@ -89,11 +90,13 @@ def test_user_strings_are_escaped(quarterly_html):
 
 
 @pytest.mark.notebook
-def test_first_output_is_provenance(quarterly, data_dir):
+def test_cover_comes_first_and_provenance_is_the_appendix(quarterly, data_dir):
     nb = nbformat.read(quarterly.outputs["ipynb"], as_version=4)
-    first = next(c for c in nb.cells if c.cell_type == "code" and c.outputs)
-    text = first.outputs[0]["data"]["text/html"]
-    assert "Provenance" in text
+    outputs = [c.outputs[0]["data"].get("text/html", "") for c in nb.cells
+               if c.cell_type == "code" and c.outputs and "data" in c.outputs[0]]
+    assert "kt-cover" in outputs[0] and "Provenance" not in outputs[0]
+    text = next(o for o in outputs if "Provenance" in o)
+    assert outputs.index(text) == len(outputs) - 1  # the last output: an appendix
     assert kt.__version__ in text
     assert datasets.fingerprint(data_dir) in text
     assert "parameter period" in text
@@ -120,7 +123,8 @@ def test_pdf_has_the_expected_pages_and_text(quarterly):
     assert 5 <= len(reader.pages) <= 12
     first = reader.pages[0].extract_text()
     assert "Quarterly customer-service" in first and PERIOD in first
-    assert "Contents" in reader.pages[1].extract_text()
+    # page 1 answers: the summary tiles with the NPS, then the contents
+    assert "Summary" in first and "NPS" in first and "Contents" in first
     text = "\n".join(p.extract_text() for p in reader.pages)
     for words in ("Headline KPIs", "Team league table", "Channels", "NPS against competitors",
                   "Operations, 2026Q3", "First response time, median (min) by channel",
