@@ -334,9 +334,9 @@ def summary_sentences(tiles: pd.DataFrame, league: Any, standout: Any, *, period
                         if mdc == mdc else "")
                 out.append(f"{r.name} did not change significantly since {previous} "
                            f"({format_number(diff, digits=int(r.digits), signed=True)}{unit}, "
-                           f"{p_words(r.pvalue_previous)}; "
-                           f"{p_words(r.pvalue_adjusted_previous).replace('p = ', '')} after "
-                           f"adjusting for {m_head} comparisons){tail}.")
+                           f"{p_words(r.pvalue_previous)}, adjusted "
+                           f"{p_words(r.pvalue_adjusted_previous)} for {m_head} "
+                           f"comparisons){tail}.")
     else:
         ops = tiles
     if isinstance(league, ReportTable) and "significant" in league.data.columns:
