@@ -494,7 +494,7 @@ def _compare_cells(definition: KpiDefinition, data: pd.DataFrame, column: str | 
     n_rows = by_of_row.size
     table: dict[str, Any] = {}
     for name in keys:
-        table[name] = _as_scalars(key_frame[name].take(by_of_row))
+        table[name] = _key_column(key_frame[name], by_of_row)
     label_a = np.empty(len(template), dtype=object)
     label_b = np.empty(len(template), dtype=object)
     label_a[:] = [t[1] for t in template]
@@ -538,6 +538,32 @@ def _empty_table(keys: list[str], values: list[Any], adjust: str) -> pd.DataFram
     for i, (name, v) in enumerate(zip(keys, values, strict=True)):
         table.insert(i, name, v)
     return table
+
+
+def _key_column(keys: pd.Series, rows: np.ndarray) -> pd.Series:
+    """The ``by`` key of each row, with the dtype the loop's concatenation gives: one
+    scalar inserted per group, then the groups' tables concatenated."""
+    values = np.asarray(keys, dtype=object)
+    missing = np.asarray(pd.isna(keys))
+    examples: dict[Any, Any] = {}
+    if missing.any():
+        examples["missing"] = values[np.argmax(missing)]
+    present = values[~missing]
+    if pd.api.types.is_object_dtype(keys.dtype):  # several types: one example of each
+        for v in present.tolist():
+            examples.setdefault(type(v), v)
+    elif present.size:
+        examples["value"] = present[0]
+    parts = []
+    for v in examples.values():
+        part = pd.DataFrame(index=pd.RangeIndex(1))
+        part.insert(0, "key", v)
+        parts.append(part)
+    dtype = pd.concat(parts, ignore_index=True)["key"].dtype
+    taken = values[rows]
+    if pd.api.types.is_object_dtype(dtype):
+        return pd.Series(taken, dtype=object)
+    return pd.Series(taken).infer_objects().astype(dtype)
 
 
 def _as_scalars(values: Any) -> pd.Series:
