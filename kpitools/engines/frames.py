@@ -114,7 +114,10 @@ def frequency_table(obj: Any, by: Sequence[str], values: dict[str, Any] | str, *
     -------
     DataFrame
         ``by`` columns, the ``values`` columns and ``count`` (int64): one row per distinct
-        combination; nulls are kept as values.
+        combination; nulls are kept as values. Category keys keep their category order
+        (pandas categoricals, PyArrow dictionaries, Polars Enums) except Polars
+        Categoricals, whose order is that of first sight: they come back as plain values,
+        sorted by value like DuckDB's and Spark's strings.
 
     Examples
     --------
@@ -138,6 +141,14 @@ def frequency_table(obj: Any, by: Sequence[str], values: dict[str, Any] | str, *
         query = query.sort(keys, nulls_last=True)
     out = _to_pandas(query)
     out[count] = out[count].astype("int64")
+    if engine_name(obj) == "polars":
+        # a Polars Categorical has no order of its own (its categories come in the order
+        # first seen): its groups are sorted by value, as DuckDB's and Spark's strings are.
+        # Pandas categoricals, PyArrow dictionaries and Polars Enums keep their order.
+        schema = lazy.collect_schema()
+        for key in by:
+            if schema[key] == nw.Categorical:
+                out[key] = out[key].astype(object)
     return out
 
 

@@ -222,3 +222,16 @@ def test_small_groups_warn_as_summarize_does():
         engines.summarize(CONVERTERS["duckdb"](table.copy()), kpi="nps", value="nps",
                           by="team")
     assert str(got[0].message) == str(want[0].message)
+
+
+def test_category_order_is_kept_where_the_engine_has_one():
+    df = pd.DataFrame({"team": pd.Categorical(["b", "a", "c"] * 20, categories=["c", "b", "a"]),
+                       "nps": [9, 3, 7] * 20})
+    order = {}
+    for engine in CONVERTERS:
+        got = _engine(CONVERTERS[engine](df), "nps", "nps", ["team"], {})
+        order[engine] = got["team"].astype(str).tolist()
+        by_team = dict(zip(order[engine], got["estimate"], strict=True))
+        assert by_team == {"a": -100.0, "b": 100.0, "c": 0.0}  # 9 → promoter, 3 → detractor
+    assert order["pandas"] == order["pyarrow"] == ["c", "b", "a"]  # the categories' order
+    assert order["polars"] == order["polars_lazy"] == order["duckdb"] == ["a", "b", "c"]
