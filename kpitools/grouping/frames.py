@@ -335,6 +335,13 @@ def compare(
         n_a, n_b``: ``difference`` is ``b − a`` (``measure="difference"``) or the ratio
         ``b / a`` (``measure="ratio"``, counts and rates; unit ``"ratio"``).
 
+    Notes
+    -----
+    A KPI with a ``compare_groups`` hook (NPS, eNPS, CSAT, CES, yes share, the row-by-row
+    proportion KPIs) makes all comparisons in one pass from each cell's counts, with the
+    same numbers as comparing pair by pair; the other KPIs, and options or data the hook
+    does not take, are compared pair by pair.
+
     Examples
     --------
     >>> df = pd.DataFrame({"quarter": ["2026Q2"] * 10 + ["2026Q3"] * 10,
