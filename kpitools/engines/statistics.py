@@ -202,7 +202,8 @@ def _classify(distinct: pd.Series, kpi: str, column: str, options: dict[str, Any
               ) -> pd.DataFrame:
     """Each distinct value through the KPI's own summarize (one group per value)."""
     definition = get_kpi(kpi)
-    assert definition.summarize is not None  # every SCALE_KPIS registers one
+    if definition.summarize is None:
+        raise TypeError(f"kpi={kpi!r} has no vectorised summarize to classify its values")
     probe = pd.DataFrame({column: distinct.reset_index(drop=True),
                           _VALUE: np.arange(len(distinct))})
     with warnings.catch_warnings():
