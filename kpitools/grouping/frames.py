@@ -426,6 +426,10 @@ def _compare_by_loop(definition: KpiDefinition, data: pd.DataFrame, column: str 
     return out, notes
 
 
+#: Above this many cells (or by groups × pairs), `compare` goes pair by pair.
+_MAX_CELLS = 2**26
+
+
 def _compare_cells(definition: KpiDefinition, data: pd.DataFrame, column: str | None,
                    group: str, baseline: Any, levels: Sequence[Any] | None, keys: list[str],
                    level: float, adjust: PValueAdjustment,
@@ -460,6 +464,8 @@ def _compare_cells(definition: KpiDefinition, data: pd.DataFrame, column: str | 
     else:
         chosen = [(j, present_values[j]) for j in order]
     n_levels = len(present_values)
+    if n_by * n_levels > _MAX_CELLS:
+        return None  # too many cells to count densely
     cells = by_code * n_levels + level_code
     present = (np.bincount(cells, minlength=n_by * n_levels) > 0).reshape(n_by, n_levels)
     if baseline is not None:
@@ -473,6 +479,8 @@ def _compare_cells(definition: KpiDefinition, data: pd.DataFrame, column: str | 
         template = [(ja, la, jb_, lb) for (ja, la), (jb_, lb)
                     in itertools.combinations(avail, 2)]
     if not template:
+        return None
+    if n_by * len(template) > _MAX_CELLS:
         return None
     ta = np.array([t[0] for t in template], dtype=np.int64)
     tb = np.array([t[2] for t in template], dtype=np.int64)
@@ -496,8 +504,8 @@ def _compare_cells(definition: KpiDefinition, data: pd.DataFrame, column: str | 
             columns = None  # the loop raises the same error, naming the pair's rows
     if columns is None:
         return None
-    for w in caught:  # the warnings of a result that stands
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    for w in caught:  # the warnings of a result that stands, at the caller of compare
+        warnings.warn(w.message, w.category, stacklevel=3)
     n_rows = by_of_row.size
     table: dict[str, Any] = {}
     for name in keys:

@@ -23,6 +23,7 @@ import pytest
 import kpitools as kt
 from kpitools.core.errors import DataValidationError, SmallSampleWarning
 from kpitools.grouping import frames
+from kpitools.kpis.catalogue import get_kpi
 
 LEVELS = (0.8, 0.9, 0.95, 0.99)
 ALTERNATIVES = ("two-sided", "greater", "less")
@@ -296,3 +297,18 @@ def test_many_groups_cost_about_a_summary() -> None:
                                                 group="quarter", by="team"))
                       for _ in range(3))
     assert compare < 10 * summary + 0.2, (compare, summary)
+
+
+def test_too_many_cells_go_pair_by_pair(survey: pd.DataFrame,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    data = _without_empty_cells(survey, "nps", ["team"])
+    data = data[data["team"].isin(["team 001", "team 002"])]
+    monkeypatch.setattr(frames, "_MAX_CELLS", 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallSampleWarning)
+        assert frames._compare_cells(get_kpi("nps"), data, "nps",
+                                     "quarter", None, None, ["team"], 0.95, "holm",
+                                     {}) is None
+        fast = kt.compare(data, kpi="nps", value="nps", group="quarter", by="team")
+        slow = _loop(data, kpi="nps", value="nps", group="quarter", by="team")
+    pd.testing.assert_frame_equal(fast, slow)
