@@ -312,3 +312,33 @@ def test_too_many_cells_go_pair_by_pair(survey: pd.DataFrame,
         fast = kt.compare(data, kpi="nps", value="nps", group="quarter", by="team")
         slow = _loop(data, kpi="nps", value="nps", group="quarter", by="team")
     pd.testing.assert_frame_equal(fast, slow)
+
+
+KEY_TYPES: dict[str, Callable[[np.random.Generator, int], Any]] = {
+    "int": lambda rng, n: rng.integers(0, 5, n),
+    "float with NaN": lambda rng, n: np.where(rng.random(n) < 0.2, np.nan,
+                                              rng.integers(0, 5, n).astype(float)),
+    "datetime": lambda rng, n: pd.Timestamp("2024-01-01")
+    + pd.to_timedelta(rng.integers(0, 4, n), unit="D"),
+    "bool": lambda rng, n: rng.random(n) < 0.5,
+    "mixed objects": lambda rng, n: np.array([["a", 1, 2.5, None][i]
+                                              for i in rng.integers(0, 4, n)], dtype=object),
+    "categorical, unobserved": lambda rng, n: pd.Categorical(rng.choice(["x", "y"], n),
+                                                             categories=["z", "y", "x"]),
+}
+
+
+@pytest.mark.parametrize("kind", list(KEY_TYPES))
+def test_key_and_level_types_equal_the_loop(kind: str) -> None:
+    """The by groups in the loop's order with the loop's dtypes, for every kind of key;
+    the compared column of the same kinds."""
+    rng = np.random.default_rng(7)
+    n = 2000
+    data = pd.DataFrame({"q": rng.choice(["Q1", "Q2", "Q3"], n), "nps": rng.integers(0, 11, n),
+                         "k": KEY_TYPES[kind](rng, n)})
+    _same(data, kpi="nps", value="nps", group="q", by="k")
+    _same(data, kpi="nps", value="nps", group="q", by=["k"], baseline="Q2",
+          levels=["Q3", "Q1"])
+    if kind != "float with NaN":  # rows without a level are left out with a warning
+        _same(data.assign(q=KEY_TYPES[kind](rng, n), k=data["q"]), kpi="nps", value="nps",
+              group="q", by="k")
