@@ -306,7 +306,10 @@ def test_airline_quarterly_report(tmp_path_factory):
     for cls, part in raw.groupby("Class"):
         share = 100 * (part["On-board Service"].replace(0, np.nan).dropna() >= 4).mean()
         assert f"{cls} {share:.1f}" in teams, (cls, share, teams)
+    assert "ranked by CSAT" in teams  # not by NPS: the survey has none
+    _absent(s["Channels"], "No channel in the survey data.")
     _absent(s["Operations"], "No ticket or call data in this folder.")
+    _absent(s["Contact-volume"], "No ticket or call data in this folder.")
     _absent(s["Competitors"], "No competitor data in this folder.")
 
 
