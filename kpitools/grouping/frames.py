@@ -385,15 +385,16 @@ def compare(
     if spec is None and definition.compare_groups is not None:
         vectorised = _compare_cells(definition, data, column, group, baseline, levels, keys,
                                     level, adjust, kwargs)
+    n_families = None
     if vectorised is not None:
-        out, notes = vectorised, list[str]()
+        (out, n_families), notes = vectorised, list[str]()
     else:
         out, notes = _compare_by_loop(definition, data, column, group, baseline, levels, keys,
                                       level, adjust, kwargs)
     if scope == "table" and len(out):
         out["pvalue_adjusted"] = adjust_pvalues(out["pvalue"].to_numpy(dtype=float), adjust)
     out["p_adjust_scope"] = scope
-    out.attrs["adjustment_family"] = _family_words(adjust, scope, keys, out)
+    out.attrs["adjustment_family"] = _family_words(adjust, scope, keys, out, n_families)
     if spec is not None:
         out.attrs["aggregated"] = spec.describe()
     if notes:
@@ -433,8 +434,9 @@ _MAX_CELLS = 2**26
 def _compare_cells(definition: KpiDefinition, data: pd.DataFrame, column: str | None,
                    group: str, baseline: Any, levels: Sequence[Any] | None, keys: list[str],
                    level: float, adjust: PValueAdjustment,
-                   kwargs: dict[str, Any]) -> pd.DataFrame | None:
-    """All comparisons in one pass through the KPI's ``compare_groups`` hook, or None.
+                   kwargs: dict[str, Any]) -> tuple[pd.DataFrame, int] | None:
+    """All comparisons in one pass through the KPI's ``compare_groups`` hook (and the
+    number of ``by`` groups with comparisons), or None.
 
     The rows are coded once by cell (``by`` group × level of ``group``); the pairs of each
     ``by`` group are those `_compare_within` makes, in the same order; the hook computes
@@ -539,7 +541,7 @@ def _compare_cells(definition: KpiDefinition, data: pd.DataFrame, column: str | 
         values = [] if not keys else key_frame.iloc[int(without[0])].tolist()
         out = pd.concat([out, _empty_table(keys, values, adjust)],
                         ignore_index=True)[[*keys, *COMPARE_COLUMNS]]
-    return out
+    return out, n_by - without.size
 
 
 def _empty_table(keys: list[str], values: list[Any], adjust: str) -> pd.DataFrame:
@@ -574,7 +576,7 @@ def _key_column(keys: pd.Series, rows: np.ndarray) -> pd.Series:
         part = pd.DataFrame(index=pd.RangeIndex(1))
         part.insert(0, "key", v)
         parts.append(part)
-    dtype = pd.concat(parts, ignore_index=True)["key"].dtype
+    dtype = (parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True))["key"].dtype
     taken = values[rows]
     if pd.api.types.is_object_dtype(dtype):
         return pd.Series(taken, dtype=object)
@@ -597,13 +599,16 @@ def _aggregated_definition(definition: KpiDefinition, spec: AggregatedInput) -> 
     return dataclasses.replace(definition, compare=compare_counts)
 
 
-def _family_words(adjust: str, scope: str, keys: list[str], out: pd.DataFrame) -> str:
-    """One line saying which comparisons were adjusted together, for tables and reports."""
+def _family_words(adjust: str, scope: str, keys: list[str], out: pd.DataFrame,
+                  n_families: int | None = None) -> str:
+    """One line saying which comparisons were adjusted together, for tables and reports
+    (``n_families``: the number of ``by`` groups with comparisons, when known)."""
     if adjust == "none":
         return "no multiplicity adjustment"
     tested = int(out["pvalue"].notna().sum()) if len(out) else 0
     if scope == "by":
-        n_families = len(out[keys].drop_duplicates()) if len(out) else 0
+        if n_families is None:
+            n_families = len(out[keys].drop_duplicates()) if len(out) else 0
         return (f"{adjust} within each {'/'.join(keys)} group ({n_families} families, "
                 f"{tested} comparisons)")
     return f"{adjust} over all {tested} comparisons of the table (one family)"
