@@ -465,6 +465,37 @@ def _integers(values: pd.Series, missing: np.ndarray) -> pd.Series:
 
 # ---------------------------------------------------------------------- one table
 
+#: Counts of a table of totals that cannot exceed another count of the same row.
+_AT_MOST: tuple[tuple[str, str], ...] = (
+    ("answered", "offered"), ("abandoned", "offered"),
+    ("answered_within_threshold", "answered"), ("answered_within_threshold", "offered"),
+)
+
+
+def _check_totals(out: dict[str, pd.Series], schema: Any, warn: Any) -> None:
+    """Checks across the columns of a table of totals (``calls_summary``).
+
+    A negative count is excluded (the row, when the count is ``offered``; the value
+    otherwise); a row with more answered or abandoned calls than calls offered, or more
+    answered within the threshold than answered, is excluded: its counts contradict each
+    other. Each is counted and listed by ``warn``.
+    """
+    for col in schema.columns:
+        if col.name not in out or not (col.integer or col.name == "threshold_seconds"):
+            continue
+        values = out[col.name]
+        negative = (values.notna() & (values.astype("float64") < 0)).to_numpy(dtype=bool)
+        warn(col, negative, "a negative count", values, col.required)
+        out[col.name] = values.where(~pd.Series(negative, index=values.index))
+    for small, big in _AT_MOST:
+        if small not in out or big not in out:
+            continue
+        a, b = out[small].astype("float64"), out[big].astype("float64")
+        over = (a.notna() & b.notna() & (a > b)).to_numpy(dtype=bool)
+        warn(schema.column(small), over, f"more {small.replace('_', ' ')} than {big} in the "
+             f"same row", out[small], True)
+
+
 def empty_table(name: str) -> pd.DataFrame:
     """Table ``name`` without rows: every column of the schema, with its type."""
     out = {}
@@ -696,6 +727,8 @@ def read_table(path: Path, tmap: TableMapping, problems: Problems, *,
         out["quarter"] = period_labels(out["date"], "quarter")
         problems.add(table=name, column="quarter", severity="note", file=file,
                      reason="quarter derived from the column 'date'")
+    if name == "calls_summary":
+        _check_totals(out, schema, warn)
     order = [c for c in schema.names if c in out] + list(tmap.extra)
     table = pd.DataFrame({c: out[c] for c in order})
     n_affected = int(affected.sum())

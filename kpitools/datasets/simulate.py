@@ -43,7 +43,7 @@ from kpitools.core.validation import check_count
 from kpitools.datasets.mapping import empty_targets_frame
 from kpitools.datasets.quality import empty_quality_frame
 from kpitools.tables.business_hours import BusinessHours
-from kpitools.tables.schema import TABLE_COLUMNS, TABLE_NAMES
+from kpitools.tables.schema import SUMMARY_TABLES, TABLE_COLUMNS, TABLE_NAMES
 
 __all__ = [
     "DEFAULT_SEED",
@@ -108,6 +108,12 @@ _HOUR_WEIGHTS = np.array([0.1, 0.05, 0.05, 0.05, 0.1, 0.2, 0.5, 1.2, 2.4, 3.0, 3
                           2.2, 2.6, 2.9, 2.7, 2.3, 1.6, 1.0, 0.7, 0.5, 0.35, 0.2, 0.15])
 
 
+def _empty(name: str) -> pd.DataFrame:
+    from kpitools.datasets.reading import empty_table
+
+    return empty_table(name)
+
+
 @dataclass(frozen=True)
 class ServiceData:
     """Every table of a customer-service data set (see `TABLE_COLUMNS` for the columns).
@@ -120,6 +126,10 @@ class ServiceData:
         Raw NPS answers of benchmark surveys about competitors.
     competitor_published : pandas.DataFrame
         Published NPS breakdowns (``n``, ``promoters_pct``, ``detractors_pct``).
+    calls_summary : pandas.DataFrame
+        Call totals per month (``period_start, offered, answered, abandoned, ...``), when a
+        data folder maps one; empty otherwise, and not among `tables` (the sample data has
+        none).
     quality : pandas.DataFrame
         What reading left out: one row per problem (``table, column, severity, reason, count,
         n_rows, share, rows, values, action, file``; see `kpitools.datasets.quality`); empty
@@ -140,6 +150,8 @@ class ServiceData:
     agent_availability: pd.DataFrame
     competitor_surveys: pd.DataFrame
     competitor_published: pd.DataFrame
+    calls_summary: pd.DataFrame = field(default_factory=lambda: _empty("calls_summary"),
+                                        compare=False, repr=False)
     quality: pd.DataFrame = field(default_factory=empty_quality_frame, compare=False,
                                   repr=False)
     business_hours: BusinessHours | None = field(default=None, compare=False)
@@ -154,6 +166,8 @@ class ServiceData:
         return iter(self.tables())
 
     def __getitem__(self, name: str) -> pd.DataFrame:
+        if name in SUMMARY_TABLES:
+            return getattr(self, name)  # type: ignore[no-any-return]
         return self.tables()[name]
 
     def write(self, directory: str | Path, *, compression: bool = True) -> list[Path]:

@@ -43,7 +43,7 @@ from kpitools.datasets.reading import (
     read_table,
 )
 from kpitools.datasets.simulate import ServiceData
-from kpitools.tables.schema import SCHEMA
+from kpitools.tables.schema import SCHEMA, SUMMARY_TABLES
 
 __all__ = ["ValidationReport", "validate_data", "read_folder", "bundled_data_dir",
            "raise_first_error", "DATA_SUFFIXES"]
@@ -133,6 +133,8 @@ def read_folder(directory: str | Path | None, *,
         if path is None and tmap.file:
             problems.add(table=name, column=None, severity="error", file=str(folder / tmap.file),
                          reason=f"the file {tmap.file!r} named in kpitools.toml does not exist")
+        elif path is None and name in SUMMARY_TABLES:
+            pass  # totals per period are optional: most folders have none
         elif path is None:
             problems.add(table=name, column=None, severity="note",
                          reason=f"no file for this table (looked for {name}.csv, {name}.csv.gz"

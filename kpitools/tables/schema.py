@@ -38,6 +38,7 @@ __all__ = [
     "TableSchema",
     "SCHEMA",
     "TABLE_NAMES",
+    "SUMMARY_TABLES",
     "TABLE_COLUMNS",
     "TABLE_ALIASES",
     "table_schema",
@@ -165,6 +166,19 @@ SCHEMA: dict[str, TableSchema] = {s.name: s for s in (
        Column("talk_seconds", _D, "talk time"),
        Column("hold_seconds", _D, "hold time"),
        Column("acw_seconds", _D, "after-call work (wrap-up) time")),
+    _t("calls_summary", "inbound call totals per calendar month (a published or exported "
+       "summary); one row per month (and team)",
+       Column("period_start", _T, "a day of the month the totals cover (e.g. 'Apr 2024' "
+              "read with date_format = '%b %Y')", required=True),
+       Column("team", _L, "team or queue"),
+       Column("offered", _N, "calls offered (inbound)", required=True, integer=True),
+       Column("answered", _N, "calls answered", integer=True),
+       Column("abandoned", _N, "calls abandoned before an answer", integer=True),
+       Column("answered_within_threshold", _N, "calls answered within threshold_seconds",
+              integer=True),
+       Column("threshold_seconds", _N, "the service-level threshold in seconds (a constant)"),
+       Column("asa_seconds", _D, "published mean speed of answer (no spread or n of its own)"),
+       one_of=(("answered", "abandoned"),)),
     _t("customers", "customers with start and end (churn) dates and revenue",
        Column("customer_id", _L, "customer identifier", required=True),
        Column("team", _L, "team that serves the customer"),
@@ -196,8 +210,13 @@ SCHEMA: dict[str, TableSchema] = {s.name: s for s in (
        Column("detractors_pct", _N, "% detractors", required=True)),
 )}
 
-#: The table names, in order.
-TABLE_NAMES: tuple[str, ...] = tuple(SCHEMA)
+#: Tables of totals per period (a month's calls offered, answered and abandoned) that only a
+#: data folder's mapping reads: the sample data has none, and `ServiceData.tables()` leaves
+#: them out (``data.calls_summary`` is an empty frame unless a folder maps one).
+SUMMARY_TABLES: tuple[str, ...] = ("calls_summary",)
+
+#: The table names of the row-level data (one row per answer, ticket, call, ...), in order.
+TABLE_NAMES: tuple[str, ...] = tuple(n for n in SCHEMA if n not in SUMMARY_TABLES)
 
 #: Our column names of every table, in order (derived from `SCHEMA`).
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {name: s.names for name, s in SCHEMA.items()}

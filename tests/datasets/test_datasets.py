@@ -6,6 +6,7 @@ import pytest
 from kpitools import datasets
 from kpitools.core.errors import DataValidationError
 from kpitools.datasets.simulate import SIMULATED_COLUMNS, TABLE_COLUMNS, simulate_service_data
+from kpitools.tables.schema import TABLE_NAMES
 
 
 def test_bundled_folder_is_small():
@@ -15,7 +16,7 @@ def test_bundled_folder_is_small():
 
 def test_registry_lists_every_table_with_its_row_count():
     reg = datasets.list_datasets()
-    assert reg["name"].tolist() == list(TABLE_COLUMNS)
+    assert reg["name"].tolist() == list(TABLE_NAMES)
     for row in reg.itertuples(index=False):
         frame = datasets.load_dataset(row.name)
         assert len(frame) == row.rows
@@ -108,4 +109,4 @@ def test_fingerprint_changes_with_the_data(tmp_path):
 def test_regenerate_writes_registry(tmp_path):
     datasets.regenerate(tmp_path, scale=0.05)
     reg = pd.read_csv(tmp_path / "datasets.csv")
-    assert set(reg["name"]) == set(TABLE_COLUMNS)
+    assert set(reg["name"]) == set(TABLE_NAMES)
