@@ -12,7 +12,8 @@ new analyst would see:
   process (``@pytest.mark.notebook``); sections with data show numbers, absent ones say so in
   a line with no chart or table; and one number per example equals a plain-pandas computation
   of the same quantity (ServiceNow median time to resolve, PwC CSAT and abandonment,
-  airline CSAT top-2-box share, HCAHPS top-box minus bottom-box).
+  airline CSAT top-2-box share, HCAHPS top-box minus bottom-box, SF abandonment rate of a
+  quarter from its monthly totals).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ CASES = {
     "pwc_call_centre": ("2021Q1", ("calls", "surveys")),
     "airline_survey": ("2023Q2", ("surveys",)),
     "hcahps_states": ("2022Q3", ("competitor_published",)),
-    "sf_hss_call_centre": ("2024Q1", ()),
+    "sf_hss_call_centre": ("2024Q1", ("calls_summary",)),
 }
 SECTIONS = ("Headline-KPIs", "Trends", "Teams", "Channels", "Operations", "Contact-volume",
             "Competitors", "Data-quality")
@@ -82,9 +83,11 @@ def test_example_validates_without_errors_or_warnings(name):
         assert len(getattr(report.tables, table)) > 0, table
 
 
-def test_a_folder_whose_files_no_table_reads_is_an_error_naming_them():
-    """The SF monthly totals are not mapped (no table holds aggregated calls yet)."""
-    report = validate_data(EXAMPLES / "sf_hss_call_centre")
+def test_a_folder_whose_files_no_table_reads_is_an_error_naming_them(tmp_path):
+    """The SF monthly totals without their mapping: no table reads them."""
+    name = "Call_Center_Metrics_for_the_Health_Service_System.csv"
+    shutil.copy(EXAMPLES / "sf_hss_call_centre" / name, tmp_path / name)
+    report = validate_data(tmp_path)
     (error,) = report.errors.itertuples()
     assert "no table can be read from this folder" in error.reason
     name = "Call_Center_Metrics_for_the_Health_Service_System.csv"
@@ -329,16 +332,57 @@ def test_hcahps_quarterly_report(tmp_path_factory):
     assert FIGURE.search(s["Competitors"])
 
 
+SF = EXAMPLES / "sf_hss_call_centre" / "Call_Center_Metrics_for_the_Health_Service_System.csv"
+
+
+def test_sf_monthly_totals_read_as_calls_summary():
+    raw = pd.read_csv(SF)
+    got = validate_data(EXAMPLES / "sf_hss_call_centre").tables.calls_summary
+    assert len(got) == len(raw) == 160
+    assert got["period_start"].dt.strftime("%b %Y").tolist() == raw["Month"].tolist()
+    assert got["offered"].tolist() == raw["Inbound Calls"].tolist()
+    assert got["abandoned"].isna().sum() == raw["Abandoned Calls"].isna().sum() == 5
+    assert got["abandoned"].dropna().tolist() == raw["Abandoned Calls"].dropna().tolist()
+
+
+def _sf_totals(months: list[str]) -> tuple[int, int]:
+    raw = pd.read_csv(SF)
+    part = raw[raw["Month"].isin(months)]
+    assert len(part) == len(months)
+    return int(part["Abandoned Calls"].sum()), int(part["Inbound Calls"].sum())
+
+
+def test_sf_operations_of_a_month_and_no_weeks():
+    """A month of monthly totals is that month's row; a week cannot be cut from it."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    from kpitools.reports.sections import operations_table
+
+    data = validate_data(EXAMPLES / "sf_hss_call_centre").tables
+    none = pd.DataFrame()
+    table = operations_table(none, none, period="2024-03", calls_summary=data.calls_summary)
+    (row,) = table.data.itertuples()
+    k, n = _sf_totals(["Mar 2024"])
+    assert row.kpi == "abandonment_rate" and row.n == n
+    assert row.estimate == pytest.approx(100 * k / n)
+    lo, hi = proportion_confint(k, n, method="wilson")
+    assert (row.ci_low, row.ci_high) == pytest.approx((100 * lo, 100 * hi))
+    k0, n0 = _sf_totals(["Feb 2024"])
+    assert row.estimate_base == pytest.approx(100 * k0 / n0)
+    assert any("from monthly totals (1 month in 2024-03)" in note for note in table.notes)
+    assert any("Mar 2024 61 s" in note and "no confidence interval" in note
+               for note in table.notes)
+    week = operations_table(none, none, period="2024-W10", calls_summary=data.calls_summary)
+    assert "Monthly call totals cannot be split into ISO weeks" in week.text
+
+
 @pytest.mark.notebook
-@pytest.mark.xfail(strict=True, reason="monthly aggregated calls cannot be read: no table of "
-                   "kpitools/tables/schema.py holds call counts per month (e.g. calls_monthly: "
-                   "period, offered, abandoned, answered, asa_seconds), so neither ServiceData "
-                   "nor the reader has one and the folder has no data. Ready: monthly periods in "
-                   "the report, summarize(successes=, trials=) for the rates")
 def test_sf_monthly_calls_quarterly_report(tmp_path_factory):
     s = _render("sf_hss_call_centre", tmp_path_factory)
-    raw = pd.read_csv(EXAMPLES / "sf_hss_call_centre"
-                      / "Call_Center_Metrics_for_the_Health_Service_System.csv")
-    q1 = raw[raw["Month"].isin(["Jan 2024", "Feb 2024", "Mar 2024"])]
-    abandoned = q1["Abandoned Calls"].sum() / q1["Inbound Calls"].sum()
-    assert _number_after("Abandonment rate", _text(s["Operations"])) == round(100 * abandoned, 1)
+    ops = _text(s["Operations"])
+    k, n = _sf_totals(["Jan 2024", "Feb 2024", "Mar 2024"])
+    assert _number_after("Abandonment rate", ops) == round(100 * k / n, 1)
+    k0, n0 = _sf_totals(["Oct 2023", "Nov 2023", "Dec 2023"])
+    assert f"was {100 * k0 / n0:.1f}" in ops
+    assert f"{n:,}" in ops and "from monthly totals (3 months in 2024Q1)" in ops
+    assert "No call data" not in ops

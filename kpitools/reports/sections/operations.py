@@ -22,6 +22,7 @@ from kpitools.reports.sections.common import (
     kind_word,
     label_missing,
     no_data,
+    period_kind,
     previous_period,
     verdict,
     with_periods,
@@ -78,6 +79,106 @@ def _with_quarter(frame: pd.DataFrame, table: str, team: str | None,
     return with_periods(frame, period, _TIME_COLUMN[table])
 
 
+#: Rates computed from monthly call totals (``calls_summary``): KPI, label, the count of
+#: successes and of trials (columns of the table), display scale, unit and digits.
+SUMMARY_KPIS: tuple[dict[str, Any], ...] = (
+    {"kpi": "answer_rate", "label": "Answer rate", "successes": "answered",
+     "trials": "offered", "scale": 1.0, "unit": "%", "digits": 1, "duration": False},
+    {"kpi": "abandonment_rate", "label": "Abandonment rate", "successes": "abandoned",
+     "trials": "offered", "scale": 1.0, "unit": "%", "digits": 1, "duration": False},
+    {"kpi": "service_level", "label": "Service level (answered within {t:g} s)",
+     "successes": "answered_within_threshold", "trials": "answered", "scale": 1.0,
+     "unit": "%", "digits": 1, "duration": False},
+)
+
+
+def _summary_totals(summary: pd.DataFrame, spec: dict[str, Any],
+                    period: str) -> pd.DataFrame:
+    """``period, k, n, months``: the successes and trials of ``spec`` summed over the months
+    of each period of the kind of ``period`` (a quarter is the sum of its months); months
+    missing either count are left out."""
+    if spec["successes"] not in summary.columns or spec["trials"] not in summary.columns:
+        return pd.DataFrame({"period": [], "k": [], "n": [], "months": []})
+    frame = with_periods(summary, period, "period_start")
+    ok = frame[spec["successes"]].notna() & frame[spec["trials"]].notna() & frame[
+        "period"].notna()
+    frame = frame[ok]
+    out = frame.groupby("period", sort=True).agg(
+        k=(spec["successes"], "sum"), n=(spec["trials"], "sum"),
+        months=(spec["trials"], "size")).reset_index()
+    return out.astype({"k": "int64", "n": "int64", "months": "int64"})
+
+
+def _summary_rows(summary: pd.DataFrame, *, period: str, team: str | None,
+                  confidence_level: float, have: set[str]
+                  ) -> tuple[list[dict[str, Any]], list[pd.DataFrame], list[dict[str, Any]],
+                             list[str], list[str]]:
+    """Rows of the operations table from monthly call totals: rates with Wilson CIs (the
+    counts summed over the months of ``period``), skipping KPIs in ``have`` (computed from
+    the calls' own rows). Returns rows, per-period totals, specs, notes and absent lines."""
+    rows: list[dict[str, Any]] = []
+    totals: list[pd.DataFrame] = []
+    specs: list[dict[str, Any]] = []
+    notes: list[str] = []
+    absent: list[str] = []
+    if not len(summary):
+        return rows, totals, specs, notes, absent
+    if team is not None:
+        if "team" not in summary.columns:
+            absent.append("The monthly call totals have no team.")
+            return rows, totals, specs, notes, absent
+        summary = summary[summary["team"] == team]
+    if period_kind(period) == "week":
+        absent.append(f"Monthly call totals cannot be split into ISO weeks: no call KPIs for "
+                      f"{period}.")
+        return rows, totals, specs, notes, absent
+    months_in = 0
+    for spec in SUMMARY_KPIS:
+        if spec["kpi"] in have:
+            continue
+        if spec["kpi"] == "service_level":
+            thresholds = (summary["threshold_seconds"].dropna().unique()
+                          if "threshold_seconds" in summary.columns else [])
+            if len(thresholds) != 1:
+                continue  # no threshold, or several: no one service level to show
+            spec = {**spec, "label": spec["label"].format(t=float(thresholds[0]))}
+        agg = _summary_totals(summary, spec, period)
+        cur = agg[agg["period"] == period]
+        if not len(cur) or int(cur["n"].iloc[0]) == 0:
+            continue
+        est = summarize(cur, kpi=spec["kpi"], successes="k", trials="n",
+                        confidence_level=confidence_level).iloc[0]
+        months_in = max(months_in, int(cur["months"].iloc[0]))
+        rows.append({"kpi": spec["kpi"], "label": spec["label"],
+                     "estimate": float(est["estimate"]), "ci_low": float(est["ci_low"]),
+                     "ci_high": float(est["ci_high"]), "n": int(est["n"]),
+                     "unit": str(est["unit"]), "method": str(est["method"]),
+                     "aggregated": True})
+        totals.append(agg)
+        specs.append(spec)
+    if not rows:
+        absent.append(no_data("monthly call totals", period))
+        return rows, totals, specs, notes, absent
+    words = {"answer_rate": "answered / offered", "abandonment_rate": "abandoned / offered",
+             "service_level": "answered within the threshold / answered"}
+    notes.append(
+        f"Calls: from monthly totals ({months_in} month{'s' if months_in != 1 else ''} in "
+        f"{period}), each rate the sum of its counts over the months ("
+        + "; ".join(f"{r['label'].lower()}: {words[r['kpi']]}" for r in rows)
+        + "), with a Wilson CI and Newcombe differences as if each call were a row.")
+    if "asa_seconds" in summary.columns:
+        frame = with_periods(summary, period, "period_start")
+        cur = frame[(frame["period"] == period) & frame["asa_seconds"].notna()].sort_values(
+            "period_start")
+        if len(cur):
+            listed = ", ".join(f"{pd.Timestamp(t):%b %Y} {float(v):,.0f} s" for t, v in
+                               zip(cur["period_start"], cur["asa_seconds"], strict=True))
+            notes.append("Average speed of answer, as published per month (" + listed + "): a "
+                         "mean without its number of answered calls or its spread, so no "
+                         "confidence interval or test can be given, and it is not in the table.")
+    return rows, totals, specs, notes, absent
+
+
 def _usable(frame: pd.DataFrame, spec: dict[str, Any]) -> pd.DataFrame:
     """The rows of ``frame`` that carry what the KPI reads (all rows for a rate of calls).
 
@@ -118,9 +219,18 @@ def operations_table(
     team: str | None = None,
     confidence_level: float = 0.95,
     alpha: float = 0.05,
+    calls_summary: pd.DataFrame | None = None,
 ) -> ReportTable | ReportNote:
     """Operations KPIs of ``period`` (tickets and calls) against the previous period of the
     same kind (quarter, month or ISO week) and the same period last year.
+
+    ``calls_summary`` (optional) holds call totals per month (the ``calls_summary`` table):
+    answer rate, abandonment rate and service level of a quarter or month are then the sums
+    of the counts of its months (`SUMMARY_KPIS`), summarised and compared with
+    ``successes=``/``trials=`` — Wilson CI, Newcombe difference, as for calls given one row
+    each — unless the calls table has rows of the period. ISO weeks cannot be cut from
+    monthly totals, and a published mean speed of answer (without its n or spread) gets a
+    note, not a row.
 
     Uses the KPIs registered by `kpitools.kpis.operations` (see `OPERATIONS_KPIS`): medians of
     durations with distribution-free order-statistic CIs, their change as a Hodges–Lehmann
@@ -149,7 +259,8 @@ def operations_table(
 
     prev, yago = previous_period(period), year_ago(period)
     sources = {"tickets": tickets, "calls": calls}
-    if not any(len(t) for t in sources.values()):
+    summary = calls_summary if calls_summary is not None else pd.DataFrame()
+    if not any(len(t) for t in sources.values()) and not len(summary):
         return ReportNote(no_data("ticket or call data"))
     frames = {name: _with_quarter(t, name, team, period) for name, t in sources.items()}
     rows, absent, excluded_notes = [], [], []
@@ -158,7 +269,8 @@ def operations_table(
         folder_words, row_words = _TABLE_WORDS[name]
         who = f" from team {team}" if team else ""
         if not len(sources[name]):
-            absent.append(no_data(folder_words))
+            if not (name == "calls" and len(summary)):
+                absent.append(no_data(folder_words))
         elif not (frame["period"] == period).any():
             absent.append(no_data(f"{row_words}{who}", period))
     for spec in OPERATIONS_KPIS:
@@ -186,12 +298,36 @@ def operations_table(
                      "ci_high": float(est["ci_high"]), "n": int(est["n"]),
                      "unit": str(est["unit"]), "method": str(est["method"])})
         usables.append(usable)
+    row_specs: list[dict[str, Any]] = [
+        next(s for s in OPERATIONS_KPIS if s["kpi"] == r["kpi"]) for r in rows]
+    have = {r["kpi"] for r in rows if r["kpi"] in ("answer_rate", "abandonment_rate",
+                                                   "service_level")}
+    s_rows, s_totals, s_specs, s_notes, s_absent = _summary_rows(
+        summary, period=period, team=team, confidence_level=confidence_level, have=have)
+    rows += s_rows
+    usables += s_totals
+    row_specs += s_specs
+    excluded_notes += s_notes
+    absent += s_absent
+    if s_rows and not (s_totals[0]["period"] == prev).any():
+        absent.append(f"No monthly call totals in {prev} to compare with.")
 
     def change(i: int, base: str, level: float) -> dict[str, Any]:
-        spec = next(s for s in OPERATIONS_KPIS if s["kpi"] == rows[i]["kpi"])
+        spec = row_specs[i]
         usable = usables[i]
         before = usable[usable["period"] == base]
         now = usable[usable["period"] == period]
+        if rows[i].get("aggregated"):
+            if not len(before) or not len(now) or not int(before["n"].iloc[0]):
+                return {"estimate_base": np.nan, "difference": np.nan, "ci_low": np.nan,
+                        "ci_high": np.nan, "pvalue": np.nan, "test": ""}
+            c = compare(usable[usable["period"].isin([base, period])], kpi=spec["kpi"],
+                        successes="k", trials="n", group="period", baseline=base,
+                        levels=[base, period], confidence_level=level).iloc[0]
+            return {"estimate_base": float(c["estimate_a"]),
+                    "difference": float(c["difference"]), "ci_low": float(c["ci_low"]),
+                    "ci_high": float(c["ci_high"]), "pvalue": float(c["pvalue"]),
+                    "test": str(c["test"])}
         if len(before) < 2 or len(now) < 2:
             return {"estimate_base": np.nan, "difference": np.nan, "ci_low": np.nan,
                     "ci_high": np.nan, "pvalue": np.nan, "test": ""}
@@ -208,11 +344,10 @@ def operations_table(
     adjust_family(family, lambda j, level: tuple(  # type: ignore[arg-type,return-value]
         change(members[j][0], members[j][2], level)[k] for k in ("ci_low", "ci_high")),
         confidence_level=1 - alpha)
-    specs = {s["kpi"]: s for s in OPERATIONS_KPIS}
     for c, (i, key, _) in zip(family, members, strict=True):
         sfx = "" if key == "previous" else "_year_ago"
         row = rows[i]
-        spec = specs[row["kpi"]]
+        spec = row_specs[i]
         row[f"estimate_base{sfx}"] = c["estimate_base"]
         row[f"difference{sfx}"] = c["difference"]
         row[f"diff_ci_low{sfx}"], row[f"diff_ci_high{sfx}"] = c["ci_low"], c["ci_high"]
@@ -232,8 +367,7 @@ def operations_table(
     if not len(data):
         return ReportNote("\n".join(absent))
     disp = []
-    for r in rows:
-        spec = specs[r["kpi"]]
+    for r, spec in zip(rows, row_specs, strict=True):
         k, d = spec["scale"], spec["digits"]
         out = {"KPI": _esc(spec["label"]), "Unit": _esc(spec["unit"]),
                f"{period} [{confidence_level:.0%} CI]": _fmt_ci(

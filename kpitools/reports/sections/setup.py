@@ -41,6 +41,7 @@ QUARTER_SOURCES: tuple[tuple[str, str, str], ...] = (
     ("surveys", "quarter", "quarter"),
     ("tickets", "created_at", "timestamp"),
     ("calls", "offered_at", "timestamp"),
+    ("calls_summary", "period_start", "timestamp"),  # call totals per month
     ("competitor_surveys", "quarter", "quarter"),
     ("competitor_published", "quarter", "quarter"),
 )
@@ -123,6 +124,8 @@ def data_periods(data: Any, kind: str = "quarter") -> list[str]:
     else:
         frames = [getattr(data, t)[c] for t, c in DATE_SOURCES
                   if hasattr(data, t) and c in getattr(data, t).columns]
+        if kind == "month" and hasattr(data, "calls_summary"):  # totals per month, not week
+            frames.append(data.calls_summary["period_start"])
     found: set[str] = set()
     for values in frames:
         if len(values):
