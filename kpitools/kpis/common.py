@@ -44,7 +44,7 @@ from kpitools.core.validation import (
     warn_if_small,
 )
 from kpitools.stats.means import welch_tests_from_moments
-from kpitools.stats.nps import NPS_ARRAY_METHODS, nps_diff_tests
+from kpitools.stats.nps import NPS_ARRAY_METHODS, nps_diff_tests, nps_score_diff_tests
 from kpitools.stats.proportions import (
     DIFF_METHODS,
     DiffMethod,
@@ -275,9 +275,10 @@ def compare_nps_cells(counts: np.ndarray, index_a: np.ndarray, index_b: np.ndarr
     """`compare_nps_counts` of cell ``index_b[i]`` against ``index_a[i]``, for all ``i``.
 
     ``counts`` has one row per cell: promoters, passives, detractors. The Wald-type
-    methods only (`kpitools.stats.nps.nps_diff_tests`: the trinomial Wald interval
-    [Rocks16]_, adjusted-Wald [Sauro]_); None for another method or when a compared cell
-    is empty. Warns as `compare_nps_counts` does (`warn_small_comparisons`).
+    methods (`kpitools.stats.nps.nps_diff_tests`: the trinomial Wald interval [Rocks16]_,
+    adjusted-Wald [Sauro]_) and the score method (`kpitools.stats.nps.nps_score_diff_tests`:
+    MOVER of Tango's score intervals, and its inverted test); None for the bootstrap or when
+    a compared cell is empty. Warns as `compare_nps_counts` does (`warn_small_comparisons`).
 
     >>> out = compare_nps_cells(np.array([[40, 30, 30], [50, 30, 20]]), np.array([0]),
     ...                         np.array([1]), kpi="nps", confidence_level=0.95,
@@ -288,7 +289,7 @@ def compare_nps_cells(counts: np.ndarray, index_a: np.ndarray, index_b: np.ndarr
     References: Rocks B (2016) Am Stat 70:365–372; Sauro J, Lewis JR (2016) Quantifying
     the User Experience, 2nd ed.
     """
-    if method not in NPS_ARRAY_METHODS:
+    if method not in NPS_ARRAY_METHODS and method != "score":
         return None
     n = counts.sum(axis=1)
     if not _cells_nonempty(n, index_a, index_b):
@@ -296,16 +297,22 @@ def compare_nps_cells(counts: np.ndarray, index_a: np.ndarray, index_b: np.ndarr
     ca, cb = counts[index_a], counts[index_b]
     n_a, n_b = n[index_a], n[index_b]
     warn_small_comparisons(n_a, n_b, what=f"{kpi.upper()} comparison")
-    res = nps_diff_tests((ca[:, 0], ca[:, 1], ca[:, 2]), (cb[:, 0], cb[:, 1], cb[:, 2]),
-                         confidence_level=confidence_level, method=method,  # type: ignore[arg-type]
-                         alternative=alternative)
+    a, b = (ca[:, 0], ca[:, 1], ca[:, 2]), (cb[:, 0], cb[:, 1], cb[:, 2])
+    if method == "score":
+        res = nps_score_diff_tests(a, b, confidence_level=confidence_level,
+                                   alternative=alternative)
+        test = "nps_score_inverted"
+    else:
+        res = nps_diff_tests(a, b, confidence_level=confidence_level,
+                             method=method, alternative=alternative)  # type: ignore[arg-type]
+        test = f"nps_z_{method}"
     return {"kpi": kpi, "estimate_a": 100.0 * (ca[:, 0] - ca[:, 2]) / n_a,
             "estimate_b": 100.0 * (cb[:, 0] - cb[:, 2]) / n_b,
             "difference": 100.0 * res["observed"], "measure": "difference",
             "ci_low": 100.0 * res["low"], "ci_high": 100.0 * res["high"],
             "confidence_level": confidence_level, "statistic": res["statistic"],
             "pvalue": res["pvalue"], "alternative": alternative, "method": method,
-            "test": f"nps_z_{method}", "unit": "points", "n_a": n_a, "n_b": n_b}
+            "test": test, "unit": "points", "n_a": n_a, "n_b": n_b}
 
 
 def compare_mean_cells(x: np.ndarray, cells: np.ndarray, n_cells: int, index_a: np.ndarray,

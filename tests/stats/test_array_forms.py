@@ -13,7 +13,12 @@ import pytest
 from kpitools.stats.common import pvalue_from_z
 from kpitools.stats.means import welch_test, welch_tests_from_moments
 from kpitools.stats.multiplicity import adjust_pvalues, adjust_pvalues_by_family
-from kpitools.stats.nps import nps_diff_ci, nps_diff_tests, nps_test
+from kpitools.stats.nps import (
+    nps_diff_ci,
+    nps_diff_tests,
+    nps_score_diff_tests,
+    nps_test,
+)
 from kpitools.stats.proportions import (
     pvalues_from_z,
     two_proportion_test,
@@ -100,6 +105,34 @@ def test_nps_diff_tests_equal_nps_diff_ci_and_nps_test(method: str, alternative:
         assert _equal(out["low"][i], low) and _equal(out["high"][i], high), i
         assert _equal(out["statistic"][i], t.statistic) and _equal(out["pvalue"][i], t.pvalue)
         assert _equal(out["observed"][i], t.estimate)
+        assert _equal(out["standard_error"][i], t.standard_error)
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", *(pytest.param(a, marks=pytest.mark.slow)
+                                                         for a in ALTERNATIVES[1:])])
+def test_nps_score_diff_tests_equal_the_score_interval_and_test(alternative: str) -> None:
+    rng = np.random.default_rng(4)
+    m = 16
+    a = [rng.integers(0, 12, m) for _ in range(3)]
+    b = [rng.integers(0, 12, m) for _ in range(3)]
+    a[1][:4], a[2][:4] = 0, 0  # all promoters
+    b[0][2:6], b[1][2:6] = 0, 0  # all detractors
+    a[0][6:8], a[2][6:8] = 0, 0  # only passives
+    for i in (10, 11):  # equal tables: observed difference 0
+        for v, w in zip(a, b, strict=True):
+            w[i] = v[i]
+    for c in (a, b):
+        c[1][c[0] + c[1] + c[2] == 0] = 1
+    level = {"two-sided": 0.95, "greater": 0.9, "less": 0.99}[alternative]
+    out = nps_score_diff_tests(tuple(a), tuple(b), confidence_level=level,
+                               alternative=alternative)
+    for i in range(m):
+        ca, cb = tuple(int(v[i]) for v in a), tuple(int(v[i]) for v in b)
+        low, high = nps_diff_ci(ca, cb, confidence_level=level, method="score",
+                                alternative=alternative)
+        t = nps_test(ca, cb, method="score", alternative=alternative)
+        assert _equal(out["low"][i], low) and _equal(out["high"][i], high), i
+        assert _equal(out["statistic"][i], t.statistic) and _equal(out["pvalue"][i], t.pvalue)
         assert _equal(out["standard_error"][i], t.standard_error)
 
 
