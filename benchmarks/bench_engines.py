@@ -51,8 +51,12 @@ def to_engine(df: pd.DataFrame, engine: str, spark: Any = None) -> Any:
         con.unregister("arrow_t")
         return con.table("t")
     if engine == "pyspark":
-        return spark.createDataFrame(df.astype({c: str for c in df.columns
-                                                if isinstance(df[c].dtype, pd.CategoricalDtype)}))
+        frame = spark.createDataFrame(df.astype({c: str for c in df.columns
+                                                 if isinstance(df[c].dtype,
+                                                               pd.CategoricalDtype)}))
+        frame = frame.cache()  # the rows live in Spark's memory, as a table would
+        frame.count()
+        return frame
     raise ValueError(engine)
 
 
