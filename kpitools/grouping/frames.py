@@ -65,6 +65,21 @@ def _kpi_options(method: str | None, alternative: str | None, missing: str | Non
     return kwargs
 
 
+def _on_engine(data: Any, *aggregated: Any) -> bool:
+    """Whether ``data`` is a frame of another engine (Polars, PyArrow, DuckDB, Spark), which
+    `kpitools.engines` summarises from sufficient statistics computed there."""
+    if isinstance(data, pd.DataFrame):
+        return False  # the pandas path; Narwhals is imported only for other frames
+    from kpitools.engines import is_engine_frame
+
+    if not is_engine_frame(data):
+        return False
+    if any(a is not None for a in aggregated):
+        raise TypeError("aggregated input (counts=, successes=/trials=, shares=/n=) is read "
+                        "from a pandas table: collect the (small) table of counts first")
+    return True
+
+
 def _check_data(data: Any) -> pd.DataFrame:
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"expected a pandas DataFrame, got {type(data).__name__}")
@@ -163,6 +178,16 @@ def summarize(
     0        A      75.0  100
     1        B      62.5   80
     """
+    if _on_engine(data, counts, successes, trials, shares, n):
+        from kpitools.engines import statistics_table, sufficient_statistics
+
+        definition = get_kpi(kpi)
+        level = check_confidence_level(confidence_level)
+        kwargs = _kpi_options(method, alternative, missing, options)
+        stats = sufficient_statistics(data, kpi, value, by, confidence_level=level, **kwargs)
+        return _finish(statistics_table(stats, confidence_level=level,
+                                        alternative=kwargs.get("alternative", "two-sided")),
+                       stats.keys, definition)
     data = _check_data(data)
     level = check_confidence_level(confidence_level)
     definition = get_kpi(kpi)
@@ -352,6 +377,13 @@ def compare(
       group_a group_b  estimate_a  estimate_b  difference
     0  2026Q2  2026Q3        20.0        70.0        50.0
     """
+    if _on_engine(data, counts, successes, trials, shares, n):
+        from kpitools.engines import aggregated_table
+
+        row_options = {k: v for k, v in options.items() if k != "test"}
+        keys_ = [by] if isinstance(by, str) else list(by or [])
+        data, counts = aggregated_table(data, kpi, value, [*keys_, group], **row_options)
+        value, options = None, {k: v for k, v in options.items() if k == "test"}
     data = _check_data(data)
     level = check_confidence_level(confidence_level)
     check_choice("adjust", adjust, PVALUE_ADJUSTMENTS)

@@ -1,9 +1,7 @@
 """kt.summarize and kt.compare take frames of other engines (through kpitools.engines).
 
-Known gap, as strict xfails: the wiring into `kpitools/grouping/frames.py` (two calls at the
-top of `summarize` and `compare`, to `kpitools.engines`) waits for the work in progress
-there; `kpitools.engines.summarize` and `engines.aggregated_table` do it meanwhile. When it
-lands these tests pass and the marks go.
+`kpitools/grouping/frames.py` hands a non-pandas frame to `kpitools.engines`: summarize from
+the sufficient statistics computed on the frame's engine, compare from its table of counts.
 """
 
 from __future__ import annotations
@@ -18,14 +16,10 @@ import kpitools as kt
 from kpitools import datasets
 from kpitools.core.errors import SmallSampleWarning
 
-WIRING = pytest.mark.xfail(strict=True,
-                           reason="kt.summarize/compare take pandas only until the wiring")
-
 NUMBERS = ["estimate", "ci_low", "ci_high", "n", "n_excluded"]
 
 
 @pytest.mark.parametrize("engine", ["polars", "polars_lazy", "pyarrow", "duckdb"])
-@WIRING
 def test_summarize_any_frame(engine):
     surveys = datasets.load_surveys()
     with warnings.catch_warnings():
@@ -38,7 +32,6 @@ def test_summarize_any_frame(engine):
 
 
 @pytest.mark.parametrize("engine", ["polars_lazy", "duckdb"])
-@WIRING
 def test_compare_any_frame(engine):
     surveys = datasets.load_surveys()
     want = kt.compare(surveys, kpi="nps", value="nps", group="quarter", by="channel")
@@ -50,7 +43,6 @@ def test_compare_any_frame(engine):
                                want[cols].to_numpy(dtype=float), rtol=1e-9, atol=1e-9)
 
 
-@WIRING
 def test_aggregated_input_on_an_engine_frame_is_refused():
     frame = CONVERTERS["polars"](datasets.load_surveys())
     with pytest.raises(TypeError, match="collect the"):
