@@ -5,22 +5,13 @@ compared by the ratio of their rates with the exact conditional test (`rate_rati
 ``poisson.test``); `overdispersion_test` checks whether daily counts vary more than a Poisson
 process allows (then Poisson intervals are too narrow).
 
+The methods and their sources are in `kpitools.stats.poisson` (Garwood's exact interval
+[Garwood36]_, the conditional rate-ratio test, the dispersion tests).
+
 References
 ----------
 .. [Garwood36] Garwood F (1936). Fiducial limits for the Poisson distribution. Biometrika
    28:437–442.
-.. [Ulm90] Ulm K (1990). A simple method to calculate the confidence interval of a
-   standardized mortality ratio. Am J Epidemiol 131:373–375 (chi-square form of Garwood).
-.. [BCD03] Brown LD, Cai TT, DasGupta A (2003). Interval estimation in exponential families.
-   Stat Sinica 13:19–49 (Jeffreys interval for a Poisson mean).
-.. [Barker02] Barker L (2002). A comparison of nine confidence intervals for a Poisson
-   parameter when the expected number of events is ≤ 5. Am Stat 56:85–89 (score and Wald).
-.. [PT] R Core Team. ``stats::poisson.test``: exact conditional test of a rate ratio via
-   ``binom.test`` on count1 out of count1 + count2.
-.. [Fisher50] Fisher RA (1950). The significance of deviations from expectation in a Poisson
-   series. Biometrics 6:17–24 (index of dispersion test).
-.. [CT90] Cameron AC, Trivedi PK (1990). Regression-based tests for overdispersion in the
-   Poisson model. J Econometrics 46:347–364.
 """
 
 from __future__ import annotations

@@ -297,6 +297,35 @@ def _amount(x: float, unit: str, digits: int) -> str:
     return f"{format_number(abs(x), digits=digits)}{words.get(unit, ' ' + unit)}"
 
 
+def survey_change_sentences(tiles: pd.DataFrame, *, previous: str, year_ago: str,
+                            subject: str = "") -> tuple[list[str], pd.DataFrame,
+                                                        pd.DataFrame, int]:
+    """The sentences of the survey KPIs that changed significantly, and the tiles split.
+
+    One sentence per survey KPI and earlier period whose adjusted change is significant
+    ("NPS up 20.5 points since 2026Q2, p = 0.009 after adjusting for 6 comparisons"),
+    prefixed by ``subject`` (e.g. a team's name and a space). Returns the sentences, the
+    survey tiles, the other (operations) tiles and ``m``, the number of adjusted tests of
+    the headline family.
+    """
+    if not len(tiles):
+        return [], tiles, tiles, 0
+    survey = tiles[tiles["kpi"].isin(["nps", "csat", "ces"])]
+    ops = tiles[~tiles["kpi"].isin(["nps", "csat", "ces"])]
+    m_head = int(survey[["pvalue_adjusted_previous", "pvalue_adjusted_year_ago"]]
+                 .notna().to_numpy().sum()) if len(survey) else 0
+    out: list[str] = []
+    for r in survey.itertuples(index=False):
+        for key, base in (("previous", previous), ("year_ago", year_ago)):
+            if getattr(r, f"significant_{key}"):
+                diff = getattr(r, f"difference_{key}")
+                out.append(f"{subject}{r.name} {'up' if diff > 0 else 'down'} "
+                           f"{_amount(diff, r.unit, int(r.digits))} since {base}, "
+                           f"{p_words(getattr(r, f'pvalue_adjusted_{key}'))} after "
+                           f"adjusting for {m_head} comparisons.")
+    return out, survey, ops, m_head
+
+
 def summary_sentences(tiles: pd.DataFrame, league: Any, standout: Any, *, period: str,
                       previous: str, year_ago: str, limit: int = 5) -> list[str]:
     """Up to ``limit`` findings in words, most important first.
@@ -309,20 +338,9 @@ def summary_sentences(tiles: pd.DataFrame, league: Any, standout: Any, *, period
     3. Each team that stands out against the rest of the company (adjusted for the teams).
     4. Each operations KPI of the tiles that changed significantly.
     """
-    out: list[str] = []
+    out, survey, ops, m_head = survey_change_sentences(tiles, previous=previous,
+                                                       year_ago=year_ago)
     if len(tiles):
-        survey = tiles[tiles["kpi"].isin(["nps", "csat", "ces"])]
-        ops = tiles[~tiles["kpi"].isin(["nps", "csat", "ces"])]
-        m_head = int(survey[["pvalue_adjusted_previous", "pvalue_adjusted_year_ago"]]
-                     .notna().to_numpy().sum()) if len(survey) else 0
-        for r in survey.itertuples(index=False):
-            for key, base in (("previous", previous), ("year_ago", year_ago)):
-                if getattr(r, f"significant_{key}"):
-                    diff = getattr(r, f"difference_{key}")
-                    out.append(f"{r.name} {'up' if diff > 0 else 'down'} "
-                               f"{_amount(diff, r.unit, int(r.digits))} since {base}, "
-                               f"{p_words(getattr(r, f'pvalue_adjusted_{key}'))} after "
-                               f"adjusting for {m_head} comparisons.")
         if len(survey) and not survey["significant_previous"].any():
             r = next(survey.itertuples(index=False))
             diff = r.difference_previous
@@ -337,8 +355,6 @@ def summary_sentences(tiles: pd.DataFrame, league: Any, standout: Any, *, period
                            f"{p_words(r.pvalue_previous)}, adjusted "
                            f"{p_words(r.pvalue_adjusted_previous)} for {m_head} "
                            f"comparisons){tail}.")
-    else:
-        ops = tiles
     if isinstance(league, ReportTable) and "significant" in league.data.columns:
         d = league.data
         m = int(d["pvalue"].notna().sum())

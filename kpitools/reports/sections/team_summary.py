@@ -35,7 +35,12 @@ from kpitools.reports.sections.operations import operations_table
 from kpitools.reports.sections.reliability import ScaleReliability, scale_reliability
 from kpitools.reports.sections.significance import SIGNIFICANCE_RULE, significance_marks
 from kpitools.reports.sections.standout import p_words, standout_table
-from kpitools.reports.sections.summary import ExecutiveSummary, _amount, _tiles
+from kpitools.reports.sections.summary import (
+    ExecutiveSummary,
+    _amount,
+    _tiles,
+    survey_change_sentences,
+)
 
 __all__ = ["TeamSummary", "CompetitorSummary", "team_summary", "competitor_summary"]
 
@@ -134,19 +139,8 @@ def _versus_table(surveys: pd.DataFrame, team: str, period: str,
 
 def _team_sentences(team: str, tiles: pd.DataFrame, versus: ReportTable | None, *,
                     previous: str, year_ago: str, limit: int = 5) -> list[str]:
-    out: list[str] = []
-    survey = tiles[tiles["kpi"].isin(["nps", "csat", "ces"])] if len(tiles) else tiles
-    ops = tiles[~tiles["kpi"].isin(["nps", "csat", "ces"])] if len(tiles) else tiles
-    m_head = int(survey[["pvalue_adjusted_previous", "pvalue_adjusted_year_ago"]]
-                 .notna().to_numpy().sum()) if len(survey) else 0
-    for r in survey.itertuples(index=False):
-        for key, base in (("previous", previous), ("year_ago", year_ago)):
-            if getattr(r, f"significant_{key}"):
-                diff = getattr(r, f"difference_{key}")
-                out.append(f"{team} {r.name} {'up' if diff > 0 else 'down'} "
-                           f"{_amount(diff, r.unit, int(r.digits))} since {base}, "
-                           f"{p_words(getattr(r, f'pvalue_adjusted_{key}'))} after adjusting "
-                           f"for {m_head} comparisons.")
+    out, survey, ops, m_head = survey_change_sentences(tiles, previous=previous,
+                                                       year_ago=year_ago, subject=f"{team} ")
     if len(survey) and not survey["significant_previous"].any():
         r = next(survey.itertuples(index=False))
         diff = r.difference_previous
