@@ -11,6 +11,7 @@ the KPIs; the statistics (`kpitools.engines.statistics`) classify values with th
 code and use their count-level intervals. `kpitools.grouping` calls it.
 """
 
+from kpitools.engines.comparisons import ComparisonInput, comparison_input
 from kpitools.engines.frames import (
     ENGINES,
     as_lazy,
@@ -32,6 +33,7 @@ from kpitools.engines.statistics import (
 from kpitools.engines.tables import duckdb_tables
 
 __all__ = [
+    "ComparisonInput",
     "ENGINES",
     "ENGINE_KPIS",
     "SCALE_KPIS",
@@ -39,6 +41,7 @@ __all__ = [
     "aggregated_table",
     "as_lazy",
     "column_names",
+    "comparison_input",
     "duckdb_tables",
     "duration_seconds",
     "engine_name",

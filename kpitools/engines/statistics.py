@@ -329,6 +329,7 @@ def _duration_statistics(frame: Any, kpi: str, value: str | None, keys: list[str
         return column
 
     notes: list[str] = []
+    parts: dict[str, tuple[str, ...]] = {}
     per_second = 1.0
     if value is not None:
         seconds = nw.col(need(value)).cast(nw.Float64) * DURATION_UNITS[value_unit]
@@ -355,6 +356,7 @@ def _duration_statistics(frame: Any, kpi: str, value: str | None, keys: list[str
                                      ignore_nulls=False)
         status = nw.when(any_null).then(_MISSING).otherwise(_USABLE)
         end_column = first
+        parts = {"parts": tuple(present), "missing_parts": tuple(lacking)}
         if lacking:
             notes.append(f"{kpi.upper()} summed from {', '.join(present)} only (no "
                          f"{', '.join(lacking)} column)")
@@ -402,7 +404,7 @@ def _duration_statistics(frame: Any, kpi: str, value: str | None, keys: list[str
                              "count": summary.to_numpy(dtype=np.int64)})
     label = f"{kpi}_{statistic}" if statistic == "median" else f"{kpi}_p{100.0 * q:g}"
     details = {"label": label, "method": method, "unit": unit, "q": q,
-               "factor": DURATION_UNITS[unit], "notes": notes}
+               "factor": DURATION_UNITS[unit], "notes": notes, **parts}
     return SufficientStatistics(kpi, "quantile", keys, out, frequencies, excluded,
                                 engine_name(frame), details)
 

@@ -377,18 +377,21 @@ def compare(
       group_a group_b  estimate_a  estimate_b  difference
     0  2026Q2  2026Q3        20.0        70.0        50.0
     """
+    on_engine = None
     if _on_engine(data, counts, successes, trials, shares, n):
-        from kpitools.engines import aggregated_table
+        from kpitools.engines import comparison_input
 
-        row_options = {k: v for k, v in options.items() if k != "test"}
-        keys_ = [by] if isinstance(by, str) else list(by or [])
-        data, counts = aggregated_table(data, kpi, value, [*keys_, group], **row_options)
-        value, options = None, {k: v for k, v in options.items() if k == "test"}
+        on_engine = comparison_input(data, kpi, value, group, by, missing=missing,
+                                     **_kpi_options(method, alternative, None, options))
+        data, value, counts = on_engine.table, on_engine.value, on_engine.counts
+        options = on_engine.options
     data = _check_data(data)
     level = check_confidence_level(confidence_level)
     check_choice("adjust", adjust, PVALUE_ADJUSTMENTS)
     check_choice("adjust_scope", adjust_scope, ADJUST_SCOPES)
     definition = get_kpi(kpi)
+    if on_engine is not None and on_engine.definition is not None:
+        definition = on_engine.definition  # compares the engine's frequency table
     keys = normalize_keys(by, data)
     scope = adjust_scope if keys else "table"
     if group not in data.columns:

@@ -1,0 +1,584 @@
+"""`kpitools.compare` on any engine: every comparison from the cells' frequency tables.
+
+`kpitools.compare` on a frame that is not pandas asks the engine for the per-cell
+sufficient statistics (`kpitools.engines.statistics.sufficient_statistics` grouped by the
+``by`` columns and the compared ``group`` column) and hands `kpitools.grouping` a small
+pandas table instead of the rows, which then chooses the pairs, orders them and adjusts the
+p-values exactly as for pandas rows:
+
+* **counts** (NPS, eNPS, CSAT top box, yes share, the operations rates: the KPIs that take
+  aggregated input): the table of counts, compared through ``counts=``;
+* **everything else** (CSAT mean, CES in all its variants, FRT, resolution time, AHT, ASA):
+  the frequency table ``(cell, value, count)`` with a KPI definition whose comparisons read
+  the counts as weights (`weighted_definition`):
+
+  - means: Welch's t test and interval from each cell's n, mean and Σ(x − mean)²
+    (`kpitools.stats.means.welch_tests_from_moments`) [Welch47]_;
+  - net scores and top boxes: the KPI's own count comparisons
+    (`kpitools.kpis.common.compare_nps_cells`, `compare_proportion_cells`);
+  - durations: the Hodges–Lehmann shift and its distribution-free interval [HL63]_ and the
+    Mann–Whitney U test (normal approximation with tie and continuity correction, as
+    scipy's ``method="asymptotic"``) [MW47]_ from the two frequency tables — exact: the
+    k-th pairwise difference is selected by weighted counting, the ranks are mid-ranks of
+    the distinct values — and the two medians; or, for ``statistic="mean",
+    method="welch"``, Welch's test from the moments.
+
+What needs the rows themselves is refused with the reason: bootstrap intervals (they
+resample rows in their order), paired NPS (it pairs rows), and the options
+`kpitools.engines.statistics.sufficient_statistics` refuses (business hours, ...).
+
+References
+----------
+.. [Welch47] Welch BL (1947). The generalization of "Student's" problem when several
+   different population variances are involved. Biometrika 34:28–35.
+.. [HL63] Hodges JL, Lehmann EL (1963). Estimates of location based on rank tests. Ann
+   Math Stat 34:598–611.
+.. [MW47] Mann HB, Whitney DR (1947). On a test of whether one of two random variables is
+   stochastically larger than the other. Ann Math Stat 18:50–60.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from kpitools.core.errors import DataValidationError
+from kpitools.core.results import Comparison
+from kpitools.core.validation import (
+    check_alternative,
+    check_choice,
+    check_confidence_level,
+    require_nonempty,
+)
+from kpitools.engines.frames import column_names, engine_name
+from kpitools.engines.statistics import ENGINE_KPIS, SufficientStatistics, sufficient_statistics
+from kpitools.kpis.catalogue import KpiDefinition, get_kpi
+from kpitools.kpis.common import (
+    compare_nps_cells,
+    compare_proportion_cells,
+    warn_small_comparisons,
+)
+from kpitools.kpis.durations import DURATION_KPIS, DURATION_UNITS
+from kpitools.stats.means import welch_tests_from_moments
+from kpitools.stats.nps import NPS_METHODS
+from kpitools.stats.proportions import DIFF_METHODS
+from kpitools.stats.quantiles import EXACT_HL_MAX_PAIRS, mann_whitney_cdf
+
+__all__ = [
+    "ComparisonInput",
+    "comparison_input",
+    "weighted_definition",
+    "weighted_hodges_lehmann",
+    "weighted_mann_whitney",
+    "weighted_quantile",
+]
+
+VALUE = "__kpitools_value"
+COUNT = "__kpitools_count"
+
+#: Options of a comparison only (never passed to the engine's statistics).
+_COMPARE_ONLY = {"method", "alternative", "test", "paired", "statistic", "q", "n_resamples",
+                 "random_state"}
+#: Duration comparisons: the methods of each statistic, as `compare_durations` takes them.
+_DURATION_METHODS = {"median": ("hodges_lehmann", "bootstrap"), "quantile": ("bootstrap",),
+                     "mean": ("bootstrap", "welch")}
+
+
+@dataclass(frozen=True)
+class ComparisonInput:
+    """What `kpitools.compare` compares instead of an engine frame's rows.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Small pandas table: the ``by`` and ``group`` columns, then either the counts
+        (``counts`` set) or the value and its number of rows (``VALUE``, ``COUNT``).
+    value : str or None
+        The value column of ``table`` (None with counts).
+    counts : dict or None
+        The ``counts=`` argument (role → column) for the count KPIs.
+    options : dict
+        The options left for the comparison (the row-level ones were applied on the engine).
+    definition : KpiDefinition or None
+        The KPI definition whose comparisons read ``COUNT`` as weights (None with counts).
+    """
+
+    table: pd.DataFrame
+    value: str | None
+    counts: dict[str, str] | None
+    options: dict[str, Any]
+    definition: KpiDefinition | None
+
+
+def comparison_input(frame: Any, kpi: str, value: str | None, group: str,
+                     by: str | Sequence[str] | None, *, missing: str | None = None,
+                     **options: Any) -> ComparisonInput:
+    """The per-cell statistics of ``kpi`` computed on the frame's engine, for `compare`.
+
+    Rows without a ``group`` value are left out with a warning (saying how many: an
+    engine's rows are not numbered), as `kpitools.compare` leaves them out of pandas rows.
+
+    Raises
+    ------
+    KeyError, ValueError
+        ``group`` is not a column, or is also a ``by`` column (as `kpitools.compare`).
+    TypeError
+        A KPI outside `kpitools.engines.ENGINE_KPIS`, or an option that needs the rows
+        (bootstrap intervals, paired NPS, business hours).
+    """
+    keys = [by] if isinstance(by, str) else list(by or [])
+    names = column_names(frame)
+    if group not in names:
+        raise KeyError(f"group column {group!r} not in the data")
+    if group in keys:
+        raise ValueError(f"group={group!r} cannot also be a `by` column")
+    definition = get_kpi(kpi)
+    definition.check_options(options if missing is None else {**options, "missing": missing},
+                             compare=True)
+    if kpi not in ENGINE_KPIS:
+        raise TypeError(f"kpi={kpi!r} is not computed from sufficient statistics yet; on "
+                        f"this engine kpitools.compare takes: {', '.join(ENGINE_KPIS)} (or "
+                        "collect the frame to pandas)")
+    if options.get("paired"):
+        raise TypeError(f"kpi={kpi!r}, paired=True on a {engine_name(frame)} frame: pairing "
+                        "needs the rows in order (collect the frame to pandas)")
+    row_options = {k: v for k, v in options.items() if k not in _COMPARE_ONLY}
+    if missing is not None:
+        row_options["missing"] = missing
+    if kpi in DURATION_KPIS:
+        _check_duration_options(kpi, frame, options)
+        for k in ("n_resamples", "random_state"):
+            row_options.pop(k, None)
+        if "unit" in options:
+            row_options["unit"] = options["unit"]
+    stats = sufficient_statistics(frame, kpi, value, [*keys, group], **row_options)
+    left = {k: v for k, v in options.items() if k in _COMPARE_ONLY or k == "unit"}
+    if definition.aggregate in ("nps", "proportion") and stats.family in ("nps", "proportion"):
+        roles = (("promoters", "passives", "detractors") if stats.family == "nps"
+                 else ("successes", "trials"))
+        table = stats.groups[[*keys, group, *roles]].reset_index(drop=True)
+        table = _drop_missing_group(table, group, stats.groups["n_excluded"].to_numpy()
+                                    + _rows_used(stats), frame)
+        return ComparisonInput(table, None, {r: r for r in roles},
+                               {k: v for k, v in left.items() if k == "test"}, None)
+    table = _frequency_rows(stats, group)
+    table = _drop_missing_group(table, group, table.pop("__rows").to_numpy(), frame)
+    return ComparisonInput(table, VALUE, None,
+                           {k: v for k, v in options.items()
+                            if k not in ("method", "alternative")},
+                           weighted_definition(definition, stats))
+
+
+def _rows_used(stats: SufficientStatistics) -> np.ndarray:
+    g = stats.groups
+    if stats.family == "nps":
+        return (g["promoters"] + g["passives"] + g["detractors"]).to_numpy()
+    return g["trials"].to_numpy() if stats.family == "proportion" else g["n"].to_numpy()
+
+
+def _check_duration_options(kpi: str, frame: Any, options: dict[str, Any]) -> None:
+    statistic = options.get("statistic", "median")
+    check_choice("statistic", statistic, tuple(_DURATION_METHODS))
+    method = options.get("method") or _DURATION_METHODS[statistic][0]
+    check_choice("method", method, _DURATION_METHODS[statistic])
+    if method == "bootstrap":
+        raise TypeError(f"kpi={kpi!r}, statistic={statistic!r}, method='bootstrap' on a "
+                        f"{engine_name(frame)} frame: the bootstrap resamples the rows in "
+                        "their order; the median's Hodges–Lehmann comparison and the mean's "
+                        "Welch comparison (method='welch') are exact from the engine's "
+                        "frequency tables — or collect the frame to pandas")
+
+
+def _frequency_rows(stats: SufficientStatistics, group: str) -> pd.DataFrame:
+    """One row per cell and value with its number of rows; a cell whose rows are all
+    excluded keeps one row of weight 0 (present, with no usable values, as in pandas)."""
+    keys = stats.keys
+    fr = stats.frequencies
+    table = fr[keys].copy()
+    table[VALUE] = fr["value"].to_numpy(dtype=float)
+    table[COUNT] = fr["count"].to_numpy(dtype=np.int64)
+    used = _rows_used(stats)
+    table["__rows"] = 0
+    empty = np.flatnonzero(used == 0)
+    if empty.size:
+        blank = stats.groups.iloc[empty][keys].reset_index(drop=True)
+        blank[VALUE] = 0.0
+        blank[COUNT] = np.int64(0)
+        blank["__rows"] = 0
+        table = pd.concat([table, blank], ignore_index=True)
+    # rows of each cell (used and excluded), on its first table row, for the warning
+    first = {}
+    for i, code in enumerate(fr["group"].to_numpy()):
+        first.setdefault(int(code), i)
+    rows = np.zeros(len(table), dtype=np.int64)
+    total = used + stats.groups["n_excluded"].to_numpy()
+    for code, i in first.items():
+        rows[i] = total[code]
+    for j, code in enumerate(empty):
+        rows[len(fr) + j] = total[code]
+    table["__rows"] = rows
+    return table.reset_index(drop=True)
+
+
+def _drop_missing_group(table: pd.DataFrame, group: str, rows: np.ndarray, frame: Any
+                        ) -> pd.DataFrame:
+    no_group = table[group].isna().to_numpy()
+    if no_group.any():
+        count = int(np.asarray(rows)[no_group].sum())
+        warnings.warn(f"column {group!r}: {count} rows have no {group} and are left out "
+                      f"of the comparison (rows of a {engine_name(frame)} frame are not "
+                      "numbered)", stacklevel=4)
+        table = table[~no_group].reset_index(drop=True)
+    return table
+
+
+# ------------------------------------------------------------------- weighted comparisons
+
+
+def weighted_definition(definition: KpiDefinition, stats: SufficientStatistics
+                        ) -> KpiDefinition:
+    """``definition`` comparing frequency rows (``VALUE`` with ``COUNT`` rows each).
+
+    The vectorised hook (``compare_groups``) is kept where the KPI has one (the pandas
+    rows take the same path, so the warnings and notes match), and the pair-by-pair
+    ``compare`` computes one pair through the same function.
+    """
+    family, details = stats.family, dict(stats.details)
+    kpi = definition.name
+
+    def cells_fn(x: np.ndarray, w: np.ndarray, cells: np.ndarray, n_cells: int,
+                 ia: np.ndarray, ib: np.ndarray, **kwargs: Any) -> dict[str, Any] | None:
+        if family == "quantile":
+            return _duration_cells(kpi, details, x, w, cells, n_cells, ia, ib, **kwargs)
+        return _scale_cells(kpi, family, x, w, cells, n_cells, ia, ib, **kwargs)
+
+    def compare_groups(data: pd.DataFrame, value: str, cells: np.ndarray, n_cells: int,
+                       index_a: np.ndarray, index_b: np.ndarray, *, confidence_level: float,
+                       **kwargs: Any) -> dict[str, Any] | None:
+        return cells_fn(data[value].to_numpy(dtype=float), data[COUNT].to_numpy(np.int64),
+                        np.asarray(cells, dtype=np.int64), n_cells, index_a, index_b,
+                        confidence_level=confidence_level, **kwargs)
+
+    def compare(a: pd.DataFrame, b: pd.DataFrame, value: str, *, confidence_level: float,
+                **kwargs: Any) -> Comparison:
+        x = np.concatenate([a[value].to_numpy(dtype=float), b[value].to_numpy(dtype=float)])
+        w = np.concatenate([a[COUNT].to_numpy(np.int64), b[COUNT].to_numpy(np.int64)])
+        cells = np.repeat(np.array([0, 1], dtype=np.int64), [len(a), len(b)])
+        out = cells_fn(x, w, cells, 2, np.array([0]), np.array([1]),
+                       confidence_level=confidence_level, pairwise=True, **kwargs)
+        assert out is not None  # pairwise: raises instead of declining
+        row = {k: (v[0] if isinstance(v, np.ndarray) else v) for k, v in out.items()}
+        note = row.pop("note", None)
+        return Comparison(
+            kpi=row["kpi"], estimate_a=float(row["estimate_a"]),
+            estimate_b=float(row["estimate_b"]), difference=float(row["difference"]),
+            ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]),
+            statistic=float(row["statistic"]), pvalue=float(row["pvalue"]),
+            method=str(row["method"]), test=str(row["test"]),
+            confidence_level=float(row["confidence_level"]), unit=str(row["unit"]),
+            n_a=int(row["n_a"]), n_b=int(row["n_b"]), alternative=str(row["alternative"]),
+            details={"note": note} if note else {})
+
+    hook = compare_groups if definition.compare_groups is not None else None
+    return dataclasses.replace(definition, compare=compare, compare_groups=hook)
+
+
+def _moments(x: np.ndarray, w: np.ndarray, cells: np.ndarray, n_cells: int
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    wf = w.astype(float)
+    count = np.bincount(cells, weights=wf, minlength=n_cells)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(cells, weights=wf * x, minlength=n_cells) / count
+        dev = np.where(w > 0, x - mean[cells], 0.0)
+        var = np.bincount(cells, weights=wf * dev * dev, minlength=n_cells) / (count - 1.0)
+    return count, mean, var
+
+
+def _welch_columns(kpi: str, unit: str, count: np.ndarray, mean: np.ndarray,
+                   var: np.ndarray, ia: np.ndarray, ib: np.ndarray, *,
+                   confidence_level: float, alternative: str, method: str = "welch_t"
+                   ) -> dict[str, Any]:
+    res = welch_tests_from_moments(count[ia], mean[ia], var[ia], count[ib], mean[ib],
+                                   var[ib], confidence_level=confidence_level,
+                                   alternative=alternative)
+    return {"kpi": kpi, "estimate_a": mean[ia], "estimate_b": mean[ib],
+            "difference": res["difference"], "measure": "difference", "ci_low": res["low"],
+            "ci_high": res["high"], "confidence_level": confidence_level,
+            "statistic": res["statistic"], "pvalue": res["pvalue"],
+            "alternative": alternative, "method": method, "test": "welch_t", "unit": unit,
+            "n_a": count[ia].astype(np.int64), "n_b": count[ib].astype(np.int64)}
+
+
+def _scale_cells(kpi: str, family: str, x: np.ndarray, w: np.ndarray, cells: np.ndarray,
+                 n_cells: int, ia: np.ndarray, ib: np.ndarray, *, confidence_level: float,
+                 method: str | None = None, alternative: str = "two-sided",
+                 test: str = "auto", variant: str | None = None, pairwise: bool = False,
+                 **_row_options: Any) -> dict[str, Any] | None:
+    """The KPI's own comparison of answer scales (csat_mean, ces) from weighted values."""
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    n = np.bincount(cells, weights=w.astype(float), minlength=n_cells).astype(np.int64)
+    label = "ces" if kpi == "ces" else kpi
+    if family == "mean":
+        if kpi == "csat_mean":
+            if method is not None:
+                check_choice("method", method, ("t",))
+            if (n[ia] == 0).any() or (n[ib] == 0).any():
+                if not pairwise:
+                    return None
+                require_nonempty(int(n[ia].min()), what="CSAT of a")
+                require_nonempty(int(n[ib].min()), what="CSAT of b")
+            warn_small_comparisons(n[ia], n[ib], what="CSAT comparison")
+        if (n[ia] < 2).any() or (n[ib] < 2).any():
+            if not pairwise:
+                return None
+            raise ValueError("Welch's test needs at least 2 values in each sample")
+        count, mean, var = _moments(x, w, cells, n_cells)
+        return _welch_columns(label, "score", count, mean, var, ia, ib,
+                              confidence_level=level, alternative=alternative)
+    if family == "proportion":
+        k = np.bincount(cells, weights=w * (x == 100.0), minlength=n_cells)
+        diff_method = check_choice("method", method or "newcombe", DIFF_METHODS)
+        out = compare_proportion_cells(k, n, ia, ib, kpi=label, confidence_level=level,
+                                       method=cast(Any, diff_method),
+                                       test=cast(Any, test), alternative=alternative)
+    else:
+        nps_method = check_choice("method", method or "adjusted_wald", NPS_METHODS)
+        counts = np.stack([np.bincount(cells, weights=w * (x == v), minlength=n_cells)
+                           for v in (100.0, 0.0, -100.0)], axis=1).astype(np.int64)
+        out = compare_nps_cells(counts, ia, ib, kpi=label, confidence_level=level,
+                                method=nps_method, alternative=alternative)
+        if out is None and pairwise and (n[ia] > 0).all() and (n[ib] > 0).all():
+            raise TypeError(f"kpi={kpi!r}, method={nps_method!r} on an engine frame: the "
+                            "bootstrap resamples the rows; collect the frame to pandas")
+    if out is None and pairwise:
+        require_nonempty(int(n[ia].min()), what=f"{kpi.upper()} of a")
+        require_nonempty(int(n[ib].min()), what=f"{kpi.upper()} of b")
+    return out
+
+
+# ----------------------------------------------------------------------------- durations
+
+
+def weighted_quantile(values: np.ndarray, counts: np.ndarray, q: float) -> float:
+    """``np.quantile`` (linear interpolation) of ``values`` repeated ``counts`` times.
+
+    ``values`` sorted ascending, ``counts`` positive integers.
+
+    >>> weighted_quantile(np.array([1.0, 2.0, 10.0]), np.array([2, 1, 1]), 0.5)
+    1.5
+    """
+    n = int(counts.sum())
+    cum = np.cumsum(counts)
+    h = (n - 1) * float(q)
+    lo = int(np.floor(h))
+    hi = min(lo + 1, n - 1)
+    a = float(values[np.searchsorted(cum, lo, side="right")])
+    b = float(values[np.searchsorted(cum, hi, side="right")])
+    t = h - lo
+    diff = b - a
+    # numpy's _lerp: a + diff·t, computed from b when t ≥ 0.5
+    return b - diff * (1.0 - t) if t >= 0.5 else a + diff * t
+
+
+def _count_le(xa: np.ndarray, ca: np.ndarray, yb: np.ndarray, wb: np.ndarray,
+              d: float) -> int:
+    """Number of pairs (rows) with ``b_j − a_i ≤ d`` (``a_i ≥ b_j − d``)."""
+    below = np.concatenate([[0], np.cumsum(ca)])[np.searchsorted(xa, yb - d, side="left")]
+    return int((wb * (int(ca.sum()) - below)).sum())
+
+
+def _kth_difference(xa: np.ndarray, ca: np.ndarray, yb: np.ndarray, wb: np.ndarray,
+                    k: int) -> float:
+    """The k-th smallest (1-based) of the ``b_j − a_i`` over all pairs of rows, by weighted
+    counting: bisection on the value until at most 50,000 distinct pairs are candidates,
+    which are then sorted with their numbers of row pairs."""
+    total = int(ca.sum()) * int(wb.sum())
+    if k <= 0:
+        return -np.inf
+    if k > total:
+        return np.inf
+    lo = float(yb[0] - xa[-1]) - 1.0
+    hi = float(yb[-1] - xa[0]) + 1.0
+    c_lo = 0
+
+    def candidates(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
+        return (np.searchsorted(xa, yb - hi, side="left"),
+                np.searchsorted(xa, yb - lo, side="left"))
+
+    while True:
+        left, right = candidates(lo, hi)
+        if int((right - left).sum()) <= 50_000:
+            break
+        mid = lo + (hi - lo) / 2.0
+        if mid <= lo or mid >= hi:
+            break
+        c = _count_le(xa, ca, yb, wb, mid)
+        if c >= k:
+            hi = mid
+        else:
+            lo, c_lo = mid, c
+    sizes = right - left
+    n_cand = int(sizes.sum())
+    j_idx = np.repeat(np.arange(yb.size), sizes)
+    starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
+    i_idx = np.repeat(left, sizes) + (np.arange(n_cand) - starts)
+    values = yb[j_idx] - xa[i_idx]
+    weights = wb[j_idx] * ca[i_idx]
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cum, k - c_lo, side="left")])
+
+
+def _tails(confidence_level: float, alternative: str) -> tuple[float, float]:
+    alpha = 1.0 - confidence_level
+    if alternative == "two-sided":
+        return alpha / 2.0, alpha / 2.0
+    return (alpha, 0.0) if alternative == "greater" else (0.0, alpha)
+
+
+def _pooled_ties(xa: np.ndarray, ca: np.ndarray, yb: np.ndarray, wb: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct pooled values, their numbers of rows, and of rows of ``b``."""
+    values, inverse = np.unique(np.concatenate([xa, yb]), return_inverse=True)
+    ties = np.bincount(inverse, weights=np.concatenate([ca, wb]).astype(float))
+    in_b = np.bincount(inverse[xa.size:], weights=wb.astype(float), minlength=values.size)
+    return values, ties, in_b
+
+
+def weighted_hodges_lehmann(xa: np.ndarray, ca: np.ndarray, yb: np.ndarray, wb: np.ndarray,
+                            *, confidence_level: float = 0.95,
+                            alternative: str = "two-sided") -> tuple[float, float, float, str]:
+    """`kpitools.stats.quantiles.hodges_lehmann` of ``a`` (distinct sorted values ``xa``,
+    each ``ca`` times) and ``b`` (``yb``, ``wb`` times): the same shift, interval and method
+    name, from the two frequency tables."""
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    m, n = int(ca.sum()), int(wb.sum())
+    total = m * n
+    half = total // 2
+    if total % 2:
+        shift = _kth_difference(xa, ca, yb, wb, half + 1)
+    else:
+        shift = 0.5 * (_kth_difference(xa, ca, yb, wb, half)
+                       + _kth_difference(xa, ca, yb, wb, half + 1))
+    low_tail, high_tail = _tails(level, alternative)
+    _, tie_counts, _ = _pooled_ties(xa, ca, yb, wb)
+    ties = bool((tie_counts > 1).any())
+    if total <= EXACT_HL_MAX_PAIRS and not ties:
+        cdf = mann_whitney_cdf(m, n)
+        method = "hodges_lehmann_exact"
+
+        def rank(tail: float) -> int:
+            ok = np.flatnonzero(cdf <= tail + 1e-12)
+            return int(ok[-1]) + 1 if ok.size else 0
+    else:
+        method = "hodges_lehmann_normal"
+        big_n = m + n
+        tie_term = float(((tie_counts**3 - tie_counts).sum()) / (big_n * (big_n - 1)))
+        sigma = np.sqrt(m * n / 12.0 * ((big_n + 1) - tie_term))
+
+        def rank(tail: float) -> int:
+            z = stats.norm.isf(tail)
+            return max(int(np.floor(total / 2.0 + 0.5 - z * sigma)), 0)
+
+    low = _kth_difference(xa, ca, yb, wb, rank(low_tail)) if low_tail > 0 else -np.inf
+    high = (_kth_difference(xa, ca, yb, wb, total + 1 - rank(high_tail)) if high_tail > 0
+            else np.inf)
+    return float(shift), float(low), float(high), method
+
+
+def weighted_mann_whitney(xa: np.ndarray, ca: np.ndarray, yb: np.ndarray, wb: np.ndarray,
+                          *, alternative: str = "two-sided") -> tuple[float, float]:
+    """`kpitools.stats.means.mann_whitney_test` (U of ``b``, asymptotic p-value with tie
+    and continuity correction, as scipy) from the two frequency tables."""
+    check_alternative(alternative)
+    n_a, n_b = float(ca.sum()), float(wb.sum())
+    _, ties, in_b = _pooled_ties(xa, ca, yb, wb)
+    midrank = np.cumsum(ties) - ties + (ties + 1.0) / 2.0
+    u1 = float((in_b * midrank).sum()) - n_b * (n_b + 1.0) / 2.0
+    u2 = n_a * n_b - u1
+    if alternative == "greater":
+        u, f = u1, 1.0
+    elif alternative == "less":
+        u, f = u2, 1.0
+    else:
+        u, f = max(u1, u2), 2.0
+    big_n = n_a + n_b
+    tie_term = float((ties**3 - ties).sum())
+    s = np.sqrt(n_a * n_b / 12.0 * ((big_n + 1.0) - tie_term / (big_n * (big_n - 1.0))))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (u - n_a * n_b / 2.0 - 0.5) / s
+    p = float(np.clip(special.ndtr(-z) * f, 0.0, 1.0))
+    return u1, p
+
+
+def _duration_cells(kpi: str, details: dict[str, Any], x: np.ndarray, w: np.ndarray,
+                    cells: np.ndarray, n_cells: int, ia: np.ndarray, ib: np.ndarray, *,
+                    confidence_level: float, statistic: str = "median", q: float = 0.9,
+                    method: str | None = None, alternative: str = "two-sided",
+                    unit: str | None = None, pairwise: bool = False,
+                    **_row_options: Any) -> dict[str, Any] | None:
+    """`kpitools.kpis.durations.compare_durations` of each pair from weighted seconds."""
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    spec = DURATION_KPIS[kpi]
+    unit_name = unit or spec.unit
+    check_choice("unit", unit_name, tuple(DURATION_UNITS))
+    factor = DURATION_UNITS[unit_name]
+    method = method or _DURATION_METHODS[statistic][0]
+    label = f"{kpi}_p{100.0 * float(q):g}" if statistic == "quantile" else f"{kpi}_{statistic}"
+    v = x / factor
+    rows: list[dict[str, Any]] = []
+    for a, b in zip(ia.tolist(), ib.tolist(), strict=True):
+        sa, sb = (cells == a) & (w > 0), (cells == b) & (w > 0)
+        oa, ob = np.argsort(v[sa], kind="stable"), np.argsort(v[sb], kind="stable")
+        xa, ca = v[sa][oa], w[sa][oa].astype(np.int64)
+        yb, wb = v[sb][ob], w[sb][ob].astype(np.int64)
+        require_nonempty(int(ca.sum()), what=f"{spec.description} of a")
+        require_nonempty(int(wb.sum()), what=f"{spec.description} of b")
+        if statistic == "mean":
+            if ca.sum() < 2 or wb.sum() < 2:
+                raise DataValidationError("Welch's test needs at least 2 durations in each "
+                                          "group")
+            count, mean, var = _moments(np.concatenate([xa, yb]), np.concatenate([ca, wb]),
+                                        np.repeat([0, 1], [xa.size, yb.size]), 2)
+            row = _welch_columns(label, unit_name, count, mean, var, np.array([0]),
+                                 np.array([1]), confidence_level=level,
+                                 alternative=alternative, method="welch")
+            rows.append({k: (val[0] if isinstance(val, np.ndarray) else val)
+                         for k, val in row.items()})
+            continue
+        shift, low, high, name = weighted_hodges_lehmann(xa, ca, yb, wb,
+                                                         confidence_level=level,
+                                                         alternative=alternative)
+        u, p = weighted_mann_whitney(xa, ca, yb, wb, alternative=alternative)
+        rows.append({"kpi": label, "estimate_a": weighted_quantile(xa, ca, 0.5),
+                     "estimate_b": weighted_quantile(yb, wb, 0.5), "difference": shift,
+                     "measure": "difference", "ci_low": low, "ci_high": high,
+                     "confidence_level": level, "statistic": u, "pvalue": p,
+                     "alternative": alternative, "method": name, "test": "mann_whitney",
+                     "unit": unit_name, "n_a": int(ca.sum()), "n_b": int(wb.sum())})
+    out = {k: np.array([r[k] for r in rows]) for k in rows[0]} if rows else {}
+    note = _aht_note(details)
+    if note:
+        out["note"] = note
+    return out
+
+
+def _aht_note(details: dict[str, Any]) -> str | None:
+    """`kpitools.kpis.durations.DurationData.note` (AHT from some of its parts)."""
+    parts, lacking = details.get("parts"), details.get("missing_parts")
+    if not parts or not lacking:
+        return None
+    summed = " + ".join(parts)
+    alone = "talk time alone" if len(parts) == 1 else summed
+    return (f"AHT from {alone} ({summed}): the calls have no {' and '.join(lacking)} "
+            f"column, so {'they are' if len(lacking) > 1 else 'it is'} not included")
