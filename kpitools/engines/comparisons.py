@@ -6,11 +6,11 @@ sufficient statistics (`kpitools.engines.statistics.sufficient_statistics` group
 pandas table instead of the rows, which then chooses the pairs, orders them and adjusts the
 p-values exactly as for pandas rows:
 
-* **counts** (NPS, eNPS, CSAT top box, yes share, the operations rates: the KPIs that take
-  aggregated input): the table of counts, compared through ``counts=``;
-* **everything else** (CSAT mean, CES in all its variants, FRT, resolution time, AHT, ASA):
-  the frequency table ``(cell, value, count)`` with a KPI definition whose comparisons read
-  the counts as weights (`weighted_definition`):
+the frequency table ``(cell, value, count)`` — the KPI's value of each distinct answer
+(±100/0 for a net score, 100/0 for a top box, the score for a mean) or duration, and its
+number of rows — with a KPI definition whose comparisons read the counts as weights
+(`weighted_definition`) and otherwise do what the KPI's own comparison does (its defaults,
+its option checks, its small-sample warnings):
 
   - means: Welch's t test and interval from each cell's n, mean and Σ(x − mean)²
     (`kpitools.stats.means.welch_tests_from_moments`) [Welch47]_;
@@ -86,6 +86,10 @@ COUNT = "__kpitools_count"
 #: Options of a comparison only (never passed to the engine's statistics).
 _COMPARE_ONLY = {"method", "alternative", "test", "paired", "statistic", "q", "n_resamples",
                  "random_state"}
+#: The KPIs whose comparisons warn of small cells before comparing (the net scores warn in
+#: `compare_nps_cells`), with the words of their warning.
+_WARNS = {"csat": "CSAT comparison", "csat_mean": "CSAT comparison",
+          "yes_share": "yes_share comparison"}
 #: Duration comparisons: the methods of each statistic, as `compare_durations` takes them.
 _DURATION_METHODS = {"median": ("hodges_lehmann", "bootstrap"), "quantile": ("bootstrap",),
                      "mean": ("bootstrap", "welch")}
@@ -98,23 +102,21 @@ class ComparisonInput:
     Attributes
     ----------
     table : DataFrame
-        Small pandas table: the ``by`` and ``group`` columns, then either the counts
-        (``counts`` set) or the value and its number of rows (``VALUE``, ``COUNT``).
-    value : str or None
-        The value column of ``table`` (None with counts).
-    counts : dict or None
-        The ``counts=`` argument (role → column) for the count KPIs.
+        Small pandas table: the ``by`` and ``group`` columns, the KPI's value of each
+        distinct answer or duration (``VALUE``) and its number of rows (``COUNT``).
+    value : str
+        ``VALUE``.
     options : dict
-        The options left for the comparison (the row-level ones were applied on the engine).
-    definition : KpiDefinition or None
-        The KPI definition whose comparisons read ``COUNT`` as weights (None with counts).
+        The options for the comparison (``method`` and ``alternative`` left out:
+        `kpitools.compare` passes its own).
+    definition : KpiDefinition
+        The KPI definition whose comparisons read ``COUNT`` as weights.
     """
 
     table: pd.DataFrame
-    value: str | None
-    counts: dict[str, str] | None
+    value: str
     options: dict[str, Any]
-    definition: KpiDefinition | None
+    definition: KpiDefinition
 
 
 def comparison_input(frame: Any, kpi: str, value: str | None, group: str,
@@ -159,18 +161,9 @@ def comparison_input(frame: Any, kpi: str, value: str | None, group: str,
         if "unit" in options:
             row_options["unit"] = options["unit"]
     stats = sufficient_statistics(frame, kpi, value, [*keys, group], **row_options)
-    left = {k: v for k, v in options.items() if k in _COMPARE_ONLY or k == "unit"}
-    if definition.aggregate in ("nps", "proportion") and stats.family in ("nps", "proportion"):
-        roles = (("promoters", "passives", "detractors") if stats.family == "nps"
-                 else ("successes", "trials"))
-        table = stats.groups[[*keys, group, *roles]].reset_index(drop=True)
-        table = _drop_missing_group(table, group, stats.groups["n_excluded"].to_numpy()
-                                    + _rows_used(stats), frame)
-        return ComparisonInput(table, None, {r: r for r in roles},
-                               {k: v for k, v in left.items() if k == "test"}, None)
     table = _frequency_rows(stats, group)
     table = _drop_missing_group(table, group, table.pop("__rows").to_numpy(), frame)
-    return ComparisonInput(table, VALUE, None,
+    return ComparisonInput(table, VALUE,
                            {k: v for k, v in options.items()
                             if k not in ("method", "alternative")},
                            weighted_definition(definition, stats))
@@ -325,9 +318,9 @@ def _scale_cells(kpi: str, family: str, x: np.ndarray, w: np.ndarray, cells: np.
     level = check_confidence_level(confidence_level)
     check_alternative(alternative)
     n = np.bincount(cells, weights=w.astype(float), minlength=n_cells).astype(np.int64)
-    label = "ces" if kpi == "ces" else kpi
+    label = kpi
     if family == "mean":
-        if kpi == "csat_mean":
+        if kpi in _WARNS:
             if method is not None:
                 check_choice("method", method, ("t",))
             if (n[ia] == 0).any() or (n[ib] == 0).any():
@@ -335,7 +328,7 @@ def _scale_cells(kpi: str, family: str, x: np.ndarray, w: np.ndarray, cells: np.
                     return None
                 require_nonempty(int(n[ia].min()), what="CSAT of a")
                 require_nonempty(int(n[ib].min()), what="CSAT of b")
-            warn_small_comparisons(n[ia], n[ib], what="CSAT comparison")
+            warn_small_comparisons(n[ia], n[ib], what=_WARNS[kpi])
         if (n[ia] < 2).any() or (n[ib] < 2).any():
             if not pairwise:
                 return None
@@ -344,6 +337,13 @@ def _scale_cells(kpi: str, family: str, x: np.ndarray, w: np.ndarray, cells: np.
         return _welch_columns(label, "score", count, mean, var, ia, ib,
                               confidence_level=level, alternative=alternative)
     if family == "proportion":
+        if kpi in _WARNS:
+            if (n[ia] == 0).any() or (n[ib] == 0).any():
+                if not pairwise:
+                    return None
+                require_nonempty(int(n[ia].min()), what=f"{kpi.upper()} of a")
+                require_nonempty(int(n[ib].min()), what=f"{kpi.upper()} of b")
+            warn_small_comparisons(n[ia], n[ib], what=_WARNS[kpi])
         k = np.bincount(cells, weights=w * (x == 100.0), minlength=n_cells)
         diff_method = check_choice("method", method or "newcombe", DIFF_METHODS)
         out = compare_proportion_cells(k, n, ia, ib, kpi=label, confidence_level=level,

@@ -383,7 +383,7 @@ def compare(
 
         on_engine = comparison_input(data, kpi, value, group, by, missing=missing,
                                      **_kpi_options(method, alternative, None, options))
-        data, value, counts = on_engine.table, on_engine.value, on_engine.counts
+        data, value = on_engine.table, on_engine.value
         options = on_engine.options
     data = _check_data(data)
     level = check_confidence_level(confidence_level)

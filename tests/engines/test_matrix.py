@@ -52,7 +52,18 @@ CASES = [
     ("wait_value_minutes", "calls", "asa", "wait_seconds", ["team"], {"unit": "minutes"}),
 ]
 
-TABLES = {"surveys": _surveys, "tickets": datasets.load_tickets, "calls": datasets.load_calls}
+def _few_surveys() -> pd.DataFrame:
+    """Small cells: the comparisons warn (fewer than 30 answers)."""
+    return datasets.load_surveys().iloc[::25].reset_index(drop=True)
+
+
+def _talk_only_calls() -> pd.DataFrame:
+    """Calls without hold and after-call work: AHT from talk time alone, with its note."""
+    return datasets.load_calls().drop(columns=["hold_seconds", "acw_seconds"])
+
+
+TABLES = {"surveys": _surveys, "tickets": datasets.load_tickets, "calls": datasets.load_calls,
+          "few_surveys": _few_surveys, "talk_only_calls": _talk_only_calls}
 
 
 @functools.cache
@@ -165,13 +176,20 @@ def test_sufficient_statistics_of_each_family_by_hand():
 @pytest.mark.spark
 def test_spark_local_mode_nps_and_frt(spark):
     """Not slow-marked, so PySpark runs in `make test` (CI); marked ``spark`` so that
-    `make test-fast` leaves it out: the JVM start and Spark's first query take ~45 s."""
+    `make test-fast` leaves it out: the JVM start and Spark's first query take ~45 s.
+    The same session also compares one mean KPI and one duration KPI (`kt.compare`)."""
     surveys, tickets = _surveys(), datasets.load_tickets()
     for table, kpi, value in ((surveys, "nps", "nps"), (tickets, "frt", None)):
         want = _reference(table, kpi, value, ["team"], {})
         got = _engine(spark_frame(spark, table), kpi, value, ["team"], {})
         assert_same_table(got, want, ["team"])
         assert got.attrs["engine"] == "pyspark"
+    for case_id in ("csat_mean_quarters_by_team", "frt_channels"):
+        case = next(c for c in COMPARE_MATRIX if c[0] == case_id)
+        want, want_warnings = _compare_case(case, "pandas")
+        got, got_warnings = _compare_case(case, "pyspark", spark)
+        assert_same_comparison(got, want, case[5])
+        assert got_warnings == want_warnings
 
 
 @pytest.mark.slow
@@ -243,3 +261,74 @@ def test_category_order_is_kept_where_the_engine_has_one():
         assert by_team == {"a": -100.0, "b": 100.0, "c": 0.0}  # 9 → promoter, 3 → detractor
     assert order["pandas"] == order["pyarrow"] == ["c", "b", "a"]  # the categories' order
     assert order["polars"] == order["polars_lazy"] == order["duckdb"] == ["a", "b", "c"]
+
+
+#: (id, table, kpi, value, group, by, options): `kt.compare` of every KPI family on every
+#: engine — means (Welch from moments), CES in each variant, durations (Hodges–Lehmann and
+#: Mann–Whitney from frequency tables, or Welch for the mean) and the count KPIs.
+COMPARE_MATRIX = [
+    ("csat_mean_quarters_by_team", "surveys", "csat_mean", "csat", "quarter", ["team"], {}),
+    ("csat_mean_baseline_less", "surveys", "csat_mean", "csat", "channel", [],
+     {"baseline": "email", "alternative": "less", "confidence_level": 0.9}),
+    ("ces_mean", "surveys", "ces", "ces", "channel", [], {"variant": "ease_1_7_mean"}),
+    ("ces_net_by_team", "surveys", "ces", "ces", "quarter", ["team"],
+     {"variant": "effort_1_7_net"}),
+    ("ces_top_box", "surveys", "ces", "ces", "quarter", [], {"variant": "ease_1_7_top_box"}),
+    ("nps_by_channel_bonferroni", "surveys", "nps", "nps", "quarter", ["channel"],
+     {"adjust": "bonferroni"}),
+    ("csat_table_scope", "surveys", "csat", "csat", "quarter", ["team"],
+     {"adjust_scope": "table"}),
+    ("yes_share", "tickets", "yes_share", "escalated", "priority", [], {}),
+    ("frt_channels", "tickets", "frt", None, "channel", [], {}),
+    ("frt_by_channel_hours", "tickets", "frt", None, "priority", ["channel"],
+     {"unit": "hours", "alternative": "greater"}),
+    ("resolution_time", "tickets", "resolution_time", None, "team", [], {}),
+    ("aht_teams", "calls", "aht", None, "team", [], {}),
+    ("asa_mean_welch", "calls", "asa", None, "team", [],
+     {"statistic": "mean", "method": "welch"}),
+    ("wait_value", "calls", "asa", "wait_seconds", "team", [], {"unit": "minutes"}),
+    ("small_csat_mean", "few_surveys", "csat_mean", "csat", "quarter", ["team"], {}),
+    ("small_ces_net", "few_surveys", "ces", "ces", "quarter", ["channel"],
+     {"variant": "effort_1_7_net"}),
+    ("small_csat", "few_surveys", "csat", "csat", "quarter", ["team"], {}),
+    ("aht_talk_time_alone", "talk_only_calls", "aht", None, "team", [], {}),
+]
+COMPARE_TEXT = ["kpi", "group_a", "group_b", "measure", "alternative", "method", "test",
+                "unit", "p_adjust_method", "p_adjust_scope"]
+
+
+def _compare_case(case, engine, spark=None):
+    """The comparison and its warnings (category, message) on one engine."""
+    _, name, kpi, value, group, by, options = case
+    table = _table(name).copy()
+    frame = spark_frame(spark, table) if engine == "pyspark" else CONVERTERS[engine](table)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = kt.compare(frame, kpi=kpi, value=value, group=group, by=by or None, **options)
+    return out, [(w.category.__name__, str(w.message)) for w in caught]
+
+
+@functools.cache
+def _compare_matrix_reference(case_id):
+    return _compare_case(next(c for c in COMPARE_MATRIX if c[0] == case_id), "pandas")
+
+
+def assert_same_comparison(got: pd.DataFrame, want: pd.DataFrame, by: list[str]) -> None:
+    assert list(got.columns) == list(want.columns)
+    assert len(got) == len(want) > 0
+    for col in [*by, *COMPARE_TEXT]:  # same rows in the same order, same labels
+        assert got[col].astype(str).tolist() == want[col].astype(str).tolist(), col
+    np.testing.assert_allclose(got[COMPARE_NUMBERS + ["confidence_level"]].to_numpy(float),
+                               want[COMPARE_NUMBERS + ["confidence_level"]].to_numpy(float),
+                               rtol=1e-9, atol=1e-9, equal_nan=True)
+    assert got.attrs["adjustment_family"] == want.attrs["adjustment_family"]
+    assert got.attrs.get("notes", []) == want.attrs.get("notes", [])
+
+
+@pytest.mark.parametrize("engine", list(CONVERTERS))
+@pytest.mark.parametrize("case", COMPARE_MATRIX, ids=[c[0] for c in COMPARE_MATRIX])
+def test_compare_on_engine_equals_pandas(case, engine):
+    want, want_warnings = _compare_matrix_reference(case[0])
+    got, got_warnings = _compare_case(case, engine)
+    assert_same_comparison(got, want, case[5])
+    assert got_warnings == want_warnings
