@@ -58,6 +58,7 @@ from kpitools.core.validation import (
     check_confidence_level,
 )
 from kpitools.engines.frames import (
+    as_lazy,
     column_names,
     duration_seconds,
     engine_name,
@@ -69,6 +70,7 @@ from kpitools.kpis.durations import DURATION_KPIS, DURATION_UNITS
 from kpitools.kpis.survey.ces import CES_VARIANTS
 from kpitools.kpis.survey.nps import nps_columns
 from kpitools.stats.frequency import frequency_moments, frequency_quantile_ci
+from kpitools.stats.quantiles import quantile_ci_ranks
 from kpitools.tables.columns import resolve_columns
 from kpitools.tables.keys import group_codes
 
@@ -89,6 +91,12 @@ ENGINE_KPIS: tuple[str, ...] = (*SCALE_KPIS, *DURATION_KPIS)
 _VALUE = "__kpitools_value"
 _STATUS = "__kpitools_status"
 _COUNT = "__kpitools_count"
+_BUCKET = "__kpitools_bucket"
+_ENTRY = "__kpitools_entry"
+_MIN, _MAX = "__kpitools_min", "__kpitools_max"
+#: buckets per e-fold of the duration in seconds (widths of ~3 %) in the first pass of
+#: the order statistics on an engine
+_BUCKETS_PER_E = 32
 # duration row status: usable, then the reasons a row is left out
 _USABLE, _MISSING, _OPEN, _ABANDONED, _NEGATIVE = 0, 1, 2, 3, 4
 _DURATION_OPTIONS = {"statistic", "q", "method", "unit", "columns", "value_unit", "invalid",
@@ -144,8 +152,8 @@ def _keys(by: str | Sequence[str] | None, columns: list[str]) -> list[str]:
 
 def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None,
                           by: str | Sequence[str] | None = None, *,
-                          confidence_level: float = 0.95, **options: Any
-                          ) -> SufficientStatistics:
+                          confidence_level: float = 0.95, frequencies: str = "full",
+                          **options: Any) -> SufficientStatistics:
     """The per-group sufficient statistics of ``kpi``, computed on the frame's own engine.
 
     Parameters
@@ -158,7 +166,14 @@ def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None
         column of durations in ``value_unit`` instead of the timestamps.
     by : str or list of str, optional
     confidence_level : float, default 0.95
-        Only checked here (the statistics do not depend on it).
+        Only checked here (the statistics do not depend on it), except with
+        ``frequencies="ranks"``.
+    frequencies : {"full", "ranks"}, default "full"
+        For durations: ``"full"`` brings back the whole frequency table (every statistic of
+        the values, e.g. the comparisons of `kpitools.engines.comparisons`); ``"ranks"``
+        one exact only at the ranks the ``q`` quantile and its interval at
+        ``confidence_level`` and ``alternative`` read (`_ranked_frequencies`): much smaller,
+        for `summarize`. `statistics_table` refuses it at another level.
     **options
         The KPI's options, as in `kpitools.summarize` (``scale``, ``positive``,
         ``variant``, ``method``, ``missing``, ``statistic``, ``q``, ``columns`` ...).
@@ -175,7 +190,8 @@ def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None
     DataValidationError
         Values the KPI refuses, naming the column, the values and their numbers of rows.
     """
-    check_confidence_level(confidence_level)
+    level = check_confidence_level(confidence_level)
+    check_choice("frequencies", frequencies, ("full", "ranks"))
     definition = get_kpi(kpi)
     if kpi not in ENGINE_KPIS:
         raise TypeError(f"kpi={kpi!r} is not computed from sufficient statistics yet; on "
@@ -185,7 +201,8 @@ def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None
     names = column_names(frame)
     keys = _keys(by, names)
     if kpi in DURATION_KPIS:
-        return _duration_statistics(frame, kpi, value, keys, names, options)
+        return _duration_statistics(frame, kpi, value, keys, names, options,
+                                    level if frequencies == "ranks" else None)
     column = value if value is not None else definition.default_value
     if column is None or column not in names:
         raise DataValidationError(f"column not found for KPI {kpi!r}; columns are "
@@ -295,7 +312,8 @@ def _scale_statistics(frame: Any, kpi: str, column: str, keys: list[str],
 
 
 def _duration_statistics(frame: Any, kpi: str, value: str | None, keys: list[str],
-                         names: list[str], options: dict[str, Any]) -> SufficientStatistics:
+                         names: list[str], options: dict[str, Any],
+                         level: float | None = None) -> SufficientStatistics:
     blocked = sorted(k for k in options if k in _NOT_ON_ENGINES and options[k] is not None)
     if blocked:
         raise TypeError(f"kpi={kpi!r} on a {engine_name(frame)} frame does not take "
@@ -366,7 +384,16 @@ def _duration_statistics(frame: Any, kpi: str, value: str | None, keys: list[str
     if spec.table == "calls" and answered in names:
         status = nw.when(nw.col(answered).is_null()).then(_ABANDONED).otherwise(status)
     status = nw.when((status == _USABLE) & (seconds < 0)).then(_NEGATIVE).otherwise(status)
-    freq = frequency_table(frame, keys, {_STATUS: status, _VALUE: seconds}, count=_COUNT)
+    alternative = check_alternative(options.get("alternative", "two-sided"))
+    freq = None
+    if level is not None:
+        freq = _ranked_frequencies(frame, keys, status, seconds, per_second, q, level,
+                                   alternative, strict=(missing == "raise",
+                                                        invalid == "raise"))
+    if freq is None:
+        level = None
+        freq = frequency_table(frame, keys, {_STATUS: status, _VALUE: seconds},
+                               count=_COUNT)
     codes, groups = group_codes(freq, keys)
     g = len(groups)
     order = _by_group_and_value(codes, freq[_VALUE].to_numpy(dtype=float))
@@ -405,8 +432,172 @@ def _duration_statistics(frame: Any, kpi: str, value: str | None, keys: list[str
     label = f"{kpi}_{statistic}" if statistic == "median" else f"{kpi}_p{100.0 * q:g}"
     details = {"label": label, "method": method, "unit": unit, "q": q,
                "factor": DURATION_UNITS[unit], "notes": notes, **parts}
+    if level is not None:
+        details["exact_for"] = (q, level, alternative)
     return SufficientStatistics(kpi, "quantile", keys, out, frequencies, excluded,
                                 engine_name(frame), details)
+
+
+def _ranked_frequencies(frame: Any, keys: list[str], status: Any, seconds: Any,
+                        per_second: float, q: float, level: float, alternative: str, *,
+                        strict: tuple[bool, bool]) -> pd.DataFrame | None:
+    """The frequency table of the durations, exact at the ranks the quantile reads.
+
+    Two ``GROUP BY`` passes on the engine instead of one whose result has nearly a row per
+    row (distinct durations repeat little):
+
+    1. per group, status and *bucket* (``⌊32 · ln(1 + seconds)⌋``, widths of ~3 %): the
+       number of rows and the smallest and largest duration;
+    2. in Python, the ranks the ``q`` quantile and its order-statistic interval read
+       (`kpitools.stats.quantiles.quantile_ci_ranks`), found in each group's cumulative
+       bucket counts; a bucket whose smallest and largest values are equal gives its value
+       at once, the others (a few per group) are counted value by value on the engine
+       (joined to a small table of the buckets needed).
+
+    The result is the full frequency table's shape (``keys, status, value, count``) with
+    every other bucket as one entry (its smallest value, its count): its order statistics
+    at the ranks read are those of the full table. The buckets are checked to be in order
+    (the largest value of a bucket at most the smallest of the next, in every group); when
+    they are not, or the engine is one without a join here, or rows would raise
+    (``strict``: missing / negative durations refused), None: the caller counts every
+    value.
+    """
+    engine = engine_name(frame)
+    lazy = second = as_lazy(frame)
+    value = nw.col(_VALUE)
+    bucket = (((value.clip(lower_bound=0) / per_second + 1.0).log() * _BUCKETS_PER_E)
+              .floor().cast(nw.Int64))
+
+    def with_buckets(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
+        return (frame.with_columns(**{_STATUS: status, _VALUE: seconds})
+                .with_columns(**{_BUCKET: bucket}))
+    try:
+        if engine == "pyarrow":  # an Arrow table: the second pass's join by Polars
+            second, engine = nw.from_native(frame).lazy(backend="polars"), "polars"
+        if engine not in ("polars", "duckdb", "pyspark"):
+            return None
+        rows = with_buckets(lazy)
+        first = (rows.select([*keys, _STATUS, _BUCKET, _VALUE])
+                 .group_by([*keys, _STATUS, _BUCKET], drop_null_keys=False)
+                 .agg(nw.len().alias(_COUNT), value.min().alias(_MIN),
+                      value.max().alias(_MAX))
+                 .collect().to_pandas().reset_index(drop=True))
+    except (ImportError, TypeError, ValueError, NotImplementedError):
+        return None
+    if engine_name(frame) == "polars":  # as frequency_table: Categoricals as plain values
+        schema = lazy.collect_schema()
+        for key in keys:
+            if schema[key] == nw.Categorical:
+                first[key] = first[key].astype(object)
+    st = first[_STATUS].to_numpy(dtype=np.int64)
+    if (strict[0] and np.any(st == _MISSING)) or (strict[1] and np.any(st == _NEGATIVE)):
+        return None
+    usable = first.loc[st == _USABLE].reset_index(drop=True)
+    codes, groups = group_codes(usable, keys)
+    bucket_no = usable[_BUCKET].to_numpy(dtype=np.int64)
+    order = np.lexsort((bucket_no, codes))
+    usable = usable.iloc[order].reset_index(drop=True)
+    codes = np.asarray(codes)[order].astype(np.int64)
+    count = usable[_COUNT].to_numpy(dtype=np.int64)
+    low = usable[_MIN].to_numpy(dtype=float)
+    high = usable[_MAX].to_numpy(dtype=float)
+    same = codes[1:] == codes[:-1]
+    if (np.isnan(low).any() or np.isnan(high).any()
+            or not np.all(high[:-1][same] <= low[1:][same])):
+        return None
+    n = np.bincount(codes, weights=count, minlength=len(groups)).astype(np.int64)
+    cum = np.cumsum(count)
+    base = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
+    if len(groups):
+        h = (n - 1) * q
+        lo = np.floor(h).astype(np.int64)
+        hi = np.minimum(lo + 1, n - 1)
+        r, s, _ = quantile_ci_ranks(n, q, confidence_level=level, alternative=alternative)
+        r, s = np.atleast_1d(r), np.atleast_1d(s)
+        ranks = np.concatenate([lo + 1, hi + 1, np.clip(r, 1, n), np.clip(s, 1, n)])
+        where = np.concatenate([base] * 4) + ranks
+        entries = np.unique(np.searchsorted(cum, where, side="left"))
+        entries = entries[low[entries] != high[entries]]
+    else:
+        entries = np.zeros(0, dtype=np.int64)
+    refined = None
+    if entries.size:
+        needed = usable.iloc[entries][[*keys, _BUCKET]].reset_index(drop=True)
+        needed[_ENTRY] = entries.astype(np.int64)
+        try:
+            rows_used = (with_buckets(second).filter(nw.col(_STATUS) == _USABLE)
+                         .select([*keys, _BUCKET, _VALUE]))
+            refined = _count_in_buckets(rows_used.to_native(), engine, keys, needed)
+        except Exception:  # noqa: BLE001 — a join this engine refuses: count every value
+            return None
+        if refined is None:
+            return None
+        got = np.bincount(refined[0], weights=refined[2], minlength=len(usable))
+        if not np.array_equal(got[entries], count[entries]):
+            return None
+    keep = np.ones(len(usable), dtype=bool)
+    keep[entries] = False
+    parts = [usable.loc[keep, keys].assign(**{_STATUS: _USABLE, _VALUE: low[keep],
+                                              _COUNT: count[keep]})]
+    if refined is not None:
+        entry, values, counts = refined
+        part = usable.iloc[entry][keys].reset_index(drop=True)
+        parts.append(part.assign(**{_STATUS: _USABLE, _VALUE: values.astype(float),
+                                    _COUNT: counts.astype(np.int64)}))
+    other = first.loc[st != _USABLE, [*keys, _STATUS, _COUNT]]
+    parts.append(other.assign(**{_VALUE: np.nan}))
+    out = pd.concat([p[[*keys, _STATUS, _VALUE, _COUNT]] for p in parts], ignore_index=True)
+    for key in keys:  # concat of categoricals keeps their categories when they agree
+        if out[key].dtype != first[key].dtype:
+            out[key] = out[key].astype(first[key].dtype)
+    return out
+
+
+def _count_in_buckets(native: Any, engine: str, keys: list[str], needed: pd.DataFrame
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """``(entry, value, count)`` of the rows in the buckets of ``needed`` (its keys,
+    bucket and entry number), counted by the engine: a join to the small table (missing
+    keys equal to missing keys), then ``GROUP BY entry, value``."""
+    if engine == "polars":
+        import polars as pl
+
+        schema = native.collect_schema()
+        small = pl.from_pandas(needed).with_columns(
+            [pl.col(k).cast(schema[k]) for k in keys] + [pl.col(_BUCKET).cast(pl.Int64)])
+        res = (native.join(small.lazy(), on=[*keys, _BUCKET], how="inner", nulls_equal=True)
+               .group_by([_ENTRY, _VALUE]).agg(pl.len().alias(_COUNT)).collect())
+        return (res[_ENTRY].to_numpy().astype(np.int64), res[_VALUE].to_numpy(),
+                res[_COUNT].to_numpy().astype(np.int64))
+    if engine == "duckdb":
+        import pyarrow as pa
+
+        kpitools_needed = pa.Table.from_pandas(needed, preserve_index=False)  # noqa: F841
+
+        def q(name: str) -> str:
+            return '"' + name.replace('"', '""') + '"'
+        on = " AND ".join([f"t.{q(k)} IS NOT DISTINCT FROM n.{q(k)}" for k in keys]
+                          + [f"t.{_BUCKET} = n.{_BUCKET}"])
+        sql = (f"SELECT n.{_ENTRY} AS e, t.{_VALUE} AS v, count(*) AS c "
+               f"FROM __kpitools_rows t JOIN kpitools_needed n ON {on} GROUP BY ALL")
+        res = native.query("__kpitools_rows", sql).fetchnumpy()
+        return (np.asarray(res["e"], dtype=np.int64), np.asarray(res["v"]),
+                np.asarray(res["c"], dtype=np.int64))
+    if engine == "pyspark":
+        from pyspark.sql import functions as F  # noqa: N812
+
+        renamed = {k: f"__kpitools_key{i}" for i, k in enumerate(keys)}
+        small = native.sparkSession.createDataFrame(needed.rename(columns=renamed)
+                                                    .astype({v: object for v in
+                                                             renamed.values()}))
+        for k, alias in renamed.items():
+            small = small.withColumn(alias, F.col(alias).cast(native.schema[k].dataType))
+        cond = [native[k].eqNullSafe(small[alias]) for k, alias in renamed.items()]
+        cond.append(native[_BUCKET] == small[_BUCKET])
+        res = (native.join(F.broadcast(small), on=cond, how="inner")
+               .groupBy(small[_ENTRY], native[_VALUE]).count().toPandas())
+        return (res[_ENTRY].to_numpy(dtype=np.int64), res[_VALUE].to_numpy(dtype=float),
+                res["count"].to_numpy(dtype=np.int64))
+    return None
 
 
 def _by_group_and_value(codes: np.ndarray, raw: np.ndarray) -> np.ndarray | None:
@@ -466,7 +657,8 @@ def summarize(frame: Any, kpi: str = "nps", value: str | None = None,
         kwargs["alternative"] = check_alternative(alternative)
     if missing is not None:
         kwargs["missing"] = check_choice("missing", missing, ("exclude", "raise"))
-    stats = sufficient_statistics(frame, kpi, value, by, confidence_level=level, **kwargs)
+    stats = sufficient_statistics(frame, kpi, value, by, confidence_level=level,
+                                  frequencies="ranks", **kwargs)
     table = statistics_table(stats, confidence_level=level,
                              alternative=kwargs.get("alternative", "two-sided"))
     _warn_small_groups(table, stats.keys, kpi)
@@ -495,6 +687,12 @@ def statistics_table(stats: SufficientStatistics, *, confidence_level: float = 0
                                        confidence_level=level, alternative=alternative,
                                        scale=d["scale"])
     else:
+        exact = d.get("exact_for")
+        if exact is not None and exact != (d["q"], level, alternative):
+            raise ValueError(f"these statistics are exact for the q={exact[0]:g} quantile "
+                             f"and its interval at confidence_level={exact[1]:g}, "
+                             f"alternative={exact[2]!r} only (frequencies='ranks'); "
+                             "compute them again for another level")
         fr = stats.frequencies
         res = frequency_quantile_ci(fr["value"].to_numpy(dtype=float) / d["factor"],
                                     fr["count"].to_numpy(), fr["group"].to_numpy(), len(gr),
