@@ -184,7 +184,8 @@ def summarize(
         definition = get_kpi(kpi)
         level = check_confidence_level(confidence_level)
         kwargs = _kpi_options(method, alternative, missing, options)
-        stats = sufficient_statistics(data, kpi, value, by, confidence_level=level, **kwargs)
+        stats = sufficient_statistics(data, kpi, value, by, confidence_level=level,
+                                      frequencies="ranks", **kwargs)
         return _finish(statistics_table(stats, confidence_level=level,
                                         alternative=kwargs.get("alternative", "two-sided")),
                        stats.keys, definition)
