@@ -18,9 +18,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
-# everything but the simulations, the notebook-executing tests and the PySpark session
+# everything but the simulations, the notebook-executing tests, the CLI and whole-report
+# (integration) tests and the PySpark session, on every core
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow and not notebook and not spark"
+	$(BIN)/python -m pytest -q -n auto --dist worksteal -m "not slow and not notebook and not spark and not integration"
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow

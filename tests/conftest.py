@@ -26,3 +26,24 @@ settings.register_profile("dev", deadline=None)
 settings.register_profile("ci", deadline=None, database=None, print_blob=True)
 _on_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _on_ci else "dev"))
+
+
+# Files whose tests run the CLI or a fresh interpreter, or render every report section: marked
+# ``integration`` here (one list instead of a mark in each file), so ``make test-fast`` leaves
+# them out; ``make test`` runs them.
+INTEGRATION_FILES = (
+    "tests/cli/",
+    "tests/examples/test_real_examples.py",
+    "tests/reports/test_partial_data.py",
+    "tests/reports/test_report_safety.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
+    import pytest
+
+    root = config.rootpath
+    for item in items:
+        path = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
+        if path.startswith(INTEGRATION_FILES):
+            item.add_marker(pytest.mark.integration)
