@@ -57,6 +57,7 @@ from kpitools.core.validation import (
     check_choice,
     check_confidence_level,
 )
+from kpitools.engines.flags import FLAG_KPIS, flag_column
 from kpitools.engines.frames import (
     as_lazy,
     column_names,
@@ -86,7 +87,7 @@ __all__ = [
 #: KPIs read from one answer column, classified value by value by the KPI's own code.
 SCALE_KPIS: tuple[str, ...] = ("nps", "enps", "csat", "csat_mean", "ces", "yes_share")
 #: Every KPI `summarize` computes from sufficient statistics on any engine.
-ENGINE_KPIS: tuple[str, ...] = (*SCALE_KPIS, *DURATION_KPIS)
+ENGINE_KPIS: tuple[str, ...] = (*SCALE_KPIS, *FLAG_KPIS, *DURATION_KPIS)
 
 _VALUE = "__kpitools_value"
 _STATUS = "__kpitools_status"
@@ -203,6 +204,8 @@ def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None
     if kpi in DURATION_KPIS:
         return _duration_statistics(frame, kpi, value, keys, names, options,
                                     level if frequencies == "ranks" else None)
+    if kpi in FLAG_KPIS:  # yes/no columns of tickets, classified value by value too
+        value = flag_column(frame, kpi, value, names, options)
     column = value if value is not None else definition.default_value
     if column is None or column not in names:
         raise DataValidationError(f"column not found for KPI {kpi!r}; columns are "

@@ -137,3 +137,12 @@ def test_frequency_table_equals_the_rows_it_counts():
     table = got.table.sort_values(["g", got.value]).reset_index(drop=True)
     assert table.to_dict("list") == {
         "g": ["x", "x", "y"], got.value: [2.0, 5.0, 4.0], "__kpitools_count": [1, 2, 1]}
+
+
+def test_repeated_ticket_ids_are_refused_on_an_engine():
+    tickets = datasets.load_tickets()
+    tickets.loc[tickets.index[:3], "ticket_id"] = tickets["ticket_id"].iloc[3]
+    with pytest.raises(kt.DataValidationError, match="'ticket_id': 3 repeated ids"):
+        kt.summarize(CONVERTERS["duckdb"](tickets), kpi="escalation_rate", by="team")
+    with pytest.raises(kt.DataValidationError, match="3 repeated ids"):
+        kt.compare(CONVERTERS["polars"](tickets), kpi="reopen_rate", group="team")
