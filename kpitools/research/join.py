@@ -473,9 +473,9 @@ def load_retention_data(
     data_path: str | os.PathLike[str] = "",
     *,
     satisfaction: str = "nps",
-    window_start: Any = SAMPLE_WINDOW[0],
-    window_end: Any = SAMPLE_WINDOW[1],
-    how: Literal["latest", "mean"] = "latest",
+    window_start: Any = None,
+    window_end: Any = None,
+    how: Literal["latest", "mean"] | None = None,
     scale: Literal["auto", "0-10", "1-5", "1-7"] = "auto",
 ) -> RetentionData:
     """Load the data of a retention study, whatever its shape, in one call.
@@ -491,8 +491,11 @@ def load_retention_data(
         cells become missing).
     satisfaction : str, default "nps"
         The satisfaction column; `satisfaction_group` adds ``satisfaction_group`` from it.
-    window_start, window_end, how
-        The outcome window and the survey summary, for a folder (see `join_satisfaction`).
+    window_start, window_end, how : default None
+        The outcome window and the survey summary, for a folder or the sample data (see
+        `join_satisfaction`); None: `SAMPLE_WINDOW` and ``"latest"``. A CSV file already
+        holds the outcome per customer, so they do not apply to it: giving one raises
+        `TypeError`.
     scale : {"auto", "0-10", "1-5", "1-7"}, default "auto"
         Scale of ``satisfaction`` for the groups.
 
@@ -512,6 +515,12 @@ def load_retention_data(
     """
     path = Path(data_path) if str(data_path) else None
     if path is not None and path.is_file():
+        given = [name for name, v in (("window_start", window_start),
+                                      ("window_end", window_end), ("how", how)) if v is not None]
+        if given:
+            raise TypeError(f"load_retention_data: {', '.join(given)} apply to a folder of "
+                            f"customers and surveys; {str(data_path)!r} is one table per "
+                            "customer that already holds the outcome, so leave them out")
         frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
         require_columns(frame, [satisfaction], what="load_retention_data")
         result = RetentionData(
@@ -525,8 +534,11 @@ def load_retention_data(
             raise FileNotFoundError(f"data_path {str(data_path)!r} is neither a CSV file nor "
                                     "a folder")
         tables = read_service_data(None if path is None else path)
-        result = join_satisfaction(tables.customers, tables.surveys,
-                                   window_start=window_start, window_end=window_end, how=how)
+        result = join_satisfaction(
+            tables.customers, tables.surveys,
+            window_start=SAMPLE_WINDOW[0] if window_start is None else window_start,
+            window_end=SAMPLE_WINDOW[1] if window_end is None else window_end,
+            how="latest" if how is None else how)
         require_columns(result.data, [satisfaction], what="load_retention_data")
     data = result.data.copy()
     data["satisfaction_group"] = satisfaction_group(data[satisfaction], scale=scale,

@@ -151,6 +151,25 @@ def test_load_csv_keeps_text_none_and_groups():
     assert study.data["satisfaction_group"].cat.categories.tolist()[0] == "low (1–2)"
 
 
+def test_window_and_summary_do_not_apply_to_a_per_customer_csv():
+    for given in ({"window_start": "2026-01-01"}, {"window_end": "2026-10-01"},
+                  {"how": "mean"}):
+        name = next(iter(given))
+        with pytest.raises(TypeError, match=rf"{name} apply to a folder"):
+            load_retention_data(TELCO, satisfaction="Satisfaction Score", **given)
+
+
+def test_folder_window_defaults_to_the_sample_window_and_latest():
+    default = load_retention_data("", satisfaction="nps")
+    explicit = load_retention_data("", satisfaction="nps", window_start=SAMPLE_WINDOW[0],
+                                   window_end=SAMPLE_WINDOW[1], how="latest")
+    pd.testing.assert_frame_equal(default.data, explicit.data)
+    later = load_retention_data("", satisfaction="nps", window_start="2026-04-01")
+    assert later.window_start != default.window_start
+    mean = load_retention_data("", satisfaction="nps", how="mean")
+    assert mean.how == "mean" and default.how == "latest"
+
+
 def test_load_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="neither a CSV file nor a folder"):
         load_retention_data(tmp_path / "nope.csv")
