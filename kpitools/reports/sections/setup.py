@@ -24,6 +24,9 @@ def load_data(data_dir: str | Path = "", *, strict: bool = False,
               max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE) -> Any:
     """Read a data folder (``""`` for the bundled sample data) as a `ServiceData`.
 
+    A folder of Parquet tables or a ``.duckdb`` file is checked in DuckDB and only our
+    columns of its valid rows are read (`kpitools.engines.warehouse.read_warehouse`).
+
     Invalid rows are excluded and listed in ``data.quality``; ``strict`` makes any of them
     an error, and more than ``max_excluded_share`` of a table's rows is one (see
     `check_data_quality`).
@@ -31,7 +34,15 @@ def load_data(data_dir: str | Path = "", *, strict: bool = False,
     from kpitools.datasets import read_service_data
 
     folder = str(data_dir) if str(data_dir) else None
-    data = read_service_data(folder, strict=strict, max_excluded_share=max_excluded_share)
+    if folder is not None and _is_warehouse(folder):
+        from kpitools.datasets.validate import raise_first_error
+        from kpitools.engines.warehouse import read_warehouse
+
+        report = read_warehouse(folder, strict=strict, max_excluded_share=max_excluded_share)
+        raise_first_error(report.errors, report.directory, report)
+        data = report.tables
+    else:
+        data = read_service_data(folder, strict=strict, max_excluded_share=max_excluded_share)
     check_data_quality(data, strict=strict, max_excluded_share=max_excluded_share)
     return data
 
@@ -134,6 +145,13 @@ def data_periods(data: Any, kind: str = "quarter") -> list[str]:
     return sorted(found)
 
 
+def _is_warehouse(path: str | Path) -> bool:
+    """Whether ``path`` is a Parquet folder or a ``.duckdb`` file (read through DuckDB)."""
+    from kpitools.engines.warehouse import is_warehouse
+
+    return is_warehouse(path)
+
+
 def _is_quarter(label: str, parse: Any) -> bool:
     try:
         return str(parse(label)) == label
@@ -220,11 +238,17 @@ def provenance(parameters: Mapping[str, Any], *, data_dir: str | Path = "",
     from kpitools.datasets import DATA_DIR, fingerprint
 
     folder = Path(data_dir) if str(data_dir) else DATA_DIR
+    if str(data_dir) and _is_warehouse(folder):
+        from kpitools.engines.warehouse import warehouse_fingerprint
+
+        digest = warehouse_fingerprint(folder)
+    else:
+        digest = fingerprint(folder)
     rows = [
         ("kpitools version", __version__),
         ("run at", _dt.datetime.now().astimezone().isoformat(timespec="seconds")),
         ("data", "bundled sample data" if not str(data_dir) else str(folder)),
-        ("data SHA-256", fingerprint(folder)),
+        ("data SHA-256", digest),
         ("python", platform.python_version()),
     ]
     if period is not None:
@@ -280,7 +304,8 @@ def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
         A quarter such as ``"2026Q3"``, a month ``"2026-03"``, an ISO week ``"2026-W14"``,
         or ``"last-complete"`` (the last complete quarter; see `resolve_period`).
     data_dir : str or Path, default ""
-        Folder of the data tables; ``""`` for the bundled sample data.
+        Folder of the data tables (CSV, or Parquet: ``NAME.parquet`` or ``NAME/*.parquet``),
+        or a ``.duckdb`` file; ``""`` for the bundled sample data.
     today : str, date or None, default ""
         Date that ``"last-complete"`` counts from; ``""`` or None for the current date.
     parameters : mapping, optional

@@ -1,0 +1,390 @@
+"""A Parquet folder or a ``.duckdb`` file read as a data set: checked and trimmed in DuckDB.
+
+`read_warehouse` is `kpitools.datasets.read_service_data` for data that stay on disk
+(`kpitools.engines.duckdb_tables`): each table of the schema (`kpitools.tables.schema`) is
+checked by DuckDB — required columns, values that are not numbers, dates or yes/no, scores
+outside their scale, fractions in counts, quarter labels that are not quarters, missing values
+in required columns — with one aggregate query per table, and only our columns of the rows
+that pass come to pandas, typed as the CSV reader types them (whole numbers as ``int64`` or
+``Int64``, flags as ``bool`` or ``boolean``, times as ``datetime64``). Every problem is
+counted and its first rows listed, in the same data-quality table as the CSV reader's
+(`kpitools.datasets.quality`): a bad value in a required column excludes its row, in an
+optional column it becomes missing; more than ``max_excluded_share`` of a table is an error.
+
+The data must use our column names (no ``kpitools.toml`` column mapping: a Parquet or DuckDB
+table is typed already; rename columns with a view or ``SELECT ... AS``). A table of the
+schema that is absent is an empty frame, as for a CSV folder.
+
+Layer 4 (engines): imports `kpitools.datasets` for the `ServiceData` and the quality table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kpitools.datasets.mapping import DataMapping, TableMapping
+from kpitools.datasets.quality import Problems
+from kpitools.datasets.reading import DEFAULT_MAX_EXCLUDED_SHARE, ISO_FORMAT_TEXT, empty_table
+from kpitools.datasets.simulate import ServiceData
+from kpitools.datasets.validate import ValidationReport
+from kpitools.engines.tables import duckdb_tables
+from kpitools.tables.schema import SCHEMA, SUMMARY_TABLES, Column
+
+__all__ = ["is_warehouse", "read_warehouse", "warehouse_fingerprint", "WAREHOUSE_SUFFIXES"]
+
+#: Suffixes of a database file that ``--data`` reads as a DuckDB database.
+WAREHOUSE_SUFFIXES: tuple[str, ...] = (".duckdb", ".db")
+
+
+def is_warehouse(path: str | Path) -> bool:
+    """Whether ``path`` is a ``.duckdb`` file or a folder of Parquet tables (and not a CSV
+    folder: a folder with a ``kpitools.toml`` or a ``.csv``/``.csv.gz`` file of a table is
+    read by the CSV reader).
+
+    >>> is_warehouse("")
+    False
+    """
+    if not str(path):
+        return False
+    where = Path(path)
+    if where.is_file():
+        return where.suffix.lower() in WAREHOUSE_SUFFIXES
+    if not where.is_dir() or (where / "kpitools.toml").is_file():
+        return False
+    if any((where / f"{name}{suffix}").is_file() for name in SCHEMA
+           for suffix in (".csv", ".csv.gz")):
+        return False
+    return any(p.suffix.lower() == ".parquet" for p in where.iterdir() if p.is_file()) or any(
+        p.is_dir() and any(p.rglob("*.parquet")) for p in where.iterdir())
+
+
+def warehouse_fingerprint(path: str | Path) -> str:
+    """SHA-256 over a ``.duckdb`` file, or over every Parquet file of a folder (relative
+    path and bytes, in path order): the provenance of a report's input.
+    """
+    where = Path(path)
+    digest = hashlib.sha256()
+    files = [where] if where.is_file() else sorted(where.rglob("*.parquet"))
+    for file in files:
+        digest.update((file.name if file == where else file.relative_to(where).as_posix()
+                       ).encode())
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 24), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One problem a column's values can have: a SQL condition, its reason, and whether it
+    excludes the row (required column) or sets the value to missing (optional)."""
+
+    column: str
+    condition: str
+    reason: str
+    excludes: bool
+
+
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
+            "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "REAL")
+
+
+def _is_numeric(sql_type: str) -> bool:
+    return sql_type.upper() in _NUMERIC or sql_type.upper().startswith("DECIMAL")
+
+
+def _column_sql(col: Column, sql_type: str, required: bool
+                ) -> tuple[str, list[_Check], str]:
+    """The cleaned value of ``col`` (NULL where bad), its checks, and its missing condition."""
+    c = _q(col.name)
+    kind = sql_type.upper()
+    checks: list[_Check] = []
+    if col.type == "label":
+        if _is_numeric(kind):
+            text = (f"CASE WHEN {c} = trunc({c}) THEN CAST(CAST({c} AS HUGEINT) AS VARCHAR) "
+                    f"ELSE CAST({c} AS VARCHAR) END" if kind in ("FLOAT", "DOUBLE", "REAL")
+                    or kind.startswith("DECIMAL") else f"CAST({c} AS VARCHAR)")
+        else:
+            text = f"NULLIF(CAST({c} AS VARCHAR), '')"
+        if col.name == "quarter":
+            canonical = (f"regexp_replace(upper(trim({text})), "
+                         r"'^(\d{4})-?Q([1-4])$', '\1Q\2')")
+            bad = f"{text} IS NOT NULL AND NOT regexp_full_match({canonical}, '\\d{{4}}Q[1-4]')"
+            checks.append(_Check(col.name, bad, "not a quarter: give the quarter as 2026Q3 or "
+                                 "2026-Q3", required))
+            return f"CASE WHEN {bad} THEN NULL ELSE {canonical} END", checks, f"{text} IS NULL"
+        return text, checks, f"{text} IS NULL"
+    if col.type == "timestamp":
+        if kind.startswith("TIMESTAMP") or kind == "DATE":
+            value = f"CAST({c} AS TIMESTAMP)"
+            return value, checks, f"{c} IS NULL"
+        raw = f"NULLIF(trim(CAST({c} AS VARCHAR)), '')"
+        value = f"TRY_CAST({raw} AS TIMESTAMP)"
+        checks.append(_Check(col.name, f"{raw} IS NOT NULL AND {value} IS NULL",
+                             f"not a date in ISO 8601 format ({ISO_FORMAT_TEXT})", required))
+        return value, checks, f"{raw} IS NULL"
+    if col.type == "flag":
+        if kind == "BOOLEAN":
+            return c, checks, f"{c} IS NULL"
+        raw = f"NULLIF(lower(trim(CAST({c} AS VARCHAR))), '')"
+        value = (f"CASE WHEN {raw} IN ('true', 't', 'yes', 'y', '1', '1.0') THEN TRUE "
+                 f"WHEN {raw} IN ('false', 'f', 'no', 'n', '0', '0.0') THEN FALSE END")
+        checks.append(_Check(col.name, f"{raw} IS NOT NULL AND ({value}) IS NULL",
+                             "not a yes/no value (true/false, yes/no, y/n, 1/0)", required))
+        return value, checks, f"{raw} IS NULL"
+    # number or duration
+    if kind.startswith("INTERVAL"):
+        number = f"CAST(epoch({c}) AS DOUBLE)"
+        raw = c
+    elif _is_numeric(kind):
+        number = f"CAST({c} AS DOUBLE)"
+        raw = c
+    else:
+        raw = f"NULLIF(trim(CAST({c} AS VARCHAR)), '')"
+        number = f"TRY_CAST({raw} AS DOUBLE)"
+    bad_number = f"{raw} IS NOT NULL AND ({number} IS NULL OR NOT isfinite({number}))"
+    word = "a duration (seconds, or HH:MM:SS)" if col.type == "duration" else "a number"
+    checks.append(_Check(col.name, bad_number, f"not {word}", required))
+    ok = f"NOT ({bad_number})"
+    if col.type == "duration":
+        checks.append(_Check(col.name, f"{ok} AND {number} < 0", "a negative duration",
+                             required))
+        ok = f"{ok} AND NOT ({number} < 0)"
+    if col.integer:
+        checks.append(_Check(col.name, f"{ok} AND {number} <> round({number})",
+                             "not a whole number", required))
+        ok = f"{ok} AND NOT ({number} <> round({number}))"
+    if col.scale is not None:
+        lo, hi = col.scale
+        checks.append(_Check(col.name, f"{ok} AND ({number} < {lo} OR {number} > {hi})",
+                             f"outside the scale {lo:g}–{hi:g}", required))
+        ok = f"{ok} AND NOT ({number} < {lo} OR {number} > {hi})"
+    value = f"CASE WHEN {raw} IS NOT NULL AND {ok} THEN {number} END"
+    return value, checks, f"{raw} IS NULL"
+
+
+def _typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``frame`` with the dtypes of the CSV reader (`kpitools.datasets.reading.read_table`)."""
+    schema = SCHEMA[name]
+    out = {}
+    for col_name in frame.columns:
+        values = frame[col_name]
+        col = schema.column(col_name)
+        if col.type == "label":
+            out[col_name] = values.astype(object).where(values.notna(), None)
+        elif col.type == "timestamp":
+            out[col_name] = pd.to_datetime(values).astype("datetime64[us]")
+        elif col.type == "flag":
+            out[col_name] = values.astype("boolean") if values.isna().any() else values.astype(
+                bool)
+        else:
+            numbers = values.astype("float64")
+            whole = col.integer or (col.type == "duration" and bool(
+                (numbers.dropna() == numbers.dropna().round()).all()) and numbers.notna().any())
+            if whole:
+                out[col_name] = (numbers.astype("Int64") if numbers.isna().any()
+                                 else numbers.astype("int64"))
+            else:
+                out[col_name] = numbers
+    return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+
+
+def _read_one(name: str, relation: Any, problems: Problems, file: str,
+              max_excluded_share: float, connection: Any) -> pd.DataFrame | None:
+    """Check table ``name`` in DuckDB and bring its valid rows to pandas (None on an error)."""
+    schema = SCHEMA[name]
+    types = dict(zip(relation.columns, [str(t) for t in relation.types], strict=True))
+    header = list(relation.columns)
+    n_errors = sum(1 for r in problems.records if r["severity"] == "error")
+
+    def fail(column: str | None, reason: str) -> None:
+        problems.add(table=name, column=column, severity="error", reason=reason, file=file)
+
+    shown = ", ".join(repr(c) for c in header[:25]) + (
+        f", … {len(header) - 25} more" if len(header) > 25 else "")
+    for col in schema.columns:
+        if col.required and col.name not in types:
+            fail(col.name, f"table {name!r} lacks the required column {col.name!r} "
+                           f"({col.role}); its columns are {shown} (name the column "
+                           f"{col.name!r} in the Parquet file or DuckDB table)")
+    for group in schema.one_of:
+        if not any(c in types for c in group):
+            fail(group[0], f"table {name!r} needs at least one of the columns "
+                           f"{', '.join(group)}; its columns are {shown}")
+    if sum(1 for r in problems.records if r["severity"] == "error") > n_errors:
+        return None
+    derive_quarter = name == "surveys" and "quarter" not in types and "date" in types
+    quarter_only = name == "surveys" and "quarter" in types and "date" not in types
+    selects: list[tuple[str, str]] = []
+    checks: list[_Check] = []
+    for col in schema.columns:
+        if col.name not in types:
+            continue
+        required = (col.required or (derive_quarter and col.name == "date")
+                    or (quarter_only and col.name == "quarter"))
+        value, col_checks, missing = _column_sql(col, types[col.name], required)
+        selects.append((col.name, value))
+        checks += col_checks
+        if required:
+            checks.append(_Check(col.name, missing, "missing value in a required column", True))
+    if derive_quarter:
+        selects.append(("quarter", "CAST(year(CAST(\"date\" AS TIMESTAMP)) AS VARCHAR) || 'Q' "
+                                   "|| CAST(quarter(CAST(\"date\" AS TIMESTAMP)) AS VARCHAR)"))
+    source = "_kt_source"
+    counts_sql = ", ".join(["count(*)"] + [f"count(*) FILTER (WHERE {k.condition})"
+                                            for k in checks])
+    counted = relation.query(source, f"SELECT {counts_sql} FROM {source}").fetchall()[0]
+    n_rows = int(counted[0])
+    affected_any: list[str] = []
+    for check, count in zip(checks, counted[1:], strict=True):
+        if not count:
+            continue
+        affected_any.append(check.condition)
+        first = relation.query(source, f"SELECT rn, {_q(check.column)} FROM (SELECT "
+                                       f"row_number() OVER () AS rn, * FROM {source}) "
+                                       f"WHERE {check.condition} ORDER BY rn LIMIT 5").fetchall()
+        problems.add(table=name, column=check.column, severity="warning", reason=check.reason,
+                     count=int(count), n_rows=n_rows, rows=[int(r[0]) for r in first],
+                     values=[r[1] for r in first], row_label="data row",
+                     action="row excluded" if check.excludes else "value set to missing",
+                     file=file)
+    if derive_quarter:
+        problems.add(table=name, column="quarter", severity="note", file=file,
+                     reason="quarter derived from the column 'date'")
+    promoted = False
+    for record in problems.records:  # one problem this large is a mapping mistake
+        if (record["table"] == name and record["file"] == file and record["severity"] ==
+                "warning" and n_rows and record["count"] / n_rows > max_excluded_share):
+            record["severity"] = "error"
+            record["reason"] += (f" (more than the {100 * max_excluded_share:g} % of rows "
+                                 f"allowed: check the data)")
+            promoted = True
+    if affected_any and not promoted:
+        n_affected = int(relation.query(source, f"SELECT count(*) FROM {source} WHERE "
+                                        + " OR ".join(f"({c})" for c in affected_any)
+                                        ).fetchall()[0][0])
+        if n_rows and n_affected / n_rows > max_excluded_share:
+            problems.add(table=name, column=None, severity="error", file=file,
+                         count=n_affected, n_rows=n_rows,
+                         reason=f"{n_affected} of {n_rows} rows ({100 * n_affected / n_rows:.1f}"
+                                f" %) have values that would be excluded, more than the "
+                                f"{100 * max_excluded_share:g} % allowed (max_excluded_share)")
+    if sum(1 for r in problems.records if r["severity"] == "error") > n_errors:
+        return None
+    keep = " OR ".join(f"({k.condition})" for k in checks if k.excludes) or "FALSE"
+    order = [c for c in schema.names if c in dict(selects)]
+    exprs = ", ".join(f"{dict(selects)[c]} AS {_q(c)}" for c in order)
+    frame = relation.query(source, f"SELECT {exprs} FROM {source} WHERE NOT ({keep})").df()
+    return _typed(frame, name)
+
+
+def read_warehouse(path: str | Path, *,
+                   max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE,
+                   strict: bool = False, tables: Sequence[str] | None = None
+                   ) -> ValidationReport:
+    """Read a Parquet folder or a ``.duckdb`` file as a checked data set.
+
+    Parameters
+    ----------
+    path : str or Path
+        A folder of ``NAME.parquet`` files or ``NAME/`` folders of Parquet files, or a
+        ``.duckdb`` file (see `kpitools.engines.duckdb_tables`); table names as in the
+        schema (``surveys``, ``tickets``, ``calls``, ...), columns with our names.
+    max_excluded_share : float, default 0.05
+        Above this share of a table's rows with excluded values, the table is an error.
+    strict : bool, default False
+        Every excluded row or value is an error.
+    tables : sequence of str, optional
+        Read only these tables (the others come back empty); default every table.
+
+    Returns
+    -------
+    ValidationReport
+        As `kpitools.datasets.validate_data`: ``.tables`` (a `ServiceData`), ``.problems``,
+        ``.errors``, ``.warnings``, ``.notes``, ``.ok``.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``path`` does not exist or holds no Parquet files / tables.
+    ValueError
+        ``path`` is a file that is not a ``.duckdb`` database, or ``max_excluded_share``
+        is not within 0 and 1.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from kpitools.datasets import load_surveys
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> load_surveys().to_parquet(folder / "surveys.parquet")
+    >>> report = read_warehouse(folder)
+    >>> report.ok, len(report.tables.surveys), len(report.tables.tickets)
+    (True, 11133, 0)
+    """
+    if not 0.0 <= max_excluded_share <= 1.0:
+        raise ValueError(f"max_excluded_share must be within 0 and 1, got "
+                         f"{max_excluded_share!r}")
+    where = Path(path)
+    import duckdb
+
+    connection = (duckdb.connect(str(where), read_only=True) if where.is_file()
+                  else duckdb.connect())
+    try:
+        connection.execute("SET TimeZone = 'UTC'")
+        found = duckdb_tables(where, connection=connection)
+        problems = Problems()
+        frames: dict[str, pd.DataFrame] = {}
+        wanted = list(SCHEMA) if tables is None else list(tables)
+        for name in SCHEMA:
+            frame = None
+            file = _file_of(where, name)
+            if name not in found or name not in wanted:
+                if name in found or name in SUMMARY_TABLES:
+                    pass
+                else:
+                    problems.add(table=name, column=None, severity="note", file=str(where),
+                                 reason=f"no table {name!r} (looked for {name}.parquet, "
+                                        f"{name}/*.parquet or a table {name!r} of the "
+                                        f"database); its report sections are left out")
+            else:
+                frame = _read_one(name, found[name], problems, file, max_excluded_share,
+                                  connection)
+            frames[name] = empty_table(name) if frame is None else frame
+        for other in sorted(set(found) - set(SCHEMA)):
+            problems.add(table="", column=None, severity="warning", file=_file_of(where, other),
+                         reason=f"no kpitools table is called {other!r}: name it as one of "
+                                f"{', '.join(SCHEMA)}, or move it out")
+    finally:
+        connection.close()
+    quality = problems.frame()
+    if strict:
+        quality.loc[(quality["severity"] == "warning") & (quality["table"] != ""),
+                    "severity"] = "error"
+    order = {"error": 0, "warning": 1, "note": 2}
+    quality = quality.sort_values("severity", key=lambda s: s.map(order), kind="stable"
+                                  ).reset_index(drop=True)
+    mapping = DataMapping(None, {name: TableMapping(name) for name in SCHEMA})
+    data = ServiceData(**frames, quality=quality[quality["severity"] != "error"].reset_index(
+        drop=True))
+    return ValidationReport(where, quality, data, mapping)
+
+
+def _file_of(where: Path, name: str) -> str:
+    if where.is_file():
+        return f"{where} (table {name})"
+    single = where / f"{name}.parquet"
+    return str(single if single.is_file() else where / name)
