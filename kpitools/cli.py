@@ -313,13 +313,20 @@ def report_quarterly(data: Path | None, period: str, formats: str, out: Path, pd
 
 
 def _run_team(team: str, params: dict[str, Any], out: str, formats: str, pdf_engine: str,
-              quiet: bool) -> list[str]:
-    """One team report (a top-level function, so that a process pool can run it)."""
-    from kpitools.reports.runner import run_report
+              quiet: bool, session: Any = None) -> list[str]:
+    """One team report (a top-level function, so that a process pool can run it).
 
-    result = run_report("team_report", {**params, "team": team}, out, formats=formats,
-                        output_name="{period}/team-{team}", pdf_engine=pdf_engine,
-                        progress=_progress(f"team {team}", quiet))
+    ``session`` is the `kpitools.reports.runner.ReportSession` of a batch; ``"worker"``
+    takes this process's own (`kpitools.reports.runner.worker_session`: one kernel and one
+    set of renderers per pool worker, kept from one team to the next).
+    """
+    from kpitools.reports import runner
+
+    if session == "worker":
+        session = runner.worker_session()
+    result = runner.run_report("team_report", {**params, "team": team}, out, formats=formats,
+                               output_name="{period}/team-{team}", pdf_engine=pdf_engine,
+                               progress=_progress(f"team {team}", quiet), session=session)
     return [str(p) for p in result.outputs.values()]
 
 
@@ -340,7 +347,7 @@ def report_team(teams: tuple[str, ...], all_teams: bool, jobs: int | None, data:
                 period: str, formats: str, out: Path, pdf_engine: str, strict: bool,
                 max_excluded_share: float, quiet: bool) -> None:
     """One team in depth: OUT/<period>/team-<team>.html and .pdf; --all-teams renders every
-    team, several at a time."""
+    team, several at a time (each worker keeps one notebook kernel, reset between teams)."""
     if bool(teams) == all_teams:
         raise click.UsageError("give --team NAME (one or more) or --all-teams")
     from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -361,14 +368,18 @@ def report_team(teams: tuple[str, ...], all_teams: bool, jobs: int | None, data:
         _check_distinct_names("{period}/team-{team}", "team", chosen, params)
         workers = min(jobs or os.cpu_count() or 1, len(chosen))
         if workers <= 1:
-            for team in chosen:
-                for path in _run_team(team, params, str(out), formats, pdf_engine, quiet):
-                    click.echo(path)
+            from kpitools.reports.runner import ReportSession
+
+            with ReportSession() as session:
+                for team in chosen:
+                    for path in _run_team(team, params, str(out), formats, pdf_engine, quiet,
+                                          session if len(chosen) > 1 else None):
+                        click.echo(path)
             return
         failures: list[Exception] = []
         with ProcessPoolExecutor(max_workers=workers) as pool:
             futures = {pool.submit(_run_team, team, params, str(out), formats, pdf_engine,
-                                   quiet): team for team in chosen}
+                                   quiet, "worker"): team for team in chosen}
             for future in as_completed(futures):
                 try:
                     for path in future.result():

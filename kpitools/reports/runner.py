@@ -46,7 +46,9 @@ __all__ = [
     "FORMATS",
     "PDF_ENGINES",
     "ReportResult",
+    "ReportSession",
     "run_report",
+    "worker_session",
     "find_notebook",
     "bundled_notebooks",
     "notebook_parameters",
@@ -404,6 +406,290 @@ def _kernel_manager_class() -> type:
     return ThisPythonKernelManager
 
 
+#: Modules a `ReportSession` imports in its kernel once, before the first report.
+SESSION_PRELOAD: tuple[str, ...] = ("kpitools", "kpitools.reports.sections", "matplotlib.pyplot")
+#: What the kernel of a session looked like after its warm-up (set in the kernel process).
+_KERNEL_STATE: dict[str, Any] = {}
+
+
+def _kernel_warm_up(modules: Sequence[str]) -> None:
+    """In a session's kernel: import ``modules`` (every section module for
+    ``kpitools.reports.sections``), then record the state `_kernel_reset` restores."""
+    import importlib
+
+    for name in modules:
+        module = importlib.import_module(name)
+        load_all = getattr(module, "_import_all", None)
+        if callable(load_all):
+            load_all()
+    import warnings as _warnings
+
+    _KERNEL_STATE.clear()
+    _KERNEL_STATE.update(cwd=os.getcwd(), environ=dict(os.environ), path=list(sys.path),
+                         filters=list(_warnings.filters))
+    mpl = sys.modules.get("matplotlib")
+    if mpl is not None:
+        _KERNEL_STATE["rc"] = mpl.rcParams.copy()
+
+
+def _kernel_reset() -> None:
+    """In a session's kernel, before each report: what a fresh kernel would be.
+
+    The user namespace, output cache and history are cleared and the execution count starts
+    at 1 again (IPython's ``reset(new_session=True)``); open figures are closed; the working
+    directory, environment, ``sys.path``, warning filters (and their once-per-location
+    registries) and matplotlib's rcParams are put back as they were after the warm-up.
+    Imported modules stay: that is what the session is for.
+    """
+    import warnings as _warnings
+
+    from IPython import get_ipython
+
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is not None:
+        plt.close("all")
+    shell = get_ipython()
+    if shell is not None:
+        shell.reset(new_session=True)
+    os.chdir(_KERNEL_STATE["cwd"])
+    if dict(os.environ) != _KERNEL_STATE["environ"]:
+        os.environ.clear()
+        os.environ.update(_KERNEL_STATE["environ"])
+    sys.path[:] = _KERNEL_STATE["path"]
+    mpl = sys.modules.get("matplotlib")
+    if mpl is not None and "rc" in _KERNEL_STATE:
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")
+            mpl.rcParams.update(_KERNEL_STATE["rc"])
+    _warnings.filters[:] = _KERNEL_STATE["filters"]
+    _warnings.onceregistry.clear()
+    _warnings._filters_mutated()  # forget which warnings were already shown where
+
+
+def _session_engine() -> str:
+    """Register (once) and name the papermill engine that runs a notebook in a kernel that
+    is already running (``km=``), leaving it running and closing only its own client."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    name = "kpitools-session"
+    if name in papermill_engines._engines:
+        return name
+
+    class SessionEngine(NBClientEngine):  # type: ignore[misc]
+        @classmethod
+        def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, log_output: bool = False,
+                                     stdout_file: Any = None, stderr_file: Any = None,
+                                     start_timeout: int = 60, execution_timeout: Any = None,
+                                     **kwargs: Any) -> Any:
+            # as NBClientEngine, keeping hold of the client to close its channels
+            from papermill.clientwrap import PapermillNotebookClient
+            from papermill.log import logger
+
+            for key in ("input_path", "timeout", "startup_timeout"):
+                kwargs.pop(key, None)
+            client = PapermillNotebookClient(
+                nb_man, timeout=execution_timeout, startup_timeout=start_timeout,
+                kernel_name=kernel_name, log=logger, log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file, **kwargs)
+            try:
+                return client.execute()
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    papermill_engines.register(name, SessionEngine)
+    return name
+
+
+class ReportSession:
+    """One kernel, one HTML exporter and one PDF font configuration for a series of reports.
+
+    `run_report` with ``session=`` executes each notebook in this session's kernel instead
+    of starting one per report: the kernel is started on first use, imports kpitools, the
+    report sections and matplotlib once (`SESSION_PRELOAD`), and before each report is
+    reset to what a fresh kernel would be (`_kernel_reset`: namespace, execution count,
+    figures, working directory, environment, ``sys.path``, warning filters, rcParams), so no
+    variable of one report reaches the next. The nbconvert exporter and WeasyPrint's fonts
+    are made once too. A kernel that died, timed out or could not be reset is replaced by a
+    new one for the next report.
+
+    Use it as a context manager (or call `close`); `worker_session` keeps one per process.
+
+    Parameters
+    ----------
+    cwd : str or path, optional
+        Working directory of the kernel (default: the current directory).
+    preload : sequence of str, default `SESSION_PRELOAD`
+        Modules imported in the kernel when it starts.
+    startup_timeout : int, default 60
+        Seconds allowed for the kernel to start.
+
+    Examples
+    --------
+    >>> with ReportSession() as session:  # doctest: +SKIP
+    ...     for team in ("Billing", "Returns"):
+    ...         run_report("team_report", {"team": team}, "reports", session=session)
+    """
+
+    def __init__(self, *, cwd: str | os.PathLike[str] | None = None,
+                 preload: Sequence[str] = SESSION_PRELOAD, startup_timeout: int = 60) -> None:
+        self.cwd = str(Path(cwd or os.getcwd()).resolve())
+        self.preload = tuple(preload)
+        self.startup_timeout = startup_timeout
+        self.kernel_starts = 0
+        self.reports = 0
+        self._km: Any = None
+        self._exporter: Any = None
+        self._fonts: Any = None
+
+    def __enter__(self) -> ReportSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "running" if self._km is not None else "no kernel"
+        return (f"<ReportSession {state}, {self.reports} reports, "
+                f"{self.kernel_starts} kernel starts>")
+
+    # -- kernel
+
+    def _run_silently(self, code: str) -> None:
+        """Run ``code`` in the kernel without output or history; raise if it fails."""
+        from jupyter_client.blocking import BlockingKernelClient
+
+        kc = BlockingKernelClient()
+        kc.load_connection_info(self._km.get_connection_info())
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=self.startup_timeout)
+            reply = kc.execute_interactive(code, silent=True, store_history=False,
+                                           timeout=max(self.startup_timeout, 300),
+                                           output_hook=lambda _msg: None)
+        finally:
+            kc.stop_channels()
+        content = reply.get("content", {})
+        if content.get("status") != "ok":
+            raise KpiToolsError(f"the report kernel could not run its set-up: "
+                                f"{content.get('ename')}: {content.get('evalue')}")
+
+    def _start(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        km = _kernel_manager_class()()
+        run_sync(km.start_kernel)(cwd=self.cwd,
+                                  extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        self._km = km
+        self.kernel_starts += 1
+        try:
+            self._run_silently(f"__import__('kpitools.reports.runner', fromlist=['_'])"
+                               f"._kernel_warm_up({list(self.preload)!r})")
+        except BaseException:
+            self._shutdown()
+            raise
+
+    def _shutdown(self) -> None:
+        km, self._km = self._km, None
+        if km is None:
+            return
+        from jupyter_core.utils import run_sync
+
+        try:
+            if run_sync(km.is_alive)():
+                run_sync(km.shutdown_kernel)(now=True)
+        finally:
+            run_sync(km.cleanup_resources)()
+
+    def _ready_kernel(self) -> Any:
+        """The kernel manager of a running kernel, reset for a new report."""
+        from jupyter_core.utils import run_sync
+
+        if self._km is not None and not run_sync(self._km.is_alive)():
+            self._shutdown()
+        if self._km is None:
+            self._start()
+            return self._km
+        try:
+            self._run_silently("__import__('kpitools.reports.runner', fromlist=['_'])"
+                               "._kernel_reset()")
+        except Exception:
+            self._shutdown()  # a fresh kernel rather than one in an unknown state
+            self._start()
+        return self._km
+
+    def execute(self, source: Path, executed: Path, *, timeout: int = 600) -> None:
+        """Execute the notebook at ``source`` with papermill in this session's kernel and
+        write it to ``executed``; papermill's errors propagate as from a fresh kernel."""
+        import papermill
+        from papermill.exceptions import PapermillExecutionError
+
+        km = self._ready_kernel()
+        self.reports += 1
+        try:
+            papermill.execute_notebook(
+                _no_braces(source), _no_braces(executed), parameters=None,
+                kernel_name="python3", language="python", progress_bar=False,
+                request_save_on_cell_execute=False, engine_name=_session_engine(), km=km,
+                execution_timeout=timeout, start_timeout=self.startup_timeout,
+            )
+        except PapermillExecutionError:
+            raise  # a cell raised: the kernel is fine, and is reset before the next report
+        except BaseException:
+            self._shutdown()  # timed out, died or interrupted: the next report gets a new one
+            raise
+
+    # -- renderers
+
+    def html_exporter(self) -> Any:
+        """The session's nbconvert exporter (`html_exporter`), made on first use."""
+        if self._exporter is None:
+            self._exporter = html_exporter()
+        return self._exporter
+
+    def font_config(self, engine: str = "auto") -> Any:
+        """The session's WeasyPrint ``FontConfiguration`` (None for Chromium, or when
+        WeasyPrint is not installed)."""
+        if engine == "chromium":
+            return None
+        if self._fonts is None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    from weasyprint.text.fonts import FontConfiguration
+            except ImportError:
+                return None
+            self._fonts = FontConfiguration()
+        return self._fonts
+
+    def close(self) -> None:
+        """Shut the kernel down (a later report starts a new one)."""
+        self._shutdown()
+
+
+_WORKER_SESSION: ReportSession | None = None
+
+
+def worker_session(cwd: str | os.PathLike[str] | None = None) -> ReportSession:
+    """This process's `ReportSession`, made on first call and closed when the process ends
+    (also in a `concurrent.futures.ProcessPoolExecutor` worker): what each worker of a batch
+    of reports uses. A call with another ``cwd`` closes it and makes a new one."""
+    global _WORKER_SESSION
+    wanted = str(Path(cwd or os.getcwd()).resolve())
+    if _WORKER_SESSION is not None and _WORKER_SESSION.cwd != wanted:
+        _WORKER_SESSION.close()
+        _WORKER_SESSION = None
+    if _WORKER_SESSION is None:
+        import atexit
+        from multiprocessing import util
+
+        _WORKER_SESSION = session = ReportSession(cwd=wanted)
+        # a pool worker leaves through os._exit (no atexit): multiprocessing's finalizers run
+        util.Finalize(session, session.close, exitpriority=10)
+        atexit.register(session.close)
+    return _WORKER_SESSION
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
@@ -445,6 +731,7 @@ def run_report(
     timeout: int = 600,
     progress: Callable[[str], None] | None = None,
     cwd: str | os.PathLike[str] | None = None,
+    session: ReportSession | None = None,
 ) -> ReportResult:
     """Execute a report notebook with parameters and write it as HTML, PDF and/or ipynb.
 
@@ -486,7 +773,13 @@ def run_report(
     progress : callable, optional
         Called with a short message at each step (the CLI prints them).
     cwd : str or path, optional
-        Working directory of the kernel (default: the current directory).
+        Working directory of the kernel (default: the current directory; with a
+        ``session``, the session's).
+    session : ReportSession, optional
+        Run in this session's kernel (started on first use, its namespace reset before each
+        report) and render with its HTML exporter and PDF fonts, instead of starting a
+        kernel and loading the renderers for this one report: what batches of reports use
+        (``kpitools report team --all-teams``). Outputs, file names and errors are the same.
 
     Returns
     -------
@@ -515,6 +808,11 @@ def run_report(
 
     started = time.perf_counter()
     say = progress or (lambda _msg: None)
+    if session is not None:
+        if cwd is not None and str(Path(cwd).resolve()) != session.cwd:
+            raise ReportParameterError(f"cwd={str(cwd)!r} differs from the session's working "
+                                       f"directory {session.cwd!r}")
+        cwd = session.cwd
     path = find_notebook(notebook)
     params = dict(parameters or {})
     fmts = _parse_formats(formats)
@@ -547,14 +845,18 @@ def run_report(
         executed_path = Path(tmp) / "executed.ipynb"
         nbformat.write(prepared, source_path)
         try:
-            # parameters=None: the values are already in the notebook as checked literals;
-            # papermill's own translator would write tuples and unknown objects as code
-            papermill.execute_notebook(
-                _no_braces(source_path), _no_braces(executed_path), parameters=None,
-                kernel_name="python3", language="python", progress_bar=False,
-                request_save_on_cell_execute=False, cwd=str(cwd or os.getcwd()),
-                kernel_manager_class=_kernel_manager_class(), execution_timeout=timeout,
-            )
+            if session is not None:
+                session.execute(source_path, executed_path, timeout=timeout)
+            else:
+                # parameters=None: the values are already in the notebook as checked
+                # literals; papermill's own translator would write tuples and unknown
+                # objects as code
+                papermill.execute_notebook(
+                    _no_braces(source_path), _no_braces(executed_path), parameters=None,
+                    kernel_name="python3", language="python", progress_bar=False,
+                    request_save_on_cell_execute=False, cwd=str(cwd or os.getcwd()),
+                    kernel_manager_class=_kernel_manager_class(), execution_timeout=timeout,
+                )
         except PapermillExecutionError as err:
             kept = base.parent / f"{base.name}.failed.ipynb"
             if executed_path.exists():
@@ -590,7 +892,8 @@ def run_report(
         say("rendering HTML")
         t0 = time.perf_counter()
         subtitle = _subtitle(filled)
-        page = render_html(executed, title=report_title, subtitle=subtitle, parameters=filled)
+        page = render_html(executed, title=report_title, subtitle=subtitle, parameters=filled,
+                           exporter=session.html_exporter() if session is not None else None)
         timings["html"] = time.perf_counter() - t0
         if "html" in fmts:
             target = base.with_suffix(".html")
@@ -601,7 +904,9 @@ def run_report(
         say("rendering PDF")
         t0 = time.perf_counter()
         target = base.with_suffix(".pdf")
-        _atomic_write(target, html_to_pdf(page, engine=pdf_engine))
+        _atomic_write(target, html_to_pdf(
+            page, engine=pdf_engine,
+            font_config=session.font_config(pdf_engine) if session is not None else None))
         outputs["pdf"] = target
         timings["pdf"] = time.perf_counter() - t0
     old_failed = base.parent / f"{base.name}.failed.ipynb"
@@ -707,20 +1012,19 @@ _H2 = re.compile(r'<h2 id="([^"]+)"[^>]*>(.*?)</h2>', re.S)
 
 
 def render_html(notebook: Any, *, title: str, subtitle: str = "",
-                parameters: Mapping[str, Any] | None = None) -> str:
+                parameters: Mapping[str, Any] | None = None, exporter: Any = None) -> str:
     """Render an executed notebook to one self-contained HTML page with the kpitools template.
 
     Code cells' inputs, prompts and stderr are left out; markdown, tables and figures
     (embedded as data URIs) are kept. A title page and a table of contents built from the
     ``##`` headings come first. The title, subtitle and parameters are HTML-escaped, and
     control characters anywhere in the page are replaced by U+FFFD (`scrub_controls`).
-    """
-    from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="kpitools", extra_template_basedirs=[str(TEMPLATE_DIR)])
-    exporter.exclude_input = True
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
+    ``exporter`` is one made by `html_exporter`, to reuse across reports (a new one by
+    default).
+    """
+    if exporter is None:
+        exporter = html_exporter()
     resources = {
         "kpitools": {
             "title": title,
@@ -740,6 +1044,17 @@ def render_html(notebook: Any, *, title: str, subtitle: str = "",
     return scrub_controls(body.replace("<!-- kpitools:toc -->", toc, 1))
 
 
+def html_exporter() -> Any:
+    """The nbconvert `HTMLExporter` of the kpitools template (no inputs, no prompts)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="kpitools", extra_template_basedirs=[str(TEMPLATE_DIR)])
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    return exporter
+
+
 def scrub_controls(text: str) -> str:
     """Replace control characters (C0 but tab, newline and carriage return; DEL; C1) by
     U+FFFD, the replacement character: they are not allowed in HTML, and a NUL from a team
@@ -757,12 +1072,14 @@ def _version() -> str:
     return __version__
 
 
-def html_to_pdf(page: str, *, engine: str = "auto") -> bytes:
+def html_to_pdf(page: str, *, engine: str = "auto", font_config: Any = None) -> bytes:
     """Print an HTML page (from `render_html`) to PDF bytes on A4.
 
     ``engine="weasyprint"`` needs the ``pdf`` extra (``pip install kpitools[pdf]``);
     ``"chromium"`` needs a ``chromium`` (or ``google-chrome``) executable on the PATH;
-    ``"auto"`` takes WeasyPrint when importable, else Chromium.
+    ``"auto"`` takes WeasyPrint when importable, else Chromium. ``font_config`` is a
+    WeasyPrint ``FontConfiguration`` kept across pages (`ReportSession` does), ignored by
+    Chromium.
     """
     if engine not in PDF_ENGINES:
         raise ReportParameterError(
@@ -785,7 +1102,8 @@ def html_to_pdf(page: str, *, engine: str = "auto") -> bytes:
             logging.getLogger("fontTools").setLevel(logging.ERROR)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
-                return weasyprint.HTML(string=page, base_url=".").write_pdf()
+                return weasyprint.HTML(string=page, base_url=".").write_pdf(
+                    font_config=font_config)
     return _chromium_pdf(page)
 
 

@@ -61,82 +61,153 @@ Examples
 2   ces       5.2                 False
 """
 
-from kpitools.reports.sections.channels import channel_table
-from kpitools.reports.sections.common import (
-    SURVEY_KPIS,
-    ReportFigure,
-    ReportNote,
-    ReportSection,
-    ReportTable,
-    has_values,
-    no_data,
-    period_kind,
-    previous_period,
-    previous_quarter,
-    section,
-    verdict,
-    with_periods,
-    year_ago,
-)
-from kpitools.reports.sections.competitors import (
-    competitor_figure,
-    competitor_table,
-    competitor_trend_table,
-)
-from kpitools.reports.sections.headline import detectable_change, headline_table
-from kpitools.reports.sections.operations import (
-    OPERATIONS_KPIS,
-    channel_operations_table,
-    operations_table,
-)
-from kpitools.reports.sections.quality import (
-    DEFAULT_MAX_EXCLUDED_SHARE,
-    check_data_quality,
-    data_quality_table,
-    excluded_shares,
-    quality_frame,
-)
-from kpitools.reports.sections.reliability import (
-    ScaleReliability,
-    find_scales,
-    scale_reliability,
-)
-from kpitools.reports.sections.setup import (
-    ReportSetup,
-    data_periods,
-    data_quarters,
-    load_data,
-    provenance,
-    resolve_period,
-    setup_report,
-)
-from kpitools.reports.sections.significance import (
-    SIGNIFICANCE_RULE,
-    adjust_family,
-    holm_levels,
-    target_status,
-)
-from kpitools.reports.sections.standout import omnibus_test, standout_table
-from kpitools.reports.sections.summary import (
-    ExecutiveSummary,
-    ReportCover,
-    describe_data,
-    executive_summary,
-    report_cover,
-)
-from kpitools.reports.sections.team_summary import (
-    CompetitorSummary,
-    TeamSummary,
-    competitor_summary,
-    team_summary,
-)
-from kpitools.reports.sections.teams import (
-    nps_distribution_figure,
-    team_forest_figure,
-    team_league_table,
-)
-from kpitools.reports.sections.trends import csat_control_chart, kpi_trend_figure
-from kpitools.reports.sections.volume import volume_heatmap_figure
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kpitools.reports.sections.channels import channel_table
+    from kpitools.reports.sections.common import (
+        SURVEY_KPIS,
+        ReportFigure,
+        ReportNote,
+        ReportSection,
+        ReportTable,
+        has_values,
+        no_data,
+        period_kind,
+        previous_period,
+        previous_quarter,
+        section,
+        verdict,
+        with_periods,
+        year_ago,
+    )
+    from kpitools.reports.sections.competitors import (
+        competitor_figure,
+        competitor_table,
+        competitor_trend_table,
+    )
+    from kpitools.reports.sections.headline import detectable_change, headline_table
+    from kpitools.reports.sections.operations import (
+        OPERATIONS_KPIS,
+        channel_operations_table,
+        operations_table,
+    )
+    from kpitools.reports.sections.quality import (
+        DEFAULT_MAX_EXCLUDED_SHARE,
+        check_data_quality,
+        data_quality_table,
+        excluded_shares,
+        quality_frame,
+    )
+    from kpitools.reports.sections.reliability import (
+        ScaleReliability,
+        find_scales,
+        scale_reliability,
+    )
+    from kpitools.reports.sections.setup import (
+        ReportSetup,
+        data_periods,
+        data_quarters,
+        load_data,
+        provenance,
+        resolve_period,
+        setup_report,
+    )
+    from kpitools.reports.sections.significance import (
+        SIGNIFICANCE_RULE,
+        adjust_family,
+        holm_levels,
+        target_status,
+    )
+    from kpitools.reports.sections.standout import omnibus_test, standout_table
+    from kpitools.reports.sections.summary import (
+        ExecutiveSummary,
+        ReportCover,
+        describe_data,
+        executive_summary,
+        report_cover,
+    )
+    from kpitools.reports.sections.team_summary import (
+        CompetitorSummary,
+        TeamSummary,
+        competitor_summary,
+        team_summary,
+    )
+    from kpitools.reports.sections.teams import (
+        nps_distribution_figure,
+        team_forest_figure,
+        team_league_table,
+    )
+    from kpitools.reports.sections.trends import csat_control_chart, kpi_trend_figure
+    from kpitools.reports.sections.volume import volume_heatmap_figure
+
+#: Where each public name lives (a module of this package): imported on first use
+#: (:pep:`562`), so that ``from kpitools.reports.sections import load_data`` (the command line,
+#: before any report runs) loads the set-up and not every section (matplotlib, statsmodels).
+_LAZY: dict[str, str] = {
+    "channel_table": "channels",
+    "SURVEY_KPIS": "common",
+    "ReportFigure": "common",
+    "ReportNote": "common",
+    "ReportSection": "common",
+    "ReportTable": "common",
+    "has_values": "common",
+    "no_data": "common",
+    "period_kind": "common",
+    "previous_period": "common",
+    "previous_quarter": "common",
+    "section": "common",
+    "verdict": "common",
+    "with_periods": "common",
+    "year_ago": "common",
+    "competitor_figure": "competitors",
+    "competitor_table": "competitors",
+    "competitor_trend_table": "competitors",
+    "detectable_change": "headline",
+    "headline_table": "headline",
+    "OPERATIONS_KPIS": "operations",
+    "channel_operations_table": "operations",
+    "operations_table": "operations",
+    "DEFAULT_MAX_EXCLUDED_SHARE": "quality",
+    "check_data_quality": "quality",
+    "data_quality_table": "quality",
+    "excluded_shares": "quality",
+    "quality_frame": "quality",
+    "ScaleReliability": "reliability",
+    "find_scales": "reliability",
+    "scale_reliability": "reliability",
+    "ReportSetup": "setup",
+    "data_periods": "setup",
+    "data_quarters": "setup",
+    "load_data": "setup",
+    "provenance": "setup",
+    "resolve_period": "setup",
+    "setup_report": "setup",
+    "SIGNIFICANCE_RULE": "significance",
+    "adjust_family": "significance",
+    "holm_levels": "significance",
+    "target_status": "significance",
+    "omnibus_test": "standout",
+    "standout_table": "standout",
+    "ExecutiveSummary": "summary",
+    "ReportCover": "summary",
+    "describe_data": "summary",
+    "executive_summary": "summary",
+    "report_cover": "summary",
+    "CompetitorSummary": "team_summary",
+    "TeamSummary": "team_summary",
+    "competitor_summary": "team_summary",
+    "team_summary": "team_summary",
+    "nps_distribution_figure": "teams",
+    "team_forest_figure": "teams",
+    "team_league_table": "teams",
+    "csat_control_chart": "trends",
+    "kpi_trend_figure": "trends",
+    "volume_heatmap_figure": "volume",
+}
 
 __all__ = [
     "SURVEY_KPIS",
@@ -199,3 +270,23 @@ __all__ = [
     "check_data_quality",
     "data_quality_table",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name of a section module, imported on first use and then kept here."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
+
+def _import_all() -> None:
+    """Import every section module now (a report kernel's warm-up)."""
+    for name in __all__:
+        __getattr__(name)
