@@ -7,6 +7,8 @@
   (the grouped Wilson interval of `kpitools.stats.proportions.grouped_proportion_ci`);
 - `grouped_t_interval`: every group's Student's t interval of a mean;
 - `group_table`: a per-group summary frame with the `ESTIMATE_COLUMNS`;
+- `scale_answer_counts`: every group's count of each answer of a scale (NPS, CSAT), in one
+  fused pass when the answers are numbers;
 - `no_value`, `reject_options`: the argument checks of the registered KPIs;
 - `compare_proportion_cells`, `compare_nps_cells`, `compare_mean_cells`,
   `warn_small_comparisons`: the vectorised comparisons of many cells at once (the
@@ -25,7 +27,7 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -36,11 +38,13 @@ from kpitools.core.results import (
     Comparison,
     as_excluded_rows,
     comparison_unit,
+    empty_excluded,
 )
 from kpitools.core.validation import (
     check_alternative,
     check_choice,
     check_confidence_level,
+    excluded_frame,
     warn_if_small,
 )
 from kpitools.stats.means import welch_tests_from_moments
@@ -55,12 +59,14 @@ from kpitools.stats.proportions import (
     two_proportion_test,
     two_proportion_tests,
 )
+from kpitools.tables.keys import KeyCodes, grouped_scale_counts
 
 __all__ = [
     "compare_proportions",
     "proportion_columns",
     "grouped_t_interval",
     "group_table",
+    "scale_answer_counts",
     "no_value",
     "reject_options",
     "compare_proportion_cells",
@@ -197,6 +203,78 @@ def group_table(groups: pd.DataFrame, columns: Mapping[str, Any],
         table[name] = columns[name]
     table.attrs["excluded"] = as_excluded_rows(excluded)
     return table
+
+
+#: Validates a column of answers: the usable values, their row positions, the excluded rows
+#: (`kpitools.tables.keys.clean_by_position` of a validator).
+Cleaner = Callable[[], tuple[pd.Series, np.ndarray, pd.DataFrame]]
+
+
+def scale_answer_counts(values: pd.Series, keys: KeyCodes, *, lower: int, upper: int,
+                        missing: str, column: str | None,
+                        clean: Cleaner) -> tuple[np.ndarray, pd.DataFrame]:
+    """Every group's count of each whole answer ``lower..upper`` and of excluded answers.
+
+    Returns ``counts`` of shape ``(keys.n_combined, upper − lower + 2)`` (column ``j``:
+    answer ``lower + j``; last column: excluded rows) and the excluded rows.
+
+    Numeric answers (numpy integers or floats, pandas' nullable numbers) are counted in one
+    fused pass (`kpitools.tables.keys.grouped_scale_counts`): a missing answer is excluded
+    and listed as ``clean`` lists it. Anything else — text, labels, an answer outside the
+    scale or not whole, a missing answer with ``missing="raise"`` — goes through ``clean``
+    (the validator, which raises its error or maps the labels) and
+    `scale_counts_from_clean`; the counts are the same either way.
+    """
+    check_choice("missing", missing, ("exclude", "raise"))
+    fast = _fast_scale_counts(values, keys, lower, upper, missing, column)
+    if fast is not None:
+        return fast
+    clean_values, positions, excluded = clean()
+    return scale_counts_from_clean(clean_values, positions, keys, lower=lower,
+                                   upper=upper), excluded
+
+
+def scale_counts_from_clean(clean: pd.Series, positions: np.ndarray, keys: KeyCodes, *,
+                            lower: int, upper: int) -> np.ndarray:
+    """The counts of `scale_answer_counts` from validated answers and their positions (the
+    implementation before the fused pass: every other row counted as excluded)."""
+    lower, upper = int(lower), int(upper)
+    width = upper - lower + 2
+    answers = np.full(keys.n_rows, width - 1, dtype=np.int64)
+    answers[positions] = clean.to_numpy().astype(np.int64) - lower
+    combined = keys.combined.astype(np.int64)
+    return np.bincount(combined * width + answers,
+                       minlength=keys.n_combined * width).reshape(-1, width)
+
+
+def _fast_scale_counts(values: pd.Series, keys: KeyCodes, lower: int, upper: int,
+                       missing: str, column: str | None
+                       ) -> tuple[np.ndarray, pd.DataFrame] | None:
+    dtype = values.dtype
+    try:
+        whole = int(lower) == lower and int(upper) == upper and lower < upper
+    except (TypeError, ValueError):
+        return None
+    if not whole or not len(values):
+        return None
+    if isinstance(dtype, np.dtype):
+        if dtype.kind not in "iuf" or (dtype.kind == "u" and dtype.itemsize == 8):
+            return None
+        array = values.to_numpy()
+    elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        # pandas' nullable and Arrow numbers: NA as NaN
+        array = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        return None
+    found = grouped_scale_counts(keys, array, int(lower), int(upper))
+    if found is None:
+        return None
+    counts, gaps = found
+    if gaps is None:
+        return counts, empty_excluded()
+    if missing == "raise":
+        return None
+    return counts, excluded_frame(values, gaps, "missing", column)
 
 
 def no_value(kpi: str, value: str | None) -> None:

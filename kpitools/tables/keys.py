@@ -6,6 +6,7 @@ category codes) instead of ``groupby().apply`` with a Python function per group.
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,7 +16,7 @@ import pandas as pd
 from kpitools.core.errors import DataValidationError
 
 __all__ = ["normalize_keys", "KeyCodes", "group_codes", "grouped_counts", "grouped_moments",
-           "clean_by_position"]
+           "grouped_scale_counts", "clean_by_position"]
 
 #: Above this many possible key combinations, fall back to ``np.unique`` on combined codes.
 _DENSE_LIMIT = 5_000_000
@@ -44,20 +45,63 @@ def _code_dtype(n_values: int, *, at_least: type = np.int8) -> np.dtype:
     raise OverflowError(f"{n_values} values do not fit in int64 codes")
 
 
+#: Above this many distinct objects (by identity) in an object column, `_factorize`
+#: factorizes the values directly instead of the object identities first.
+_IDENTITY_LIMIT = 1 << 16
+
+
+def _object_identities(values: np.ndarray) -> np.ndarray | None:
+    """The object pointers of a C-contiguous object array, as an intp array sharing its
+    memory (valid only while ``values`` is alive), or None for any other array."""
+    if (values.dtype != object or values.ndim != 1 or not values.flags.c_contiguous
+            or values.itemsize != ctypes.sizeof(ctypes.c_void_p) or not len(values)):
+        return None
+    buffer = (ctypes.c_ssize_t * len(values)).from_address(values.ctypes.data)
+    return np.ctypeslib.as_array(buffer)
+
+
+def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index]:
+    """``pd.factorize(column, sort=False)`` as ``(codes, relabel, uniques)``: the codes of
+    the values are ``relabel.take(codes)`` (−1 for a missing key).
+
+    An object column (Python strings, as ``read_csv`` gives them) is factorized by object
+    identity first: the same object is the same value, so rows that share one string object
+    (pandas' CSV reader and Arrow share one object per distinct string) get one code through
+    an integer hash table, several times faster than hashing the strings; the few distinct
+    objects are then factorized by value, which merges equal values held by different
+    objects. The result equals `pandas.factorize` (codes, and uniques in order of first
+    appearance); with more than ``_IDENTITY_LIMIT`` distinct objects the column is
+    factorized directly.
+    """
+    values = column.to_numpy() if column.dtype == object else None
+    pointers = _object_identities(values) if values is not None else None
+    if pointers is not None:
+        codes, distinct = pd.factorize(pointers, sort=False)
+        if len(distinct) <= _IDENTITY_LIMIT:
+            objects = np.empty(len(distinct), dtype=object)
+            for i, address in enumerate(distinct.tolist()):
+                objects[i] = ctypes.cast(address, ctypes.py_object).value
+            relabel, uniques = pd.factorize(objects, sort=False, use_na_sentinel=True)
+            del pointers  # the view must not outlive ``values``
+            return codes, relabel, pd.Index(uniques)
+    codes, uniques = pd.factorize(column, sort=False, use_na_sentinel=True)
+    relabel = np.arange(-1, len(uniques), dtype=np.intp)
+    return codes, np.roll(relabel, -1), pd.Index(uniques)  # code −1 takes the last: −1
+
+
 def _codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Codes and sorted unique values of one key column; a missing key is its own group (last).
 
     Categorical columns use their codes as they are (int8/int16 for up to 32,767 levels, no
-    copy unless a key is missing); other columns are factorized without sorting (fast) and
-    only the few unique values are sorted afterwards. Codes stay in the narrowest integer
-    dtype that holds them.
+    copy unless a key is missing); other columns are factorized without sorting (fast; object
+    columns by object identity first, see `_factorize`) and only the few unique values are
+    sorted afterwards. Codes stay in the narrowest integer dtype that holds them.
     """
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes = column.cat.codes.to_numpy()
         uniques = pd.Index(column.cat.categories)
     else:
-        raw_codes, raw_uniques = pd.factorize(column, sort=False, use_na_sentinel=True)
-        uniques_index = pd.Index(raw_uniques)
+        raw_codes, relabel, uniques_index = _factorize(column)
         try:
             order = np.argsort(uniques_index.to_numpy(), kind="stable")
         except TypeError:  # mixed types: sort by their text
@@ -67,7 +111,7 @@ def _codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
         rank[order] = np.arange(len(order), dtype=dtype)
         rank[-1] = -1  # the sentinel −1 of a missing key indexes this last slot
         uniques = uniques_index.take(order)
-        codes = rank.take(raw_codes)
+        codes = rank.take(relabel).take(raw_codes)
     missing = codes < 0
     if missing.any():
         codes = codes.astype(_code_dtype(len(uniques)), copy=True)
@@ -83,36 +127,73 @@ class KeyCodes:
     positions in all); `frame` turns positions back into key values. With too many
     combinations to count densely, positions are renumbered to the occurring groups only.
     ``combined`` is int32 whenever the positions fit (int64 otherwise): the per-key codes are
-    never widened to int64 first.
+    never widened to int64 first. With dense positions it is made on first use only, so a
+    fused pass (`grouped_scale_counts`) that combines the codes block by block with `block`
+    never builds it.
     """
 
     def __init__(self, data: pd.DataFrame, keys: Sequence[str]) -> None:
         self.keys = list(keys)
-        n = len(data)
+        self.n_rows = len(data)
+        self._combined: np.ndarray | None = None
+        self._present: np.ndarray | None = None
         if not self.keys:
-            self.combined = np.zeros(n, dtype=np.int32)
             self.n_combined = 1
             self._per_key: list[tuple[np.ndarray, pd.Index]] = []
             self._sizes: list[int] = []
-            self._present: np.ndarray | None = None
             return
         self._per_key = [_codes_of(data[k]) for k in self.keys]
         self._dtypes = [data[k].dtype for k in self.keys]
         self._sizes = [max(len(u), 1) for _, u in self._per_key]
+        total = int(np.prod(self._sizes, dtype=np.float64))
+        self.n_combined = total
+        if total > _DENSE_LIMIT:
+            present, dense = np.unique(self._product(), return_inverse=True)
+            self._present = present
+            self._combined = dense.astype(_code_dtype(len(present), at_least=np.int32))
+            self.n_combined = len(present)
+
+    @classmethod
+    def of_codes(cls, codes: np.ndarray, n_combined: int) -> KeyCodes:
+        """Positions computed elsewhere (e.g. the cells of `kpitools.compare`), without keys
+        (`frame` gives no columns)."""
+        self = cls(pd.DataFrame(index=pd.RangeIndex(len(codes))), [])
+        self._combined, self.n_combined = np.asarray(codes), int(n_combined)
+        return self
+
+    @property
+    def dense(self) -> bool:
+        """Whether positions are the product of the key levels (not renumbered)."""
+        return self._present is None
+
+    def _product(self) -> np.ndarray:
         total = int(np.prod(self._sizes, dtype=np.float64))
         dtype = _code_dtype(total, at_least=np.int32) if total < 2**62 else np.dtype(np.int64)
         combined = self._per_key[0][0].astype(dtype)
         for (codes, _), size in zip(self._per_key[1:], self._sizes[1:], strict=True):
             combined *= size
             combined += codes
-        self._present = None
-        if total <= _DENSE_LIMIT:
-            self.combined, self.n_combined = combined, total
-        else:
-            present, dense = np.unique(combined, return_inverse=True)
-            self._present = present
-            self.combined = dense.astype(_code_dtype(len(present), at_least=np.int32))
-            self.n_combined = len(present)
+        return combined
+
+    @property
+    def combined(self) -> np.ndarray:
+        """Every row's position (int32 when the positions fit)."""
+        if self._combined is None:
+            self._combined = (np.zeros(self.n_rows, dtype=np.int32) if not self.keys
+                              else self._product())
+        return self._combined
+
+    def block(self, start: int, stop: int, out: np.ndarray) -> np.ndarray:
+        """The positions of rows ``start:stop`` written into ``out`` (an intp buffer of that
+        length), combined from the per-key codes; only for dense positions."""
+        if self._combined is not None or not self.keys:
+            out[:] = self.combined[start:stop]
+            return out
+        out[:] = self._per_key[0][0][start:stop]
+        for (codes, _), size in zip(self._per_key[1:], self._sizes[1:], strict=True):
+            out *= size
+            out += codes[start:stop]
+        return out
 
     def frame(self, positions: np.ndarray) -> pd.DataFrame:
         """The key values of the given positions (one row each)."""
@@ -172,6 +253,96 @@ def grouped_counts(codes: np.ndarray, categories: np.ndarray, n_groups: int,
     flat = np.bincount(codes.astype(wide) * n_categories + categories.astype(wide),
                        minlength=n_groups * n_categories)
     return flat.reshape(n_groups, n_categories)
+
+
+#: Rows per block of `grouped_scale_counts`: the block's temporaries stay in the CPU cache.
+_BLOCK_ROWS = 1 << 16
+
+
+def grouped_scale_counts(keys: KeyCodes, values: np.ndarray, lower: int,
+                         upper: int) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """Counts of each whole answer ``lower..upper`` in each group, in one fused pass.
+
+    Column ``j`` of the result counts the answer ``lower + j``; the last column counts the
+    missing answers (NaN). The rows are read block by block: each block's group positions
+    (`KeyCodes.block`) times the width plus the answer's column go into one
+    ``numpy.bincount``, so no array as long as the data is made (no int64 copy of the codes
+    or the answers, no mask) when the groups are few; with many groups one pass over the
+    whole column counts them.
+
+    Parameters
+    ----------
+    keys : KeyCodes
+    values : ndarray of int or float
+        One answer per row (NaN: missing).
+    lower, upper : int
+        The scale.
+
+    Returns
+    -------
+    counts, missing : ndarray, ndarray of bool or None
+        ``counts`` has shape ``(keys.n_combined, upper − lower + 2)``; ``missing`` marks the
+        rows with a missing answer (None when there are none). None instead of both when an
+        answer is outside the scale or not a whole number: the caller's validation then
+        says which.
+
+    Examples
+    --------
+    >>> kc = KeyCodes(pd.DataFrame({"team": ["b", "a", "b", "b"]}), ["team"])
+    >>> counts, missing = grouped_scale_counts(kc, np.array([1.0, 2.0, np.nan, 2.0]), 1, 2)
+    >>> counts.tolist(), missing.tolist()
+    ([[0, 1, 0], [1, 1, 1]], [False, False, True, False])
+    >>> grouped_scale_counts(kc, np.array([1, 2, 3, 2]), 1, 2) is None
+    True
+    """
+    n = len(values)
+    width = upper - lower + 2
+    n_slots = keys.n_combined * width
+    counts = np.zeros(n_slots, dtype=np.int64)
+    is_float = values.dtype.kind == "f"
+    if not keys.dense:  # renumbered groups: one pass on the combined codes
+        rows = max(n, 1)
+    else:
+        rows = min(max(_BLOCK_ROWS, 4 * n_slots), max(n, 1))
+    index = np.empty(rows, dtype=np.intp)
+    spare = np.empty(rows, dtype=np.float64) if is_float else None
+    any_missing = False
+    for start in range(0, n, rows):
+        stop = min(start + rows, n)
+        block = values[start:stop]
+        out = index[:stop - start]
+        if is_float:
+            low, high = np.fmin.reduce(block), np.fmax.reduce(block)
+            if low < lower or high > upper:
+                return None
+            whole = spare[:stop - start]
+            np.floor(block, out=whole)
+            unequal = whole != block  # NaN too
+            gap = np.isnan(block)
+            if (unequal & ~gap).any():
+                return None
+            if gap.any():
+                any_missing = True
+                whole[gap] = upper + 1
+            answer = whole
+        else:
+            if block.min() < lower or block.max() > upper:
+                return None
+            answer = block
+        if keys.dense:
+            keys.block(start, stop, out)
+        else:
+            out[:] = keys.combined[start:stop]
+        out *= width
+        if is_float:
+            np.add(out, answer, out=out, casting="unsafe")
+        else:
+            out += answer
+        if lower:
+            out -= lower
+        counts += np.bincount(out, minlength=n_slots)
+    missing = np.isnan(values) if any_missing else None
+    return counts.reshape(keys.n_combined, width), missing
 
 
 def grouped_moments(codes: np.ndarray, values: np.ndarray,

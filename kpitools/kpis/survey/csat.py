@@ -36,6 +36,7 @@ from kpitools.kpis.common import (
     grouped_t_interval,
     proportion_columns,
     reject_options,
+    scale_answer_counts,
     warn_small_comparisons,
 )
 from kpitools.stats.intervals import (
@@ -51,9 +52,9 @@ from kpitools.stats.significance import (
     welch_test,
 )
 from kpitools.tables.keys import (
+    KeyCodes,
     clean_by_position,
     group_codes,
-    grouped_counts,
     grouped_moments,
 )
 
@@ -293,12 +294,19 @@ def _csat_summarize(data: pd.DataFrame, value: str, keys: list[str], *,
     check_choice("method", method, PROPORTION_METHODS)
     check_alternative(alternative)
     reject_options("csat", options)
-    x, codes, n_excl, groups, excluded = _scale_groups(data, value, keys, scale=scale,
-                                                       labels=labels, missing=missing)
+    lo, hi = scale
+    key_codes = KeyCodes(data, keys)
+    # every group's count of each answer lo..hi (and, last, of excluded rows) in one pass
+    counts, excluded = scale_answer_counts(
+        data[value], key_codes, lower=lo, upper=hi, missing=missing, column=value,
+        clean=lambda: _clean_scale_positions(data[value], scale=scale, labels=labels,
+                                             missing=missing)[:3])
+    present = np.flatnonzero(counts.any(axis=1)) if keys else np.arange(1)
+    counts, groups = counts[present], key_codes.frame(present)
     pos = _check_positive(positive, scale)
-    counts = grouped_counts(codes, np.isin(x, pos).astype(np.int8), len(groups), 2)
-    n = counts.sum(axis=1)
-    estimate, low, high = proportion_columns(counts[:, 1], n,
+    columns = sorted({int(p) - int(lo) for p in pos.tolist() if p == np.floor(p)})
+    n, k, n_excl = counts[:, :-1].sum(axis=1), counts[:, columns].sum(axis=1), counts[:, -1]
+    estimate, low, high = proportion_columns(k, n,
                                              confidence_level=confidence_level,
                                              method=method, alternative=alternative)
     return group_table(groups, {

@@ -42,6 +42,7 @@ from kpitools.kpis.common import (
     compare_nps_cells,
     group_table,
     reject_options,
+    scale_answer_counts,
 )
 from kpitools.stats.intervals import (
     NPS_METHODS,
@@ -86,6 +87,11 @@ def nps_categories(scores: np.ndarray) -> np.ndarray:
 def _clean_nps_scores(scores: Any, missing: MissingPolicy, column: str | None):
     return clean_numeric(scores, column=column, lower=0, upper=10, integer=True,
                          missing=missing, scale_text="0–10")
+
+
+def _clean_nps_positions(scores: pd.Series, missing: MissingPolicy, column: str | None):
+    return clean_by_position(clean_numeric, scores, column=column, lower=0, upper=10,
+                             integer=True, missing=missing, scale_text="0–10")
 
 
 def _nps_result(kpi: str, pro: int, pas: int, det: int, *, confidence_level: float,
@@ -470,18 +476,12 @@ def _nps_summarize(kpi: str):
         check_choice("method", method, NPS_METHODS)
         check_alternative(alternative)
         reject_options(kpi, options)
-        clean, positions, excluded = clean_by_position(
-            clean_numeric, data[value], column=value, lower=0, upper=10, integer=True,
-            missing=missing, scale_text="0–10")
         key_codes = KeyCodes(data, keys)
-        # one bincount over (group, answer 0–10 or 11 = excluded); categories summed after
-        if len(excluded):
-            answers = np.full(len(data), 11, dtype=np.int64)
-            answers[positions] = clean.to_numpy().astype(np.int64)
-        else:
-            answers = clean.to_numpy().astype(np.int64, copy=False)
-        counts = np.bincount(key_codes.combined * 12 + answers,
-                             minlength=key_codes.n_combined * 12).reshape(-1, 12)
+        # every group's count of each answer 0–10 (and, last, of excluded rows) in one pass;
+        # the categories are summed from these 400 × 12 numbers, not from the rows
+        counts, excluded = scale_answer_counts(
+            data[value], key_codes, lower=0, upper=10, missing=missing, column=value,
+            clean=lambda: _clean_nps_positions(data[value], missing, value))
         present = np.flatnonzero(counts.any(axis=1))
         counts = counts[present]
         n, estimate, low, high = nps_columns(
@@ -525,16 +525,10 @@ def _nps_compare_groups(kpi: str):
         check_alternative(alternative)
         if paired:
             return None
-        clean, positions, excluded = clean_by_position(
-            clean_numeric, data[value], column=value, lower=0, upper=10, integer=True,
-            missing=missing, scale_text="0–10")
         # one bincount over (cell, answer 0–10 or 11 = excluded), as in summarize
-        if len(excluded):
-            answers = np.full(len(data), 11, dtype=np.int64)
-            answers[positions] = clean.to_numpy().astype(np.int64)
-        else:
-            answers = clean.to_numpy().astype(np.int64, copy=False)
-        by_answer = np.bincount(cells * 12 + answers, minlength=n_cells * 12).reshape(-1, 12)
+        by_answer, _ = scale_answer_counts(
+            data[value], KeyCodes.of_codes(cells, n_cells), lower=0, upper=10, missing=missing,
+            column=value, clean=lambda: _clean_nps_positions(data[value], missing, value))
         counts = np.stack([by_answer[:, 9:11].sum(axis=1), by_answer[:, 7:9].sum(axis=1),
                            by_answer[:, 0:7].sum(axis=1)], axis=1)
         return compare_nps_cells(counts, index_a, index_b, kpi=kpi,
