@@ -95,9 +95,9 @@ _COUNT = "__kpitools_count"
 _BUCKET = "__kpitools_bucket"
 _ENTRY = "__kpitools_entry"
 _MIN, _MAX = "__kpitools_min", "__kpitools_max"
-#: buckets per e-fold of the duration in seconds (widths of ~3 %) in the first pass of
+#: buckets per e-fold of the duration in seconds (widths of ~13 %) in the first pass of
 #: the order statistics on an engine
-_BUCKETS_PER_E = 32
+_BUCKETS_PER_E = 8
 # duration row status: usable, then the reasons a row is left out
 _USABLE, _MISSING, _OPEN, _ABANDONED, _NEGATIVE = 0, 1, 2, 3, 4
 _DURATION_OPTIONS = {"statistic", "q", "method", "unit", "columns", "value_unit", "invalid",
@@ -449,7 +449,7 @@ def _ranked_frequencies(frame: Any, keys: list[str], status: Any, seconds: Any,
     Two ``GROUP BY`` passes on the engine instead of one whose result has nearly a row per
     row (distinct durations repeat little):
 
-    1. per group, status and *bucket* (``⌊32 · ln(1 + seconds)⌋``, widths of ~3 %): the
+    1. per group, status and *bucket* (``⌊8 · ln(1 + seconds)⌋``, widths of ~13 %): the
        number of rows and the smallest and largest duration;
     2. in Python, the ranks the ``q`` quantile and its order-statistic interval read
        (`kpitools.stats.quantiles.quantile_ci_ranks`), found in each group's cumulative
