@@ -9,7 +9,9 @@ Groups for ``--only``: survey, groups (many-groups NPS), frt, compare, logit, en
 (``kpitools --help``), report; or any substring of a case key (e.g. ``nps-object``). Sizes
 accept 1M / 300k / 1000000, comma lists for several runs. ``--full`` sets survey rows
 1M,10M,50M; many groups 100k at 1M rows and 1M at 10M rows; FRT rows 1M,10M; 1,000 teams for
-compare; and adds the report batch.
+compare; engines at 1M,10M,50M rows with 400 and 100k teams and a 100M-row Parquet folder
+through DuckDB (``--parquet-rows``); and adds the report batch. Run the 50M and 100M cases
+one at a time (``flock /tmp/bigmem.lock ...``) and look at ``free -g`` first.
 
 Every case checks first that each peer's numbers equal kpitools' (to 1e-9) and stops with an
 error otherwise. The default set (make bench) needs the ``bench`` extra: duckdb, polars,
@@ -47,9 +49,11 @@ from benchmarks.harness import (
 )
 
 DEFAULTS = {"rows": "1M", "groups": "1M:100k", "frt_rows": "1M", "teams": "50",
-            "logit_rows": "130k", "engine_rows": "1M"}
+            "logit_rows": "130k", "engine_rows": "1M", "engine_groups": "400",
+            "parquet_rows": ""}
 FULL = {"rows": "1M,10M,50M", "groups": "1M:100k,10M:1M", "frt_rows": "1M,10M",
-        "teams": "1000", "logit_rows": "130k", "engine_rows": "1M,10M"}
+        "teams": "1000", "logit_rows": "130k", "engine_rows": "1M,10M,50M",
+        "engine_groups": "400,100k", "parquet_rows": "100M"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--logit-rows", help=f"customers (default {DEFAULTS['logit_rows']})")
     parser.add_argument("--engine-rows", help="rows of the kt-on-each-engine cases (default "
                         f"{DEFAULTS['engine_rows']}; --full 1M,10M)")
+    parser.add_argument("--engine-groups", help="teams of the median-FRT engine cases "
+                        f"(default {DEFAULTS['engine_groups']}; --full 400,100k)")
+    parser.add_argument("--parquet-rows", help="rows of the Parquet-folder case through "
+                        "DuckDB (default none; --full 100M; written once to /tmp)")
     parser.add_argument("--spark", action="store_true",
                         help="add PySpark (local mode) to the engines cases")
     parser.add_argument("--kpitools", metavar="DIR",
@@ -95,8 +103,11 @@ def build_cases(opts: argparse.Namespace) -> list[Case]:
     tagged += [("compare", c) for c in bench_compare.cases(parse_rows(pick("teams")), seed)]
     tagged += [("logit", c) for c in bench_regression.cases(parse_rows(pick("logit_rows")),
                                                             seed)]
-    tagged += [("engines", c) for c in bench_engines.cases(parse_rows(pick("engine_rows")),
-                                                           seed, spark=opts.spark)]
+    parquet = pick("parquet_rows")
+    tagged += [("engines", c) for c in bench_engines.cases(
+        parse_rows(pick("engine_rows")), seed, spark=opts.spark,
+        groups=parse_rows(pick("engine_groups")),
+        parquet_rows=parse_rows(parquet) if parquet else [])]
     tagged += [("startup", c) for c in bench_startup.cases()]
     only = [w.strip() for w in opts.only.split(",") if w.strip()]
     tagged += [("report", c) for c in bench_report.cases()

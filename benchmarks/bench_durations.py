@@ -38,11 +38,16 @@ N_TEAMS = 400
 TEAMS = [f"team {i:03d}" for i in range(N_TEAMS)]
 
 
-def make_tickets(rows: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Tickets, plus the precomputed minutes and int16 team codes of answered tickets."""
+def team_names(n_teams: int = N_TEAMS) -> list[str]:
+    return TEAMS if n_teams == N_TEAMS else [f"team {i:06d}" for i in range(n_teams)]
+
+
+def make_tickets(rows: int, seed: int, n_teams: int = N_TEAMS
+                 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Tickets, plus the precomputed minutes and narrow team codes of answered tickets."""
     rng = np.random.default_rng(seed)
-    code = rng.integers(0, N_TEAMS, rows).astype(np.int16)
-    scale = rng.uniform(2.5, 3.5, N_TEAMS)[code]  # each team its own typical FRT
+    code = rng.integers(0, n_teams, rows).astype(np.int16 if n_teams < 2**15 else np.int32)
+    scale = rng.uniform(2.5, 3.5, n_teams)[code]  # each team its own typical FRT
     seconds = np.round(60.0 * rng.lognormal(mean=scale, sigma=1.2)).astype(np.int64)
     created = (np.datetime64("2026-01-01T00:00:00", "ns")
                + rng.integers(0, 180 * 86400, rows).astype("timedelta64[s]"))
@@ -51,7 +56,7 @@ def make_tickets(rows: int, seed: int) -> tuple[pd.DataFrame, np.ndarray, np.nda
     answered[open_] = np.datetime64("NaT")
     tickets = pd.DataFrame({
         "ticket_id": np.arange(rows, dtype=np.int64),
-        "team": pd.Categorical.from_codes(code, categories=TEAMS),
+        "team": pd.Categorical.from_codes(code, categories=team_names(n_teams)),
         "created_at": created,
         "first_response_at": answered,
     })
@@ -80,6 +85,11 @@ def _duckdb(t: pd.DataFrame):
     con = duckdb.connect()
     con.execute("SET threads TO 2")
     con.register("t", t)
+    return _duckdb_sql(con)
+
+
+def _duckdb_sql(con):
+    """The DuckDB peer on table or view ``t`` of connection ``con``."""
     count_sql = ("SELECT team::VARCHAR AS team, count(first_response_at) AS n FROM t "
                  "GROUP BY team")
     sql = """
@@ -125,16 +135,16 @@ def _polars(t: pd.DataFrame):
     return run
 
 
-def _floor(minutes: np.ndarray, code: np.ndarray):
+def _floor(minutes: np.ndarray, code: np.ndarray, n_teams: int = N_TEAMS):
     def run():
         order = np.argsort(code, kind="stable")
         xs = minutes[order]
-        n = np.bincount(code, minlength=N_TEAMS)
+        n = np.bincount(code, minlength=n_teams)
         start = np.cumsum(n) - n
         r, s = F.median_ranks(n)
-        med = np.full(N_TEAMS, np.nan)
-        low = np.full(N_TEAMS, np.nan)
-        high = np.full(N_TEAMS, np.nan)
+        med = np.full(n_teams, np.nan)
+        low = np.full(n_teams, np.nan)
+        high = np.full(n_teams, np.nan)
         for g in np.flatnonzero(n):
             m = int(n[g])
             ranks = sorted({(m - 1) // 2, m // 2, max(int(r[g]), 1) - 1, min(int(s[g]), m) - 1})
@@ -148,15 +158,22 @@ def _floor(minutes: np.ndarray, code: np.ndarray):
     return run
 
 
-def _normalize(name, res) -> pd.DataFrame:
-    if name == KT:
-        key, est, low, high = res["team"], res["estimate"], res["ci_low"], res["ci_high"]
-    else:
-        key, est, low, high = res
-        if name == "numpy":
-            key = np.asarray(TEAMS)[key]
-    return pd.DataFrame({"estimate": np.asarray(est), "ci_low": np.asarray(low),
-                         "ci_high": np.asarray(high)}, index=labels(key))
+def normalizer(n_teams: int = N_TEAMS):
+    names = np.asarray(team_names(n_teams))
+
+    def normalize(name, res) -> pd.DataFrame:
+        if name == KT:
+            key, est, low, high = res["team"], res["estimate"], res["ci_low"], res["ci_high"]
+        else:
+            key, est, low, high = res
+            if name == "numpy":
+                key = names[key]
+        return pd.DataFrame({"estimate": np.asarray(est), "ci_low": np.asarray(low),
+                             "ci_high": np.asarray(high)}, index=labels(key))
+    return normalize
+
+
+_normalize = normalizer()
 
 
 def grouped_case(rows: int, seed: int) -> Case:

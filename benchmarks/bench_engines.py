@@ -12,6 +12,11 @@ are checked against kpitools' to 1e-9 before timing.
 - Median FRT by team (400 groups) with its order-statistic interval: the engine computes
   seconds and a frequency table (team, seconds, count); the order statistics come from it.
 
+- The same with 100k teams (``--engine-groups 400,100k``): ~100 tickets per team at 10M.
+- Median FRT over a folder of Parquet files read by DuckDB (``--parquet-rows 100M``;
+  written once to ``/tmp/kpitools-bench`` in 5M-row files and kept): kt on the DuckDB
+  relation against DuckDB SQL and a Polars ``scan_parquet`` query on the same files.
+
     .venv/bin/python -m benchmarks.bench_engines [--engine-rows 10M] [--spark]
 """
 
@@ -108,11 +113,12 @@ def nps_case(engine: str, rows: int, seed: int, spark: Any = None) -> Case:
                 key=f"engine-nps-{engine}-{rows}")
 
 
-def frt_case(engine: str, rows: int, seed: int, spark: Any = None) -> Case:
+def frt_case(engine: str, rows: int, seed: int, spark: Any = None,
+             n_teams: int = bench_durations.N_TEAMS) -> Case:
     def setup() -> list[Method]:
         import kpitools as kt
 
-        t, minutes, code = bench_durations.make_tickets(rows, seed)
+        t, minutes, code = bench_durations.make_tickets(rows, seed, n_teams)
         frame = to_engine(t, engine, spark)
         return [
             Method(KT, _engine_kt(frame, kpi="frt", by="team"), "kt"),
@@ -121,7 +127,62 @@ def frt_case(engine: str, rows: int, seed: int, spark: Any = None) -> Case:
             Method("pandas sort", bench_durations._pandas(t)),
             Method("duckdb", bench_durations._duckdb(t)),
             Method("polars", bench_durations._polars(t)),
-            Method("numpy", bench_durations._floor(minutes, code), "floor"),
+            Method("numpy", bench_durations._floor(minutes, code, n_teams), "floor"),
+        ]
+
+    normalize = _tables_as_kt(bench_durations.normalizer(n_teams))
+
+    def verify(res: dict[str, Any]) -> None:
+        verify_tables(res, normalize, ("estimate", "ci_low", "ci_high"))
+
+    suffix = "" if n_teams == bench_durations.N_TEAMS else f"-g{n_teams}"
+    return Case(f"median FRT by team, kt on {engine}", rows, n_teams, setup,
+                verify, key=f"engine-frt-{engine}-{rows}{suffix}")
+
+
+PARQUET_DIR = "/tmp/kpitools-bench"
+PARQUET_CHUNK = 5_000_000
+
+
+def parquet_folder(rows: int, seed: int) -> str:
+    """A folder of Parquet files of ``rows`` tickets (team, created_at, first_response_at),
+    written once in chunks of 5M rows (memory stays small) and kept between runs."""
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = os.path.join(PARQUET_DIR, f"tickets-{rows}-{seed}")
+    done = os.path.join(folder, "_complete")
+    if os.path.exists(done):
+        return folder
+    os.makedirs(folder, exist_ok=True)
+    for i, start in enumerate(range(0, rows, PARQUET_CHUNK)):
+        t, _, _ = bench_durations.make_tickets(min(PARQUET_CHUNK, rows - start), seed + i)
+        table = pa.Table.from_pandas(t.drop(columns="ticket_id"), preserve_index=False)
+        pq.write_table(table, os.path.join(folder, f"part-{i:04d}.parquet"))
+        del t, table
+    open(done, "w").close()
+    return folder
+
+
+def parquet_case(rows: int, seed: int) -> Case:
+    """Median FRT by team over a Parquet folder read by DuckDB (the rows stay on disk)."""
+    def setup() -> list[Method]:
+        import duckdb
+
+        folder = parquet_folder(rows, seed)
+        pattern = f"{folder}/*.parquet"
+        con = duckdb.connect()
+        con.execute("SET threads TO 2")
+        relation = con.read_parquet(pattern)
+        peer = duckdb.connect()
+        peer.execute("SET threads TO 2")
+        peer.execute(f"CREATE VIEW t AS SELECT * FROM read_parquet('{pattern}')")
+        return [
+            Method(KT, _engine_kt(relation, kpi="frt", by="team"), "kt"),
+            Method("duckdb", bench_durations._duckdb_sql(peer)),
+            Method("polars", _polars_scan(pattern)),
         ]
 
     normalize = _tables_as_kt(bench_durations._normalize)
@@ -129,8 +190,30 @@ def frt_case(engine: str, rows: int, seed: int, spark: Any = None) -> Case:
     def verify(res: dict[str, Any]) -> None:
         verify_tables(res, normalize, ("estimate", "ci_low", "ci_high"))
 
-    return Case(f"median FRT by team, kt on {engine}", rows, bench_durations.N_TEAMS, setup,
-                verify, key=f"engine-frt-{engine}-{rows}")
+    return Case("median FRT by team, Parquet folder, kt on duckdb", rows,
+                bench_durations.N_TEAMS, setup, verify, key=f"engine-parquet-{rows}")
+
+
+def _polars_scan(pattern: str) -> Callable[[], Any]:
+    import polars as pl
+
+    from benchmarks import formulas as F
+
+    def run():
+        d = pl.scan_parquet(pattern).filter(pl.col("first_response_at").is_not_null()).select(
+            "team",
+            m=(pl.col("first_response_at") - pl.col("created_at")).dt.total_seconds() / 60.0)
+        a = d.group_by("team").agg(n=pl.len(), med=pl.col("m").median(),
+                                   xs=pl.col("m").sort()).collect()
+        n = a["n"].to_numpy().astype(np.int64)
+        r, s = F.median_ranks(n)
+        ends = a.select(
+            lo=pl.col("xs").list.get(pl.lit(pl.Series(np.maximum(r, 1) - 1))),
+            hi=pl.col("xs").list.get(pl.lit(pl.Series(np.minimum(s, n) - 1))))
+        low = np.where(r > 0, ends["lo"].to_numpy(), 0.0)
+        high = np.where(s <= n, ends["hi"].to_numpy(), np.inf)
+        return a["team"].to_numpy(), a["med"].to_numpy(), low, high
+    return run
 
 
 def spark_session() -> Any:
@@ -151,7 +234,11 @@ def spark_session() -> Any:
     return session
 
 
-def cases(rows_list: list[int], seed: int, *, spark: bool = False) -> list[Case]:
+def cases(rows_list: list[int], seed: int, *, spark: bool = False,
+          groups: list[int] | None = None, parquet_rows: list[int] | None = None
+          ) -> list[Case]:
+    """NPS and median FRT (400 teams) on each engine at each size; median FRT with each
+    other number of teams in ``groups``; the Parquet folder of each ``parquet_rows``."""
     session = spark_session() if spark else None
     engines = (*ENGINES, "pyspark") if spark else ENGINES
     out = []
@@ -159,6 +246,10 @@ def cases(rows_list: list[int], seed: int, *, spark: bool = False) -> list[Case]
         for engine in engines:
             out.append(nps_case(engine, rows, seed, session))
             out.append(frt_case(engine, rows, seed, session))
+            for n_teams in groups or []:
+                if n_teams != bench_durations.N_TEAMS:
+                    out.append(frt_case(engine, rows, seed, session, n_teams))
+    out += [parquet_case(rows, seed) for rows in parquet_rows or []]
     return out
 
 
