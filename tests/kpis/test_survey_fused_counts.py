@@ -21,11 +21,11 @@ import pytest
 
 import kpitools as kt
 from kpitools.core.errors import DataValidationError
+from kpitools.core.validation import clean_numeric
 from kpitools.kpis import common
 from kpitools.kpis.common import scale_answer_counts, scale_counts_from_clean
 from kpitools.tables import keys as keys_module
 from kpitools.tables.keys import KeyCodes, clean_by_position
-from kpitools.core.validation import clean_numeric
 
 
 @pytest.fixture(autouse=True)
