@@ -207,7 +207,7 @@ def _frequency_rows(stats: SufficientStatistics, group: str) -> pd.DataFrame:
         blank["__rows"] = 0
         table = pd.concat([table, blank], ignore_index=True)
     # rows of each cell (used and excluded), on its first table row, for the warning
-    first = {}
+    first: dict[int, int] = {}
     for i, code in enumerate(fr["group"].to_numpy()):
         first.setdefault(int(code), i)
     rows = np.zeros(len(table), dtype=np.int64)
@@ -566,7 +566,8 @@ def _duration_cells(kpi: str, details: dict[str, Any], x: np.ndarray, w: np.ndar
                      "confidence_level": level, "statistic": u, "pvalue": p,
                      "alternative": alternative, "method": name, "test": "mann_whitney",
                      "unit": unit_name, "n_a": int(ca.sum()), "n_b": int(wb.sum())})
-    out = {k: np.array([r[k] for r in rows]) for k in rows[0]} if rows else {}
+    out: dict[str, Any] = ({k: np.array([r[k] for r in rows]) for k in rows[0]} if rows
+                           else {})
     note = _aht_note(details)
     if note:
         out["note"] = note
