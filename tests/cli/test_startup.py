@@ -220,3 +220,43 @@ def test_summarize_reached_lazily_computes_every_survey_kpi():
         print(json.dumps(int(load_surveys()["team"].nunique())))
     """)
 
+
+
+# ---------------------------------------------------------------------- report sections
+
+SECTIONS = Path(kt.__file__).parent / "reports" / "sections" / "__init__.py"
+
+
+def test_the_data_check_of_a_report_loads_pandas_only():
+    """What the command line does before any kernel starts (read and check the data, resolve
+    the period) loads no section module that draws or tests: pandas is all it needs."""
+    got = _run(f"""
+        import json, sys
+        from kpitools.reports.sections import data_quarters, load_data, resolve_period
+        data = load_data("")
+        resolve_period("last-complete", data, today="2026-11-29"), data_quarters(data)
+        print(json.dumps({_LOADED}))
+    """)
+    assert got == ["pandas"]
+
+
+def test_sections_lazy_table_agrees_with_type_checking_block_and_all():
+    import kpitools.reports.sections as rp
+
+    declared: dict[str, str] = {}
+    for node in ast.parse(SECTIONS.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for stmt in node.body:
+                assert isinstance(stmt, ast.ImportFrom), ast.unparse(stmt)
+                for alias in stmt.names:
+                    declared[alias.name] = stmt.module.rsplit(".", 1)[1]
+    assert declared == rp._LAZY
+    assert sorted(rp.__all__) == sorted(rp._LAZY)
+
+
+def test_every_section_name_is_the_object_of_its_module():
+    import kpitools.reports.sections as rp
+
+    for name, module in rp._LAZY.items():
+        value = getattr(importlib.import_module(f"kpitools.reports.sections.{module}"), name)
+        assert getattr(rp, name) is value, name

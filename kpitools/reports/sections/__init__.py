@@ -64,6 +64,8 @@ Examples
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -284,6 +286,43 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted({*globals(), *__all__})
+
+
+class _SectionsModule(types.ModuleType):
+    """This package's module type: a public name that is also the name of its module
+    (``team_summary``) stays the function when the module is imported.
+
+    Importing ``kpitools.reports.sections.team_summary`` — from here or from another section
+    — binds the module to the package's attribute of that name; the property below takes
+    that binding and keeps answering the function.
+    """
+
+
+def _same_name_property(name: str) -> property:
+    bound: dict[str, Any] = {}
+
+    def get(_self: types.ModuleType) -> Any:
+        if "value" not in bound:
+            module = importlib.import_module(f"{__name__}.{name}")
+            bound.setdefault("value", getattr(module, name))
+        return bound["value"]
+
+    def set_(_self: types.ModuleType, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and value.__name__ == f"{__name__}.{name}":
+            return  # the import system binding the submodule: the function stays
+        bound["value"] = value
+
+    def delete(_self: types.ModuleType) -> None:
+        bound.pop("value", None)
+
+    return property(get, set_, delete, f"`{name}` of `{__name__}.{name}`.")
+
+
+for _name, _module in _LAZY.items():
+    if _name == _module:
+        setattr(_SectionsModule, _name, _same_name_property(_name))
+sys.modules[__name__].__class__ = _SectionsModule
+del _name, _module
 
 
 def _import_all() -> None:
