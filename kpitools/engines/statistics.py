@@ -65,6 +65,7 @@ from kpitools.engines.frames import (
     engine_name,
     frequency_table,
 )
+from kpitools.engines.outcomes import COUNT_KPIS, OUTCOME_KPIS, outcome_statistics, rate_columns
 from kpitools.kpis.catalogue import get_kpi
 from kpitools.kpis.common import grouped_t_interval, proportion_columns
 from kpitools.kpis.durations import DURATION_KPIS, DURATION_UNITS
@@ -87,7 +88,8 @@ __all__ = [
 #: KPIs read from one answer column, classified value by value by the KPI's own code.
 SCALE_KPIS: tuple[str, ...] = ("nps", "enps", "csat", "csat_mean", "ces", "yes_share")
 #: Every KPI `summarize` computes from sufficient statistics on any engine.
-ENGINE_KPIS: tuple[str, ...] = (*SCALE_KPIS, *FLAG_KPIS, *DURATION_KPIS)
+ENGINE_KPIS: tuple[str, ...] = (*SCALE_KPIS, *FLAG_KPIS, *DURATION_KPIS, *OUTCOME_KPIS,
+                                *COUNT_KPIS)
 
 _VALUE = "__kpitools_value"
 _STATUS = "__kpitools_status"
@@ -204,6 +206,8 @@ def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None
     if kpi in DURATION_KPIS:
         return _duration_statistics(frame, kpi, value, keys, names, options,
                                     level if frequencies == "ranks" else None)
+    if kpi in OUTCOME_KPIS or kpi in COUNT_KPIS:  # rows decided from several columns
+        return outcome_statistics(frame, kpi, value, keys, names, options)
     if kpi in FLAG_KPIS:  # yes/no columns of tickets, classified value by value too
         value = flag_column(frame, kpi, value, names, options)
     column = value if value is not None else definition.default_value
@@ -689,6 +693,8 @@ def statistics_table(stats: SufficientStatistics, *, confidence_level: float = 0
         low, high = grouped_t_interval(n, est, gr["m2"].to_numpy(dtype=float),
                                        confidence_level=level, alternative=alternative,
                                        scale=d["scale"])
+    elif stats.family == "rate":
+        n, est, low, high = rate_columns(gr, d, confidence_level=level, alternative=alternative)
     else:
         exact = d.get("exact_for")
         if exact is not None and exact != (d["q"], level, alternative):

@@ -1,0 +1,341 @@
+"""KPIs decided row by row from several columns, on any engine: each kind of row once.
+
+``fcr``, ``resolution_rate``, ``abandonment_rate``, ``answer_rate`` and ``service_level``
+decide each row from a few columns (a flag or a contact count; two timestamps and
+``as_of``; the answer time, the offer time and the wait against ``short_abandon_seconds``
+and ``threshold_seconds``), and ``ticket_volume`` / ``resolved_volume`` count the rows with
+a creation (resolution) time. On an engine each row gets a *signature* — the answers to
+every question the KPI's own code asks of it (is the column missing, is the resolution
+before the creation, is the wait within the threshold, is it below the short-abandon
+limit, ...) and the value of each yes/no or count column — and the engine returns one row
+per group and signature with its number of rows and, for each timestamp or wait, its
+*smallest* value there. That smallest value answers every question as each row of its
+signature does (a comparison between two columns included: if every row has
+``resolved < created``, the smallest resolution time is below the smallest creation time,
+and likewise for ``≥``), so the KPI's own pandas code
+(`kpitools.kpis.operations.proportion_outcome`, `kpitools.kpis.volume.ticket_counts`) run
+on that small table decides every row of the engine as it would in pandas — same
+successes, same exclusions and reasons (in the same order of precedence), same refusals
+— and the counts are summed with the numbers of rows as weights.
+
+Repeated ids are refused (pandas leaves out each repeat after the first, which depends on
+the order of the rows; an engine's rows have none), as for the flag KPIs
+(`kpitools.engines.flags`). Text timestamps (pandas parses them) and ``tz=`` are refused:
+parse or localise them on the engine first, or collect the frame to pandas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+
+from kpitools.core.errors import DataValidationError
+from kpitools.core.validation import check_choice
+from kpitools.engines.flags import check_unique_ids_on_engine
+from kpitools.engines.frames import as_lazy, engine_name
+from kpitools.kpis.common import no_value
+from kpitools.kpis.operations import proportion_outcome
+from kpitools.kpis.volume import POISSON_METHODS, exposure_of, poisson_ci, ticket_counts
+from kpitools.stats.intervals import PROPORTION_METHODS
+from kpitools.tables.columns import require_columns, resolve_columns
+from kpitools.tables.keys import group_codes
+
+if TYPE_CHECKING:
+    from kpitools.engines.statistics import SufficientStatistics
+
+__all__ = ["OUTCOME_KPIS", "COUNT_KPIS", "outcome_statistics", "rate_columns"]
+
+#: Proportion KPIs decided row by row from several columns (beside the flag KPIs).
+OUTCOME_KPIS: tuple[str, ...] = ("fcr", "resolution_rate", "abandonment_rate", "answer_rate",
+                                 "service_level")
+#: Count KPIs (Poisson, with an exposure): the rows with a creation / resolution time.
+COUNT_KPIS: tuple[str, ...] = ("ticket_volume", "resolved_volume")
+
+_COUNT = "__kpitools_count"
+_CALLS = ("abandonment_rate", "answer_rate", "service_level")
+#: options of the statistics, not of the rows
+_STAT_OPTIONS = {"method", "alternative"}
+
+
+class _Signature:
+    """What the engine groups by (expressions) and the columns it takes the minimum of."""
+
+    def __init__(self, frame: Any, names: list[str]) -> None:
+        self.frame, self.names = frame, names
+        self.schema = nw.from_native(frame, pass_through=True).collect_schema()
+        self.groups: dict[str, Any] = {}
+        self.raw: list[str] = []
+        self.smallest: list[str] = []
+
+    def value(self, column: str) -> None:
+        """Group by the column's values (yes/no flags, counts, period labels)."""
+        if column in self.names and column not in self.raw:
+            self.raw.append(column)
+
+    def ask(self, expr: Any) -> None:
+        """Group by the answer of a question (null answers form their own group)."""
+        self.groups[f"__kpitools_q{len(self.groups)}"] = expr
+
+    def timestamp(self, column: str, kpi: str) -> bool:
+        """Take the smallest value of a timestamp column (and whether it is missing)."""
+        if column not in self.names:
+            return False
+        dtype = self.schema[column]
+        if not dtype.is_temporal():
+            raise TypeError(f"column {column!r} is {dtype} on a {engine_name(self.frame)} "
+                            f"frame; kpi={kpi!r} needs timestamp columns there (parse them "
+                            "on the engine, or collect to pandas, which parses text)")
+        self._smallest(column)
+        return True
+
+    def number(self, column: str, kpi: str) -> bool:
+        """Take the smallest value of a numeric column (and whether it is missing / NaN)."""
+        if column not in self.names:
+            return False
+        dtype = self.schema[column]
+        if not dtype.is_numeric():
+            raise TypeError(f"column {column!r} is {dtype} on a {engine_name(self.frame)} "
+                            f"frame; kpi={kpi!r} needs numbers there (cast it on the "
+                            "engine, or collect to pandas)")
+        self._smallest(column)
+        if dtype.is_float():
+            self.ask(nw.col(column).is_nan().fill_null(False))
+        return True
+
+    def _smallest(self, column: str) -> None:
+        if column not in self.smallest:
+            self.smallest.append(column)
+            self.ask(nw.col(column).is_null())
+
+    def table(self, keys: list[str]) -> pd.DataFrame:
+        """One row per group and signature: the keys, the grouped values, the smallest
+        values (under their own names) and ``_COUNT``."""
+        lazy = as_lazy(self.frame)
+        raw = [c for c in self.raw if c not in keys]
+        by = [*keys, *raw, *self.groups]
+        mins = {f"__kpitools_min{i}": c for i, c in enumerate(self.smallest)}
+        aggs = [nw.len().alias(_COUNT)] + [nw.col(c).min().alias(a) for a, c in mins.items()]
+        if self.groups:
+            lazy = lazy.with_columns(**self.groups)
+        query = lazy.group_by(by, drop_null_keys=False).agg(*aggs)
+        out = query.collect().to_pandas().reset_index(drop=True)
+        if engine_name(self.frame) == "polars":  # as `frequency_table`: sorted by value
+            for key in keys:
+                if self.schema[key] == nw.Categorical:
+                    out[key] = out[key].astype(object)
+        out[_COUNT] = out[_COUNT].astype(np.int64)
+        return out.rename(columns={a: c for a, c in mins.items() if c not in keys})
+
+
+def _question(expr: Any) -> Any:
+    return expr.fill_null(False)
+
+
+def _split(options: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    rows = {k: v for k, v in options.items() if k not in _STAT_OPTIONS}
+    return rows, {k: v for k, v in options.items() if k in _STAT_OPTIONS}
+
+
+def _refuse_tz(frame: Any, kpi: str, options: Mapping[str, Any]) -> None:
+    if options.get("tz") is not None:
+        raise TypeError(f"kpi={kpi!r}, tz= on a {engine_name(frame)} frame: it localises "
+                        "text and naive timestamps in pandas; convert the columns' time zone "
+                        "on the engine first (or collect the frame to pandas)")
+
+
+def _signature(frame: Any, kpi: str, names: list[str], options: dict[str, Any]
+               ) -> tuple[_Signature, str | None]:
+    """The signature of ``kpi``'s rows and the column of ids to check on the engine."""
+    sig = _Signature(frame, names)
+    empty = pd.DataFrame(columns=names)
+    if kpi in _CALLS:
+        cols = resolve_columns("calls", options.get("columns"))
+        a_col, f_col, o_col, w_col = (cols["answered_at"], cols["answered"],
+                                      cols["offered_at"], cols["wait_seconds"])
+        by_flag = a_col not in names and f_col in names
+        if by_flag:
+            sig.value(f_col)
+        else:
+            require_columns(empty, cols, ["answered_at"])
+            sig.timestamp(a_col, kpi)
+            if sig.timestamp(o_col, kpi):
+                sig.ask(_question(nw.col(a_col) < nw.col(o_col)))
+        if sig.number(w_col, kpi):
+            w = nw.col(w_col)
+            sig.ask(_question(w < 0))
+            if sig.schema[w_col].is_float():
+                sig.ask(_question(w.abs() == float("inf")))
+            limit = options.get("short_abandon_seconds")
+            if limit is not None and float(limit) >= 0:
+                sig.ask(_question(w < float(limit)))
+            if kpi == "service_level":
+                threshold = float(options.get("threshold_seconds", 20.0))
+                if threshold >= 0:
+                    sig.ask(_question(w <= threshold))
+        return sig, cols["call_id"]
+    cols = resolve_columns("tickets", options.get("columns"))
+    if kpi in COUNT_KPIS:
+        require_columns(empty, cols, ["created_at"])
+        sig.timestamp(cols["created_at"], kpi)
+        if kpi == "resolved_volume":
+            require_columns(empty, cols, ["resolved_at"])
+            sig.timestamp(cols["resolved_at"], kpi)
+        period = options.get("period_column")
+        if isinstance(options.get("exposure"), str) and period is not None:
+            sig.value(period)
+    elif kpi == "fcr":
+        role = ("contacts" if options.get("definition", "flag") == "contacts"
+                else "first_contact_resolved")
+        require_columns(empty, cols, [role])
+        sig.value(cols[role])
+    else:  # resolution_rate
+        require_columns(empty, cols, ["created_at", "resolved_at"])
+        c_col, r_col = cols["created_at"], cols["resolved_at"]
+        sig.timestamp(c_col, kpi)
+        sig.timestamp(r_col, kpi)
+        sig.ask(_question(nw.col(r_col) < nw.col(c_col)))
+        as_of = options.get("as_of")
+        if as_of is not None:
+            stamp = pd.Timestamp(as_of)
+            zone = getattr(sig.schema[c_col], "time_zone", None)
+            if zone is not None and stamp.tzinfo is None:
+                raise ValueError("as_of must be time-zone aware when the timestamps are")
+            if zone is not None:
+                stamp = stamp.tz_convert(zone)
+            elif stamp.tzinfo is not None:
+                raise ValueError(f"as_of={as_of!r} is time-zone aware and the timestamps "
+                                 f"of the {engine_name(frame)} frame are not")
+            moment = stamp.to_pydatetime()
+            sig.ask(_question(nw.col(r_col) <= nw.lit(moment)))
+            sig.ask(_question(nw.col(c_col) > nw.lit(moment)))
+    return sig, cols["ticket_id"]
+
+
+def _probe_table(sig: _Signature, table: pd.DataFrame) -> pd.DataFrame:
+    """The representative rows, with the columns under their own names."""
+    columns = [c for c in dict.fromkeys([*sig.raw, *sig.smallest])]
+    return table[columns].reset_index(drop=True)
+
+
+def _reraise(err: DataValidationError, counts: np.ndarray, engine: str) -> None:
+    """``err`` raised on the representative rows, with the numbers of the engine's rows."""
+    rows = [int(r) for r in err.rows if isinstance(r, int | np.integer)]
+    problem = err.problem
+    if rows:
+        n = int(counts[rows].sum())
+        head, _, rest = problem.partition(" ")
+        if head.isdigit():
+            problem = f"{n} {rest}"
+    values = sorted({str(v) for v in err.values})[:10]
+    raise DataValidationError(
+        f"{problem}; rows of a {engine} frame are not numbered: filter on these values "
+        "to find them", column=err.column, values=values) from err
+
+
+def outcome_statistics(frame: Any, kpi: str, value: str | None, keys: list[str],
+                       names: list[str], options: dict[str, Any]
+                       ) -> SufficientStatistics:
+    """`kpitools.engines.statistics.SufficientStatistics` of ``kpi`` (one of
+    `OUTCOME_KPIS` or `COUNT_KPIS`): family ``"proportion"`` (successes, trials) or
+    ``"rate"`` (events, exposure)."""
+    from kpitools.engines.statistics import SufficientStatistics  # noqa: F811 (at run time)
+
+    engine = engine_name(frame)
+    no_value(kpi, value)
+    row_options, stat_options = _split(options)
+    _refuse_tz(frame, kpi, row_options)
+    counting = kpi in COUNT_KPIS
+    method = stat_options.get("method") or ("exact" if counting else "wilson")
+    check_choice("method", method, POISSON_METHODS if counting else PROPORTION_METHODS)
+    sig, ids = _signature(frame, kpi, names, row_options)
+    if ids is not None:
+        check_unique_ids_on_engine(frame, ids, names)
+    table = sig.table(keys)
+    probe = _probe_table(sig, table)
+    counts = table[_COUNT].to_numpy(dtype=np.int64)
+    codes, groups = group_codes(table, keys)
+    g = len(groups)
+    exposure: Any = None
+    try:
+        if counting:
+            exposure = row_options.pop("exposure", 1.0)
+            period_column = row_options.pop("period_column", None)
+            counted, issues = ticket_counts(probe, kpi, **row_options)
+            success = np.where(issues.mask, np.nan, counted.astype(float))
+        else:
+            out = proportion_outcome(probe, kpi, **row_options)
+            if out.check_groups is not None:
+                out.check_groups(codes, groups)
+            success, issues = out.success, out.issues
+    except DataValidationError as err:
+        _reraise(err, counts, engine)
+        raise
+    used = ~np.isnan(success)
+    w = counts.astype(float)
+    k = np.bincount(codes[used], weights=w[used] * success[used], minlength=g)
+    n = np.bincount(codes[used], weights=w[used], minlength=g)
+    n_excl = np.bincount(codes[issues.mask], weights=w[issues.mask], minlength=g)
+    out_groups = groups.reset_index(drop=True).copy()
+    details: dict[str, Any] = {"label": kpi, "method": method, "unit": "%"}
+    if counting:
+        out_groups["n"] = np.rint(k).astype(np.int64)
+        if isinstance(exposure, str):
+            e = np.array([exposure_of(probe[codes == i], exposure, period_column)
+                          for i in range(g)])
+        else:
+            e = np.full(g, exposure_of(probe, exposure, None))
+        out_groups["exposure"] = e
+        details["unit"] = ("per day" if isinstance(exposure, str) else
+                           "count" if float(exposure) == 1.0 else "per unit of exposure")
+        details["exposure"] = exposure
+        details["period_column"] = period_column
+        family = "rate"
+        value_of = success
+    else:
+        out_groups["successes"] = np.rint(k).astype(np.int64)
+        out_groups["trials"] = np.rint(n).astype(np.int64)
+        family = "proportion"
+        value_of = 100.0 * success
+    out_groups["n_excluded"] = np.rint(n_excl).astype(np.int64)
+    frequencies = table.loc[used, keys].reset_index(drop=True)
+    frequencies["group"] = codes[used]
+    frequencies["value"] = value_of[used]
+    frequencies["count"] = counts[used]
+    return SufficientStatistics(kpi, family, keys, out_groups, frequencies,
+                                _excluded(issues.excluded(), counts, sig), engine, details)
+
+
+def _excluded(listed: pd.DataFrame, counts: np.ndarray, sig: _Signature) -> pd.DataFrame:
+    """One line per column, value and reason with its number of rows: the values of the
+    grouped columns (flags, counts); none for timestamps and waits (the representative
+    row holds the smallest value only)."""
+    if not len(listed):
+        return pd.DataFrame({"column": [], "value": [], "reason": [],
+                             "count": np.zeros(0, dtype=np.int64)})
+    rows = listed["row"].to_numpy(dtype=np.int64)
+    shown = [v if c in sig.raw else None
+             for c, v in zip(listed["column"], listed["value"], strict=True)]
+    frame = pd.DataFrame({"column": listed["column"].to_numpy(dtype=object),
+                          "value": pd.Series(shown, dtype=object),
+                          "reason": listed["reason"].to_numpy(dtype=object),
+                          "count": counts[rows]})
+    frame["__key"] = frame["value"].map(repr)
+    out = (frame.groupby(["column", "__key", "reason"], sort=False, dropna=False)
+           .agg(value=("value", "first"), count=("count", "sum")).reset_index())
+    return out[["column", "value", "reason", "count"]]
+
+
+def rate_columns(groups: pd.DataFrame, details: Mapping[str, Any], *,
+                 confidence_level: float, alternative: str
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``n, estimate, ci_low, ci_high`` of a count KPI: events over exposure with the
+    Poisson interval of `kpitools.kpis.volume.poisson_ci` (as its pandas summary)."""
+    k = groups["n"].to_numpy(dtype=float)
+    e = groups["exposure"].to_numpy(dtype=float)
+    low, high = poisson_ci(k, e, confidence_level=confidence_level, method=details["method"],
+                           alternative=alternative)
+    return k.astype(np.int64), k / e, np.asarray(low), np.asarray(high)
