@@ -180,12 +180,15 @@ def _column_sql(col: Column, sql_type: str, required: bool
 def _typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """``frame`` with the dtypes of the CSV reader (`kpitools.datasets.reading.read_table`)."""
     schema = SCHEMA[name]
+    reader = empty_table(name).dtypes  # the reader's label dtypes (text or categorical)
     out = {}
     for col_name in frame.columns:
         values = frame[col_name]
         col = schema.column(col_name)
         if col.type == "label":
-            out[col_name] = values.astype(object).where(values.notna(), None)
+            text = values.astype(object).where(values.notna(), None)
+            out[col_name] = (text.astype("category")
+                             if isinstance(reader.get(col_name), pd.CategoricalDtype) else text)
         elif col.type == "timestamp":
             out[col_name] = pd.to_datetime(values).astype("datetime64[us]")
         elif col.type == "flag":
@@ -288,8 +291,9 @@ def _read_one(name: str, relation: Any, problems: Problems, file: str,
     keep = " OR ".join(f"({k.condition})" for k in checks if k.excludes) or "FALSE"
     order = [c for c in schema.names if c in dict(selects)]
     exprs = ", ".join(f"{dict(selects)[c]} AS {_q(c)}" for c in order)
-    frame = relation.query(source, f"SELECT {exprs} FROM {source} WHERE NOT ({keep})").df()
-    return _typed(frame, name)
+    result = relation.query(source, f"SELECT {exprs} FROM {source} WHERE NOT ({keep})").arrow()
+    table = result.read_all() if hasattr(result, "read_all") else result  # duckdb 2 / 1
+    return _typed(table.to_pandas(), name)
 
 
 def read_warehouse(path: str | Path, *,

@@ -102,7 +102,7 @@ def data_quarters(data: Any) -> list[str]:
                 f"quarters such as 2026Q3 (rows {', '.join(rows)}: "
                 f"{', '.join(repr(q) for q in bad[:3])}); map them in kpitools.toml or give "
                 "the date instead", column=column)
-        found.update(labels)
+        found.update(labels.unique())
     return sorted(found)
 
 
@@ -141,7 +141,8 @@ def data_periods(data: Any, kind: str = "quarter") -> list[str]:
     for values in frames:
         if len(values):
             when = pd.to_datetime(values, errors="coerce")
-            found.update(period_labels(when, kind).dropna().astype(str))  # type: ignore[arg-type]
+            labels = period_labels(when, kind).dropna()  # type: ignore[arg-type]
+            found.update(str(p) for p in labels.unique())
     return sorted(found)
 
 
