@@ -58,6 +58,7 @@ from kpitools.core.validation import (
     require_nonempty,
 )
 from kpitools.engines.frames import column_names, engine_name
+from kpitools.engines.outcomes import rate_definition
 from kpitools.engines.statistics import ENGINE_KPIS, SufficientStatistics, sufficient_statistics
 from kpitools.kpis.catalogue import KpiDefinition, get_kpi
 from kpitools.kpis.common import (
@@ -243,6 +244,8 @@ def weighted_definition(definition: KpiDefinition, stats: SufficientStatistics
     rows take the same path, so the warnings and notes match), and the pair-by-pair
     ``compare`` computes one pair through the same function.
     """
+    if stats.family == "rate":  # counts with an exposure (`kpitools.engines.outcomes`)
+        return rate_definition(definition, stats)
     family, details = stats.family, dict(stats.details)
     kpi = definition.name
 

@@ -26,6 +26,7 @@ parse or localise them on the engine first, or collect the frame to pandas.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -34,12 +35,20 @@ import numpy as np
 import pandas as pd
 
 from kpitools.core.errors import DataValidationError
+from kpitools.core.results import Comparison
 from kpitools.core.validation import check_choice
 from kpitools.engines.flags import check_unique_ids_on_engine
 from kpitools.engines.frames import as_lazy, engine_name
+from kpitools.kpis.catalogue import KpiDefinition
 from kpitools.kpis.common import no_value
 from kpitools.kpis.operations import proportion_outcome
-from kpitools.kpis.volume import POISSON_METHODS, exposure_of, poisson_ci, ticket_counts
+from kpitools.kpis.volume import (
+    POISSON_METHODS,
+    exposure_of,
+    poisson_ci,
+    rate_comparison,
+    ticket_counts,
+)
 from kpitools.stats.intervals import PROPORTION_METHODS
 from kpitools.tables.columns import require_columns, resolve_columns
 from kpitools.tables.keys import group_codes
@@ -47,7 +56,8 @@ from kpitools.tables.keys import group_codes
 if TYPE_CHECKING:
     from kpitools.engines.statistics import SufficientStatistics
 
-__all__ = ["OUTCOME_KPIS", "COUNT_KPIS", "outcome_statistics", "rate_columns"]
+__all__ = ["OUTCOME_KPIS", "COUNT_KPIS", "outcome_statistics", "rate_columns",
+           "rate_definition"]
 
 #: Proportion KPIs decided row by row from several columns (beside the flag KPIs).
 OUTCOME_KPIS: tuple[str, ...] = ("fcr", "resolution_rate", "abandonment_rate", "answer_rate",
@@ -339,3 +349,39 @@ def rate_columns(groups: pd.DataFrame, details: Mapping[str, Any], *,
     low, high = poisson_ci(k, e, confidence_level=confidence_level, method=details["method"],
                            alternative=alternative)
     return k.astype(np.int64), k / e, np.asarray(low), np.asarray(high)
+
+
+def rate_definition(definition: KpiDefinition, stats: SufficientStatistics) -> KpiDefinition:
+    """``definition`` comparing two cells' counts (the engine's frequency rows: ``VALUE``
+    1 for a counted row, 0 for one that is not, ``COUNT`` rows each) by their rate ratio,
+    each cell with its exposure (a number, or its period's days), as
+    `kpitools.kpis.volume.rate_comparison` compares the rows."""
+    from kpitools.engines.comparisons import COUNT, VALUE
+
+    keys, details = stats.keys, dict(stats.details)
+    exposures = {tuple(_plain(v) for v in row): float(e) for row, e in
+                 zip(stats.groups[keys].itertuples(index=False, name=None),
+                     stats.groups["exposure"], strict=True)}
+
+    def cell(rows: pd.DataFrame) -> tuple[int, float]:
+        k = float((rows[VALUE].to_numpy(dtype=float) * rows[COUNT].to_numpy(dtype=float)).sum())
+        key = tuple(_plain(v) for v in rows[keys].iloc[0]) if len(rows) else ()
+        return int(round(k)), exposures[key]
+
+    def compare(a: pd.DataFrame, b: pd.DataFrame, value: str | None, *,
+                confidence_level: float, alternative: str = "two-sided", label_a: str = "a",
+                label_b: str = "b", **_row_options: Any) -> Comparison:
+        (ka, ea), (kb, eb) = cell(a), cell(b)
+        return rate_comparison(definition.name, ka, ea, kb, eb,
+                               confidence_level=confidence_level, alternative=alternative,
+                               label_a=label_a, label_b=label_b, unit=details["unit"])
+
+    return dataclasses.replace(definition, compare=compare, compare_groups=None)
+
+
+def _plain(v: Any) -> Any:
+    """A key value comparable across tables (missing → None)."""
+    try:
+        return None if pd.isna(v) else v
+    except (TypeError, ValueError):
+        return v
