@@ -58,7 +58,7 @@ from kpitools.core.validation import (
     require_nonempty,
 )
 from kpitools.engines.frames import column_names, engine_name
-from kpitools.engines.outcomes import rate_definition
+from kpitools.engines.outcomes import not_on_engines, rate_definition
 from kpitools.engines.statistics import ENGINE_KPIS, SufficientStatistics, sufficient_statistics
 from kpitools.kpis.catalogue import KpiDefinition, get_kpi
 from kpitools.kpis.common import (
@@ -146,9 +146,8 @@ def comparison_input(frame: Any, kpi: str, value: str | None, group: str,
     definition.check_options(options if missing is None else {**options, "missing": missing},
                              compare=True)
     if kpi not in ENGINE_KPIS:
-        raise TypeError(f"kpi={kpi!r} is not computed from sufficient statistics yet; on "
-                        f"this engine kpitools.compare takes: {', '.join(ENGINE_KPIS)} (or "
-                        "collect the frame to pandas)")
+        raise TypeError(f"{not_on_engines(kpi, engine_name(frame))}. On engines "
+                        f"kpitools.compare takes: {', '.join(ENGINE_KPIS)}")
     if options.get("paired"):
         raise TypeError(f"kpi={kpi!r}, paired=True on a {engine_name(frame)} frame: pairing "
                         "needs the rows in order (collect the frame to pandas)")

@@ -56,8 +56,8 @@ from kpitools.tables.keys import group_codes
 if TYPE_CHECKING:
     from kpitools.engines.statistics import SufficientStatistics
 
-__all__ = ["OUTCOME_KPIS", "COUNT_KPIS", "outcome_statistics", "rate_columns",
-           "rate_definition"]
+__all__ = ["OUTCOME_KPIS", "COUNT_KPIS", "NOT_ON_ENGINES", "not_on_engines",
+           "outcome_statistics", "rate_columns", "rate_definition"]
 
 #: Proportion KPIs decided row by row from several columns (beside the flag KPIs).
 OUTCOME_KPIS: tuple[str, ...] = ("fcr", "resolution_rate", "abandonment_rate", "answer_rate",
@@ -385,3 +385,29 @@ def _plain(v: Any) -> Any:
         return None if pd.isna(v) else v
     except (TypeError, ValueError):
         return v
+
+
+_COLLECT = ("collect the columns it reads to pandas first (Polars: "
+            "frame.select([...]).collect().to_pandas(); DuckDB: relation.select(...).df(); "
+            "Spark: frame.select(...).toPandas())")
+_CUSTOMERS = ("it follows each customer's (employee's) rows across periods, and its "
+              "intervals resample them")
+#: Why each KPI outside `kpitools.engines.ENGINE_KPIS` is not computed on an engine.
+NOT_ON_ENGINES: dict[str, str] = {
+    "nia": "a ticket's outcome depends on the same customer's next ticket (the rows in time "
+           "order per customer)",
+    **{k: _CUSTOMERS for k in ("churn_rate", "crr", "nrr", "customer_growth",
+                               "employee_turnover", "clv")},
+    "utilisation": "it joins the availability table per agent and resamples the agents",
+    "productivity": "it joins the availability table per agent and resamples the agents",
+    "backlog": "not yet on engines (tickets open at a time point)",
+    "frt_sla": "not yet on engines (per-group targets and the open items past them)",
+    "resolution_sla": "not yet on engines (per-group targets and the open items past them)",
+    "complaints_per_1000": "not yet on engines (a complaint flag over a customer base)",
+}
+
+
+def not_on_engines(kpi: str, engine: str) -> str:
+    """Why ``kpi`` is not computed on a frame of ``engine``, and what to do instead."""
+    why = NOT_ON_ENGINES.get(kpi, "it is not computed from sufficient statistics")
+    return f"kpi={kpi!r} on a {engine} frame: {why}; {_COLLECT}"

@@ -65,7 +65,13 @@ from kpitools.engines.frames import (
     engine_name,
     frequency_table,
 )
-from kpitools.engines.outcomes import COUNT_KPIS, OUTCOME_KPIS, outcome_statistics, rate_columns
+from kpitools.engines.outcomes import (
+    COUNT_KPIS,
+    OUTCOME_KPIS,
+    not_on_engines,
+    outcome_statistics,
+    rate_columns,
+)
 from kpitools.kpis.catalogue import get_kpi
 from kpitools.kpis.common import grouped_t_interval, proportion_columns
 from kpitools.kpis.durations import DURATION_KPIS, DURATION_UNITS
@@ -197,9 +203,8 @@ def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None
     check_choice("frequencies", frequencies, ("full", "ranks"))
     definition = get_kpi(kpi)
     if kpi not in ENGINE_KPIS:
-        raise TypeError(f"kpi={kpi!r} is not computed from sufficient statistics yet; on "
-                        f"this engine these KPIs are: {', '.join(ENGINE_KPIS)} (or collect "
-                        "the frame to pandas)")
+        raise TypeError(f"{not_on_engines(kpi, engine_name(frame))}. The KPIs computed "
+                        f"on engines: {', '.join(ENGINE_KPIS)}")
     definition.check_options(options)
     names = column_names(frame)
     keys = _keys(by, names)
