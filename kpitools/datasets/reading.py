@@ -48,6 +48,8 @@ __all__ = [
     "find_source",
     "read_table",
     "empty_table",
+    "is_grouping_label",
+    "as_categories",
 ]
 
 #: Default share of a table's rows that may be excluded before the table is an error.
@@ -496,6 +498,24 @@ def _check_totals(out: dict[str, pd.Series], schema: Any, warn: Any) -> None:
              f"same row", out[small], True)
 
 
+def is_grouping_label(col: Column) -> bool:
+    """Whether label column ``col`` names groups (team, channel, agent, quarter, ...), read
+    as a pandas categorical; identifiers (``*_id``, join keys with one value per row or
+    customer) stay text."""
+    return col.type == "label" and not col.role.endswith("identifier")
+
+
+def as_categories(values: pd.Series) -> pd.Series:
+    """A label column as a categorical of its values (sorted categories, missing as NaN).
+
+    Encoding the keys once where data is read saves every later group-by from hashing the
+    strings again (`kpitools.tables.keys` uses the codes as they are).
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values
+    return values.astype(object).astype("category")
+
+
 def empty_table(name: str) -> pd.DataFrame:
     """Table ``name`` without rows: every column of the schema, with its type."""
     out = {}
@@ -505,6 +525,8 @@ def empty_table(name: str) -> pd.DataFrame:
         if col.type == "number" and col.integer:
             dtype = "Int64"
         out[col.name] = pd.Series(dtype=dtype)
+        if is_grouping_label(col):
+            out[col.name] = as_categories(out[col.name])
     return pd.DataFrame(out)
 
 
@@ -750,6 +772,9 @@ def read_table(path: Path, tmap: TableMapping, problems: Problems, *,
                             f"value map, encoding) rather than noise")
     if drop.any():
         table = table.loc[~drop].reset_index(drop=True)
+    for col in schema.columns:  # group names encoded once, after the excluded rows are gone
+        if col.name in table and is_grouping_label(col):
+            table[col.name] = as_categories(table[col.name])
     return table
 
 
