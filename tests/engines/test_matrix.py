@@ -53,6 +53,27 @@ CASES = [
     ("aht", "calls", "aht", None, ["team"], {}),
     ("asa_p80", "calls", "asa", None, [], {"statistic": "quantile", "q": 0.8}),
     ("wait_value_minutes", "calls", "asa", "wait_seconds", ["team"], {"unit": "minutes"}),
+    # rows decided from several columns (`kpitools.engines.outcomes`), with missing values,
+    # negative durations and waits, answers before offers, missing keys
+    ("fcr", "messy_tickets", "fcr", None, ["team"], {}),
+    ("fcr_contacts_wald", "tickets", "fcr", None, ["channel"],
+     {"definition": "contacts", "method": "wald"}),
+    ("resolution_rate", "messy_tickets", "resolution_rate", None, ["team"],
+     {"invalid": "exclude"}),
+    ("resolution_rate_as_of", "messy_tickets", "resolution_rate", None, ["priority"],
+     {"invalid": "exclude", "as_of": "2024-12-01"}),
+    ("abandonment_rate", "messy_calls", "abandonment_rate", None, ["team"],
+     {"invalid": "exclude"}),
+    ("answer_rate_short_abandons", "messy_calls", "answer_rate", None, [],
+     {"short_abandon_seconds": 5, "invalid": "exclude"}),
+    ("service_level", "calls", "service_level", None, ["team"], {}),
+    ("service_level_30s_answered", "messy_calls", "service_level", None, ["team"],
+     {"threshold_seconds": 30, "denominator": "answered", "invalid": "exclude"}),
+    ("ticket_volume", "messy_tickets", "ticket_volume", None, ["team"], {}),
+    ("resolved_volume_period_days", "messy_tickets", "resolved_volume", None,
+     ["quarter", "channel"], {"exposure": "period_days", "period_column": "quarter"}),
+    ("resolved_volume_exposure_score", "tickets", "resolved_volume", None, ["channel"],
+     {"exposure": 30.0, "method": "score"}),
 ]
 
 def _few_surveys() -> pd.DataFrame:
@@ -65,8 +86,35 @@ def _talk_only_calls() -> pd.DataFrame:
     return datasets.load_calls().drop(columns=["hold_seconds", "acw_seconds"])
 
 
+def _messy_tickets() -> pd.DataFrame:
+    """Tickets with missing keys, creation times and FCR flags, resolutions before their
+    creation, and a quarter label."""
+    data = datasets.load_tickets()
+    data["quarter"] = data["created_at"].dt.to_period("Q").astype(str)
+    data.loc[data.index[::53], "created_at"] = pd.NaT
+    back = data.index[7::61]
+    data.loc[back, "resolved_at"] = data.loc[back, "created_at"] - pd.Timedelta("2h")
+    data["first_contact_resolved"] = data["first_contact_resolved"].astype(object)
+    data.loc[data.index[3::41], "first_contact_resolved"] = None
+    data.loc[data.index[::97], "team"] = None
+    return data
+
+
+def _messy_calls() -> pd.DataFrame:
+    """Calls with missing waits and keys, answers before their offer, and a quarter."""
+    data = datasets.load_calls()
+    data["quarter"] = data["offered_at"].dt.to_period("Q").astype(str)
+    data["wait_seconds"] = data["wait_seconds"].astype(float)
+    data.loc[data.index[::71], "wait_seconds"] = np.nan
+    early = data.index[5::83]
+    data.loc[early, "answered_at"] = data.loc[early, "offered_at"] - pd.Timedelta("1s")
+    data.loc[data.index[::97], "team"] = None
+    return data
+
+
 TABLES = {"surveys": _surveys, "tickets": datasets.load_tickets, "calls": datasets.load_calls,
-          "few_surveys": _few_surveys, "talk_only_calls": _talk_only_calls}
+          "few_surveys": _few_surveys, "talk_only_calls": _talk_only_calls,
+          "messy_tickets": _messy_tickets, "messy_calls": _messy_calls}
 
 
 @functools.cache
@@ -154,8 +202,8 @@ def test_what_needs_the_rows_is_refused_with_the_reason():
     frame = CONVERTERS["polars"](datasets.load_tickets())
     with pytest.raises(TypeError, match="bootstrap interval depends on the order"):
         engines.summarize(frame, kpi="frt", statistic="mean")
-    with pytest.raises(TypeError, match="not computed from sufficient statistics"):
-        engines.summarize(frame, kpi="fcr")
+    with pytest.raises(TypeError, match="the same customer's next ticket.*collect"):
+        engines.summarize(frame, kpi="nia")
     text = CONVERTERS["polars"](datasets.load_tickets().astype({"created_at": str}))
     with pytest.raises(TypeError, match="'created_at' is String"):
         engines.summarize(text, kpi="frt")
@@ -297,6 +345,18 @@ COMPARE_MATRIX = [
      {"variant": "effort_1_7_net"}),
     ("small_csat", "few_surveys", "csat", "csat", "quarter", ["team"], {}),
     ("aht_talk_time_alone", "talk_only_calls", "aht", None, "team", [], {}),
+    ("fcr_by_team", "tickets", "fcr", None, "channel", ["team"], {}),
+    ("resolution_rate_as_of", "messy_tickets", "resolution_rate", None, "priority", [],
+     {"invalid": "exclude", "as_of": "2024-12-01"}),
+    ("abandonment_rate", "calls", "abandonment_rate", None, "team", [], {}),
+    ("answer_rate_fisher", "messy_calls", "answer_rate", None, "quarter", [],
+     {"short_abandon_seconds": 5, "test": "fisher", "invalid": "exclude"}),
+    ("service_level_quarters_by_team", "messy_calls", "service_level", None, "quarter",
+     ["team"], {"threshold_seconds": 30, "invalid": "exclude"}),
+    ("ticket_volume_channels", "messy_tickets", "ticket_volume", None, "channel", [], {}),
+    ("resolved_volume_period_days", "messy_tickets", "resolved_volume", None, "quarter",
+     ["team"], {"exposure": "period_days", "period_column": "quarter",
+                "alternative": "greater"}),
 ]
 COMPARE_TEXT = ["kpi", "group_a", "group_b", "measure", "alternative", "method", "test",
                 "unit", "p_adjust_method", "p_adjust_scope"]
