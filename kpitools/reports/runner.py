@@ -461,9 +461,10 @@ def _kernel_reset() -> None:
         with _warnings.catch_warnings():
             _warnings.simplefilter("ignore")
             mpl.rcParams.update(_KERNEL_STATE["rc"])
-    _warnings.filters[:] = _KERNEL_STATE["filters"]
-    _warnings.onceregistry.clear()
-    _warnings._filters_mutated()  # forget which warnings were already shown where
+    warnings_module: Any = _warnings  # filters, onceregistry: not in the typeshed stubs
+    warnings_module.filters[:] = _KERNEL_STATE["filters"]
+    warnings_module.onceregistry.clear()
+    warnings_module._filters_mutated()  # forget which warnings were already shown where
 
 
 def _session_engine() -> str:

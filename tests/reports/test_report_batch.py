@@ -47,10 +47,23 @@ def _notebook(path, *cells):
 
 
 def _outputs(path):
-    """(execution count, outputs with the run's times masked) of every code cell."""
+    """(execution count, outputs with the run's times masked) of every code cell; the text
+    of a stream is joined (the kernel sends it in chunks of its own timing)."""
     nb = nbformat.read(path, as_version=4)
-    return [(c.execution_count, _WHEN.sub("<time>", json.dumps(c.outputs, sort_keys=True)))
-            for c in nb.cells if c.cell_type == "code"]
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs: list[dict] = []
+        for output in cell.outputs:
+            if (output["output_type"] == "stream" and outputs
+                    and outputs[-1].get("name") == output["name"]):
+                outputs[-1] = {**outputs[-1], "text": outputs[-1]["text"] + output["text"]}
+            else:
+                outputs.append(dict(output))
+        cells.append((cell.execution_count,
+                      _WHEN.sub("<time>", json.dumps(outputs, sort_keys=True))))
+    return cells
 
 
 def test_a_session_renders_what_a_fresh_kernel_renders(data_dir, tmp_path):
