@@ -6,7 +6,9 @@
 
 Groups for ``--only``: survey, groups (many-groups NPS), frt, compare, logit, engines
 (kpitools on Polars, PyArrow, DuckDB frames; ``--spark`` adds PySpark), startup
-(``kpitools --help``), report; or any substring of a case key (e.g. ``nps-object``). Sizes
+(``kpitools --help``), report, warehouse (the quarterly report's data step from a Parquet
+folder against a CSV folder of --rows surveys); or any substring of a case key (e.g.
+``nps-object``). Sizes
 accept 1M / 300k / 1000000, comma lists for several runs. ``--full`` sets survey rows
 1M,10M,50M; many groups 100k at 1M rows and 1M at 10M rows; FRT rows 1M,10M; 1,000 teams for
 compare; engines at 1M,10M,50M rows with 400 and 100k teams and a 100M-row Parquet folder
@@ -34,6 +36,7 @@ from benchmarks import (
     bench_report,
     bench_startup,
     bench_survey,
+    bench_warehouse,
 )
 from benchmarks.harness import (
     BenchmarkMismatch,
@@ -109,6 +112,9 @@ def build_cases(opts: argparse.Namespace) -> list[Case]:
         groups=parse_rows(pick("engine_groups")),
         parquet_rows=parse_rows(parquet) if parquet else [])]
     tagged += [("startup", c) for c in bench_startup.cases()]
+    if "warehouse" in opts.only:  # writes a CSV and a Parquet folder of --rows surveys
+        tagged += [("warehouse", c) for c in bench_warehouse.cases(parse_rows(pick("rows")),
+                                                                   seed)]
     only = [w.strip() for w in opts.only.split(",") if w.strip()]
     tagged += [("report", c) for c in bench_report.cases()
                if opts.full or "report" in only]

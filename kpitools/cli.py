@@ -115,9 +115,10 @@ def _check_data(data: Path | None, *, strict: bool = False,
 
 def data_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--data", "data", type=click.Path(exists=True, file_okay=False, path_type=Path),
+        "--data", "data", type=click.Path(exists=True, path_type=Path),
         default=None, metavar="DIR",
-        help="Folder with surveys.csv, tickets.csv, ... (.csv or .csv.gz). "
+        help="Folder with surveys.csv, tickets.csv, ... (.csv or .csv.gz), a folder of "
+             "Parquet tables (surveys.parquet, ...) or a .duckdb file. "
              "Default: the bundled sample data.")(f)
 
 
