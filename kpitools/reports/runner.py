@@ -525,11 +525,11 @@ class ReportSession:
     startup_timeout : int, default 60
         Seconds allowed for the kernel to start.
 
-    Examples
-    --------
-    >>> with ReportSession() as session:  # doctest: +SKIP
-    ...     for team in ("Billing", "Returns"):
-    ...         run_report("team_report", {"team": team}, "reports", session=session)
+    Notes
+    -----
+    A batch is ``with ReportSession() as session:`` then, for each team,
+    ``run_report("team_report", {"team": team}, "reports", session=session)``
+    (``tests/reports/test_report_batch.py`` runs it).
     """
 
     def __init__(self, *, cwd: str | os.PathLike[str] | None = None,

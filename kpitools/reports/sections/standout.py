@@ -19,6 +19,9 @@ References
 
 from __future__ import annotations
 
+import copy
+import hashlib
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -126,11 +129,31 @@ def _omnibus_words(name: str, by: str, om: dict[str, Any], alpha: float) -> str:
             f"{p_words(om['pvalue'])}).")
 
 
+#: Recent `standout_table` results by the content of their input (see `standout_table`).
+_RESULTS: OrderedDict[tuple[Any, ...], ReportTable | ReportNote] = OrderedDict()
+_RESULTS_KEPT = 8
+
+
+def _content_key(frame: pd.DataFrame) -> tuple[Any, ...] | None:
+    """A key equal for two frames of equal content (columns, dtypes, index and values), or
+    None when pandas cannot hash a column."""
+    try:
+        hashed = pd.util.hash_pandas_object(frame, index=True).to_numpy()
+    except (TypeError, ValueError):
+        return None
+    return (tuple(map(str, frame.columns)), tuple(map(str, frame.dtypes)), len(frame),
+            hashlib.sha256(hashed.tobytes()).hexdigest())
+
+
 def standout_table(surveys: pd.DataFrame, *, period: str, by: str = "team",
                    kpi: str | None = None, confidence_level: float = 0.95,
                    alpha: float = 0.05, adjust: str = "holm") -> ReportTable | ReportNote:
     """Each group of ``by`` against the rest of the company in ``period``, after an
     omnibus test across the groups.
+
+    The table is the same for every team's report of a batch (it compares all teams), so
+    the last few results are kept by the content of ``surveys`` and the arguments, and a
+    copy is returned for equal input.
 
     ``kpi`` None takes NPS, else CSAT, else CES (the first with answers). The omnibus
     result (`omnibus_test`) is the line above the table (its caption) and in
@@ -144,6 +167,24 @@ def standout_table(surveys: pd.DataFrame, *, period: str, by: str = "team",
         borderline, verdict``, sorted by the difference (best first). A `ReportNote` of one
         line without answers in ``period``.
     """
+    content = _content_key(surveys)
+    if content is None:
+        return _standout_table(surveys, period=period, by=by, kpi=kpi,
+                               confidence_level=confidence_level, alpha=alpha, adjust=adjust)
+    key = (content, period, by, kpi, confidence_level, alpha, adjust)
+    if key not in _RESULTS:
+        _RESULTS[key] = _standout_table(surveys, period=period, by=by, kpi=kpi,
+                                        confidence_level=confidence_level, alpha=alpha,
+                                        adjust=adjust)
+        while len(_RESULTS) > _RESULTS_KEPT:
+            _RESULTS.popitem(last=False)
+    _RESULTS.move_to_end(key)
+    return copy.deepcopy(_RESULTS[key])
+
+
+def _standout_table(surveys: pd.DataFrame, *, period: str, by: str, kpi: str | None,
+                    confidence_level: float, alpha: float,
+                    adjust: str) -> ReportTable | ReportNote:
     missing = survey_absence(surveys, period)
     if missing:
         return ReportNote(missing)
