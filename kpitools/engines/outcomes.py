@@ -67,6 +67,7 @@ COUNT_KPIS: tuple[str, ...] = ("ticket_volume", "resolved_volume")
 
 _COUNT = "__kpitools_count"
 _CALLS = ("abandonment_rate", "answer_rate", "service_level")
+_SPARK_LIKE = {"pyspark", "pyspark_connect", "sqlframe"}
 #: options of the statistics, not of the rows
 _STAT_OPTIONS = {"method", "alternative"}
 
@@ -212,14 +213,22 @@ def _signature(frame: Any, kpi: str, names: list[str], options: dict[str, Any]
         if as_of is not None:
             stamp = pd.Timestamp(as_of)
             zone = getattr(sig.schema[c_col], "time_zone", None)
-            if zone is not None and stamp.tzinfo is None:
-                raise ValueError("as_of must be time-zone aware when the timestamps are")
-            if zone is not None:
-                stamp = stamp.tz_convert(zone)
-            elif stamp.tzinfo is not None:
-                raise ValueError(f"as_of={as_of!r} is time-zone aware and the timestamps "
-                                 f"of the {engine_name(frame)} frame are not")
-            moment = stamp.to_pydatetime()
+            if engine_name(frame) in _SPARK_LIKE and zone is not None:
+                # Spark's timestamps are instants shown in the session's zone: as_of is
+                # read in that zone, and the rows' timestamps come back naive in it
+                if stamp.tzinfo is not None:
+                    stamp = stamp.tz_convert(zone).tz_localize(None)
+                options["as_of"] = stamp
+                moment = stamp.tz_localize(zone).to_pydatetime()
+            else:
+                if zone is not None and stamp.tzinfo is None:
+                    raise ValueError("as_of must be time-zone aware when the timestamps are")
+                if zone is not None:
+                    stamp = stamp.tz_convert(zone)
+                elif stamp.tzinfo is not None:
+                    raise ValueError(f"as_of={as_of!r} is time-zone aware and the timestamps "
+                                     f"of the {engine_name(frame)} frame are not")
+                moment = stamp.to_pydatetime()
             sig.ask(_question(nw.col(r_col) <= nw.lit(moment)))
             sig.ask(_question(nw.col(c_col) > nw.lit(moment)))
     return sig, cols["ticket_id"]
@@ -228,7 +237,13 @@ def _signature(frame: Any, kpi: str, names: list[str], options: dict[str, Any]
 def _probe_table(sig: _Signature, table: pd.DataFrame) -> pd.DataFrame:
     """The representative rows, with the columns under their own names."""
     columns = [c for c in dict.fromkeys([*sig.raw, *sig.smallest])]
-    return table[columns].reset_index(drop=True)
+    probe = table[columns].reset_index(drop=True)
+    if engine_name(sig.frame) in _SPARK_LIKE:  # Spark's timestamps, naive as Spark shows them
+        for c in sig.smallest:
+            zone = getattr(sig.schema[c], "time_zone", None)
+            if zone is not None and getattr(probe[c].dt, "tz", None) is not None:
+                probe[c] = probe[c].dt.tz_convert(zone).dt.tz_localize(None)
+    return probe
 
 
 def _reraise(err: DataValidationError, counts: np.ndarray, engine: str) -> None:
