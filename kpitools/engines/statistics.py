@@ -488,13 +488,20 @@ def _ranked_frequencies(frame: Any, keys: list[str], status: Any, seconds: Any,
             second, engine = nw.from_native(frame).lazy(backend="polars"), "polars"
         if engine not in ("polars", "duckdb", "pyspark"):
             return None
-        rows = with_buckets(lazy)
-        first = (rows.select([*keys, _STATUS, _BUCKET, _VALUE])
-                 .group_by([*keys, _STATUS, _BUCKET], drop_null_keys=False)
-                 .agg(nw.len().alias(_COUNT), value.min().alias(_MIN),
-                      value.max().alias(_MAX))
-                 .collect().to_pandas().reset_index(drop=True))
+        if engine == "duckdb":  # SQL by hand: Narwhals writes `log` as nested CASEs
+            relation = (lazy.with_columns(**{_STATUS: status, _VALUE: seconds})
+                        .select([*keys, _STATUS, _VALUE]).to_native())
+            first = _duckdb_buckets(relation, keys, per_second)
+        else:
+            rows = with_buckets(lazy)
+            first = (rows.select([*keys, _STATUS, _BUCKET, _VALUE])
+                     .group_by([*keys, _STATUS, _BUCKET], drop_null_keys=False)
+                     .agg(nw.len().alias(_COUNT), value.min().alias(_MIN),
+                          value.max().alias(_MAX))
+                     .collect().to_pandas().reset_index(drop=True))
     except (ImportError, TypeError, ValueError, NotImplementedError):
+        return None
+    if first is None:
         return None
     if engine_name(frame) == "polars":  # as frequency_table: Categoricals as plain values
         schema = lazy.collect_schema()
@@ -537,9 +544,12 @@ def _ranked_frequencies(frame: Any, keys: list[str], status: Any, seconds: Any,
         needed = usable.iloc[entries][[*keys, _BUCKET]].reset_index(drop=True)
         needed[_ENTRY] = entries.astype(np.int64)
         try:
-            rows_used = (with_buckets(second).filter(nw.col(_STATUS) == _USABLE)
-                         .select([*keys, _BUCKET, _VALUE]))
-            refined = _count_in_buckets(rows_used.to_native(), engine, keys, needed)
+            if engine == "duckdb":
+                native = relation.query("__kpitools_rows", _duckdb_bucketed(keys, per_second))
+            else:
+                native = (with_buckets(second).filter(nw.col(_STATUS) == _USABLE)
+                          .select([*keys, _BUCKET, _VALUE]).to_native())
+            refined = _count_in_buckets(native, engine, keys, needed)
         except Exception:  # noqa: BLE001 — a join this engine refuses: count every value
             return None
         if refined is None:
@@ -563,6 +573,40 @@ def _ranked_frequencies(frame: Any, keys: list[str], status: Any, seconds: Any,
         if out[key].dtype != first[key].dtype:
             out[key] = out[key].astype(first[key].dtype)
     return out
+
+
+def _sql_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _duckdb_bucket(per_second: float) -> str:
+    """The bucket of `_ranked_frequencies` in DuckDB SQL (NULL for NaN: that pass gives up)."""
+    return (f"TRY_CAST(floor(ln(1.0 + greatest({_VALUE}, 0) / {float(per_second)!r}) * "
+            f"{_BUCKETS_PER_E}) AS BIGINT)")
+
+
+def _duckdb_bucketed(keys: list[str], per_second: float) -> str:
+    """SQL over ``__kpitools_rows`` (keys, status, value): the usable rows' keys, bucket
+    and value."""
+    cols = ", ".join(_sql_name(k) for k in keys)
+    return (f"SELECT {cols + ', ' if keys else ''}{_duckdb_bucket(per_second)} AS {_BUCKET}, "
+            f"{_VALUE} FROM __kpitools_rows WHERE {_STATUS} = {_USABLE}")
+
+
+def _duckdb_buckets(relation: Any, keys: list[str], per_second: float
+                    ) -> pd.DataFrame | None:
+    """The first pass of `_ranked_frequencies` on a DuckDB relation of (keys, status,
+    value): per keys, status and bucket the count, smallest and largest value; None when
+    DuckDB refuses the query."""
+    cols = "".join(f"{_sql_name(k)}, " for k in keys)
+    sql = (f"SELECT {cols}{_STATUS}, {_duckdb_bucket(per_second)} AS {_BUCKET}, "
+           f"count(*) AS {_COUNT}, min({_VALUE}) AS {_MIN}, max({_VALUE}) AS {_MAX} "
+           f"FROM __kpitools_rows GROUP BY ALL")
+    try:
+        table = relation.query("__kpitools_rows", sql).to_arrow_table()
+    except Exception:  # noqa: BLE001 — a type DuckDB cannot bucket: count every value
+        return None
+    return table.to_pandas().reset_index(drop=True)
 
 
 def _count_in_buckets(native: Any, engine: str, keys: list[str], needed: pd.DataFrame

@@ -326,11 +326,14 @@ def grouped_quantile_ci(values, codes, n_groups: int, q: float = 0.5, *,
                                 alternative=alternative)
     r, s = np.atleast_1d(r), np.atleast_1d(s)
     ranks = np.stack([lo, hi, np.where(r > 0, r - 1, -1), np.where(s <= nh, s - 1, -1)])
-    xs = _grouped_order_statistics(x, g, n, ranks)
-    a, b = xs[sh + lo], xs[sh + hi]
+    at = _bucketed_order_statistics(x, g, n, ranks)
+    if at is None:
+        xs = _grouped_order_statistics(x, g, n, ranks)
+        at = xs[sh + np.maximum(ranks, 0)]
+    a, b = at[0], at[1]
     est[has] = a + (h - lo) * (b - a)
-    low[has] = np.where(r > 0, xs[sh + np.maximum(r, 1) - 1], bottom)
-    high[has] = np.where(s <= nh, xs[sh + np.minimum(s, nh) - 1], np.inf)
+    low[has] = np.where(r > 0, at[2], bottom)
+    high[has] = np.where(s <= nh, at[3], np.inf)
     cov[has] = c
     return GroupedIntervals(est, low, high, n, cov)
 
@@ -380,6 +383,72 @@ def _grouped_order_statistics(x: np.ndarray, g: np.ndarray, n: np.ndarray,
         return xs
     by_value = np.argsort(x)
     return x[by_value[_group_order(g[by_value], n.size)]]
+
+
+#: The bucket of a non-negative double: its bits shifted right by 49 — the exponent and
+#: the top 3 bits of the mantissa (8 buckets per power of two), in the order of the values.
+_BUCKET_SHIFT = 49
+#: The buckets path is taken from this many values on ...
+_BUCKET_MIN_VALUES = 200_000
+#: ... while groups × buckets stays below this.
+_BUCKET_MAX_CELLS = 1 << 24
+
+
+def _bucketed_order_statistics(x: np.ndarray, g: np.ndarray, n: np.ndarray,
+                               ranks: np.ndarray) -> np.ndarray | None:
+    """The values at ``ranks`` (as `_grouped_order_statistics`: one row per order statistic,
+    one column per non-empty group, 0-based, −1: none → NaN) without ordering every value.
+
+    Non-negative finite values only (durations; None otherwise, and for few values or too
+    many groups × buckets): each value's bucket is read from its bits (`_BUCKET_SHIFT`: a
+    non-negative double's bits, as an integer, grow with it), the values are counted per
+    group and bucket (one ``bincount``), each rank is found in its group's cumulative bucket
+    counts, and only the values in the buckets holding a rank are ordered
+    (`_grouped_order_statistics` on those blocks). The values read are the same as from a
+    full sort by (group, value): every value of a lower bucket is smaller, of a higher one
+    larger.
+    """
+    present = np.flatnonzero(n)
+    if x.size < _BUCKET_MIN_VALUES or not present.size:
+        return None
+    smallest, largest = x.min(), x.max()
+    if not (smallest >= 0.0 and largest < np.inf):  # NaN, negative or infinite values
+        return None
+    first = max(int(np.float64(smallest).view(np.int64)) >> _BUCKET_SHIFT, 0)
+    width = (int(np.float64(largest).view(np.int64)) >> _BUCKET_SHIFT) - first + 1
+    groups = n.size
+    if groups * width > _BUCKET_MAX_CELLS or present.size * width * 4 > _BUCKET_MAX_CELLS:
+        return None
+    key = x.view(np.int64) >> _BUCKET_SHIFT
+    np.maximum(key, first, out=key)  # −0.0 (sign bit set) with 0.0
+    key -= first
+    key += np.multiply(g, width, dtype=np.int64)
+    counts = np.bincount(key, minlength=groups * width).reshape(groups, width)
+    cum = np.cumsum(counts[present], axis=1)  # (groups present, buckets)
+    wanted = ranks >= 0
+    rank = np.where(wanted, ranks, 0)
+    # the bucket holding each rank: how many buckets end at or before it
+    bucket = (cum[None, :, :] <= rank[:, :, None]).sum(axis=2)
+    ends = np.concatenate([np.zeros((present.size, 1), dtype=cum.dtype), cum], axis=1)
+    before = ends[np.arange(present.size)[None, :], bucket]  # values in lower buckets
+    cell = present[None, :] * width + bucket
+    cells, chunk = np.unique(cell[wanted], return_inverse=True)
+    lookup = np.full(groups * width, -1, dtype=np.int32)
+    lookup[cells] = np.arange(cells.size, dtype=np.int32)
+    row_chunk = lookup[key]
+    del key
+    rows = np.flatnonzero(row_chunk >= 0)
+    sub, sub_chunk = x[rows], row_chunk[rows]
+    del row_chunk, rows
+    size = np.bincount(sub_chunk, minlength=cells.size).astype(np.int64)
+    slots = np.full((len(ranks), cells.size), -1, dtype=np.int64)
+    kind = np.nonzero(wanted)[0]
+    slots[kind, chunk] = (rank - before)[wanted]
+    xs = _grouped_order_statistics(sub, sub_chunk, size, slots)
+    start = np.cumsum(size) - size
+    out = np.full(ranks.shape, np.nan)
+    out[wanted] = xs[start[chunk] + (rank - before)[wanted]]
+    return out
 
 
 def _single_quantile_ci(x: np.ndarray, q: float, confidence_level: float, alternative: str,

@@ -1,0 +1,159 @@
+"""The fast paths of durations on pandas give the numbers of the former implementation.
+
+- `grouped_quantile_ci` reads the order statistics from the buckets of the values' bits
+  (`_bucketed_order_statistics`) from `_BUCKET_MIN_VALUES` values on: equal to the radix
+  sort and partition path on random data (ties, zeros and −0.0, empty groups, groups of
+  one, wide ranges, every alternative and several q), and NaN / negative / infinite
+  values still take the former path;
+- `seconds_between` subtracts int64 ticks without the overflow masks when every stamp is
+  within ±2⁶² ticks: equal to pandas' ``(end − start).dt.total_seconds()`` with missing
+  stamps, time zones and stamps far apart;
+- `check_unique_ids` skips hashing integer ids in strict order: the same rows reported as
+  ``Series.duplicated`` on ordered, reversed and shuffled ids with repeats.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kpitools as kt
+from kpitools.core.errors import SmallSampleWarning
+from kpitools.stats import quantiles
+from kpitools.tables.events import RowIssues, check_unique_ids, seconds_between
+
+
+def _quantiles(monkeypatch, bucketed: bool, *args, **kwargs):
+    with monkeypatch.context() as m:
+        m.setattr(quantiles, "_BUCKET_MIN_VALUES", 0 if bucketed else 1 << 62)
+        return quantiles.grouped_quantile_ci(*args, **kwargs)
+
+
+def _values(rng: np.random.Generator, kind: int, n: int) -> np.ndarray:
+    if kind == 0:  # whole seconds, long tail
+        return np.round(60 * rng.lognormal(3.0, 1.5, n))
+    if kind == 1:  # a few distinct values: many ties across bucket edges
+        return rng.integers(0, 4, n).astype(float) * 60
+    if kind == 2:  # tiny values, zeros and negative zeros
+        x = rng.exponential(1e-3, n)
+        x[rng.random(n) < 0.1] = 0.0
+        x[rng.random(n) < 0.05] = -0.0
+        return x
+    return rng.lognormal(0.0, 6.0, n)  # many powers of two
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_bucketed_order_statistics_equal_the_partition_path(monkeypatch, seed):
+    rng = np.random.default_rng(seed)
+    n, groups = int(rng.integers(1, 4000)), int(rng.integers(2, 50))
+    x = _values(rng, seed % 4, n)
+    g = rng.integers(0, groups, n)
+    g[g == 0] = 1  # an empty group
+    g[0] = groups - 1 if not (g == groups - 1).sum() > 1 else g[0]
+    q = (0.5, 0.9, 0.1, 0.99)[seed % 4]
+    alternative = ("two-sided", "less", "greater")[seed % 3]
+    level = (0.95, 0.8, 0.99)[seed % 3]
+    kwargs = {"confidence_level": level, "alternative": alternative, "bottom": 0.0}
+    old = _quantiles(monkeypatch, False, x, g, groups, q, **kwargs)
+    new = _quantiles(monkeypatch, True, x, g, groups, q, **kwargs)
+    for name, a, b in zip(old._fields, old, new, strict=True):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+def test_bucketed_path_is_taken_and_refuses_nan_negative_infinite(monkeypatch):
+    rng = np.random.default_rng(7)
+    x = np.round(60 * rng.lognormal(3.0, 1.2, 5000))
+    g = rng.integers(0, 5, x.size)
+    n = np.bincount(g, minlength=5)
+    ranks = np.stack([n // 2, n // 3])
+    got = quantiles._bucketed_order_statistics(x, g, n, ranks)
+    assert got is None  # too few values by default
+    monkeypatch.setattr(quantiles, "_BUCKET_MIN_VALUES", 0)
+    got = quantiles._bucketed_order_statistics(x, g, n, ranks)
+    expected = [[np.sort(x[g == k])[ranks[i, k]] for k in range(5)] for i in range(2)]
+    np.testing.assert_array_equal(got, expected)
+    for bad in (np.nan, -1.0, np.inf):
+        y = x.copy()
+        y[3] = bad
+        assert quantiles._bucketed_order_statistics(y, g, n, ranks) is None
+        old = _quantiles(monkeypatch, False, y, g, 5, 0.5)
+        new = _quantiles(monkeypatch, True, y, g, 5, 0.5)
+        for a, b in zip(old, new, strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_summarize_frt_on_pandas_equals_the_partition_path(monkeypatch, seed):
+    rng = np.random.default_rng(seed)
+    rows = 6000
+    team = rng.choice(np.array(["a", "b", "c", "d"], dtype=object), rows)
+    seconds = np.where(team == "b", rng.integers(0, 4, rows) * 60,
+                       np.round(60 * rng.lognormal(3.0, 1.5, rows)))
+    start = (np.datetime64("2026-01-01", "ns")
+             + rng.integers(0, 90 * 86400, rows).astype("timedelta64[s]"))
+    end = start + seconds.astype("timedelta64[s]")
+    end[rng.random(rows) < 0.05] = np.datetime64("NaT")
+    team[0] = "one"
+    df = pd.DataFrame({"ticket_id": np.arange(rows), "team": team, "created_at": start,
+                       "first_response_at": end})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallSampleWarning)  # the group of one
+        with monkeypatch.context() as m:
+            m.setattr(quantiles, "_BUCKET_MIN_VALUES", 1 << 62)
+            old = kt.summarize(df, kpi="frt", by="team")
+        monkeypatch.setattr(quantiles, "_BUCKET_MIN_VALUES", 0)
+        new = kt.summarize(df, kpi="frt", by="team")
+    pd.testing.assert_frame_equal(old, new)
+    assert old.attrs["excluded"].equals(new.attrs["excluded"])
+
+
+def _stamps(rng: np.random.Generator, n: int, unit: str, spread_days: float) -> np.ndarray:
+    base = np.datetime64("2026-01-01", unit)
+    ticks = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
+    return base + (rng.uniform(-1, 1, n) * spread_days * 86400 * ticks).astype(
+        f"timedelta64[{unit}]")
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+@pytest.mark.parametrize("tz", [None, "Europe/Paris"])
+def test_seconds_between_equals_pandas(unit, tz):
+    rng = np.random.default_rng(3)
+    n = 2000
+    a = pd.Series(_stamps(rng, n, unit, 30))
+    b = pd.Series(_stamps(rng, n, unit, 30))
+    a[rng.random(n) < 0.1] = pd.NaT
+    b[rng.random(n) < 0.1] = pd.NaT
+    if tz is not None:
+        a, b = a.dt.tz_localize(tz), b.dt.tz_localize(tz)
+    expected = (b - a).dt.total_seconds().to_numpy(dtype=float)
+    np.testing.assert_array_equal(seconds_between(a, b), expected)
+
+
+def test_seconds_between_far_apart_and_all_missing():
+    # nanosecond stamps centuries apart: beyond ±2⁶² ticks, the checked path
+    a = pd.Series(pd.to_datetime(["1700-01-01", "2026-01-01", None, "2200-01-01"]))
+    b = pd.Series(pd.to_datetime(["2250-06-01", "2026-01-02", "2026-01-01", None]))
+    expected = (b - a).dt.total_seconds().to_numpy(dtype=float)
+    np.testing.assert_array_equal(seconds_between(a, b), expected)
+    none = pd.Series(pd.to_datetime([None, None]))
+    assert np.isnan(seconds_between(none, none)).all()
+
+
+@pytest.mark.parametrize("order", ["increasing", "decreasing", "shuffled", "repeats"])
+@pytest.mark.parametrize("dtype", ["int64", "uint16", "Int64"])
+def test_check_unique_ids_reports_what_duplicated_reports(order, dtype):
+    rng = np.random.default_rng(5)
+    ids = np.arange(100, 400)
+    if order == "decreasing":
+        ids = ids[::-1]
+    elif order == "shuffled":
+        ids = rng.permutation(ids)
+    elif order == "repeats":
+        ids = np.sort(rng.integers(100, 300, 300))
+    s = pd.Series(ids).astype(dtype)
+    issues = RowIssues(s.index, invalid="exclude", missing="exclude")
+    check_unique_ids(s, column="ticket_id", issues=issues)
+    np.testing.assert_array_equal(issues.mask, s.duplicated(keep="first").to_numpy())
