@@ -222,8 +222,9 @@ def _read_parquet(path: Path, fail: Any) -> _Raw:
 
 def _read_excel(path: Path, tmap: TableMapping, fail: Any) -> _Raw:
     try:
+        # text cells as they are (a team called "NA" keeps its name), as the CSV reader
         sheet = pd.read_excel(path, sheet_name=tmap.sheet if tmap.sheet is not None else 0,
-                              header=None, dtype=object)
+                              header=None, dtype=object, keep_default_na=False)
     except Exception as err:  # noqa: BLE001 - openpyxl/zipfile raise many types
         fail({"reason": f"cannot be read as Excel: {' '.join(str(err).split())}"})
         raise TableError from None
