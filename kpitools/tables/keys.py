@@ -185,7 +185,7 @@ class KeyCodes:
 
     def block(self, start: int, stop: int, out: np.ndarray) -> np.ndarray:
         """The positions of rows ``start:stop`` written into ``out`` (an intp buffer of that
-        length), combined from the per-key codes; only for dense positions."""
+        length), combined from the per-key codes (or taken from `combined` when it exists)."""
         if self._combined is not None or not self.keys:
             out[:] = self.combined[start:stop]
             return out
@@ -305,7 +305,7 @@ def grouped_scale_counts(keys: KeyCodes, values: np.ndarray, lower: int,
     else:
         rows = min(max(_BLOCK_ROWS, 4 * n_slots), max(n, 1))
     index = np.empty(rows, dtype=np.intp)
-    spare = np.empty(rows, dtype=np.float64) if is_float else None
+    spare = np.empty(rows if is_float else 0, dtype=np.float64)
     any_missing = False
     for start in range(0, n, rows):
         stop = min(start + rows, n)
@@ -324,20 +324,14 @@ def grouped_scale_counts(keys: KeyCodes, values: np.ndarray, lower: int,
             if gap.any():
                 any_missing = True
                 whole[gap] = upper + 1
-            answer = whole
+            answer: np.ndarray = whole
         else:
             if block.min() < lower or block.max() > upper:
                 return None
             answer = block
-        if keys.dense:
-            keys.block(start, stop, out)
-        else:
-            out[:] = keys.combined[start:stop]
+        keys.block(start, stop, out)
         out *= width
-        if is_float:
-            np.add(out, answer, out=out, casting="unsafe")
-        else:
-            out += answer
+        np.add(out, answer, out=out, casting="unsafe")  # whole numbers only, checked above
         if lower:
             out -= lower
         counts += np.bincount(out, minlength=n_slots)
