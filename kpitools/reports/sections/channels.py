@@ -20,10 +20,13 @@ from kpitools.reports.sections.common import (
     _fmt_verdict,
     _higher_is_better,
     has_values,
+    in_periods,
     label_missing,
     no_data,
     present_kpis,
     previous_period,
+    section_frame,
+    split_by,
     survey_absence,
     verdict,
     with_periods,
@@ -53,12 +56,12 @@ def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None
         return ReportNote(missing)
     if not has_values(surveys, "channel"):
         return ReportNote("No channel in the survey data.")
+    surveys = section_frame(surveys)
     frame = surveys if team is None else surveys[surveys["team"] == team]
     frame = label_missing(frame, "channel")
     prev = previous_period(period)
     frame = with_periods(frame, period)
-    quarter = frame["period"]
-    cur = frame[quarter == period]
+    cur = frame[in_periods(frame, period, period)]
     specs = present_kpis(cur)
     absent = [no_data(f"{s['name']} answers", period if has_values(surveys, s["value"]) else None)
               for s in SURVEY_KPIS if s not in specs]
@@ -75,13 +78,14 @@ def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None
         data = data.merge(t, on="channel", how="outer")
     lead = specs[0]
     col = lead["value"]
-    both = frame[quarter.isin([prev, period]) & frame[col].notna()]
+    both = frame[in_periods(frame, period, [prev, period]) & frame[col].notna()]
     counts = both.groupby(["channel", "period"]).size().unstack(fill_value=0)
     ch_ok = [c for c in counts.index
              if all(counts.loc[c].get(q, 0) >= 2 for q in (prev, period))]
+    of_channel = split_by(both[["channel", "period", col]], "channel")
 
     def change_of(channel: str, level: float) -> dict[str, float]:
-        out = compare(both[both["channel"] == channel], kpi=lead["kpi"], value=col,
+        out = compare(of_channel(channel), kpi=lead["kpi"], value=col,
                       group="period", baseline=prev, levels=[prev, period],
                       confidence_level=level, **lead["options"]).iloc[0]
         return {"difference": float(out["difference"]), "ci_low": float(out["ci_low"]),

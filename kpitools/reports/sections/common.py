@@ -441,18 +441,108 @@ def with_periods(frame: pd.DataFrame, period: str, column: str | None = None) ->
     >>> with_periods(s, "2026Q1")["period"].tolist()
     ['2026Q1', '2026Q1']
     """
-    from kpitools.tables.periods import period_labels
-
     kind = period_kind(period)
     if column is None:
         if kind == "quarter" and "quarter" in frame.columns:
-            labels = frame["quarter"].astype(object)
-            return frame.assign(period=labels.where(labels.isna(), labels.astype(str)))
+            return frame.assign(period=quarter_labels(frame["quarter"]))
         column = "date"
     if column not in frame.columns:
         return frame.assign(period=pd.Series(None, index=frame.index, dtype=object))
-    when = pd.to_datetime(frame[column], errors="coerce")
-    return frame.assign(period=period_labels(when, kind))  # type: ignore[arg-type]
+    return frame.assign(period=date_period_labels(frame[column], kind))
+
+
+#: Survey columns that no section reads (identifiers): a section's working frame leaves them
+#: out, so that its filters copy the KPI and label columns only.
+UNREAD_SURVEY_COLUMNS: tuple[str, ...] = ("response_id", "customer_id")
+
+
+def section_frame(surveys: pd.DataFrame) -> pd.DataFrame:
+    """``surveys`` without the identifier columns no section reads (`UNREAD_SURVEY_COLUMNS`).
+
+    >>> section_frame(pd.DataFrame({"response_id": ["R1"], "nps": [9]})).columns.tolist()
+    ['nps']
+    """
+    unread = [c for c in UNREAD_SURVEY_COLUMNS if c in surveys.columns]
+    return surveys.drop(columns=unread) if unread else surveys
+
+
+def split_by(frame: pd.DataFrame, column: str) -> Any:
+    """A function of a value giving the rows of ``frame`` whose ``column`` equals it, as
+    ``frame[frame[column] == value]`` would (same rows, order and index), from one grouping
+    of the frame instead of one scan per value.
+
+    >>> f = pd.DataFrame({"team": ["A", "B", "A"], "x": [1, 2, 3]})
+    >>> split_by(f, "team")("A")["x"].tolist(), len(split_by(f, "team")("C"))
+    ([1, 3], 0)
+    """
+    positions: dict[Any, np.ndarray] = {}
+    if len(frame):
+        codes, uniques = pd.factorize(frame[column], sort=False)
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+        for i, value in enumerate(uniques):
+            positions[value] = order[bounds[i]:bounds[i + 1]]
+    empty = frame.iloc[:0]
+
+    def rows(value: Any) -> pd.DataFrame:
+        where = positions.get(value)
+        return empty if where is None else frame.iloc[where]
+
+    return rows
+
+
+def quarter_labels(values: pd.Series) -> pd.Series:
+    """The quarter labels of a ``quarter`` column as text (object dtype), missing where
+    missing: each distinct label is converted once (a categorical column by its categories).
+
+    >>> quarter_labels(pd.Series(["2026Q1", None], dtype="category")).tolist()
+    ['2026Q1', nan]
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = pd.Series(values.cat.categories).astype(object)
+        names = categories.where(categories.isna(), categories.astype(str)).to_numpy(object)
+        table = np.append(names, np.nan).astype(object)  # code -1 (missing) is the last
+        return pd.Series(table[values.cat.codes.to_numpy()], index=values.index,
+                         name=values.name, dtype=object)
+    labels = values.astype(object)
+    return labels.where(labels.isna(), labels.astype(str))
+
+
+def in_periods(frame: pd.DataFrame, period: str, wanted: str | Sequence[str]) -> np.ndarray:
+    """Which rows of ``frame`` (labelled by `with_periods` for ``period``) lie in ``wanted``
+    (a period or several): ``frame["period"].isin(wanted)``, read from the codes of a
+    categorical ``quarter`` column when the periods are quarters (no text compared per row).
+
+    >>> f = with_periods(pd.DataFrame({"quarter": pd.Categorical(["2026Q1", "2026Q2", None])}),
+    ...                  "2026Q2")
+    >>> in_periods(f, "2026Q2", ["2026Q1", "2026Q2"]).tolist()
+    [True, True, False]
+    """
+    periods = [wanted] if isinstance(wanted, str) else list(wanted)
+    quarter = frame["quarter"] if "quarter" in frame.columns else None
+    if (quarter is not None and isinstance(quarter.dtype, pd.CategoricalDtype)
+            and period_kind(period) == "quarter"):
+        names = quarter_labels(pd.Series(quarter.cat.categories)).to_numpy(object)
+        hit = np.append(np.array([n in periods for n in names], dtype=bool), False)
+        return hit[quarter.cat.codes.to_numpy()]
+    return frame["period"].isin(periods).to_numpy()
+
+
+def date_period_labels(values: pd.Series, kind: str) -> pd.Series:
+    """`kpitools.tables.periods.period_labels` of a date or timestamp column (unparseable
+    values are missing), labelling each distinct date once."""
+    from kpitools.tables.periods import period_labels
+
+    when = pd.to_datetime(values, errors="coerce")
+    if len(when) < 10_000 or not isinstance(when, pd.Series):
+        return period_labels(when, kind)  # type: ignore[arg-type]
+    codes, uniques = pd.factorize(when, use_na_sentinel=True)
+    distinct = pd.Series(uniques).reindex(np.arange(len(uniques) + 1))  # last: missing
+    labels = period_labels(distinct, kind)  # type: ignore[arg-type]
+    codes = np.where(codes < 0, len(uniques), codes)
+    out = labels.take(codes)
+    out.index = when.index
+    return out
 
 
 def verdict(difference: float, pvalue: float, *, unit: str = "points", alpha: float = 0.05,
@@ -521,8 +611,9 @@ def survey_absence(surveys: pd.DataFrame, period: str, team: str | None = None) 
     frame = surveys if team is None else surveys[surveys["team"] == team]
     if not len(frame) or not present_kpis(frame):
         return no_data(f"survey answers from team {team}")
-    cur = with_periods(frame, period)
-    cur = cur[cur["period"] == period]
+    cur = with_periods(frame[[c for c in frame.columns if c in (
+        "quarter", "date", *(spec["value"] for spec in SURVEY_KPIS))]], period)
+    cur = cur[in_periods(cur, period, period)]
     if not present_kpis(cur):
         if period_kind(period) != "quarter" and not has_values(frame, "date"):
             return (f"No survey dates in this folder (quarter labels only): no figures for "

@@ -23,10 +23,13 @@ from kpitools.reports.sections.common import (
     _fmt_verdict,
     enough,
     has_values,
+    in_periods,
     kind_word,
     no_data,
     present_kpis,
     previous_period,
+    section_frame,
+    split_by,
     survey_absence,
     verdict,
     with_periods,
@@ -37,16 +40,18 @@ __all__ = ["headline_table", "detectable_change", "status_is_good"]
 
 
 def _compare_periods(frame: pd.DataFrame, spec: Mapping[str, Any], a: str, b: str,
-                     confidence_level: float) -> dict[str, Any]:
+                     confidence_level: float, parts: Any = None) -> dict[str, Any]:
     """``b − a`` of a survey KPI between two periods (NaN without two answers in each);
-    ``frame`` has a ``period`` column (`with_periods`)."""
-    quarter = frame["period"]
+    ``frame`` has a ``period`` column (`with_periods`); ``parts`` is its `split_by` period
+    when the caller has it."""
     nan = {"estimate_base": np.nan, "difference": np.nan, "ci_low": np.nan, "ci_high": np.nan,
            "pvalue": np.nan}
-    if not (enough(frame[quarter == a], spec["value"])
-            and enough(frame[quarter == b], spec["value"])):
+    rows = split_by(frame, "period") if parts is None else parts
+    if not (enough(rows(a), spec["value"]) and enough(rows(b), spec["value"])):
         return nan
-    out = compare(frame, kpi=spec["kpi"], value=spec["value"], group="period", baseline=a,
+    # the rows and columns the comparison reads: the two periods' answers, in frame order
+    pair = frame.loc[in_periods(frame, b, [a, b]), ["period", spec["value"]]]
+    out = compare(pair, kpi=spec["kpi"], value=spec["value"], group="period", baseline=a,
                   levels=[a, b], confidence_level=confidence_level, **spec["options"])
     row = out.iloc[0]
     return {"estimate_base": float(row["estimate_a"]), "difference": float(row["difference"]),
@@ -163,14 +168,15 @@ def headline_table(
     missing = survey_absence(surveys, period, team)
     if missing:
         return ReportNote(missing)
+    surveys = section_frame(surveys)
     frame = surveys if team is None else surveys[surveys["team"] == team]
     prev, yago = previous_period(period), year_ago(period)
     frame = with_periods(frame, period)
-    frame = frame[frame["period"].isin([prev, yago, period])]
-    quarter = frame["period"]
+    frame = frame[in_periods(frame, period, [prev, yago, period])]
+    parts = split_by(frame, "period")
     targets = dict(targets or {})
     rows, specs, absent = [], [], []
-    cur = frame[quarter == period]
+    cur = parts(period)
     for spec in SURVEY_KPIS:
         if not has_values(surveys, spec["value"]):
             absent.append(no_data(f"{spec['name']} answers"))
@@ -190,13 +196,13 @@ def headline_table(
     members: list[tuple[int, str, str]] = []
     for i, spec in enumerate(specs):
         for key, base in (("previous", prev), ("year_ago", yago)):
-            c = _compare_periods(frame, spec, base, period, confidence_level)
+            c = _compare_periods(frame, spec, base, period, confidence_level, parts)
             family.append(c)
             members.append((i, key, base))
 
     def rerun(j: int, level: float) -> tuple[float, float]:
         i, _, base = members[j]
-        c = _compare_periods(frame, specs[i], base, period, level)
+        c = _compare_periods(frame, specs[i], base, period, level, parts)
         return c["ci_low"], c["ci_high"]
 
     adjust_family(family, rerun, confidence_level=1 - alpha)
@@ -209,7 +215,7 @@ def headline_table(
         col = spec["value"]
         level = c["ci_level"] if c["ci_level"] == c["ci_level"] else 1 - alpha
         row[f"detectable_{key}"] = (
-            detectable_change(frame.loc[quarter == base, col], cur[col], spec,
+            detectable_change(parts(base)[col], cur[col], spec,
                               confidence_level=level)
             if not c["significant"] and c["pvalue"] == c["pvalue"] else np.nan)
         row[f"verdict_{key}"] = verdict(c["difference"], c["pvalue_adjusted"],
@@ -264,7 +270,7 @@ def headline_table(
              f"Each KPI's own interval is a {level} CI; a target status is "
              "\"(not significant)\" when it contains the target.", _SIG_NOTE]
     for base in (prev, yago):
-        if not present_kpis(frame[quarter == base]):
+        if not present_kpis(parts(base)):
             absent.append(f"No survey answers in {base} to compare with.")
     return ReportTable(data, display, caption=f"Headline KPIs{who}, {period}", notes=notes,
                        absent=absent,

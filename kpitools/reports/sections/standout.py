@@ -39,9 +39,11 @@ from kpitools.reports.sections.common import (
     _fmt_verdict,
     _higher_is_better,
     has_values,
+    in_periods,
     label_missing,
     no_data,
     present_kpis,
+    section_frame,
     survey_absence,
     verdict,
     with_periods,
@@ -167,6 +169,7 @@ def standout_table(surveys: pd.DataFrame, *, period: str, by: str = "team",
         borderline, verdict``, sorted by the difference (best first). A `ReportNote` of one
         line without answers in ``period``.
     """
+    surveys = section_frame(surveys)
     content = _content_key(surveys)
     if content is None:
         return _standout_table(surveys, period=period, by=by, kpi=kpi,
@@ -191,27 +194,30 @@ def _standout_table(surveys: pd.DataFrame, *, period: str, by: str, kpi: str | N
     if not has_values(surveys, by):
         return ReportNote(f"No {by} in the survey data.")
     cur = with_periods(surveys, period)
-    cur = label_missing(cur[cur["period"] == period], by)
+    cur = label_missing(cur[in_periods(cur, period, period)], by)
     present = present_kpis(cur)
     spec = next((s for s in present if kpi is None or s["kpi"] == kpi), None)
     if spec is None:
         return ReportNote(no_data(f"{kpi.upper() if kpi else 'survey'} answers", period))
     col = spec["value"]
     cur = cur[cur[col].notna()]
-    groups = sorted(cur[by].astype(str).unique())
+    names = cur[by].astype(str)
+    groups = sorted(names.unique())
     if len(groups) < 2:
         return ReportNote(f"Only one {by} has answers in {period}: nothing to compare with.")
     om = omnibus_test(cur, by=by, kpi=spec["kpi"], value=col)
     est = summarize(cur, kpi=spec["kpi"], value=col, by=by, confidence_level=confidence_level,
                     **spec["options"])
     est[by] = est[by].astype(str)
+    codes = pd.Categorical(names, categories=groups).codes  # each group's rows, found once
+    values = cur[[col]]
 
     def against_rest(group: str, level: float) -> dict[str, float]:
-        mine = cur[by].astype(str) == group
+        mine = codes == groups.index(group)
         if mine.sum() < 2 or (~mine).sum() < 2:
             return {"estimate_rest": np.nan, "difference": np.nan, "ci_low": np.nan,
                     "ci_high": np.nan, "pvalue": np.nan}
-        frame = cur.assign(_versus=np.where(mine, "group", "rest"))
+        frame = values.assign(_versus=np.where(mine, "group", "rest"))
         out = compare(frame, kpi=spec["kpi"], value=col, group="_versus", baseline="rest",
                       levels=["rest", "group"], confidence_level=level,
                       **spec["options"]).iloc[0]

@@ -22,10 +22,13 @@ from kpitools.reports.sections.common import (
     _higher_is_better,
     _new_figure,
     has_values,
+    in_periods,
     label_missing,
     no_data,
     present_kpis,
     previous_period,
+    section_frame,
+    split_by,
     survey_absence,
     verdict,
     with_periods,
@@ -76,10 +79,9 @@ def team_league_table(
     missing = survey_absence(surveys, period)
     if missing:
         return ReportNote(missing)
-    surveys = with_periods(label_missing(surveys, "team"), period)
+    surveys = with_periods(label_missing(section_frame(surveys), "team"), period)
     prev = previous_period(period)
-    quarter = surveys["period"]
-    cur = surveys[quarter == period]
+    cur = surveys[in_periods(surveys, period, period)]
     rank = _rank_spec(cur)
     if rank is None:  # not reached: survey_absence found answers in the period
         return ReportNote(no_data("survey answers", period))
@@ -97,13 +99,14 @@ def team_league_table(
         data = data.merge(other[["team", "estimate", "ci_low", "ci_high"]].rename(
             columns={"estimate": "csat", "ci_low": "csat_ci_low",
                      "ci_high": "csat_ci_high"}), on="team", how="left")
-    both = surveys[quarter.isin([prev, period]) & surveys[col].notna()]
+    both = surveys[in_periods(surveys, period, [prev, period]) & surveys[col].notna()]
     counts = both.groupby(["team", "period"]).size().unstack(fill_value=0)
     ok = [t for t in counts.index
           if all(counts.loc[t].get(q, 0) >= 2 for q in (prev, period))]
+    of_team = split_by(both[["team", "period", col]], "team")
 
     def change_of(team: str, level: float) -> dict[str, float]:
-        out = compare(both[both["team"] == team], kpi=key, value=col, group="period",
+        out = compare(of_team(team), kpi=key, value=col, group="period",
                       baseline=prev, levels=[prev, period], confidence_level=level,
                       **rank["options"]).iloc[0]
         return {"difference": float(out["difference"]), "ci_low": float(out["ci_low"]),
@@ -159,7 +162,8 @@ def team_league_table(
                           adjust=adjust, alpha=alpha), _SIG_NOTE] if have.any() else [])
     absent = [] if key == "nps" else [no_data("NPS answers", period)
                                       if has_values(surveys, "nps") else no_data("NPS answers")]
-    if not (quarter == prev).any() or not has_values(surveys[quarter == prev], col):
+    before = in_periods(surveys, period, prev)
+    if not before.any() or not has_values(surveys[before], col):
         absent.append(f"No {rank['name']} answers in {prev} to compare with.")
     return ReportTable(data, display,
                        caption=f"Team league table, {period}, ranked by {rank['name']}",

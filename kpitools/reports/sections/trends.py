@@ -14,9 +14,11 @@ from kpitools.reports.sections.common import (
     ReportNote,
     _new_figure,
     has_values,
+    in_periods,
     kind_word,
     no_data,
     previous_period,
+    section_frame,
     survey_absence,
     with_periods,
 )
@@ -33,8 +35,8 @@ def _last_periods(frame: pd.DataFrame, period: str, n: int) -> tuple[pd.DataFram
     """The rows of ``frame`` in the ``n`` periods up to ``period`` (with a ``period``
     column), and those periods, oldest first."""
     periods = [previous_period(period, k) for k in range(n - 1, -1, -1)]
-    frame = with_periods(frame, period)
-    return frame[frame["period"].isin(periods)], periods
+    frame = with_periods(section_frame(frame), period)
+    return frame[in_periods(frame, period, periods)], periods
 
 
 def kpi_trend_figure(
