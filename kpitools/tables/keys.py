@@ -112,8 +112,8 @@ def _codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
         rank[-1] = -1  # the sentinel −1 of a missing key indexes this last slot
         uniques = uniques_index.take(order)
         codes = rank.take(relabel).take(raw_codes)
-    missing = codes < 0
-    if missing.any():
+    if codes.size and codes.min() < 0:
+        missing = codes < 0
         codes = codes.astype(_code_dtype(len(uniques)), copy=True)
         codes[missing] = len(uniques)
         uniques = uniques.append(pd.Index([np.nan]))
@@ -183,16 +183,24 @@ class KeyCodes:
                               else self._product())
         return self._combined
 
-    def block(self, start: int, stop: int, out: np.ndarray) -> np.ndarray:
-        """The positions of rows ``start:stop`` written into ``out`` (an intp buffer of that
-        length), combined from the per-key codes (or taken from `combined` when it exists)."""
+    def block(self, start: int, stop: int, out: np.ndarray, scale: int = 1) -> np.ndarray:
+        """``scale`` times the positions of rows ``start:stop``, written into ``out`` (an
+        intp buffer of that length): combined from the per-key codes, or taken from
+        `combined` when it exists."""
         if self._combined is not None or not self.keys:
-            out[:] = self.combined[start:stop]
+            np.multiply(self.combined[start:stop], scale, out=out, dtype=np.intp)
             return out
-        out[:] = self._per_key[0][0][start:stop]
-        for (codes, _), size in zip(self._per_key[1:], self._sizes[1:], strict=True):
+        codes = [c for c, _ in self._per_key]
+        if len(codes) == 1:
+            np.multiply(codes[0][start:stop], scale, out=out, dtype=np.intp)
+            return out
+        np.multiply(codes[0][start:stop], self._sizes[1], out=out, dtype=np.intp)
+        out += codes[1][start:stop]
+        for more, size in zip(codes[2:], self._sizes[2:], strict=True):
             out *= size
-            out += codes[start:stop]
+            out += more[start:stop]
+        if scale != 1:
+            out *= scale
         return out
 
     def frame(self, positions: np.ndarray) -> pd.DataFrame:
@@ -298,7 +306,7 @@ def grouped_scale_counts(keys: KeyCodes, values: np.ndarray, lower: int,
     n = len(values)
     width = upper - lower + 2
     n_slots = keys.n_combined * width
-    counts = np.zeros(n_slots, dtype=np.int64)
+    counts = np.zeros(n_slots + lower, dtype=np.int64)
     is_float = values.dtype.kind == "f"
     if not keys.dense:  # renumbered groups: one pass on the combined codes
         rows = max(n, 1)
@@ -329,14 +337,11 @@ def grouped_scale_counts(keys: KeyCodes, values: np.ndarray, lower: int,
             if block.min() < lower or block.max() > upper:
                 return None
             answer = block
-        keys.block(start, stop, out)
-        out *= width
+        keys.block(start, stop, out, width)
         np.add(out, answer, out=out, casting="unsafe")  # whole numbers only, checked above
-        if lower:
-            out -= lower
-        counts += np.bincount(out, minlength=n_slots)
+        counts += np.bincount(out, minlength=n_slots + lower)  # slot + lower: no subtraction
     missing = np.isnan(values) if any_missing else None
-    return counts.reshape(keys.n_combined, width), missing
+    return counts[lower:].reshape(keys.n_combined, width), missing
 
 
 def grouped_moments(codes: np.ndarray, values: np.ndarray,
