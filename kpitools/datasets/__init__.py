@@ -138,7 +138,8 @@ def load_dataset(name: str, *, directory: str | Path | None = None,
     Returns
     -------
     pandas.DataFrame
-        The table, with date columns parsed to ``datetime64`` and identifiers as strings.
+        The table, with date columns parsed to ``datetime64``, group names (team, channel,
+        quarter, ...) as categoricals and identifiers as strings.
 
     Examples
     --------

@@ -2,7 +2,9 @@
 
 `read_table` turns a source file (CSV with any delimiter and decimal mark, in any encoding,
 gzip-compressed or not; Parquet; Excel) into a table with our column names and types
-(`kpitools.tables.schema`). Problems go to a `kpitools.datasets.quality.Problems` collector:
+(`kpitools.tables.schema`). Label columns that name groups (team, channel, agent, quarter,
+...) come back as pandas categoricals, encoded once here (`is_grouping_label`); identifiers
+stay text. Problems go to a `kpitools.datasets.quality.Problems` collector:
 
 * *structural* problems are errors and the table is not read: an unreadable or empty file,
   text that is not in the mapping's encoding, a duplicate header, a required column (or a
