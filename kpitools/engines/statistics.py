@@ -488,9 +488,14 @@ def _ranked_frequencies(frame: Any, keys: list[str], status: Any, seconds: Any,
             second, engine = nw.from_native(frame).lazy(backend="polars"), "polars"
         if engine not in ("polars", "duckdb", "pyspark"):
             return None
-        if engine == "duckdb":  # SQL by hand: Narwhals writes `log` as nested CASEs
-            relation = (lazy.with_columns(**{_STATUS: status, _VALUE: seconds})
+        if engine in ("polars", "duckdb"):
+            source = second if engine == "polars" else lazy
+            relation = (source.with_columns(**{_STATUS: status, _VALUE: seconds})
                         .select([*keys, _STATUS, _VALUE]).to_native())
+            if keys and _many_groups(relation, keys, engine):
+                return _listed_frequencies(frame, relation, keys, engine, q, level,
+                                           alternative, strict)
+        if engine == "duckdb":  # SQL by hand: Narwhals writes `log` as nested CASEs
             first = _duckdb_buckets(relation, keys, per_second)
         else:
             rows = with_buckets(lazy)
@@ -570,6 +575,96 @@ def _ranked_frequencies(frame: Any, keys: list[str], status: Any, seconds: Any,
     parts.append(other.assign(**{_VALUE: np.nan}))
     out = pd.concat([p[[*keys, _STATUS, _VALUE, _COUNT]] for p in parts], ignore_index=True)
     for key in keys:  # concat of categoricals keeps their categories when they agree
+        if out[key].dtype != first[key].dtype:
+            out[key] = out[key].astype(first[key].dtype)
+    return out
+
+
+#: Sampled rows per distinct group below which groups count as many (rows sampled: 1 %)
+_FEW_PER_GROUP = 5
+#: ... from this many sampled rows on (smaller frames: the buckets)
+_MIN_SAMPLED = 2_000
+
+
+def _many_groups(relation: Any, keys: list[str], engine: str) -> bool:
+    """Whether the groups hold few rows each (about 500 or fewer), judged on 1 % of the rows
+    (every 100th row on Polars, a system sample on DuckDB): the buckets would then be
+    nearly as many as the rows."""
+    try:
+        if engine == "polars":
+            import polars as pl
+
+            got = (relation.select(keys).gather_every(100)
+                   .select(pl.len().alias("r"), pl.struct(keys).n_unique().alias("d"))
+                   .collect())
+            rows, distinct = int(got["r"][0]), int(got["d"][0])
+        else:
+            cols = ", ".join(_sql_name(k) for k in keys)
+            got = relation.query("__kpitools_rows", (
+                f"SELECT count(*), count(DISTINCT struct_pack({cols})) FROM __kpitools_rows "
+                "USING SAMPLE 1 PERCENT (system)")).fetchall()[0]
+            rows, distinct = int(got[0]), int(got[1])
+    except Exception:  # noqa: BLE001 — no sample on this frame: the buckets
+        return False
+    return rows >= _MIN_SAMPLED and rows < _FEW_PER_GROUP * distinct
+
+
+def _listed_frequencies(frame: Any, relation: Any, keys: list[str], engine: str, q: float,
+                        level: float, alternative: str, strict: tuple[bool, bool]
+                        ) -> pd.DataFrame | None:
+    """`_ranked_frequencies` for many small groups: one ``GROUP BY`` (keys, status) with
+    each group's values in order as a list (Polars ``sort``, DuckDB ``list(… ORDER BY …)``),
+    and in Python, per group, the values at the ranks read — each an entry whose count is
+    the number of ranks since the previous one, and the largest value with the rest."""
+    import pyarrow as pa
+
+    if engine == "polars":
+        import polars as pl
+
+        table = (relation.group_by([*keys, _STATUS])
+                 .agg(pl.len().alias(_COUNT), pl.col(_VALUE).sort().alias(_ENTRY))
+                 .collect().to_arrow())
+    else:
+        cols = "".join(f"{_sql_name(k)}, " for k in keys)
+        table = relation.query("__kpitools_rows", (
+            f"SELECT {cols}{_STATUS}, count(*) AS {_COUNT}, "
+            f"list({_VALUE} ORDER BY {_VALUE}) AS {_ENTRY} FROM __kpitools_rows "
+            "GROUP BY ALL")).to_arrow_table()
+    lists = table.column(_ENTRY).combine_chunks()
+    first = nw.from_native(table.drop_columns([_ENTRY])).to_pandas().reset_index(drop=True)
+    if engine_name(frame) == "polars":  # as frequency_table: Categoricals as plain values
+        schema = nw.from_native(frame).lazy().collect_schema()
+        for key in keys:
+            if schema[key] == nw.Categorical:
+                first[key] = first[key].astype(object)
+    st = first[_STATUS].to_numpy(dtype=np.int64)
+    if (strict[0] and np.any(st == _MISSING)) or (strict[1] and np.any(st == _NEGATIVE)):
+        return None
+    use = np.flatnonzero(st == _USABLE)
+    n = first[_COUNT].to_numpy(dtype=np.int64)[use]
+    offsets = np.asarray(pa.compute.list_value_length(lists).fill_null(0),
+                         dtype=np.int64)
+    start = (np.cumsum(offsets) - offsets)[use]
+    values = np.asarray(pa.compute.list_flatten(lists).to_numpy(zero_copy_only=False),
+                        dtype=float)
+    if use.size and not np.isfinite(values[start + n - 1]).all():
+        return None  # NaN / infinite durations (sorted last): the full table says so
+    h = (n - 1) * q
+    lo = np.floor(h).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    r, s, _ = quantile_ci_ranks(n, q, confidence_level=level, alternative=alternative)
+    r, s = np.atleast_1d(r), np.atleast_1d(s)
+    ranks = np.sort(np.stack([lo + 1, hi + 1, np.clip(r, 1, n), np.clip(s, 1, n), n],
+                             axis=1), axis=1)  # (groups, 5), 1-based, last: n
+    counts = np.diff(ranks, axis=1, prepend=0)
+    at = values[start[:, None] + ranks - 1] if use.size else np.zeros((0, 5))
+    keep = counts > 0
+    row = np.repeat(use, keep.sum(axis=1))
+    parts = [first.iloc[row][keys].reset_index(drop=True).assign(
+                 **{_STATUS: _USABLE, _VALUE: at[keep], _COUNT: counts[keep]}),
+             first.loc[st != _USABLE, [*keys, _STATUS, _COUNT]].assign(**{_VALUE: np.nan})]
+    out = pd.concat([p[[*keys, _STATUS, _VALUE, _COUNT]] for p in parts], ignore_index=True)
+    for key in keys:
         if out[key].dtype != first[key].dtype:
             out[key] = out[key].astype(first[key].dtype)
     return out

@@ -187,6 +187,12 @@ def quantile_ci_ranks(n, q: float = 0.5, *, confidence_level: float = 0.95,
     m = np.asarray(n, dtype=np.int64)
     if np.any(m < 1):
         raise ValueError("quantile intervals need at least one observation")
+    if m.ndim == 1 and m.size > 256:  # many groups, few sizes: each size once
+        sizes, where = np.unique(m, return_inverse=True)
+        if sizes.size * 2 < m.size:
+            r, s, c = quantile_ci_ranks(sizes, q, confidence_level=level,
+                                        alternative=alternative)
+            return QuantileRanks(r[where], s[where], c[where])
     low_tail, high_tail = _levels(level, alternative)
     if low_tail > 0:
         r = stats.binom.ppf(low_tail, m, q).astype(np.int64)

@@ -137,3 +137,74 @@ def test_ranked_equals_full_on_spark(spark):
     (_, full), (stats, ranked) = _both(frame, kpi="frt", by="team")
     _assert_same(full, ranked)
     assert "exact_for" in stats.details
+
+
+def _many_teams(seed: int, rows: int = 6000) -> pd.DataFrame:
+    """Many small teams (a few rows each, some of one row), ties, open tickets, missing
+    keys and starts, a team whose rows are all open."""
+    table = _tickets(seed, rows)
+    rng = np.random.default_rng(seed + 100)
+    names = np.array([f"t{i:04d}" for i in range(rows // 6)] + [None], dtype=object)
+    table["team"] = names[rng.integers(0, names.size, rows)]
+    table.loc[table["team"] == "t0007", "first_response_at"] = pd.NaT
+    return table
+
+
+@pytest.mark.parametrize("engine", ["polars", "polars_lazy", "pyarrow", "duckdb"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_many_small_groups_listed_equal_full(monkeypatch, engine, seed):
+    from kpitools.engines import statistics
+
+    frame = CONVERTERS[engine](_many_teams(seed))
+    calls = []
+    listed = statistics._listed_frequencies
+
+    def spy(*args, **kwargs):
+        out = listed(*args, **kwargs)
+        calls.append(out is not None)
+        return out
+    monkeypatch.setattr(statistics, "_listed_frequencies", spy)
+    monkeypatch.setattr(statistics, "_MIN_SAMPLED", 0)  # the sample of a small frame
+    for options in OPTIONS:
+        (_, full), (stats, ranked) = _both(frame, **dict(options))
+        _assert_same(full, ranked)
+        assert "exact_for" in stats.details
+    if engine != "duckdb":  # a 1 % system sample of a small table may be empty
+        assert calls and all(calls)
+
+
+@pytest.mark.parametrize("engine", ["polars_lazy", "duckdb"])
+def test_many_small_groups_listed_with_two_keys_and_nan_refused(monkeypatch, engine):
+    from kpitools.engines import statistics
+
+    monkeypatch.setattr(statistics, "_many_groups", lambda *args: True)
+    rng = np.random.default_rng(11)
+    rows = 3000
+    table = pd.DataFrame({
+        "team": rng.choice([f"t{i}" for i in range(300)], rows),
+        "queue": rng.choice(np.array(["p", "q", None], dtype=object), rows),
+        "minutes": np.where(rng.random(rows) < 0.03, np.nan,
+                            np.round(rng.lognormal(3.0, 2.0, rows), 1)),
+    })
+    frame = CONVERTERS[engine](table)
+    (_, full), (stats, ranked) = _both(frame, kpi="aht", value="minutes",
+                                       value_unit="minutes", by=["team", "queue"])
+    assert "exact_for" in stats.details
+    for col in COLUMNS:
+        np.testing.assert_array_equal(full[col].to_numpy(), ranked[col].to_numpy())
+
+
+def test_many_groups_judged_on_a_sample():
+    from kpitools.engines import statistics
+
+    rng = np.random.default_rng(5)
+    rows = 2_000_000  # a 1 % DuckDB system sample: whole vectors of 2,048 rows
+    few = pd.DataFrame({"team": rng.choice(["a", "b", "c"], rows), "v": np.ones(rows)})
+    many = few.assign(team=rng.integers(0, rows // 10, rows).astype(str))
+    for engine in ("polars_lazy", "duckdb"):
+        judged = []
+        for table in (few, many):
+            frame = engines.frames.as_lazy(CONVERTERS[engine](table))
+            judged.append(statistics._many_groups(frame.to_native(), ["team"],
+                                                  engine.split("_")[0]))
+        assert judged == [False, True], engine

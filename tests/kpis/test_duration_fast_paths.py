@@ -157,3 +157,19 @@ def test_check_unique_ids_reports_what_duplicated_reports(order, dtype):
     issues = RowIssues(s.index, invalid="exclude", missing="exclude")
     check_unique_ids(s, column="ticket_id", issues=issues)
     np.testing.assert_array_equal(issues.mask, s.duplicated(keep="first").to_numpy())
+
+
+@pytest.mark.parametrize("alternative", ["two-sided", "less", "greater"])
+def test_quantile_ci_ranks_of_repeated_sizes_equal_each_size_alone(alternative):
+    rng = np.random.default_rng(9)
+    n = rng.integers(1, 120, 5000)  # many groups, few sizes: computed once per size
+    r, s, c = quantiles.quantile_ci_ranks(n, 0.9, confidence_level=0.9,
+                                          alternative=alternative)
+    for i in rng.choice(n.size, 40, replace=False):
+        one = quantiles.quantile_ci_ranks(int(n[i]), 0.9, confidence_level=0.9,
+                                          alternative=alternative)
+        assert (r[i], s[i], c[i]) == (one.lower, one.upper, one.coverage)
+    few = quantiles.quantile_ci_ranks(n[:200], 0.9, confidence_level=0.9,
+                                      alternative=alternative)  # the direct path
+    np.testing.assert_array_equal(few.lower, r[:200])
+    np.testing.assert_array_equal(few.coverage, c[:200])
