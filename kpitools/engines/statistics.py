@@ -550,7 +550,8 @@ def _ranked_frequencies(frame: Any, keys: list[str], status: Any, seconds: Any,
         needed[_ENTRY] = entries.astype(np.int64)
         try:
             if engine == "duckdb":
-                native = relation.query("__kpitools_rows", _duckdb_bucketed(keys, per_second))
+                native = relation.query("__kpitools_rows", _duckdb_bucketed(
+                    keys, per_second, (float(low[entries].min()), float(high[entries].max()))))
             else:
                 native = (with_buckets(second).filter(nw.col(_STATUS) == _USABLE)
                           .select([*keys, _BUCKET, _VALUE]).to_native())
@@ -681,12 +682,15 @@ def _duckdb_bucket(per_second: float) -> str:
             f"* {_BUCKETS_PER_E}) AS INTEGER), 255)")
 
 
-def _duckdb_bucketed(keys: list[str], per_second: float) -> str:
+def _duckdb_bucketed(keys: list[str], per_second: float, between: tuple[float, float]
+                     ) -> str:
     """SQL over ``__kpitools_rows`` (keys, status, value): the usable rows' keys, bucket
-    and value."""
+    and value, of the values ``between`` (the needed buckets' smallest and largest: the
+    other rows skip the logarithm and the join)."""
     cols = ", ".join(_sql_name(k) for k in keys)
     return (f"SELECT {cols + ', ' if keys else ''}{_duckdb_bucket(per_second)} AS {_BUCKET}, "
-            f"{_VALUE} FROM __kpitools_rows WHERE {_STATUS} = {_USABLE}")
+            f"{_VALUE} FROM __kpitools_rows WHERE {_VALUE} BETWEEN {between[0]!r} AND "
+            f"{between[1]!r} AND {_STATUS} = {_USABLE}")
 
 
 def _duckdb_buckets(relation: Any, keys: list[str], per_second: float
