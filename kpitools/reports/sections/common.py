@@ -6,9 +6,9 @@ import base64
 import html
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -449,6 +449,80 @@ def with_periods(frame: pd.DataFrame, period: str, column: str | None = None) ->
     if column not in frame.columns:
         return frame.assign(period=pd.Series(None, index=frame.index, dtype=object))
     return frame.assign(period=date_period_labels(frame[column], kind))
+
+
+def content_key(frame: pd.DataFrame) -> tuple[Any, ...] | None:
+    """A key equal for two frames of equal content (columns, dtypes, index and values), or
+    None when pandas cannot hash a column.
+
+    >>> content_key(pd.DataFrame({"a": [1]})) == content_key(pd.DataFrame({"a": [1]}))
+    True
+    """
+    import hashlib
+
+    try:
+        hashed = pd.util.hash_pandas_object(frame, index=True).to_numpy()
+    except (TypeError, ValueError):
+        return None
+    return (tuple(map(str, frame.columns)), tuple(map(str, frame.dtypes)), len(frame),
+            hashlib.sha256(hashed.tobytes()).hexdigest())
+
+
+class _Unkeyed(Exception):
+    """An argument without a content key: the call is computed, not remembered."""
+
+
+def _argument_key(value: Any, slim: bool) -> Any:
+    if isinstance(value, pd.DataFrame):
+        key = content_key(section_frame(value) if slim else value)
+        if key is None:
+            raise _Unkeyed
+        return ("frame", key)
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((str(k), _argument_key(v, slim))
+                                     for k, v in value.items())))
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise _Unkeyed
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def remember_results(*, slim: bool = False, kept: int = 8) -> Callable[[_F], _F]:
+    """A section of data frames and plain options that returns a copy of its last results
+    for input of equal content (`content_key`): the executive summary and the tables under
+    it compute each table once. ``slim``: the section reads no identifier column
+    (`section_frame`), so they are not part of the key.
+
+    A call with another kind of argument, or a frame pandas cannot hash, is computed every
+    time.
+    """
+    import copy
+    import functools
+    from collections import OrderedDict
+
+    def decorate(function: _F) -> _F:
+        results: OrderedDict[Any, Any] = OrderedDict()
+
+        @functools.wraps(function)
+        def remembered(*args: Any, **kwargs: Any) -> Any:
+            try:
+                key = (tuple(_argument_key(a, slim) for a in args),
+                       tuple((k, _argument_key(v, slim)) for k, v in sorted(kwargs.items())))
+            except _Unkeyed:
+                return function(*args, **kwargs)
+            if key not in results:
+                results[key] = function(*args, **kwargs)
+                while len(results) > kept:
+                    results.popitem(last=False)
+            results.move_to_end(key)
+            return copy.deepcopy(results[key])
+
+        remembered.cache_clear = results.clear  # type: ignore[attr-defined]
+        return remembered  # type: ignore[return-value]
+
+    return decorate
 
 
 #: Survey columns that no section reads (identifiers): a section's working frame leaves them

@@ -28,6 +28,7 @@ from kpitools.reports.sections.common import (
     no_data,
     present_kpis,
     previous_period,
+    remember_results,
     section_frame,
     split_by,
     survey_absence,
@@ -110,6 +111,7 @@ def _higher_is_better(kpi: str, options: Mapping[str, Any]) -> bool | None:
     return get_kpi(kpi).higher_is_better
 
 
+@remember_results(slim=True)
 def headline_table(
     surveys: pd.DataFrame,
     *,

@@ -24,6 +24,7 @@ from kpitools.reports.sections.common import (
     no_data,
     period_kind,
     previous_period,
+    remember_results,
     verdict,
     with_periods,
     year_ago,
@@ -211,6 +212,7 @@ def _left_out(summary: pd.DataFrame, spec: dict[str, Any], row_words: str) -> st
     return f"{spec['label']}: {len(excluded):,} {row_words} left out ({reasons})."
 
 
+@remember_results(slim=False)
 def operations_table(
     tickets: pd.DataFrame,
     calls: pd.DataFrame,

@@ -27,6 +27,7 @@ from kpitools.reports.sections.common import (
     no_data,
     present_kpis,
     previous_period,
+    remember_results,
     section_frame,
     split_by,
     survey_absence,
@@ -51,6 +52,7 @@ def _rank_spec(surveys: pd.DataFrame, kpi: str | None = None) -> dict[str, Any] 
     return present[0] if present else None
 
 
+@remember_results(slim=True)
 def team_league_table(
     surveys: pd.DataFrame,
     *,
