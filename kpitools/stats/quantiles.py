@@ -192,7 +192,8 @@ def quantile_ci_ranks(n, q: float = 0.5, *, confidence_level: float = 0.95,
         if sizes.size * 2 < m.size:
             r, s, c = quantile_ci_ranks(sizes, q, confidence_level=level,
                                         alternative=alternative)
-            return QuantileRanks(r[where], s[where], c[where])
+            return QuantileRanks(np.asarray(r)[where], np.asarray(s)[where],
+                                 np.asarray(c)[where])
     low_tail, high_tail = _levels(level, alternative)
     if low_tail > 0:
         r = stats.binom.ppf(low_tail, m, q).astype(np.int64)
