@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kpitools.datasets.mapping import DataMapping, TableMapping
@@ -186,9 +187,12 @@ def _typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         values = frame[col_name]
         col = schema.column(col_name)
         if col.type == "label":
-            text = values.astype(object).where(values.notna(), None)
-            out[col_name] = (text.astype("category")
-                             if isinstance(reader.get(col_name), pd.CategoricalDtype) else text)
+            if isinstance(reader.get(col_name), pd.CategoricalDtype):
+                # the categories from the distinct labels, not from one object per row
+                out[col_name] = _categorical_labels(values)
+                continue
+            text = values.astype(object)
+            out[col_name] = text.where(values.notna(), None) if values.hasnans else text
         elif col.type == "timestamp":
             out[col_name] = pd.to_datetime(values).astype("datetime64[us]")
         elif col.type == "flag":
@@ -204,6 +208,22 @@ def _typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
             else:
                 out[col_name] = numbers
     return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
+
+
+def _categorical_labels(values: pd.Series) -> pd.Series:
+    """``values.astype(object).where(values.notna(), None).astype("category")``, computed on
+    the distinct labels."""
+    codes, uniques = pd.factorize(values, sort=False)
+    if not len(uniques):
+        return values.astype(object).where(values.notna(), None).astype("category")
+    labels = pd.Series(uniques).astype(object)
+    order = labels.sort_values(kind="stable").index.to_numpy()  # categories sorted, as astype
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    new_codes = np.where(codes < 0, -1, rank[np.maximum(codes, 0)])
+    categories = pd.Index(labels.iloc[order].to_numpy(object))  # text: str, as astype
+    return pd.Series(pd.Categorical.from_codes(new_codes, categories=categories),
+                     index=values.index, name=values.name)
 
 
 def _read_one(name: str, relation: Any, problems: Problems, file: str,
