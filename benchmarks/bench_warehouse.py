@@ -83,11 +83,12 @@ def write_folders(n: int, root: Path, seed: int = 1) -> tuple[Path, Path]:
     return csv_dir, pq_dir
 
 
-def data_step(folder: Path | str) -> Any:
+def data_step(folder: Path | str, identifiers: bool = True) -> Any:
     """`setup_report` of the quarterly report from ``folder``: read, check, period, hash."""
     from kpitools.reports.sections import setup_report
 
-    return setup_report(period=PERIOD, data_dir=folder, parameters={"confidence_level": 0.95})
+    return setup_report(period=PERIOD, data_dir=folder, parameters={"confidence_level": 0.95},
+                        identifiers=identifiers)
 
 
 def sections(report: Any) -> list[Any]:
@@ -140,6 +141,19 @@ def cases(rows: list[int], seed: int) -> list[Case]:
     return out
 
 
+def _forget_results() -> None:
+    """Empty the tables the sections remember (`remember_results`, `standout_table`)."""
+    import importlib
+
+    def module(name: str) -> Any:
+        return importlib.import_module(f"kpitools.reports.sections.{name}")
+
+    for name, function in (("headline", "headline_table"), ("teams", "team_league_table"),
+                           ("operations", "operations_table")):
+        getattr(module(name), function).cache_clear()
+    module("standout")._RESULTS.clear()
+
+
 def _peak_gb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
 
@@ -154,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sections", action="store_true",
                         help="also time every section of the quarterly notebook")
     parser.add_argument("--keep", metavar="DIR", help="write the folders here and keep them")
+    parser.add_argument("--no-identifiers", action="store_true",
+                        help="read the surveys without response_id and customer_id "
+                             "(setup_report(identifiers=False))")
     opts = parser.parse_args(argv)
     n = parse_rows(opts.rows)[0]
     root = Path(opts.keep) if opts.keep else Path(tempfile.mkdtemp(prefix="kpitools-wh-"))
@@ -175,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
             for route, folder in routes:
                 reports.pop(route, None)
                 t = time.perf_counter()
-                reports[route] = data_step(folder)
+                reports[route] = data_step(folder, identifiers=not opts.no_identifiers)
                 times[route].append(time.perf_counter() - t)
                 print(f"  data step {route}: {times[route][-1]:.1f} s "
                       f"(peak RSS so far {_peak_gb():.1f} GB)", flush=True)
@@ -189,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line, flush=True)
         if opts.sections:
             for route, _ in routes:
+                _forget_results()  # each route computes its own tables
                 t = time.perf_counter()
                 sections(reports[route])
                 print(f"  sections from {route}: {time.perf_counter() - t:.1f} s "

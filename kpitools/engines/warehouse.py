@@ -39,6 +39,9 @@ from kpitools.tables.schema import SCHEMA, SUMMARY_TABLES, Column
 
 __all__ = ["is_warehouse", "read_warehouse", "warehouse_fingerprint", "WAREHOUSE_SUFFIXES"]
 
+#: The identifier columns of the survey table (read unless ``identifiers=False``).
+SURVEY_IDENTIFIERS: tuple[str, ...] = ("response_id", "customer_id")
+
 #: Suffixes of a database file that ``--data`` reads as a DuckDB database.
 WAREHOUSE_SUFFIXES: tuple[str, ...] = (".duckdb", ".db")
 
@@ -227,7 +230,8 @@ def _categorical_labels(values: pd.Series) -> pd.Series:
 
 
 def _read_one(name: str, relation: Any, problems: Problems, file: str,
-              max_excluded_share: float, connection: Any) -> pd.DataFrame | None:
+              max_excluded_share: float, connection: Any,
+              leave_out: Sequence[str] = ()) -> pd.DataFrame | None:
     """Check table ``name`` in DuckDB and bring its valid rows to pandas (None on an error)."""
     schema = SCHEMA[name]
     types = dict(zip(relation.columns, [str(t) for t in relation.types], strict=True))
@@ -309,7 +313,7 @@ def _read_one(name: str, relation: Any, problems: Problems, file: str,
     if sum(1 for r in problems.records if r["severity"] == "error") > n_errors:
         return None
     keep = " OR ".join(f"({k.condition})" for k in checks if k.excludes) or "FALSE"
-    order = [c for c in schema.names if c in dict(selects)]
+    order = [c for c in schema.names if c in dict(selects) and c not in leave_out]
     exprs = ", ".join(f"{dict(selects)[c]} AS {_q(c)}" for c in order)
     result = relation.query(source, f"SELECT {exprs} FROM {source} WHERE NOT ({keep})").arrow()
     table = result.read_all() if hasattr(result, "read_all") else result  # duckdb 2 / 1
@@ -318,8 +322,8 @@ def _read_one(name: str, relation: Any, problems: Problems, file: str,
 
 def read_warehouse(path: str | Path, *,
                    max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE,
-                   strict: bool = False, tables: Sequence[str] | None = None
-                   ) -> ValidationReport:
+                   strict: bool = False, tables: Sequence[str] | None = None,
+                   identifiers: bool = True) -> ValidationReport:
     """Read a Parquet folder or a ``.duckdb`` file as a checked data set.
 
     Parameters
@@ -334,6 +338,10 @@ def read_warehouse(path: str | Path, *,
         Every excluded row or value is an error.
     tables : sequence of str, optional
         Read only these tables (the others come back empty); default every table.
+    identifiers : bool, default True
+        False leaves the survey identifiers (``response_id``, ``customer_id``: one text per
+        row, most of the memory of a large survey table) out of ``surveys``, which the report
+        sections do not read; they are still checked.
 
     Returns
     -------
@@ -386,7 +394,8 @@ def read_warehouse(path: str | Path, *,
                                         f"database); its report sections are left out")
             else:
                 frame = _read_one(name, found[name], problems, file, max_excluded_share,
-                                  connection)
+                                  connection, leave_out=() if identifiers or name != "surveys"
+                                  else SURVEY_IDENTIFIERS)
             frames[name] = empty_table(name) if frame is None else frame
         for other in sorted(set(found) - set(SCHEMA)):
             problems.add(table="", column=None, severity="warning", file=_file_of(where, other),

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from kpitools.core.errors import DataValidationError
+from kpitools.reports.sections.common import UNREAD_SURVEY_COLUMNS as SURVEY_IDENTIFIERS
 from kpitools.reports.sections.common import ReportTable, _esc
 from kpitools.reports.sections.quality import DEFAULT_MAX_EXCLUDED_SHARE, check_data_quality
 
@@ -21,7 +22,8 @@ __all__ = ["load_data", "resolve_period", "data_quarters", "data_periods", "quar
 
 
 def load_data(data_dir: str | Path = "", *, strict: bool = False,
-              max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE) -> Any:
+              max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE,
+              identifiers: bool = True) -> Any:
     """Read a data folder (``""`` for the bundled sample data) as a `ServiceData`.
 
     A folder of Parquet tables or a ``.duckdb`` file is checked in DuckDB and only our
@@ -30,6 +32,10 @@ def load_data(data_dir: str | Path = "", *, strict: bool = False,
     Invalid rows are excluded and listed in ``data.quality``; ``strict`` makes any of them
     an error, and more than ``max_excluded_share`` of a table's rows is one (see
     `check_data_quality`).
+
+    ``identifiers=False`` leaves ``response_id`` and ``customer_id`` out of the survey
+    table (no report section reads them; a Parquet folder or ``.duckdb`` file then never
+    brings them to pandas, which at tens of millions of answers is most of the memory).
     """
     from kpitools.datasets import read_service_data
 
@@ -38,11 +44,17 @@ def load_data(data_dir: str | Path = "", *, strict: bool = False,
         from kpitools.datasets.validate import raise_first_error
         from kpitools.engines.warehouse import read_warehouse
 
-        report = read_warehouse(folder, strict=strict, max_excluded_share=max_excluded_share)
+        report = read_warehouse(folder, strict=strict, max_excluded_share=max_excluded_share,
+                                identifiers=identifiers)
         raise_first_error(report.errors, report.directory, report)
         data = report.tables
     else:
         data = read_service_data(folder, strict=strict, max_excluded_share=max_excluded_share)
+        unread = [c for c in SURVEY_IDENTIFIERS if c in data.surveys.columns]
+        if not identifiers and unread:
+            import dataclasses
+
+            data = dataclasses.replace(data, surveys=data.surveys.drop(columns=unread))
     check_data_quality(data, strict=strict, max_excluded_share=max_excluded_share)
     return data
 
@@ -295,7 +307,8 @@ class ReportSetup:
 def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
                  today: str | _dt.date | None = "",
                  parameters: Mapping[str, Any] | None = None, strict: bool = False,
-                 max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE) -> ReportSetup:
+                 max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE,
+                 identifiers: bool = True) -> ReportSetup:
     """The set-up of a report notebook in one call: read the data, resolve the period, record
     the provenance.
 
@@ -315,6 +328,9 @@ def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
         Stop when the reader excluded any row (see `check_data_quality`).
     max_excluded_share : float, default 0.05
         Stop when more than this share of a table's rows was excluded.
+    identifiers : bool, default True
+        False leaves ``response_id`` and ``customer_id`` out of ``data.surveys`` (no
+        section reads them; see `load_data`).
 
     Returns
     -------
@@ -339,12 +355,14 @@ def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
     ['parameter period', 'parameter data_dir', 'parameter today', 'parameter confidence_level']
     """
     others = dict(parameters or {})
-    repeated = sorted({"period", "data_dir", "today", "strict", "max_excluded_share"}
+    repeated = sorted({"period", "data_dir", "today", "strict", "max_excluded_share",
+                       "identifiers"}
                       & set(others))
     if repeated:
         raise TypeError(f"setup_report() takes {', '.join(repeated)} as keyword arguments, "
                         f"not in parameters")
-    data = load_data(data_dir, strict=strict, max_excluded_share=max_excluded_share)
+    data = load_data(data_dir, strict=strict, max_excluded_share=max_excluded_share,
+                     identifiers=identifiers)
     resolved = resolve_period(period, data, today=today or None)
     recorded = {"period": period, "data_dir": str(data_dir), "today": today, **others}
     if strict:
