@@ -29,6 +29,7 @@ dtype: int64
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import warnings
 from pathlib import Path
@@ -84,6 +85,8 @@ __all__ = [
     "label_columns",
     "empty_table",
     "fingerprint",
+    "clear_memo",
+    "MEMO_MAX_BYTES",
     "regenerate",
 ]
 
@@ -267,15 +270,107 @@ def read_service_data(directory: str | Path | None = None, *,
     FileNotFoundError
         The folder does not exist.
 
+    Notes
+    -----
+    The tables of the last folder read without error are remembered in this process, keyed
+    on the path, inode, size and modification and change times of every file in the folder
+    and of each table's file, and on the arguments; reading the unchanged folder again (the
+    next report of a batch in one kernel) returns copies of them, so a caller that changes
+    its frames never changes another's: copy-on-write copies on pandas 3 (no memory), deep
+    copies on pandas 2 (folders up to `MEMO_MAX_BYTES` only). `clear_memo` forgets them.
+
     Examples
     --------
     >>> data = read_service_data()
     >>> len(data.tickets), len(data.customers), len(data.quality)
     (6088, 2436, 0)
     """
+    key = _read_key(directory, max_excluded_share, strict)
+    remembered = _READ_MEMO.get(key) if key is not None else None
+    if remembered is not None:
+        return _copied(remembered)
     report = read_folder(directory, max_excluded_share=max_excluded_share, strict=strict)
     raise_first_error(report.errors, report.directory, report)
+    if key is not None and _frames_bytes(report.tables) <= MEMO_MAX_BYTES:
+        _READ_MEMO.clear()  # one folder: a report process reads one folder, many times
+        _READ_MEMO[key] = _copied(report.tables)
     return report.tables
+
+
+#: Without copy-on-write (pandas 2 by default), data folders up to this size in memory (all
+#: tables) are remembered by `read_service_data`, which then returns deep copies.
+MEMO_MAX_BYTES = 512 * 2**20
+
+_READ_MEMO: dict[tuple[object, ...], ServiceData] = {}
+_FINGERPRINT_MEMO: dict[tuple[object, ...], str] = {}
+
+
+def _stat_key(path: Path) -> tuple[object, ...]:
+    """What says a file is unchanged: its path, inode, size, modification and change times."""
+    st = path.stat()
+    return (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    """The files a read of ``folder`` depends on: every file in it (which of them is a
+    table, ``kpitools.toml``, files no table reads) and each table's source file (which
+    ``kpitools.toml`` may name outside the folder)."""
+    files = {p for p in folder.iterdir() if p.is_file()}
+    mapping = load_mapping(folder, Problems())
+    for name in TABLE_COLUMNS:
+        path = find_source(folder, mapping.tables[name])
+        if path is not None:
+            files.add(path)
+    return sorted(files)
+
+
+def _read_key(directory: str | Path | None, max_excluded_share: float,
+              strict: bool) -> tuple[object, ...] | None:
+    """The memo key of a read of ``directory``, or None (not a folder, or it changed while
+    being looked at: not remembered)."""
+    folder = DATA_DIR if directory is None else Path(directory)
+    try:
+        if not folder.is_dir():
+            return None
+        state = tuple(_stat_key(p) for p in _folder_files(folder))
+    except OSError:
+        return None
+    return (str(folder.resolve()), directory is None, float(max_excluded_share), bool(strict),
+            state)
+
+
+def _copy_on_write() -> bool:
+    """Whether pandas copies a frame's data on its first write (pandas 3, or the option on
+    pandas 2): then a shallow copy is as safe as a deep one."""
+    if int(pd.__version__.split(".")[0]) >= 3:
+        return True
+    return pd.get_option("mode.copy_on_write") is True
+
+
+def _frames_bytes(data: ServiceData) -> int:
+    """Memory of the frames to remember: 0 when they are shared copy-on-write (no copy)."""
+    if _copy_on_write():
+        return 0
+    return sum(int(getattr(data, f.name).memory_usage(index=True, deep=False).sum())
+               for f in dataclasses.fields(data)
+               if isinstance(getattr(data, f.name), pd.DataFrame))
+
+
+def _copied(data: ServiceData) -> ServiceData:
+    """``data`` with a copy of every frame: what one caller changes in place never reaches
+    the remembered tables or another caller (copy-on-write copies share the data until a
+    write; otherwise the copy is deep)."""
+    deep = not _copy_on_write()
+    frames = {f.name: getattr(data, f.name).copy(deep=deep) for f in dataclasses.fields(data)
+              if isinstance(getattr(data, f.name), pd.DataFrame)}
+    return dataclasses.replace(data, **frames)
+
+
+def clear_memo() -> None:
+    """Forget the tables and fingerprints remembered by `read_service_data` and
+    `fingerprint`."""
+    _READ_MEMO.clear()
+    _FINGERPRINT_MEMO.clear()
 
 
 def load_sample_data() -> ServiceData:
@@ -287,24 +382,31 @@ def fingerprint(directory: str | Path | None = None) -> str:
     """SHA-256 over the files of a data folder: its ``kpitools.toml`` and each table's file
     (name and bytes, in table-name order).
 
-    Reports record it as the provenance of their input.
+    Reports record it as the provenance of their input. The digest is remembered (in this
+    process) by each file's path, inode, size and modification and change times, so a
+    batch of reports hashes an unchanged folder once.
     """
     folder = DATA_DIR if directory is None else Path(directory)
-    digest = hashlib.sha256()
     mapping_path = folder / MAPPING_FILE
-    if mapping_path.is_file():
-        digest.update(mapping_path.name.encode())
-        digest.update(mapping_path.read_bytes())
+    files = [mapping_path] if mapping_path.is_file() else []
     mapping = load_mapping(folder, Problems())
     seen: set[Path] = set()
     for name in sorted(TABLE_COLUMNS):
         path = find_source(folder, mapping.tables[name])
-        if path is None or path in seen:
-            continue
-        seen.add(path)
+        if path is not None and path not in seen:
+            seen.add(path)
+            files.append(path)
+    key = tuple(_stat_key(p) for p in files)
+    if key in _FINGERPRINT_MEMO:
+        return _FINGERPRINT_MEMO[key]
+    digest = hashlib.sha256()
+    for path in files:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    return digest.hexdigest()
+    if len(_FINGERPRINT_MEMO) >= 8:
+        _FINGERPRINT_MEMO.clear()
+    _FINGERPRINT_MEMO[key] = digest.hexdigest()
+    return _FINGERPRINT_MEMO[key]
 
 
 def regenerate(directory: str | Path | None = None, *, seed: int = DEFAULT_SEED,
