@@ -228,7 +228,7 @@ def test_no_e_notation_or_long_decimals_in_any_cell():
 # Figures are vector images
 
 
-def test_report_figures_are_svg_with_text_as_paths():
+def test_report_figures_are_svg_with_text_as_text():
     fig = Figure(figsize=(3, 2))
     ax = fig.subplots()
     ax.plot([0, 1], [0, 1])
@@ -236,7 +236,8 @@ def test_report_figures_are_svg_with_text_as_paths():
     page = rp.ReportFigure(fig, caption="c")._repr_html_()
     assert 'src="data:image/svg+xml;base64,' in page and "image/png" not in page
     svg = rp.ReportFigure(fig).to_svg().decode()
-    assert "<text" not in svg and "<path" in svg  # glyphs are paths: no fonts needed
+    # text is text (selectable and searchable in the PDF, a smaller SVG), escaped as XML
+    assert "Returns &amp; Co</text>" in svg and "font-family: 'DejaVu Sans'" in svg
     assert rp.ReportFigure(fig).to_svg() == rp.ReportFigure(fig).to_svg()  # reproducible
     png = rp.ReportFigure(fig, image_format="png")._repr_html_()
     assert 'src="data:image/png;base64,' in png
