@@ -544,8 +544,9 @@ def init(data: Path, force: bool) -> None:
 
 @cli.command("validate", context_settings=CONTEXT_SETTINGS)
 @click.option("--data", "data", required=True, metavar="DIR",
-              type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="The data folder (with its kpitools.toml, if any).")
+              type=click.Path(exists=True, path_type=Path),
+              help="The data folder (with its kpitools.toml, if any), a folder of Parquet "
+                   "tables or a .duckdb file.")
 @click.option("--strict", is_flag=True, help="Every excluded row is an error.")
 @click.option("--max-excluded-share", default="0.05", show_default=True, metavar="SHARE",
               callback=_check_share,
@@ -558,9 +559,16 @@ def validate(data: Path, strict: bool, max_excluded_share: float, show_notes: bo
     """
     from kpitools.datasets import validate_data
     from kpitools.datasets.quality import format_problem_line
+    from kpitools.engines.warehouse import is_warehouse, read_warehouse
 
     try:
-        report = validate_data(data, strict=strict, max_excluded_share=max_excluded_share)
+        if is_warehouse(data):
+            report = read_warehouse(data, strict=strict, max_excluded_share=max_excluded_share)
+        elif data.is_file():
+            raise ValueError(f"--data {str(data)!r}: a file must be a .duckdb database; "
+                             "give the folder of a CSV data set")
+        else:
+            report = validate_data(data, strict=strict, max_excluded_share=max_excluded_share)
     except (*_ERRORS, UnicodeError) as err:
         raise _fail(err, bad_input=True) from None
     for title, frame in (("Errors", report.errors), ("Warnings", report.warnings),
