@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/kpitools demo
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
 # everything but the simulations, the notebook-executing tests, the CLI and whole-report
 # (integration) tests and the PySpark session, on every core
