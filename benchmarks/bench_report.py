@@ -19,7 +19,11 @@ Run alone, ``python -m benchmarks.bench_report [--teams 100] [--baseline-teams 1
 ``kpitools report team --all-teams --jobs 2`` on all ``--teams`` teams once, and the one-by-one
 path on the first ``--baseline-teams`` of them (the same per-report work; only the kernel
 starts, imports and renderer set-ups differ), and prints seconds per report for both and
-their ratio; ``--quarterly`` adds the quarterly demo report (target < 20 s).
+their ratio (``--baseline-teams 0``: the batch alone); ``--data-dir DIR`` keeps the
+simulated data between runs; ``--quarterly`` adds the quarterly demo report (target < 20 s).
+To time an older kpitools on the same data, run from outside the checkout with that
+kpitools first on ``PYTHONPATH`` (and a ``sitecustomize.py`` there that drops the editable
+install's finder from ``sys.meta_path``).
 
 The data (`make_data`): `kpitools.datasets.simulate.simulate_service_data` with ``TEAMS``
 teams named ``Team 001`` ..., at ``scale`` 0.1 (about 18,000 survey answers, 10,000 tickets
@@ -184,6 +188,9 @@ def batch_main(argv: list[str] | None = None) -> int:
                         help="render only the first N teams in the batch (--team ...; "
                         "default: --all-teams)")
     parser.add_argument("--jobs", type=int, default=JOBS)
+    parser.add_argument("--data-dir", default=None,
+                        help="simulated data folder to keep between runs: made there when "
+                        "absent, read as it is when present (default: a temporary folder)")
     parser.add_argument("--quarterly", action="store_true")
     parser.add_argument("--one-by-one", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
@@ -195,13 +202,16 @@ def batch_main(argv: list[str] | None = None) -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="kpitools-bench-batch-") as tmp:
         t0 = time.perf_counter()
-        data = make_data(Path(tmp) / "data", teams=opts.teams)
+        data = Path(opts.data_dir) if opts.data_dir else Path(tmp) / "data"
+        if not (data / "surveys.csv.gz").is_file():
+            make_data(data, teams=opts.teams)
         print(f"{opts.teams} teams simulated in {time.perf_counter() - t0:.0f} s; "
               f"{os.cpu_count()} cores, {opts.jobs} jobs", flush=True)
         out = str(Path(tmp) / "out")
         base_teams = team_names(opts.teams)[:opts.baseline_teams]
         base = _timed("one by one", len(base_teams),
-                      lambda: _one_by_one_subprocess(data, out, base_teams, opts.jobs))
+                      lambda: _one_by_one_subprocess(data, out, base_teams, opts.jobs)
+                      ) if base_teams else float("nan")
         n = opts.batch_teams or opts.teams
         label = "--all-teams (sessions)" if n == opts.teams else "--team x N (sessions)"
         batch = _timed(label, n, lambda: _batch_cli(
@@ -209,11 +219,13 @@ def batch_main(argv: list[str] | None = None) -> int:
         written = len(list((Path(out)).glob("*/team-*.pdf")))
         if written != max(n, len(base_teams)):
             raise RuntimeError(f"{written} PDFs written for {n} teams")
-        per_base, per_batch = base / len(base_teams), batch / n
-        cpu_base = LAST_CPU["one by one"] / len(base_teams)
+        per_base, per_batch = base / max(1, len(base_teams)), batch / n
+        cpu_base = LAST_CPU.get("one by one", float("nan")) / max(1, len(base_teams))
         cpu_batch = LAST_CPU[label] / n
-        print(f"one by one (fresh kernel per report), {len(base_teams)} teams: {base:.1f} s, "
-              f"{per_base:.2f} s per report (CPU {cpu_base:.2f} s per report)")
+        if base_teams:
+            print(f"one by one (fresh kernel per report), {len(base_teams)} teams: "
+                  f"{base:.1f} s, {per_base:.2f} s per report (CPU {cpu_base:.2f} s per "
+                  "report)")
         print(f"batch, {n} of {opts.teams} teams: {batch:.1f} s, {per_batch:.2f} s per "
               f"report (CPU {cpu_batch:.2f} s per report); {per_base / per_batch:.2f}x faster "
               f"(CPU {cpu_base / cpu_batch:.2f}x); target < 3 s per report: "
