@@ -226,10 +226,12 @@ def batch_main(argv: list[str] | None = None) -> int:
             print(f"one by one (fresh kernel per report), {len(base_teams)} teams: "
                   f"{base:.1f} s, {per_base:.2f} s per report (CPU {cpu_base:.2f} s per "
                   "report)")
+        ratio = (f"; {per_base / per_batch:.2f}x faster (CPU {cpu_base / cpu_batch:.2f}x)"
+                 if base_teams else "")
         print(f"batch, {n} of {opts.teams} teams: {batch:.1f} s, {per_batch:.2f} s per "
-              f"report (CPU {cpu_batch:.2f} s per report); {per_base / per_batch:.2f}x faster "
-              f"(CPU {cpu_base / cpu_batch:.2f}x); target < 3 s per report: "
-              f"{'met' if per_batch < 3 else 'MISSED'}")
+              f"report (CPU {cpu_batch:.2f} s per report){ratio}; target < 3 s per report: "
+              f"{'met' if per_batch < 3 else 'MISSED'} (CPU / {opts.jobs}: "
+              f"{cpu_batch / opts.jobs:.2f} s)")
         print(f"load average during the runs: {os.getloadavg()[0]:.1f} (wall times need a "
               f"quiet machine; CPU / {opts.jobs} is the wall time an idle one would give)")
         if opts.quarterly:
