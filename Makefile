@@ -18,8 +18,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n auto --dist worksteal
 
-# everything but the simulations, the notebook-executing tests, the CLI and whole-report
-# (integration) tests and the PySpark session, on every core
+# the library layers up to research, on pandas, on every core: everything but the simulations
+# (slow), the notebooks, the PySpark session and the integration tests (CLI, other engines,
+# DuckDB reading, the report layer; see tests/conftest.py)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -n auto --dist worksteal -m "not slow and not notebook and not spark and not integration"
 

@@ -28,14 +28,19 @@ _on_ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _on_ci else "dev"))
 
 
-# Files whose tests run the CLI or a fresh interpreter, or render every report section: marked
-# ``integration`` here (one list instead of a mark in each file), so ``make test-fast`` leaves
-# them out; ``make test`` runs them.
+# Tests that run the CLI or a fresh interpreter, run the same calls on the other engines
+# (Polars, PyArrow, DuckDB), read whole data sets through DuckDB, or build report sections
+# and runs (the report layer sits on every other layer), and the doctests of those layers:
+# marked ``integration`` here (one list instead of a mark in each file), so ``make
+# test-fast`` leaves them out; ``make test`` runs them.
 INTEGRATION_FILES = (
     "tests/cli/",
+    "tests/engines/",
     "tests/examples/test_real_examples.py",
-    "tests/reports/test_partial_data.py",
-    "tests/reports/test_report_safety.py",
+    "tests/datasets/test_warehouse.py",
+    "tests/reports/",
+    "kpitools/engines/",
+    "kpitools/reports/",
 )
 
 
