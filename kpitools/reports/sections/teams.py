@@ -174,6 +174,45 @@ def team_league_table(
                        numeric=[c for c in display.columns if c not in ("Team", "Verdict")])
 
 
+#: A figure with one row per group draws at most this many rows (a page's height); with more
+#: groups it draws the highest and the lowest, and the highlighted group, and says so.
+MAX_FIGURE_ROWS = 25
+
+
+def rows_that_fit(table: pd.DataFrame, *, score: str, label: str,
+                  highlight: str | None = None, limit: int = MAX_FIGURE_ROWS
+                  ) -> tuple[pd.DataFrame, str]:
+    """The rows of ``table`` a one-row-per-group figure draws, and the caption's words.
+
+    Up to ``limit`` rows: all of them and ``""``. More: the ``(limit − 1) // 2`` highest and
+    as many lowest by ``score`` (rows without a score left out) plus the ``highlight`` row,
+    in their original order, and words such as ``"; the 12 highest and 12 lowest of 100
+    teams and Team 050 (every team is in the table)"``.
+
+    >>> t = pd.DataFrame({"team": list("abcdef"), "estimate": [5, 1, 4, 2, 6, 3]})
+    >>> sub, words = rows_that_fit(t, score="estimate", label="team", limit=3)
+    >>> sub["team"].tolist(), words
+    (['b', 'e'], '; the 1 highest and 1 lowest of 6 teams (every team is in the table)')
+    >>> rows_that_fit(t, score="estimate", label="team", highlight="c", limit=3)[0]["team"].tolist()
+    ['b', 'c', 'e']
+    """
+    if len(table) <= limit:
+        return table, ""
+    half = max((limit - 1) // 2, 1)
+    ranked = table[table[score].notna()].sort_values(score, kind="stable")
+    keep = set(ranked.index[:half]) | set(ranked.index[-half:])
+    also = ""
+    if highlight is not None:
+        mine = table.index[table[label].astype(str) == str(highlight)]
+        if len(mine) and not set(mine) <= keep:
+            also = f" and {highlight}"
+        keep |= set(mine)
+    shown = table.loc[[i for i in table.index if i in keep]]
+    noun = "teams" if label == "team" else f"{label} groups"
+    return shown, (f"; the {half} highest and {half} lowest of {len(table)} {noun}{also} "
+                   f"(every {label} is in the table)")
+
+
 def team_forest_figure(surveys: pd.DataFrame, *, period: str, kpi: str | None = None,
                        confidence_level: float = 0.95,
                        highlight: str | None = None) -> ReportFigure | ReportNote:
@@ -199,6 +238,7 @@ def team_forest_figure(surveys: pd.DataFrame, *, period: str, kpi: str | None = 
                       confidence_level=confidence_level, **spec["options"])
     overall = summarize(cur, kpi=spec["kpi"], value=spec["value"],
                         confidence_level=confidence_level, **spec["options"])
+    table, shown = rows_that_fit(table, score="estimate", label="team", highlight=highlight)
     fig, axes = _new_figure(7.0, 0.42 * len(table) + 1.3)
     ax = plot_kpi_forest(table, label="team", reference=float(overall["estimate"].iloc[0]),
                          ax=axes[0, 0])
@@ -208,7 +248,8 @@ def team_forest_figure(surveys: pd.DataFrame, *, period: str, kpi: str | None = 
             if tick.get_text().startswith(f"{highlight} (n="):
                 tick.set_fontweight("bold")
     return ReportFigure(fig, caption=f"{spec['label']} by team, {period}, with "
-                                     f"{confidence_level:.0%} CIs; dashed line: company")
+                                     f"{confidence_level:.0%} CIs; dashed line: company"
+                                     f"{shown}")
 
 
 def nps_distribution_figure(surveys: pd.DataFrame, *, period: str, by: str = "team",
@@ -232,6 +273,16 @@ def nps_distribution_figure(surveys: pd.DataFrame, *, period: str, by: str = "te
         who = f" from team {team}" if team else ""
         return ReportNote(no_data(f"NPS answers{who}", period))
     k = cur[by].nunique()
+    shown = ""
+    if k > MAX_FIGURE_ROWS:
+        key = cur[by].astype(str)
+        net = ((cur["nps"] >= 9).groupby(key).mean() - (cur["nps"] <= 6).groupby(key).mean())
+        net = net.rename("nps").rename_axis(by).reset_index()
+        net, shown = rows_that_fit(net, score="nps", label=by)
+        cur = cur[key.isin(set(net[by]))]
+        if isinstance(cur[by].dtype, pd.CategoricalDtype):
+            cur = cur.assign(**{by: cur[by].cat.remove_unused_categories()})
+        k = cur[by].nunique()
     fig, axes = _new_figure(7.0, 0.42 * k + 1.4)
     plot_nps_distribution(cur, score="nps", by=by, ax=axes[0, 0])
-    return ReportFigure(fig, caption=f"NPS answers by {by}, {period}")
+    return ReportFigure(fig, caption=f"NPS answers by {by}, {period}{shown}")
