@@ -52,3 +52,18 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
         path = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
         if path.startswith(INTEGRATION_FILES):
             item.add_marker(pytest.mark.integration)
+
+
+def pytest_ignore_collect(collection_path, config):  # type: ignore[no-untyped-def]
+    """With ``-m "... not integration"`` (make test-fast) the integration files are not even
+    imported: their imports (DuckDB, Polars, Spark, the notebook stack) are most of the
+    collection time."""
+    if "not integration" not in (config.getoption("markexpr") or ""):
+        return None
+    root = config.rootpath
+    if not collection_path.is_relative_to(root):
+        return None
+    path = collection_path.relative_to(root).as_posix()
+    if collection_path.is_dir():
+        path += "/"
+    return True if path.startswith(INTEGRATION_FILES) else None
