@@ -44,15 +44,17 @@ def test_many_teams_draw_the_extremes_and_the_highlighted_team():
     half = (MAX_FIGURE_ROWS - 1) // 2
     expected = {f"Team {i:03d}" for i in [*range(half), *range(100 - half, 100), 50]}
     assert set(labels) == expected
-    assert "the 12 highest and 12 lowest of 100 teams and Team 050" in fig.caption
-    assert fig.figure.get_figheight() < 12
+    assert f"the {half} highest and {half} lowest of 100 teams and Team 050" in fig.caption
+    assert fig.figure.get_figheight() <= 8.5  # fits a page with its caption
 
 
 def test_the_distribution_by_team_is_cut_the_same_way():
     fig = nps_distribution_figure(_surveys(100), period="2026Q3", by="team")
-    assert "the 12 highest and 12 lowest of 100 team groups" not in fig.caption
-    assert "the 12 highest and 12 lowest of 100 teams" in fig.caption
-    assert fig.figure.get_figheight() < 12
+    half = (MAX_FIGURE_ROWS - 1) // 2
+    assert f"the {half} highest and {half} lowest of 100 teams" in fig.caption
+    labels = [t.get_text().split("(NPS")[0].strip() for t in fig.figure.axes[0].get_yticklabels()]
+    assert set(labels) == {f"Team {i:03d}" for i in [*range(half), *range(100 - half, 100)]}
+    assert fig.figure.get_figheight() <= 8.5
 
 
 def test_rows_that_fit_keeps_order_and_leaves_out_missing_scores():

@@ -174,9 +174,9 @@ def team_league_table(
                        numeric=[c for c in display.columns if c not in ("Team", "Verdict")])
 
 
-#: A figure with one row per group draws at most this many rows (a page's height); with more
+#: A figure with one row per group draws at most this many rows (8.4 inches: one page); with more
 #: groups it draws the highest and the lowest, and the highlighted group, and says so.
-MAX_FIGURE_ROWS = 25
+MAX_FIGURE_ROWS = 17
 
 
 def rows_that_fit(table: pd.DataFrame, *, score: str, label: str,
