@@ -47,7 +47,7 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from kpitools.core.errors import DataValidationError
 from kpitools.core.results import Comparison
@@ -70,7 +70,7 @@ from kpitools.kpis.durations import DURATION_KPIS, DURATION_UNITS
 from kpitools.stats.means import welch_tests_from_moments
 from kpitools.stats.nps import NPS_METHODS
 from kpitools.stats.proportions import DIFF_METHODS
-from kpitools.stats.quantiles import EXACT_HL_MAX_PAIRS, mann_whitney_cdf
+from kpitools.stats.quantiles import hodges_lehmann_ranks
 
 __all__ = [
     "ComparisonInput",
@@ -439,13 +439,6 @@ def _kth_difference(xa: np.ndarray, ca: np.ndarray, yb: np.ndarray, wb: np.ndarr
     return float(values[order][np.searchsorted(cum, k - c_lo, side="left")])
 
 
-def _tails(confidence_level: float, alternative: str) -> tuple[float, float]:
-    alpha = 1.0 - confidence_level
-    if alternative == "two-sided":
-        return alpha / 2.0, alpha / 2.0
-    return (alpha, 0.0) if alternative == "greater" else (0.0, alpha)
-
-
 def _pooled_ties(xa: np.ndarray, ca: np.ndarray, yb: np.ndarray, wb: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct pooled values, their numbers of rows, and of rows of ``b``."""
@@ -471,29 +464,11 @@ def weighted_hodges_lehmann(xa: np.ndarray, ca: np.ndarray, yb: np.ndarray, wb: 
     else:
         shift = 0.5 * (_kth_difference(xa, ca, yb, wb, half)
                        + _kth_difference(xa, ca, yb, wb, half + 1))
-    low_tail, high_tail = _tails(level, alternative)
     _, tie_counts, _ = _pooled_ties(xa, ca, yb, wb)
-    ties = bool((tie_counts > 1).any())
-    if total <= EXACT_HL_MAX_PAIRS and not ties:
-        cdf = mann_whitney_cdf(m, n)
-        method = "hodges_lehmann_exact"
-
-        def rank(tail: float) -> int:
-            ok = np.flatnonzero(cdf <= tail + 1e-12)
-            return int(ok[-1]) + 1 if ok.size else 0
-    else:
-        method = "hodges_lehmann_normal"
-        big_n = m + n
-        tie_term = float(((tie_counts**3 - tie_counts).sum()) / (big_n * (big_n - 1)))
-        sigma = np.sqrt(m * n / 12.0 * ((big_n + 1) - tie_term))
-
-        def rank(tail: float) -> int:
-            z = stats.norm.isf(tail)
-            return max(int(np.floor(total / 2.0 + 0.5 - z * sigma)), 0)
-
-    low = _kth_difference(xa, ca, yb, wb, rank(low_tail)) if low_tail > 0 else -np.inf
-    high = (_kth_difference(xa, ca, yb, wb, total + 1 - rank(high_tail)) if high_tail > 0
-            else np.inf)
+    low_rank, high_rank, method = hodges_lehmann_ranks(m, n, tie_counts, confidence_level=level,
+                                                       alternative=alternative)
+    low = _kth_difference(xa, ca, yb, wb, low_rank) if low_rank is not None else -np.inf
+    high = _kth_difference(xa, ca, yb, wb, high_rank) if high_rank is not None else np.inf
     return float(shift), float(low), float(high), method
 
 

@@ -45,6 +45,7 @@ from kpitools.core.validation import check_alternative, check_confidence_level
 __all__ = [
     "IntervalEstimate",
     "ShiftEstimate",
+    "HodgesLehmannRanks",
     "QuantileRanks",
     "GroupedIntervals",
     "GroupedMeans",
@@ -55,6 +56,7 @@ __all__ = [
     "bootstrap_mean_ci",
     "grouped_bootstrap_mean_ci",
     "hodges_lehmann",
+    "hodges_lehmann_ranks",
     "mann_whitney_cdf",
     "bootstrap_diff_ci",
 ]
@@ -63,6 +65,15 @@ __all__ = [
 EXACT_HL_MAX_PAIRS = 2500
 #: Bootstrap draws are made in chunks of at most this many indices.
 _CHUNK_CELLS = 4_000_000
+
+
+class HodgesLehmannRanks(NamedTuple):
+    """Ranks (1-based, None for an open side) of the ordered differences that bound a
+    Hodges–Lehmann interval, and the method name."""
+
+    low: int | None
+    high: int | None
+    method: str
 
 
 class IntervalEstimate(NamedTuple):
@@ -680,11 +691,33 @@ def hodges_lehmann(a, b, *, confidence_level: float = 0.95, alternative: str = "
         shift = _kth_difference(x, y, half + 1)
     else:
         shift = 0.5 * (_kth_difference(x, y, half) + _kth_difference(x, y, half + 1))
-    low_tail, high_tail = _levels(level, alternative)
-    pooled = np.concatenate([x, y])
-    _, tie_counts = np.unique(pooled, return_counts=True)
-    ties = bool((tie_counts > 1).any())
-    if total <= EXACT_HL_MAX_PAIRS and not ties:
+    _, tie_counts = np.unique(np.concatenate([x, y]), return_counts=True)
+    low_rank, high_rank, method = hodges_lehmann_ranks(m, n, tie_counts, confidence_level=level,
+                                                       alternative=alternative)
+    low = _kth_difference(x, y, low_rank) if low_rank is not None else -np.inf
+    high = _kth_difference(x, y, high_rank) if high_rank is not None else np.inf
+    return ShiftEstimate(float(shift), float(low), float(high), method)
+
+
+def hodges_lehmann_ranks(m: int, n: int, tie_counts: np.ndarray, *,
+                         confidence_level: float = 0.95, alternative: str = "two-sided"
+                         ) -> HodgesLehmannRanks:
+    """Ranks of the ordered differences ``b_j − a_i`` that bound the Hodges–Lehmann interval.
+
+    ``(low_rank, high_rank, method)``: the interval is ``[D_(low_rank), D_(high_rank)]``
+    of the ``m·n`` ordered differences (1-based; None for an open side), with
+    ``low_rank = k`` and ``high_rank = m·n + 1 − k``, ``k`` the largest rank with
+    ``P(U ≤ k − 1) ≤ tail`` under the Mann–Whitney null distribution [HWC14]_ §4.3: exact
+    when ``m·n ≤ EXACT_HL_MAX_PAIRS`` and no ``tie_counts`` (the pooled values' numbers of
+    rows) exceeds 1, else the normal approximation with continuity and tie correction.
+    Shared by `hodges_lehmann` and the frequency-table version of `kpitools.engines`.
+
+    >>> hodges_lehmann_ranks(5, 6, np.ones(11))
+    HodgesLehmannRanks(low=4, high=27, method='hodges_lehmann_exact')
+    """
+    low_tail, high_tail = _levels(confidence_level, alternative)
+    total = m * n
+    if total <= EXACT_HL_MAX_PAIRS and not bool((tie_counts > 1).any()):
         cdf = mann_whitney_cdf(m, n)
         method = "hodges_lehmann_exact"
 
@@ -702,9 +735,9 @@ def hodges_lehmann(a, b, *, confidence_level: float = 0.95, alternative: str = "
             z = stats.norm.isf(tail)
             return max(int(np.floor(total / 2.0 + 0.5 - z * sigma)), 0)
 
-    low = _kth_difference(x, y, rank(low_tail)) if low_tail > 0 else -np.inf
-    high = _kth_difference(x, y, total + 1 - rank(high_tail)) if high_tail > 0 else np.inf
-    return ShiftEstimate(float(shift), float(low), float(high), method)
+    low_rank = rank(low_tail) if low_tail > 0 else None
+    high_rank = total + 1 - rank(high_tail) if high_tail > 0 else None
+    return HodgesLehmannRanks(low_rank, high_rank, method)
 
 
 def bootstrap_diff_ci(a, b, statistic: Callable[[np.ndarray], np.ndarray], *,
