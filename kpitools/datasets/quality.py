@@ -101,6 +101,22 @@ class Problems:
             "action": action, "file": file,
         })
 
+    def promote_large(self, *, table: str, file: str | None, n_rows: int,
+                      max_excluded_share: float, check: str) -> bool:
+        """Make each warning of ``table`` (from ``file``) that affects more than
+        ``max_excluded_share`` of its ``n_rows`` rows an error — one problem this large is a
+        mistake in reading, not noise — saying what to ``check``; whether any was made."""
+        promoted = False
+        for record in self.records:
+            if (record["table"] == table and record["file"] == file
+                    and record["severity"] == "warning" and n_rows
+                    and record["count"] / n_rows > max_excluded_share):
+                record["severity"] = "error"
+                record["reason"] += (f" (more than the {100 * max_excluded_share:g} % of "
+                                     f"rows allowed: check {check})")
+                promoted = True
+        return promoted
+
     def extend(self, other: Problems) -> None:
         self.records.extend(other.records)
 

@@ -757,14 +757,9 @@ def read_table(path: Path, tmap: TableMapping, problems: Problems, *,
     order = [c for c in schema.names if c in out] + list(tmap.extra)
     table = pd.DataFrame({c: out[c] for c in order})
     n_affected = int(affected.sum())
-    promoted = False
-    for record in problems.records:  # one problem this large is a mapping mistake
-        if (record["table"] == name and record["file"] == file and record["severity"] ==
-                "warning" and n_rows and record["count"] / n_rows > max_excluded_share):
-            record["severity"] = "error"
-            record["reason"] += (f" (more than the {100 * max_excluded_share:g} % of rows "
-                                 f"allowed: check the mapping)")
-            promoted = True
+    promoted = problems.promote_large(table=name, file=file, n_rows=n_rows,
+                                      max_excluded_share=max_excluded_share,
+                                      check="the mapping")
     if not promoted and n_rows and n_affected / n_rows > max_excluded_share:
         problems.add(table=name, column=None, severity="error", file=file, count=n_affected,
                      n_rows=n_rows,

@@ -292,14 +292,9 @@ def _read_one(name: str, relation: Any, problems: Problems, file: str,
     if derive_quarter:
         problems.add(table=name, column="quarter", severity="note", file=file,
                      reason="quarter derived from the column 'date'")
-    promoted = False
-    for record in problems.records:  # one problem this large is a mapping mistake
-        if (record["table"] == name and record["file"] == file and record["severity"] ==
-                "warning" and n_rows and record["count"] / n_rows > max_excluded_share):
-            record["severity"] = "error"
-            record["reason"] += (f" (more than the {100 * max_excluded_share:g} % of rows "
-                                 f"allowed: check the data)")
-            promoted = True
+    promoted = problems.promote_large(table=name, file=file, n_rows=n_rows,
+                                      max_excluded_share=max_excluded_share,
+                                      check="the data")
     if affected_any and not promoted:
         n_affected = int(relation.query(source, f"SELECT count(*) FROM {source} WHERE "
                                         + " OR ".join(f"({c})" for c in affected_any)
