@@ -21,7 +21,7 @@ References
 from __future__ import annotations
 
 from functools import partial
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from scipy import stats
@@ -319,15 +319,23 @@ def _tango_score_limits(pro, det, n, z: float):
         limits.append(_bracketed_root(func, x_end, d_hat.copy(), func(x_end, every),
                                       func(d_hat, every)))
     low, high = limits
-    # Degenerate tables, where T(NPS) is 0/0 or the observed NPS is an end of the scale.
-    z2 = z * z
+    low, high = _tango_degenerate_limits(b, c, m, z * z, low, high)
+    return low.reshape(shape), high.reshape(shape)
+
+
+def _tango_degenerate_limits(b: np.ndarray, c: np.ndarray, m: np.ndarray, z2: Any,
+                             low: np.ndarray, high: np.ndarray
+                             ) -> tuple[np.ndarray, np.ndarray]:
+    """The score limits of degenerate tables, where T(NPS) is 0/0 (no promoters and no
+    detractors) or the observed NPS is an end of the scale; ``z2`` is z² (scalar or per
+    row)."""
     none = (b == 0) & (c == 0)
     low = np.where(none, -z2 / (m + z2), low)
     high = np.where(none, z2 / (m + z2), high)
     all_pro, all_det = b == m, c == m
     low = np.where(all_pro, (m - z2) / (m + z2), np.where(all_det, -1.0, low))
     high = np.where(all_det, -(m - z2) / (m + z2), np.where(all_pro, 1.0, high))
-    return low.reshape(shape), high.reshape(shape)
+    return low, high
 
 
 def _nps_bootstrap(pro, pas, det, level, n_resamples, random_state):
@@ -658,13 +666,7 @@ def _tango_limits_per_z(pro: np.ndarray, det: np.ndarray, n: np.ndarray, z: np.n
         limits.append(_bracketed_root(func, x_end, d_hat.copy(), func(x_end, every),
                                       func(d_hat, every)))
     low, high = limits
-    z2 = zz * zz
-    none = (b == 0) & (c == 0)
-    low = np.where(none, -z2 / (m + z2), low)
-    high = np.where(none, z2 / (m + z2), high)
-    all_pro, all_det = b == m, c == m
-    low = np.where(all_pro, (m - z2) / (m + z2), np.where(all_det, -1.0, low))
-    high = np.where(all_det, -(m - z2) / (m + z2), np.where(all_pro, 1.0, high))
+    low, high = _tango_degenerate_limits(b, c, m, zz * zz, low, high)
     return np.clip(low, -1.0, 1.0), np.clip(high, -1.0, 1.0)
 
 
