@@ -20,9 +20,10 @@ test: $(STAMP)
 
 # the library layers up to research, on pandas, on every core: everything but the simulations
 # (slow), the notebooks, the PySpark session and the integration tests (CLI, other engines,
-# DuckDB reading, the report layer; see tests/conftest.py)
+# DuckDB reading, the report layer; see tests/conftest.py) and the one-sided cases of the tests
+# parametrized over alternative (their two-sided case runs)
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -n auto --dist worksteal -m "not slow and not notebook and not spark and not integration"
+	$(BIN)/python -m pytest -q -n auto --dist worksteal -m "not slow and not notebook and not spark and not integration and not exhaustive"
 
 test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow

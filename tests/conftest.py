@@ -44,6 +44,12 @@ INTEGRATION_FILES = (
 )
 
 
+# Tests parametrized over ``alternative`` check one behaviour for each of the three
+# alternatives. Their one-sided cases are marked ``exhaustive`` here, so ``make test-fast``
+# runs every such test once, at its two-sided case, and ``make test`` runs all three.
+FAST_ALTERNATIVE = "two-sided"
+
+
 def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def]
     import pytest
 
@@ -52,6 +58,10 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
         path = item.path.relative_to(root).as_posix() if item.path.is_relative_to(root) else ""
         if path.startswith(INTEGRATION_FILES):
             item.add_marker(pytest.mark.integration)
+        callspec = getattr(item, "callspec", None)
+        alternative = callspec.params.get("alternative") if callspec is not None else None
+        if alternative is not None and alternative != FAST_ALTERNATIVE:
+            item.add_marker(pytest.mark.exhaustive)
 
 
 def pytest_ignore_collect(collection_path, config):  # type: ignore[no-untyped-def]

@@ -9,6 +9,12 @@ from kpitools.datasets.simulate import SIMULATED_COLUMNS, TABLE_COLUMNS, simulat
 from kpitools.tables.schema import TABLE_NAMES
 
 
+@pytest.fixture(scope="module")
+def small_data():
+    """One small simulated data set for the module (the tests only read it)."""
+    return simulate_service_data(seed=4, scale=0.05)
+
+
 def test_bundled_folder_is_small():
     total = sum(p.stat().st_size for p in datasets.DATA_DIR.iterdir() if p.is_file())
     assert total < 1_000_000
@@ -44,8 +50,8 @@ def test_dates_are_parsed():
     assert t["resolved_at"].isna().any()  # open tickets at the end of the data
 
 
-def test_round_trip_through_plain_csv(tmp_path):
-    data = simulate_service_data(seed=4, scale=0.05)
+def test_round_trip_through_plain_csv(tmp_path, small_data):
+    data = small_data
     data.write(tmp_path, compression=False)
     back = datasets.read_service_data(tmp_path)
     for name in TABLE_COLUMNS:
@@ -54,8 +60,8 @@ def test_round_trip_through_plain_csv(tmp_path):
     assert back.surveys["team"].tolist() == data.surveys["team"].tolist()
 
 
-def test_missing_table_gives_an_empty_frame(tmp_path):
-    simulate_service_data(seed=4, scale=0.05).surveys.to_csv(tmp_path / "surveys.csv",
+def test_missing_table_gives_an_empty_frame(tmp_path, small_data):
+    small_data.surveys.to_csv(tmp_path / "surveys.csv",
                                                              index=False)
     back = datasets.read_service_data(tmp_path)
     assert len(back.surveys) > 0
@@ -63,8 +69,8 @@ def test_missing_table_gives_an_empty_frame(tmp_path):
     assert tuple(back.calls.columns) == TABLE_COLUMNS["calls"]
 
 
-def test_missing_column_is_named(tmp_path):
-    frame = simulate_service_data(seed=4, scale=0.05).surveys.drop(columns=["date", "quarter"])
+def test_missing_column_is_named(tmp_path, small_data):
+    frame = small_data.surveys.drop(columns=["date", "quarter"])
     frame.to_csv(tmp_path / "surveys.csv", index=False)
     with pytest.raises(DataValidationError,
                        match="column 'date': table 'surveys' needs at least one of the columns "
@@ -72,9 +78,9 @@ def test_missing_column_is_named(tmp_path):
         datasets.load_dataset("surveys", directory=tmp_path)
 
 
-def test_a_missing_optional_column_is_left_out_and_quarter_comes_from_date(tmp_path):
+def test_a_missing_optional_column_is_left_out_and_quarter_comes_from_date(tmp_path, small_data):
     """0.1 refused any absent column; optional ones are now left out of the table."""
-    frame = simulate_service_data(seed=4, scale=0.05).surveys.drop(columns=["quarter", "ces"])
+    frame = small_data.surveys.drop(columns=["quarter", "ces"])
     frame.to_csv(tmp_path / "surveys.csv", index=False)
     back = datasets.load_dataset("surveys", directory=tmp_path)
     assert "ces" not in back.columns
@@ -92,8 +98,8 @@ def test_missing_folder():
         datasets.read_service_data("/nonexistent/folder")
 
 
-def test_fingerprint_changes_with_the_data(tmp_path):
-    data = simulate_service_data(seed=4, scale=0.05)
+def test_fingerprint_changes_with_the_data(tmp_path, small_data):
+    data = small_data
     data.write(tmp_path)
     first = datasets.fingerprint(tmp_path)
     assert first == datasets.fingerprint(tmp_path)

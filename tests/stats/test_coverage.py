@@ -273,7 +273,8 @@ def test_trinomial_enumeration_matches_scipy():
         assert w_box.sum() == pytest.approx(1.0, abs=1e-12)
 
 
-@pytest.mark.parametrize("n", SIZES)
+# the largest n (2 s) runs in make test, not make test-fast
+@pytest.mark.parametrize("n", [*SIZES[:-1], pytest.param(SIZES[-1], marks=pytest.mark.exhaustive)])
 def test_nps_adjusted_wald_coverage(n):
     check_default(nps_coverage(n, "adjusted_wald"), NPS_GRID, n, "adjusted_wald")
 
@@ -438,6 +439,7 @@ def test_nps_difference_coverage_n30():
     assert 0.94 <= coverage.mean() <= 0.96 and coverage.max() <= high
 
 
+@pytest.mark.exhaustive  # 1.3 s: make test, not make test-fast (n = 30 and 300 run there)
 def test_nps_difference_coverage_n100():
     coverage = np.array([nps_diff_coverage(100, a, b) for a, b in DIFF_GRID])
     check_default(coverage, DIFF_GRID, 100, "nps_diff adjusted_wald")
