@@ -36,6 +36,7 @@ __all__ = [
     "QUALITY_COLUMNS",
     "SEVERITIES",
     "MAX_SHOWN",
+    "NO_FILE_REASON",
     "Problems",
     "empty_quality_frame",
     "format_problem_line",
@@ -48,6 +49,9 @@ QUALITY_COLUMNS: tuple[str, ...] = ("table", "column", "severity", "reason", "co
 SEVERITIES: tuple[str, ...] = ("error", "warning", "note")
 #: Rows and values shown per problem.
 MAX_SHOWN = 5
+#: How the note of a table without a file starts, from every reader (CSV folder, Parquet
+#: folder, DuckDB file): the report's data-quality appendix lists these tables on one line.
+NO_FILE_REASON = "no file for this table"
 
 
 def _plain(value: Any) -> Any:
@@ -100,6 +104,19 @@ class Problems:
             "rows": _rows_text(rows, row_label, n), "values": _values_text(values),
             "action": action, "file": file,
         })
+
+    def add_missing_table(self, table: str, *, looked_for: str) -> None:
+        """Note that ``table`` has no file (its report sections are left out), saying where the
+        reader ``looked_for`` it; the same note from every reader.
+
+        >>> p = Problems()
+        >>> p.add_missing_table("calls", looked_for="calls.csv, calls.csv.gz")
+        >>> print(p.frame()["reason"].iloc[0])
+        no file for this table (looked for calls.csv, calls.csv.gz); its report sections are left out
+        """
+        self.add(table=table, column=None, severity="note",
+                 reason=f"{NO_FILE_REASON} (looked for {looked_for}); its report sections "
+                        f"are left out")
 
     def promote_large(self, *, table: str, file: str | None, n_rows: int,
                       max_excluded_share: float, check: str) -> bool:

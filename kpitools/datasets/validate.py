@@ -136,10 +136,8 @@ def read_folder(directory: str | Path | None, *,
         elif path is None and name in SUMMARY_TABLES:
             pass  # totals per period are optional: most folders have none
         elif path is None:
-            problems.add(table=name, column=None, severity="note",
-                         reason=f"no file for this table (looked for {name}.csv, {name}.csv.gz"
-                                f"{' and kpitools.toml' if mapping.path else ''}); its report "
-                                f"sections are left out")
+            problems.add_missing_table(name, looked_for=f"{name}.csv, {name}.csv.gz"
+                                       f"{' and kpitools.toml' if mapping.path else ''}")
         else:
             used.add(path.resolve())
             frame = read_table(path, tmap, problems, max_excluded_share=max_excluded_share)

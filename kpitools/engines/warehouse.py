@@ -383,10 +383,10 @@ def read_warehouse(path: str | Path, *,
                 if name in found or name in SUMMARY_TABLES:
                     pass
                 else:
-                    problems.add(table=name, column=None, severity="note", file=str(where),
-                                 reason=f"no table {name!r} (looked for {name}.parquet, "
-                                        f"{name}/*.parquet or a table {name!r} of the "
-                                        f"database); its report sections are left out")
+                    # the CSV reader's note, so that reports list these tables on one line
+                    problems.add_missing_table(name, looked_for=(
+                        f"a table {name!r} in the database" if where.is_file()
+                        else f"{name}.parquet, {name}/*.parquet"))
             else:
                 frame = _read_one(name, found[name], problems, file, max_excluded_share,
                                   connection, leave_out=() if identifiers or name != "surveys"

@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 
 from kpitools.core.errors import DataValidationError
-from kpitools.datasets import load_sample_data, read_service_data
+from kpitools.datasets import load_sample_data, read_service_data, validate_data
+from kpitools.datasets.quality import NO_FILE_REASON
 from kpitools.engines.warehouse import is_warehouse, read_warehouse, warehouse_fingerprint
 from kpitools.reports.sections import load_data
+from kpitools.reports.sections.quality import data_quality_table
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +168,26 @@ def test_fingerprint_follows_the_bytes(tmp_path, sample):
     assert first == warehouse_fingerprint(folder)
     sample.surveys.head(10).to_parquet(folder / "surveys.parquet")
     assert warehouse_fingerprint(folder) != first
+
+
+@pytest.mark.parametrize("kind", ["parquet", "duckdb"])
+def test_missing_tables_are_one_line_as_for_a_csv_folder(tmp_path, sample, kind):
+    # a tickets-only export (as examples/servicenow_incidents): the other tables are absent
+    tickets = sample.tickets.head(200)
+    (tmp_path / "csv").mkdir()
+    tickets.to_csv(tmp_path / "csv" / "tickets.csv", index=False)
+    csv = validate_data(tmp_path / "csv")
+    store = (_parquet_folder(tmp_path / "pq", {"tickets": tickets}) if kind == "parquet"
+             else _duckdb_file(tmp_path / "d.duckdb", {"tickets": tickets}))
+    report = read_warehouse(store)
+    absent = [name for name in sample.tables() if name not in ("tickets", "calls_summary")]
+    for got in (csv, report):
+        assert list(got.notes["table"]) == absent
+        assert got.notes["reason"].str.startswith(NO_FILE_REASON + " (looked for ").all()
+    # the report's data-quality appendix: one summary line, not one note per table
+    want = data_quality_table(load_data(tmp_path / "csv"))
+    got = data_quality_table(load_data(store))
+    assert str(got) == str(want)
+    assert "Tables without a file in the folder (their sections say so): " + ", ".join(
+        absent) + "." in str(got)
+    assert "Note:" not in str(got)
