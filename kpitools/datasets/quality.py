@@ -111,8 +111,9 @@ class Problems:
 
         >>> p = Problems()
         >>> p.add_missing_table("calls", looked_for="calls.csv, calls.csv.gz")
-        >>> print(p.frame()["reason"].iloc[0])
-        no file for this table (looked for calls.csv, calls.csv.gz); its report sections are left out
+        >>> print(p.frame()["reason"].iloc[0])  # doctest: +NORMALIZE_WHITESPACE
+        no file for this table (looked for calls.csv, calls.csv.gz); its report sections
+        are left out
         """
         self.add(table=table, column=None, severity="note",
                  reason=f"{NO_FILE_REASON} (looked for {looked_for}); its report sections "

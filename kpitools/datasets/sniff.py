@@ -8,8 +8,10 @@ for yes/no columns such as ``Y``/``N``, and the source's own missing-value marke
 ``-``, ``NULL``, ... seen in otherwise typed columns). One file may feed two tables (calls and
 their satisfaction ratings): both are offered. A file whose table it can tell but not
 complete (survey items without a date; published shares whose labels are not quarters) gets
-a section with a ``# TODO`` saying what to add; a file of monthly call totals is described
-in comments (no table holds aggregated calls). `mapping_text` writes all of it as TOML in which
+a section with a ``# TODO`` saying what to add. A file of call totals per month (or day),
+one row per period (and queue) with counts of calls offered and answered or abandoned, is
+offered as the ``calls_summary`` table; totals whose period column cannot be read as dates are
+described in comments. `mapping_text` writes all of it as TOML in which
 every guess carries a ``# guessed: ...`` comment and every source column left unmapped is
 listed, so that the user can check and edit it.
 
@@ -87,6 +89,21 @@ SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "hold_seconds": ("hold_time", "hold_duration"),
         "acw_seconds": ("wrap_up", "wrap_up_time", "after_call_work", "acw"),
     },
+    "calls_summary": {
+        "period_start": ("month", "period", "month_start", "date", "day", "interval",
+                         "interval_start", "year_month", "month_year"),
+        "team": ("queue", "department", "skill", "split", "group"),
+        "offered": ("calls_offered", "offered_calls", "inbound_calls", "inbound", "calls",
+                    "total_calls", "incoming_calls", "calls_received", "received"),
+        "answered": ("calls_answered", "answered_calls", "calls_handled", "handled",
+                     "handled_calls"),
+        "abandoned": ("calls_abandoned", "abandoned_calls", "abandons", "abandon"),
+        "answered_within_threshold": ("answered_within_sla", "answered_in_sla",
+                                      "calls_answered_within_sla", "within_sla", "in_sla"),
+        "threshold_seconds": ("sla_threshold", "service_level_threshold", "threshold"),
+        "asa_seconds": ("average_speed_of_answer_in_secs", "average_speed_of_answer_in_seconds",
+                        "average_speed_of_answer", "avg_speed_of_answer", "asa"),
+    },
     "customers": {
         "start_date": ("signup_date", "joined", "contract_start"),
         "end_date": ("churn_date", "cancel_date", "contract_end"),
@@ -107,6 +124,8 @@ _DATE_FORMATS = (
     "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M",
     "%m/%d/%Y", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d-%m-%Y %H:%M",
     "%d-%m-%Y", "%Y/%m/%d %H:%M", "%Y/%m/%d",
+    # months, as in published call totals ("Apr 2024", "April 2024", "2024-04")
+    "%b %Y", "%B %Y", "%b-%Y", "%Y-%m",
 )
 _YES_NO = ({"y", "n"}, {"yes", "no"}, {"true", "false"}, {"t", "f"}, {"0", "1"},
            {"ano", "ne"}, {"ja", "nein"}, {"oui", "non"})
@@ -418,9 +437,10 @@ def _partial(guess: FileGuess, frame: pd.DataFrame, kinds: dict[str, str],
             f"{guess.path.name}: guessed: calls counted per {_norm(period).split('_')[0]} "
             f"(aggregates: {', '.join(repr(c) for c in counts)} per {period!r}), not one "
             "row per call.",
-            "kpitools has no table of aggregated calls: the calls table holds one row per "
-            "call. Use the counts in Python (kt.summarize(..., counts=...)), or export one "
-            "row per call.",
+            f"The calls_summary table holds call totals per month (or day): add a "
+            f"[tables.calls_summary] section with file = {_q(guess.path.name)}, "
+            f"period_start = {_q(period)} (with its date_format), offered and answered or "
+            f"abandoned (see kpitools.tables.schema).",
             "Its columns are: " + ", ".join(_q(h) for h in guess.header)]
 
 

@@ -202,6 +202,7 @@ def test_init_offers_calls_and_surveys_from_one_call_centre_sheet(example):
     assert "[tables.surveys]  # guessed: the same file also seems to hold this table" in text
     assert 'csat = "Satisfaction rating"  # guessed:' in text
     assert "[tables.tickets]" not in text
+    assert "[tables.calls_summary]" not in text  # one row per call, not totals
     assert _run("validate", "--data", folder).exit_code == 0
     source = pd.read_excel(folder / "01_Call-Center-Dataset.xlsx")
     surveys = datasets.read_service_data(folder).surveys
@@ -236,11 +237,56 @@ def test_init_tells_published_shares_and_says_the_labels_are_not_quarters(exampl
     assert "column 'quarter': not a quarter" in check.stdout and "'07_2020'" in check.stdout
 
 
-def test_init_describes_monthly_call_totals_that_no_table_holds(example):
+def test_init_offers_monthly_call_totals_as_calls_summary(example):
     folder, text = example("sf_hss_call_centre")
-    assert ("guessed: calls counted per month (aggregates: 'Inbound Calls', 'Abandoned Calls' "
-            "per 'Month'), not one row per call.") in text
-    assert "[tables." not in text.replace("# [tables.<name>]", "")
+    assert "[tables.calls_summary]  # guessed: from the file's name and columns" in text
+    for line in ('period_start = "Month"', 'offered = "Inbound Calls"',
+                 'abandoned = "Abandoned Calls"',
+                 'asa_seconds = "Average Speed of Answer in Secs"'):
+        assert f"{line}  # guessed:" in text, line
+    assert 'period_start = "%b %Y"  # guessed:' in text
     check = _run("validate", "--data", folder)
-    assert check.exit_code == EXIT_BAD_INPUT
-    assert "no table can be read from this folder" in check.stdout
+    assert check.exit_code == 0 and "Warnings" not in check.stdout, check.output
+    # the same table as the example's hand-edited mapping reads
+    got = datasets.read_service_data(folder).calls_summary
+    want = datasets.read_service_data(EXAMPLES / "sf_hss_call_centre").calls_summary
+    pd.testing.assert_frame_equal(got, want)
+
+
+def _daily_totals(source: pd.DataFrame) -> pd.DataFrame:
+    """Call totals per day and topic (queue) of the PwC extract, as a telephony export."""
+    answered = source["Answered (Y/N)"] == "Y"
+    return (source.assign(answered=answered, abandoned=~answered)
+            .groupby(["Date", "Topic"], sort=True)
+            .agg(**{"Calls Offered": ("Call Id", "size"), "Calls Answered": ("answered", "sum"),
+                    "Abandoned": ("abandoned", "sum")})
+            .reset_index().rename(columns={"Topic": "Queue"}))
+
+
+def test_init_offers_daily_totals_per_queue_as_calls_summary(tmp_path):
+    source = pd.read_csv(DATA / "pwc_calls_extract.csv", dtype=str, keep_default_na=False)
+    totals = _daily_totals(source)
+    totals.to_csv(tmp_path / "daily_queue_totals.csv", index=False)
+    text = _init_then_validate(tmp_path)
+    assert "[tables.calls_summary]" in text and "[tables.calls]" not in text
+    for line in ('period_start = "Date"', 'team = "Queue"', 'offered = "Calls Offered"',
+                 'answered = "Calls Answered"', 'abandoned = "Abandoned"'):
+        assert f"{line}  # guessed:" in text, line
+    got = datasets.read_service_data(tmp_path).calls_summary
+    assert got["offered"].tolist() == totals["Calls Offered"].tolist()
+    assert got["answered"].tolist() == totals["Calls Answered"].tolist()
+    assert got["abandoned"].tolist() == totals["Abandoned"].tolist()
+    assert got["team"].astype(str).tolist() == totals["Queue"].tolist()
+    assert got["period_start"].tolist() == pd.to_datetime(totals["Date"]).tolist()
+
+
+def test_init_describes_totals_whose_period_is_not_a_date(tmp_path):
+    (tmp_path / "weekly.csv").write_text(
+        "Week,Calls Offered,Abandoned\n2024-W01,120,7\n2024-W02,131,9\n", encoding="utf-8")
+    assert _run("init", "--data", tmp_path).exit_code == 0
+    text = (tmp_path / "kpitools.toml").read_text(encoding="utf-8")
+    assert ("guessed: calls counted per week (aggregates: 'Calls Offered', 'Abandoned' per "
+            "'Week'), not one row per call.") in text
+    assert ("# The calls_summary table holds call totals per month (or day): add a "
+            '[tables.calls_summary] section with file = "weekly.csv", period_start = "Week"'
+            ) in text
