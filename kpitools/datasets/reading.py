@@ -37,6 +37,7 @@ import pandas as pd
 
 from kpitools.datasets.mapping import TableMapping
 from kpitools.datasets.quality import Problems
+from kpitools.tables.events import utc_offset_text
 from kpitools.tables.periods import QUARTER_FORMS, parse_quarter, period_labels
 from kpitools.tables.schema import SCHEMA, Column
 
@@ -70,7 +71,6 @@ FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "0.0"})
 
 ISO_FORMAT_TEXT = ("YYYY-MM-DD, or YYYY-MM-DD HH:MM:SS with an optional time-zone offset, "
                    "e.g. '2026-07-31' or '2026-07-31 09:30:00'")
-_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 _CLOCK = re.compile(r"^(-)?(\d+):([0-5]?\d)(?::([0-5]?\d(?:\.\d+)?))?$")
 #: Day-first formats tried, in order, when ``dayfirst = true`` and no ``date_format``.
 DAYFIRST_FORMATS: tuple[str, ...] = (
@@ -343,7 +343,7 @@ def _timestamps(values: pd.Series, column: str, fmt: str | None, tmap: TableMapp
         return _zone(values, tmap), "a date", None
     as_text = values.map(lambda v: v.strip() if isinstance(v, str) else v).astype(object)
     as_text = as_text.where(pd.Series(present, index=values.index), None)
-    offsets = as_text.map(lambda v: (m.group(1) if isinstance(v, str) and (m := _OFFSET.search(v))
+    offsets = as_text.map(lambda v: ((utc_offset_text(v) or "none") if isinstance(v, str)
                                      else ("aware" if getattr(v, "tzinfo", None) else "none"))
                           if v is not None else None)
     kinds = offsets.dropna()
@@ -353,12 +353,7 @@ def _timestamps(values: pd.Series, column: str, fmt: str | None, tmap: TableMapp
         has_naive = (kinds == "none").any()
         if has_naive or tmap.timezone is None:
             first = offsets.notna() & ~offsets.duplicated()
-            rows = np.flatnonzero(first.to_numpy(dtype=bool))
-            return (pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), "",
-                    {"positions": rows, "reason":
-                     "mixes time-zone offsets (or times with and without an offset), which "
-                     "cannot be put on one time line unambiguously; give every time the same "
-                     "offset, or none, or set timezone = \"<zone>\" in kpitools.toml"})
+            return _mixed_zones(values, first.to_numpy(dtype=bool))
         utc = True
     if fmt is None and tmap.dayfirst:
         best, best_n = None, -1
@@ -369,10 +364,26 @@ def _timestamps(values: pd.Series, column: str, fmt: str | None, tmap: TableMapp
                 best, best_n = candidate, n_ok
         fmt = best
     fmt_used = fmt or "ISO8601"
-    parsed = pd.to_datetime(as_text, format=fmt_used, errors="coerce", utc=utc)
+    try:
+        parsed = pd.to_datetime(as_text, format=fmt_used, errors="coerce", utc=utc)
+    except ValueError:  # "Mixed timezones" in a form the offset test did not see
+        first = np.zeros(len(values), dtype=bool)
+        first[np.flatnonzero(present)[:1]] = True
+        return _mixed_zones(values, first)
     words = (f"not a date in ISO 8601 format ({ISO_FORMAT_TEXT})" if fmt is None
              else f"not a date in the format {fmt!r}")
     return _zone(parsed, tmap), words, None
+
+
+def _mixed_zones(values: pd.Series, shown: np.ndarray
+                 ) -> tuple[pd.Series, str, dict[str, Any]]:
+    """The column-level problem of a column that mixes time-zone offsets (or times with and
+    without one), listing the ``shown`` rows."""
+    return (pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), "",
+            {"positions": np.flatnonzero(shown), "reason":
+             "mixes time-zone offsets (or times with and without an offset), which "
+             "cannot be put on one time line unambiguously; give every time the same "
+             "offset, or none, or set timezone = \"<zone>\" in kpitools.toml"})
 
 
 def _zone(parsed: pd.Series, tmap: TableMapping) -> pd.Series:

@@ -35,13 +35,50 @@ __all__ = [
     "align_time_zones",
     "clean_flag",
     "check_unique_ids",
+    "utc_offset_text",
 ]
 
 InvalidPolicy = Literal["raise", "exclude"]
 
-_TZ_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+#: A time-zone suffix at the end of a timestamp's text: ``Z``, ``±HH:MM``, ``±HHMM``, or a
+#: short ``±HH`` after a time (``"2024-03-01 10:00+01"``; a date alone, ``"2024-03-01"``,
+#: does not end in one). Also run by Arrow (RE2), so no look-arounds.
+_TZ_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2}|\d:\d{2}(?::\d{2}(?:[.,]\d+)?)? ?[+-]\d{2})$")
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
+
+
+def utc_offset_text(text: str) -> str | None:
+    """The time-zone offset at the end of a timestamp's ``text``, as ``"Z"`` or ``"±HH:MM"``
+    (``"+01"``, ``"+0100"`` and ``"+01:00"`` are one offset); None when it has none.
+
+    >>> [utc_offset_text(t) for t in ("2024-03-01 10:00+01", "2024-03-01T10:00:00-0530",
+    ...                               "2024-03-01 10:00Z", "2024-03-01 10:00", "2024-03-01")]
+    ['+01:00', '-05:30', 'Z', None, None]
+    """
+    match = _TZ_SUFFIX.search(text.strip())
+    if match is None:
+        return None
+    tail = match.group(1)
+    if tail == "Z":
+        return "Z"
+    at = max(tail.rfind("+"), tail.rfind("-"))
+    digits = tail[at + 1:].replace(":", "")
+    return f"{tail[at]}{digits[:2]}:{digits[2:] or '00'}"
+
+
+def _aware_by_value(strings: pd.Series, format: str) -> np.ndarray:
+    """Which values parse as time-zone aware, one value at a time (the slow path, taken only
+    when pandas refuses the column as a whole; a value that does not parse counts as naive)."""
+    def aware(v: Any) -> bool:
+        if v is None or (isinstance(v, float) and v != v):
+            return False
+        try:
+            return pd.to_datetime(v, format=format).tzinfo is not None
+        except (ValueError, TypeError):
+            return False
+
+    return strings.map(aware).to_numpy(dtype=bool)
 
 
 class RowIssues:
@@ -182,8 +219,21 @@ def parse_timestamps(values: pd.Series, *, column: str, issues: RowIssues,
     use = present & ~issues.mask
     strings = series.where(use, None)
     utc = n_aware > 0 and n_aware >= n_present - n_aware
-    parsed = pd.to_datetime(strings.astype(object), errors="coerce", utc=utc,
-                            format=format if format is not None else "ISO8601")
+    how = format if format is not None else "ISO8601"
+    try:
+        parsed = pd.to_datetime(strings.astype(object), errors="coerce", utc=utc, format=how)
+    except ValueError:  # "Mixed timezones": offsets the suffix test did not see
+        aware = _aware_by_value(strings, how) & use
+        n_aware, n_use = int(aware.sum()), int(use.sum())
+        minority = aware if n_aware <= n_use - n_aware else (~aware & use)
+        kind = "time-zone-aware" if n_aware <= n_use - n_aware else "time-zone-naive"
+        issues.add(minority, column=column, values=series,
+                   reason=f"{kind} timestamps mixed with the column's other time-zone "
+                          "convention (time-zone mix)")
+        use = use & ~issues.mask
+        strings = series.where(use, None)
+        parsed = pd.to_datetime(strings.astype(object), errors="coerce",
+                                utc=bool(n_aware) and n_aware > n_use - n_aware, format=how)
     bad = use & parsed.isna().to_numpy()
     issues.add(bad, column=column, values=series,
                reason="timestamps that cannot be parsed"
