@@ -44,6 +44,7 @@ from kpitools.core.validation import (
 from kpitools.kpis.catalogue import KpiDefinition, options_of, register_kpi
 from kpitools.kpis.common import compare_proportions, no_value
 from kpitools.kpis.volume import poisson_ci, rate_comparison
+from kpitools.stats.common import one_sided_bounds
 from kpitools.stats.intervals import (
     PROPORTION_METHODS,
     DiffMethod,
@@ -339,6 +340,9 @@ def nrr(customers: pd.DataFrame, period: Any, *, confidence_level: float = 0.95,
     contraction_mrr``, or 0 if the customer left in the period: the catalogue's
     ``(start MRR + expansion − contraction − churned MRR) / start MRR``. New customers are not
     included. CI: percentile bootstrap resampling customers [ET93]_ (``method="bootstrap"``).
+    A one-sided interval ends at the natural end of the scale: ``alternative="less"`` gives
+    ``(0, high)`` (NRR cannot be negative), ``"greater"`` gives ``(low, inf)`` (NRR has no
+    upper limit).
 
     Examples
     --------
@@ -360,9 +364,11 @@ def nrr(customers: pd.DataFrame, period: Any, *, confidence_level: float = 0.95,
     rng = np.random.default_rng(random_state)
     idx = rng.integers(0, start_mrr.size, size=(int(n_resamples), start_mrr.size))
     boot = end_mrr[idx].sum(axis=1) / start_mrr[idx].sum(axis=1)
-    low, high = _percentile(boot, level, alternative)
+    low, high = one_sided_bounds(*_percentile(boot, level, alternative), alternative,
+                                 0.0, np.inf)
     return KpiEstimate(kpi="nrr", estimate=100.0 * end_mrr.sum() / start_mrr.sum(),
-                       ci_low=100.0 * low, ci_high=100.0 * high, n=int(start_mrr.size),
+                       ci_low=100.0 * float(low), ci_high=100.0 * float(high),
+                       n=int(start_mrr.size),
                        n_excluded=issues.n_excluded, method="bootstrap",
                        confidence_level=level, unit="%",
                        details={"period": str(p), "start_mrr": float(start_mrr.sum()),

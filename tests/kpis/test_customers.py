@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import kpitools as kt
+from kpitools.datasets import load_agents
 from kpitools.kpis.customers import clv_from_values, customer_counts
 from kpitools.kpis.volume import poisson_ci
 from kpitools.stats.intervals import proportion_ci, z_critical
@@ -130,3 +131,30 @@ def test_bad_customer_input():
         kt.churn_rate(df, "2026Q2")
     with pytest.raises(ValueError, match="period '2026Q7' is not valid"):
         kt.churn_rate(df, "2026Q7")
+
+
+@pytest.mark.parametrize("kpi", ["nrr", "customer_retention", "churn_rate",
+                                 "employee_turnover"])
+def test_one_sided_intervals_end_at_the_natural_end_of_the_scale(customers, kpi):
+    # NRR, retention, churn and turnover cannot be negative: "less" starts at 0, not -inf;
+    # "greater" ends at the top of the scale (100 % for a proportion, inf for NRR and a rate)
+    data = load_agents() if kpi == "employee_turnover" else customers
+    extra = {"n_resamples": 999} if kpi == "nrr" else {}
+    fn = getattr(kt, kpi)
+    two = fn(data, "2025Q3", alternative="two-sided", **extra)
+    less = fn(data, "2025Q3", alternative="less", **extra)
+    greater = fn(data, "2025Q3", alternative="greater", **extra)
+    top = 100.0 if kpi in ("customer_retention", "churn_rate") else np.inf
+    assert less.ci_low == 0.0 and greater.ci_high == top
+    assert 0.0 < less.ci_high < two.ci_high and two.ci_low < greater.ci_low < top
+    assert less.estimate == greater.estimate == two.estimate
+
+
+def test_one_sided_nrr_bound_is_the_bootstrap_quantile(customers):
+    # the finite end is the (1 − α) percentile of the same replicates as the two-sided one
+    two = kt.nrr(customers, "2025Q3", n_resamples=999, confidence_level=0.90)
+    less = kt.nrr(customers, "2025Q3", n_resamples=999, alternative="less",
+                  confidence_level=0.95)
+    greater = kt.nrr(customers, "2025Q3", n_resamples=999, alternative="greater",
+                     confidence_level=0.95)
+    assert (greater.ci_low, less.ci_high) == pytest.approx((two.ci_low, two.ci_high))
