@@ -872,7 +872,8 @@ def backlog(tickets: pd.DataFrame, *, at: Any = None, freq: str = "D",
     freq : str, default "D"
         pandas frequency of the default time points.
     by : str or list of str, optional
-        A backlog series per group.
+        A backlog series per group, every group on the same time points (those of the
+        whole table, so that groups are comparable), 0 where a group has nothing open.
 
     Returns
     -------

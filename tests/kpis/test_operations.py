@@ -170,6 +170,28 @@ def test_backlog_against_brute_force(tickets):
     assert daily["backlog"].iloc[10] == brute_force_backlog(tickets, t)
 
 
+def test_backlog_by_group_shares_one_time_range(tickets):
+    # a team active only in the last tenth of the data and one only in the first: every
+    # group gets the same time points as the whole desk, with 0 where nothing is open
+    t = tickets.copy()
+    t["team"] = t["team"].astype(object)
+    t.loc[t["created_at"] > t["created_at"].quantile(0.9), "team"] = "Late"
+    first = t["created_at"] < t["created_at"].quantile(0.05)
+    t.loc[first, "team"] = "Early"
+    t.loc[first, "resolved_at"] = t.loc[first, "created_at"] + pd.Timedelta("1h")
+    whole = kt.backlog(t, freq="W")
+    by = kt.backlog(t, freq="W", by="team")
+    for team, part in by.groupby("team"):
+        assert part["at"].tolist() == whole["at"].tolist(), team
+        want = [int(((g.created_at <= at) & ~(g.resolved_at <= at)).sum())
+                for g in [t[t["team"] == team]] for at in part["at"]]
+        assert part["backlog"].tolist() == want, team
+    late = by[by["team"] == "Late"]["backlog"]
+    early = by[by["team"] == "Early"]["backlog"]
+    assert late.iloc[0] == 0 and early.iloc[-1] == 0
+    assert by.groupby("at")["backlog"].sum().tolist() == whole["backlog"].tolist()
+
+
 def test_utilisation_and_productivity_against_pandas(calls, tickets):
     from kpitools.datasets import load_agent_availability
     avail = load_agent_availability()
