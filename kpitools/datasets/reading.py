@@ -45,6 +45,7 @@ __all__ = [
     "DEFAULT_MAX_EXCLUDED_SHARE",
     "DEFAULT_NA_VALUES",
     "ISO_FORMAT_TEXT",
+    "MIXED_ZONES_REASON",
     "TRUE_WORDS",
     "FALSE_WORDS",
     "TableError",
@@ -375,15 +376,18 @@ def _timestamps(values: pd.Series, column: str, fmt: str | None, tmap: TableMapp
     return _zone(parsed, tmap), words, None
 
 
+#: The error of a timestamp column that mixes time-zone offsets.
+MIXED_ZONES_REASON = ("mixes time-zone offsets (or times with and without an offset), which "
+                      "cannot be put on one time line unambiguously; give every time the same "
+                      "offset, or none, or set timezone = \"<zone>\" in kpitools.toml")
+
+
 def _mixed_zones(values: pd.Series, shown: np.ndarray
                  ) -> tuple[pd.Series, str, dict[str, Any]]:
     """The column-level problem of a column that mixes time-zone offsets (or times with and
     without one), listing the ``shown`` rows."""
     return (pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]"), "",
-            {"positions": np.flatnonzero(shown), "reason":
-             "mixes time-zone offsets (or times with and without an offset), which "
-             "cannot be put on one time line unambiguously; give every time the same "
-             "offset, or none, or set timezone = \"<zone>\" in kpitools.toml"})
+            {"positions": np.flatnonzero(shown), "reason": MIXED_ZONES_REASON})
 
 
 def _zone(parsed: pd.Series, tmap: TableMapping) -> pd.Series:

@@ -31,10 +31,16 @@ import pandas as pd
 
 from kpitools.datasets.mapping import DataMapping, TableMapping
 from kpitools.datasets.quality import Problems
-from kpitools.datasets.reading import DEFAULT_MAX_EXCLUDED_SHARE, ISO_FORMAT_TEXT, empty_table
+from kpitools.datasets.reading import (
+    DEFAULT_MAX_EXCLUDED_SHARE,
+    ISO_FORMAT_TEXT,
+    MIXED_ZONES_REASON,
+    empty_table,
+)
 from kpitools.datasets.simulate import ServiceData
 from kpitools.datasets.validate import ValidationReport
 from kpitools.engines.tables import duckdb_tables
+from kpitools.tables.events import TZ_SUFFIX_PATTERN
 from kpitools.tables.schema import SCHEMA, SUMMARY_TABLES, Column
 
 __all__ = ["is_warehouse", "read_warehouse", "warehouse_fingerprint", "WAREHOUSE_SUFFIXES"]
@@ -181,6 +187,31 @@ def _column_sql(col: Column, sql_type: str, required: bool
     return value, checks, f"{raw} IS NULL"
 
 
+def _offset_sql(col: str) -> str:
+    """The time-zone offset of a text timestamp (``'+01:00'``, ``'Z'``; ``'none'`` without
+    one), as `kpitools.tables.events.utc_offset_text` gives it."""
+    raw = f"trim(CAST({_q(col)} AS VARCHAR))"
+    tail = f"regexp_extract({raw}, {_lit(TZ_SUFFIX_PATTERN)}, 1)"
+    digits = f"regexp_replace(regexp_extract({tail}, '[+-][0-9:]+$'), ':', '', 'g')"
+    return (f"CASE WHEN {tail} = '' THEN 'none' WHEN {tail} = 'Z' THEN 'Z' "
+            f"WHEN length({digits}) = 3 THEN {digits} || '00' ELSE {digits} END")
+
+
+def _mixed_offsets(relation: Any, source: str, col: str) -> tuple[list[int], list[Any]]:
+    """The first data row (and value) of each time-zone offset of a text timestamp column,
+    when it has more than one (times with and without an offset, or different offsets);
+    empty lists otherwise. DuckDB's cast to TIMESTAMP drops an offset, so such a column
+    would silently mix time lines."""
+    c = _q(col)
+    rows = relation.query(source, f"SELECT min(rn), arg_min({c}, rn) FROM (SELECT "
+                                  f"row_number() OVER () AS rn, {c}, {_offset_sql(col)} AS off "
+                                  f"FROM {source} WHERE NULLIF(trim(CAST({c} AS VARCHAR)), '') "
+                                  f"IS NOT NULL) GROUP BY off ORDER BY 1").fetchall()
+    if len(rows) < 2:
+        return [], []
+    return [int(r[0]) for r in rows], [r[1] for r in rows]
+
+
 def _typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """``frame`` with the dtypes of the CSV reader (`kpitools.datasets.reading.read_table`)."""
     schema = SCHEMA[name]
@@ -252,6 +283,19 @@ def _read_one(name: str, relation: Any, problems: Problems, file: str,
         if not any(c in types for c in group):
             fail(group[0], f"table {name!r} needs at least one of the columns "
                            f"{', '.join(group)}; its columns are {shown}")
+    source = "_kt_source"
+    for col in schema.columns:
+        kind = types.get(col.name, "").upper()
+        if col.type != "timestamp" or not kind or kind.startswith("TIMESTAMP") or kind == "DATE":
+            continue
+        rows, values = _mixed_offsets(relation, source, col.name)
+        if rows:
+            problems.add(table=name, column=col.name, severity="error", file=file,
+                         reason=MIXED_ZONES_REASON.replace(
+                             'or set timezone = "<zone>" in kpitools.toml',
+                             "or convert the column to TIMESTAMP in the Parquet file or "
+                             "DuckDB table"),
+                         rows=rows, values=values, row_label="data row")
     if sum(1 for r in problems.records if r["severity"] == "error") > n_errors:
         return None
     derive_quarter = name == "surveys" and "quarter" not in types and "date" in types
@@ -271,7 +315,6 @@ def _read_one(name: str, relation: Any, problems: Problems, file: str,
     if derive_quarter:
         selects.append(("quarter", "CAST(year(CAST(\"date\" AS TIMESTAMP)) AS VARCHAR) || 'Q' "
                                    "|| CAST(quarter(CAST(\"date\" AS TIMESTAMP)) AS VARCHAR)"))
-    source = "_kt_source"
     counts_sql = ", ".join(["count(*)"] + [f"count(*) FILTER (WHERE {k.condition})"
                                             for k in checks])
     counted = relation.query(source, f"SELECT {counts_sql} FROM {source}").fetchall()[0]

@@ -36,6 +36,7 @@ __all__ = [
     "clean_flag",
     "check_unique_ids",
     "utc_offset_text",
+    "TZ_SUFFIX_PATTERN",
 ]
 
 InvalidPolicy = Literal["raise", "exclude"]
@@ -43,7 +44,8 @@ InvalidPolicy = Literal["raise", "exclude"]
 #: A time-zone suffix at the end of a timestamp's text: ``Z``, ``±HH:MM``, ``±HHMM``, or a
 #: short ``±HH`` after a time (``"2024-03-01 10:00+01"``; a date alone, ``"2024-03-01"``,
 #: does not end in one). Also run by Arrow (RE2), so no look-arounds.
-_TZ_SUFFIX = re.compile(r"(Z|[+-]\d{2}:?\d{2}|\d:\d{2}(?::\d{2}(?:[.,]\d+)?)? ?[+-]\d{2})$")
+TZ_SUFFIX_PATTERN = r"(Z|[+-]\d{2}:?\d{2}|\d:\d{2}(?::\d{2}(?:[.,]\d+)?)? ?[+-]\d{2})$"
+_TZ_SUFFIX = re.compile(TZ_SUFFIX_PATTERN)
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f"}
 

@@ -191,3 +191,29 @@ def test_missing_tables_are_one_line_as_for_a_csv_folder(tmp_path, sample, kind)
     assert "Tables without a file in the folder (their sections say so): " + ", ".join(
         absent) + "." in str(got)
     assert "Note:" not in str(got)
+
+
+@pytest.mark.parametrize("kind", ["parquet", "duckdb"])
+def test_text_times_mixing_offsets_are_an_error_as_for_a_csv_file(tmp_path, sample, kind):
+    # DuckDB's cast to TIMESTAMP drops an offset: without the check, "10:00+01" and "10:00"
+    # would silently land on one time line
+    tickets = sample.tickets.head(20).copy()
+    text = tickets["created_at"].dt.strftime("%Y-%m-%d %H:%M").astype(object)
+    text.iloc[3] += "+01"
+    text.iloc[7] += "+0530"
+    tickets["created_at"] = text
+    store = (_parquet_folder(tmp_path / "pq", {"tickets": tickets}) if kind == "parquet"
+             else _duckdb_file(tmp_path / "d.duckdb", {"tickets": tickets}))
+    errors = read_warehouse(store).errors
+    assert errors["column"].tolist() == ["created_at"]
+    assert errors["reason"].iloc[0].startswith("mixes time-zone offsets (or times with and "
+                                               "without an offset)")
+    assert errors["rows"].iloc[0] == "data rows 1, 4, 8"
+    assert errors["values"].iloc[0] == ", ".join(repr(text.iloc[i]) for i in (0, 3, 7))
+    with pytest.raises(DataValidationError, match="column 'created_at'.*mixes time-zone"):
+        load_data(store)
+    # one offset written three ways is one time line
+    tickets["created_at"] = [f"{t[:16]}{('+01', '+0100', '+01:00')[i % 3]}"
+                             for i, t in enumerate(text)]
+    store = _parquet_folder(tmp_path / "same", {"tickets": tickets})
+    assert read_warehouse(store).ok
