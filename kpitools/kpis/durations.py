@@ -69,6 +69,7 @@ from kpitools.stats.quantiles import (
     bootstrap_diff_ci,
     grouped_bootstrap_mean_ci,
     grouped_quantile_ci,
+    grouped_quantile_ci_ticks,
     hodges_lehmann,
 )
 from kpitools.stats.significance import ProportionTest, mann_whitney_test, mean_ci, welch_test
@@ -335,6 +336,120 @@ def duration_values(
     usable = ~issues.mask & ~np.isnan(seconds)
     return DurationData(seconds=seconds, usable=usable, open=open_mask, elapsed_open=elapsed,
                         issues=issues, index=data.index, parts=parts, missing_parts=lacking)
+
+
+_TICKS_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+#: `summarize_durations` reads medians and quantiles from integer ticks from this many rows
+#: on (below, the float seconds of `duration_values`; the numbers are the same).
+_TICKS_MIN_ROWS = 100_000
+
+
+def _tick_values(values: pd.Series) -> np.ndarray | None:
+    """The int64 ticks (UTC for time-zone-aware columns) of a datetime64 column, without a
+    copy where possible; None for anything else (text, objects, other dtypes)."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        values = values.dt.tz_convert(None)
+    elif not (isinstance(dtype, np.dtype) and dtype.kind == "M"):
+        return None
+    arr = values.to_numpy()
+    if arr.dtype.kind != "M":
+        return None
+    return arr
+
+
+@dataclass(frozen=True)
+class _Ticks:
+    """Durations as int64 clock ticks (`_duration_ticks`): ``ticks[~issues.mask]`` are the
+    usable durations, ``ticks / per_second`` the seconds `duration_values` computes."""
+
+    ticks: np.ndarray
+    per_second: int
+    open: np.ndarray
+    issues: RowIssues
+
+
+def _duration_ticks(data: Any, kpi: str, *, columns: Mapping[str, str] | None,
+                    value: str | None, value_unit: DurationUnit,
+                    business_hours: BusinessHours | None, tz: str | None, as_of: Any,
+                    invalid: Literal["raise", "exclude"], missing: Literal["exclude", "raise"],
+                    timestamp_format: str | None) -> _Ticks | None:
+    """`duration_values` of a timestamp KPI on two datetime64 columns, as int64 ticks.
+
+    The same checks in the same order, the same excluded rows, reasons and errors; None
+    (use `duration_values`) for anything else: ``value=``, business hours, ``tz``,
+    ``as_of``, text or mixed time-zone columns, other units, stamps beyond ±2⁶² ticks.
+    """
+    spec = _check_kpi(kpi)
+    check_choice("value_unit", value_unit, tuple(DURATION_UNITS))
+    if (not isinstance(data, pd.DataFrame) or value is not None or business_hours is not None
+            or tz is not None or as_of is not None or spec.start is None
+            or spec.end is None):
+        return None
+    cols = resolve_columns(spec.table, columns)
+    start_col, end_col = cols[spec.start], cols[spec.end]
+    if start_col not in data.columns or end_col not in data.columns:
+        return None
+    a, b = _tick_values(data[start_col]), _tick_values(data[end_col])
+    if (a is None or b is None or a.dtype != b.dtype
+            or (isinstance(data[start_col].dtype, pd.DatetimeTZDtype)
+                != isinstance(data[end_col].dtype, pd.DatetimeTZDtype))):
+        return None
+    unit = np.datetime_data(a.dtype)[0]
+    if unit not in _TICKS_PER_SECOND:
+        return None
+    ai, bi = a.view(np.int64), b.view(np.int64)
+    nat = np.iinfo(np.int64).min
+    a_nat, b_nat = ai == nat, bi == nat
+    lim = 1 << 62  # stamps within ±2⁶² ticks: their differences fit in int64
+    if not (ai.max(initial=0) < lim and bi.max(initial=0) < lim
+            and ai.min(where=~a_nat, initial=0) >= -lim
+            and bi.min(where=~b_nat, initial=0) >= -lim):
+        return None
+    issues = RowIssues(data.index, invalid=invalid, missing=missing)
+    id_col = cols[spec.id_column]
+    if id_col in data.columns:
+        check_unique_ids(data[id_col], column=id_col, issues=issues)
+    _exclude_abandoned(data, spec, cols, issues, timestamp_format)
+    issues.add(a_nat & ~issues.mask, column=start_col, values=data[start_col],
+               reason="missing start timestamps", kind="missing")
+    ticks = bi - ai
+    negative = (ticks < 0) & ~(a_nat | b_nat) & ~issues.mask
+    issues.add(negative, column=end_col, values=data[end_col],
+               reason=f"{end_col} before {start_col} (negative duration)")
+    open_mask = b_nat & ~issues.mask
+    if open_mask.any():
+        what = "first response" if spec.end == "first_response_at" else "resolution"
+        issues.add(open_mask, column=end_col, values=data[end_col],
+                   reason=f"open (censored): no {what} yet", kind="open")
+    return _Ticks(ticks, _TICKS_PER_SECOND[unit], open_mask, issues)
+
+
+def _grouped_quantile_from_ticks(data: pd.DataFrame, kpi: str, keys: list[str], q: float, *,
+                                 factor: float, level: float, alternative: str,
+                                 prepare: dict[str, Any]
+                                 ) -> tuple[tuple[np.ndarray, ...], np.ndarray, pd.DataFrame,
+                                            _Ticks] | None:
+    """The order-statistic columns of `summarize_durations` from integer ticks (`_Ticks`,
+    `grouped_quantile_ci_ticks`): ``((estimate, low, high, n), codes, groups, ticks)``, or
+    None where that path does not apply."""
+    if not isinstance(data, pd.DataFrame) or len(data) < _TICKS_MIN_ROWS:
+        return None
+    tk = _duration_ticks(data, kpi, **prepare)
+    if tk is None:
+        return None
+    codes, groups = group_codes(data, keys)
+    per_second = tk.per_second
+
+    def scale(t: np.ndarray) -> np.ndarray:  # as duration_values, then `/ factor`
+        return (t / per_second) / factor
+
+    res = grouped_quantile_ci_ticks(tk.ticks, ~tk.issues.mask, codes, len(groups), q,
+                                    scale=scale, confidence_level=level,
+                                    alternative=alternative, bottom=0.0)
+    if res is None:
+        return None
+    return (res.estimate, res.low, res.high, res.n), codes, groups, tk
 
 
 def _numeric_seconds(values: pd.Series, column: str, issues: RowIssues) -> np.ndarray:
@@ -1073,6 +1188,16 @@ def summarize_durations(
         raise ValueError("summarize of the mean uses method='bootstrap'; for t intervals "
                          "call duration_kpi per group")
     prepare = _prepare_options(locals())
+    qq = 0.5 if statistic == "median" else float(q)
+    fast = None if statistic == "mean" else _grouped_quantile_from_ticks(
+        data, kpi, keys, qq, factor=factor, level=level, alternative=alternative,
+        prepare=prepare)
+    if fast is not None:  # integer ticks: the same numbers, exclusions and errors
+        (est, low, high, n), codes, groups, tk = fast
+        return _duration_table(groups, codes, tk.issues, tk.open, None, kpi=kpi,
+                               statistic=statistic, q=q, level=level,
+                               method_name="order_statistic", unit_name=unit_name,
+                               columns=(est, low, high, n))
     dd = duration_values(data, kpi, **prepare)
     codes, groups = group_codes(data, keys)
     n_groups = len(groups)
@@ -1084,22 +1209,33 @@ def summarize_durations(
             n_resamples=n_resamples, random_state=random_state)
         method_name = "bootstrap_percentile"
     else:
-        qq = 0.5 if statistic == "median" else float(q)
         est, low, high, n, _ = grouped_quantile_ci(x, g, n_groups, qq, confidence_level=level,
                                                    alternative=alternative, bottom=0.0)
         method_name = "order_statistic"
-    n_excl = np.bincount(codes[dd.issues.mask], minlength=n_groups)
-    n_open = np.bincount(codes[dd.open], minlength=n_groups)
+    return _duration_table(groups, codes, dd.issues, dd.open, dd.note, kpi=kpi,
+                           statistic=statistic, q=q, level=level, method_name=method_name,
+                           unit_name=unit_name, columns=(est, low, high, n))
+
+
+def _duration_table(groups: pd.DataFrame, codes: np.ndarray, issues: RowIssues,
+                    open_mask: np.ndarray, note: str | None, *, kpi: str, statistic: str,
+                    q: float, level: float, method_name: str, unit_name: str,
+                    columns: tuple[np.ndarray, ...]) -> pd.DataFrame:
+    """The table of `summarize_durations` from its per-group columns."""
+    est, low, high, n = columns
+    n_groups = len(groups)
+    n_excl = np.bincount(codes[issues.mask], minlength=n_groups)
+    n_open = np.bincount(codes[open_mask], minlength=n_groups)
     table = groups.reset_index(drop=True).copy()
     values = {"kpi": _label(kpi, statistic, q), "estimate": est, "ci_low": low,
               "ci_high": high, "confidence_level": level, "method": method_name,
               "unit": unit_name, "n": n.astype(np.int64), "n_excluded": n_excl.astype(np.int64)}
     for name in ESTIMATE_COLUMNS:
         table[name] = values[name]
-    table.attrs["excluded"] = dd.issues.excluded()
+    table.attrs["excluded"] = issues.excluded()
     table.attrs["n_open"] = pd.Series(n_open, name="n_open")
-    if dd.note:
-        table.attrs["notes"] = [dd.note]
+    if note:
+        table.attrs["notes"] = [note]
     return table
 
 

@@ -53,6 +53,7 @@ __all__ = [
     "quantile_ci",
     "median_ci",
     "grouped_quantile_ci",
+    "grouped_quantile_ci_ticks",
     "bootstrap_mean_ci",
     "grouped_bootstrap_mean_ci",
     "hodges_lehmann",
@@ -467,6 +468,144 @@ def _bucketed_order_statistics(x: np.ndarray, g: np.ndarray, n: np.ndarray,
     out = np.full(ranks.shape, np.nan)
     out[wanted] = xs[start[chunk] + (rank - before)[wanted]]
     return out
+
+
+#: `grouped_quantile_ci_ticks`: the bucket of a non-negative int64 is the bits of its
+#: float64 value shifted right by 48 (exponent and the top 4 mantissa bits: 16 buckets per
+#: power of two), less the bucket of 1 plus one, so 0 → 0, 1 → 1, 2⁶³ → 1009.
+_TICK_SHIFT = 48
+_TICK_BASE = (1023 << (52 - _TICK_SHIFT)) - 1
+_TICK_WIDTH = (1086 << (52 - _TICK_SHIFT)) - _TICK_BASE + 1
+#: Groups × buckets up to this many cells (a bincount of int64); more groups: None.
+_TICK_MAX_CELLS = 1 << 22
+#: Rows per block of the two passes (their temporaries stay in the cache).
+_TICK_BLOCK = 1 << 16
+
+
+def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.ndarray,
+                              n_groups: int, q: float = 0.5, *,
+                              scale: Callable[[np.ndarray], np.ndarray],
+                              confidence_level: float = 0.95, alternative: str = "two-sided",
+                              bottom: float = -np.inf) -> GroupedIntervals | None:
+    """`grouped_quantile_ci` of ``scale(ticks[keep])`` by ``codes[keep]``, from int64 ticks.
+
+    For durations kept as integer clock ticks (``end − start`` of datetime64 columns): the
+    order statistics are read on the integers and only the few needed are scaled, so no
+    float column of every row is built. ``scale`` must be non-decreasing (e.g. ticks →
+    seconds → minutes): then the k-th smallest of ``scale(t)`` is ``scale`` of the k-th
+    smallest ``t``, and the result equals ``grouped_quantile_ci(scale(ticks[keep]),
+    codes[keep], n_groups, q, ...)`` exactly.
+
+    Two passes over the rows in blocks: (1) each kept row's cell, group × bucket (16 per
+    power of two, from the bits of its float value), counted by one ``bincount``; the
+    ranks are found in the cumulative counts; (2) the rows of the cells holding a rank are
+    gathered and partitioned at their ranks (`_grouped_order_statistics`).
+
+    Parameters
+    ----------
+    ticks : array of int64
+        Non-negative where ``keep`` (other rows are ignored, any value).
+    keep : array of bool
+    codes : array of int
+        Group code ``0..n_groups−1`` of every row.
+    n_groups : int
+    scale : callable
+        Non-decreasing map of an int64 array to the values (float array).
+
+    Returns
+    -------
+    GroupedIntervals or None
+        None when groups × buckets exceed `_TICK_MAX_CELLS` (use `grouped_quantile_ci`).
+    """
+    check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    t = np.asarray(ticks)
+    if t.dtype != np.int64:
+        raise TypeError(f"ticks must be int64, got dtype {t.dtype}")
+    keep = np.asarray(keep, dtype=bool)
+    g = np.asarray(codes)
+    if not (g.shape == t.shape == keep.shape):
+        raise ValueError(f"ticks {t.shape}, keep {keep.shape} and codes {g.shape} differ")
+    width = _TICK_WIDTH
+    cells = n_groups * width
+    if n_groups < 1 or cells > _TICK_MAX_CELLS:
+        return None
+    size = t.size
+    cell = np.empty(size, dtype=np.int32)
+    buf = np.empty(min(size, _TICK_BLOCK))
+    bits = buf.view(np.int64)
+    step = np.int32(width)
+    all_kept = bool(keep.all())
+    for a in range(0, size, _TICK_BLOCK):
+        e = min(a + _TICK_BLOCK, size)
+        m = e - a
+        f, b, c = buf[:m], bits[:m], cell[a:e]
+        np.copyto(f, t[a:e], casting="unsafe")  # int64 → float64: non-decreasing
+        np.right_shift(b, _TICK_SHIFT, out=b)
+        b -= _TICK_BASE
+        np.maximum(b, 0, out=b)
+        np.multiply(g[a:e], step, out=c, casting="unsafe")
+        np.add(c, b, out=c, casting="unsafe")
+        if not all_kept:
+            np.copyto(c, np.int32(cells), where=~keep[a:e])  # a cell past the groups
+    counts = np.bincount(cell, minlength=cells + 1)[:cells]
+    n = counts.reshape(n_groups, width).sum(axis=1)
+    est = np.full(n_groups, np.nan)
+    low = np.full(n_groups, np.nan)
+    high = np.full(n_groups, np.nan)
+    cov = np.full(n_groups, np.nan)
+    has = n > 0
+    if not has.any():
+        return GroupedIntervals(est, low, high, n, cov)
+    present = np.flatnonzero(has)
+    nh = n[has]
+    h = (nh - 1) * q
+    lo = np.floor(h).astype(np.int64)
+    hi = np.minimum(lo + 1, nh - 1)
+    r, s, c = quantile_ci_ranks(nh, q, confidence_level=confidence_level,
+                                alternative=alternative)
+    r, s = np.atleast_1d(r), np.atleast_1d(s)
+    ranks = np.stack([lo, hi, np.where(r > 0, r - 1, -1), np.where(s <= nh, s - 1, -1)])
+    wanted = ranks >= 0
+    # each wanted rank's position among all kept rows in (group, value) order, and the cell
+    # holding it: the first whose cumulative count (over groups, then buckets) passes it
+    total = np.cumsum(counts)
+    base = (np.cumsum(n) - n)[present]
+    pos = (base[None, :] + ranks)[wanted]
+    at_cell = np.searchsorted(total, pos, side="right")
+    in_cell = pos - (total[at_cell] - counts[at_cell])
+    needed, chunk = np.unique(at_cell, return_inverse=True)
+    lookup = np.full(cells + 1, -1, dtype=np.int32)
+    lookup[needed] = np.arange(needed.size, dtype=np.int32)
+    rows_parts, chunk_parts = [], []
+    for a in range(0, size, _TICK_BLOCK):
+        got = lookup[cell[a:a + _TICK_BLOCK]]
+        idx = np.flatnonzero(got >= 0)
+        rows_parts.append(idx + a)
+        chunk_parts.append(got[idx])
+    del cell
+    rows = np.concatenate(rows_parts)
+    sub_chunk = np.concatenate(chunk_parts)
+    sub = t[rows]
+    sizes = np.bincount(sub_chunk, minlength=needed.size).astype(np.int64)
+    # the ranks read in each needed cell (several ranks may share one): one row each
+    order = np.lexsort((in_cell, chunk))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = chunk[order][1:] != chunk[order][:-1]
+    step_no = np.arange(order.size)
+    which = step_no - np.maximum.accumulate(np.where(first, step_no, 0))
+    slots = np.full((int(which.max()) + 1, needed.size), -1, dtype=np.int64)
+    slots[which, chunk[order]] = in_cell[order]
+    xs = _grouped_order_statistics(sub, sub_chunk, sizes, slots)
+    start = np.cumsum(sizes) - sizes
+    picked = scale(xs[start[chunk] + in_cell])
+    at = np.full(ranks.shape, np.nan)
+    at[wanted] = picked
+    est[has] = at[0] + (h - lo) * (at[1] - at[0])
+    low[has] = np.where(r > 0, at[2], bottom)
+    high[has] = np.where(s <= nh, at[3], np.inf)
+    cov[has] = c
+    return GroupedIntervals(est, low, high, n, cov)
 
 
 def _single_quantile_ci(x: np.ndarray, q: float, confidence_level: float, alternative: str,

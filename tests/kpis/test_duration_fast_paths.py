@@ -173,3 +173,162 @@ def test_quantile_ci_ranks_of_repeated_sizes_equal_each_size_alone(alternative):
                                       alternative=alternative)  # the direct path
     np.testing.assert_array_equal(few.lower, r[:200])
     np.testing.assert_array_equal(few.coverage, c[:200])
+
+
+# ----------------------------------------------------------- integer ticks (summarize)
+
+def _tick_cases(rng: np.random.Generator, n: int) -> np.ndarray:
+    kind = int(rng.integers(0, 4))
+    if kind == 0:  # whole seconds in ns, long tail
+        return np.round(60 * rng.lognormal(3.0, 1.5, n)).astype(np.int64) * 10**9
+    if kind == 1:  # a few distinct values: ties across bucket edges, zeros
+        return rng.integers(0, 4, n).astype(np.int64) * 60
+    if kind == 2:  # every power of two and its neighbours, up to 2⁶²
+        e = rng.integers(0, 63, n)
+        return (np.left_shift(np.int64(1), e) + rng.integers(-1, 2, n)).clip(0)
+    return rng.integers(0, 2**62, n)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_grouped_quantile_ci_ticks_equals_grouped_quantile_ci(seed):
+    rng = np.random.default_rng(100 + seed)
+    n, groups = int(rng.integers(1, 5000)), int(rng.integers(1, 40))
+    t = _tick_cases(rng, n)
+    keep = rng.random(n) < 0.9
+    t[~keep] = rng.integers(-2**63, 2**63 - 1, int((~keep).sum()))  # ignored, any value
+    g = rng.integers(0, groups, n).astype((np.int16, np.int32, np.int64)[seed % 3])
+    if groups > 2:
+        g[g == 1] = 0  # an empty group
+        g[0] = groups - 1  # a group of one, perhaps
+    q = (0.5, 0.9, 0.1, 0.99)[seed % 4]
+    alternative = ("two-sided", "less", "greater")[seed % 3]
+    level = (0.95, 0.8, 0.99)[seed % 3]
+
+    def scale(x):
+        return (x / 10**9) / 60.0
+
+    got = quantiles.grouped_quantile_ci_ticks(t, keep, g, groups, q, scale=scale,
+                                              confidence_level=level,
+                                              alternative=alternative, bottom=0.0)
+    want = quantiles.grouped_quantile_ci(scale(t[keep]), g[keep], groups, q,
+                                         confidence_level=level, alternative=alternative,
+                                         bottom=0.0)
+    assert got is not None
+    for name, a, b in zip(want._fields, want, got, strict=True):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+def test_grouped_quantile_ci_ticks_refuses_too_many_cells_and_other_dtypes():
+    t = np.arange(10, dtype=np.int64)
+    keep = np.ones(10, dtype=bool)
+    g = np.zeros(10, dtype=np.int32)
+    assert quantiles.grouped_quantile_ci_ticks(t, keep, g, 10**6, scale=float) is None
+    with pytest.raises(TypeError, match="int64"):
+        quantiles.grouped_quantile_ci_ticks(t.astype(float), keep, g, 1, scale=float)
+    none_kept = quantiles.grouped_quantile_ci_ticks(t, ~keep, g, 2, scale=float)
+    assert none_kept.n.tolist() == [0, 0] and np.isnan(none_kept.estimate).all()
+
+
+def _tickets(rng: np.random.Generator, rows: int, unit: str = "ns",
+             tz: str | None = None) -> pd.DataFrame:
+    team = rng.choice(np.array(["a", "b", "c", "d", "e"], dtype=object), rows)
+    seconds = np.where(team == "b", rng.integers(0, 4, rows) * 60,
+                       np.round(60 * rng.lognormal(3.0, 1.5, rows)))
+    seconds[rng.random(rows) < 0.03] *= -1  # negative durations
+    start = (np.datetime64("2026-01-01", unit)
+             + rng.integers(0, 90 * 86400, rows).astype("timedelta64[s]"))
+    if unit in ("ms", "us", "ns"):
+        start = start + rng.integers(0, 1000, rows).astype("timedelta64[ms]")
+    end = start + seconds.astype("timedelta64[s]")
+    end[rng.random(rows) < 0.05] = np.datetime64("NaT")  # open tickets
+    start[rng.random(rows) < 0.02] = np.datetime64("NaT")  # missing starts
+    team[0] = "one"  # a group of one
+    team[team == "e"] = "d"
+    df = pd.DataFrame({
+        "ticket_id": np.arange(rows),
+        "team": pd.Categorical(team, categories=["a", "b", "c", "d", "e", "one"]),
+        "channel": rng.choice(np.array(["mail", "chat"], dtype=object), rows),
+        "created_at": start, "first_response_at": end})
+    df.loc[5, "ticket_id"] = 3  # a duplicate id
+    df.loc[rng.random(rows) < 0.01, "team"] = np.nan  # missing group names
+    if tz is not None:
+        for c in ("created_at", "first_response_at"):
+            df[c] = df[c].dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    return df
+
+
+def _both(monkeypatch, df, **kwargs):
+    from kpitools.kpis import durations
+
+    out = []
+    for ticks in (False, True):
+        with warnings.catch_warnings(record=True) as caught, monkeypatch.context() as m:
+            warnings.simplefilter("always")
+            m.setattr(durations, "_TICKS_MIN_ROWS", 0 if ticks else 1 << 62)
+            calls: list[int] = []
+
+            def counted(*a, _calls=calls, _real=durations.grouped_quantile_ci_ticks, **k):
+                _calls.append(1)
+                return _real(*a, **k)
+
+            m.setattr(durations, "grouped_quantile_ci_ticks", counted)
+            try:
+                res = kt.summarize(df, kpi="frt", **kwargs)
+            except Exception as err:  # noqa: BLE001 — the same error both ways
+                res = err
+        out.append((res, [(w.category, str(w.message)) for w in caught], bool(calls)))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_summarize_frt_from_ticks_equals_float_seconds(monkeypatch, seed):
+    rng = np.random.default_rng(200 + seed)
+    unit = ("ns", "us", "ms", "s")[seed % 4]
+    tz = "Europe/Paris" if seed % 3 == 2 else None
+    df = _tickets(rng, int(rng.integers(50, 3000)), unit, tz)
+    by = (["team"], ["team", "channel"], [])[seed % 3]
+    kwargs = {"by": by or None, "invalid": "exclude",
+              "statistic": ("median", "quantile")[seed % 2], "q": 0.9,
+              "alternative": ("two-sided", "less", "greater")[seed % 3],
+              "confidence_level": (0.95, 0.9)[seed % 2],
+              "unit": (None, "seconds", "hours")[seed % 3]}
+    if kwargs["statistic"] == "median":
+        del kwargs["q"]
+    (old, old_w, old_fast), (new, new_w, new_fast) = _both(monkeypatch, df, **kwargs)
+    assert not old_fast and new_fast
+    pd.testing.assert_frame_equal(old, new)
+    assert sorted(old.attrs) == sorted(new.attrs)
+    for name, value in old.attrs.items():
+        if isinstance(value, pd.DataFrame | pd.Series):
+            assert value.equals(new.attrs[name]), name
+        else:
+            assert value == new.attrs[name], name
+    assert old_w == new_w
+
+
+@pytest.mark.parametrize("case", ["negative", "missing start", "duplicate id", "bad policy"])
+def test_summarize_frt_from_ticks_raises_as_before(monkeypatch, case):
+    rng = np.random.default_rng(11)
+    df = _tickets(rng, 400)
+    kwargs = {"by": "team"}
+    if case == "negative":
+        df = df[~df["ticket_id"].duplicated()]
+    elif case == "missing start":
+        kwargs = {"by": "team", "invalid": "exclude", "missing": "raise"}
+    elif case == "bad policy":
+        kwargs = {"by": "team", "invalid": "bogus"}
+    (old, _, _), (new, _, _) = _both(monkeypatch, df, **kwargs)
+    assert isinstance(old, Exception)
+    assert type(old) is type(new) and str(old) == str(new)
+
+
+def test_summarize_frt_from_ticks_leaves_other_inputs_to_float_seconds(monkeypatch):
+    rng = np.random.default_rng(12)
+    df = _tickets(rng, 300)
+    text = df.assign(created_at=df["created_at"].astype(str))
+    for frame, kwargs in ((text, {}), (df, {"as_of": "2026-06-01"}),
+                          (df, {"statistic": "mean", "n_resamples": 50})):
+        (old, _, old_fast), (new, _, new_fast) = _both(
+            monkeypatch, frame, by="team", invalid="exclude", **kwargs)
+        assert not new_fast
+        pd.testing.assert_frame_equal(old, new)
