@@ -483,9 +483,13 @@ def _ranked_frequencies(frame: Any, keys: list[str], status: Any, seconds: Any,
     def with_buckets(frame: nw.LazyFrame[Any]) -> nw.LazyFrame[Any]:
         return (frame.with_columns(**{_STATUS: status, _VALUE: seconds})
                 .with_columns(**{_BUCKET: bucket}))
+    arrow_keys = None
     try:
         if engine == "pyarrow":  # an Arrow table: the second pass's join by Polars
             second, engine = nw.from_native(frame).lazy(backend="polars"), "polars"
+            arrow_keys = _arrow_key_dtypes(frame, keys)
+            if arrow_keys is not None:  # and the first pass too (faster than Arrow's)
+                lazy = second
         if engine not in ("polars", "duckdb", "pyspark"):
             return None
         if engine in ("polars", "duckdb"):
@@ -513,6 +517,8 @@ def _ranked_frequencies(frame: Any, keys: list[str], status: Any, seconds: Any,
         for key in keys:
             if schema[key] == nw.Categorical:
                 first[key] = first[key].astype(object)
+    for key, dtype in (arrow_keys or {}).items():  # Arrow dictionaries: their own order
+        first[key] = first[key].astype(object).astype(dtype)
     st = first[_STATUS].to_numpy(dtype=np.int64)
     if (strict[0] and np.any(st == _MISSING)) or (strict[1] and np.any(st == _NEGATIVE)):
         return None
@@ -578,6 +584,27 @@ def _ranked_frequencies(frame: Any, keys: list[str], status: Any, seconds: Any,
     for key in keys:  # concat of categoricals keeps their categories when they agree
         if out[key].dtype != first[key].dtype:
             out[key] = out[key].astype(first[key].dtype)
+    return out
+
+
+def _arrow_key_dtypes(table: Any, keys: list[str]) -> dict[str, Any] | None:
+    """The pandas dtypes Arrow gives the dictionary-encoded ``keys`` of ``table`` (their
+    dictionary's order), for keys counted by Polars (whose Categoricals come in the order
+    first seen); None when a key's chunks have different dictionaries (or ``table`` is no
+    Arrow table): Arrow then counts the first pass itself."""
+    import pyarrow as pa
+
+    if not isinstance(table, pa.Table):
+        return None
+    out = {}
+    for key in keys:
+        column = table.column(key)
+        if not pa.types.is_dictionary(column.type):
+            continue
+        chunks = column.chunks
+        if not chunks or any(not c.dictionary.equals(chunks[0].dictionary) for c in chunks):
+            return None
+        out[key] = pa.table({key: chunks[0][:0]}).to_pandas()[key].dtype
     return out
 
 
