@@ -34,6 +34,7 @@ import tempfile
 import time
 import unicodedata
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1101,11 +1102,61 @@ def html_to_pdf(page: str, *, engine: str = "auto", font_config: Any = None) -> 
 
             logging.getLogger("weasyprint").setLevel(logging.ERROR)
             logging.getLogger("fontTools").setLevel(logging.ERROR)
+            remember_font_subsets()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", DeprecationWarning)
                 return weasyprint.HTML(string=page, base_url=".").write_pdf(
                     font_config=font_config)
     return _chromium_pdf(page)
+
+
+#: Font subsets `remember_font_subsets` keeps (the least recently used is dropped first).
+FONT_SUBSET_MEMO_SIZE = 64
+_FONT_SUBSETS: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+
+
+def remember_font_subsets() -> bool:
+    """Make WeasyPrint's fontTools font subsetting remember its results in this process.
+
+    Without the HarfBuzz-Subset system library, WeasyPrint subsets each embedded font with
+    fontTools for every PDF (about 0.6 CPU s for a team report's four DejaVu faces). The
+    subset is a function of the font file, the face index, the glyph ids used, the hinting
+    option and whether a glyph was missing, and the reports of a batch use the same glyphs
+    again and again; so the subset bytes are kept, keyed on exactly those (the font file by
+    its SHA-256), for the last `FONT_SUBSET_MEMO_SIZE` fonts. The PDF is the same, except
+    the embedded subset's ``head.modified`` time stamp, which fontTools sets to the time of
+    subsetting (or ``SOURCE_DATE_EPOCH``). Returns False (and changes nothing) when this
+    WeasyPrint has no ``Font._fonttools_subset`` to wrap.
+    """
+    try:
+        from weasyprint.pdf import fonts
+    except ImportError:
+        return False
+    font_class = getattr(fonts, "Font", None)
+    original = getattr(font_class, "_fonttools_subset", None)
+    if original is None:
+        return False
+    if getattr(original, "_kpitools_memo", False):
+        return True
+
+    def _fonttools_subset(font: Any, to_unicode: Any, hinting: Any) -> None:
+        content = font.file_content
+        key = (hashlib.sha256(content).digest(), len(content), font.index,
+               frozenset(to_unicode), bool(hinting), bool(font.missing))
+        kept = _FONT_SUBSETS.get(key)
+        if kept is not None:
+            _FONT_SUBSETS.move_to_end(key)
+            font.file_content = kept
+            return
+        original(font, to_unicode, hinting)
+        _FONT_SUBSETS[key] = font.file_content
+        while len(_FONT_SUBSETS) > FONT_SUBSET_MEMO_SIZE:
+            _FONT_SUBSETS.popitem(last=False)
+
+    _fonttools_subset._kpitools_memo = True  # type: ignore[attr-defined]
+    _fonttools_subset.__wrapped__ = original  # type: ignore[attr-defined]
+    font_class._fonttools_subset = _fonttools_subset
+    return True
 
 
 def _chromium_pdf(page: str) -> bytes:
