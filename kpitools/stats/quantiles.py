@@ -472,11 +472,10 @@ def _bucketed_order_statistics(x: np.ndarray, g: np.ndarray, n: np.ndarray,
 
 #: `grouped_quantile_ci_ticks`: the bucket of a non-negative int64 is the bits of its
 #: float64 value shifted right by 48 (exponent and the top 4 mantissa bits: 16 buckets per
-#: power of two), less the bucket of 1 plus one, so 0 → 0, 1 → 1, 2⁶³ → 1009.
+#: power of two), or by more when groups × buckets would exceed `_TICK_MAX_CELLS` (down to
+#: one bucket per power of two and coarser), less the bucket of the smallest value.
 _TICK_SHIFT = 48
-_TICK_BASE = (1023 << (52 - _TICK_SHIFT)) - 1
-_TICK_WIDTH = (1086 << (52 - _TICK_SHIFT)) - _TICK_BASE + 1
-#: Groups × buckets up to this many cells (a bincount of int64); more groups: None.
+#: Groups × buckets up to this many cells (a bincount of int64).
 _TICK_MAX_CELLS = 1 << 22
 #: Rows per block of the two passes (their temporaries stay in the cache).
 _TICK_BLOCK = 1 << 16
@@ -497,14 +496,16 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
     codes[keep], n_groups, q, ...)`` exactly.
 
     Two passes over the rows in blocks: (1) each kept row's cell, group × bucket (16 per
-    power of two, from the bits of its float value), counted by one ``bincount``; the
+    power of two from the bits of its float value, fewer when the groups are many),
+    counted by one ``bincount``; the
     ranks are found in the cumulative counts; (2) the rows of the cells holding a rank are
     gathered and partitioned at their ranks (`_grouped_order_statistics`).
 
     Parameters
     ----------
     ticks : array of int64
-        Non-negative where ``keep`` (other rows are ignored, any value).
+        Non-negative where ``keep`` (`ValueError` otherwise; other rows are ignored, any
+        value).
     keep : array of bool
     codes : array of int
         Group code ``0..n_groups−1`` of every row.
@@ -515,7 +516,7 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
     Returns
     -------
     GroupedIntervals or None
-        None when groups × buckets exceed `_TICK_MAX_CELLS` (use `grouped_quantile_ci`).
+        None when the groups alone exceed `_TICK_MAX_CELLS` (use `grouped_quantile_ci`).
     """
     check_confidence_level(confidence_level)
     check_alternative(alternative)
@@ -526,11 +527,24 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
     g = np.asarray(codes)
     if not (g.shape == t.shape == keep.shape):
         raise ValueError(f"ticks {t.shape}, keep {keep.shape} and codes {g.shape} differ")
-    width = _TICK_WIDTH
-    cells = n_groups * width
-    if n_groups < 1 or cells > _TICK_MAX_CELLS:
+    if n_groups < 1 or n_groups > _TICK_MAX_CELLS:
         return None
     size = t.size
+    big = np.iinfo(np.int64).max
+    smallest = int(t.min(where=keep, initial=big)) if size else big
+    largest = int(t.max(where=keep, initial=0)) if size else 0
+    if smallest == big:
+        smallest = largest = 0
+    if smallest < 0:
+        raise ValueError("ticks must be non-negative where keep is true")
+    bit_lo = int(np.float64(smallest).view(np.int64))
+    bit_hi = int(np.float64(largest).view(np.int64))
+    shift = _TICK_SHIFT
+    while n_groups * ((bit_hi >> shift) - (bit_lo >> shift) + 1) > _TICK_MAX_CELLS:
+        shift += 1
+    first = bit_lo >> shift
+    width = (bit_hi >> shift) - first + 1
+    cells = n_groups * width
     cell = np.empty(size, dtype=np.int32)
     buf = np.empty(min(size, _TICK_BLOCK))
     bits = buf.view(np.int64)
@@ -541,9 +555,9 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
         m = e - a
         f, b, c = buf[:m], bits[:m], cell[a:e]
         np.copyto(f, t[a:e], casting="unsafe")  # int64 → float64: non-decreasing
-        np.right_shift(b, _TICK_SHIFT, out=b)
-        b -= _TICK_BASE
-        np.maximum(b, 0, out=b)
+        np.right_shift(b, shift, out=b)
+        b -= first
+        np.clip(b, 0, width - 1, out=b)  # (rows not kept: any value, then no cell)
         np.multiply(g[a:e], step, out=c, casting="unsafe")
         np.add(c, b, out=c, casting="unsafe")
         if not all_kept:

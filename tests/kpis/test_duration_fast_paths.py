@@ -190,8 +190,10 @@ def _tick_cases(rng: np.random.Generator, n: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("seed", range(30))
-def test_grouped_quantile_ci_ticks_equals_grouped_quantile_ci(seed):
+def test_grouped_quantile_ci_ticks_equals_grouped_quantile_ci(monkeypatch, seed):
     rng = np.random.default_rng(100 + seed)
+    if seed % 5 == 4:  # few cells: coarser buckets (down to one for every value)
+        monkeypatch.setattr(quantiles, "_TICK_MAX_CELLS", int(rng.choice([40, 100, 400])))
     n, groups = int(rng.integers(1, 5000)), int(rng.integers(1, 40))
     t = _tick_cases(rng, n)
     keep = rng.random(n) < 0.9
@@ -222,7 +224,10 @@ def test_grouped_quantile_ci_ticks_refuses_too_many_cells_and_other_dtypes():
     t = np.arange(10, dtype=np.int64)
     keep = np.ones(10, dtype=bool)
     g = np.zeros(10, dtype=np.int32)
-    assert quantiles.grouped_quantile_ci_ticks(t, keep, g, 10**6, scale=float) is None
+    too_many = quantiles._TICK_MAX_CELLS + 1
+    assert quantiles.grouped_quantile_ci_ticks(t, keep, g, too_many, scale=float) is None
+    with pytest.raises(ValueError, match="non-negative"):
+        quantiles.grouped_quantile_ci_ticks(t - 3, keep, g, 1, scale=float)
     with pytest.raises(TypeError, match="int64"):
         quantiles.grouped_quantile_ci_ticks(t.astype(float), keep, g, 1, scale=float)
     none_kept = quantiles.grouped_quantile_ci_ticks(t, ~keep, g, 2, scale=float)
