@@ -610,7 +610,9 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
     which = step_no - np.maximum.accumulate(np.where(first, step_no, 0))
     slots = np.full((int(which.max()) + 1, needed.size), -1, dtype=np.int64)
     slots[which, chunk[order]] = in_cell[order]
-    xs = _grouped_order_statistics(sub, sub_chunk, sizes, slots)
+    xs = _sorted_by_chunk(sub, sub_chunk, needed.size)
+    if xs is None:
+        xs = _grouped_order_statistics(sub, sub_chunk, sizes, slots)
     start = np.cumsum(sizes) - sizes
     picked = scale(xs[start[chunk] + in_cell])
     at = np.full(ranks.shape, np.nan)
@@ -620,6 +622,27 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
     high[has] = np.where(s <= nh, at[3], np.inf)
     cov[has] = c
     return GroupedIntervals(est, low, high, n, cov)
+
+
+def _sorted_by_chunk(x: np.ndarray, chunk: np.ndarray, n_chunks: int) -> np.ndarray | None:
+    """Non-negative int64 ``x`` sorted by (chunk, value) with one sort of an int64 key (the
+    chunk in the high bits, the value less its chunk's smallest in the low ones) when the
+    chunks are many (`_grouped_order_statistics` would sort twice) and the key fits; None
+    otherwise."""
+    if n_chunks <= _PARTITION_MAX_GROUPS or not x.size:
+        return None
+    smallest = np.full(n_chunks, np.iinfo(np.int64).max)
+    np.minimum.at(smallest, chunk, x)
+    offset = x - smallest[chunk]
+    value_bits = int(offset.max()).bit_length()
+    if (n_chunks - 1).bit_length() + value_bits > 62:
+        return None
+    key = np.left_shift(chunk.astype(np.int64), value_bits)
+    key |= offset
+    key.sort()
+    key -= np.left_shift(np.right_shift(key, value_bits), value_bits)  # the offsets
+    return key + smallest[np.repeat(np.arange(n_chunks),
+                                    np.bincount(chunk, minlength=n_chunks))]
 
 
 def _single_quantile_ci(x: np.ndarray, q: float, confidence_level: float, alternative: str,

@@ -194,6 +194,8 @@ def test_grouped_quantile_ci_ticks_equals_grouped_quantile_ci(monkeypatch, seed)
     rng = np.random.default_rng(100 + seed)
     if seed % 5 == 4:  # few cells: coarser buckets (down to one for every value)
         monkeypatch.setattr(quantiles, "_TICK_MAX_CELLS", int(rng.choice([40, 100, 400])))
+    if seed % 2:  # the needed cells count as many: one sort of a (cell, value) key
+        monkeypatch.setattr(quantiles, "_PARTITION_MAX_GROUPS", 1)
     n, groups = int(rng.integers(1, 5000)), int(rng.integers(1, 40))
     t = _tick_cases(rng, n)
     keep = rng.random(n) < 0.9
@@ -232,6 +234,24 @@ def test_grouped_quantile_ci_ticks_refuses_too_many_cells_and_other_dtypes():
         quantiles.grouped_quantile_ci_ticks(t.astype(float), keep, g, 1, scale=float)
     none_kept = quantiles.grouped_quantile_ci_ticks(t, ~keep, g, 2, scale=float)
     assert none_kept.n.tolist() == [0, 0] and np.isnan(none_kept.estimate).all()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_sorted_by_chunk_is_a_sort_by_chunk_and_value(monkeypatch, seed):
+    rng = np.random.default_rng(300 + seed)
+    monkeypatch.setattr(quantiles, "_PARTITION_MAX_GROUPS", 2)
+    n, chunks = int(rng.integers(1, 3000)), int(rng.integers(3, 200))
+    x = _tick_cases(rng, n)
+    c = rng.integers(0, chunks, n)
+    c[c == 1] = 0  # an empty chunk
+    got = quantiles._sorted_by_chunk(x, c, chunks)
+    if seed % 3 == 2:  # values too wide for the key beside the chunk: None
+        wide = np.array([0, 2**62], dtype=np.int64)
+        assert quantiles._sorted_by_chunk(wide, np.array([0, 0]), 4) is None
+    if got is None:
+        assert int(np.ptp(x)).bit_length() + (chunks - 1).bit_length() > 62
+        return
+    np.testing.assert_array_equal(got, x[np.lexsort((x, c))])
 
 
 def _tickets(rng: np.random.Generator, rows: int, unit: str = "ns",
