@@ -576,8 +576,8 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
     h = (nh - 1) * q
     lo = np.floor(h).astype(np.int64)
     hi = np.minimum(lo + 1, nh - 1)
-    r, s, c = quantile_ci_ranks(nh, q, confidence_level=confidence_level,
-                                alternative=alternative)
+    r, s, coverage = quantile_ci_ranks(nh, q, confidence_level=confidence_level,
+                                       alternative=alternative)
     r, s = np.atleast_1d(r), np.atleast_1d(s)
     ranks = np.stack([lo, hi, np.where(r > 0, r - 1, -1), np.where(s <= nh, s - 1, -1)])
     wanted = ranks >= 0
@@ -604,10 +604,10 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
     sizes = np.bincount(sub_chunk, minlength=needed.size).astype(np.int64)
     # the ranks read in each needed cell (several ranks may share one): one row each
     order = np.lexsort((in_cell, chunk))
-    first = np.ones(order.size, dtype=bool)
-    first[1:] = chunk[order][1:] != chunk[order][:-1]
+    run_start = np.ones(order.size, dtype=bool)
+    run_start[1:] = chunk[order][1:] != chunk[order][:-1]
     step_no = np.arange(order.size)
-    which = step_no - np.maximum.accumulate(np.where(first, step_no, 0))
+    which = step_no - np.maximum.accumulate(np.where(run_start, step_no, 0))
     slots = np.full((int(which.max()) + 1, needed.size), -1, dtype=np.int64)
     slots[which, chunk[order]] = in_cell[order]
     xs = _sorted_by_chunk(sub, sub_chunk, needed.size)
@@ -620,7 +620,7 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
     est[has] = at[0] + (h - lo) * (at[1] - at[0])
     low[has] = np.where(r > 0, at[2], bottom)
     high[has] = np.where(s <= nh, at[3], np.inf)
-    cov[has] = c
+    cov[has] = coverage
     return GroupedIntervals(est, low, high, n, cov)
 
 
