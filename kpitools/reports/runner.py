@@ -415,7 +415,8 @@ _KERNEL_STATE: dict[str, Any] = {}
 
 def _kernel_warm_up(modules: Sequence[str]) -> None:
     """In a session's kernel: import ``modules`` (every section module for
-    ``kpitools.reports.sections``), then record the state `_kernel_reset` restores."""
+    ``kpitools.reports.sections``), move what exists then out of the garbage collector's
+    reach (`gc.freeze`), then record the state `_kernel_reset` restores."""
     import importlib
 
     for name in modules:
@@ -423,8 +424,13 @@ def _kernel_warm_up(modules: Sequence[str]) -> None:
         load_all = getattr(module, "_import_all", None)
         if callable(load_all):
             load_all()
+    import gc
     import warnings as _warnings
 
+    # what the imports made lives as long as the kernel: the collector need not scan it
+    # again at every report (IPython's reset runs a full collection; ~0.1 s less a report)
+    gc.collect()
+    gc.freeze()
     _KERNEL_STATE.clear()
     _KERNEL_STATE.update(cwd=os.getcwd(), environ=dict(os.environ), path=list(sys.path),
                          filters=list(_warnings.filters))
