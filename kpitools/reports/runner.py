@@ -1138,7 +1138,7 @@ def remember_font_subsets() -> bool:
         from weasyprint.pdf import fonts
     except ImportError:
         return False
-    font_class = getattr(fonts, "Font", None)
+    font_class: Any = getattr(fonts, "Font", None)
     original = getattr(font_class, "_fonttools_subset", None)
     if original is None:
         return False
