@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 
 from kpitools.core.validation import check_alternative, check_confidence_level
-from kpitools.stats.quantiles import GroupedIntervals, quantile_ci_ranks
+from kpitools.stats.quantiles import GroupedIntervals, intervals_from_ranks, rank_plan
 
 __all__ = ["frequency_quantile_ci", "frequency_moments"]
 
@@ -105,31 +105,14 @@ def frequency_quantile_ci(values, counts, codes, n_groups: int, q: float = 0.5, 
     cum = np.cumsum(c)
     n = np.bincount(g, weights=c, minlength=n_groups).astype(np.int64)
     before = np.concatenate([[0], np.cumsum(n)[:-1]]).astype(np.int64)
-    est = np.full(n_groups, np.nan)
-    low = np.full(n_groups, np.nan)
-    high = np.full(n_groups, np.nan)
-    cov = np.full(n_groups, np.nan)
-    has = n > 0
-    if not has.any():
-        return GroupedIntervals(est, low, high, n, cov)
-    nh, base = n[has], before[has]
-
-    def order_stat(k: np.ndarray) -> np.ndarray:
-        """The k-th (1-based, 1 ≤ k ≤ n) smallest value of each group with rows."""
-        return x[np.searchsorted(cum, base + k, side="left")]
-
-    h = (nh - 1) * q
-    lo = np.floor(h).astype(np.int64)
-    hi = np.minimum(lo + 1, nh - 1)
-    a, b = order_stat(lo + 1), order_stat(hi + 1)
-    est[has] = a + (h - lo) * (b - a)
-    r, s, cv = quantile_ci_ranks(nh, q, confidence_level=confidence_level,
-                                 alternative=alternative)
-    r, s = np.atleast_1d(r), np.atleast_1d(s)
-    low[has] = np.where(r > 0, order_stat(np.maximum(r, 1)), bottom)
-    high[has] = np.where(s <= nh, order_stat(np.minimum(s, nh)), np.inf)
-    cov[has] = cv
-    return GroupedIntervals(est, low, high, n, cov)
+    plan = rank_plan(n, q, confidence_level, alternative)
+    if plan is None:
+        return intervals_from_ranks(plan, np.empty(0), n, bottom)
+    # the k-th (0-based) smallest value of each group with rows: the first entry whose
+    # cumulative count passes the group's start plus k (an open end reads rank 0, unused)
+    base = before[plan.has]
+    at = x[np.searchsorted(cum, base + np.maximum(plan.ranks, 0) + 1, side="left")]
+    return intervals_from_ranks(plan, at, n, bottom)
 
 
 def _group_value_order(x: np.ndarray, g: np.ndarray, n_groups: int) -> np.ndarray | None:

@@ -283,6 +283,59 @@ def median_ci(values, *, confidence_level: float = 0.95, alternative: str = "two
                        alternative=alternative, bottom=bottom)
 
 
+class RankPlan(NamedTuple):
+    """The order statistics a grouped quantile and its interval read, per group with rows.
+
+    ``ranks`` holds, per group with rows (``has``), four 0-based ranks: the two that the
+    type-7 estimate interpolates between (``⌊h⌋`` and ``⌊h⌋ + 1``, ``h = (n − 1) q``) and the
+    interval's lower and upper order statistics (−1 where that end is open).
+    """
+
+    has: np.ndarray
+    h: np.ndarray
+    ranks: np.ndarray
+    open_low: np.ndarray
+    open_high: np.ndarray
+    coverage: np.ndarray
+
+
+def rank_plan(n: np.ndarray, q: float, confidence_level: float, alternative: str
+              ) -> RankPlan | None:
+    """The `RankPlan` of groups of sizes ``n`` (None when every group is empty).
+
+    >>> plan = rank_plan(np.array([5, 0]), 0.5, 0.9, "two-sided")
+    >>> plan.ranks[:, 0].tolist()
+    [2, 3, 0, 4]
+    """
+    has = n > 0
+    if not has.any():
+        return None
+    nh = n[has]
+    h = (nh - 1) * q
+    lo = np.floor(h).astype(np.int64)
+    hi = np.minimum(lo + 1, nh - 1)
+    r, s, coverage = quantile_ci_ranks(nh, q, confidence_level=confidence_level,
+                                       alternative=alternative)
+    r, s = np.atleast_1d(r), np.atleast_1d(s)
+    open_low, open_high = r <= 0, s > nh
+    ranks = np.stack([lo, hi, np.where(open_low, -1, r - 1), np.where(open_high, -1, s - 1)])
+    return RankPlan(has, h, ranks, open_low, open_high, np.atleast_1d(coverage))
+
+
+def intervals_from_ranks(plan: RankPlan | None, at: np.ndarray, n: np.ndarray,
+                         bottom: float) -> GroupedIntervals:
+    """`GroupedIntervals` from the values ``at`` (shape of ``plan.ranks``) at the planned
+    order statistics; an open lower end is ``bottom``, an open upper end ``inf``."""
+    est, low, high, cov = (np.full(n.shape, np.nan) for _ in range(4))
+    if plan is not None:
+        has, lo = plan.has, plan.ranks[0]
+        est[has] = at[0] + (plan.h - lo) * (at[1] - at[0])
+        low[has] = np.where(plan.open_low, bottom, at[2])
+        high[has] = np.where(plan.open_high, np.inf, at[3])
+        cov[has] = plan.coverage
+    return GroupedIntervals(est, low, high, n, cov)
+
+
 def grouped_quantile_ci(values, codes, n_groups: int, q: float = 0.5, *,
                         confidence_level: float = 0.95, alternative: str = "two-sided",
                         bottom: float = -np.inf) -> GroupedIntervals:
@@ -329,32 +382,15 @@ def grouped_quantile_ci(values, codes, n_groups: int, q: float = 0.5, *,
     if n_groups == 1 and x.size:
         return _single_quantile_ci(x, q, confidence_level, alternative, bottom)
     n = np.bincount(g, minlength=n_groups).astype(np.int64)
-    start = np.cumsum(n) - n
-    est = np.full(n_groups, np.nan)
-    low = np.full(n_groups, np.nan)
-    high = np.full(n_groups, np.nan)
-    cov = np.full(n_groups, np.nan)
-    has = n > 0
-    if not has.any():
-        return GroupedIntervals(est, low, high, n, cov)
-    nh, sh = n[has], start[has]
-    h = (nh - 1) * q
-    lo = np.floor(h).astype(np.int64)
-    hi = np.minimum(lo + 1, nh - 1)
-    r, s, c = quantile_ci_ranks(nh, q, confidence_level=confidence_level,
-                                alternative=alternative)
-    r, s = np.atleast_1d(r), np.atleast_1d(s)
-    ranks = np.stack([lo, hi, np.where(r > 0, r - 1, -1), np.where(s <= nh, s - 1, -1)])
+    plan = rank_plan(n, q, confidence_level, alternative)
+    if plan is None:
+        return intervals_from_ranks(plan, np.empty(0), n, bottom)
+    ranks = plan.ranks
     at = _bucketed_order_statistics(x, g, n, ranks)
     if at is None:
         xs = _grouped_order_statistics(x, g, n, ranks)
-        at = xs[sh + np.maximum(ranks, 0)]
-    a, b = at[0], at[1]
-    est[has] = a + (h - lo) * (b - a)
-    low[has] = np.where(r > 0, at[2], bottom)
-    high[has] = np.where(s <= nh, at[3], np.inf)
-    cov[has] = c
-    return GroupedIntervals(est, low, high, n, cov)
+        at = xs[(np.cumsum(n) - n)[plan.has] + np.maximum(ranks, 0)]
+    return intervals_from_ranks(plan, at, n, bottom)
 
 
 #: Partition group by group (rather than sort everything) up to this many groups ...
@@ -564,22 +600,11 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
             np.copyto(c, np.int32(cells), where=~keep[a:e])  # a cell past the groups
     counts = np.bincount(cell, minlength=cells + 1)[:cells]
     n = counts.reshape(n_groups, width).sum(axis=1)
-    est = np.full(n_groups, np.nan)
-    low = np.full(n_groups, np.nan)
-    high = np.full(n_groups, np.nan)
-    cov = np.full(n_groups, np.nan)
-    has = n > 0
-    if not has.any():
-        return GroupedIntervals(est, low, high, n, cov)
-    present = np.flatnonzero(has)
-    nh = n[has]
-    h = (nh - 1) * q
-    lo = np.floor(h).astype(np.int64)
-    hi = np.minimum(lo + 1, nh - 1)
-    r, s, coverage = quantile_ci_ranks(nh, q, confidence_level=confidence_level,
-                                       alternative=alternative)
-    r, s = np.atleast_1d(r), np.atleast_1d(s)
-    ranks = np.stack([lo, hi, np.where(r > 0, r - 1, -1), np.where(s <= nh, s - 1, -1)])
+    plan = rank_plan(n, q, confidence_level, alternative)
+    if plan is None:
+        return intervals_from_ranks(plan, np.empty(0), n, bottom)
+    present = np.flatnonzero(plan.has)
+    ranks = plan.ranks
     wanted = ranks >= 0
     # each wanted rank's position among all kept rows in (group, value) order, and the cell
     # holding it: the first whose cumulative count (over groups, then buckets) passes it
@@ -617,11 +642,7 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
     picked = scale(xs[start[chunk] + in_cell])
     at = np.full(ranks.shape, np.nan)
     at[wanted] = picked
-    est[has] = at[0] + (h - lo) * (at[1] - at[0])
-    low[has] = np.where(r > 0, at[2], bottom)
-    high[has] = np.where(s <= nh, at[3], np.inf)
-    cov[has] = coverage
-    return GroupedIntervals(est, low, high, n, cov)
+    return intervals_from_ranks(plan, at, n, bottom)
 
 
 def _sorted_by_chunk(x: np.ndarray, chunk: np.ndarray, n_chunks: int) -> np.ndarray | None:
