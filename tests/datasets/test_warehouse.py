@@ -188,7 +188,7 @@ def test_missing_tables_are_one_line_as_for_a_csv_folder(tmp_path, sample, kind)
     want = data_quality_table(load_data(tmp_path / "csv"))
     got = data_quality_table(load_data(store))
     assert str(got) == str(want)
-    assert "Tables without a file in the folder (their sections say so): " + ", ".join(
+    assert "Tables not in the data (their sections say so): " + ", ".join(
         absent) + "." in str(got)
     assert "Note:" not in str(got)
 

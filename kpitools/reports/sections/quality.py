@@ -174,7 +174,7 @@ def data_quality_table(data: Any) -> ReportTable | ReportNote:
                f"{str(r.reason).rstrip('.')}."
                for r in notes_rows[~no_file].itertuples(index=False)]
     if no_file.any():
-        assumed.append("Tables without a file in the folder (their sections say so): "
+        assumed.append("Tables not in the data (their sections say so): "
                        + ", ".join(notes_rows.loc[no_file, "table"].astype(str)) + ".")
     quality = _problems(quality).reset_index(drop=True)
     if not len(quality):
