@@ -1144,11 +1144,21 @@ def remember_font_subsets() -> bool:
         return False
     if getattr(original, "_kpitools_memo", False):
         return True
+    import inspect
+
+    # the private method's shape this memo was written for (WeasyPrint 60-70); another
+    # shape is left alone rather than wrapped wrongly
+    if list(inspect.signature(original).parameters) != ["self", "to_unicode", "hinting"]:
+        return False
 
     def _fonttools_subset(font: Any, to_unicode: Any, hinting: Any) -> None:
-        content = font.file_content
-        key = (hashlib.sha256(content).digest(), len(content), font.index,
-               frozenset(to_unicode), bool(hinting), bool(font.missing))
+        try:
+            content = font.file_content
+            key = (hashlib.sha256(content).digest(), len(content), font.index,
+                   frozenset(to_unicode), bool(hinting), bool(font.missing))
+        except (AttributeError, TypeError):  # not the attributes the key needs: no memo
+            original(font, to_unicode, hinting)
+            return
         kept = _FONT_SUBSETS.get(key)
         if kept is not None:
             _FONT_SUBSETS.move_to_end(key)

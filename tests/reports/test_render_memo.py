@@ -60,3 +60,30 @@ def test_font_subset_memo_is_bounded(monkeypatch):
     for _ in range(3):
         runner.html_to_pdf(_page(rng, words=12), engine="weasyprint")
     assert len(runner._FONT_SUBSETS) == 3
+
+
+def test_another_shape_of_the_private_method_is_left_alone(monkeypatch):
+    """A WeasyPrint whose ``Font._fonttools_subset`` takes other arguments is not wrapped."""
+    from weasyprint.pdf import fonts
+
+    def other_shape(self, glyphs, hinting, options):  # type: ignore[no-untyped-def]
+        return None
+
+    monkeypatch.setattr(fonts.Font, "_fonttools_subset", other_shape)
+    assert runner.remember_font_subsets() is False
+    assert fonts.Font._fonttools_subset is other_shape
+
+
+def test_a_font_without_the_keyed_attributes_is_subset_without_the_memo(monkeypatch):
+    from weasyprint.pdf import fonts
+
+    calls = []
+
+    def plain(self, to_unicode, hinting):  # type: ignore[no-untyped-def]
+        calls.append(to_unicode)
+
+    monkeypatch.setattr(fonts.Font, "_fonttools_subset", plain)
+    assert runner.remember_font_subsets() is True
+    runner._FONT_SUBSETS.clear()
+    fonts.Font._fonttools_subset(object(), {1: "a"}, False)  # no file_content: no memo
+    assert calls == [{1: "a"}] and not runner._FONT_SUBSETS
