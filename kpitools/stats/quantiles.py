@@ -506,15 +506,24 @@ def _bucketed_order_statistics(x: np.ndarray, g: np.ndarray, n: np.ndarray,
     return out
 
 
-#: `grouped_quantile_ci_ticks`: the bucket of a non-negative int64 is the bits of its
-#: float64 value shifted right by 48 (exponent and the top 4 mantissa bits: 16 buckets per
-#: power of two), or by more when groups × buckets would exceed `_TICK_MAX_CELLS` (down to
-#: one bucket per power of two and coarser), less the bucket of the smallest value.
-_TICK_SHIFT = 48
+#: `grouped_quantile_ci_ticks`: a non-negative int64's bucket comes from the bits of its
+#: float64 value (which grow with it) shifted right by `_TICK_PRESHIFT` (the exponent and
+#: the top 12 mantissa bits: 4,096 steps per power of two), less those of the lowest value
+#: given its own buckets, mapped linearly onto the buckets (fixed point, `_TICK_FRACTION`
+#: bits): at most 16 buckets per power of two, fewer when groups × buckets would exceed
+#: `_TICK_MAX_CELLS`. Values below the lowest (zeros, the smallest 0.1 % of a sample) share
+#: the first bucket.
+_TICK_PRESHIFT = 40
+_TICK_FINEST = 1 << 8  # pre-shifted steps per bucket at the finest: 16 per power of two
+_TICK_FRACTION = 20
 #: Groups × buckets up to this many cells (a bincount of int64).
 _TICK_MAX_CELLS = 1 << 22
 #: Rows per block of the two passes (their temporaries stay in the cache).
 _TICK_BLOCK = 1 << 16
+#: The lowest value with its own buckets: the smallest positive one of about this many kept
+#: rows taken at an even stride, after the lowest `_TICK_LOW_SHARE` of them.
+_TICK_SAMPLE = 1 << 16
+_TICK_LOW_SHARE = 0.001
 
 
 def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.ndarray,
@@ -531,11 +540,13 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
     smallest ``t``, and the result equals ``grouped_quantile_ci(scale(ticks[keep]),
     codes[keep], n_groups, q, ...)`` exactly.
 
-    Two passes over the rows in blocks: (1) each kept row's cell, group × bucket (16 per
-    power of two from the bits of its float value, fewer when the groups are many),
-    counted by one ``bincount``; the
-    ranks are found in the cumulative counts; (2) the rows of the cells holding a rank are
-    gathered and partitioned at their ranks (`_grouped_order_statistics`).
+    Two passes over the rows in blocks: (1) each kept row's cell, group × bucket (from the
+    bits of its float value: up to 16 buckets per power of two, spread evenly from a
+    sample's low end to the largest value, fewer when the groups are many), counted by one
+    ``bincount``; the ranks are found in the cumulative counts; (2) the rows of the cells
+    holding a rank are gathered and partitioned at their ranks
+    (`_grouped_order_statistics`), or, when those cells are many, sorted by one int64
+    (cell, value) key of which only the needed positions are read.
 
     Parameters
     ----------
@@ -573,13 +584,11 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
         smallest = largest = 0
     if smallest < 0:
         raise ValueError("ticks must be non-negative where keep is true")
-    bit_lo = int(np.float64(smallest).view(np.int64))
-    bit_hi = int(np.float64(largest).view(np.int64))
-    shift = _TICK_SHIFT
-    while n_groups * ((bit_hi >> shift) - (bit_lo >> shift) + 1) > _TICK_MAX_CELLS:
-        shift += 1
-    first = bit_lo >> shift
-    width = (bit_hi >> shift) - first + 1
+    low_step = _lowest_bucketed(t, keep, smallest) >> _TICK_PRESHIFT
+    span = (int(np.float64(largest).view(np.int64)) >> _TICK_PRESHIFT) - low_step + 1
+    width = max(1, min(_TICK_MAX_CELLS // n_groups, -(-span // _TICK_FINEST)))
+    # step (0..span−1) → bucket (step · mul) >> _TICK_FRACTION, below width: non-decreasing
+    mul = np.int64(max(1, (width << _TICK_FRACTION) // span))
     cells = n_groups * width
     cell = np.empty(size, dtype=np.int32)
     buf = np.empty(min(size, _TICK_BLOCK))
@@ -591,9 +600,11 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
         m = e - a
         f, b, c = buf[:m], bits[:m], cell[a:e]
         np.copyto(f, t[a:e], casting="unsafe")  # int64 → float64: non-decreasing
-        np.right_shift(b, shift, out=b)
-        b -= first
-        np.clip(b, 0, width - 1, out=b)  # (rows not kept: any value, then no cell)
+        np.right_shift(b, _TICK_PRESHIFT, out=b)
+        b -= low_step
+        np.clip(b, 0, span - 1, out=b)  # (rows not kept: any value, then no cell)
+        b *= mul
+        np.right_shift(b, _TICK_FRACTION, out=b)
         np.multiply(g[a:e], step, out=c, casting="unsafe")
         np.add(c, b, out=c, casting="unsafe")
         if not all_kept:
@@ -627,29 +638,47 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
     sub_chunk = np.concatenate(chunk_parts)
     sub = t[rows]
     sizes = np.bincount(sub_chunk, minlength=needed.size).astype(np.int64)
-    # the ranks read in each needed cell (several ranks may share one): one row each
-    order = np.lexsort((in_cell, chunk))
-    run_start = np.ones(order.size, dtype=bool)
-    run_start[1:] = chunk[order][1:] != chunk[order][:-1]
-    step_no = np.arange(order.size)
-    which = step_no - np.maximum.accumulate(np.where(run_start, step_no, 0))
-    slots = np.full((int(which.max()) + 1, needed.size), -1, dtype=np.int64)
-    slots[which, chunk[order]] = in_cell[order]
-    xs = _sorted_by_chunk(sub, sub_chunk, needed.size)
-    if xs is None:
-        xs = _grouped_order_statistics(sub, sub_chunk, sizes, slots)
     start = np.cumsum(sizes) - sizes
-    picked = scale(xs[start[chunk] + in_cell])
+    found = _picked_by_chunk(sub, sub_chunk, needed.size, start[chunk] + in_cell)
+    if found is None:
+        # the ranks read in each needed cell (several ranks may share one): one row each
+        order = np.lexsort((in_cell, chunk))
+        run_start = np.ones(order.size, dtype=bool)
+        run_start[1:] = chunk[order][1:] != chunk[order][:-1]
+        step_no = np.arange(order.size)
+        which = step_no - np.maximum.accumulate(np.where(run_start, step_no, 0))
+        slots = np.full((int(which.max()) + 1, needed.size), -1, dtype=np.int64)
+        slots[which, chunk[order]] = in_cell[order]
+        xs = _grouped_order_statistics(sub, sub_chunk, sizes, slots)
+        found = xs[start[chunk] + in_cell]
+    picked = scale(found)
     at = np.full(ranks.shape, np.nan)
     at[wanted] = picked
     return intervals_from_ranks(plan, at, n, bottom)
 
 
-def _sorted_by_chunk(x: np.ndarray, chunk: np.ndarray, n_chunks: int) -> np.ndarray | None:
-    """Non-negative int64 ``x`` sorted by (chunk, value) with one sort of an int64 key (the
-    chunk in the high bits, the value less its chunk's smallest in the low ones) when the
-    chunks are many (`_grouped_order_statistics` would sort twice) and the key fits; None
-    otherwise."""
+def _lowest_bucketed(t: np.ndarray, keep: np.ndarray, smallest: int) -> int:
+    """Float64 bits (as int64) of the lowest value given its own buckets: the low end of a
+    sample of the positive kept values (`_TICK_SAMPLE` rows at an even stride, after the
+    lowest `_TICK_LOW_SHARE`; ``smallest`` if higher or if there are none), so that zeros
+    and a few very short durations do not stretch the buckets over many powers of two.
+    (Any value gives the same result; only the speed depends on it.)"""
+    stride = max(1, t.size // _TICK_SAMPLE)
+    sample = t[::stride][keep[::stride]]
+    sample = sample[sample > 0]
+    low = smallest
+    if sample.size:
+        k = int(sample.size * _TICK_LOW_SHARE)
+        low = max(low, int(np.partition(sample, k)[k]))
+    return int(np.float64(low).view(np.int64))
+
+
+def _picked_by_chunk(x: np.ndarray, chunk: np.ndarray, n_chunks: int, at: np.ndarray
+                     ) -> np.ndarray | None:
+    """The values at positions ``at`` of non-negative int64 ``x`` sorted by (chunk, value),
+    from one sort of an int64 key (the chunk in the high bits, the value less its chunk's
+    smallest in the low ones) when the chunks are many (`_grouped_order_statistics` would
+    sort twice) and the key fits; None otherwise."""
     if n_chunks <= _PARTITION_MAX_GROUPS or not x.size:
         return None
     smallest = np.full(n_chunks, np.iinfo(np.int64).max)
@@ -661,9 +690,8 @@ def _sorted_by_chunk(x: np.ndarray, chunk: np.ndarray, n_chunks: int) -> np.ndar
     key = np.left_shift(chunk.astype(np.int64), value_bits)
     key |= offset
     key.sort()
-    key -= np.left_shift(np.right_shift(key, value_bits), value_bits)  # the offsets
-    return key + smallest[np.repeat(np.arange(n_chunks),
-                                    np.bincount(chunk, minlength=n_chunks))]
+    got = key[at]
+    return (got & ((1 << value_bits) - 1)) + smallest[got >> value_bits]
 
 
 def _single_quantile_ci(x: np.ndarray, q: float, confidence_level: float, alternative: str,

@@ -178,7 +178,10 @@ def test_quantile_ci_ranks_of_repeated_sizes_equal_each_size_alone(alternative):
 # ----------------------------------------------------------- integer ticks (summarize)
 
 def _tick_cases(rng: np.random.Generator, n: int) -> np.ndarray:
-    kind = int(rng.integers(0, 4))
+    kind = int(rng.integers(0, 5))
+    if kind == 4:  # many zeros (instant answers) beside a long tail
+        zero = rng.random(n) < 0.3
+        return np.where(zero, 0, np.round(60 * rng.lognormal(3.0, 1.5, n))).astype(np.int64)
     if kind == 0:  # whole seconds in ns, long tail
         return np.round(60 * rng.lognormal(3.0, 1.5, n)).astype(np.int64) * 10**9
     if kind == 1:  # a few distinct values: ties across bucket edges, zeros
@@ -189,11 +192,14 @@ def _tick_cases(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.integers(0, 2**62, n)
 
 
-@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("seed", range(40))
 def test_grouped_quantile_ci_ticks_equals_grouped_quantile_ci(monkeypatch, seed):
     rng = np.random.default_rng(100 + seed)
     if seed % 5 == 4:  # few cells: coarser buckets (down to one for every value)
         monkeypatch.setattr(quantiles, "_TICK_MAX_CELLS", int(rng.choice([40, 100, 400])))
+    if seed % 3 == 1:  # buckets from a small sample's low end: many values below it
+        monkeypatch.setattr(quantiles, "_TICK_SAMPLE", int(rng.integers(1, 200)))
+        monkeypatch.setattr(quantiles, "_TICK_LOW_SHARE", float(rng.choice([0.0, 0.1, 0.5])))
     if seed % 2:  # the needed cells count as many: one sort of a (cell, value) key
         monkeypatch.setattr(quantiles, "_PARTITION_MAX_GROUPS", 1)
     n, groups = int(rng.integers(1, 5000)), int(rng.integers(1, 40))
@@ -222,6 +228,27 @@ def test_grouped_quantile_ci_ticks_equals_grouped_quantile_ci(monkeypatch, seed)
         np.testing.assert_array_equal(a, b, err_msg=name)
 
 
+@pytest.mark.parametrize("zeros", [0.0, 0.3])
+def test_grouped_quantile_ci_ticks_many_groups_sampled_buckets(zeros):
+    """At the default sizes: a strided sample sets the lowest bucketed value, the groups
+    are many (few buckets each) and the needed cells many (one key sort)."""
+    rng = np.random.default_rng(17)
+    n, groups = 300_000, 30_000
+    seconds = np.round(60 * rng.lognormal(rng.uniform(2.5, 3.5, groups), 1.2)[
+        rng.integers(0, groups, n)] * rng.lognormal(0, 0.3, n))
+    t = np.where(rng.random(n) < zeros, 0, seconds).astype(np.int64) * 10**9
+    keep = rng.random(n) < 0.98
+    g = rng.integers(0, groups, n)
+
+    def scale(x):
+        return (x / 10**9) / 60.0
+
+    got = quantiles.grouped_quantile_ci_ticks(t, keep, g, groups, scale=scale, bottom=0.0)
+    want = quantiles.grouped_quantile_ci(scale(t[keep]), g[keep], groups, bottom=0.0)
+    for name, a, b in zip(want._fields, want, got, strict=True):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+
+
 def test_grouped_quantile_ci_ticks_refuses_too_many_cells_and_other_dtypes():
     t = np.arange(10, dtype=np.int64)
     keep = np.ones(10, dtype=bool)
@@ -237,21 +264,22 @@ def test_grouped_quantile_ci_ticks_refuses_too_many_cells_and_other_dtypes():
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_sorted_by_chunk_is_a_sort_by_chunk_and_value(monkeypatch, seed):
+def test_picked_by_chunk_reads_a_sort_by_chunk_and_value(monkeypatch, seed):
     rng = np.random.default_rng(300 + seed)
     monkeypatch.setattr(quantiles, "_PARTITION_MAX_GROUPS", 2)
     n, chunks = int(rng.integers(1, 3000)), int(rng.integers(3, 200))
     x = _tick_cases(rng, n)
     c = rng.integers(0, chunks, n)
     c[c == 1] = 0  # an empty chunk
-    got = quantiles._sorted_by_chunk(x, c, chunks)
+    at = rng.integers(0, n, int(rng.integers(1, 50)))
+    got = quantiles._picked_by_chunk(x, c, chunks, at)
     if seed % 3 == 2:  # values too wide for the key beside the chunk: None
         wide = np.array([0, 2**62], dtype=np.int64)
-        assert quantiles._sorted_by_chunk(wide, np.array([0, 0]), 4) is None
+        assert quantiles._picked_by_chunk(wide, np.array([0, 0]), 4, np.array([0])) is None
     if got is None:
         assert int(np.ptp(x)).bit_length() + (chunks - 1).bit_length() > 62
         return
-    np.testing.assert_array_equal(got, x[np.lexsort((x, c))])
+    np.testing.assert_array_equal(got, x[np.lexsort((x, c))][at])
 
 
 def _tickets(rng: np.random.Generator, rows: int, unit: str = "ns",
