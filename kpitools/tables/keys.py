@@ -89,6 +89,36 @@ def _factorize(column: pd.Series) -> tuple[np.ndarray, np.ndarray, pd.Index]:
     return codes, np.roll(relabel, -1), pd.Index(uniques)  # code −1 takes the last: −1
 
 
+#: `_integer_codes` takes integer keys whose range spans at most this many values more
+#: than twice the rows.
+_DIRECT_SLACK = 1 << 16
+
+
+def _integer_codes(column: pd.Series) -> tuple[np.ndarray, pd.Index] | None:
+    """`_codes_of` of a NumPy integer column (no missing keys) by direct addressing: when
+    its values span a range of at most twice the rows (plus `_DIRECT_SLACK`), a table over
+    the range marks the values present; their running count is each value's code in sorted
+    order, read for every row with one gather (no hash table, no sort). None otherwise.
+    """
+    dtype = column.dtype
+    if not (isinstance(dtype, np.dtype) and dtype.kind in "iu" and dtype.itemsize <= 8
+            and len(column)) or dtype == np.uint64:
+        return None
+    values = column.to_numpy()
+    lo, hi = int(values.min()), int(values.max())
+    span = hi - lo + 1
+    if span > 2 * values.size + _DIRECT_SLACK:
+        return None
+    offset = np.subtract(values, lo, dtype=np.intp)
+    seen = np.zeros(span, dtype=bool)
+    seen[offset] = True
+    present = np.flatnonzero(seen)
+    code_dtype = _code_dtype(len(present))
+    rank = np.zeros(span, dtype=code_dtype)
+    rank[present] = np.arange(len(present), dtype=code_dtype)
+    return rank[offset], pd.Index((present + lo).astype(dtype))
+
+
 def _codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     """Codes and sorted unique values of one key column; a missing key is its own group (last).
 
@@ -97,6 +127,9 @@ def _codes_of(column: pd.Series) -> tuple[np.ndarray, pd.Index]:
     columns by object identity first, see `_factorize`) and only the few unique values are
     sorted afterwards. Codes stay in the narrowest integer dtype that holds them.
     """
+    direct = _integer_codes(column)
+    if direct is not None:
+        return direct
     if isinstance(column.dtype, pd.CategoricalDtype):
         codes = column.cat.codes.to_numpy()
         uniques = pd.Index(column.cat.categories)

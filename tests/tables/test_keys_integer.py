@@ -1,0 +1,83 @@
+"""Integer keys by direct addressing (`keys._integer_codes`) give the codes and sorted
+uniques of the hash-table path (`pd.factorize`, then the uniques sorted) exactly: same
+values, same dtypes, for every NumPy integer dtype, negative values, the dtype's extremes,
+sparse and dense ranges, one key or several; and `kt.summarize` gives the same table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import kpitools as kt
+from kpitools.tables import keys as keys_module
+from kpitools.tables.keys import group_codes
+
+DTYPES = ["int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
+
+
+def _hash_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keys_module, "_DIRECT_SLACK", -(1 << 62))  # never direct
+
+
+def _column(rng: np.random.Generator, dtype: str, rows: int) -> pd.Series:
+    info = np.iinfo(dtype)
+    kind = int(rng.integers(0, 4))
+    if kind == 0:  # the dtype's extremes (a wide range for the wide dtypes)
+        values = rng.choice(np.array([info.min, info.min + 1, 0, info.max - 1, info.max],
+                                     dtype=dtype), rows)
+    elif kind == 1:  # a narrow range far from zero
+        base = int(rng.integers(info.min // 2, info.max // 2))
+        values = (base + rng.integers(0, min(50, info.max - base), rows)).astype(dtype)
+    elif kind == 2:  # ids with gaps (1,000,000 + 7 k)
+        values = np.clip(1_000 + 7 * rng.integers(0, 3 * rows + 1, rows),
+                         info.min, info.max).astype(dtype)
+    else:  # everything in the dtype (sparse for the wide ones)
+        values = rng.integers(info.min, info.max, rows, dtype=dtype, endpoint=True)
+    return pd.Series(values)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_integer_codes_equal_the_hash_path(monkeypatch, seed):
+    rng = np.random.default_rng(700 + seed)
+    dtype = DTYPES[seed % len(DTYPES)]
+    column = _column(rng, dtype, int(rng.integers(1, 3000)))
+    got_codes, got_uniques = keys_module._codes_of(column)
+    with monkeypatch.context() as m:
+        _hash_path(m)
+        want_codes, want_uniques = keys_module._codes_of(column)
+    assert got_codes.dtype == want_codes.dtype
+    np.testing.assert_array_equal(got_codes, want_codes)
+    pd.testing.assert_index_equal(got_uniques, want_uniques, exact=True)
+
+
+def test_integer_codes_take_only_dense_numpy_integers():
+    assert keys_module._integer_codes(pd.Series([1, 2**40], dtype="int64")) is None  # sparse
+    assert keys_module._integer_codes(pd.Series([1, 2], dtype="Int64")) is None  # nullable
+    assert keys_module._integer_codes(pd.Series([1.0, 2.0])) is None
+    assert keys_module._integer_codes(pd.Series([], dtype="int64")) is None
+    codes, uniques = keys_module._integer_codes(pd.Series([9, -3, 9], dtype="int16"))
+    assert codes.tolist() == [1, 0, 1] and uniques.tolist() == [-3, 9]
+
+
+@pytest.mark.filterwarnings("ignore::kpitools.core.errors.SmallSampleWarning")
+@pytest.mark.parametrize("seed", range(6))
+def test_group_codes_and_summarize_with_integer_keys_unchanged(monkeypatch, seed):
+    rng = np.random.default_rng(800 + seed)
+    rows = int(rng.integers(50, 4000))
+    data = pd.DataFrame({
+        "customer_id": 1_000_000 + 7 * rng.integers(0, rows // 3 + 1, rows),
+        "site": rng.integers(-3, 4, rows).astype(("int8", "uint16", "int32")[seed % 3]),
+        "team": pd.Categorical(rng.choice(["a", "b", None], rows)),
+        "score": rng.integers(0, 11, rows),
+    })
+    keys = [["customer_id"], ["site", "customer_id"], ["team", "site"]][seed % 3]
+    got_codes, got_frame = group_codes(data, keys)
+    got = kt.summarize(data, kpi="nps", value="score", by=keys)
+    with monkeypatch.context() as m:
+        _hash_path(m)
+        want_codes, want_frame = group_codes(data, keys)
+        want = kt.summarize(data, kpi="nps", value="score", by=keys)
+    np.testing.assert_array_equal(got_codes, want_codes)
+    pd.testing.assert_frame_equal(got_frame, want_frame)
+    pd.testing.assert_frame_equal(got, want)
