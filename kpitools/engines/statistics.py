@@ -646,6 +646,10 @@ def _listed_frequencies(frame: Any, relation: Any, keys: list[str], engine: str,
     the number of ranks since the previous one, and the largest value with the rest."""
     import pyarrow as pa
 
+    if engine == "polars" and engine_name(frame) == "polars":
+        applies, coded = _coded_frequencies(relation, keys, q, level, alternative, strict)
+        if applies:
+            return coded
     if engine == "polars":
         import polars as pl
 
@@ -696,6 +700,149 @@ def _listed_frequencies(frame: Any, relation: Any, keys: list[str], engine: str,
         if out[key].dtype != first[key].dtype:
             out[key] = out[key].astype(first[key].dtype)
     return out
+
+
+#: Groups × buckets up to this many cells in `_values_at_ranks`
+_MAX_CELLS = 1 << 22
+#: Largest physical Categorical code taken as a group number (beyond: the join)
+_MAX_PHYSICAL = 1 << 24
+
+
+def _coded_frequencies(relation: Any, keys: list[str], q: float, level: float,
+                       alternative: str, strict: tuple[bool, bool]
+                       ) -> tuple[bool, pd.DataFrame | None]:
+    """`_listed_frequencies` on a Polars frame without lists: Polars gives every row its
+    group's number (the physical code of a single Categorical key, else a join to the
+    distinct key combinations) beside the status and the integer duration; NumPy counts
+    the rows per group and status and reads the values at the ranks (`_values_at_ranks`).
+    The table is the one the lists give (same keys, statuses, values and counts).
+
+    Returns ``(True, table)`` (``(True, None)`` when rows would raise: ``strict``), or
+    ``(False, None)`` when the durations are not integers or the codes do not fit (then
+    the lists)."""
+    import polars as pl
+
+    schema = relation.collect_schema()
+    if not schema[_VALUE].is_integer():
+        return False, None
+    group = "__kpitools_group"
+    usable = pl.col(_STATUS) == _USABLE
+    if len(keys) == 1 and isinstance(schema[keys[0]], (pl.Categorical, pl.Enum)):
+        # the physical codes are the group numbers (0: missing key), with gaps when sparse
+        key = keys[0]
+        code = (pl.col(key).to_physical().cast(pl.Int64).fill_null(-1) + 1).alias(group)
+        distinct = relation.select(pl.col(key).unique()).collect()
+        codes_of = distinct.select(code).to_series().to_numpy()
+        n_groups = int(codes_of.max(initial=0)) + 1
+        if n_groups > max(_MAX_PHYSICAL, 4 * codes_of.size):
+            return False, None
+        number = np.full(n_groups, -1, dtype=np.int64)
+        number[codes_of] = np.arange(codes_of.size)  # group → row of `distinct`
+    else:
+        distinct = relation.select(keys).unique().collect()
+        n_groups = distinct.height
+        number = np.arange(n_groups)
+        numbered = distinct.with_row_index(group).with_columns(pl.col(group).cast(pl.Int64))
+        relation = relation.join(numbered.lazy(), on=keys, how="inner", nulls_equal=True)
+        code = pl.col(group)
+    used, other = pl.collect_all([
+        relation.filter(usable).select(code, pl.col(_VALUE).cast(pl.Int64)),
+        relation.filter(~usable).select(code, pl.col(_STATUS).cast(pl.Int64))])
+    st = other[_STATUS].to_numpy()
+    if (strict[0] and np.any(st == _MISSING)) or (strict[1] and np.any(st == _NEGATIVE)):
+        return True, None
+    codes_used, codes_other = used[group].to_numpy(), other[group].to_numpy()
+    x = used[_VALUE].to_numpy()
+    if max(codes_used.max(initial=0), codes_other.max(initial=0)) >= n_groups:
+        return False, None  # a code not among the distinct keys read before
+    n_all = np.bincount(codes_used, minlength=n_groups)
+    per_status = np.bincount(codes_other * 5 + st, minlength=5 * n_groups
+                             ).reshape(n_groups, 5)
+    use = np.flatnonzero(n_all > 0)
+    n = n_all[use]
+    h = (n - 1) * q
+    lo = np.floor(h).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    r, s, _ = quantile_ci_ranks(n, q, confidence_level=level, alternative=alternative)
+    r, s = np.atleast_1d(r), np.atleast_1d(s)
+    ranks = np.sort(np.stack([lo + 1, hi + 1, np.clip(r, 1, n), np.clip(s, 1, n), n],
+                             axis=1), axis=1)  # (groups, 5), 1-based, last: n
+    counts = np.diff(ranks, axis=1, prepend=0)
+    at = (_values_at_ranks(x, codes_used, n_all, use, ranks - 1).astype(float)
+          if use.size else np.zeros((0, 5)))
+    keep = counts > 0
+    names = nw.from_native(distinct.to_arrow()).to_pandas().reset_index(drop=True)
+    for key in keys:  # as frequency_table: Categoricals as plain values
+        if isinstance(schema[key], pl.Categorical):
+            names[key] = names[key].astype(object)
+    other_group, other_status = np.nonzero(per_status[:, 1:])
+    parts = [names.iloc[number[np.repeat(use, keep.sum(axis=1))]].reset_index(drop=True).assign(
+                 **{_STATUS: _USABLE, _VALUE: at[keep], _COUNT: counts[keep]}),
+             names.iloc[number[other_group]].reset_index(drop=True).assign(
+                 **{_STATUS: other_status + 1, _VALUE: np.nan,
+                    _COUNT: per_status[other_group, other_status + 1]})]
+    out = pd.concat([p[[*keys, _STATUS, _VALUE, _COUNT]] for p in parts], ignore_index=True)
+    for key in keys:
+        if out[key].dtype != names[key].dtype:
+            out[key] = out[key].astype(names[key].dtype)
+    return True, out
+
+
+def _values_at_ranks(x: np.ndarray, codes: np.ndarray, n: np.ndarray, use: np.ndarray,
+                     ranks: np.ndarray) -> np.ndarray:
+    """The values of non-negative integers ``x`` (group ``codes``; ``n`` per group) at the
+    0-based ``ranks`` (one row per group of ``use``) in their group's ascending order.
+
+    Without sorting the rows: each row's cell is group × bucket (16 buckets per power of
+    two from the bits of its float value, which grow with it; coarser when the cells would
+    pass `_MAX_CELLS`), counted by one ``bincount``; the cells holding a rank are found in
+    the cumulative counts, and only their rows are sorted (by one int64 key cell, value
+    when it fits)."""
+    n_groups = n.size
+    bits = x.astype(np.float64).view(np.int64)
+    positive = x > 0  # zeros (float bits 0) share the first bucket with the smallest values
+    low = int(bits.min(where=positive, initial=np.iinfo(np.int64).max))
+    high = int(bits.max())
+    if low > high:  # every value zero
+        low = high
+    shift = 48
+    while n_groups * ((high >> shift) - (low >> shift) + 1) > _MAX_CELLS and shift < 63:
+        shift += 1
+    width = (high >> shift) - (low >> shift) + 1
+    cells = n_groups * width
+    small = np.int32 if cells < 2**31 - 1 else np.int64
+    np.right_shift(bits, shift, out=bits)
+    bits -= low >> shift
+    np.maximum(bits, 0, out=bits)
+    cell = np.multiply(codes, width, dtype=small, casting="unsafe")
+    np.add(cell, bits, out=cell, casting="unsafe")
+    del bits
+    per_cell = np.bincount(cell, minlength=cells)
+    total = np.cumsum(per_cell)
+    base = (np.cumsum(n) - n)[use]
+    pos = (base[:, None] + ranks).ravel()  # ascending: groups in order, ranks sorted
+    at_cell = np.searchsorted(total, pos, side="right")
+    in_cell = pos - (total[at_cell] - per_cell[at_cell])
+    new_cell = np.ones(at_cell.size, dtype=bool)
+    new_cell[1:] = at_cell[1:] != at_cell[:-1]
+    needed = at_cell[new_cell]
+    which = np.cumsum(new_cell) - 1  # each rank's needed cell
+    lookup = np.full(cells, -1, dtype=small)
+    lookup[needed] = np.arange(needed.size, dtype=small)
+    chunk = lookup[cell]
+    del cell
+    take = chunk >= 0
+    sub, sub_chunk = x[take], chunk[take]
+    smallest = int(sub.min())
+    span = int(sub.max()) - smallest + 1
+    if needed.size * span < 2**62:
+        key = np.sort(sub_chunk.astype(np.int64) * span + (sub - smallest))
+        ordered = key - (key // span) * span + smallest
+    else:
+        ordered = sub[np.lexsort((sub, sub_chunk))]
+    sizes = np.bincount(sub_chunk, minlength=needed.size)
+    start = np.cumsum(sizes) - sizes
+    return ordered[start[which] + in_cell].reshape(ranks.shape)
 
 
 def _sql_name(name: str) -> str:
