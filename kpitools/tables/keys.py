@@ -242,12 +242,16 @@ class KeyCodes:
             return pd.DataFrame(index=pd.RangeIndex(len(positions)))
         flat = positions if self._present is None else self._present[positions]
         unravelled = np.unravel_index(flat, self._sizes)
-        groups = pd.DataFrame({k: u.take(pos) for k, (_, u), pos
-                               in zip(self.keys, self._per_key, unravelled, strict=True)})
-        for k, dtype in zip(self.keys, self._dtypes, strict=True):
-            if isinstance(dtype, pd.CategoricalDtype):
-                groups[k] = groups[k].astype(dtype)
-        return groups
+        columns: dict[str, Any] = {}
+        for k, (_, u), pos, dtype in zip(self.keys, self._per_key, unravelled, self._dtypes,
+                                         strict=True):
+            if isinstance(dtype, pd.CategoricalDtype):  # the codes are the positions
+                n_levels = len(dtype.categories)  # (past them: the missing key's slot)
+                codes = np.where(pos < n_levels, pos, -1)
+                columns[k] = pd.Categorical.from_codes(codes, dtype=dtype)
+            else:
+                columns[k] = u.take(pos)
+        return pd.DataFrame(columns)
 
 
 def group_codes(data: pd.DataFrame, keys: Sequence[str]) -> tuple[np.ndarray, pd.DataFrame]:

@@ -81,3 +81,39 @@ def test_group_codes_and_summarize_with_integer_keys_unchanged(monkeypatch, seed
     np.testing.assert_array_equal(got_codes, want_codes)
     pd.testing.assert_frame_equal(got_frame, want_frame)
     pd.testing.assert_frame_equal(got, want)
+
+
+def _former_frame(kc: keys_module.KeyCodes, positions: np.ndarray) -> pd.DataFrame:
+    """`KeyCodes.frame` before categorical keys were built from their codes."""
+    flat = positions if kc._present is None else kc._present[positions]
+    unravelled = np.unravel_index(flat, kc._sizes)
+    groups = pd.DataFrame({k: u.take(pos) for k, (_, u), pos
+                           in zip(kc.keys, kc._per_key, unravelled, strict=True)})
+    for k, dtype in zip(kc.keys, kc._dtypes, strict=True):
+        if isinstance(dtype, pd.CategoricalDtype):
+            groups[k] = groups[k].astype(dtype)
+    return groups
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_key_frame_of_categorical_keys_equals_the_former_frame(monkeypatch, seed):
+    rng = np.random.default_rng(950 + seed)
+    rows = int(rng.integers(1, 500))
+    levels = ["q1", "q3", "q2", "q4"]
+    data = pd.DataFrame({
+        "team": pd.Categorical(rng.choice(["b", "a", None, "c"], rows),
+                               categories=["c", "a", "b", "unused"], ordered=seed % 2 == 1),
+        "quarter": pd.Categorical(rng.choice(levels[:3], rows), categories=levels),
+        "site": rng.integers(0, 5, rows),
+        "code": pd.Categorical(rng.integers(0, 4, rows) * 10),
+    })
+    keys = [["team"], ["team", "quarter"], ["site", "team"], ["code", "quarter", "team"]][
+        seed % 4]
+    if seed % 3 == 2:  # renumbered positions (past the dense limit)
+        monkeypatch.setattr(keys_module, "_DENSE_LIMIT", 1)
+    kc = keys_module.KeyCodes(data, keys)
+    positions = np.unique(kc.combined)
+    got, want = kc.frame(positions), _former_frame(kc, positions)
+    pd.testing.assert_frame_equal(got, want, check_exact=True, check_column_type=True)
+    for k in keys:
+        assert got[k].dtype == want[k].dtype
