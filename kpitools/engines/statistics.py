@@ -643,7 +643,9 @@ def _listed_frequencies(frame: Any, relation: Any, keys: list[str], engine: str,
     """`_ranked_frequencies` for many small groups: one ``GROUP BY`` (keys, status) with
     each group's values in order as a list (Polars ``sort``, DuckDB ``list(… ORDER BY …)``),
     and in Python, per group, the values at the ranks read — each an entry whose count is
-    the number of ranks since the previous one, and the largest value with the rest."""
+    the number of ranks since the previous one, and the largest value with the rest. On a
+    Polars frame of integer durations `_coded_frequencies` gives the same table without
+    the lists (faster)."""
     import pyarrow as pa
 
     if engine == "polars" and engine_name(frame) == "polars":
