@@ -593,6 +593,11 @@ def _empty_table(keys: list[str], values: list[Any], adjust: str) -> pd.DataFram
     return table
 
 
+#: Scalars whose column dtype `_key_column` reads from a one-row Series (the same dtype
+#: as inserting the scalar into a frame; tested).
+_PLAIN_SCALARS = (str, int, float, np.integer, np.floating, np.bool_)
+
+
 def _key_column(keys: pd.Series, rows: np.ndarray) -> pd.Series:
     """The ``by`` key of each row, with the dtype the loop's concatenation gives: one
     scalar inserted per group, then the groups' tables concatenated."""
@@ -607,12 +612,17 @@ def _key_column(keys: pd.Series, rows: np.ndarray) -> pd.Series:
             examples.setdefault(type(v), v)
     elif present.size:
         examples["value"] = present[0]
-    parts = []
-    for v in examples.values():
-        part = pd.DataFrame(index=pd.RangeIndex(1))
-        part.insert(0, "key", v)
-        parts.append(part)
-    dtype = (parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True))["key"].dtype
+    only = next(iter(examples.values())) if len(examples) == 1 else None
+    if isinstance(only, _PLAIN_SCALARS):  # what the insert gives, without a frame
+        dtype = pd.Series(only, index=pd.RangeIndex(1)).dtype
+    else:
+        parts = []
+        for v in examples.values():
+            part = pd.DataFrame(index=pd.RangeIndex(1))
+            part.insert(0, "key", v)
+            parts.append(part)
+        dtype = (parts[0] if len(parts) == 1
+                 else pd.concat(parts, ignore_index=True))["key"].dtype
     taken = values[rows]
     if pd.api.types.is_object_dtype(dtype):
         return pd.Series(taken, dtype=object)
