@@ -554,9 +554,9 @@ def _compare_cells(definition: KpiDefinition, data: pd.DataFrame, column: str | 
     label_b[:] = [t[3] for t in template]
     for name in COMPARE_COLUMNS:
         if name == "group_a":
-            table[name] = _as_scalars(label_a[pair_of_row])
+            table[name] = _labels_of(label_a, pair_of_row)
         elif name == "group_b":
-            table[name] = _as_scalars(label_b[pair_of_row])
+            table[name] = _labels_of(label_b, pair_of_row)
         elif name == "pvalue_adjusted":
             table[name] = adjust_pvalues_by_family(
                 np.asarray(columns["pvalue"], dtype=float), by_of_row, adjust)
@@ -632,6 +632,13 @@ def _key_column(keys: pd.Series, rows: np.ndarray) -> pd.Series:
 def _as_scalars(values: Any) -> pd.Series:
     """Values as the loop's row-by-row frames hold them: the dtype inferred from scalars."""
     return pd.Series(np.asarray(values, dtype=object)).infer_objects()
+
+
+def _labels_of(labels: np.ndarray, which: np.ndarray) -> pd.Series:
+    """``_as_scalars(labels[which])``, inferring the dtype from the few distinct labels used
+    (the inferred dtype depends only on which values occur; each value converts alone)."""
+    used, position = np.unique(which, return_inverse=True)
+    return _as_scalars(labels[used]).take(position).reset_index(drop=True)
 
 
 def _aggregated_definition(definition: KpiDefinition, spec: AggregatedInput) -> KpiDefinition:
