@@ -1135,7 +1135,9 @@ def remember_font_subsets() -> bool:
     WeasyPrint has no ``Font._fonttools_subset`` to wrap.
     """
     try:
-        from weasyprint.pdf import fonts
+        with warnings.catch_warnings():  # WeasyPrint warns on import without HarfBuzz-Subset
+            warnings.simplefilter("ignore", DeprecationWarning)
+            from weasyprint.pdf import fonts
     except ImportError:
         return False
     font_class: Any = getattr(fonts, "Font", None)

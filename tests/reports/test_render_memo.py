@@ -3,6 +3,8 @@ subsets remembered by `remember_font_subsets` give the same PDF bytes as subsett
 font again."""
 
 import html
+import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -27,8 +29,17 @@ def _page(rng: np.random.Generator, words: int = 40) -> str:
             f"<h2>{parts[0]}</h2><p>{' '.join(parts[1:])}</p></body></html>")
 
 
+def _fonts() -> Any:
+    """``weasyprint.pdf.fonts``, imported without WeasyPrint's HarfBuzz-Subset warning (the
+    first import in a test worker may be this one)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from weasyprint.pdf import fonts
+    return fonts
+
+
 def _original_subsetting(monkeypatch: pytest.MonkeyPatch) -> None:
-    from weasyprint.pdf import fonts
+    fonts = _fonts()
 
     runner.remember_font_subsets()
     monkeypatch.setattr(fonts.Font, "_fonttools_subset",
@@ -64,7 +75,7 @@ def test_font_subset_memo_is_bounded(monkeypatch):
 
 def test_another_shape_of_the_private_method_is_left_alone(monkeypatch):
     """A WeasyPrint whose ``Font._fonttools_subset`` takes other arguments is not wrapped."""
-    from weasyprint.pdf import fonts
+    fonts = _fonts()
 
     def other_shape(self, glyphs, hinting, options):  # type: ignore[no-untyped-def]
         return None
@@ -75,7 +86,7 @@ def test_another_shape_of_the_private_method_is_left_alone(monkeypatch):
 
 
 def test_a_font_without_the_keyed_attributes_is_subset_without_the_memo(monkeypatch):
-    from weasyprint.pdf import fonts
+    fonts = _fonts()
 
     calls = []
 
