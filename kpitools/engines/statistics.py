@@ -614,6 +614,25 @@ _FEW_PER_GROUP = 5
 _MIN_SAMPLED = 2_000
 
 
+def _rank_cuts(n: np.ndarray, q: float, level: float, alternative: str
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The ranks a group's frequency rows stand at, and the rows each stands for.
+
+    Per group of ``n`` values: the two order statistics the type-7 estimate reads, the
+    interval's two (clipped to 1..n) and ``n`` itself, sorted (shape (groups, 5), 1-based);
+    ``counts`` are their differences, so that rows with those values and counts keep every
+    needed order statistic of the group exact.
+    """
+    h = (n - 1) * q
+    lo = np.floor(h).astype(np.int64)
+    hi = np.minimum(lo + 1, n - 1)
+    r, s, _ = quantile_ci_ranks(n, q, confidence_level=level, alternative=alternative)
+    r, s = np.atleast_1d(r), np.atleast_1d(s)
+    ranks = np.sort(np.stack([lo + 1, hi + 1, np.clip(r, 1, n), np.clip(s, 1, n), n],
+                             axis=1), axis=1)
+    return ranks, np.diff(ranks, axis=1, prepend=0)
+
+
 def _many_groups(relation: Any, keys: list[str], engine: str) -> bool:
     """Whether the groups hold few rows each (about 500 or fewer), judged on 1 % of the rows
     (every 100th row on Polars, a system sample on DuckDB): the buckets would then be
@@ -683,14 +702,7 @@ def _listed_frequencies(frame: Any, relation: Any, keys: list[str], engine: str,
                         dtype=float)
     if use.size and not np.isfinite(values[start + n - 1]).all():
         return None  # NaN / infinite durations (sorted last): the full table says so
-    h = (n - 1) * q
-    lo = np.floor(h).astype(np.int64)
-    hi = np.minimum(lo + 1, n - 1)
-    r, s, _ = quantile_ci_ranks(n, q, confidence_level=level, alternative=alternative)
-    r, s = np.atleast_1d(r), np.atleast_1d(s)
-    ranks = np.sort(np.stack([lo + 1, hi + 1, np.clip(r, 1, n), np.clip(s, 1, n), n],
-                             axis=1), axis=1)  # (groups, 5), 1-based, last: n
-    counts = np.diff(ranks, axis=1, prepend=0)
+    ranks, counts = _rank_cuts(n, q, level, alternative)
     at = values[start[:, None] + ranks - 1] if use.size else np.zeros((0, 5))
     keep = counts > 0
     row = np.repeat(use, keep.sum(axis=1))
@@ -762,14 +774,7 @@ def _coded_frequencies(relation: Any, keys: list[str], q: float, level: float,
                              ).reshape(n_groups, 5)
     use = np.flatnonzero(n_all > 0)
     n = n_all[use]
-    h = (n - 1) * q
-    lo = np.floor(h).astype(np.int64)
-    hi = np.minimum(lo + 1, n - 1)
-    r, s, _ = quantile_ci_ranks(n, q, confidence_level=level, alternative=alternative)
-    r, s = np.atleast_1d(r), np.atleast_1d(s)
-    ranks = np.sort(np.stack([lo + 1, hi + 1, np.clip(r, 1, n), np.clip(s, 1, n), n],
-                             axis=1), axis=1)  # (groups, 5), 1-based, last: n
-    counts = np.diff(ranks, axis=1, prepend=0)
+    ranks, counts = _rank_cuts(n, q, level, alternative)
     at = (_values_at_ranks(x, codes_used, n_all, use, ranks - 1).astype(float)
           if use.size else np.zeros((0, 5)))
     keep = counts > 0

@@ -20,7 +20,6 @@ References
 from __future__ import annotations
 
 import copy
-import hashlib
 from collections import OrderedDict
 from typing import Any
 
@@ -38,6 +37,7 @@ from kpitools.reports.sections.common import (
     _fmt_diff,
     _fmt_verdict,
     _higher_is_better,
+    content_key,
     has_values,
     in_periods,
     label_missing,
@@ -136,17 +136,6 @@ _RESULTS: OrderedDict[tuple[Any, ...], ReportTable | ReportNote] = OrderedDict()
 _RESULTS_KEPT = 8
 
 
-def _content_key(frame: pd.DataFrame) -> tuple[Any, ...] | None:
-    """A key equal for two frames of equal content (columns, dtypes, index and values), or
-    None when pandas cannot hash a column."""
-    try:
-        hashed = pd.util.hash_pandas_object(frame, index=True).to_numpy()
-    except (TypeError, ValueError):
-        return None
-    return (tuple(map(str, frame.columns)), tuple(map(str, frame.dtypes)), len(frame),
-            hashlib.sha256(hashed.tobytes()).hexdigest())
-
-
 def standout_table(surveys: pd.DataFrame, *, period: str, by: str = "team",
                    kpi: str | None = None, confidence_level: float = 0.95,
                    alpha: float = 0.05, adjust: str = "holm") -> ReportTable | ReportNote:
@@ -170,7 +159,7 @@ def standout_table(surveys: pd.DataFrame, *, period: str, by: str = "team",
         line without answers in ``period``.
     """
     surveys = section_frame(surveys)
-    content = _content_key(surveys)
+    content = content_key(surveys)
     if content is None:
         return _standout_table(surveys, period=period, by=by, kpi=kpi,
                                confidence_level=confidence_level, alpha=alpha, adjust=adjust)
