@@ -29,6 +29,8 @@ from typing import Any
 import narwhals as nw
 import pandas as pd
 
+from kpitools.engines.memory import eager_columns, frequency_rows, take_rows
+
 __all__ = [
     "ENGINES",
     "is_engine_frame",
@@ -136,11 +138,14 @@ def frequency_table(obj: Any, by: Sequence[str], values: dict[str, Any] | str, *
     if missing:
         raise KeyError(f"columns {missing} not in the data; its columns are "
                        f"{column_names(obj)[:20]}")
-    query = lazy.select(keys).group_by(keys, drop_null_keys=False).agg(nw.len().alias(count))
-    if sort:
-        query = query.sort(keys, nulls_last=True)
-    out = _to_pandas(query)
-    out[count] = out[count].astype("int64")
+    out = None if sort else _counted_here(obj, by, values, keys, count)
+    if out is None:
+        query = (lazy.select(keys).group_by(keys, drop_null_keys=False)
+                 .agg(nw.len().alias(count)))
+        if sort:
+            query = query.sort(keys, nulls_last=True)
+        out = _to_pandas(query)
+        out[count] = out[count].astype("int64")
     if engine_name(obj) == "polars":
         # a Polars Categorical has no order of its own (its categories come in the order
         # first seen): its groups are sorted by value, as DuckDB's and Spark's strings are.
@@ -149,6 +154,26 @@ def frequency_table(obj: Any, by: Sequence[str], values: dict[str, Any] | str, *
         for key in by:
             if schema[key] == nw.Categorical:
                 out[key] = out[key].astype(object)
+    return out
+
+
+def _counted_here(obj: Any, by: Sequence[str], values: dict[str, Any] | str,
+                  keys: list[str], count: str) -> pd.DataFrame | None:
+    """`frequency_table` of an in-memory frame counted with NumPy
+    (`kpitools.engines.memory`): the same rows (one per combination, in another order),
+    the same dtypes — each row taken from the frame itself; None where that does not
+    apply."""
+    exprs = {k: nw.col(k) for k in by}
+    exprs.update({values: nw.col(values)} if isinstance(values, str) else values)
+    eager = eager_columns(obj, exprs)
+    if eager is None:
+        return None
+    got = frequency_rows(eager, keys)
+    if got is None:
+        return None
+    rows, counts = got
+    out = take_rows(eager, rows).to_pandas().reset_index(drop=True)
+    out[count] = counts
     return out
 
 

@@ -41,16 +41,17 @@ hold each.
 from __future__ import annotations
 
 import warnings
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import narwhals as nw
 import numpy as np
 import pandas as pd
 
 from kpitools.core.errors import DataValidationError, SmallSampleWarning
-from kpitools.core.results import ESTIMATE_COLUMNS, as_excluded_rows
+from kpitools.core.results import ESTIMATE_COLUMNS, as_excluded_rows, empty_excluded
 from kpitools.core.validation import (
     SMALL_SAMPLE_N,
     check_alternative,
@@ -227,12 +228,47 @@ def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None
 # ------------------------------------------------------------------------ answer scales
 
 
+class _Classes(NamedTuple):
+    """What `_classify` reads of the KPI's summary of each distinct value."""
+
+    n: np.ndarray
+    estimate: np.ndarray
+    reason: np.ndarray
+    unit: str
+    method: str
+    label: str
+
+
+#: Classifications of distinct values kept (most recent last): the KPI's summarize of the
+#: same values with the same options gives the same table.
+_CLASSES: OrderedDict[tuple[Any, ...], _Classes] = OrderedDict()
+_CLASSES_KEPT = 64
+#: Distinct values up to which a classification is kept
+_CLASSES_MAX_VALUES = 4096
+
+
 def _classify(distinct: pd.Series, kpi: str, column: str, options: dict[str, Any]
-              ) -> pd.DataFrame:
-    """Each distinct value through the KPI's own summarize (one group per value)."""
+              ) -> _Classes:
+    """Each distinct value through the KPI's own summarize (one group per value).
+
+    The result is kept (`_CLASSES`, by the KPI's summarize function, the column, the
+    values with their dtype and the options): the same answers classified again — every
+    call on a survey's 0–10 scores — need no second summary. Values the KPI refuses raise
+    each time (nothing is kept)."""
     definition = get_kpi(kpi)
     if definition.summarize is None:
         raise TypeError(f"kpi={kpi!r} has no vectorised summarize to classify its values")
+    key = None
+    if len(distinct) <= _CLASSES_MAX_VALUES:
+        try:
+            key = (definition.summarize, kpi, column, str(distinct.dtype),
+                   repr(distinct.tolist()), repr(sorted(options.items())))
+            hash(key)
+        except Exception:  # noqa: BLE001 — options without a stable text: not kept
+            key = None
+    if key is not None and key in _CLASSES:
+        _CLASSES.move_to_end(key)
+        return _CLASSES[key]
     probe = pd.DataFrame({column: distinct.reset_index(drop=True),
                           _VALUE: np.arange(len(distinct))})
     with warnings.catch_warnings():
@@ -243,9 +279,22 @@ def _classify(distinct: pd.Series, kpi: str, column: str, options: dict[str, Any
     excluded = as_excluded_rows(table.attrs.get("excluded"))
     reasons = pd.Series(excluded["reason"].to_numpy(dtype=object),
                         index=excluded["row"].to_numpy()) if len(excluded) else pd.Series()
-    table["reason"] = [reasons.get(i, "excluded") if n == 0 else ""
-                       for i, n in zip(range(len(table)), table["n"], strict=True)]
-    return table
+    n = table["n"].to_numpy()
+    reason = np.array([reasons.get(i, "excluded") if c == 0 else ""
+                       for i, c in zip(range(len(table)), n, strict=True)], dtype=object)
+
+    def first(name: str, default: str) -> str:
+        present = table[name].dropna()
+        return str(present.iloc[0]) if len(present) else default
+    got = _Classes(np.asarray(n > 0), table["estimate"].to_numpy(dtype=float), reason,
+                   first("unit", ""), first("method", ""), first("kpi", kpi))
+    for array in (got.n, got.estimate, got.reason):
+        array.flags.writeable = False
+    if key is not None:
+        _CLASSES[key] = got
+        while len(_CLASSES) > _CLASSES_KEPT:
+            _CLASSES.popitem(last=False)
+    return got
 
 
 def _refused_values(distinct: pd.Series, counts: np.ndarray, kpi: str, column: str,
@@ -271,51 +320,60 @@ def _scale_statistics(frame: Any, kpi: str, column: str, keys: list[str],
     freq = frequency_table(frame, keys, {_VALUE: nw.col(column)}, count=_COUNT)
     value_codes, uniques = pd.factorize(freq[_VALUE], use_na_sentinel=False)
     distinct = pd.Series(uniques, dtype=freq[_VALUE].dtype if len(uniques) else object)
-    per_value = np.bincount(value_codes, weights=freq[_COUNT], minlength=len(uniques))
+    w_int = freq[_COUNT].to_numpy(dtype=np.int64)
+    per_value = np.bincount(value_codes, weights=w_int, minlength=len(uniques))
     try:
-        table = _classify(distinct, kpi, column, options)
+        classes = _classify(distinct, kpi, column, options)
     except DataValidationError as err:
         _refused_values(distinct, per_value, kpi, column, options, engine, err)
         raise
-    used = table["n"].to_numpy() > 0
-    est = table["estimate"].to_numpy(dtype=float)
-    unit = str(table["unit"].dropna().iloc[0]) if table["unit"].notna().any() else ""
-    method = str(table["method"].dropna().iloc[0]) if table["method"].notna().any() else ""
-    label = str(table["kpi"].dropna().iloc[0]) if table["kpi"].notna().any() else kpi
+    used = classes.n
+    est = classes.estimate
+    unit, method, label = classes.unit, classes.method, classes.label
     family = {"points": "nps", "%": "proportion"}.get(unit, "mean")
-    codes, groups = group_codes(freq, keys)
+    group_of, groups = group_codes(freq, keys)
+    codes = np.asarray(group_of, dtype=np.intp)
     g = len(groups)
-    w = freq[_COUNT].to_numpy(dtype=float)
+    w = w_int.astype(float)
     row_used = used[value_codes]
     n_excl = np.bincount(codes[~row_used], weights=w[~row_used], minlength=g)
-    out = groups.reset_index(drop=True).copy()
-
-    def per_group(mask: np.ndarray) -> np.ndarray:
-        return np.bincount(codes[mask], weights=w[mask], minlength=g).astype(np.int64)
+    columns: dict[str, Any] = {k: groups[k].reset_index(drop=True) for k in keys}
 
     x = est[value_codes]
     details: dict[str, Any] = {"label": label, "method": method, "unit": unit}
-    if family == "nps":
-        out["promoters"] = per_group(row_used & (x == 100))
-        out["passives"] = per_group(row_used & (x == 0))
-        out["detractors"] = per_group(row_used & (x == -100))
-    elif family == "proportion":
-        out["successes"] = per_group(row_used & (x == 100))
-        out["trials"] = per_group(row_used)
+    if family in ("nps", "proportion"):
+        # one count per group and class: −100 / 0 / 100 points, or a success (100 %)
+        cls = np.full(len(x), 3, dtype=np.intp)
+        cls[row_used & (x == -100)] = 0
+        cls[row_used & (x == 0)] = 1
+        cls[row_used & (x == 100)] = 2
+        per = np.bincount(codes * 4 + cls, weights=w, minlength=4 * g).reshape(g, 4)
+        per = per.astype(np.int64)
+        if family == "nps":
+            columns["promoters"] = per[:, 2]
+            columns["passives"] = per[:, 1]
+            columns["detractors"] = per[:, 0]
+        else:
+            columns["successes"] = per[:, 2]
+            columns["trials"] = np.bincount(codes[row_used], weights=w[row_used],
+                                            minlength=g).astype(np.int64)
     else:
         count, mean, m2 = frequency_moments(x[row_used], w[row_used], codes[row_used], g)
-        out["n"], out["mean"], out["m2"] = count, mean, m2
+        columns["n"], columns["mean"], columns["m2"] = count, mean, m2
         details["scale"] = (CES_VARIANTS[options["variant"]]["scale"] if kpi == "ces"
                             else tuple(options.get("scale", (1, 5))))
-    out["n_excluded"] = n_excl.astype(np.int64)
-    frequencies = freq.loc[row_used, keys].reset_index(drop=True)
-    frequencies["group"] = codes[row_used]
-    frequencies["value"] = x[row_used]
-    frequencies["count"] = freq.loc[row_used, _COUNT].to_numpy()
+    columns["n_excluded"] = n_excl.astype(np.int64)
+    out = pd.DataFrame(columns, index=pd.RangeIndex(g))
+    where = np.flatnonzero(row_used)
+    frequencies = pd.DataFrame(
+        {**{k: freq[k].take(where).reset_index(drop=True) for k in keys},
+         "group": group_of[where], "value": x[where], "count": w_int[where]},
+        index=pd.RangeIndex(where.size))
+    unused = ~used
     excluded = pd.DataFrame({
-        "column": column, "value": distinct.to_numpy(dtype=object)[~used],
-        "reason": table["reason"].to_numpy(dtype=object)[~used],
-        "count": per_value[~used].astype(np.int64)})
+        "column": column, "value": distinct.to_numpy(dtype=object)[unused],
+        "reason": classes.reason[unused],
+        "count": per_value[unused].astype(np.int64)})
     return SufficientStatistics(kpi, family, keys, out, frequencies, excluded, engine,
                                 details)
 
@@ -1047,20 +1105,23 @@ def statistics_table(stats: SufficientStatistics, *, confidence_level: float = 0
                                     confidence_level=level, alternative=alternative,
                                     bottom=0.0)
         n, est, low, high = res.n, res.estimate, res.low, res.high
-    table = gr[stats.keys].reset_index(drop=True).copy()
     values = {"kpi": d["label"], "estimate": est, "ci_low": low, "ci_high": high,
               "confidence_level": level, "method": method, "unit": d["unit"],
               "n": np.asarray(n).astype(np.int64), "n_excluded": gr["n_excluded"].to_numpy()}
-    for name in ESTIMATE_COLUMNS:
-        table[name] = values[name]
+    table = pd.DataFrame({**{k: gr[k].reset_index(drop=True) for k in stats.keys},
+                          **{name: values[name] for name in ESTIMATE_COLUMNS}},
+                         index=pd.RangeIndex(len(gr)))
     ex = stats.excluded
-    listed = pd.DataFrame({
-        "row": pd.Series([None] * len(ex), dtype=object),
-        "column": ex["column"].to_numpy(dtype=object),
-        "value": ex["value"].to_numpy(dtype=object),
-        "reason": [f"{r} ({c} row{'s' if c != 1 else ''} on {stats.engine})"
-                   for r, c in zip(ex["reason"], ex["count"], strict=True)]})
-    table.attrs["excluded"] = as_excluded_rows(listed)
+    if len(ex):
+        listed = pd.DataFrame({
+            "row": pd.Series([None] * len(ex), dtype=object),
+            "column": ex["column"].to_numpy(dtype=object),
+            "value": ex["value"].to_numpy(dtype=object),
+            "reason": [f"{r} ({c} row{'s' if c != 1 else ''} on {stats.engine})"
+                       for r, c in zip(ex["reason"], ex["count"], strict=True)]})
+        table.attrs["excluded"] = as_excluded_rows(listed)
+    else:
+        table.attrs["excluded"] = empty_excluded()
     table.attrs["engine"] = stats.engine
     if d.get("notes"):
         table.attrs["notes"] = list(d["notes"])

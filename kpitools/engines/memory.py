@@ -1,0 +1,208 @@
+"""Frames whose rows are already in memory: their columns as NumPy codes, counted here.
+
+A Polars DataFrame, a PyArrow Table, or a Polars LazyFrame that only wraps an in-memory
+DataFrame (``df.lazy()``) holds its columns as Arrow buffers in this process. At a million
+rows the fixed cost of an engine query (planning, a hash ``GROUP BY``, its result brought
+to pandas) is larger than counting the columns' integer codes with NumPy, so
+`kpitools.engines.frames.frequency_table` and the durations of
+`kpitools.engines.statistics` take these frames' columns as NumPy arrays (zero-copy where
+Arrow allows: dictionary / Categorical codes, integers without nulls) and count them with
+one ``bincount`` of the combined codes.
+
+The rule (`eager_columns`): only frames whose rows are in memory already — never a
+LazyFrame that scans files or runs a query (``pl.scan_parquet(...)``, a filter, a join),
+which keeps the engine's own ``GROUP BY`` and so its bounded memory — and only up to
+`MAX_ROWS` rows: beyond, the engines' parallel ``GROUP BY`` is as fast and the row-sized
+NumPy temporaries (a few bytes per row) are not worth it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import narwhals as nw
+import numpy as np
+
+__all__ = ["MAX_ROWS", "eager_columns", "column_codes", "combined_codes", "frequency_rows",
+           "take_rows"]
+
+#: Rows up to which an in-memory frame is counted with NumPy (2²²; beyond: the engine).
+MAX_ROWS = 1 << 22
+#: Combined codes (product of the columns' code ranges) counted by one dense ``bincount``.
+_MAX_SPACE = 1 << 22
+
+
+def eager_columns(obj: Any, columns: dict[str, Any]) -> nw.DataFrame[Any] | None:
+    """``columns`` (name → Narwhals expression) of an in-memory frame, computed eagerly.
+
+    Returns a Narwhals DataFrame (Polars or PyArrow) of those columns only, or None when
+    ``obj`` is not a Polars DataFrame, a PyArrow Table or a Polars LazyFrame whose plan is a
+    bare in-memory DataFrame, or has more than `MAX_ROWS` rows.
+    """
+    frame = nw.from_native(obj, pass_through=True)
+    impl = getattr(frame, "implementation", None)
+    if impl is None or not (impl.is_polars() or impl.is_pyarrow()):
+        return None
+    if isinstance(frame, nw.LazyFrame):
+        native = frame.to_native()
+        try:
+            plan = native.explain(optimized=False)
+        except Exception:  # noqa: BLE001 — no plan: leave it to the engine
+            return None
+        if "\n" in plan or not plan.startswith("DF ["):
+            return None  # files, a filter, a join ...: the engine's own GROUP BY
+        frame = nw.from_native(native.collect(), eager_only=True)
+    if not isinstance(frame, nw.DataFrame) or len(frame) > MAX_ROWS:
+        return None
+    try:
+        return frame.select(**columns)
+    except Exception:  # noqa: BLE001 — an expression this backend refuses: the engine
+        return None
+
+
+def _integer_codes(values: np.ndarray, valid: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """Codes 0..span−1 of integers (``value − min``), span for a missing value."""
+    if valid is not None and not valid.all():
+        if not valid.any():
+            return np.zeros(values.size, dtype=np.int64), 1
+        lo, hi = int(values.min(where=valid, initial=np.iinfo(np.int64).max)), \
+            int(values.max(where=valid, initial=np.iinfo(np.int64).min))
+        span = hi - lo + 1
+        codes = values.astype(np.int64) - lo
+        codes[~valid] = span
+        return codes, span + 1
+    if values.size == 0:
+        return np.zeros(0, dtype=np.int64), 1
+    lo, hi = int(values.min()), int(values.max())
+    return (values - lo if lo else values), hi - lo + 1
+
+
+def column_codes(series: nw.Series[Any]) -> tuple[np.ndarray, int] | None:
+    """Integer codes of a column's values (equal values, equal codes; missing its own code)
+    and the number of codes, or None for a type counted by the engine (floats, text of a
+    PyArrow column with several dictionaries, ...) or a range too wide."""
+    native = series.to_native()
+    if series.implementation.is_polars():
+        return _polars_codes(native)
+    return _arrow_codes(native)
+
+
+def _polars_codes(s: Any) -> tuple[np.ndarray, int] | None:
+    import polars as pl
+
+    dtype = s.dtype
+    if isinstance(dtype, (pl.Categorical, pl.Enum)):
+        phys = s.to_physical()
+        space = int(phys.max() or 0) + 1 if phys.len() > phys.null_count() else 1
+        if phys.null_count():
+            phys = phys.fill_null(space)
+            space += 1
+        return phys.to_numpy(), space
+    if dtype == pl.Boolean:
+        s = s.cast(pl.UInt8)
+        dtype = s.dtype
+    if dtype.is_integer():
+        if s.null_count():
+            valid = s.is_not_null().to_numpy()
+            values = s.fill_null(0).to_numpy()
+        else:
+            valid, values = None, s.to_numpy()
+        codes, space = _integer_codes(values, valid)
+        return (codes, space) if space <= _MAX_SPACE else None
+    if dtype == pl.String:
+        return _arrow_codes(s.to_arrow())
+    return None
+
+
+def _arrow_codes(column: Any) -> tuple[np.ndarray, int] | None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.ChunkedArray):
+        chunks = column.chunks
+        kind = column.type
+    else:
+        chunks, kind = [column], column.type
+    if pa.types.is_dictionary(kind):
+        if chunks and any(not c.dictionary.equals(chunks[0].dictionary) for c in chunks):
+            return None
+        size = len(chunks[0].dictionary) if chunks else 0
+        indices = pa.chunked_array([c.indices for c in chunks], type=kind.index_type)
+        if indices.null_count:
+            indices = indices.fill_null(size)
+            size += 1
+        return np.asarray(indices.to_numpy()), max(size, 1)
+    if pa.types.is_boolean(kind) or pa.types.is_integer(kind):
+        array = pa.chunked_array(chunks, type=kind)
+        if pa.types.is_boolean(kind):
+            array = array.cast(pa.uint8())
+        if array.null_count:
+            valid = np.asarray(array.is_valid().to_numpy())
+            values = np.asarray(array.fill_null(0).to_numpy())
+        else:
+            valid, values = None, np.asarray(array.to_numpy())
+        codes, space = _integer_codes(values, valid)
+        return (codes, space) if space <= _MAX_SPACE else None
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        encoded = pc.dictionary_encode(pa.chunked_array(chunks, type=kind)).combine_chunks()
+        size = len(encoded.dictionary)
+        indices = encoded.indices
+        if indices.null_count:
+            indices = indices.fill_null(size)
+            size += 1
+        return np.asarray(indices.to_numpy()), max(size, 1)
+    return None
+
+
+def combined_codes(frame: nw.DataFrame[Any], names: list[str]
+                   ) -> tuple[np.ndarray, int] | None:
+    """One code per row for the combination of ``names`` (dense within the product of the
+    columns' code ranges), and that product; None when a column has no codes here or the
+    product passes `_MAX_SPACE` (a column's unused codes dropped first)."""
+    parts = []
+    for name in names:
+        got = column_codes(frame.get_column(name))
+        if got is None:
+            return None
+        parts.append(got)
+    space = 1
+    for _, size in parts:
+        space *= size
+    if space > _MAX_SPACE:  # sparse codes (e.g. Polars' global categories): renumber
+        dense = []
+        for codes, size in parts:
+            seen = np.bincount(codes, minlength=size) > 0
+            number = np.cumsum(seen) - 1
+            dense.append((number[codes], int(seen.sum())))
+        parts = dense
+        space = int(np.prod([size for _, size in parts], dtype=np.float64))
+        if space > _MAX_SPACE:
+            return None
+    combined = np.zeros(len(frame), dtype=np.int64)
+    for codes, size in parts:
+        combined *= size
+        combined += codes
+    return combined, max(space, 1)
+
+
+def frequency_rows(frame: nw.DataFrame[Any], names: list[str]
+                   ) -> tuple[np.ndarray, np.ndarray] | None:
+    """For each distinct combination of ``names``: one row holding it, and how many rows do
+    (in the order of the combined codes); None when `combined_codes` does not apply."""
+    got = combined_codes(frame, names)
+    if got is None:
+        return None
+    combined, space = got
+    counts = np.bincount(combined, minlength=space)
+    present = np.flatnonzero(counts)
+    row = np.empty(space, dtype=np.int64)
+    row[combined] = np.arange(combined.size, dtype=np.int64)  # any row of each combination
+    return row[present], counts[present].astype(np.int64)
+
+
+def take_rows(frame: nw.DataFrame[Any], rows: np.ndarray) -> nw.DataFrame[Any]:
+    """The rows ``rows`` (positions) of a Polars or PyArrow frame, same columns and types."""
+    native = frame.to_native()
+    if frame.implementation.is_polars():
+        return nw.from_native(native[rows], eager_only=True)
+    return nw.from_native(native.take(rows), eager_only=True)
