@@ -196,6 +196,26 @@ def grouped_t_interval(count: np.ndarray, mean: np.ndarray, m2: np.ndarray, *,
     return np.maximum(low, scale[0]), np.minimum(high, scale[1])
 
 
+#: The dtype pandas gives a column of text (Arrow-backed ``str`` in pandas 3).
+_TEXT_DTYPE = pd.Series(["text"]).dtype
+
+#: From this many groups, `_constant_text` builds a repeated text column itself.
+_CONSTANT_TEXT_MIN = 1_000
+
+
+def _constant_text(value: Any, n: int) -> Any:
+    """``value`` as given, except a text repeated ``n`` times: an Arrow-backed column of the
+    dtype pandas would infer (`_TEXT_DTYPE`), built by ``pyarrow.repeat``. The same column
+    as pandas' broadcast of the scalar, which takes each row through a generic ``take``
+    (3 text columns: 4.5 ms at 100k groups against 1.5 ms)."""
+    if (not isinstance(value, str) or n < _CONSTANT_TEXT_MIN
+            or getattr(_TEXT_DTYPE, "storage", None) != "pyarrow"):
+        return value
+    import pyarrow as pa
+
+    return pd.array(pa.repeat(value, n), dtype=_TEXT_DTYPE)
+
+
 def group_table(groups: pd.DataFrame, columns: Mapping[str, Any],
                 excluded: pd.DataFrame | None = None) -> pd.DataFrame:
     """The group columns, then `ESTIMATE_COLUMNS` from ``columns``; excluded rows in attrs.
@@ -210,7 +230,8 @@ def group_table(groups: pd.DataFrame, columns: Mapping[str, Any],
         for name in ESTIMATE_COLUMNS:
             table[name] = columns[name]
     else:
-        parts.update((name, columns[name]) for name in ESTIMATE_COLUMNS)
+        parts.update((name, _constant_text(columns[name], len(index)))
+                     for name in ESTIMATE_COLUMNS)
         table = pd.DataFrame(parts, index=index)
         table.attrs = copy.deepcopy(groups.attrs)
     table.attrs["excluded"] = as_excluded_rows(excluded)

@@ -55,7 +55,10 @@ def _groups(rng: np.random.Generator, kind: int, n: int) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("seed", range(15))
-def test_group_table_equals_the_former_build(seed):
+@pytest.mark.parametrize("text_min", [common._CONSTANT_TEXT_MIN, 0])
+def test_group_table_equals_the_former_build(monkeypatch, seed, text_min):
+    # text_min=0: the repeated text columns are built by `_constant_text` at every size
+    monkeypatch.setattr(common, "_CONSTANT_TEXT_MIN", text_min)
     rng = np.random.default_rng(900 + seed)
     n = int(rng.integers(0, 30)) if seed % 5 else 0
     groups = _groups(rng, seed % 5, n)
@@ -98,3 +101,44 @@ def test_summaries_equal_with_the_former_group_table(monkeypatch, kpi):
             want = kt.summarize(data, kpi=kpi, value=value, by=by)
             assert CALLS or by is None  # the former build made ``want``
         _same(got, want)
+
+
+def test_constant_text_columns_at_many_groups_equal_the_broadcast():
+    # 5,000 groups: over `_CONSTANT_TEXT_MIN`, the kpi/method/unit columns come from
+    # ``pyarrow.repeat``; the same values, dtype and missing-value marker as pandas' broadcast
+    assert common._CONSTANT_TEXT_MIN <= 5_000
+    n = 5_000
+    groups = pd.DataFrame({"customer_id": np.arange(n) * 3})
+    columns = {"kpi": "nps", "estimate": np.linspace(-100, 100, n), "ci_low": -1.0,
+               "ci_high": 1.0, "confidence_level": 0.95, "method": "adjusted_wald",
+               "unit": "points", "n": np.ones(n, int), "n_excluded": np.zeros(n, int)}
+    got = group_table(groups, columns)
+    _same(got, _former_group_table(groups, columns))
+    assert got["method"].iloc[-1] == "adjusted_wald"
+    assert got["kpi"].dtype == pd.Series(["x"]).dtype
+
+
+@pytest.mark.filterwarnings("ignore::kpitools.core.errors.SmallSampleWarning")
+@pytest.mark.parametrize("kpi", ["nps", "csat"])
+def test_summaries_with_thousands_of_groups_equal_the_former_build(monkeypatch, kpi):
+    # int keys over a wide range (direct addressing), many small groups, some all excluded
+    rng = np.random.default_rng(11)
+    rows = 12_000
+    data = pd.DataFrame({"customer_id": 10 * rng.integers(0, 4_000, rows),
+                         "score": rng.integers(0, 11, rows).astype(float)})
+    data.loc[data["customer_id"] % 70 == 0, "score"] = np.nan
+    data["rating"] = np.clip(data["score"] // 2, 1, 5)
+    value = "score" if kpi == "nps" else "rating"
+    got = kt.summarize(data, kpi=kpi, value=value, by="customer_id")
+    assert len(got) > common._CONSTANT_TEXT_MIN
+    assert (got["n"] == 0).any()  # groups whose every answer is missing stay in the table
+    with monkeypatch.context() as m:
+        current = common.group_table
+        for module in list(sys.modules.values()):
+            if getattr(module, "group_table", None) is current:
+                m.setattr(module, "group_table", _former_group_table)
+        want = kt.summarize(data, kpi=kpi, value=value, by="customer_id")
+    _same(got, want)
+    counts = data.groupby("customer_id")["score"].agg(["count", "size"])
+    np.testing.assert_array_equal(got["n"], counts["count"])
+    np.testing.assert_array_equal(got["n_excluded"], counts["size"] - counts["count"])

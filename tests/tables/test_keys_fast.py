@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from kpitools.tables import keys as keys_module
-from kpitools.tables.keys import KeyCodes, group_codes, grouped_counts
+from kpitools.tables.keys import KeyCodes, column_sums, group_codes, grouped_counts
 
 
 def _reference_codes_of(column):
@@ -118,3 +118,17 @@ def test_grouped_counts_do_not_overflow_narrow_codes():
     cats = np.array([1, 0, 1, -1], dtype=np.int8)
     got = grouped_counts(codes, cats, 3, 2)
     assert got.tolist() == [[0, 1], [1, 1], [0, 0]]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_column_sums_equal_numpy_sums(seed):
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(0, 50, (int(rng.integers(0, 40)), 12))
+    for columns in (slice(9, 11), slice(0, 7), slice(0, -1), slice(5, 5), [0, 3, 11], []):
+        got = column_sums(counts, columns)
+        want = counts[:, columns].sum(axis=1)
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+    before = counts.copy()
+    column_sums(counts, slice(0, 3))
+    np.testing.assert_array_equal(counts, before)  # the input is not changed

@@ -54,6 +54,7 @@ from kpitools.stats.significance import (
 from kpitools.tables.keys import (
     KeyCodes,
     clean_by_position,
+    column_sums,
     group_codes,
     grouped_moments,
 )
@@ -301,11 +302,14 @@ def _csat_summarize(data: pd.DataFrame, value: str, keys: list[str], *,
         data[value], key_codes, lower=lo, upper=hi, missing=missing, column=value,
         clean=lambda: _clean_scale_positions(data[value], scale=scale, labels=labels,
                                              missing=missing)[:3])
-    present = np.flatnonzero(counts.any(axis=1)) if keys else np.arange(1)
-    counts, groups = counts[present], key_codes.frame(present)
     pos = _check_positive(positive, scale)
     columns = sorted({int(p) - int(lo) for p in pos.tolist() if p == np.floor(p)})
-    n, k, n_excl = counts[:, :-1].sum(axis=1), counts[:, columns].sum(axis=1), counts[:, -1]
+    n, k, n_excl = (column_sums(counts, slice(0, -1)), column_sums(counts, columns),
+                    counts[:, -1])
+    present = np.flatnonzero(n + n_excl) if keys else np.arange(1)  # the groups with rows
+    if present.size < len(counts):
+        n, k, n_excl = n[present], k[present], n_excl[present]
+    groups = key_codes.frame(present)
     estimate, low, high = proportion_columns(k, n,
                                              confidence_level=confidence_level,
                                              method=method, alternative=alternative)

@@ -58,6 +58,7 @@ from kpitools.stats.significance import (
 from kpitools.tables.keys import (
     KeyCodes,
     clean_by_position,
+    column_sums,
 )
 
 __all__ = [
@@ -482,16 +483,19 @@ def _nps_summarize(kpi: str):
         counts, excluded = scale_answer_counts(
             data[value], key_codes, lower=0, upper=10, missing=missing, column=value,
             clean=lambda: _clean_nps_positions(data[value], missing, value))
-        present = np.flatnonzero(counts.any(axis=1))
-        counts = counts[present]
+        pro, pas, det = (column_sums(counts, slice(9, 11)), column_sums(counts, slice(7, 9)),
+                         column_sums(counts, slice(0, 7)))
+        n_excluded = counts[:, 11]
+        present = np.flatnonzero(pro + pas + det + n_excluded)  # the groups that have rows
+        if present.size < len(counts):
+            pro, pas, det, n_excluded = (v[present] for v in (pro, pas, det, n_excluded))
         n, estimate, low, high = nps_columns(
-            counts[:, 9:11].sum(axis=1), counts[:, 7:9].sum(axis=1),
-            counts[:, 0:7].sum(axis=1), confidence_level=confidence_level, method=method,
+            pro, pas, det, confidence_level=confidence_level, method=method,
             alternative=alternative)
         return group_table(key_codes.frame(present), {
             "kpi": kpi, "estimate": estimate, "ci_low": low, "ci_high": high,
             "confidence_level": confidence_level, "method": method, "unit": "points",
-            "n": n.astype(np.int64), "n_excluded": counts[:, 11].astype(np.int64),
+            "n": n.astype(np.int64), "n_excluded": n_excluded.astype(np.int64),
         }, excluded)
 
     return summarize
@@ -529,8 +533,9 @@ def _nps_compare_groups(kpi: str):
         by_answer, _ = scale_answer_counts(
             data[value], KeyCodes.of_codes(cells, n_cells), lower=0, upper=10, missing=missing,
             column=value, clean=lambda: _clean_nps_positions(data[value], missing, value))
-        counts = np.stack([by_answer[:, 9:11].sum(axis=1), by_answer[:, 7:9].sum(axis=1),
-                           by_answer[:, 0:7].sum(axis=1)], axis=1)
+        counts = np.stack([column_sums(by_answer, slice(9, 11)),
+                           column_sums(by_answer, slice(7, 9)),
+                           column_sums(by_answer, slice(0, 7))], axis=1)
         return compare_nps_cells(counts, index_a, index_b, kpi=kpi,
                                  confidence_level=confidence_level, method=method,
                                  alternative=alternative)
