@@ -62,6 +62,9 @@ def eager_columns(obj: Any, columns: dict[str, Any]) -> nw.DataFrame[Any] | None
 
 def _integer_codes(values: np.ndarray, valid: np.ndarray | None) -> tuple[np.ndarray, int]:
     """Codes 0..span−1 of integers (``value − min``), span for a missing value."""
+    if values.dtype == np.uint64 and values.size and int(values.max()) >= 2**63:
+        return values, _MAX_SPACE + 1  # too wide: the engine
+    values = values.astype(np.int64, copy=False)
     if valid is not None and not valid.all():
         if not valid.any():
             return np.zeros(values.size, dtype=np.int64), 1

@@ -358,7 +358,10 @@ def _scale_statistics(frame: Any, kpi: str, column: str, keys: list[str],
             columns["trials"] = np.bincount(codes[row_used], weights=w[row_used],
                                             minlength=g).astype(np.int64)
     else:
-        count, mean, m2 = frequency_moments(x[row_used], w[row_used], codes[row_used], g)
+        # in (group, value) order: the sums do not depend on the order the engine returns
+        at = np.flatnonzero(row_used)
+        at = at[np.lexsort((x[at], codes[at]))]
+        count, mean, m2 = frequency_moments(x[at], w[at], codes[at], g)
         columns["n"], columns["mean"], columns["m2"] = count, mean, m2
         details["scale"] = (CES_VARIANTS[options["variant"]]["scale"] if kpi == "ces"
                             else tuple(options.get("scale", (1, 5))))
