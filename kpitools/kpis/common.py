@@ -60,7 +60,7 @@ from kpitools.stats.proportions import (
     two_proportion_test,
     two_proportion_tests,
 )
-from kpitools.tables.keys import KeyCodes, grouped_scale_counts
+from kpitools.tables.keys import KeyCodes, fold_columns, grouped_scale_counts
 
 __all__ = [
     "compare_proportions",
@@ -244,12 +244,14 @@ Cleaner = Callable[[], tuple[pd.Series, np.ndarray, pd.DataFrame]]
 
 
 def scale_answer_counts(values: pd.Series, keys: KeyCodes, *, lower: int, upper: int,
-                        missing: str, column: str | None,
-                        clean: Cleaner) -> tuple[np.ndarray, pd.DataFrame]:
+                        missing: str, column: str | None, clean: Cleaner,
+                        fold: np.ndarray | None = None) -> tuple[np.ndarray, pd.DataFrame]:
     """Every group's count of each whole answer ``lower..upper`` and of excluded answers.
 
     Returns ``counts`` of shape ``(keys.n_combined, upper − lower + 2)`` (column ``j``:
-    answer ``lower + j``; last column: excluded rows) and the excluded rows.
+    answer ``lower + j``; last column: excluded rows) and the excluded rows. With ``fold``
+    (see `kpitools.tables.keys.grouped_scale_counts`) the answers are counted into the
+    columns it names instead (e.g. NPS categories), with the same sums.
 
     Numeric answers (numpy integers or floats, pandas' nullable numbers) are counted in one
     fused pass (`kpitools.tables.keys.grouped_scale_counts`): a missing answer is excluded
@@ -259,12 +261,12 @@ def scale_answer_counts(values: pd.Series, keys: KeyCodes, *, lower: int, upper:
     `scale_counts_from_clean`; the counts are the same either way.
     """
     check_choice("missing", missing, ("exclude", "raise"))
-    fast = _fast_scale_counts(values, keys, lower, upper, missing, column)
+    fast = _fast_scale_counts(values, keys, lower, upper, missing, column, fold)
     if fast is not None:
         return fast
     clean_values, positions, excluded = clean()
-    return scale_counts_from_clean(clean_values, positions, keys, lower=lower,
-                                   upper=upper), excluded
+    counts = scale_counts_from_clean(clean_values, positions, keys, lower=lower, upper=upper)
+    return (counts if fold is None else fold_columns(counts, fold)), excluded
 
 
 def scale_counts_from_clean(clean: pd.Series, positions: np.ndarray, keys: KeyCodes, *,
@@ -281,7 +283,7 @@ def scale_counts_from_clean(clean: pd.Series, positions: np.ndarray, keys: KeyCo
 
 
 def _fast_scale_counts(values: pd.Series, keys: KeyCodes, lower: int, upper: int,
-                       missing: str, column: str | None
+                       missing: str, column: str | None, fold: np.ndarray | None = None
                        ) -> tuple[np.ndarray, pd.DataFrame] | None:
     dtype = values.dtype
     try:
@@ -299,7 +301,7 @@ def _fast_scale_counts(values: pd.Series, keys: KeyCodes, lower: int, upper: int
         array = values.to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         return None
-    found = grouped_scale_counts(keys, array, int(lower), int(upper))
+    found = grouped_scale_counts(keys, array, int(lower), int(upper), fold=fold)
     if found is None:
         return None
     counts, gaps = found

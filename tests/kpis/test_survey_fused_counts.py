@@ -229,3 +229,31 @@ def test_a_strided_object_column_is_factorized_directly():
     assert keys_module._object_identities(values) is None
     codes, uniques = keys_module._codes_of(pd.Series(values))
     assert uniques.tolist() == ["b"] and set(codes.tolist()) == {0}
+
+
+@pytest.mark.filterwarnings("ignore::kpitools.core.errors.SmallSampleWarning")
+@pytest.mark.parametrize("ratings", ["int", "float"])
+def test_csat_on_a_scale_below_zero_by_group_equals_each_group_alone(ratings):
+    # a -2..2 scale: the fused count used to fail inside numpy.bincount ("'list' argument
+    # must have no negative elements") on numeric answers; each group's row must equal
+    # `kt.csat` of that group's answers
+    rng = np.random.default_rng(8)
+    data = pd.DataFrame({"team": rng.choice(["a", "b", "c"], 300),
+                         "r": rng.integers(-2, 3, 300)})
+    if ratings == "float":
+        data["r"] = data["r"].astype(float)
+        data.loc[::17, "r"] = np.nan
+    table = kt.summarize(data, "csat", value="r", by="team", scale=(-2, 2), positive=(1, 2))
+    for _, row in table.iterrows():
+        alone = kt.csat(data.loc[data["team"] == row["team"], "r"], scale=(-2, 2),
+                        positive=(1, 2))
+        assert row["estimate"] == pytest.approx(alone.estimate, abs=1e-12)
+        assert row["ci_low"] == pytest.approx(alone.ci_low, abs=1e-12)
+        assert row["n"] == alone.n
+    positives = data["r"].isin([1, 2]).groupby(data["team"]).sum()
+    valid = data["r"].notna().groupby(data["team"]).sum()
+    np.testing.assert_allclose(table.set_index("team")["estimate"],
+                               100 * positives / valid)
+    compared = kt.compare(data, "csat", value="r", group="team", scale=(-2, 2),
+                          positive=(1, 2))
+    assert len(compared) == 3 and compared["pvalue"].notna().all()

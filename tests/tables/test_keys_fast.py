@@ -13,7 +13,14 @@ import pandas as pd
 import pytest
 
 from kpitools.tables import keys as keys_module
-from kpitools.tables.keys import KeyCodes, column_sums, group_codes, grouped_counts
+from kpitools.tables.keys import (
+    KeyCodes,
+    column_sums,
+    fold_columns,
+    group_codes,
+    grouped_counts,
+    grouped_scale_counts,
+)
 
 
 def _reference_codes_of(column):
@@ -132,3 +139,57 @@ def test_column_sums_equal_numpy_sums(seed):
     before = counts.copy()
     column_sums(counts, slice(0, 3))
     np.testing.assert_array_equal(counts, before)  # the input is not changed
+
+
+def _reference_fold(counts, fold):
+    # column j of the result: the sum of the columns i with fold[i] == j (a plain loop)
+    out = np.zeros((counts.shape[0], max(fold) + 1), dtype=np.int64)
+    for i, j in enumerate(fold):
+        out[:, j] += counts[:, i]
+    return out
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_folded_scale_counts_equal_the_folded_full_counts(monkeypatch, seed):
+    # the fold counts answers straight into fewer columns: the same as counting every
+    # answer and summing the columns; ints and floats with NaN, lower 0 or not, one block
+    # or many, dense keys or keys renumbered past the dense limit
+    rng = np.random.default_rng(4200 + seed)
+    if seed % 2:
+        monkeypatch.setattr(keys_module, "_BLOCK_ROWS", 61)
+    if seed % 4 == 3:
+        monkeypatch.setattr(keys_module, "_DENSE_LIMIT", 4)
+    lower, upper = [(0, 10), (1, 5), (-3, 3), (1, 7)][seed % 4]
+    rows = int(rng.integers(1, 900))
+    values = rng.integers(lower, upper + 1, rows)
+    if seed % 3 == 0:
+        values = values.astype(float)
+        values[rng.random(rows) < 0.1] = np.nan
+    elif seed % 3 == 1:
+        values = values.astype(rng.choice(["int8", "int16", "int32"]))
+    data = pd.DataFrame({"team": rng.choice(["a", "b", "c", "d"], rows),
+                         "site": rng.integers(0, 5, rows)})
+    kc = KeyCodes(data, ["team", "site"])
+    width = upper - lower + 2
+    fold = rng.integers(0, int(rng.integers(1, 5)), width)
+    full, missing = grouped_scale_counts(kc, values, lower, upper)
+    folded, folded_missing = grouped_scale_counts(kc, values, lower, upper, fold=fold)
+    want = _reference_fold(full, fold)
+    assert folded.dtype == np.int64
+    np.testing.assert_array_equal(folded, want)
+    np.testing.assert_array_equal(fold_columns(full, fold), want)
+    assert (missing is None) == (folded_missing is None)
+    if missing is not None:
+        np.testing.assert_array_equal(missing, folded_missing)
+    assert folded.sum() == rows
+
+
+def test_folded_scale_counts_refuse_what_the_full_counts_refuse():
+    kc = KeyCodes(pd.DataFrame({"team": ["a", "b"]}), ["team"])
+    fold = np.array([0, 1, 1])  # answers 1, 2 and missing
+    assert grouped_scale_counts(kc, np.array([1, 4]), 1, 2, fold=fold) is None  # outside
+    assert grouped_scale_counts(kc, np.array([1.5, 2.0]), 1, 2, fold=fold) is None
+    with pytest.raises(ValueError, match="fold needs 3 column numbers"):
+        grouped_scale_counts(kc, np.array([1, 2]), 1, 2, fold=np.array([0, 0, 1, 2]))
+    with pytest.raises(ValueError, match="fold needs 3 column numbers"):
+        grouped_scale_counts(kc, np.array([1, 2]), 1, 2, fold=np.array([0, -1, 1]))

@@ -117,3 +117,21 @@ def test_key_frame_of_categorical_keys_equals_the_former_frame(monkeypatch, seed
     pd.testing.assert_frame_equal(got, want, check_exact=True, check_column_type=True)
     for k in keys:
         assert got[k].dtype == want[k].dtype
+
+
+def test_integer_codes_take_ids_up_to_four_times_the_rows_apart():
+    # 100k rows of ids 7 apart: the range (≈ 350k) is past twice the rows plus the slack
+    # (the former limit) and within four times: direct addressing, equal to the hash path
+    rng = np.random.default_rng(5)
+    column = pd.Series(1_000_000 + 7 * rng.integers(0, 50_000, 100_000))
+    span = int(column.max() - column.min()) + 1
+    assert 2 * len(column) + keys_module._DIRECT_SLACK < span
+    assert span <= keys_module._DIRECT_SPAN * len(column) + keys_module._DIRECT_SLACK
+    direct = keys_module._integer_codes(column)
+    assert direct is not None
+    want_codes, want_uniques = pd.factorize(column, sort=True)
+    np.testing.assert_array_equal(direct[0], want_codes)
+    pd.testing.assert_index_equal(direct[1], pd.Index(want_uniques))
+    wide = pd.Series(7 * np.arange(10_000) * keys_module._DIRECT_SPAN)  # range ≈ 28× rows
+    assert 7 * 4 * 10_000 > keys_module._DIRECT_SPAN * 10_000 + keys_module._DIRECT_SLACK
+    assert keys_module._integer_codes(wide) is None

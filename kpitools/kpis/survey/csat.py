@@ -298,14 +298,19 @@ def _csat_summarize(data: pd.DataFrame, value: str, keys: list[str], *,
     lo, hi = scale
     key_codes = KeyCodes(data, keys)
     # every group's count of each answer lo..hi (and, last, of excluded rows) in one pass
+    fold = _positive_fold(positive, scale)
     counts, excluded = scale_answer_counts(
         data[value], key_codes, lower=lo, upper=hi, missing=missing, column=value,
         clean=lambda: _clean_scale_positions(data[value], scale=scale, labels=labels,
-                                             missing=missing)[:3])
-    pos = _check_positive(positive, scale)
-    columns = sorted({int(p) - int(lo) for p in pos.tolist() if p == np.floor(p)})
-    n, k, n_excl = (column_sums(counts, slice(0, -1)), column_sums(counts, columns),
-                    counts[:, -1])
+                                             missing=missing)[:3], fold=fold)
+    if fold is not None:  # columns: other answers, positive answers, excluded rows
+        other, k, n_excl = counts.T
+        n = other + k
+    else:
+        pos = _check_positive(positive, scale)  # raises here, after the answers' errors
+        columns = sorted({int(p) - int(lo) for p in pos.tolist() if p == np.floor(p)})
+        n, k, n_excl = (column_sums(counts, slice(0, -1)), column_sums(counts, columns),
+                        counts[:, -1])
     present = np.flatnonzero(n + n_excl) if keys else np.arange(1)  # the groups with rows
     if present.size < len(counts):
         n, k, n_excl = n[present], k[present], n_excl[present]
@@ -318,6 +323,24 @@ def _csat_summarize(data: pd.DataFrame, value: str, keys: list[str], *,
         "confidence_level": confidence_level, "method": method, "unit": "%",
         "n": n.astype(np.int64), "n_excluded": n_excl.astype(np.int64),
     }, excluded)
+
+
+def _positive_fold(positive: Any, scale: tuple[int, int]) -> np.ndarray | None:
+    """The ``fold`` of `scale_answer_counts` that counts CSAT's answers as other (0),
+    positive (1) and excluded (2); None when ``positive`` or ``scale`` would raise or the
+    scale is not whole numbers (the unfolded counts then keep the order of the errors)."""
+    lo, hi = scale
+    try:
+        whole = int(lo) == lo and int(hi) == hi and lo < hi
+        pos = _check_positive(positive, scale) if whole else None
+    except (TypeError, ValueError):
+        return None
+    if pos is None:
+        return None
+    fold = np.zeros(int(hi) - int(lo) + 2, dtype=np.intp)
+    fold[[int(p) - int(lo) for p in pos.tolist() if p == np.floor(p)]] = 1
+    fold[-1] = 2
+    return fold
 
 
 def _mean_table(kpi: str, x: np.ndarray, codes: np.ndarray, n_excl: np.ndarray,

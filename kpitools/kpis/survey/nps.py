@@ -58,7 +58,6 @@ from kpitools.stats.significance import (
 from kpitools.tables.keys import (
     KeyCodes,
     clean_by_position,
-    column_sums,
 )
 
 __all__ = [
@@ -448,6 +447,12 @@ def _compare_nps_paired(a, b, *, confidence_level, alternative, missing, label_a
     )
 
 
+#: The NPS category of each answer 0–10 and, last, of a missing answer: detractors (0–6)
+#: count in column 0, passives (7–8) in 1, promoters (9–10) in 2, missing answers in 3
+#: (the ``fold`` of `kpitools.kpis.common.scale_answer_counts`).
+NPS_ANSWER_FOLD = np.array([0] * 7 + [1] * 2 + [2] * 2 + [3])
+
+
 def nps_columns(pro: np.ndarray, pas: np.ndarray, det: np.ndarray, *,
                 confidence_level: float, method: NpsMethod,
                 alternative: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -482,10 +487,9 @@ def _nps_summarize(kpi: str):
         # the categories are summed from these 400 × 12 numbers, not from the rows
         counts, excluded = scale_answer_counts(
             data[value], key_codes, lower=0, upper=10, missing=missing, column=value,
-            clean=lambda: _clean_nps_positions(data[value], missing, value))
-        pro, pas, det = (column_sums(counts, slice(9, 11)), column_sums(counts, slice(7, 9)),
-                         column_sums(counts, slice(0, 7)))
-        n_excluded = counts[:, 11]
+            clean=lambda: _clean_nps_positions(data[value], missing, value),
+            fold=NPS_ANSWER_FOLD)
+        det, pas, pro, n_excluded = counts.T
         present = np.flatnonzero(pro + pas + det + n_excluded)  # the groups that have rows
         if present.size < len(counts):
             pro, pas, det, n_excluded = (v[present] for v in (pro, pas, det, n_excluded))
@@ -530,12 +534,11 @@ def _nps_compare_groups(kpi: str):
         if paired:
             return None
         # one bincount over (cell, answer 0–10 or 11 = excluded), as in summarize
-        by_answer, _ = scale_answer_counts(
+        by_category, _ = scale_answer_counts(
             data[value], KeyCodes.of_codes(cells, n_cells), lower=0, upper=10, missing=missing,
-            column=value, clean=lambda: _clean_nps_positions(data[value], missing, value))
-        counts = np.stack([column_sums(by_answer, slice(9, 11)),
-                           column_sums(by_answer, slice(7, 9)),
-                           column_sums(by_answer, slice(0, 7))], axis=1)
+            column=value, clean=lambda: _clean_nps_positions(data[value], missing, value),
+            fold=NPS_ANSWER_FOLD)
+        counts = by_category[:, [2, 1, 0]]  # promoters, passives, detractors
         return compare_nps_cells(counts, index_a, index_b, kpi=kpi,
                                  confidence_level=confidence_level, method=method,
                                  alternative=alternative)
