@@ -163,9 +163,8 @@ def _counted_here(obj: Any, by: Sequence[str], values: dict[str, Any] | str,
     (`kpitools.engines.memory`): the same rows (one per combination, in another order),
     the same dtypes — each row taken from the frame itself; None where that does not
     apply."""
-    exprs = {k: nw.col(k) for k in by}
-    exprs.update({values: nw.col(values)} if isinstance(values, str) else values)
-    eager = eager_columns(obj, exprs)
+    exprs = {values: nw.col(values)} if isinstance(values, str) else values
+    eager = eager_columns(obj, list(by), exprs)
     if eager is None:
         return None
     got = frequency_rows(eager, keys)

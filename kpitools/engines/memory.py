@@ -24,7 +24,7 @@ import narwhals as nw
 import numpy as np
 
 __all__ = ["MAX_ROWS", "eager_columns", "column_codes", "combined_codes", "frequency_rows",
-           "take_rows"]
+           "take_rows", "integer_values"]
 
 #: Rows up to which an in-memory frame is counted with NumPy (2²²; beyond: the engine).
 MAX_ROWS = 1 << 22
@@ -32,8 +32,10 @@ MAX_ROWS = 1 << 22
 _MAX_SPACE = 1 << 22
 
 
-def eager_columns(obj: Any, columns: dict[str, Any]) -> nw.DataFrame[Any] | None:
-    """``columns`` (name → Narwhals expression) of an in-memory frame, computed eagerly.
+def eager_columns(obj: Any, keys: list[str], columns: dict[str, Any]
+                  ) -> nw.DataFrame[Any] | None:
+    """The columns ``keys`` and ``columns`` (name → Narwhals expression) of an in-memory
+    frame, computed eagerly.
 
     Returns a Narwhals DataFrame (Polars or PyArrow) of those columns only, or None when
     ``obj`` is not a Polars DataFrame, a PyArrow Table or a Polars LazyFrame whose plan is a
@@ -54,10 +56,38 @@ def eager_columns(obj: Any, columns: dict[str, Any]) -> nw.DataFrame[Any] | None
         frame = nw.from_native(native.collect(), eager_only=True)
     if not isinstance(frame, nw.DataFrame) or len(frame) > MAX_ROWS:
         return None
+    if frame.implementation.is_pyarrow():
+        got = _arrow_by_polars(frame.to_native(), keys, columns)
+        if got is not None:
+            return got
     try:
-        return frame.select(**columns)
+        return frame.select(*keys, **columns)
     except Exception:  # noqa: BLE001 — an expression this backend refuses: the engine
         return None
+
+
+def _arrow_by_polars(table: Any, keys: list[str], columns: dict[str, Any]
+                     ) -> nw.DataFrame[Any] | None:
+    """``keys`` of an Arrow table as they are, and ``columns`` evaluated by Polars on its
+    numeric and temporal columns (zero-copy; Narwhals' Arrow backend evaluates ``when``
+    chains slowly); None without Polars or when an expression reads another column (text,
+    dictionaries: then Narwhals)."""
+    try:
+        import polars as pl
+        import pyarrow as pa
+    except ImportError:  # pragma: no cover - Polars is in the engines extra
+        return None
+    numeric = [f.name for f in table.schema
+               if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
+               or pa.types.is_temporal(f.type) or pa.types.is_boolean(f.type)]
+    try:
+        source = nw.from_native(pl.from_arrow(table.select(numeric)), eager_only=True)
+        done = source.select(**columns).to_native()
+    except Exception:  # noqa: BLE001 — reads a column Polars was not given: Narwhals
+        return None
+    arrays = {key: table.column(key) for key in keys}
+    arrays.update({name: done.get_column(name).to_arrow() for name in columns})
+    return nw.from_native(pa.table(arrays), eager_only=True)
 
 
 def _integer_codes(values: np.ndarray, valid: np.ndarray | None) -> tuple[np.ndarray, int]:
@@ -209,3 +239,12 @@ def take_rows(frame: nw.DataFrame[Any], rows: np.ndarray) -> nw.DataFrame[Any]:
     if frame.implementation.is_polars():
         return nw.from_native(native[rows], eager_only=True)
     return nw.from_native(native.take(rows), eager_only=True)
+
+
+def integer_values(series: nw.Series[Any]) -> np.ndarray | None:
+    """An integer column as int64 (missing values as 0), or None for another type."""
+    if not series.dtype.is_integer():
+        return None
+    if series.null_count():
+        series = series.fill_null(0)
+    return np.asarray(series.to_numpy(), dtype=np.int64)

@@ -66,6 +66,7 @@ from kpitools.engines.frames import (
     engine_name,
     frequency_table,
 )
+from kpitools.engines.memory import combined_codes, eager_columns, integer_values, take_rows
 from kpitools.engines.outcomes import (
     COUNT_KPIS,
     OUTCOME_KPIS,
@@ -536,6 +537,10 @@ def _ranked_frequencies(frame: Any, keys: list[str], status: Any, seconds: Any,
     value.
     """
     engine = engine_name(frame)
+    applies, here = _ranked_in_memory(frame, keys, status, seconds, q, level, alternative,
+                                      strict)
+    if applies:
+        return here
     lazy = second = as_lazy(frame)
     value = nw.col(_VALUE)
     bucket = (((value.clip(lower_bound=0) / per_second + 1.0).log() * _BUCKETS_PER_E)
@@ -646,6 +651,83 @@ def _ranked_frequencies(frame: Any, keys: list[str], status: Any, seconds: Any,
         if out[key].dtype != first[key].dtype:
             out[key] = out[key].astype(first[key].dtype)
     return out
+
+
+def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q: float,
+                      level: float, alternative: str, strict: tuple[bool, bool]
+                      ) -> tuple[bool, pd.DataFrame | None]:
+    """`_ranked_frequencies` of an in-memory frame (`kpitools.engines.memory`): the status
+    and the integer duration computed eagerly, the group of every row from the keys'
+    codes, and the values at the ranks read by `_values_at_ranks` — the table of
+    `_coded_frequencies` (the rows at the ranks, and the other statuses' counts).
+
+    Returns ``(True, table)`` (``(True, None)`` when rows would raise: ``strict``), or
+    ``(False, None)`` when it does not apply (rows not in memory, durations not integers,
+    keys without codes here)."""
+    eager = eager_columns(frame, keys, {_STATUS: status, _VALUE: seconds})
+    if eager is None:
+        return False, None
+    values = integer_values(eager.get_column(_VALUE))
+    if values is None:
+        return False, None
+    if keys:
+        got = combined_codes(eager, keys)
+        if got is None:
+            return False, None
+        combined, space = got
+    else:
+        combined, space = np.zeros(len(eager), dtype=np.int64), 1
+    seen = np.bincount(combined, minlength=space)
+    present = np.flatnonzero(seen)
+    n_groups = present.size
+    number = np.zeros(space, dtype=np.int64)
+    number[present] = np.arange(n_groups)
+    where = np.empty(space, dtype=np.int64)
+    where[combined] = np.arange(combined.size, dtype=np.int64)  # any row of each group
+    group = number[combined]
+    st = integer_values(eager.get_column(_STATUS))
+    if st is None:
+        return False, None
+    usable = st == _USABLE
+    other_st = st[~usable]
+    if (strict[0] and np.any(other_st == _MISSING)) or (
+            strict[1] and np.any(other_st == _NEGATIVE)):
+        return True, None
+    codes_used = group[usable]
+    x = values[usable]
+    n_all = np.bincount(codes_used, minlength=n_groups)
+    per_status = np.bincount(group[~usable] * 5 + other_st, minlength=5 * n_groups
+                             ).reshape(n_groups, 5)
+    use = np.flatnonzero(n_all > 0)
+    n = n_all[use]
+    ranks, counts = _rank_cuts(n, q, level, alternative)
+    at = (_values_at_ranks(x, codes_used, n_all, use, ranks - 1).astype(float)
+          if use.size else np.zeros((0, 5)))
+    keep = counts > 0
+    if keys:
+        names = take_rows(eager.select(keys), where[present]).to_pandas()
+        names = names.reset_index(drop=True)
+        if engine_name(frame) == "polars":  # as frequency_table: Categoricals as values
+            for key in keys:
+                if eager.schema[key] == nw.Categorical:
+                    names[key] = names[key].astype(object)
+    else:
+        names = pd.DataFrame(index=pd.RangeIndex(n_groups))
+    other_group, other_status = np.nonzero(per_status[:, 1:])
+    take_used = np.repeat(use, keep.sum(axis=1))
+    out = pd.DataFrame({
+        **{k: pd.concat([names[k].take(take_used), names[k].take(other_group)],
+                        ignore_index=True) for k in keys},
+        _STATUS: np.concatenate([np.full(take_used.size, _USABLE, dtype=np.int64),
+                                 (other_status + 1).astype(np.int64)]),
+        _VALUE: np.concatenate([at[keep], np.full(other_group.size, np.nan)]),
+        _COUNT: np.concatenate([counts[keep],
+                                per_status[other_group, other_status + 1]]).astype(np.int64)},
+        index=pd.RangeIndex(take_used.size + other_group.size))
+    for key in keys:
+        if out[key].dtype != names[key].dtype:
+            out[key] = out[key].astype(names[key].dtype)
+    return True, out
 
 
 def _arrow_key_dtypes(table: Any, keys: list[str]) -> dict[str, Any] | None:
