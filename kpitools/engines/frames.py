@@ -29,7 +29,7 @@ from typing import Any
 import narwhals as nw
 import pandas as pd
 
-from kpitools.engines.memory import eager_columns, frequency_rows, take_rows
+from kpitools.engines import memory
 
 __all__ = [
     "ENGINES",
@@ -164,14 +164,14 @@ def _counted_here(obj: Any, by: Sequence[str], values: dict[str, Any] | str,
     the same dtypes — each row taken from the frame itself; None where that does not
     apply."""
     exprs = {values: nw.col(values)} if isinstance(values, str) else values
-    eager = eager_columns(obj, list(by), exprs)
+    eager = memory.eager_columns(obj, list(by), exprs)
     if eager is None:
         return None
-    got = frequency_rows(eager, keys)
+    got = memory.frequency_rows(eager, keys)
     if got is None:
         return None
     rows, counts = got
-    out = take_rows(eager, rows).to_pandas().reset_index(drop=True)
+    out = memory.take_rows(eager, rows).to_pandas().reset_index(drop=True)
     out[count] = counts
     return out
 

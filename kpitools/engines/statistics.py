@@ -58,6 +58,7 @@ from kpitools.core.validation import (
     check_choice,
     check_confidence_level,
 )
+from kpitools.engines import memory
 from kpitools.engines.flags import FLAG_KPIS, flag_column
 from kpitools.engines.frames import (
     as_lazy,
@@ -66,7 +67,6 @@ from kpitools.engines.frames import (
     engine_name,
     frequency_table,
 )
-from kpitools.engines.memory import combined_codes, eager_columns, integer_values, take_rows
 from kpitools.engines.outcomes import (
     COUNT_KPIS,
     OUTCOME_KPIS,
@@ -664,14 +664,14 @@ def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q:
     Returns ``(True, table)`` (``(True, None)`` when rows would raise: ``strict``), or
     ``(False, None)`` when it does not apply (rows not in memory, durations not integers,
     keys without codes here)."""
-    eager = eager_columns(frame, keys, {_STATUS: status, _VALUE: seconds})
+    eager = memory.eager_columns(frame, keys, {_STATUS: status, _VALUE: seconds})
     if eager is None:
         return False, None
-    values = integer_values(eager.get_column(_VALUE))
+    values = memory.integer_values(eager.get_column(_VALUE))
     if values is None:
         return False, None
     if keys:
-        got = combined_codes(eager, keys)
+        got = memory.combined_codes(eager, keys)
         if got is None:
             return False, None
         combined, space = got
@@ -685,7 +685,7 @@ def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q:
     where = np.empty(space, dtype=np.int64)
     where[combined] = np.arange(combined.size, dtype=np.int64)  # any row of each group
     group = number[combined]
-    st = integer_values(eager.get_column(_STATUS))
+    st = memory.integer_values(eager.get_column(_STATUS))
     if st is None:
         return False, None
     usable = st == _USABLE
@@ -705,7 +705,7 @@ def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q:
           if use.size else np.zeros((0, 5)))
     keep = counts > 0
     if keys:
-        names = take_rows(eager.select(keys), where[present]).to_pandas()
+        names = memory.take_rows(eager.select(keys), where[present]).to_pandas()
         names = names.reset_index(drop=True)
         if engine_name(frame) == "polars":  # as frequency_table: Categoricals as values
             for key in keys:

@@ -1,0 +1,242 @@
+"""In-memory frames counted with NumPy (`kpitools.engines.memory`) against the engines' queries.
+
+A Polars DataFrame, a PyArrow Table or a Polars LazyFrame over an in-memory DataFrame is
+counted from its columns' codes in NumPy; with ``memory.MAX_ROWS = -1`` the same frames go
+through the engines' ``GROUP BY`` queries as before. Both must give the same summaries,
+sufficient statistics, excluded rows, warnings and errors: random answers with missing and
+refused values, categorical / text / integer / boolean keys with missing keys, unused
+categories, groups whose rows are all excluded, and tickets with open, negative and
+missing durations.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from kpitools import engines
+from kpitools.engines import frames, memory, statistics
+
+ENGINES = ["polars", "polars_lazy", "pyarrow"]
+
+
+def _as(df: pd.DataFrame, engine: str):
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    if engine == "pyarrow":
+        return table
+    frame = pl.from_arrow(table)
+    return frame.lazy() if engine == "polars_lazy" else frame
+
+
+def _survey(seed: int, rows: int, keys: str, *, refused: bool = False) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    teams = np.array([f"t{i}" for i in range(6)])
+    team = teams[rng.integers(0, teams.size, rows)].astype(object)
+    team[rng.random(rows) < 0.05] = None
+    score = rng.integers(0, 11, rows).astype(float)
+    score[rng.random(rows) < 0.1] = np.nan
+    score[team == "t3"] = np.nan  # a group with every answer missing
+    if refused:
+        score[rng.random(rows) < 0.02] = rng.choice([11, 12, -1])
+    df = pd.DataFrame({
+        "q": rng.choice(["Q1", "Q2", "Q3"], rows),
+        "score": pd.array([None if np.isnan(v) else int(v) for v in score], dtype="Int64"),
+    })
+    rating = np.clip(score // 2, 1, 5)
+    df["rating"] = pd.array([None if np.isnan(v) else int(v) for v in rating], dtype="Int64")
+    df["yes"] = pd.array([None if np.isnan(v) else bool(v > 5) for v in score],
+                         dtype="boolean")
+    if keys == "category":  # unused and out-of-order categories
+        df["team"] = pd.Categorical(team, categories=["zz", *teams[::-1]])
+    elif keys == "text":
+        df["team"] = team
+    elif keys == "integer":
+        df["team"] = rng.integers(-2, 5, rows)
+    else:
+        df["team"] = pd.array(rng.random(rows) < 0.5, dtype="boolean")
+        df.loc[rng.random(rows) < 0.05, "team"] = None
+    return df
+
+
+def _run(frame, counted_here: bool, **options):
+    """(sufficient statistics, summary, warnings) or the error, by NumPy or the engine."""
+    mp = pytest.MonkeyPatch()
+    counted: list[bool] = []
+    queries: list[bool] = []
+    if counted_here:  # spied: the rows counted here, no engine query (but for errors)
+        ranked = statistics._ranked_in_memory
+
+        def spy(*args, **kwargs):
+            out = ranked(*args, **kwargs)
+            counted.append(out[0])
+            return out
+        to_pandas = frames._to_pandas
+
+        def query(*args, **kwargs):
+            queries.append(True)
+            return to_pandas(*args, **kwargs)
+        mp.setattr(statistics, "_ranked_in_memory", spy)
+        mp.setattr(frames, "_to_pandas", query)
+    else:
+        mp.setattr(memory, "MAX_ROWS", -1)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                ranks = options.get("kpi") == "frt"
+                stats = engines.sufficient_statistics(
+                    frame, frequencies="ranks" if ranks else "full", **options)
+                table = engines.summarize(frame, **options)
+            except Exception as err:  # noqa: BLE001 — compared as type and message
+                return ("error", type(err), str(err), getattr(err, "values", None))
+        if counted_here:
+            assert not queries
+            assert all(counted) and bool(counted) == (options.get("kpi") == "frt")
+        return stats, table, [(w.category, str(w.message)) for w in caught]
+    finally:
+        mp.undo()
+
+
+def _sorted(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return frame.sort_values(columns, key=lambda s: s.astype(str),
+                             kind="stable").reset_index(drop=True)
+
+
+def _assert_same(frame, **options) -> None:
+    got, want = _run(frame, True, **options), _run(frame, False, **options)
+    if want[0] == "error":
+        assert got == want
+        return
+    assert got[0] != "error", got
+    g, w = got[0], want[0]
+    pd.testing.assert_frame_equal(g.groups, w.groups)
+    if g.family != "quantile":  # durations: each table exact at the ranks read only
+        columns = [*g.keys, "group", "value", "count"]
+        pd.testing.assert_frame_equal(_sorted(g.frequencies, columns),
+                                      _sorted(w.frequencies, columns))
+    pd.testing.assert_frame_equal(_sorted(g.excluded, list(g.excluded.columns)),
+                                  _sorted(w.excluded, list(w.excluded.columns)))
+    assert g.details == w.details and g.family == w.family and g.engine == w.engine
+    pd.testing.assert_frame_equal(got[1], want[1])
+    excluded = list(got[1].attrs["excluded"].columns)
+    pd.testing.assert_frame_equal(_sorted(got[1].attrs["excluded"], excluded),
+                                  _sorted(want[1].attrs["excluded"], excluded))
+    assert got[1].attrs["engine"] == want[1].attrs["engine"]
+    assert got[2] == want[2]
+
+
+SCALES = [
+    {"kpi": "nps", "value": "score"},
+    {"kpi": "enps", "value": "score"},
+    {"kpi": "csat", "value": "rating"},
+    {"kpi": "csat_mean", "value": "rating"},
+    {"kpi": "yes_share", "value": "yes"},
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("keys", ["category", "text", "integer", "boolean"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_scales_counted_here_equal_the_engine(engine, keys, seed):
+    frame = _as(_survey(seed, [40, 3000][seed - 1], keys), engine)
+    for options in SCALES:
+        for by in ("team", ["team", "q"], None):
+            _assert_same(frame, by=by, **options)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("keys", ["category", "text"])
+def test_refused_values_name_the_same_values_and_rows(engine, keys):
+    frame = _as(_survey(5, 2000, keys, refused=True), engine)
+    for options in SCALES[:2]:  # the 0–10 scores (the ratings are clipped to 1–5)
+        got = _run(frame, True, by="team", **options)
+        assert got[0] == "error"
+        assert got == _run(frame, False, by="team", **options)
+
+
+def test_classification_kept_and_refusals_raise_each_time():
+    frame = _as(_survey(3, 500, "text"), "polars")
+    first = engines.summarize(frame, kpi="nps", value="score", by="team")
+    assert statistics._CLASSES  # the 0–10 answers classified once, then looked up
+    again = engines.summarize(frame, kpi="nps", value="score", by="team")
+    pd.testing.assert_frame_equal(first, again)
+    # another scale option is another classification (not the one kept)
+    shifted = engines.summarize(frame, kpi="csat", value="rating", by="team",
+                                positive=[5])
+    wider = engines.summarize(frame, kpi="csat", value="rating", by="team",
+                              positive=[4, 5])
+    assert not np.array_equal(shifted["estimate"].to_numpy(), wider["estimate"].to_numpy(),
+                              equal_nan=True)
+    bad = _as(_survey(3, 500, "text", refused=True), "polars")
+    for _ in range(2):
+        with pytest.raises(Exception, match="refuses"):
+            engines.summarize(bad, kpi="nps", value="score", by="team")
+
+
+def _tickets(seed: int, rows: int, keys: str, *, negative: bool) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    seconds = np.where(rng.random(rows) < 0.2, rng.integers(0, 3, rows) * 60,
+                       np.round(60 * rng.lognormal(3.0, 1.3, rows))).astype(np.int64)
+    if negative:
+        seconds[rng.random(rows) < 0.03] *= -1
+    start = (np.datetime64("2026-01-01T00:00:00", "ms")
+             + rng.integers(0, 90 * 86_400_000, rows).astype("timedelta64[ms]"))
+    end = start + (seconds * 1000 + rng.integers(0, 1000, rows)).astype("timedelta64[ms]")
+    end[rng.random(rows) < 0.05] = np.datetime64("NaT")  # open tickets
+    start[rng.random(rows) < 0.02] = np.datetime64("NaT")  # missing starts
+    team = np.array([f"t{i}" for i in range(8)], dtype=object)[rng.integers(0, 8, rows)]
+    team[rng.random(rows) < 0.03] = None
+    end[team == "t5"] = np.datetime64("NaT")  # a group with every ticket open
+    df = pd.DataFrame({"created_at": start, "first_response_at": end,
+                       "queue": rng.choice(["p", "q"], rows)})
+    df["team"] = (pd.Categorical(team, categories=["zz", *sorted({t for t in team if t})])
+                  if keys == "category" else team)
+    return df
+
+
+DURATIONS = [
+    {},
+    {"statistic": "quantile", "q": 0.9},
+    {"invalid": "exclude"},
+    {"missing": "raise"},
+    {"invalid": "exclude", "confidence_level": 0.8, "alternative": "greater"},
+    {"invalid": "exclude", "unit": "seconds", "confidence_level": 0.99},
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("keys", ["category", "text"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_durations_counted_here_equal_the_engine(engine, keys, seed):
+    frame = _as(_tickets(seed, [60, 4000][seed - 1], keys, negative=seed == 2), engine)
+    for options in DURATIONS:
+        for by in ("team", ["team", "queue"], None):
+            _assert_same(frame, kpi="frt", by=by, **options)
+
+
+def test_durations_counted_here_with_no_rows():
+    frame = _as(_tickets(3, 50, "text", negative=False).iloc[:0], "polars")
+    _assert_same(frame, kpi="frt", by="team")
+
+
+def test_only_frames_in_memory_are_counted_here(tmp_path):
+    df = pl.DataFrame({"team": ["a", "b", "a"], "score": [9, 3, 10]})
+    columns = {"value": nw.col("score")}
+    assert memory.eager_columns(df, ["team"], columns) is not None
+    assert memory.eager_columns(df.lazy(), ["team"], columns) is not None
+    assert memory.eager_columns(df.to_arrow(), ["team"], columns) is not None
+    path = tmp_path / "answers.parquet"
+    df.write_parquet(path)
+    assert memory.eager_columns(pl.scan_parquet(path), ["team"], columns) is None
+    assert memory.eager_columns(df.lazy().filter(pl.col("score") > 5), ["team"],
+                                columns) is None
+    assert memory.eager_columns(df.to_pandas(), ["team"], columns) is None
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(memory, "MAX_ROWS", 2)  # larger frames: the engine's GROUP BY
+        assert memory.eager_columns(df, ["team"], columns) is None
