@@ -1,23 +1,29 @@
 """Run the kpitools benchmarks and print one table.
 
-    .venv/bin/python -m benchmarks                 # default sizes, a few minutes on 2 cores
+    .venv/bin/python -m benchmarks                 # every case, default sizes (~8 min on 2 cores)
+    .venv/bin/python -m benchmarks --no-reports    # without the report cases (~5 min less)
     .venv/bin/python -m benchmarks --full          # the issue's sizes (long: tens of minutes)
     .venv/bin/python -m benchmarks --only frt,compare --rounds 7 --memory
 
 Groups for ``--only``: survey, groups (many-groups NPS), frt, compare, logit, engines
 (kpitools on Polars, PyArrow, DuckDB frames; ``--spark`` adds PySpark), startup
-(``kpitools --help``), report, warehouse (the quarterly report's data step from a Parquet
+(``kpitools --help``), report (one team report, at most 3 rounds, and ``report team
+--all-teams`` on 100 teams once; ``--full`` adds 12 reports against the one-by-one path),
+warehouse (the quarterly report's data step from a Parquet
 folder against a CSV folder of --rows surveys); or any substring of a case key (e.g.
-``nps-object``). Sizes
-accept 1M / 300k / 1000000, comma lists for several runs. ``--full`` sets survey rows
-1M,10M,50M; many groups 100k at 1M rows and 1M at 10M rows; FRT rows 1M,10M; 1,000 teams for
-compare; engines at 1M,10M,50M rows with 400 and 100k teams and a 100M-row Parquet folder
-through DuckDB (``--parquet-rows``); and adds the report batch. Run the 50M and 100M cases
+``nps-object``). Sizes accept 1M / 300k / 1000000, comma lists for several runs. The
+defaults (``make bench``) run every case of issue 13: survey KPIs at 1M rows, NPS by 100k
+customers at 1M rows and by 1M customers at 2M rows, FRT at 1M tickets, compare over 50
+teams, regression on 130k customers, the engines at 1M rows, start-up and the report cases.
+``--full`` sets survey rows 1M,10M,50M; many groups 100k at 1M rows and 1M at 10M rows; FRT
+rows 1M,10M; 1,000 teams for compare; engines at 1M,10M,50M rows with 400 and 100k teams and
+a 100M-row Parquet folder through DuckDB (``--parquet-rows``). Run the 50M and 100M cases
 one at a time (``flock /tmp/bigmem.lock ...``) and look at ``free -g`` first.
 
 Every case checks first that each peer's numbers equal kpitools' (to 1e-9) and stops with an
-error otherwise. The default set (make bench) needs the ``bench`` extra: duckdb, polars,
-pyarrow.
+error otherwise. Cases where the issue states its own target (compare against summarize,
+regression against statsmodels, seconds per report of a batch) print whether it is met. The
+default set (make bench) needs the ``bench`` extra: duckdb, polars, pyarrow.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ from benchmarks.harness import (
     run_case,
 )
 
-DEFAULTS = {"rows": "1M", "groups": "1M:100k", "frt_rows": "1M", "teams": "50",
+DEFAULTS = {"rows": "1M", "groups": "1M:100k,2M:1M", "frt_rows": "1M", "teams": "50",
             "logit_rows": "130k", "engine_rows": "1M", "engine_groups": "400",
             "parquet_rows": ""}
 FULL = {"rows": "1M,10M,50M", "groups": "1M:100k,10M:1M", "frt_rows": "1M,10M",
@@ -62,7 +68,9 @@ FULL = {"rows": "1M,10M,50M", "groups": "1M:100k,10M:1M", "frt_rows": "1M,10M",
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m benchmarks",
                                      description=__doc__.splitlines()[0])
-    parser.add_argument("--full", action="store_true", help="the issue's sizes, plus reports")
+    parser.add_argument("--full", action="store_true", help="the issue's sizes")
+    parser.add_argument("--no-reports", action="store_true",
+                        help="leave out the report cases (whole CLI runs, ~5 min)")
     parser.add_argument("--only", default="", help="comma list of groups or case-key parts")
     parser.add_argument("--rows", help=f"survey rows (default {DEFAULTS['rows']})")
     parser.add_argument("--groups", help="many-groups NPS as ROWS:GROUPS[,...] "
@@ -116,8 +124,8 @@ def build_cases(opts: argparse.Namespace) -> list[Case]:
         tagged += [("warehouse", c) for c in bench_warehouse.cases(parse_rows(pick("rows")),
                                                                    seed)]
     only = [w.strip() for w in opts.only.split(",") if w.strip()]
-    tagged += [("report", c) for c in bench_report.cases()
-               if opts.full or "report" in only]
+    if not opts.no_reports or "report" in only:
+        tagged += [("report", c) for c in bench_report.cases(full=opts.full)]
     if only:
         tagged = [(g, c) for g, c in tagged if any(w == g or w in c.key for w in only)]
     return [c for _, c in tagged]

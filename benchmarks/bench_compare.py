@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks import formulas as F
-from benchmarks.harness import KT, Case, Method, assert_close
+from benchmarks.harness import KT, Case, Method, Timing, assert_close
 
 QUARTERS = ["2024Q3", "2024Q4", "2025Q1", "2025Q2", "2025Q3", "2025Q4", "2026Q1"]
 PER_CELL = 150
@@ -92,6 +92,21 @@ def _floor(cell: np.ndarray, category: np.ndarray, n_teams: int):
     return run
 
 
+#: The reference method: `kt.summarize` of the same rows by team × quarter.
+SUMMARIZE = "kt.summarize"
+#: Issue 13 item 1: "compare costs at most a few times summarize on the same data" — read
+#: here as at most this many times.
+SUMMARIZE_FACTOR = 3.0
+
+
+def a_few_times_summarize(timings: dict[str, Timing]) -> tuple[bool, str]:
+    ratio = timings[SUMMARIZE].ratio
+    return ratio <= SUMMARIZE_FACTOR, (
+        f"compare {1e3 * timings[KT].median:.1f} ms, {ratio:.2f}× kt.summarize of the same "
+        f"rows by team × quarter (target: at most a few times, read as ≤ "
+        f"{SUMMARIZE_FACTOR:g}×)")
+
+
 def compare_case(n_teams: int, seed: int) -> Case:
     def setup() -> list[Method]:
         import kpitools as kt
@@ -102,9 +117,12 @@ def compare_case(n_teams: int, seed: int) -> Case:
                                           baseline=QUARTERS[0], by="team"), "kt"),
             Method("pandas groupby", _pandas(df, n_teams)),
             Method("numpy", _floor(cell, category, n_teams), "floor"),
+            Method(SUMMARIZE, lambda: kt.summarize(df, kpi="nps", value="score",
+                                                   by=["team", "quarter"]), "ref"),
         ]
 
     def verify(res):
+        res = {name: got for name, got in res.items() if name != SUMMARIZE}
         k = res[KT].sort_values(["team", "group_b"])
         if len(k) != n_teams * (len(QUARTERS) - 1):
             raise AssertionError(f"kt.compare returned {len(k)} rows")
@@ -117,7 +135,7 @@ def compare_case(n_teams: int, seed: int) -> Case:
     rows = n_teams * len(QUARTERS) * PER_CELL
     return Case("compare nps: 6 quarters vs first", rows, n_teams * len(QUARTERS), setup,
                 verify, note=f"{n_teams * (len(QUARTERS) - 1)} comparisons",
-                key=f"compare-{n_teams}")
+                key=f"compare-{n_teams}", target=a_few_times_summarize)
 
 
 def cases(teams_list: list[int], seed: int) -> list[Case]:

@@ -69,6 +69,15 @@ class Case:
     verify: Callable[[dict[str, Any]], None] | None = None
     note: str = ""
     key: str = ""  # stable id for --only and the memory probe
+    #: The issue's own target for the case, where it states one: given each method's
+    #: timing (``median`` seconds; ``ratio``, the median over rounds of kt's time over the
+    #: method's, as in the table), whether it is met and one line saying what was measured.
+    target: Callable[[dict[str, Timing]], tuple[bool, str]] | None = None
+    #: At most this many timed rounds (slow cases: a report batch takes ~40 s a round).
+    max_rounds: int | None = None
+    #: Whether to run every method once before the timed rounds (needed for ``verify``;
+    #: a case without it may skip the warm-up when one run takes minutes).
+    warm_up: bool = True
 
 
 @dataclass
@@ -146,14 +155,19 @@ def run_case(case: Case, rounds: int, *, log: Callable[[str], None] = print) -> 
     methods = case.setup()
     if methods[0].kind != "kt":
         raise ValueError(f"{case.name}: the first method must be kpitools")
-    log(f"  {case.name}: data built in {time.perf_counter() - t0:.1f} s; warm-up + verify")
-    results = {}
-    for m in methods:  # warm-up, kept for verification
-        _, results[m.name] = _call(m.fn)
-    if case.verify is not None:
-        case.verify(results)
-    del results
+    warm_up = case.warm_up or case.verify is not None
+    log(f"  {case.name}: data built in {time.perf_counter() - t0:.1f} s; "
+        + ("warm-up + verify" if warm_up else "no warm-up"))
+    if warm_up:
+        results = {}
+        for m in methods:  # warm-up, kept for verification
+            _, results[m.name] = _call(m.fn)
+        if case.verify is not None:
+            case.verify(results)
+        del results
     timings = {m.name: Timing(case, m) for m in methods}
+    if case.max_rounds is not None:
+        rounds = min(rounds, case.max_rounds)
     for r in range(rounds):
         k = r % len(methods)
         order = methods[k:] + methods[:k]
@@ -260,18 +274,45 @@ def print_table(timings: list[Timing], *, memory: bool) -> None:
         print(line)
 
 
+def target_verdicts(timings: list[Timing]) -> dict[int, tuple[bool, str]]:
+    """Each case with a stated target (by ``id`` of the case): met or not, and its line."""
+    by_case: dict[int, dict[str, Timing]] = {}
+    cases: dict[int, Case] = {}
+    for t in timings:
+        by_case.setdefault(id(t.case), {})[t.method.name] = t
+        cases[id(t.case)] = t.case
+    return {k: case.target(by_case[k]) for k, case in cases.items()
+            if case.target is not None}
+
+
 def print_verdicts(timings: list[Timing]) -> None:
-    """Where kpitools loses to a peer (ratio > 1), and its distance to the floor."""
+    """Where kpitools loses to a peer (ratio > 1), the issue's stated targets, and the
+    distance to the floor."""
     print("\nkt/method = median over rounds of t(kpitools)/t(method); > 1 means kpitools is "
           "slower.")
+    targets = target_verdicts(timings)
     losses = [t for t in timings if t.method.kind == "peer" and t.ratio > 1.0]
     if losses:
         print("kpitools is slower than a peer in:")
         for t in losses:
+            within = targets.get(id(t.case))
+            said = ("" if within is None else
+                    " (within its stated target)" if within[0] else
+                    " (and its stated target is missed)")
             print(f"  {t.case.name} ({fmt_rows(t.case.rows)} rows): {t.ratio:.2f}× "
-                  f"{t.method.name}")
+                  f"{t.method.name}{said}")
     else:
         print("kpitools is at or ahead of every peer.")
+    if targets:
+        print("stated targets:")
+        for met, line in targets.values():
+            print(f"  {'met' if met else 'MISSED'}: {line}")
+    behind = [t for t in losses if not targets.get(id(t.case), (False, ""))[0]]
+    missed = [line for met, line in targets.values() if not met]
+    print("verdict: " + ("kpitools is at or ahead of every peer, or within the case's "
+                         "stated target." if not behind and not missed else
+                         f"{len(behind)} peer row(s) behind and {len(missed)} stated "
+                         "target(s) missed."))
     floors = [t for t in timings if t.method.kind == "floor"]
     if floors:
         print("distance to the fused floor: " + "; ".join(
