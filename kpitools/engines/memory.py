@@ -24,7 +24,7 @@ import narwhals as nw
 import numpy as np
 
 __all__ = ["MAX_ROWS", "eager_columns", "column_codes", "combined_codes", "frequency_rows",
-           "take_rows", "integer_values"]
+           "take_rows", "integer_values", "any_rows"]
 
 #: Rows up to which an in-memory frame is counted with NumPy (2²²; beyond: the engine).
 MAX_ROWS = 1 << 22
@@ -228,9 +228,24 @@ def frequency_rows(frame: nw.DataFrame[Any], names: list[str]
     combined, space = got
     counts = np.bincount(combined, minlength=space)
     present = np.flatnonzero(counts)
-    row = np.empty(space, dtype=np.int64)
-    row[combined] = np.arange(combined.size, dtype=np.int64)  # any row of each combination
-    return row[present], counts[present].astype(np.int64)
+    return any_rows(combined, space, present), counts[present].astype(np.int64)
+
+
+#: Rows per block of `any_rows`
+_BLOCK = 1 << 16
+
+
+def any_rows(combined: np.ndarray, space: int, present: np.ndarray) -> np.ndarray:
+    """One row holding each of the ``present`` codes of ``combined`` (codes below
+    ``space``): the rows are scattered block by block, up to the first block after which
+    every present code has one (usually the first few)."""
+    row = np.full(space, -1, dtype=np.int64)
+    for start in range(0, combined.size, _BLOCK):
+        block = combined[start:start + _BLOCK]
+        row[block] = np.arange(start, start + block.size, dtype=np.int64)
+        if row[present].min(initial=0) >= 0:
+            break
+    return row[present]
 
 
 def take_rows(frame: nw.DataFrame[Any], rows: np.ndarray) -> nw.DataFrame[Any]:

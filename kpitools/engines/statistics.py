@@ -677,14 +677,14 @@ def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q:
         combined, space = got
     else:
         combined, space = np.zeros(len(eager), dtype=np.int64), 1
-    seen = np.bincount(combined, minlength=space)
-    present = np.flatnonzero(seen)
+    present = np.flatnonzero(np.bincount(combined, minlength=space))
     n_groups = present.size
-    number = np.zeros(space, dtype=np.int64)
-    number[present] = np.arange(n_groups)
-    where = np.empty(space, dtype=np.int64)
-    where[combined] = np.arange(combined.size, dtype=np.int64)  # any row of each group
-    group = number[combined]
+    if n_groups == space:  # every code occurs: the codes are the group numbers
+        group = combined
+    else:
+        number = np.zeros(space, dtype=np.int64)
+        number[present] = np.arange(n_groups)
+        group = number[combined]
     st = memory.integer_values(eager.get_column(_STATUS))
     if st is None:
         return False, None
@@ -705,7 +705,8 @@ def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q:
           if use.size else np.zeros((0, 5)))
     keep = counts > 0
     if keys:
-        names = memory.take_rows(eager.select(keys), where[present]).to_pandas()
+        where = memory.any_rows(combined, space, present)
+        names = memory.take_rows(eager.select(keys), where).to_pandas()
         names = names.reset_index(drop=True)
         if engine_name(frame) == "polars":  # as frequency_table: Categoricals as values
             for key in keys:
