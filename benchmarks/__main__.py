@@ -57,6 +57,9 @@ from benchmarks.harness import (
     run_case,
 )
 
+#: The issue whose "done when" a group of cases answers (the rest: issue 13).
+FAMILIES = {"engines": "issue 12: kt on each engine", "warehouse": "issue 12: reports"}
+
 DEFAULTS = {"rows": "1M", "groups": "1M:100k,2M:1M", "frt_rows": "1M", "teams": "50",
             "logit_rows": "130k", "engine_rows": "1M", "engine_groups": "400",
             "parquet_rows": ""}
@@ -128,6 +131,8 @@ def build_cases(opts: argparse.Namespace) -> list[Case]:
         tagged += [("report", c) for c in bench_report.cases(full=opts.full)]
     if only:
         tagged = [(g, c) for g, c in tagged if any(w == g or w in c.key for w in only)]
+    for group, case in tagged:  # one verdict line per issue that asks for the cases
+        case.family = FAMILIES.get(group, "issue 13")
     return [c for _, c in tagged]
 
 

@@ -78,6 +78,9 @@ class Case:
     #: Whether to run every method once before the timed rounds (needed for ``verify``;
     #: a case without it may skip the warm-up when one run takes minutes).
     warm_up: bool = True
+    #: The set of cases this one is judged with in the verdict lines (e.g. the issue that
+    #: asks for it); one verdict line per set.
+    family: str = ""
 
 
 @dataclass
@@ -307,12 +310,16 @@ def print_verdicts(timings: list[Timing]) -> None:
         print("stated targets:")
         for met, line in targets.values():
             print(f"  {'met' if met else 'MISSED'}: {line}")
-    behind = [t for t in losses if not targets.get(id(t.case), (False, ""))[0]]
-    missed = [line for met, line in targets.values() if not met]
-    print("verdict: " + ("kpitools is at or ahead of every peer, or within the case's "
-                         "stated target." if not behind and not missed else
-                         f"{len(behind)} peer row(s) behind and {len(missed)} stated "
-                         "target(s) missed."))
+    families = sorted({t.case.family for t in timings})
+    for family in families:
+        behind = [t for t in losses if t.case.family == family
+                  and not targets.get(id(t.case), (False, ""))[0]]
+        missed = [line for t in timings if t.case.family == family and t.method.kind == "kt"
+                  for met, line in [targets.get(id(t.case), (True, ""))] if not met]
+        print(f"verdict{f' ({family})' if family else ''}: " + (
+            "kpitools is at or ahead of every peer, or within the case's stated target."
+            if not behind and not missed else
+            f"{len(behind)} peer row(s) behind and {len(missed)} stated target(s) missed."))
     floors = [t for t in timings if t.method.kind == "floor"]
     if floors:
         print("distance to the fused floor: " + "; ".join(
