@@ -32,17 +32,22 @@ MAX_ROWS = 1 << 22
 _MAX_SPACE = 1 << 22
 
 
-def eager_columns(obj: Any, keys: list[str], columns: dict[str, Any]
-                  ) -> nw.DataFrame[Any] | None:
+def eager_columns(obj: Any, keys: list[str], columns: dict[str, Any], *,
+                  fetch: bool = False) -> nw.DataFrame[Any] | None:
     """The columns ``keys`` and ``columns`` (name → Narwhals expression) of an in-memory
     frame, computed eagerly.
 
     Returns a Narwhals DataFrame (Polars or PyArrow) of those columns only, or None when
     ``obj`` is not a Polars DataFrame, a PyArrow Table or a Polars LazyFrame whose plan is a
-    bare in-memory DataFrame, or has more than `MAX_ROWS` rows.
+    bare in-memory DataFrame, or has more than `MAX_ROWS` rows. With ``fetch``, also a
+    DuckDB relation that is a table of the database or an Arrow table (not a query, a view
+    of files, a filter ...) of at most `MAX_ROWS` rows: its columns computed by DuckDB and
+    fetched as Arrow (for the durations, whose counting on DuckDB takes several passes).
     """
     frame = nw.from_native(obj, pass_through=True)
     impl = getattr(frame, "implementation", None)
+    if impl is not None and impl.is_duckdb() and fetch:
+        return _fetched(frame, keys, columns)
     if impl is None or not (impl.is_polars() or impl.is_pyarrow()):
         return None
     if isinstance(frame, nw.LazyFrame):
@@ -64,6 +69,24 @@ def eager_columns(obj: Any, keys: list[str], columns: dict[str, Any]
         return frame.select(*keys, **columns)
     except Exception:  # noqa: BLE001 — an expression this backend refuses: the engine
         return None
+
+
+def _fetched(frame: Any, keys: list[str], columns: dict[str, Any]
+             ) -> nw.DataFrame[Any] | None:
+    """The columns of a DuckDB table relation fetched as Arrow (`eager_columns`)."""
+    native = frame.to_native()
+    try:
+        kind = str(native.type)
+        if kind not in ("TABLE_RELATION", "TABLE_RELATION"):
+            return None
+        rows = native.query("__kpitools_rows", "SELECT count(*) FROM __kpitools_rows"
+                            ).fetchall()[0][0]
+        if rows > MAX_ROWS:
+            return None
+        table = frame.select(*keys, **columns).to_native().to_arrow_table()
+    except Exception:  # noqa: BLE001 — a relation DuckDB cannot count or fetch: the engine
+        return None
+    return nw.from_native(table, eager_only=True)
 
 
 def _arrow_by_polars(table: Any, keys: list[str], columns: dict[str, Any]

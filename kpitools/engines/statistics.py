@@ -664,7 +664,8 @@ def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q:
     Returns ``(True, table)`` (``(True, None)`` when rows would raise: ``strict``), or
     ``(False, None)`` when it does not apply (rows not in memory, durations not integers,
     keys without codes here)."""
-    eager = memory.eager_columns(frame, keys, {_STATUS: status, _VALUE: seconds})
+    eager = memory.eager_columns(frame, keys, {_STATUS: status, _VALUE: seconds},
+                                 fetch=True)
     if eager is None:
         return False, None
     values = memory.integer_values(eager.get_column(_VALUE))

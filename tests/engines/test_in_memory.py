@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 
+import duckdb
 import narwhals as nw
 import numpy as np
 import pandas as pd
@@ -30,6 +31,11 @@ def _as(df: pd.DataFrame, engine: str):
     table = pa.Table.from_pandas(df, preserve_index=False)
     if engine == "pyarrow":
         return table
+    if engine == "duckdb_table":  # a table of the database (durations: fetched as Arrow)
+        con = duckdb.connect()
+        con.register("arrow_t", table)
+        con.execute("CREATE TABLE t AS SELECT * FROM arrow_t")
+        return con.table("t")
     frame = pl.from_arrow(table)
     return frame.lazy() if engine == "polars_lazy" else frame
 
@@ -210,7 +216,7 @@ DURATIONS = [
 ]
 
 
-@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("engine", [*ENGINES, "duckdb_table"])
 @pytest.mark.parametrize("keys", ["category", "text"])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_durations_counted_here_equal_the_engine(engine, keys, seed):
@@ -240,3 +246,19 @@ def test_only_frames_in_memory_are_counted_here(tmp_path):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(memory, "MAX_ROWS", 2)  # larger frames: the engine's GROUP BY
         assert memory.eager_columns(df, ["team"], columns) is None
+
+
+def test_duckdb_tables_fetched_for_durations_only():
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t AS SELECT range % 3 AS team, range AS score FROM range(10)")
+    columns = {"value": nw.col("score")}
+    table = con.table("t")
+    assert memory.eager_columns(table, ["team"], columns) is None  # its GROUP BY
+    got = memory.eager_columns(table, ["team"], columns, fetch=True)
+    assert got is not None and got.to_native().num_rows == 10
+    for other in (con.sql("SELECT * FROM t"), table.filter("score > 2"),
+                  con.from_arrow(pa.table({"team": [1], "score": [2]}))):
+        assert memory.eager_columns(other, ["team"], columns, fetch=True) is None
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(memory, "MAX_ROWS", 9)
+        assert memory.eager_columns(table, ["team"], columns, fetch=True) is None
