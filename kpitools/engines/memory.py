@@ -210,11 +210,10 @@ def _arrow_codes(column: Any) -> tuple[np.ndarray, int] | None:
     return None
 
 
-def combined_codes(frame: nw.DataFrame[Any], names: list[str]
-                   ) -> tuple[np.ndarray, int] | None:
-    """One code per row for the combination of ``names`` (dense within the product of the
-    columns' code ranges), and that product; None when a column has no codes here or the
-    product passes `_MAX_SPACE` (a column's unused codes dropped first)."""
+def _code_parts(frame: nw.DataFrame[Any], names: list[str]
+                ) -> tuple[list[tuple[np.ndarray, int]], int] | None:
+    """Each column's codes and number of codes (sparse ones renumbered when the product
+    passes `_MAX_SPACE`), and the product; None when `combined_codes` does not apply."""
     parts = []
     for name in names:
         got = column_codes(frame.get_column(name))
@@ -234,24 +233,64 @@ def combined_codes(frame: nw.DataFrame[Any], names: list[str]
         space = int(np.prod([size for _, size in parts], dtype=np.float64))
         if space > _MAX_SPACE:
             return None
-    combined = np.zeros(len(frame), dtype=np.int64)
-    for codes, size in parts:
-        combined *= size
-        combined += codes
-    return combined, max(space, 1)
+    return parts, max(space, 1)
+
+
+def _combine(parts: list[tuple[np.ndarray, int]], start: int, stop: int,
+             out: np.ndarray) -> np.ndarray:
+    """The combined codes of rows ``start:stop`` written into ``out`` (int64)."""
+    np.copyto(out, parts[0][0][start:stop], casting="unsafe")
+    for codes, size in parts[1:]:
+        out *= size
+        out += codes[start:stop]
+    return out
+
+
+def combined_codes(frame: nw.DataFrame[Any], names: list[str]
+                   ) -> tuple[np.ndarray, int] | None:
+    """One code per row for the combination of ``names`` (dense within the product of the
+    columns' code ranges), and that product; None when a column has no codes here or the
+    product passes `_MAX_SPACE` (a column's unused codes dropped first)."""
+    got = _code_parts(frame, names)
+    if got is None:
+        return None
+    parts, space = got
+    rows = len(frame)
+    if not parts:
+        return np.zeros(rows, dtype=np.int64), 1
+    return _combine(parts, 0, rows, np.empty(rows, dtype=np.int64)), space
 
 
 def frequency_rows(frame: nw.DataFrame[Any], names: list[str]
                    ) -> tuple[np.ndarray, np.ndarray] | None:
     """For each distinct combination of ``names``: one row holding it, and how many rows do
-    (in the order of the combined codes); None when `combined_codes` does not apply."""
-    got = combined_codes(frame, names)
+    (in the order of the combined codes); None when `combined_codes` does not apply.
+
+    With few combinations (at most `_BLOCK`) the rows are combined and counted block by
+    block (the blocks stay in the cache; no row-sized temporary)."""
+    got = _code_parts(frame, names)
     if got is None:
         return None
-    combined, space = got
-    counts = np.bincount(combined, minlength=space)
+    parts, space = got
+    rows = len(frame)
+    if space > _BLOCK or not parts:
+        combined = (_combine(parts, 0, rows, np.empty(rows, dtype=np.int64)) if parts
+                    else np.zeros(rows, dtype=np.int64))
+        counts = np.bincount(combined, minlength=space)
+        present = np.flatnonzero(counts)
+        return any_rows(combined, space, present), counts[present].astype(np.int64)
+    counts = np.zeros(space, dtype=np.int64)
+    row = np.full(space, -1, dtype=np.int64)
+    buf = np.empty(min(rows, _BLOCK), dtype=np.int64)
+    for start in range(0, rows, _BLOCK):
+        stop = min(start + _BLOCK, rows)
+        block = _combine(parts, start, stop, buf[:stop - start])
+        counts += np.bincount(block, minlength=space)
+        new = row[block] < 0  # combinations not seen before (usually the first blocks')
+        if new.any():
+            row[block[new]] = np.flatnonzero(new) + start
     present = np.flatnonzero(counts)
-    return any_rows(combined, space, present), counts[present].astype(np.int64)
+    return row[present], counts[present]
 
 
 #: Rows per block of `any_rows`
