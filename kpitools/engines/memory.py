@@ -104,8 +104,10 @@ def _arrow_by_polars(table: Any, keys: list[str], columns: dict[str, Any]
                if pa.types.is_integer(f.type) or pa.types.is_floating(f.type)
                or pa.types.is_temporal(f.type) or pa.types.is_boolean(f.type)]
     try:
-        source = nw.from_native(pl.from_arrow(table.select(numeric)), eager_only=True)
-        done = source.select(**columns).to_native()
+        polars_frame = pl.from_arrow(table.select(numeric))
+        if not isinstance(polars_frame, pl.DataFrame):
+            return None
+        done = nw.from_native(polars_frame, eager_only=True).select(**columns).to_native()
     except Exception:  # noqa: BLE001 — reads a column Polars was not given: Narwhals
         return None
     arrays = {key: table.column(key) for key in keys}

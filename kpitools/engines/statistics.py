@@ -248,6 +248,14 @@ _CLASSES_KEPT = 64
 _CLASSES_MAX_VALUES = 4096
 
 
+def _plain(value: Any) -> bool:
+    """Whether an option's text (``repr``) is the whole of it: None, a bool, number or
+    text, or a tuple / list of them (not an array, whose text may be shortened)."""
+    if isinstance(value, (tuple, list)):
+        return all(_plain(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
 def _classify(distinct: pd.Series, kpi: str, column: str, options: dict[str, Any]
               ) -> _Classes:
     """Each distinct value through the KPI's own summarize (one group per value).
@@ -260,7 +268,7 @@ def _classify(distinct: pd.Series, kpi: str, column: str, options: dict[str, Any
     if definition.summarize is None:
         raise TypeError(f"kpi={kpi!r} has no vectorised summarize to classify its values")
     key = None
-    if len(distinct) <= _CLASSES_MAX_VALUES:
+    if len(distinct) <= _CLASSES_MAX_VALUES and all(_plain(v) for v in options.values()):
         try:
             key = (definition.summarize, kpi, column, str(distinct.dtype),
                    repr(distinct.tolist()), repr(sorted(options.items())))

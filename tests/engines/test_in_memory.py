@@ -262,3 +262,14 @@ def test_duckdb_tables_fetched_for_durations_only():
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(memory, "MAX_ROWS", 9)
         assert memory.eager_columns(table, ["team"], columns, fetch=True) is None
+
+
+def test_classification_kept_only_for_options_whose_text_is_whole():
+    frame = _as(_survey(4, 300, "text"), "pyarrow")
+    statistics._CLASSES.clear()
+    listed = engines.summarize(frame, kpi="csat", value="rating", by="team", positive=[4, 5])
+    assert len(statistics._CLASSES) == 1
+    array = engines.summarize(frame, kpi="csat", value="rating", by="team",
+                              positive=np.array([4, 5]))
+    assert len(statistics._CLASSES) == 1  # an array option: classified, not kept
+    pd.testing.assert_frame_equal(listed, array)
