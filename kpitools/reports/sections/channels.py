@@ -23,13 +23,13 @@ from kpitools.reports.sections.common import (
     in_periods,
     label_missing,
     no_data,
+    period_rows,
     present_kpis,
     previous_period,
     section_frame,
     split_by,
     survey_absence,
     verdict,
-    with_periods,
 )
 from kpitools.reports.sections.significance import (
     adjust_family,
@@ -60,7 +60,7 @@ def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None
     frame = surveys if team is None else surveys[surveys["team"] == team]
     frame = label_missing(frame, "channel")
     prev = previous_period(period)
-    frame = with_periods(frame, period)
+    frame = period_rows(frame, period, [prev, period])
     cur = frame[in_periods(frame, period, period)]
     specs = present_kpis(cur)
     absent = [no_data(f"{s['name']} answers", period if has_values(surveys, s["value"]) else None)

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
+from pandas.core.arrays import BaseMaskedArray
 
 from kpitools.core.display import format_number, significance_mark
 
@@ -456,17 +457,75 @@ def content_key(frame: pd.DataFrame) -> tuple[Any, ...] | None:
     """A key equal for two frames of equal content (columns, dtypes, index and values), or
     None when pandas cannot hash a column.
 
+    Two frames with the same key hold the same values: numeric, boolean, date and
+    categorical columns are keyed by their bytes (a categorical by its categories, order
+    and codes), any other column by pandas' hash of each value, all through SHA-256
+    (`_digest`). Equal values in other bytes (``-0.0`` and ``0.0``) may give other keys:
+    a result is then computed again, never taken for another input.
+
     >>> content_key(pd.DataFrame({"a": [1]})) == content_key(pd.DataFrame({"a": [1]}))
     True
+    >>> content_key(pd.DataFrame({"a": [1]})) == content_key(pd.DataFrame({"a": [2]}))
+    False
     """
     import hashlib
 
+    digest = hashlib.sha256()
     try:
-        hashed = pd.util.hash_pandas_object(frame, index=True).to_numpy()
+        _digest(digest, frame.index)
+        for i in range(frame.shape[1]):
+            _digest(digest, frame.iloc[:, i])
     except (TypeError, ValueError):
         return None
     return (tuple(map(str, frame.columns)), tuple(map(str, frame.dtypes)), len(frame),
-            hashlib.sha256(hashed.tobytes()).hexdigest())
+            digest.hexdigest())
+
+
+def _digest(digest: Any, values: pd.Series | pd.Index) -> None:
+    """Feed one column (or an index) to ``digest``: its dtype, length and values."""
+    dtype = values.dtype
+    digest.update(f"|{dtype}|{len(values)}|".encode())
+    if isinstance(values, pd.RangeIndex):
+        digest.update(f"range {values.start} {values.stop} {values.step}".encode())
+        return
+    array = values.array
+    if isinstance(array, pd.Categorical):
+        digest.update(b"ordered" if array.ordered else b"unordered")
+        _digest(digest, array.categories)
+        _feed_array(digest, array.codes)
+        return
+    if isinstance(dtype, np.dtype) and dtype.kind in "biufcmM":
+        _feed_array(digest, values.to_numpy())
+        return
+    if isinstance(array, BaseMaskedArray):  # nullable integers, floats, booleans
+        _feed_array(digest, array._mask)
+        _feed_array(digest, array._data)
+        return
+    hashed = (pd.util.hash_pandas_object(values) if isinstance(values, pd.Index)
+              else pd.util.hash_pandas_object(values, index=False))
+    _feed_array(digest, hashed.to_numpy())
+
+
+def _feed_array(digest: Any, values: np.ndarray) -> None:
+    """Feed the bytes of a numpy array to ``digest``, integers in the narrowest type that
+    holds them all (its name first): the same values give the same bytes, fewer of them.
+
+    >>> import hashlib
+    >>> a, b = hashlib.sha256(), hashlib.sha256()
+    >>> _feed_array(a, np.array([1, 300])); _feed_array(b, np.array([1, 300], np.int16))
+    >>> a.hexdigest() == b.hexdigest()
+    True
+    """
+    if values.dtype.kind in "iu" and values.dtype.itemsize > 1 and values.size:
+        low, high = values.min(), values.max()
+        for narrow in (np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32):
+            info = np.iinfo(narrow)
+            if info.min <= low and high <= info.max:
+                if np.dtype(narrow).itemsize < values.dtype.itemsize:
+                    values = values.astype(narrow)
+                break
+    digest.update(f"{values.dtype.str}|".encode())
+    digest.update(np.ascontiguousarray(values).view(np.uint8))
 
 
 class _Unkeyed(Exception):
@@ -583,6 +642,38 @@ def quarter_labels(values: pd.Series) -> pd.Series:
     return labels.where(labels.isna(), labels.astype(str))
 
 
+def period_rows(frame: pd.DataFrame, period: str, wanted: str | Sequence[str]) -> pd.DataFrame:
+    """The rows of ``frame`` in ``wanted`` (a period or several), with their ``period``
+    column: ``with_periods(frame, period)`` then `in_periods`, the same rows, order, index
+    and columns; when the periods are quarters of a categorical ``quarter`` column the rows
+    are chosen first and only they are labelled.
+
+    >>> f = pd.DataFrame({"quarter": pd.Categorical(["2026Q1", "2026Q2", None]), "x": [1, 2, 3]})
+    >>> period_rows(f, "2026Q2", "2026Q2")
+      quarter  x  period
+    1  2026Q2  2  2026Q2
+    """
+    if (period_kind(period) == "quarter" and "quarter" in frame.columns
+            and isinstance(frame["quarter"].dtype, pd.CategoricalDtype)):
+        return with_periods(frame[in_periods(frame, period, wanted)], period)
+    labelled = with_periods(frame, period)
+    return labelled[in_periods(labelled, period, wanted)]
+
+
+def text_equals(values: pd.Series, text: str) -> np.ndarray:
+    """Which values read ``text`` as text: ``(values.astype(str) == text).to_numpy()``, from
+    the categories of a categorical column (each converted once; missing is never equal).
+
+    >>> text_equals(pd.Series(["2026Q1", None, "2026Q2"], dtype="category"), "2026Q1").tolist()
+    [True, False, False]
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        names = pd.Series(values.cat.categories).astype(str).to_numpy(object)
+        hit = np.append(names == text, False)  # code -1 (missing) is the last
+        return hit[values.cat.codes.to_numpy()]
+    return np.asarray(values.astype(str) == text, dtype=bool)
+
+
 def in_periods(frame: pd.DataFrame, period: str, wanted: str | Sequence[str]) -> np.ndarray:
     """Which rows of ``frame`` (labelled by `with_periods` for ``period``) lie in ``wanted``
     (a period or several): ``frame["period"].isin(wanted)``, read from the codes of a
@@ -686,9 +777,8 @@ def survey_absence(surveys: pd.DataFrame, period: str, team: str | None = None) 
     frame = surveys if team is None else surveys[surveys["team"] == team]
     if not len(frame) or not present_kpis(frame):
         return no_data(f"survey answers from team {team}")
-    cur = with_periods(frame[[c for c in frame.columns if c in (
-        "quarter", "date", *(spec["value"] for spec in SURVEY_KPIS))]], period)
-    cur = cur[in_periods(cur, period, period)]
+    cur = period_rows(frame[[c for c in frame.columns if c in (
+        "quarter", "date", *(spec["value"] for spec in SURVEY_KPIS))]], period, period)
     if not present_kpis(cur):
         if period_kind(period) != "quarter" and not has_values(frame, "date"):
             return (f"No survey dates in this folder (quarter labels only): no figures for "

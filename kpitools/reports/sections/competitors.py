@@ -26,6 +26,7 @@ from kpitools.reports.sections.common import (
     no_data,
     period_kind,
     previous_quarter,
+    text_equals,
 )
 from kpitools.reports.sections.significance import family_note, significance_marks
 
@@ -73,7 +74,7 @@ def _our_nps(surveys: pd.DataFrame, period: str, confidence_level: float) -> Any
     """Our NPS estimate in ``period``, or None without answers."""
     if not len(surveys) or not has_values(surveys, "nps"):
         return None
-    answers = surveys.loc[surveys["quarter"].astype(str) == period, "nps"].dropna()
+    answers = surveys.loc[text_equals(surveys["quarter"], period), "nps"].dropna()
     if not len(answers):
         return None
     return nps(answers, confidence_level=confidence_level)

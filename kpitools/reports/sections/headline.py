@@ -26,6 +26,7 @@ from kpitools.reports.sections.common import (
     in_periods,
     kind_word,
     no_data,
+    period_rows,
     present_kpis,
     previous_period,
     remember_results,
@@ -33,7 +34,6 @@ from kpitools.reports.sections.common import (
     split_by,
     survey_absence,
     verdict,
-    with_periods,
     year_ago,
 )
 
@@ -173,8 +173,7 @@ def headline_table(
     surveys = section_frame(surveys)
     frame = surveys if team is None else surveys[surveys["team"] == team]
     prev, yago = previous_period(period), year_ago(period)
-    frame = with_periods(frame, period)
-    frame = frame[in_periods(frame, period, [prev, yago, period])]
+    frame = period_rows(frame, period, [prev, yago, period])
     parts = split_by(frame, "period")
     targets = dict(targets or {})
     rows, specs, absent = [], [], []

@@ -39,14 +39,13 @@ from kpitools.reports.sections.common import (
     _higher_is_better,
     content_key,
     has_values,
-    in_periods,
     label_missing,
     no_data,
+    period_rows,
     present_kpis,
     section_frame,
     survey_absence,
     verdict,
-    with_periods,
 )
 from kpitools.reports.sections.significance import (
     adjust_family,
@@ -57,10 +56,14 @@ from kpitools.reports.sections.significance import (
 __all__ = ["omnibus_test", "standout_table", "p_words"]
 
 def _categories(values: pd.Series, kpi: str) -> pd.Series:
+    """Each answer's category, as categories in the order of their names (NPS: detractor,
+    passive, promoter; else satisfied or not)."""
     if kpi == "nps":
         return pd.cut(values, [-0.5, 6.5, 8.5, 10.5],
-                      labels=["detractor", "passive", "promoter"]).astype(str)
-    return (values >= 4).map({True: "satisfied", False: "not satisfied"})
+                      labels=["detractor", "passive", "promoter"])
+    return pd.Series(pd.Categorical.from_codes((values >= 4).to_numpy().astype(np.int8),
+                                               categories=["not satisfied", "satisfied"]),
+                     index=values.index)
 
 
 def omnibus_test(answers: pd.DataFrame, *, by: str, kpi: str, value: str | None = None
@@ -96,14 +99,17 @@ def omnibus_test(answers: pd.DataFrame, *, by: str, kpi: str, value: str | None 
     if len(groups) < 2:
         return out
     if kpi in ("nps", "csat"):
-        table = pd.crosstab(frame[by], _categories(frame[col].astype(float), kpi))
+        kinds = _categories(frame[col].astype(float), kpi)
+        if kinds.isna().any():  # an answer off the scale: its own column, as text
+            kinds = kinds.astype(str)
+        table = pd.crosstab(frame[by], kinds)
         table = table.loc[:, table.sum(axis=0) > 0]
         if table.shape[1] < 2:
             return out
         res = stats.chi2_contingency(table.to_numpy(), correction=False)
         out.update(statistic=float(res.statistic), df=int(res.dof), pvalue=float(res.pvalue))
     else:
-        if len({float(v) for v in frame[col]}) < 2:
+        if np.unique(frame[col].to_numpy(dtype=float)).size < 2:
             return out
         res = stats.kruskal(*groups)
         out.update(statistic=float(res.statistic), df=len(groups) - 1,
@@ -174,6 +180,41 @@ def standout_table(surveys: pd.DataFrame, *, period: str, by: str = "team",
     return copy.deepcopy(_RESULTS[key])
 
 
+def group_codes(values: pd.Series) -> tuple[list[str], np.ndarray]:
+    """The groups of ``values`` as text, sorted, and each row's position among them: what
+    ``names = values.astype(str); groups = sorted(names.unique())`` and
+    ``pd.Categorical(names, categories=groups).codes`` give, read from the codes of a
+    categorical column without missing values (each category converted once).
+
+    >>> group_codes(pd.Series(["b", "a", "b"], dtype="category"))
+    (['a', 'b'], array([1, 0, 1], dtype=int8))
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype) and len(values):
+        raw = values.cat.codes.to_numpy()
+        if raw.min() >= 0:
+            names = pd.Series(values.cat.categories).astype(str).tolist()
+            seen = np.bincount(raw, minlength=len(names)) > 0
+            groups = sorted({names[i] for i in np.flatnonzero(seen)})
+            where = {g: i for i, g in enumerate(groups)}
+            table = np.array([where.get(n, -1) for n in names], dtype=np.int8
+                             if len(groups) < 128 else np.int64)
+            return groups, table[raw]
+    names = values.astype(str)
+    groups = sorted(names.unique())
+    return groups, pd.Categorical(names, categories=groups).codes
+
+
+def versus(mine: np.ndarray) -> pd.Categorical:
+    """``"group"`` where ``mine`` is true, else ``"rest"``: the column `standout_table`
+    compares by, as categories (no text per row).
+
+    >>> versus(np.array([True, False])).tolist()
+    ['group', 'rest']
+    """
+    return pd.Categorical.from_codes(mine.astype(np.int8), categories=["rest", "group"],
+                                     validate=False)
+
+
 def _standout_table(surveys: pd.DataFrame, *, period: str, by: str, kpi: str | None,
                     confidence_level: float, alpha: float,
                     adjust: str) -> ReportTable | ReportNote:
@@ -182,23 +223,20 @@ def _standout_table(surveys: pd.DataFrame, *, period: str, by: str, kpi: str | N
         return ReportNote(missing)
     if not has_values(surveys, by):
         return ReportNote(f"No {by} in the survey data.")
-    cur = with_periods(surveys, period)
-    cur = label_missing(cur[in_periods(cur, period, period)], by)
+    cur = label_missing(period_rows(surveys, period, period), by)
     present = present_kpis(cur)
     spec = next((s for s in present if kpi is None or s["kpi"] == kpi), None)
     if spec is None:
         return ReportNote(no_data(f"{kpi.upper() if kpi else 'survey'} answers", period))
     col = spec["value"]
     cur = cur[cur[col].notna()]
-    names = cur[by].astype(str)
-    groups = sorted(names.unique())
+    groups, codes = group_codes(cur[by])  # each group's rows, found once
     if len(groups) < 2:
         return ReportNote(f"Only one {by} has answers in {period}: nothing to compare with.")
     om = omnibus_test(cur, by=by, kpi=spec["kpi"], value=col)
     est = summarize(cur, kpi=spec["kpi"], value=col, by=by, confidence_level=confidence_level,
                     **spec["options"])
     est[by] = est[by].astype(str)
-    codes = pd.Categorical(names, categories=groups).codes  # each group's rows, found once
     values = cur[[col]]
 
     def against_rest(group: str, level: float) -> dict[str, float]:
@@ -206,7 +244,7 @@ def _standout_table(surveys: pd.DataFrame, *, period: str, by: str, kpi: str | N
         if mine.sum() < 2 or (~mine).sum() < 2:
             return {"estimate_rest": np.nan, "difference": np.nan, "ci_low": np.nan,
                     "ci_high": np.nan, "pvalue": np.nan}
-        frame = values.assign(_versus=np.where(mine, "group", "rest"))
+        frame = values.assign(_versus=versus(mine))
         out = compare(frame, kpi=spec["kpi"], value=col, group="_versus", baseline="rest",
                       levels=["rest", "group"], confidence_level=level,
                       **spec["options"]).iloc[0]

@@ -25,6 +25,7 @@ from kpitools.reports.sections.common import (
     in_periods,
     label_missing,
     no_data,
+    period_rows,
     present_kpis,
     previous_period,
     remember_results,
@@ -227,8 +228,7 @@ def team_forest_figure(surveys: pd.DataFrame, *, period: str, kpi: str | None = 
     missing = survey_absence(surveys, period)
     if missing:
         return ReportNote(missing)
-    cur = with_periods(surveys, period)
-    cur = label_missing(cur[cur["period"] == period], "team")
+    cur = label_missing(period_rows(surveys, period, period), "team")
     spec = _rank_spec(cur, kpi)
     if spec is None:
         known = next(s for s in SURVEY_KPIS if s["kpi"] == kpi)  # unknown kpi: StopIteration
@@ -266,8 +266,7 @@ def nps_distribution_figure(surveys: pd.DataFrame, *, period: str, by: str = "te
         return ReportNote(no_data("NPS answers"))
     if not has_values(frame, by):
         return ReportNote(f"No {by} in the survey data.")
-    cur = with_periods(frame, period)
-    cur = cur[cur["period"] == period]
+    cur = period_rows(frame, period, period)
     cur = label_missing(cur[cur["nps"].notna()], by)
     if not len(cur):
         who = f" from team {team}" if team else ""

@@ -14,13 +14,12 @@ from kpitools.reports.sections.common import (
     ReportNote,
     _new_figure,
     has_values,
-    in_periods,
     kind_word,
     no_data,
+    period_rows,
     previous_period,
     section_frame,
     survey_absence,
-    with_periods,
 )
 
 __all__ = ["kpi_trend_figure", "csat_control_chart"]
@@ -35,8 +34,7 @@ def _last_periods(frame: pd.DataFrame, period: str, n: int) -> tuple[pd.DataFram
     """The rows of ``frame`` in the ``n`` periods up to ``period`` (with a ``period``
     column), and those periods, oldest first."""
     periods = [previous_period(period, k) for k in range(n - 1, -1, -1)]
-    frame = with_periods(section_frame(frame), period)
-    return frame[in_periods(frame, period, periods)], periods
+    return period_rows(section_frame(frame), period, periods), periods
 
 
 def kpi_trend_figure(

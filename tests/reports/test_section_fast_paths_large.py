@@ -1,0 +1,272 @@
+"""The fast paths of the report sections for large survey tables (issue 12) equal the code
+they replaced, on random inputs: content keys, group codes, the group-against-rest column,
+the omnibus categories, period rows, the text of a categorical column."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kpitools.grouping.frames import compare
+from kpitools.reports.sections.common import (
+    SURVEY_KPIS,
+    content_key,
+    in_periods,
+    period_rows,
+    remember_results,
+    text_equals,
+    with_periods,
+)
+from kpitools.reports.sections.standout import group_codes, omnibus_test, versus
+
+QUARTERS = ["2025Q2", "2025Q3", "2025Q4", "2026Q1", "2026Q2"]
+
+
+def _surveys(rng: np.random.Generator, n: int, *, categorical: bool = True,
+             missing: bool = False, nullable: bool = False) -> pd.DataFrame:
+    teams = np.array(["Billing", "Sales", "Returns", "Technical"], dtype=object)
+    team = teams[rng.integers(0, len(teams), n)]
+    quarter = np.array(QUARTERS + [None], dtype=object)[
+        rng.integers(0, len(QUARTERS) + (1 if missing else 0), n)]
+    if missing:
+        team[rng.random(n) < 0.05] = None
+    dtype = "category" if categorical else object
+    frame = pd.DataFrame({
+        "team": pd.Series(team, dtype=dtype),
+        "channel": pd.Series(np.array(["email", "phone", "chat"], dtype=object)[
+            rng.integers(0, 3, n)], dtype=dtype),
+        "quarter": pd.Series(quarter, dtype=dtype),
+        "date": pd.Timestamp("2025-04-01") + pd.to_timedelta(rng.integers(0, 450, n), unit="D"),
+        "nps": rng.integers(0, 11, n),
+        "csat": rng.integers(1, 6, n),
+        "ces": rng.integers(1, 8, n)}, index=rng.permutation(n) + 3)
+    if nullable:
+        for col in ("csat", "ces"):
+            values = pd.array(frame[col], dtype="Int64")
+            values[rng.random(n) < 0.1] = pd.NA
+            frame[col] = values
+    return frame
+
+
+# --- content keys -----------------------------------------------------------------------
+
+def _former_content_key(frame: pd.DataFrame) -> tuple[object, ...] | None:
+    import hashlib
+
+    try:
+        hashed = pd.util.hash_pandas_object(frame, index=True).to_numpy()
+    except (TypeError, ValueError):
+        return None
+    return (tuple(map(str, frame.columns)), tuple(map(str, frame.dtypes)), len(frame),
+            hashlib.sha256(hashed.tobytes()).hexdigest())
+
+
+def _changes(frame: pd.DataFrame, rng: np.random.Generator) -> list[pd.DataFrame]:
+    """Frames that differ from ``frame`` in one value, one label, the index or a dtype."""
+    out = []
+    i = int(rng.integers(0, len(frame)))
+    for col in ("nps", "csat", "ces"):
+        changed = frame.copy()
+        old = changed[col].iloc[i]
+        changed.iloc[i, changed.columns.get_loc(col)] = (
+            1 if pd.isna(old) else (old + 1 if old < 5 else old - 1))
+        out.append(changed)
+    changed = frame.copy()
+    changed.iloc[i, changed.columns.get_loc("date")] += pd.Timedelta(days=1)
+    out.append(changed)
+    for col in ("team", "quarter"):
+        changed = frame.copy()
+        values = changed[col].astype(object)
+        values.iloc[i] = "Other" if values.iloc[i] != "Other" else "Another"
+        changed[col] = values.astype(frame[col].dtype.name if frame[col].dtype == object
+                                     else "category")
+        out.append(changed)
+    renamed = frame.copy()
+    if isinstance(frame["team"].dtype, pd.CategoricalDtype):
+        renamed["team"] = renamed["team"].cat.rename_categories(
+            {c: c + "!" for c in renamed["team"].cat.categories[:1]})
+    else:
+        renamed.loc[renamed.index[0], "team"] = "renamed"
+    out.append(renamed)
+    out.append(frame.set_axis(frame.index + 1))
+    out.append(frame.iloc[::-1])
+    out.append(frame.assign(nps=frame["nps"].astype("int32")))
+    out.append(frame.assign(nps=frame["nps"] + 1000))  # wider values, same dtype
+    out.append(frame.iloc[:-1])
+    return out
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_content_key_equal_for_equal_content_and_apart_for_any_change(seed):
+    rng = np.random.default_rng(seed)
+    frame = _surveys(rng, 400, categorical=seed % 2 == 0, missing=seed >= 2,
+                     nullable=seed % 3 == 0)
+    key = content_key(frame)
+    assert key is not None
+    assert content_key(frame.copy()) == key
+    assert content_key(frame.copy(deep=True)[list(frame.columns)]) == key
+    assert content_key(pd.DataFrame({c: frame[c].copy() for c in frame.columns})) == key
+    seen_former = {_former_content_key(frame)}
+    for changed in _changes(frame, rng):
+        # the former key tells these frames apart, and so does the new one
+        assert _former_content_key(changed) not in seen_former
+        assert content_key(changed) != key
+
+
+def test_content_key_of_unhashable_columns_is_none():
+    frame = pd.DataFrame({"a": [[1], [2]]})
+    assert content_key(frame) is None
+    assert _former_content_key(frame) is None
+
+
+def test_content_key_of_text_and_range_index():
+    a = pd.DataFrame({"s": ["x", "y", None], "n": [1.0, np.nan, 2.5]})
+    assert content_key(a) == content_key(a.copy())
+    assert content_key(a) != content_key(a.assign(s=["x", "y", "z"]))
+    assert content_key(a) != content_key(a.assign(n=[1.0, 3.0, 2.5]))
+    assert content_key(a) != content_key(a.set_axis(pd.RangeIndex(1, 4)))
+    assert content_key(a) != content_key(a.set_axis([0, 1, 3]))
+
+
+def test_remembered_section_never_returns_a_stale_result_after_an_in_place_change():
+    calls = []
+
+    @remember_results(slim=True)
+    def total(frame: pd.DataFrame, *, period: str) -> float:
+        calls.append(1)
+        return float(frame["nps"].sum())
+
+    frame = _surveys(np.random.default_rng(9), 300)
+    first = total(frame, period="2026Q1")
+    assert total(frame, period="2026Q1") == first and len(calls) == 1
+    frame.loc[frame.index[5], "nps"] = frame["nps"].iloc[5] + 1  # same object, changed
+    assert total(frame, period="2026Q1") == first + 1 and len(calls) == 2
+    frame["team"] = frame["team"].cat.rename_categories(lambda c: c.upper())
+    assert total(frame, period="2026Q1") == first + 1 and len(calls) == 3
+
+
+# --- group codes and the group-against-rest column --------------------------------------
+
+def _former_group_codes(values: pd.Series) -> tuple[list[str], np.ndarray]:
+    names = values.astype(str)
+    groups = sorted(names.unique())
+    return groups, pd.Categorical(names, categories=groups).codes
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_group_codes_equal_former(seed):
+    rng = np.random.default_rng(seed)
+    n = 500
+    if seed % 3 == 0:
+        cats = ["b", "a", "c", "unused", "d"]
+        values = pd.Series(pd.Categorical(np.array(cats[:3] + cats[4:])[
+            rng.integers(0, 4, n)], categories=cats))
+    elif seed % 3 == 1:
+        values = pd.Series(pd.Categorical(rng.integers(0, 12, n)))  # numbers as categories
+    else:
+        values = pd.Series(np.array(["x", "(no team)", "y"], dtype=object)[
+            rng.integers(0, 3, n)])
+    groups, codes = group_codes(values)
+    want_groups, want_codes = _former_group_codes(values)
+    assert groups == want_groups
+    np.testing.assert_array_equal(codes, want_codes)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("spec", SURVEY_KPIS, ids=lambda s: s["kpi"])
+def test_compare_against_rest_with_category_column_equals_text_column(spec, seed):
+    rng = np.random.default_rng(seed)
+    frame = _surveys(rng, 700, nullable=seed % 2 == 1)
+    col = spec["value"]
+    values = frame.loc[frame[col].notna(), [col]]
+    mine = rng.random(len(values)) < (0.1 + 0.2 * seed)
+    for level in (0.95, 0.9875):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got = compare(values.assign(_versus=versus(mine)), kpi=spec["kpi"], value=col,
+                          group="_versus", baseline="rest", levels=["rest", "group"],
+                          confidence_level=level, **spec["options"])
+            want = compare(values.assign(_versus=np.where(mine, "group", "rest")),
+                           kpi=spec["kpi"], value=col, group="_versus", baseline="rest",
+                           levels=["rest", "group"], confidence_level=level,
+                           **spec["options"])
+        pd.testing.assert_frame_equal(got, want)
+
+
+# --- omnibus test -----------------------------------------------------------------------
+
+def _former_omnibus(answers: pd.DataFrame, *, by: str, kpi: str, value: str) -> dict:
+    from scipy import stats
+
+    def categories(values: pd.Series) -> pd.Series:
+        if kpi == "nps":
+            return pd.cut(values, [-0.5, 6.5, 8.5, 10.5],
+                          labels=["detractor", "passive", "promoter"]).astype(str)
+        return (values >= 4).map({True: "satisfied", False: "not satisfied"})
+
+    frame = answers[answers[value].notna()]
+    groups = [g for _, g in frame.groupby(by, sort=True)[value]]
+    out = {"test": "kruskal_wallis" if kpi not in ("nps", "csat") else "chi_square",
+           "statistic": np.nan, "df": np.nan, "pvalue": np.nan, "groups": len(groups),
+           "n": len(frame)}
+    if len(groups) < 2:
+        return out
+    if kpi in ("nps", "csat"):
+        table = pd.crosstab(frame[by], categories(frame[value].astype(float)))
+        table = table.loc[:, table.sum(axis=0) > 0]
+        if table.shape[1] < 2:
+            return out
+        res = stats.chi2_contingency(table.to_numpy(), correction=False)
+        out.update(statistic=float(res.statistic), df=int(res.dof), pvalue=float(res.pvalue))
+    else:
+        if len({float(v) for v in frame[value]}) < 2:
+            return out
+        res = stats.kruskal(*groups)
+        out.update(statistic=float(res.statistic), df=len(groups) - 1,
+                   pvalue=float(res.pvalue))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("spec", SURVEY_KPIS, ids=lambda s: s["kpi"])
+def test_omnibus_test_equals_former(spec, seed):
+    rng = np.random.default_rng(seed)
+    frame = _surveys(rng, 300 + 50 * seed, categorical=seed % 2 == 0, nullable=seed == 3)
+    if seed == 4:  # one category of answers only: nobody satisfied, all detractors, one score
+        frame = frame.assign(nps=rng.integers(0, 7, len(frame)), csat=1, ces=4)
+    for by in ("team", "channel"):
+        got = omnibus_test(frame, by=by, kpi=spec["kpi"], value=spec["value"])
+        want = _former_omnibus(frame, by=by, kpi=spec["kpi"], value=spec["value"])
+        assert got.keys() == want.keys()
+        for name, value in want.items():
+            same = got[name] == value or (isinstance(value, float) and np.isnan(value)
+                                          and np.isnan(got[name]))
+            assert same, (name, got[name], value)
+
+
+# --- period rows, text of a categorical column ------------------------------------------
+
+@pytest.mark.parametrize("seed", range(4))
+def test_period_rows_equal_labelling_then_choosing(seed):
+    rng = np.random.default_rng(seed)
+    frame = _surveys(rng, 600, categorical=seed % 2 == 0, missing=seed >= 2)
+    for period, wanted in (("2026Q1", "2026Q1"), ("2026Q1", ["2025Q4", "2026Q1", "2025Q1"]),
+                           ("2026Q2", QUARTERS), ("2026-02", ["2026-01", "2026-02"]),
+                           ("2026-W05", "2026-W05"), ("2027Q1", "2027Q1")):
+        labelled = with_periods(frame, period)
+        want = labelled[in_periods(labelled, period, wanted)]
+        pd.testing.assert_frame_equal(period_rows(frame, period, wanted), want)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_text_equals_equals_text_comparison(seed):
+    rng = np.random.default_rng(seed)
+    frame = _surveys(rng, 500, categorical=seed % 2 == 0, missing=True)
+    numbers = pd.Series(pd.Categorical(rng.integers(0, 4, 50)))
+    for values, text in [(frame["quarter"], q) for q in [*QUARTERS, "nan", "None", "x"]] + [
+            (numbers, "2"), (numbers, "7")]:
+        want = (values.astype(str) == text).to_numpy()
+        np.testing.assert_array_equal(text_equals(values, text), want)
