@@ -32,6 +32,7 @@ from kpitools.kpis.aggregated import (
     summarize_aggregated,
 )
 from kpitools.kpis.catalogue import KpiDefinition, get_kpi
+from kpitools.kpis.common import constant_text
 from kpitools.stats.multiplicity import adjust_pvalues_by_family
 from kpitools.stats.significance import PVALUE_ADJUSTMENTS, PValueAdjustment, adjust_pvalues
 from kpitools.tables.keys import group_codes, normalize_keys
@@ -429,7 +430,8 @@ def compare(
                                       level, adjust, kwargs)
     if scope == "table" and len(out):
         out["pvalue_adjusted"] = adjust_pvalues(out["pvalue"].to_numpy(dtype=float), adjust)
-    out["p_adjust_scope"] = scope
+    if vectorised is None or scope != "by":  # the vectorised table says "by" already
+        out["p_adjust_scope"] = scope
     out.attrs["adjustment_family"] = _family_words(adjust, scope, keys, out, n_families)
     if spec is not None:
         out.attrs["aggregated"] = spec.describe()
@@ -485,11 +487,9 @@ def _compare_cells(definition: KpiDefinition, data: pd.DataFrame, column: str | 
         return None
     # the by groups in the loop's order: sorted by the key values, missing keys last
     by_code, key_frame = group_codes(data, keys)
-    by_code = by_code.astype(np.int64)
     n_by = len(key_frame)
-    level_code, uniques = pd.factorize(data[group], sort=False)
-    present_values = uniques.tolist()
-    order = sorted(range(len(present_values)), key=lambda j: _sort_key(present_values[j]))
+    level_code, present_values, observed = _level_codes(data[group])
+    order = sorted(observed, key=lambda j: _sort_key(present_values[j]))
     if levels is not None:
         chosen: list[tuple[int, Any]] = []
         for lv in levels:
@@ -504,7 +504,9 @@ def _compare_cells(definition: KpiDefinition, data: pd.DataFrame, column: str | 
     n_levels = len(present_values)
     if n_by * n_levels > _MAX_CELLS:
         return None  # too many cells to count densely
-    cells = by_code * n_levels + level_code
+    # below _MAX_CELLS (2**26), every cell number fits in int32
+    cells = np.multiply(by_code, n_levels, dtype=np.int32, casting="unsafe")
+    cells += level_code
     present = (np.bincount(cells, minlength=n_by * n_levels) > 0).reshape(n_by, n_levels)
     if baseline is not None:
         base = [j for j in order if present_values[j] == baseline]
@@ -529,14 +531,17 @@ def _compare_cells(definition: KpiDefinition, data: pd.DataFrame, column: str | 
     index_b = by_of_row * n_levels + tb[pair_of_row]
     used = np.zeros(n_levels, dtype=bool)
     used[ta] = used[tb] = True
-    keep = used[level_code]
-    rows = data if keep.all() else data[keep]
+    if used[observed].all():  # every row's level is compared: all rows, no mask
+        rows, row_cells = data, cells
+    else:
+        keep = used[level_code]
+        rows, row_cells = data[keep], cells[keep]
     compare_groups = definition.compare_groups
     assert compare_groups is not None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            columns = compare_groups(rows, column, cells[keep], n_by * n_levels, index_a,
+            columns = compare_groups(rows, column, row_cells, n_by * n_levels, index_a,
                                      index_b, confidence_level=level, **kwargs)
         except (DataValidationError, ValueError):
             columns = None  # the loop raises the same error, naming the pair's rows
@@ -561,12 +566,12 @@ def _compare_cells(definition: KpiDefinition, data: pd.DataFrame, column: str | 
             table[name] = adjust_pvalues_by_family(
                 np.asarray(columns["pvalue"], dtype=float), by_of_row, adjust)
         elif name == "p_adjust_method":
-            table[name] = np.full(n_rows, adjust, dtype=object)
+            table[name] = _text_column(adjust, n_rows)
         elif name == "p_adjust_scope":
-            table[name] = np.full(n_rows, "by", dtype=object)
+            table[name] = _text_column("by", n_rows)
         else:
             value = columns[name]
-            table[name] = (np.full(n_rows, value, dtype=object) if isinstance(value, str)
+            table[name] = (_text_column(value, n_rows) if isinstance(value, str)
                            else np.broadcast_to(np.asarray(value), (n_rows,)).copy())
     out = pd.DataFrame(table)
     out.attrs["notes"] = []  # as the loop's frames carry it
@@ -578,6 +583,31 @@ def _compare_cells(definition: KpiDefinition, data: pd.DataFrame, column: str | 
         out = pd.concat([out, _empty_table(keys, values, adjust)],
                         ignore_index=True)[[*keys, *COMPARE_COLUMNS]]
     return out, n_by - without.size
+
+
+def _text_column(value: str, n: int) -> Any:
+    """A text repeated ``n`` times, as the frame would infer it from an object array of it
+    (`kpitools.kpis.common.constant_text`, without building and converting n objects)."""
+    column = constant_text(value, n, min_rows=0)
+    return column if column is not value else np.full(n, value, dtype=object)
+
+
+def _level_codes(column: pd.Series) -> tuple[np.ndarray, list[Any], list[int]]:
+    """Each row's level code, the levels (a code's value), and the codes that occur.
+
+    A categorical column (no missing values here) uses its own codes: its categories are
+    the levels, and the unobserved ones are left out of the codes that occur. Other columns
+    are factorized (every level occurs). Only the numbering differs between the two; the
+    levels are put in order by `_sort_key` afterwards.
+    """
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        if not codes.size or codes.min() >= 0:
+            n = len(column.cat.categories)
+            seen = np.bincount(codes, minlength=n) if codes.size else np.zeros(n, int)
+            return codes, column.cat.categories.tolist(), np.flatnonzero(seen).tolist()
+    codes, uniques = pd.factorize(column, sort=False)
+    return codes, uniques.tolist(), list(range(len(uniques)))
 
 
 def _empty_table(keys: list[str], values: list[Any], adjust: str) -> pd.DataFrame:
@@ -623,10 +653,12 @@ def _key_column(keys: pd.Series, rows: np.ndarray) -> pd.Series:
             parts.append(part)
         dtype = (parts[0] if len(parts) == 1
                  else pd.concat(parts, ignore_index=True))["key"].dtype
-    taken = values[rows]
     if pd.api.types.is_object_dtype(dtype):
-        return pd.Series(taken, dtype=object)
-    return pd.Series(taken).infer_objects().astype(dtype)
+        return pd.Series(values[rows], dtype=object)
+    # each value converts alone and the inferred dtype depends only on which values occur:
+    # convert the distinct keys used (one per by group), then take them row by row
+    used, position = _used_positions(rows, len(values))
+    return _take(pd.Series(values[used]).infer_objects().astype(dtype), position)
 
 
 def _as_scalars(values: Any) -> pd.Series:
@@ -637,8 +669,22 @@ def _as_scalars(values: Any) -> pd.Series:
 def _labels_of(labels: np.ndarray, which: np.ndarray) -> pd.Series:
     """``_as_scalars(labels[which])``, inferring the dtype from the few distinct labels used
     (the inferred dtype depends only on which values occur; each value converts alone)."""
-    used, position = np.unique(which, return_inverse=True)
-    return _as_scalars(labels[used]).take(position).reset_index(drop=True)
+    used, position = _used_positions(which, len(labels))
+    return _take(_as_scalars(labels[used]), position)
+
+
+def _used_positions(which: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(which, return_inverse=True)`` of positions ``0..n-1``, by a lookup table
+    (no sort)."""
+    used = np.flatnonzero(np.bincount(which, minlength=n))
+    lookup = np.zeros(n, dtype=np.intp)
+    lookup[used] = np.arange(len(used))
+    return used, lookup[which]
+
+
+def _take(values: pd.Series, position: np.ndarray) -> pd.Series:
+    """``values.take(position).reset_index(drop=True)``, taking the array once."""
+    return pd.Series(values.array.take(position), name=values.name)
 
 
 def _aggregated_definition(definition: KpiDefinition, spec: AggregatedInput) -> KpiDefinition:

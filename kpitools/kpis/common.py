@@ -67,6 +67,7 @@ __all__ = [
     "proportion_columns",
     "grouped_t_interval",
     "group_table",
+    "constant_text",
     "scale_answer_counts",
     "no_value",
     "reject_options",
@@ -199,16 +200,24 @@ def grouped_t_interval(count: np.ndarray, mean: np.ndarray, m2: np.ndarray, *,
 #: The dtype pandas gives a column of text (Arrow-backed ``str`` in pandas 3).
 _TEXT_DTYPE = pd.Series(["text"]).dtype
 
-#: From this many groups, `_constant_text` builds a repeated text column itself.
+#: From this many groups, `constant_text` builds a repeated text column itself.
 _CONSTANT_TEXT_MIN = 1_000
 
 
-def _constant_text(value: Any, n: int) -> Any:
-    """``value`` as given, except a text repeated ``n`` times: an Arrow-backed column of the
-    dtype pandas would infer (`_TEXT_DTYPE`), built by ``pyarrow.repeat``. The same column
-    as pandas' broadcast of the scalar, which takes each row through a generic ``take``
-    (3 text columns: 4.5 ms at 100k groups against 1.5 ms)."""
-    if (not isinstance(value, str) or n < _CONSTANT_TEXT_MIN
+def constant_text(value: Any, n: int, *, min_rows: int = _CONSTANT_TEXT_MIN) -> Any:
+    """``value`` as given, except a text repeated ``n`` times (from ``min_rows``): an
+    Arrow-backed column of the dtype pandas would infer (`_TEXT_DTYPE`), built by
+    ``pyarrow.repeat``. The same column as pandas' broadcast of the scalar, which takes each
+    row through a generic ``take`` (3 text columns: 4.5 ms at 100k groups against 1.5 ms),
+    or as a frame built from an object array of the text (0.5 ms a column at 6,000 rows
+    against 0.03 ms).
+
+    >>> constant_text("wilson", 3, min_rows=0).tolist()
+    ['wilson', 'wilson', 'wilson']
+    >>> constant_text(0.95, 3, min_rows=0)
+    0.95
+    """
+    if (not isinstance(value, str) or n < min_rows
             or getattr(_TEXT_DTYPE, "storage", None) != "pyarrow"):
         return value
     import pyarrow as pa
@@ -230,7 +239,7 @@ def group_table(groups: pd.DataFrame, columns: Mapping[str, Any],
         for name in ESTIMATE_COLUMNS:
             table[name] = columns[name]
     else:
-        parts.update((name, _constant_text(columns[name], len(index)))
+        parts.update((name, constant_text(columns[name], len(index)))
                      for name in ESTIMATE_COLUMNS)
         table = pd.DataFrame(parts, index=index)
         table.attrs = copy.deepcopy(groups.attrs)

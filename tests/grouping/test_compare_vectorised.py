@@ -345,3 +345,24 @@ def test_key_and_level_types_equal_the_loop(kind: str) -> None:
     if kind != "float with NaN":  # rows without a level are left out with a warning
         _same(data.assign(q=KEY_TYPES[kind](rng, n), k=data["q"]), kpi="nps", value="nps",
               group="q", by="k")
+
+
+def test_categorical_levels_with_unobserved_categories_equal_the_loop() -> None:
+    """A categorical ``group`` is coded by its own codes (unobserved categories included in
+    the numbering, left out of the levels): the same pairs, order, dtypes and errors as the
+    loop, with ``levels`` and ``baseline`` naming observed and unobserved categories."""
+    rng = np.random.default_rng(12)
+    n = 1500
+    data = pd.DataFrame({
+        "q": pd.Categorical(rng.choice(["Q3", "Q1", "Q2"], n),
+                            categories=["Q4", "Q3", "Q2", "Q1", "Q0"]),
+        "team": rng.choice(["a", "b", "c"], n), "nps": rng.integers(0, 11, n)})
+    _same(data, kpi="nps", value="nps", group="q", by="team")
+    _same(data, kpi="nps", value="nps", group="q", by="team", baseline="Q2")
+    _same(data, kpi="nps", value="nps", group="q", by="team", levels=["Q4", "Q1", "Q3"])
+    _same(data, kpi="nps", value="nps", group="q", by="team", baseline="Q1",
+          levels=["Q0", "Q2"])
+    only_two = data[data["q"] != "Q3"]  # a whole observed level gone: fewer rows kept
+    _same(only_two, kpi="nps", value="nps", group="q", by="team", levels=["Q1", "Q2"])
+    with pytest.raises(ValueError, match="baseline='Q4' is not a level"):
+        kt.compare(data, kpi="nps", value="nps", group="q", by="team", baseline="Q4")

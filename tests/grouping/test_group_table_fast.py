@@ -57,7 +57,7 @@ def _groups(rng: np.random.Generator, kind: int, n: int) -> pd.DataFrame:
 @pytest.mark.parametrize("seed", range(15))
 @pytest.mark.parametrize("text_min", [common._CONSTANT_TEXT_MIN, 0])
 def test_group_table_equals_the_former_build(monkeypatch, seed, text_min):
-    # text_min=0: the repeated text columns are built by `_constant_text` at every size
+    # text_min=0: the repeated text columns are built by `constant_text` at every size
     monkeypatch.setattr(common, "_CONSTANT_TEXT_MIN", text_min)
     rng = np.random.default_rng(900 + seed)
     n = int(rng.integers(0, 30)) if seed % 5 else 0
