@@ -270,3 +270,79 @@ def test_text_equals_equals_text_comparison(seed):
             (numbers, "2"), (numbers, "7")]:
         want = (values.astype(str) == text).to_numpy()
         np.testing.assert_array_equal(text_equals(values, text), want)
+
+
+# --- periods as categories in the comparisons -------------------------------------------
+
+@pytest.mark.parametrize("seed", range(4))
+def test_period_categories_equal_categories_of_the_labels(seed):
+    from kpitools.reports.sections.common import period_categories
+
+    rng = np.random.default_rng(seed)
+    frame = _surveys(rng, 600, categorical=seed % 2 == 0, missing=seed >= 2)
+    for period, wanted in (("2026Q1", ["2025Q1", "2025Q4", "2026Q1"]),
+                           ("2026Q2", ["2026Q2", "2026Q1"]), ("2026-02", ["2026-01", "2026-02"])):
+        labelled = with_periods(frame, period)
+        got = period_categories(labelled, period, wanted)
+        known = labelled["period"].where(labelled["period"].isin(wanted))
+        want = pd.Categorical(known, categories=wanted)
+        pd.testing.assert_extension_array_equal(got, want)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("spec", SURVEY_KPIS, ids=lambda s: s["kpi"])
+def test_headline_comparison_on_categories_equals_on_text(spec, seed):
+    from kpitools.reports.sections.common import period_categories
+    from kpitools.reports.sections.headline import _compare_periods
+
+    rng = np.random.default_rng(seed)
+    frame = _surveys(rng, 800, nullable=seed % 2 == 1)
+    period, prev, yago = "2026Q2", "2026Q1", "2025Q2"
+    text = period_rows(frame, period, [prev, yago, period])
+    coded = text.assign(period=period_categories(text, period, [yago, prev, period]))
+    for base in (prev, yago):
+        for level in (0.95, 0.9833):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got = _compare_periods(coded, spec, base, period, level)
+                want = _compare_periods(text, spec, base, period, level)
+            assert got.keys() == want.keys()
+            np.testing.assert_array_equal(list(got.values()), list(want.values()))
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("spec", SURVEY_KPIS, ids=lambda s: s["kpi"])
+def test_team_change_on_categories_equals_on_text(spec, seed):
+    from kpitools.reports.sections.common import period_categories, split_by
+
+    rng = np.random.default_rng(seed)
+    frame = _surveys(rng, 900, categorical=seed != 1, nullable=seed == 2)
+    period, prev = "2026Q2", "2026Q1"
+    col = spec["value"]
+    labelled = with_periods(frame, period)
+    both = labelled[in_periods(labelled, period, [prev, period]) & labelled[col].notna()]
+    text = split_by(both[["team", "period", col]], "team")
+    coded = split_by(both[["team", "period", col]].assign(
+        period=period_categories(both, period, [prev, period])), "team")
+    for team in ("Billing", "Sales", "Returns", "Technical"):
+        for level in (0.95, 0.99):
+            got = compare(coded(team), kpi=spec["kpi"], value=col, group="period",
+                          baseline=prev, levels=[prev, period], confidence_level=level,
+                          **spec["options"])
+            want = compare(text(team), kpi=spec["kpi"], value=col, group="period",
+                           baseline=prev, levels=[prev, period], confidence_level=level,
+                           **spec["options"])
+            pd.testing.assert_frame_equal(got, want)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_distinct_periods_equal_nunique_of_the_labels(seed):
+    from kpitools.reports.sections.common import distinct_periods
+
+    rng = np.random.default_rng(seed)
+    frame = _surveys(rng, 300, categorical=seed % 2 == 0, missing=seed >= 2)
+    for period in ("2026Q1", "2026-02", "2026-W05"):
+        labelled = with_periods(frame, period)
+        for rows in (labelled, labelled[labelled["quarter"] == "2025Q4"], labelled.iloc[:0],
+                     labelled[labelled["quarter"].isna()]):
+            assert distinct_periods(rows, period) == rows["period"].nunique()

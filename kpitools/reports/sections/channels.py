@@ -23,6 +23,7 @@ from kpitools.reports.sections.common import (
     in_periods,
     label_missing,
     no_data,
+    period_categories,
     period_rows,
     present_kpis,
     previous_period,
@@ -82,7 +83,9 @@ def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None
     counts = both.groupby(["channel", "period"]).size().unstack(fill_value=0)
     ch_ok = [c for c in counts.index
              if all(counts.loc[c].get(q, 0) >= 2 for q in (prev, period))]
-    of_channel = split_by(both[["channel", "period", col]], "channel")
+    # each channel's rows, with the two periods as categories (coded, not compared as text)
+    of_channel = split_by(both[["channel", "period", col]].assign(
+        period=period_categories(both, period, [prev, period])), "channel")
 
     def change_of(channel: str, level: float) -> dict[str, float]:
         out = compare(of_channel(channel), kpi=lead["kpi"], value=col,

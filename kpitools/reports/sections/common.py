@@ -660,6 +660,51 @@ def period_rows(frame: pd.DataFrame, period: str, wanted: str | Sequence[str]) -
     return labelled[in_periods(labelled, period, wanted)]
 
 
+def period_categories(frame: pd.DataFrame, period: str,
+                      wanted: Sequence[str]) -> pd.Categorical:
+    """The ``period`` labels of ``frame`` (labelled by `with_periods` for ``period``) as
+    categories ``wanted`` (a label not among them is missing): what
+    ``pd.Categorical(frame["period"], categories=wanted)`` gives, read from the codes of a
+    categorical ``quarter`` column when the periods are quarters. A group column of
+    categories is coded without comparing text per row (`kpitools.compare`, `split_by`).
+
+    >>> f = with_periods(pd.DataFrame({"quarter": pd.Categorical(["2026Q1", "2026Q2"])}),
+    ...                  "2026Q2")
+    >>> period_categories(f, "2026Q2", ["2026Q2", "2026Q1"]).codes.tolist()
+    [1, 0]
+    """
+    wanted = list(wanted)
+    quarter = frame["quarter"] if "quarter" in frame.columns else None
+    if (quarter is not None and isinstance(quarter.dtype, pd.CategoricalDtype)
+            and period_kind(period) == "quarter"):
+        names = quarter_labels(pd.Series(quarter.cat.categories)).to_numpy(object)
+        place = {w: i for i, w in enumerate(wanted)}
+        table = np.array([place.get(n, -1) for n in names] + [-1], dtype=np.int64)
+        codes = table[quarter.cat.codes.to_numpy()]
+        return pd.Categorical.from_codes(codes, categories=wanted)
+    codes = pd.Index(wanted, dtype=object).get_indexer(frame["period"].astype(object))
+    return pd.Categorical.from_codes(codes, categories=wanted)
+
+
+def distinct_periods(frame: pd.DataFrame, period: str) -> int:
+    """How many periods the rows of ``frame`` (labelled by `with_periods` for ``period``)
+    lie in: ``frame["period"].nunique()``, from the codes of a categorical ``quarter``
+    column when the periods are quarters.
+
+    >>> distinct_periods(with_periods(pd.DataFrame({"quarter": pd.Categorical(
+    ...     ["2026Q1", None, "2026Q1"], categories=["2025Q4", "2026Q1"])}), "2026Q1"), "2026Q1")
+    1
+    """
+    quarter = frame["quarter"] if "quarter" in frame.columns else None
+    if (quarter is not None and isinstance(quarter.dtype, pd.CategoricalDtype)
+            and period_kind(period) == "quarter"):
+        names = quarter_labels(pd.Series(quarter.cat.categories)).to_numpy(object)
+        codes = quarter.cat.codes.to_numpy()
+        seen = np.bincount(codes[codes >= 0], minlength=len(names)) > 0
+        return len({n for n in names[seen] if isinstance(n, str)})
+    return int(frame["period"].nunique())
+
+
 def text_equals(values: pd.Series, text: str) -> np.ndarray:
     """Which values read ``text`` as text: ``(values.astype(str) == text).to_numpy()``, from
     the categories of a categorical column (each converted once; missing is never equal).

@@ -26,6 +26,7 @@ from kpitools.reports.sections.common import (
     in_periods,
     kind_word,
     no_data,
+    period_categories,
     period_rows,
     present_kpis,
     previous_period,
@@ -174,6 +175,8 @@ def headline_table(
     frame = surveys if team is None else surveys[surveys["team"] == team]
     prev, yago = previous_period(period), year_ago(period)
     frame = period_rows(frame, period, [prev, yago, period])
+    # the periods as categories: compared and split by their codes, not by text per row
+    frame = frame.assign(period=period_categories(frame, period, [yago, prev, period]))
     parts = split_by(frame, "period")
     targets = dict(targets or {})
     rows, specs, absent = [], [], []

@@ -25,6 +25,7 @@ from kpitools.reports.sections.common import (
     in_periods,
     label_missing,
     no_data,
+    period_categories,
     period_rows,
     present_kpis,
     previous_period,
@@ -106,7 +107,9 @@ def team_league_table(
     counts = both.groupby(["team", "period"]).size().unstack(fill_value=0)
     ok = [t for t in counts.index
           if all(counts.loc[t].get(q, 0) >= 2 for q in (prev, period))]
-    of_team = split_by(both[["team", "period", col]], "team")
+    # each team's rows, with the two periods as categories (coded, not compared as text)
+    of_team = split_by(both[["team", "period", col]].assign(
+        period=period_categories(both, period, [prev, period])), "team")
 
     def change_of(team: str, level: float) -> dict[str, float]:
         out = compare(of_team(team), kpi=key, value=col, group="period",

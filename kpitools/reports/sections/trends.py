@@ -13,6 +13,7 @@ from kpitools.reports.sections.common import (
     ReportFigure,
     ReportNote,
     _new_figure,
+    distinct_periods,
     has_values,
     kind_word,
     no_data,
@@ -27,7 +28,7 @@ __all__ = ["kpi_trend_figure", "csat_control_chart"]
 
 def _one_quarter(frame: pd.DataFrame, period: str) -> bool:
     """Whether the answers of ``frame`` lie in one period only (a trend of one point)."""
-    return frame["period"].nunique() < 2
+    return distinct_periods(frame, period) < 2
 
 
 def _last_periods(frame: pd.DataFrame, period: str, n: int) -> tuple[pd.DataFrame, list[str]]:
