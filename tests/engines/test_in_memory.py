@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from kpitools import engines
@@ -273,3 +274,28 @@ def test_classification_kept_only_for_options_whose_text_is_whole():
                               positive=np.array([4, 5]))
     assert len(statistics._CLASSES) == 1  # an array option: classified, not kept
     pd.testing.assert_frame_equal(listed, array)
+
+
+def test_chunked_arrow_enum_and_sparse_categorical_keys():
+    df = _survey(6, 2000, "text")
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    halves = [table.slice(0, 1000), table.slice(1000)]
+    # chunks with different dictionaries (the engine's GROUP BY), the same dictionary
+    # (codes here), and Polars Enum / Categorical keys after many other categories
+    differ = pa.concat_tables([t.set_column(t.schema.get_field_index("team"), "team",
+                                            pc.dictionary_encode(t.column("team")))
+                               for t in halves])
+    same = pa.Table.from_pandas(df.assign(team=df["team"].astype("category")),
+                                preserve_index=False)
+    same = pa.concat_tables([same.slice(0, 700), same.slice(700)])
+    pl.Series([f"other{i}" for i in range(5000)], dtype=pl.Categorical)
+    frame = pl.from_pandas(df)
+    levels = sorted(df["team"].dropna().unique())[::-1]
+    for options in SCALES[:4]:  # Arrow cannot group differing dictionaries: nor here
+        got = _run(differ, True, by=["team", "q"], **options)
+        assert got[0] == "error" and got == _run(differ, False, by=["team", "q"], **options)
+    for candidate in (same, frame.with_columns(pl.col("team").cast(pl.Enum(levels))),
+                      frame.with_columns(pl.col("team").cast(pl.Categorical)).lazy()):
+        for options in SCALES[:4]:
+            assert _run(candidate, True, by=["team", "q"], **options)[0] != "error"
+            _assert_same(candidate, by=["team", "q"], **options)
