@@ -346,3 +346,46 @@ def test_distinct_periods_equal_nunique_of_the_labels(seed):
         for rows in (labelled, labelled[labelled["quarter"] == "2025Q4"], labelled.iloc[:0],
                      labelled[labelled["quarter"].isna()]):
             assert distinct_periods(rows, period) == rows["period"].nunique()
+
+
+# --- the quarters of the data (setup_report) --------------------------------------------
+
+def _former_data_quarters(frame: pd.DataFrame) -> list[str]:
+    from kpitools.core.errors import DataValidationError
+    from kpitools.reports.sections.setup import _is_quarter, quarter_of
+    from kpitools.tables.periods import parse_quarter
+
+    labels = quarter_of(frame, "quarter").dropna().astype(str)
+    bad = sorted({q for q in labels.unique() if not _is_quarter(q, parse_quarter)})
+    if bad:
+        rows = [str(r) for r in labels.index[labels.isin(bad)][:3]]
+        raise DataValidationError(
+            f"table 'surveys': {int(labels.isin(bad).sum())} quarter labels are not "
+            f"quarters such as 2026Q3 (rows {', '.join(rows)}: "
+            f"{', '.join(repr(q) for q in bad[:3])}); map them in kpitools.toml or give "
+            "the date instead", column="quarter")
+    return sorted(set(labels.unique()))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_data_quarters_equal_former(seed):
+    from kpitools.core.errors import DataValidationError
+    from kpitools.reports.sections.setup import data_quarters
+
+    rng = np.random.default_rng(seed)
+    frame = _surveys(rng, 400, categorical=seed % 3 != 2, missing=seed % 2 == 1)
+    if seed >= 3:  # a label that is not a quarter, or an unused category that is not one
+        values = frame["quarter"].astype(object)
+        values.iloc[rng.integers(0, len(values), 3)] = "Q3 2026"
+        frame["quarter"] = values.astype("category" if seed != 5 else object)
+    if seed == 1:
+        frame["quarter"] = frame["quarter"].cat.add_categories(["not a quarter", "2030Q1"])
+    try:
+        want: list[str] | str = _former_data_quarters(frame)
+    except DataValidationError as error:
+        want = str(error)
+    try:
+        got: list[str] | str = data_quarters(frame)
+    except DataValidationError as error:
+        got = str(error)
+    assert got == want

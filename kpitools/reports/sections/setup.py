@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kpitools.core.errors import DataValidationError
@@ -105,6 +106,10 @@ def data_quarters(data: Any) -> list[str]:
     for table, frame, column in frames:
         if not len(frame):
             continue
+        present = _category_quarters(frame, column)
+        if present is not None and all(_is_quarter(q, parse_quarter) for q in present):
+            found.update(present)  # every label a quarter: read from the categories
+            continue
         labels = quarter_of(frame, column).dropna().astype(str)
         bad = sorted({q for q in labels.unique() if not _is_quarter(q, parse_quarter)})
         if bad:
@@ -116,6 +121,25 @@ def data_quarters(data: Any) -> list[str]:
                 "the date instead", column=column)
         found.update(labels.unique())
     return sorted(found)
+
+
+def _category_quarters(frame: pd.DataFrame, column: str) -> list[str] | None:
+    """The distinct labels ``quarter_of(frame, column).dropna().astype(str)`` has, from the
+    categories that occur in a categorical ``quarter`` column (each converted once); None
+    for another column.
+
+    >>> _category_quarters(pd.DataFrame({"quarter": pd.Categorical(
+    ...     ["2026Q3", None], categories=["2026Q2", "2026Q3"])}), "quarter")
+    ['2026Q3']
+    """
+    values = frame[column]
+    if column != "quarter" or not isinstance(values.dtype, pd.CategoricalDtype):
+        return None
+    codes = values.cat.codes.to_numpy()
+    seen = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)) > 0
+    labels = pd.Series(values.cat.categories[seen], dtype=object)
+    labels = labels.where(labels.isna(), labels.astype(str)).dropna().astype(str)
+    return [str(q) for q in labels.unique()]
 
 
 #: Where each table says when a row happened, to the day (for months and weeks).
