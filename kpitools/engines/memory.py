@@ -24,7 +24,7 @@ import narwhals as nw
 import numpy as np
 
 __all__ = ["MAX_ROWS", "eager_columns", "column_codes", "combined_codes", "frequency_rows",
-           "take_rows", "integer_values", "any_rows"]
+           "take_rows", "any_rows", "raw_integers"]
 
 #: Rows up to which an in-memory frame is counted with NumPy (2²²; beyond: the engine).
 MAX_ROWS = 1 << 22
@@ -320,10 +320,20 @@ def take_rows(frame: nw.DataFrame[Any], rows: np.ndarray) -> nw.DataFrame[Any]:
     return nw.from_native(native.take(rows), eager_only=True)
 
 
-def integer_values(series: nw.Series[Any]) -> np.ndarray | None:
-    """An integer column as int64 (missing values as 0), or None for another type."""
+def raw_integers(series: nw.Series[Any]) -> np.ndarray | None:
+    """An integer column's values without a copy where Arrow allows (one chunk): a
+    missing value's slot holds whatever integer its buffer has (read only the rows known
+    not to be missing); None for another type."""
     if not series.dtype.is_integer():
         return None
-    if series.null_count():
-        series = series.fill_null(0)
-    return np.asarray(series.to_numpy(), dtype=np.int64)
+    native = series.to_native()
+    if series.implementation.is_polars():
+        native = native.rechunk().to_arrow() if native.n_chunks() > 1 else native.to_arrow()
+    import pyarrow as pa
+
+    array = native.combine_chunks() if isinstance(native, pa.ChunkedArray) else native
+    if array.null_count == 0:
+        return np.asarray(array.to_numpy(zero_copy_only=False))
+    data = array.buffers()[1]
+    dtype = np.dtype(array.type.to_pandas_dtype())
+    return np.frombuffer(data, dtype=dtype, count=len(array) + array.offset)[array.offset:]

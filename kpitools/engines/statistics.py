@@ -676,8 +676,11 @@ def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q:
                                  fetch=True)
     if eager is None:
         return False, None
-    values = memory.integer_values(eager.get_column(_VALUE))
-    if values is None:
+    # the durations as they are (zero-copy; a missing one's slot holds any integer: only
+    # the usable rows, never missing, are read), the status in its own narrow integers
+    values = memory.raw_integers(eager.get_column(_VALUE))
+    st = memory.raw_integers(eager.get_column(_STATUS))
+    if values is None or st is None or eager.get_column(_STATUS).null_count():
         return False, None
     if keys:
         got = memory.combined_codes(eager, keys)
@@ -688,32 +691,7 @@ def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q:
         combined, space = np.zeros(len(eager), dtype=np.int64), 1
     present = np.flatnonzero(np.bincount(combined, minlength=space))
     n_groups = present.size
-    if n_groups == space:  # every code occurs: the codes are the group numbers
-        group = combined
-    else:
-        number = np.zeros(space, dtype=np.int64)
-        number[present] = np.arange(n_groups)
-        group = number[combined]
-    st = memory.integer_values(eager.get_column(_STATUS))
-    if st is None:
-        return False, None
-    usable = st == _USABLE
-    other_st = st[~usable]
-    if (strict[0] and np.any(other_st == _MISSING)) or (
-            strict[1] and np.any(other_st == _NEGATIVE)):
-        return True, None
-    codes_used = group[usable]
-    x = values[usable]
-    n_all = np.bincount(codes_used, minlength=n_groups)
-    per_status = np.bincount(group[~usable] * 5 + other_st, minlength=5 * n_groups
-                             ).reshape(n_groups, 5)
-    use = np.flatnonzero(n_all > 0)
-    n = n_all[use]
-    ranks, counts = _rank_cuts(n, q, level, alternative)
-    at = (_values_at_ranks(x, codes_used, n_all, use, ranks - 1).astype(float)
-          if use.size else np.zeros((0, 5)))
-    keep = counts > 0
-    if keys:
+    if keys:  # the key values first: the rows' arrays are freed before the ranks
         where = memory.any_rows(combined, space, present)
         names = memory.take_rows(eager.select(keys), where).to_pandas()
         names = names.reset_index(drop=True)
@@ -723,6 +701,32 @@ def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q:
                     names[key] = names[key].astype(object)
     else:
         names = pd.DataFrame(index=pd.RangeIndex(n_groups))
+    if n_groups == space:  # every code occurs: the codes are the group numbers
+        group = combined
+    else:
+        number = np.zeros(space, dtype=np.int64)
+        number[present] = np.arange(n_groups)
+        group = number[combined]
+    del combined
+    usable = st == _USABLE
+    unusable = ~usable
+    other_st = st[unusable].astype(np.int64)
+    if (strict[0] and np.any(other_st == _MISSING)) or (
+            strict[1] and np.any(other_st == _NEGATIVE)):
+        return True, None
+    codes_used = group[usable]
+    x = values[usable].astype(np.int64, copy=False)
+    group_other = group[unusable]
+    del group, values, st, usable, unusable, eager
+    n_all = np.bincount(codes_used, minlength=n_groups)
+    per_status = np.bincount(group_other * 5 + other_st, minlength=5 * n_groups
+                             ).reshape(n_groups, 5)
+    use = np.flatnonzero(n_all > 0)
+    n = n_all[use]
+    ranks, counts = _rank_cuts(n, q, level, alternative)
+    at = (_values_at_ranks(x, codes_used, n_all, use, ranks - 1).astype(float)
+          if use.size else np.zeros((0, 5)))
+    keep = counts > 0
     other_group, other_status = np.nonzero(per_status[:, 1:])
     take_used = np.repeat(use, keep.sum(axis=1))
     out = pd.DataFrame({

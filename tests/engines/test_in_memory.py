@@ -299,3 +299,15 @@ def test_chunked_arrow_enum_and_sparse_categorical_keys():
         for options in SCALES[:4]:
             assert _run(candidate, True, by=["team", "q"], **options)[0] != "error"
             _assert_same(candidate, by=["team", "q"], **options)
+
+
+def test_raw_integers_read_the_values_not_missing():
+    values = pa.array([5, None, 7, 9, None, 11], type=pa.int64()).slice(1)  # an offset
+    chunked = pl.concat([pl.Series("v", [1, None, 3], dtype=pl.Int32),
+                         pl.Series("v", [4, 5], dtype=pl.Int32)], rechunk=False)
+    for column, want in ((values, [None, 7, 9, None, 11]), (chunked, [1, None, 3, 4, 5])):
+        got = memory.raw_integers(nw.from_native(column, series_only=True))
+        assert got is not None and got.size == len(want)
+        known = [i for i, v in enumerate(want) if v is not None]
+        assert got[known].tolist() == [want[i] for i in known]
+    assert memory.raw_integers(nw.from_native(pl.Series([1.5]), series_only=True)) is None
