@@ -302,10 +302,13 @@ def test_chunked_arrow_enum_and_sparse_categorical_keys():
 
 
 def test_raw_integers_read_the_values_not_missing():
-    values = pa.array([5, None, 7, 9, None, 11], type=pa.int64()).slice(1)  # an offset
+    values = pa.chunked_array([pa.array([5, None, 7, 9, None, 11]).slice(1)])  # an offset
+    two = pa.chunked_array([pa.array([None, 2], type=pa.int16()), pa.array([3, None],
+                                                                           type=pa.int16())])
     chunked = pl.concat([pl.Series("v", [1, None, 3], dtype=pl.Int32),
                          pl.Series("v", [4, 5], dtype=pl.Int32)], rechunk=False)
-    for column, want in ((values, [None, 7, 9, None, 11]), (chunked, [1, None, 3, 4, 5])):
+    for column, want in ((values, [None, 7, 9, None, 11]), (chunked, [1, None, 3, 4, 5]),
+                         (two, [None, 2, 3, None])):
         got = memory.raw_integers(nw.from_native(column, series_only=True))
         assert got is not None and got.size == len(want)
         known = [i for i, v in enumerate(want) if v is not None]
