@@ -389,3 +389,41 @@ def test_data_quarters_equal_former(seed):
     except DataValidationError as error:
         got = str(error)
     assert got == want
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_enough_answers_from_codes_equal_enough_of_the_rows(seed):
+    from kpitools.reports.sections.common import enough, period_categories, split_by
+    from kpitools.reports.sections.headline import _enough_in
+
+    rng = np.random.default_rng(seed)
+    frame = _surveys(rng, 60, nullable=True, missing=seed >= 2)
+    frame.loc[frame["quarter"] == "2026Q1", "ces"] = pd.NA  # a period without answers
+    frame.loc[frame.index[frame["quarter"] == "2025Q3"][1:], "csat"] = pd.NA  # one answer
+    period = "2026Q2"
+    text = period_rows(frame, period, ["2025Q2", "2026Q1", "2026Q2", "2025Q3"])
+    coded = text.assign(period=period_categories(text, period,
+                                                 ["2025Q2", "2026Q1", "2026Q2", "2025Q3"]))
+    parts = split_by(text, "period")
+    for column in ("nps", "csat", "ces", "absent"):
+        for label in ("2025Q2", "2026Q1", "2026Q2", "2025Q3", "2024Q1"):
+            want = enough(parts(label), column)
+            assert _enough_in(coded, column, label) == want
+            assert _enough_in(text, column, label, parts) == want
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_answers_in_period_from_a_mask_equal_present_kpis_of_the_rows(seed):
+    from kpitools.reports.sections.common import _answers_in, present_kpis
+
+    rng = np.random.default_rng(seed)
+    frame = _surveys(rng, 80, categorical=seed % 3 != 2, nullable=True, missing=seed >= 3)
+    if seed % 2:
+        frame = frame.drop(columns="ces")
+    for col in [c for c in ("nps", "csat", "ces") if c in frame.columns]:
+        if rng.random() < 0.6:  # no answers in 2026Q1 for this KPI
+            frame[col] = frame[col].astype("Float64").mask(frame["quarter"] == "2026Q1")
+    for period in ("2026Q1", "2026Q2", "2027Q1", "2026-02"):
+        cur = with_periods(frame, period)
+        want = bool(present_kpis(cur[in_periods(cur, period, period)]))
+        assert _answers_in(frame, period) == want

@@ -822,14 +822,26 @@ def survey_absence(surveys: pd.DataFrame, period: str, team: str | None = None) 
     frame = surveys if team is None else surveys[surveys["team"] == team]
     if not len(frame) or not present_kpis(frame):
         return no_data(f"survey answers from team {team}")
-    cur = period_rows(frame[[c for c in frame.columns if c in (
-        "quarter", "date", *(spec["value"] for spec in SURVEY_KPIS))]], period, period)
-    if not present_kpis(cur):
+    if not _answers_in(frame, period):
         if period_kind(period) != "quarter" and not has_values(frame, "date"):
             return (f"No survey dates in this folder (quarter labels only): no figures for "
                     f"the {kind_word(period)} {period}.")
         return no_data("survey answers", period)
     return None
+
+
+def _answers_in(frame: pd.DataFrame, period: str) -> bool:
+    """Whether ``frame`` has an answer to a survey KPI in ``period``: ``present_kpis`` of
+    its rows in ``period`` (`period_rows`), from a mask of the rows when the periods are
+    quarters of a categorical ``quarter`` column (no rows taken)."""
+    if (period_kind(period) == "quarter" and "quarter" in frame.columns
+            and isinstance(frame["quarter"].dtype, pd.CategoricalDtype)):
+        mine = in_periods(frame, period, period)
+        return any(bool(frame[spec["value"]].notna().to_numpy()[mine].any())
+                   for spec in SURVEY_KPIS if spec["value"] in frame.columns)
+    cur = period_rows(frame[[c for c in frame.columns if c in (
+        "quarter", "date", *(spec["value"] for spec in SURVEY_KPIS))]], period, period)
+    return bool(present_kpis(cur))
 
 
 def enough(frame: pd.DataFrame, column: str, minimum: int = 2) -> bool:

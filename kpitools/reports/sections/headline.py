@@ -48,8 +48,8 @@ def _compare_periods(frame: pd.DataFrame, spec: Mapping[str, Any], a: str, b: st
     when the caller has it."""
     nan = {"estimate_base": np.nan, "difference": np.nan, "ci_low": np.nan, "ci_high": np.nan,
            "pvalue": np.nan}
-    rows = split_by(frame, "period") if parts is None else parts
-    if not (enough(rows(a), spec["value"]) and enough(rows(b), spec["value"])):
+    if not (_enough_in(frame, spec["value"], a, parts)
+            and _enough_in(frame, spec["value"], b, parts)):
         return nan
     # the rows and columns the comparison reads: the two periods' answers, in frame order
     pair = frame.loc[in_periods(frame, b, [a, b]), ["period", spec["value"]]]
@@ -59,6 +59,20 @@ def _compare_periods(frame: pd.DataFrame, spec: Mapping[str, Any], a: str, b: st
     return {"estimate_base": float(row["estimate_a"]), "difference": float(row["difference"]),
             "ci_low": float(row["ci_low"]), "ci_high": float(row["ci_high"]),
             "pvalue": float(row["pvalue"])}
+
+
+def _enough_in(frame: pd.DataFrame, column: str, label: str, parts: Any = None) -> bool:
+    """``enough(rows, column)`` of the rows of ``frame`` whose ``period`` is ``label``,
+    counted from the codes when the periods are categories (no rows taken)."""
+    period = frame["period"]
+    if column in frame.columns and isinstance(period.dtype, pd.CategoricalDtype):
+        categories = period.cat.categories
+        if label not in categories:
+            return False
+        mine = period.cat.codes.to_numpy() == categories.get_loc(label)
+        return int(np.count_nonzero(mine & frame[column].notna().to_numpy())) >= 2
+    rows = split_by(frame, "period") if parts is None else parts
+    return enough(rows(label), column)
 
 
 def detectable_change(base: pd.Series, current: pd.Series, spec: Mapping[str, Any], *,
