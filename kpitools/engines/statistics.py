@@ -40,6 +40,7 @@ hold each.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -275,9 +276,11 @@ def _classify(distinct: pd.Series, kpi: str, column: str, options: dict[str, Any
             hash(key)
         except Exception:  # noqa: BLE001 — options without a stable text: not kept
             key = None
-    if key is not None and key in _CLASSES:
-        _CLASSES.move_to_end(key)
-        return _CLASSES[key]
+    kept = _CLASSES.get(key) if key is not None else None
+    if key is not None and kept is not None:
+        with contextlib.suppress(KeyError):  # (another thread may have dropped it)
+            _CLASSES.move_to_end(key)
+        return kept
     probe = pd.DataFrame({column: distinct.reset_index(drop=True),
                           _VALUE: np.arange(len(distinct))})
     with warnings.catch_warnings():
@@ -301,8 +304,9 @@ def _classify(distinct: pd.Series, kpi: str, column: str, options: dict[str, Any
         array.flags.writeable = False
     if key is not None:
         _CLASSES[key] = got
-        while len(_CLASSES) > _CLASSES_KEPT:
-            _CLASSES.popitem(last=False)
+        with contextlib.suppress(KeyError):
+            while len(_CLASSES) > _CLASSES_KEPT:
+                _CLASSES.popitem(last=False)
     return got
 
 
