@@ -427,3 +427,30 @@ def test_answers_in_period_from_a_mask_equal_present_kpis_of_the_rows(seed):
         cur = with_periods(frame, period)
         want = bool(present_kpis(cur[in_periods(cur, period, period)]))
         assert _answers_in(frame, period) == want
+
+
+def test_keys_once_hashes_each_frame_once_inside_and_every_call_outside(monkeypatch):
+    from kpitools.reports.sections import common
+
+    hashed = []
+    former = common.content_key
+    monkeypatch.setattr(common, "content_key", lambda f: hashed.append(len(f)) or former(f))
+    calls = []
+
+    @remember_results(slim=True)
+    def total(frame: pd.DataFrame, *, period: str) -> float:
+        calls.append(1)
+        return float(frame["nps"].sum())
+
+    frame = _surveys(np.random.default_rng(3), 200).assign(response_id="R")
+    other = frame.copy()
+    with common.keys_once():
+        first = total(frame, period="2026Q1")
+        assert total(frame, period="2026Q2") == first
+        assert total(other, period="2026Q1") == first  # equal content: remembered
+        assert common.frame_key(frame, slim=True) == common.frame_key(other, slim=True)
+        assert common.frame_key(frame, slim=False) != common.frame_key(frame, slim=True)
+    assert len(hashed) == 3 and len(calls) == 2  # frame and other slim, frame whole
+    frame.loc[frame.index[0], "nps"] = frame["nps"].iloc[0] + 1
+    assert total(frame, period="2026Q1") == first + 1  # outside: hashed again, not stale
+    assert len(hashed) == 4 and len(calls) == 3

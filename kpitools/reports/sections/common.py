@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import io
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -532,9 +533,40 @@ class _Unkeyed(Exception):
     """An argument without a content key: the call is computed, not remembered."""
 
 
+#: While `keys_once` runs: each frame's key by (id, slim), with the frame (so its id stays
+#: its own). None outside.
+_KEYS_ONCE: dict[tuple[int, bool], tuple[pd.DataFrame, Any]] | None = None
+
+
+@contextlib.contextmanager
+def keys_once() -> Iterator[None]:
+    """Within this block each frame's content key (`frame_key`) is computed once: for
+    section code that passes the same frames, unchanged, to several remembered sections
+    (`executive_summary`). Outside it every call hashes its frames.
+    """
+    global _KEYS_ONCE
+    outer = _KEYS_ONCE
+    _KEYS_ONCE = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _KEYS_ONCE = outer
+
+
+def frame_key(frame: pd.DataFrame, slim: bool) -> Any:
+    """`content_key` of ``frame`` (without its identifier columns when ``slim``,
+    `section_frame`), once per frame inside `keys_once`."""
+    if _KEYS_ONCE is not None and (id(frame), slim) in _KEYS_ONCE:
+        return _KEYS_ONCE[id(frame), slim][1]
+    key = content_key(section_frame(frame) if slim else frame)
+    if _KEYS_ONCE is not None:
+        _KEYS_ONCE[id(frame), slim] = (frame, key)
+    return key
+
+
 def _argument_key(value: Any, slim: bool) -> Any:
     if isinstance(value, pd.DataFrame):
-        key = content_key(section_frame(value) if slim else value)
+        key = frame_key(value, slim)
         if key is None:
             raise _Unkeyed
         return ("frame", key)

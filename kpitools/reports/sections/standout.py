@@ -37,7 +37,7 @@ from kpitools.reports.sections.common import (
     _fmt_diff,
     _fmt_verdict,
     _higher_is_better,
-    content_key,
+    frame_key,
     has_values,
     label_missing,
     no_data,
@@ -164,8 +164,8 @@ def standout_table(surveys: pd.DataFrame, *, period: str, by: str = "team",
         borderline, verdict``, sorted by the difference (best first). A `ReportNote` of one
         line without answers in ``period``.
     """
+    content = frame_key(surveys, slim=True)
     surveys = section_frame(surveys)
-    content = content_key(surveys)
     if content is None:
         return _standout_table(surveys, period=period, by=by, kpi=kpi,
                                confidence_level=confidence_level, alpha=alpha, adjust=adjust)

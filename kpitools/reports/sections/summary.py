@@ -23,6 +23,7 @@ from kpitools.core.display import format_number
 from kpitools.reports.sections.common import (
     ReportNote,
     ReportTable,
+    keys_once,
     previous_period,
     with_periods,
     year_ago,
@@ -407,7 +408,7 @@ def executive_summary(data: Any, *, period: str, targets: Mapping[str, float] | 
 
     surveys = data.surveys
     prev, yago = previous_period(period), year_ago(period)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), keys_once():  # the same frames, unchanged, to each table
         warnings.simplefilter("ignore")  # small samples are said in the tables themselves
         head = headline_table(surveys, period=period, targets=targets,
                               confidence_level=confidence_level)
