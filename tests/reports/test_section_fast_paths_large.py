@@ -454,3 +454,15 @@ def test_keys_once_hashes_each_frame_once_inside_and_every_call_outside(monkeypa
     frame.loc[frame.index[0], "nps"] = frame["nps"].iloc[0] + 1
     assert total(frame, period="2026Q1") == first + 1  # outside: hashed again, not stale
     assert len(hashed) == 4 and len(calls) == 3
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_code_in_equals_indexing(seed):
+    from kpitools.reports.sections.common import code_in
+
+    rng = np.random.default_rng(seed)
+    k = int(rng.integers(1, 12))
+    codes = rng.integers(-1, k, 1_000).astype(np.int8 if seed % 2 else np.int16)
+    for _ in range(20):
+        hit = rng.random(k) < rng.random()
+        np.testing.assert_array_equal(code_in(codes, hit), np.append(hit, False)[codes])

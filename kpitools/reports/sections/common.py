@@ -746,8 +746,7 @@ def text_equals(values: pd.Series, text: str) -> np.ndarray:
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
         names = pd.Series(values.cat.categories).astype(str).to_numpy(object)
-        hit = np.append(names == text, False)  # code -1 (missing) is the last
-        return hit[values.cat.codes.to_numpy()]
+        return code_in(values.cat.codes.to_numpy(), np.asarray(names == text, dtype=bool))
     return np.asarray(values.astype(str) == text, dtype=bool)
 
 
@@ -766,9 +765,30 @@ def in_periods(frame: pd.DataFrame, period: str, wanted: str | Sequence[str]) ->
     if (quarter is not None and isinstance(quarter.dtype, pd.CategoricalDtype)
             and period_kind(period) == "quarter"):
         names = quarter_labels(pd.Series(quarter.cat.categories)).to_numpy(object)
-        hit = np.append(np.array([n in periods for n in names], dtype=bool), False)
-        return hit[quarter.cat.codes.to_numpy()]
+        hit = np.array([n in periods for n in names], dtype=bool)
+        return code_in(quarter.cat.codes.to_numpy(), hit)
     return frame["period"].isin(periods).to_numpy()
+
+
+def code_in(codes: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """``hit[codes]`` for the codes of a categorical column (-1, missing: False), by a few
+    comparisons when few categories hit or few miss (faster than indexing).
+
+    >>> code_in(np.array([0, 2, -1, 1], dtype=np.int8), np.array([True, False, True])).tolist()
+    [True, True, False, False]
+    """
+    yes, no = np.flatnonzero(hit), np.flatnonzero(~hit)
+    if len(yes) <= 3:
+        out = np.zeros(len(codes), dtype=bool)
+        for code in yes:
+            out |= codes == code
+        return out
+    if len(no) <= 2:
+        out = codes >= 0
+        for code in no:
+            out &= codes != code
+        return out
+    return np.append(hit, False)[codes]
 
 
 def date_period_labels(values: pd.Series, kind: str) -> pd.Series:
