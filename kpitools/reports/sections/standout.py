@@ -102,7 +102,9 @@ def omnibus_test(answers: pd.DataFrame, *, by: str, kpi: str, value: str | None 
         kinds = _categories(frame[col].astype(float), kpi)
         if kinds.isna().any():  # an answer off the scale: its own column, as text
             kinds = kinds.astype(str)
-        table = pd.crosstab(frame[by], kinds)
+        # lists of one column, as crosstab makes them (given a column, pandas first reads
+        # every value to see whether it is a list of columns)
+        table = pd.crosstab([frame[by]], [kinds])
         table = table.loc[:, table.sum(axis=0) > 0]
         if table.shape[1] < 2:
             return out
