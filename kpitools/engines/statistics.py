@@ -722,15 +722,8 @@ def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q:
     x = values[usable].astype(np.int64, copy=False)
     group_other = group[unusable]
     del group, values, st, usable, unusable, eager
-    n_all = np.bincount(codes_used, minlength=n_groups)
-    per_status = np.bincount(group_other * 5 + other_st, minlength=5 * n_groups
-                             ).reshape(n_groups, 5)
-    use = np.flatnonzero(n_all > 0)
-    n = n_all[use]
-    ranks, counts = _rank_cuts(n, q, level, alternative)
-    at = (_values_at_ranks(x, codes_used, n_all, use, ranks - 1).astype(float)
-          if use.size else np.zeros((0, 5)))
-    keep = counts > 0
+    use, at, counts, keep, per_status = _rank_table(
+        x, codes_used, group_other * 5 + other_st, n_groups, q, level, alternative)
     other_group, other_status = np.nonzero(per_status[:, 1:])
     take_used = np.repeat(use, keep.sum(axis=1))
     out = pd.DataFrame({
@@ -930,15 +923,8 @@ def _coded_frequencies(relation: Any, keys: list[str], q: float, level: float,
     x = used[_VALUE].to_numpy()
     if max(codes_used.max(initial=0), codes_other.max(initial=0)) >= n_groups:
         return False, None  # a code not among the distinct keys read before
-    n_all = np.bincount(codes_used, minlength=n_groups)
-    per_status = np.bincount(codes_other * 5 + st, minlength=5 * n_groups
-                             ).reshape(n_groups, 5)
-    use = np.flatnonzero(n_all > 0)
-    n = n_all[use]
-    ranks, counts = _rank_cuts(n, q, level, alternative)
-    at = (_values_at_ranks(x, codes_used, n_all, use, ranks - 1).astype(float)
-          if use.size else np.zeros((0, 5)))
-    keep = counts > 0
+    use, at, counts, keep, per_status = _rank_table(
+        x, codes_used, codes_other * 5 + st, n_groups, q, level, alternative)
     names = nw.from_native(distinct.to_arrow()).to_pandas().reset_index(drop=True)
     for key in keys:  # as frequency_table: Categoricals as plain values
         if isinstance(schema[key], pl.Categorical):
@@ -954,6 +940,25 @@ def _coded_frequencies(relation: Any, keys: list[str], q: float, level: float,
         if out[key].dtype != names[key].dtype:
             out[key] = out[key].astype(names[key].dtype)
     return True, out
+
+
+def _rank_table(x: np.ndarray, codes_used: np.ndarray, status_cells: np.ndarray,
+                n_groups: int, q: float, level: float, alternative: str
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The rank-exact table of `_ranked_frequencies` from NumPy columns: ``x`` the usable
+    durations (group ``codes_used``), ``status_cells`` group × 5 + status of the other rows.
+
+    Returns the groups with usable rows (``use``), the values at their rank cuts (``at``),
+    the rows each cut stands for (``counts``; ``keep`` where there are any) and the rows per
+    group and status (``per_status``, shape ``(n_groups, 5)``).
+    """
+    n_all = np.bincount(codes_used, minlength=n_groups)
+    per_status = np.bincount(status_cells, minlength=5 * n_groups).reshape(n_groups, 5)
+    use = np.flatnonzero(n_all > 0)
+    ranks, counts = _rank_cuts(n_all[use], q, level, alternative)
+    at = (_values_at_ranks(x, codes_used, n_all, use, ranks - 1).astype(float)
+          if use.size else np.zeros((0, 5)))
+    return use, at, counts, counts > 0, per_status
 
 
 def _values_at_ranks(x: np.ndarray, codes: np.ndarray, n: np.ndarray, use: np.ndarray,
