@@ -466,3 +466,58 @@ def test_code_in_equals_indexing(seed):
     for _ in range(20):
         hit = rng.random(k) < rng.random()
         np.testing.assert_array_equal(code_in(codes, hit), np.append(hit, False)[codes])
+
+
+# --- whole sections: the fast paths (categorical quarters) against the text paths -------
+
+def _same_output(a: object, b: object) -> None:
+    assert type(a) is type(b)
+    pd.testing.assert_frame_equal(a.data, b.data)  # type: ignore[attr-defined]
+    if hasattr(a, "display"):
+        pd.testing.assert_frame_equal(a.display, b.display)  # type: ignore[attr-defined]
+        assert a.caption == b.caption and a.notes == b.notes  # type: ignore[attr-defined]
+        assert a.absent == b.absent  # type: ignore[attr-defined]
+    else:
+        assert repr(a) == repr(b)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_survey_sections_equal_on_categorical_and_text_quarters(seed):
+    from kpitools.reports.sections import (
+        channel_table,
+        headline_table,
+        standout_table,
+        team_league_table,
+    )
+    from kpitools.reports.sections.common import survey_absence
+
+    rng = np.random.default_rng(seed)
+    coded = _surveys(rng, 3_000, categorical=True, missing=seed == 2, nullable=seed >= 1)
+    if seed == 1:  # a KPI without answers in the previous quarter
+        coded["ces"] = coded["ces"].mask(coded["quarter"] == "2026Q1")
+    text = coded.assign(quarter=coded["quarter"].astype(object))
+    for function, options in ((headline_table, {}), (team_league_table, {}),
+                              (standout_table, {"by": "team"}),
+                              (standout_table, {"by": "channel", "kpi": "ces"}),
+                              (standout_table, {"by": "team", "kpi": "csat"}),
+                              (channel_table, {})):
+        for period in ("2026Q2", "2026Q1", "2027Q1"):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                got = function(coded, period=period, **options)
+                want = function(text, period=period, **options)
+            _same_output(got, want)
+            assert survey_absence(coded, period) == survey_absence(text, period)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_period_rows_as_categories_equal_the_labels_as_categories(seed):
+    from kpitools.reports.sections.common import period_categories
+
+    rng = np.random.default_rng(seed)
+    frame = _surveys(rng, 500, categorical=seed % 2 == 0, missing=seed >= 2)
+    for period, wanted in (("2026Q1", ["2025Q1", "2025Q4", "2026Q1"]),
+                           ("2026Q2", ["2026Q1", "2026Q2"]), ("2026-02", ["2026-01", "2026-02"])):
+        labelled = period_rows(frame, period, wanted)
+        want = labelled.assign(period=period_categories(labelled, period, wanted))
+        pd.testing.assert_frame_equal(period_rows(frame, period, wanted, categories=True), want)

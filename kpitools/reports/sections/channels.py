@@ -23,7 +23,6 @@ from kpitools.reports.sections.common import (
     in_periods,
     label_missing,
     no_data,
-    period_categories,
     period_rows,
     present_kpis,
     previous_period,
@@ -61,7 +60,8 @@ def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None
     frame = surveys if team is None else surveys[surveys["team"] == team]
     frame = label_missing(frame, "channel")
     prev = previous_period(period)
-    frame = period_rows(frame, period, [prev, period])
+    # the answers of the two periods, the periods as categories (grouped by their codes)
+    frame = period_rows(frame, period, [prev, period], categories=True)
     cur = frame[in_periods(frame, period, period)]
     specs = present_kpis(cur)
     absent = [no_data(f"{s['name']} answers", period if has_values(surveys, s["value"]) else None)
@@ -83,9 +83,8 @@ def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None
     counts = both.groupby(["channel", "period"]).size().unstack(fill_value=0)
     ch_ok = [c for c in counts.index
              if all(counts.loc[c].get(q, 0) >= 2 for q in (prev, period))]
-    # each channel's rows, with the two periods as categories (coded, not compared as text)
-    of_channel = split_by(both[["channel", "period", col]].assign(
-        period=period_categories(both, period, [prev, period])), "channel")
+    # each channel's rows (the periods are categories: compared by their codes)
+    of_channel = split_by(both[["channel", "period", col]], "channel")
 
     def change_of(channel: str, level: float) -> dict[str, float]:
         out = compare(of_channel(channel), kpi=lead["kpi"], value=col,

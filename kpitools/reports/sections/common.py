@@ -674,22 +674,33 @@ def quarter_labels(values: pd.Series) -> pd.Series:
     return labels.where(labels.isna(), labels.astype(str))
 
 
-def period_rows(frame: pd.DataFrame, period: str, wanted: str | Sequence[str]) -> pd.DataFrame:
+def period_rows(frame: pd.DataFrame, period: str, wanted: str | Sequence[str], *,
+                categories: bool = False) -> pd.DataFrame:
     """The rows of ``frame`` in ``wanted`` (a period or several), with their ``period``
     column: ``with_periods(frame, period)`` then `in_periods`, the same rows, order, index
     and columns; when the periods are quarters of a categorical ``quarter`` column the rows
     are chosen first and only they are labelled.
+
+    ``categories``: the ``period`` column as categories ``wanted`` (`period_categories`,
+    for code that groups or compares by it), not as text: no text per row.
 
     >>> f = pd.DataFrame({"quarter": pd.Categorical(["2026Q1", "2026Q2", None]), "x": [1, 2, 3]})
     >>> period_rows(f, "2026Q2", "2026Q2")
       quarter  x  period
     1  2026Q2  2  2026Q2
     """
+    periods = [wanted] if isinstance(wanted, str) else list(wanted)
     if (period_kind(period) == "quarter" and "quarter" in frame.columns
             and isinstance(frame["quarter"].dtype, pd.CategoricalDtype)):
-        return with_periods(frame[in_periods(frame, period, wanted)], period)
+        rows = frame[in_periods(frame, period, periods)]
+        if categories:
+            return rows.assign(period=period_categories(rows, period, periods))
+        return with_periods(rows, period)
     labelled = with_periods(frame, period)
-    return labelled[in_periods(labelled, period, wanted)]
+    rows = labelled[in_periods(labelled, period, periods)]
+    if categories:
+        return rows.assign(period=period_categories(rows, period, periods))
+    return rows
 
 
 def period_categories(frame: pd.DataFrame, period: str,

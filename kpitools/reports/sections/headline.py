@@ -26,7 +26,6 @@ from kpitools.reports.sections.common import (
     in_periods,
     kind_word,
     no_data,
-    period_categories,
     period_rows,
     present_kpis,
     previous_period,
@@ -188,9 +187,8 @@ def headline_table(
     surveys = section_frame(surveys)
     frame = surveys if team is None else surveys[surveys["team"] == team]
     prev, yago = previous_period(period), year_ago(period)
-    frame = period_rows(frame, period, [prev, yago, period])
     # the periods as categories: compared and split by their codes, not by text per row
-    frame = frame.assign(period=period_categories(frame, period, [yago, prev, period]))
+    frame = period_rows(frame, period, [yago, prev, period], categories=True)
     parts = split_by(frame, "period")
     targets = dict(targets or {})
     rows, specs, absent = [], [], []

@@ -25,7 +25,6 @@ from kpitools.reports.sections.common import (
     in_periods,
     label_missing,
     no_data,
-    period_categories,
     period_rows,
     present_kpis,
     previous_period,
@@ -34,7 +33,6 @@ from kpitools.reports.sections.common import (
     split_by,
     survey_absence,
     verdict,
-    with_periods,
 )
 from kpitools.reports.sections.significance import (
     adjust_family,
@@ -83,8 +81,10 @@ def team_league_table(
     missing = survey_absence(surveys, period)
     if missing:
         return ReportNote(missing)
-    surveys = with_periods(label_missing(section_frame(surveys), "team"), period)
+    whole = label_missing(section_frame(surveys), "team")
     prev = previous_period(period)
+    # the answers of the two periods, the periods as categories (grouped by their codes)
+    surveys = period_rows(whole, period, [prev, period], categories=True)
     cur = surveys[in_periods(surveys, period, period)]
     rank = _rank_spec(cur)
     if rank is None:  # not reached: survey_absence found answers in the period
@@ -107,9 +107,8 @@ def team_league_table(
     counts = both.groupby(["team", "period"]).size().unstack(fill_value=0)
     ok = [t for t in counts.index
           if all(counts.loc[t].get(q, 0) >= 2 for q in (prev, period))]
-    # each team's rows, with the two periods as categories (coded, not compared as text)
-    of_team = split_by(both[["team", "period", col]].assign(
-        period=period_categories(both, period, [prev, period])), "team")
+    # each team's rows (the periods are categories: compared by their codes)
+    of_team = split_by(both[["team", "period", col]], "team")
 
     def change_of(team: str, level: float) -> dict[str, float]:
         out = compare(of_team(team), kpi=key, value=col, group="period",
@@ -167,7 +166,7 @@ def team_league_table(
     notes = ([family_note(f"the {rank['name']} change of every team", int(have.sum()),
                           adjust=adjust, alpha=alpha), _SIG_NOTE] if have.any() else [])
     absent = [] if key == "nps" else [no_data("NPS answers", period)
-                                      if has_values(surveys, "nps") else no_data("NPS answers")]
+                                      if has_values(whole, "nps") else no_data("NPS answers")]
     before = in_periods(surveys, period, prev)
     if not before.any() or not has_values(surveys[before], col):
         absent.append(f"No {rank['name']} answers in {prev} to compare with.")
