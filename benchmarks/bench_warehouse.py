@@ -61,8 +61,9 @@ def make_surveys(n: int, seed: int = 1) -> Any:
         "ces": rng.integers(1, 8, n)})
 
 
-def write_folders(n: int, root: Path, seed: int = 1) -> tuple[Path, Path]:
-    """Write the CSV folder and the Parquet folder of ``n`` surveys under ``root``."""
+def write_folders(n: int, root: Path, seed: int = 1, csv: bool = True) -> tuple[Path, Path]:
+    """Write the CSV folder and the Parquet folder of ``n`` surveys under ``root``
+    (``csv=False``: the Parquet folder only; the CSV folder is then empty)."""
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
@@ -72,13 +73,15 @@ def write_folders(n: int, root: Path, seed: int = 1) -> tuple[Path, Path]:
     csv_dir.mkdir(parents=True, exist_ok=True)
     pq_dir.mkdir(parents=True, exist_ok=True)
     table = make_surveys(n, seed)
-    pacsv.write_csv(table, csv_dir / "surveys.csv")
+    if csv:
+        pacsv.write_csv(table, csv_dir / "surveys.csv")
     pq.write_table(table, pq_dir / "surveys.parquet")
     del table
     sample = load_sample_data()
     for name, frame in sample.tables().items():
         if name != "surveys":
-            shutil.copy(DATA_DIR / f"{name}.csv.gz", csv_dir / f"{name}.csv.gz")
+            if csv:
+                shutil.copy(DATA_DIR / f"{name}.csv.gz", csv_dir / f"{name}.csv.gz")
             frame.to_parquet(pq_dir / f"{name}.parquet")
     return csv_dir, pq_dir
 
@@ -164,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", default="1M", help="survey rows (1M, 5M, 50M)")
     parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds")
     parser.add_argument("--no-csv", action="store_true",
-                        help="Parquet only (CSV at 50M needs more memory than the machine)")
+                        help="Parquet only, no CSV folder written (CSV at 50M needs more "
+                             "memory than the machine)")
     parser.add_argument("--sections", action="store_true",
                         help="also time every section of the quarterly notebook")
     parser.add_argument("--keep", metavar="DIR", help="write the folders here and keep them")
@@ -176,11 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(opts.keep) if opts.keep else Path(tempfile.mkdtemp(prefix="kpitools-wh-"))
     try:
         t0 = time.perf_counter()
-        csv_dir, pq_dir = write_folders(n, root)
+        csv_dir, pq_dir = write_folders(n, root, csv=not opts.no_csv)
         size = {d.name: sum(p.stat().st_size for p in d.iterdir()) / 1e9
                 for d in (csv_dir, pq_dir)}
-        print(f"{n:,} surveys written in {time.perf_counter() - t0:.0f} s "
-              f"(CSV {size['csv']:.2f} GB, Parquet {size['parquet']:.2f} GB)", flush=True)
+        sizes = ("" if opts.no_csv else f"CSV {size['csv']:.2f} GB, ") + (
+            f"Parquet {size['parquet']:.2f} GB")
+        print(f"{n:,} surveys written in {time.perf_counter() - t0:.0f} s ({sizes})",
+              flush=True)
         warm = data_step("")  # bundled data: imports and first calls, paid by neither route
         import kpitools.engines.warehouse  # noqa: F401  (imported by the Parquet route only)
         if opts.sections:
