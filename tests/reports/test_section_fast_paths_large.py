@@ -521,3 +521,19 @@ def test_period_rows_as_categories_equal_the_labels_as_categories(seed):
         labelled = period_rows(frame, period, wanted)
         want = labelled.assign(period=period_categories(labelled, period, wanted))
         pd.testing.assert_frame_equal(period_rows(frame, period, wanted, categories=True), want)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("k", [1, 3, 8, 9, 40])
+def test_split_by_few_or_many_values_equals_filtering(seed, k):
+    from kpitools.reports.sections.common import split_by
+
+    rng = np.random.default_rng(seed)
+    names = np.array([f"v{i}" for i in range(k)], dtype=object)
+    values = names[rng.integers(0, k, 700)]
+    values[rng.random(700) < 0.05] = None
+    frame = pd.DataFrame({"g": pd.Series(values, dtype="category" if seed % 2 else object),
+                          "x": rng.random(700)}, index=rng.permutation(700) * 3)
+    rows = split_by(frame, "g")
+    for value in [*names, "absent"]:
+        pd.testing.assert_frame_equal(rows(value), frame[frame["g"] == value])

@@ -632,6 +632,10 @@ def section_frame(surveys: pd.DataFrame) -> pd.DataFrame:
     return surveys.drop(columns=unread) if unread else surveys
 
 
+#: Up to this many values, `split_by` finds each value's rows by one comparison per value.
+_FEW_VALUES = 8
+
+
 def split_by(frame: pd.DataFrame, column: str) -> Any:
     """A function of a value giving the rows of ``frame`` whose ``column`` equals it, as
     ``frame[frame[column] == value]`` would (same rows, order and index), from one grouping
@@ -644,10 +648,14 @@ def split_by(frame: pd.DataFrame, column: str) -> Any:
     positions: dict[Any, np.ndarray] = {}
     if len(frame):
         codes, uniques = pd.factorize(frame[column], sort=False)
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-        for i, value in enumerate(uniques):
-            positions[value] = order[bounds[i]:bounds[i + 1]]
+        if len(uniques) <= _FEW_VALUES:  # a few values: one comparison each, no sort
+            for i, value in enumerate(uniques):
+                positions[value] = np.flatnonzero(codes == i)
+        else:
+            order = np.argsort(codes, kind="stable")
+            bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+            for i, value in enumerate(uniques):
+                positions[value] = order[bounds[i]:bounds[i + 1]]
     empty = frame.iloc[:0]
 
     def rows(value: Any) -> pd.DataFrame:
