@@ -537,3 +537,28 @@ def test_split_by_few_or_many_values_equals_filtering(seed, k):
     rows = split_by(frame, "g")
     for value in [*names, "absent"]:
         pd.testing.assert_frame_equal(rows(value), frame[frame["g"] == value])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_answered_rows_equal_filtering(seed):
+    from kpitools.reports.sections.trends import _answered
+
+    rng = np.random.default_rng(seed)
+    frame = _surveys(rng, 300, nullable=seed > 0)
+    for col in ("nps", "csat", "ces"):
+        pd.testing.assert_frame_equal(_answered(frame, col), frame[frame[col].notna()])
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_trend_figures_equal_on_categorical_and_text_quarters(seed):
+    from kpitools.reports.sections import csat_control_chart, kpi_trend_figure
+
+    rng = np.random.default_rng(seed)
+    coded = _surveys(rng, 2_000, nullable=seed == 1)
+    text = coded.assign(quarter=coded["quarter"].astype(object))
+    for function in (kpi_trend_figure, csat_control_chart):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got, want = function(coded, period="2026Q2"), function(text, period="2026Q2")
+        assert got.to_svg() == want.to_svg()
+        assert got.absent == want.absent

@@ -31,6 +31,18 @@ def _one_quarter(frame: pd.DataFrame, period: str) -> bool:
     return distinct_periods(frame, period) < 2
 
 
+def _answered(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows of ``frame`` with an answer in ``column``: ``frame[frame[column].notna()]``,
+    or ``frame`` itself when every row has one (no copy of every row; not changed here).
+
+    >>> f = pd.DataFrame({"csat": [4.0, None]})
+    >>> len(_answered(f, "csat")), _answered(f.dropna(), "csat") is not None
+    (1, True)
+    """
+    have = frame[column].notna()
+    return frame if bool(have.all()) else frame[have]
+
+
 def _last_periods(frame: pd.DataFrame, period: str, n: int) -> tuple[pd.DataFrame, list[str]]:
     """The rows of ``frame`` in the ``n`` periods up to ``period`` (with a ``period``
     column), and those periods, oldest first."""
@@ -75,7 +87,7 @@ def kpi_trend_figure(
             absent.append(no_data(f"{spec['name']} answers"))
     fig, axes = _new_figure(7.0, 0.4 + 2.0 * len(specs), nrows=len(specs))
     for ax, spec in zip(axes[:, 0], specs, strict=True):
-        answered = frame[frame[spec["value"]].notna()]  # quarters without answers: no point
+        answered = _answered(frame, spec["value"])  # quarters without answers: no point
         table = summarize(answered, kpi=spec["kpi"], value=spec["value"], by="period",
                              confidence_level=confidence_level, **spec["options"])
         plot_kpi_trend(table, x="period", ax=ax, target=(targets or {}).get(spec["kpi"]))
@@ -103,9 +115,10 @@ def csat_control_chart(surveys: pd.DataFrame, *, period: str, n_quarters: int = 
         return ReportNote(no_data("CSAT answers"))
     if not has_values(frame, "csat"):
         return ReportNote(no_data("CSAT answers", f"{quarters[0]}–{quarters[-1]}"))
-    if _one_quarter(frame[frame["csat"].notna()], period):
+    answered = _answered(frame, "csat")
+    if _one_quarter(answered, period):
         return ReportNote(f"No CSAT answers before {period}: no control chart to draw.")
-    table = summarize(frame[frame["csat"].notna()], kpi="csat", value="csat", by="period")
+    table = summarize(answered, kpi="csat", value="csat", by="period")
     fig, axes = _new_figure(7.0, 2.6)
     plot_p_chart(table, x="period", ax=axes[0, 0])
     axes[0, 0].set_ylabel("CSAT (% satisfied)", fontsize=8.5)
