@@ -305,6 +305,11 @@ def grouped_counts(codes: np.ndarray, categories: np.ndarray, n_groups: int,
     return flat.reshape(n_groups, n_categories)
 
 
+#: With at most this many cells (groups × answers), `grouped_scale_counts` counts every
+#: answer and folds the small table afterwards: the fold's passes over the rows cost more
+#: than they save until the table leaves the CPU cache.
+_FOLD_AFTER_SLOTS = 1 << 18
+
 #: Rows per block of `grouped_scale_counts`: the block's temporaries stay in the CPU cache.
 _BLOCK_ROWS = 1 << 16
 
@@ -362,6 +367,10 @@ def grouped_scale_counts(keys: KeyCodes, values: np.ndarray, lower: int, upper: 
         if fold.shape != (upper - lower + 2,) or fold.min() < 0:
             raise ValueError(f"fold needs {upper - lower + 2} column numbers >= 0, got "
                              f"{fold.tolist()}")
+        if keys.n_combined * (upper - lower + 2) <= _FOLD_AFTER_SLOTS:
+            # a small table: count every answer, then fold the table (no pass per row)
+            found = grouped_scale_counts(keys, values, lower, upper)
+            return None if found is None else (fold_columns(found[0], fold), found[1])
         width = int(fold.max()) + 1
         lower_slot = 0  # the answers go through the fold table: no offset to leave
     else:

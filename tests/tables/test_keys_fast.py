@@ -157,6 +157,8 @@ def test_folded_scale_counts_equal_the_folded_full_counts(monkeypatch, seed):
     rng = np.random.default_rng(4200 + seed)
     if seed % 2:
         monkeypatch.setattr(keys_module, "_BLOCK_ROWS", 61)
+    if seed % 8 < 4:  # fold row by row (large tables), else fold the counted table
+        monkeypatch.setattr(keys_module, "_FOLD_AFTER_SLOTS", -1)
     if seed % 4 == 3:
         monkeypatch.setattr(keys_module, "_DENSE_LIMIT", 4)
     lower, upper = [(0, 10), (1, 5), (-3, 3), (1, 7)][seed % 4]
@@ -184,11 +186,15 @@ def test_folded_scale_counts_equal_the_folded_full_counts(monkeypatch, seed):
     assert folded.sum() == rows
 
 
-def test_folded_scale_counts_refuse_what_the_full_counts_refuse():
+@pytest.mark.parametrize("fold_after", [-1, 1 << 18])  # fold row by row / after counting
+def test_folded_scale_counts_refuse_what_the_full_counts_refuse(monkeypatch, fold_after):
+    monkeypatch.setattr(keys_module, "_FOLD_AFTER_SLOTS", fold_after)
     kc = KeyCodes(pd.DataFrame({"team": ["a", "b"]}), ["team"])
     fold = np.array([0, 1, 1])  # answers 1, 2 and missing
     assert grouped_scale_counts(kc, np.array([1, 4]), 1, 2, fold=fold) is None  # outside
     assert grouped_scale_counts(kc, np.array([1.5, 2.0]), 1, 2, fold=fold) is None
+    folded, missing = grouped_scale_counts(kc, np.array([1.0, np.nan]), 1, 2, fold=fold)
+    assert folded.tolist() == [[1, 0], [0, 1]] and missing.tolist() == [False, True]
     with pytest.raises(ValueError, match="fold needs 3 column numbers"):
         grouped_scale_counts(kc, np.array([1, 2]), 1, 2, fold=np.array([0, 0, 1, 2]))
     with pytest.raises(ValueError, match="fold needs 3 column numbers"):
