@@ -214,8 +214,12 @@ def summarize(
 def _finish(table: pd.DataFrame, keys: list[str], definition: KpiDefinition) -> pd.DataFrame:
     """The tidy columns; attrs keep the excluded rows and any notes (nothing else)."""
     attrs = table.attrs
-    table = table.reset_index(drop=True)
-    table = table[[*keys, *ESTIMATE_COLUMNS]]
+    columns = [*keys, *ESTIMATE_COLUMNS]
+    index = table.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+            and table.columns.tolist() == columns):  # else already tidy (group_table's)
+        table = table.reset_index(drop=True)
+        table = table[columns]
     table.attrs = {"excluded": as_excluded_rows(attrs.get("excluded"))}
     for name in ("aggregated", "notes"):
         if attrs.get(name):
