@@ -76,8 +76,7 @@ def _fetched(frame: Any, keys: list[str], columns: dict[str, Any]
     """The columns of a DuckDB table relation fetched as Arrow (`eager_columns`)."""
     native = frame.to_native()
     try:
-        kind = str(native.type)
-        if kind not in ("TABLE_RELATION", "TABLE_RELATION"):
+        if str(native.type) != "TABLE_RELATION":
             return None
         rows = native.query("__kpitools_rows", "SELECT count(*) FROM __kpitools_rows"
                             ).fetchall()[0][0]
@@ -126,7 +125,7 @@ def _integer_codes(values: np.ndarray, valid: np.ndarray | None) -> tuple[np.nda
         lo, hi = int(values.min(where=valid, initial=np.iinfo(np.int64).max)), \
             int(values.max(where=valid, initial=np.iinfo(np.int64).min))
         span = hi - lo + 1
-        codes = values.astype(np.int64) - lo
+        codes = values - lo
         codes[~valid] = span
         return codes, span + 1
     if values.size == 0:

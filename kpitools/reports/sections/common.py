@@ -682,6 +682,25 @@ def quarter_labels(values: pd.Series) -> pd.Series:
     return labels.where(labels.isna(), labels.astype(str))
 
 
+def quarter_codes(frame: pd.DataFrame, period: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """The codes of a categorical ``quarter`` column and the quarter label of each code
+    (`quarter_labels` of its categories), when the periods of ``period`` are quarters and
+    ``frame`` has such a column; None otherwise (the sections then read the ``period``
+    labels). Missing quarters have code −1.
+
+    >>> codes, names = quarter_codes(pd.DataFrame({"quarter": pd.Categorical(
+    ...     ["2026Q1", None])}), "2026Q1")
+    >>> codes.tolist(), names.tolist()
+    ([0, -1], ['2026Q1'])
+    """
+    quarter = frame["quarter"] if "quarter" in frame.columns else None
+    if (quarter is None or not isinstance(quarter.dtype, pd.CategoricalDtype)
+            or period_kind(period) != "quarter"):
+        return None
+    names = quarter_labels(pd.Series(quarter.cat.categories)).to_numpy(object)
+    return quarter.cat.codes.to_numpy(), names
+
+
 def period_rows(frame: pd.DataFrame, period: str, wanted: str | Sequence[str], *,
                 categories: bool = False) -> pd.DataFrame:
     """The rows of ``frame`` in ``wanted`` (a period or several), with their ``period``
@@ -698,8 +717,7 @@ def period_rows(frame: pd.DataFrame, period: str, wanted: str | Sequence[str], *
     1  2026Q2  2  2026Q2
     """
     periods = [wanted] if isinstance(wanted, str) else list(wanted)
-    if (period_kind(period) == "quarter" and "quarter" in frame.columns
-            and isinstance(frame["quarter"].dtype, pd.CategoricalDtype)):
+    if quarter_codes(frame, period) is not None:
         rows = frame[in_periods(frame, period, periods)]
         if categories:
             return rows.assign(period=period_categories(rows, period, periods))
@@ -725,14 +743,12 @@ def period_categories(frame: pd.DataFrame, period: str,
     [1, 0]
     """
     wanted = list(wanted)
-    quarter = frame["quarter"] if "quarter" in frame.columns else None
-    if (quarter is not None and isinstance(quarter.dtype, pd.CategoricalDtype)
-            and period_kind(period) == "quarter"):
-        names = quarter_labels(pd.Series(quarter.cat.categories)).to_numpy(object)
+    quarters = quarter_codes(frame, period)
+    if quarters is not None:
+        codes, names = quarters
         place = {w: i for i, w in enumerate(wanted)}
         table = np.array([place.get(n, -1) for n in names] + [-1], dtype=np.int64)
-        codes = table[quarter.cat.codes.to_numpy()]
-        return pd.Categorical.from_codes(codes, categories=wanted)
+        return pd.Categorical.from_codes(table[codes], categories=wanted)
     codes = pd.Index(wanted, dtype=object).get_indexer(frame["period"].astype(object))
     return pd.Categorical.from_codes(codes, categories=wanted)
 
@@ -746,11 +762,9 @@ def distinct_periods(frame: pd.DataFrame, period: str) -> int:
     ...     ["2026Q1", None, "2026Q1"], categories=["2025Q4", "2026Q1"])}), "2026Q1"), "2026Q1")
     1
     """
-    quarter = frame["quarter"] if "quarter" in frame.columns else None
-    if (quarter is not None and isinstance(quarter.dtype, pd.CategoricalDtype)
-            and period_kind(period) == "quarter"):
-        names = quarter_labels(pd.Series(quarter.cat.categories)).to_numpy(object)
-        codes = quarter.cat.codes.to_numpy()
+    quarters = quarter_codes(frame, period)
+    if quarters is not None:
+        codes, names = quarters
         seen = np.bincount(codes[codes >= 0], minlength=len(names)) > 0
         return len({n for n in names[seen] if isinstance(n, str)})
     return int(frame["period"].nunique())
@@ -780,12 +794,10 @@ def in_periods(frame: pd.DataFrame, period: str, wanted: str | Sequence[str]) ->
     [True, True, False]
     """
     periods = [wanted] if isinstance(wanted, str) else list(wanted)
-    quarter = frame["quarter"] if "quarter" in frame.columns else None
-    if (quarter is not None and isinstance(quarter.dtype, pd.CategoricalDtype)
-            and period_kind(period) == "quarter"):
-        names = quarter_labels(pd.Series(quarter.cat.categories)).to_numpy(object)
-        hit = np.array([n in periods for n in names], dtype=bool)
-        return code_in(quarter.cat.codes.to_numpy(), hit)
+    quarters = quarter_codes(frame, period)
+    if quarters is not None:
+        codes, names = quarters
+        return code_in(codes, np.array([n in periods for n in names], dtype=bool))
     return frame["period"].isin(periods).to_numpy()
 
 
@@ -905,8 +917,7 @@ def _answers_in(frame: pd.DataFrame, period: str) -> bool:
     """Whether ``frame`` has an answer to a survey KPI in ``period``: ``present_kpis`` of
     its rows in ``period`` (`period_rows`), from a mask of the rows when the periods are
     quarters of a categorical ``quarter`` column (no rows taken)."""
-    if (period_kind(period) == "quarter" and "quarter" in frame.columns
-            and isinstance(frame["quarter"].dtype, pd.CategoricalDtype)):
+    if quarter_codes(frame, period) is not None:
         mine = in_periods(frame, period, period)
         return any(bool(frame[spec["value"]].notna().to_numpy()[mine].any())
                    for spec in SURVEY_KPIS if spec["value"] in frame.columns)
