@@ -81,7 +81,7 @@ from kpitools.kpis.durations import DURATION_KPIS, DURATION_UNITS
 from kpitools.kpis.survey.ces import CES_VARIANTS
 from kpitools.kpis.survey.nps import nps_columns
 from kpitools.stats.frequency import frequency_moments, frequency_quantile_ci
-from kpitools.stats.quantiles import quantile_ci_ranks
+from kpitools.stats.quantiles import quantile_ci_ranks, tick_cells, ticks_at_positions
 from kpitools.tables.columns import resolve_columns
 from kpitools.tables.keys import group_codes
 
@@ -480,11 +480,14 @@ def _duration_statistics(frame: Any, kpi: str, value: str | None, keys: list[str
         level = None
         freq = frequency_table(frame, keys, {_STATUS: status, _VALUE: seconds},
                                count=_COUNT)
-    codes, groups = group_codes(freq, keys)
+    if isinstance(freq, _Coded):  # in group order already, with the groups' codes
+        freq, codes, groups = freq
+    else:
+        codes, groups = group_codes(freq, keys)
+        order = _by_group_and_value(codes, freq[_VALUE].to_numpy(dtype=float))
+        if order is not None:
+            freq, codes = freq.iloc[order].reset_index(drop=True), codes[order]
     g = len(groups)
-    order = _by_group_and_value(codes, freq[_VALUE].to_numpy(dtype=float))
-    if order is not None:
-        freq, codes = freq.iloc[order].reset_index(drop=True), codes[order]
     st_col = freq[_STATUS].to_numpy(dtype=np.int64)
     w = freq[_COUNT].to_numpy(dtype=np.int64)
     secs = freq[_VALUE].to_numpy(dtype=float) / per_second
@@ -524,9 +527,19 @@ def _duration_statistics(frame: Any, kpi: str, value: str | None, keys: list[str
                                 engine_name(frame), details)
 
 
+class _Coded(NamedTuple):
+    """A frequency table (keys, status, value, count) already in the order of
+    `_duration_statistics` — by group (`group_codes`' order), then value, the other
+    statuses last — with each row's group code and the groups (`group_codes`' frame)."""
+
+    table: pd.DataFrame
+    codes: np.ndarray
+    groups: pd.DataFrame
+
+
 def _ranked_frequencies(frame: Any, keys: list[str], status: Any, seconds: Any,
                         per_second: float, q: float, level: float, alternative: str, *,
-                        strict: tuple[bool, bool]) -> pd.DataFrame | None:
+                        strict: tuple[bool, bool]) -> pd.DataFrame | _Coded | None:
     """The frequency table of the durations, exact at the ranks the quantile reads.
 
     Two ``GROUP BY`` passes on the engine instead of one whose result has nearly a row per
@@ -667,17 +680,18 @@ def _ranked_frequencies(frame: Any, keys: list[str], status: Any, seconds: Any,
 
 def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q: float,
                       level: float, alternative: str, strict: tuple[bool, bool]
-                      ) -> tuple[bool, pd.DataFrame | None]:
+                      ) -> tuple[bool, pd.DataFrame | _Coded | None]:
     """`_ranked_frequencies` of an in-memory frame (`kpitools.engines.memory`): the status
     and the integer duration computed eagerly, the group of every row from the keys'
-    codes, and the values at the ranks read by `_values_at_ranks` — the table of
+    codes, and the values at the ranks read by `_rank_table` — the table of
     `_coded_frequencies` (the rows at the ranks, and the other statuses' counts).
 
     Returns ``(True, table)`` (``(True, None)`` when rows would raise: ``strict``), or
     ``(False, None)`` when it does not apply (rows not in memory, durations not integers,
-    keys without codes here)."""
+    keys without codes here). The table is a `_Coded` one (in group order, with its codes:
+    the groups are coded once, on one row each) unless two groups' key values coincide."""
     eager = memory.eager_columns(frame, keys, {_STATUS: status, _VALUE: seconds},
-                                 fetch=True)
+                                 fetch=True, max_rows=memory.ranked_max_rows())
     if eager is None:
         return False, None
     # the durations as they are (zero-copy; a missing one's slot holds any integer: only
@@ -718,23 +732,33 @@ def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q:
     if (strict[0] and np.any(other_st == _MISSING)) or (
             strict[1] and np.any(other_st == _NEGATIVE)):
         return True, None
-    codes_used = group[usable]
-    x = values[usable].astype(np.int64, copy=False)
     group_other = group[unusable]
-    del group, values, st, usable, unusable, eager
+    del st, unusable, eager
     use, at, counts, keep, per_status = _rank_table(
-        x, codes_used, group_other * 5 + other_st, n_groups, q, level, alternative)
+        values, group, group_other * 5 + other_st, n_groups, q, level, alternative, usable)
+    del group, values, usable
     other_group, other_status = np.nonzero(per_status[:, 1:])
     take_used = np.repeat(use, keep.sum(axis=1))
+    group_of_row = np.concatenate([take_used, other_group])
+    statuses = np.concatenate([np.full(take_used.size, _USABLE, dtype=np.int64),
+                               (other_status + 1).astype(np.int64)])
+    values_of_row = np.concatenate([at[keep], np.full(other_group.size, np.nan)])
+    counts_of_row = np.concatenate([counts[keep],
+                                    per_status[other_group, other_status + 1]]).astype(np.int64)
+    sorted_codes, groups = group_codes(names, keys)
+    if len(groups) == n_groups:  # one group per row of names: the rows in group order
+        code = np.asarray(sorted_codes, dtype=np.int64)[group_of_row]
+        # by group, the usable rows (values ascending already) before the other statuses
+        order = np.argsort(2 * code + (statuses != _USABLE), kind="stable")
+        table = pd.DataFrame({
+            **{k: groups[k].take(code[order]).reset_index(drop=True) for k in keys},
+            _STATUS: statuses[order], _VALUE: values_of_row[order],
+            _COUNT: counts_of_row[order]}, index=pd.RangeIndex(order.size))
+        return True, _Coded(table, code[order].astype(sorted_codes.dtype), groups)
     out = pd.DataFrame({
-        **{k: pd.concat([names[k].take(take_used), names[k].take(other_group)],
-                        ignore_index=True) for k in keys},
-        _STATUS: np.concatenate([np.full(take_used.size, _USABLE, dtype=np.int64),
-                                 (other_status + 1).astype(np.int64)]),
-        _VALUE: np.concatenate([at[keep], np.full(other_group.size, np.nan)]),
-        _COUNT: np.concatenate([counts[keep],
-                                per_status[other_group, other_status + 1]]).astype(np.int64)},
-        index=pd.RangeIndex(take_used.size + other_group.size))
+        **{k: names[k].take(group_of_row).reset_index(drop=True) for k in keys},
+        _STATUS: statuses, _VALUE: values_of_row, _COUNT: counts_of_row},
+        index=pd.RangeIndex(group_of_row.size))
     for key in keys:
         if out[key].dtype != names[key].dtype:
             out[key] = out[key].astype(names[key].dtype)
@@ -943,21 +967,43 @@ def _coded_frequencies(relation: Any, keys: list[str], q: float, level: float,
 
 
 def _rank_table(x: np.ndarray, codes_used: np.ndarray, status_cells: np.ndarray,
-                n_groups: int, q: float, level: float, alternative: str
+                n_groups: int, q: float, level: float, alternative: str,
+                usable: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The rank-exact table of `_ranked_frequencies` from NumPy columns: ``x`` the usable
     durations (group ``codes_used``), ``status_cells`` group × 5 + status of the other rows.
+    With ``usable`` (a mask), ``x`` and ``codes_used`` are every row's and only the rows
+    of ``usable`` are read (no filtered copies).
+
+    The values at the ranks come from the cells of
+    `kpitools.stats.quantiles.tick_cells` (group × bucket, counted in blocks; only the
+    cells holding a rank are ordered) — the kernel of ``kt.summarize`` on pandas — or,
+    past its groups, `_values_at_ranks`.
 
     Returns the groups with usable rows (``use``), the values at their rank cuts (``at``),
     the rows each cut stands for (``counts``; ``keep`` where there are any) and the rows per
     group and status (``per_status``, shape ``(n_groups, 5)``).
     """
-    n_all = np.bincount(codes_used, minlength=n_groups)
     per_status = np.bincount(status_cells, minlength=5 * n_groups).reshape(n_groups, 5)
+    ticks = x.astype(np.int64, copy=False)
+    cells = tick_cells(ticks, usable if usable is not None
+                       else np.ones(ticks.size, dtype=bool), codes_used, n_groups)
+    if cells is None:
+        if usable is not None:
+            x, codes_used = x[usable], codes_used[usable]
+        n_all = np.bincount(codes_used, minlength=n_groups)
+    else:
+        n_all = cells.n
     use = np.flatnonzero(n_all > 0)
     ranks, counts = _rank_cuts(n_all[use], q, level, alternative)
-    at = (_values_at_ranks(x, codes_used, n_all, use, ranks - 1).astype(float)
-          if use.size else np.zeros((0, 5)))
+    at: np.ndarray
+    if not use.size:
+        at = np.zeros((0, 5))
+    elif cells is not None:
+        pos = (np.cumsum(n_all) - n_all)[use][:, None] + ranks - 1
+        at = ticks_at_positions(ticks, cells, pos.ravel()).astype(float).reshape(ranks.shape)
+    else:
+        at = _values_at_ranks(x, codes_used, n_all, use, ranks - 1).astype(float)
     return use, at, counts, counts > 0, per_status
 
 

@@ -567,6 +567,50 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
     """
     check_confidence_level(confidence_level)
     check_alternative(alternative)
+    cells = tick_cells(ticks, keep, codes, n_groups)
+    if cells is None:
+        return None
+    n = cells.n
+    plan = rank_plan(n, q, confidence_level, alternative)
+    if plan is None:
+        return intervals_from_ranks(plan, np.empty(0), n, bottom)
+    ranks = plan.ranks
+    wanted = ranks >= 0
+    # each wanted rank's position among all kept rows in (group, value) order
+    base = (np.cumsum(n) - n)[np.flatnonzero(plan.has)]
+    found = ticks_at_positions(np.asarray(ticks), cells, (base[None, :] + ranks)[wanted])
+    at = np.full(ranks.shape, np.nan)
+    at[wanted] = scale(found)
+    return intervals_from_ranks(plan, at, n, bottom)
+
+
+class TickCells(NamedTuple):
+    """The first pass of `grouped_quantile_ci_ticks` (`tick_cells`): every row's cell,
+    group × bucket (``cells`` for a row not kept), the kept rows per cell, and per group."""
+
+    cell: np.ndarray
+    counts: np.ndarray
+    n: np.ndarray
+
+
+def tick_cells(ticks: np.ndarray, keep: np.ndarray, codes: np.ndarray, n_groups: int
+               ) -> TickCells | None:
+    """Each kept row's cell, group × bucket, where the cells' order (groups, then buckets)
+    is that of the values within a group: the first pass of `grouped_quantile_ci_ticks`,
+    counted by one ``bincount`` (in blocks of `_TICK_BLOCK` rows).
+
+    ``ticks`` int64, non-negative where ``keep`` (other rows: any value); ``codes`` the
+    group of every row, ``0..n_groups−1``. None when the groups alone exceed
+    `_TICK_MAX_CELLS`. `ticks_at_positions` then reads the values at any positions of the
+    kept rows in (group, value) order.
+
+    Examples
+    --------
+    >>> ticks = np.array([30, 10, 20, 5, 99], dtype=np.int64)
+    >>> got = tick_cells(ticks, np.array([1, 1, 1, 1, 0], bool), np.array([0, 0, 0, 1, 1]), 2)
+    >>> got.n.tolist(), ticks_at_positions(ticks, got, np.array([0, 2, 3])).tolist()
+    ([3, 1], [10, 30, 5])
+    """
     t = np.asarray(ticks)
     if t.dtype != np.int64:
         raise TypeError(f"ticks must be int64, got dtype {t.dtype}")
@@ -616,51 +660,49 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
         if not all_kept:
             np.copyto(c, np.int32(cells), where=~keep[a:e])  # a cell past the groups
     counts = np.bincount(cell, minlength=cells + 1)[:cells]
-    n = counts.reshape(n_groups, width).sum(axis=1)
-    plan = rank_plan(n, q, confidence_level, alternative)
-    if plan is None:
-        return intervals_from_ranks(plan, np.empty(0), n, bottom)
-    present = np.flatnonzero(plan.has)
-    ranks = plan.ranks
-    wanted = ranks >= 0
-    # each wanted rank's position among all kept rows in (group, value) order, and the cell
-    # holding it: the first whose cumulative count (over groups, then buckets) passes it
+    return TickCells(cell, counts, counts.reshape(n_groups, width).sum(axis=1))
+
+
+def ticks_at_positions(ticks: np.ndarray, cells: TickCells, pos: np.ndarray) -> np.ndarray:
+    """The values (int64) at positions ``pos`` of the kept rows of `tick_cells` in
+    (group, value) order: the cells holding them found in the cumulative counts, and only
+    those cells' rows gathered (in blocks) and partitioned at their ranks, or, when the
+    cells are many, sorted by one int64 (cell, value) key (`_picked_by_chunk`)."""
+    t = np.asarray(ticks)
+    cell, counts = cells.cell, cells.counts
+    pos = np.asarray(pos, dtype=np.int64)
+    if not pos.size:
+        return np.zeros(0, dtype=np.int64)
     total = np.cumsum(counts)
-    base = (np.cumsum(n) - n)[present]
-    pos = (base[None, :] + ranks)[wanted]
     at_cell = np.searchsorted(total, pos, side="right")
     in_cell = pos - (total[at_cell] - counts[at_cell])
     needed, chunk = np.unique(at_cell, return_inverse=True)
-    lookup = np.full(cells + 1, -1, dtype=np.int32)
+    lookup = np.full(counts.size + 1, -1, dtype=np.int32)
     lookup[needed] = np.arange(needed.size, dtype=np.int32)
     rows_parts, chunk_parts = [], []
-    for a in range(0, size, _TICK_BLOCK):
+    for a in range(0, cell.size, _TICK_BLOCK):
         got = lookup[cell[a:a + _TICK_BLOCK]]
         idx = np.flatnonzero(got >= 0)
         rows_parts.append(idx + a)
         chunk_parts.append(got[idx])
-    del cell
     rows = np.concatenate(rows_parts)
     sub_chunk = np.concatenate(chunk_parts)
     sub = t[rows]
     sizes = np.bincount(sub_chunk, minlength=needed.size).astype(np.int64)
     start = np.cumsum(sizes) - sizes
     found = _picked_by_chunk(sub, sub_chunk, needed.size, start[chunk] + in_cell)
-    if found is None:
-        # the ranks read in each needed cell (several ranks may share one): one row each
-        order = np.lexsort((in_cell, chunk))
-        run_start = np.ones(order.size, dtype=bool)
-        run_start[1:] = chunk[order][1:] != chunk[order][:-1]
-        step_no = np.arange(order.size)
-        which = step_no - np.maximum.accumulate(np.where(run_start, step_no, 0))
-        slots = np.full((int(which.max()) + 1, needed.size), -1, dtype=np.int64)
-        slots[which, chunk[order]] = in_cell[order]
-        xs = _grouped_order_statistics(sub, sub_chunk, sizes, slots)
-        found = xs[start[chunk] + in_cell]
-    picked = scale(found)
-    at = np.full(ranks.shape, np.nan)
-    at[wanted] = picked
-    return intervals_from_ranks(plan, at, n, bottom)
+    if found is not None:
+        return found
+    # the ranks read in each needed cell (several ranks may share one): one row each
+    order = np.lexsort((in_cell, chunk))
+    run_start = np.ones(order.size, dtype=bool)
+    run_start[1:] = chunk[order][1:] != chunk[order][:-1]
+    step_no = np.arange(order.size)
+    which = step_no - np.maximum.accumulate(np.where(run_start, step_no, 0))
+    slots = np.full((int(which.max()) + 1, needed.size), -1, dtype=np.int64)
+    slots[which, chunk[order]] = in_cell[order]
+    xs = _grouped_order_statistics(sub, sub_chunk, sizes, slots)
+    return xs[start[chunk] + in_cell]
 
 
 def _lowest_bucketed(t: np.ndarray, keep: np.ndarray, smallest: int) -> int:

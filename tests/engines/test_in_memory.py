@@ -227,6 +227,23 @@ def test_durations_counted_here_equal_the_engine(engine, keys, seed):
             _assert_same(frame, kpi="frt", by=by, **options)
 
 
+@pytest.mark.parametrize("engine", [*ENGINES, "duckdb_table"])
+def test_durations_ranked_here_past_the_counting_cap(engine, monkeypatch):
+    """The durations of in-memory frames larger than `memory.MAX_ROWS` (the category
+    counts' cap) are still ranked with NumPy, up to `memory.ranked_max_rows`, and equal
+    the engines' queries; a negative MAX_ROWS turns both off."""
+    monkeypatch.setattr(memory, "MAX_ROWS", 500)
+    assert memory.ranked_max_rows() >= 3_000
+    frame = _as(_tickets(7, 3_000, "category", negative=True), engine)
+    for options in ({}, {"invalid": "exclude", "statistic": "quantile", "q": 0.25}):
+        for by in ("team", ["queue", "team"]):
+            _assert_same(frame, kpi="frt", by=by, **options)
+    counts = {"value": nw.col("created_at")}
+    assert memory.eager_columns(frame, ["team"], counts) is None  # the counts: the engine
+    monkeypatch.setattr(memory, "MAX_ROWS", -1)
+    assert memory.ranked_max_rows() == -1
+
+
 def test_durations_counted_here_with_no_rows():
     frame = _as(_tickets(3, 50, "text", negative=False).iloc[:0], "polars")
     _assert_same(frame, kpi="frt", by="team")

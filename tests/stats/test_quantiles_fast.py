@@ -142,3 +142,55 @@ def test_property_equal_to_lexsort_version(data, q, small):
     else:
         got = grouped_quantile_ci(x, g, n_groups, q)
     _assert_same(got, _lexsort_reference(x, g, n_groups, q, bottom=-np.inf))
+
+
+def _sorted_reference(t: np.ndarray, keep: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """The kept values in (group, value) order, by a plain lexsort."""
+    kept, groups = t[keep], g[keep]
+    return kept[np.lexsort((kept, groups))]
+
+
+@pytest.mark.parametrize("rows, n_groups", [(5_000, 3), (60_000, 20_000), (200_000, 7),
+                                            (30_000, 1)])
+@pytest.mark.parametrize("share_kept", [1.0, 0.7])
+def test_ticks_at_positions_read_the_sorted_order(rows, n_groups, share_kept):
+    """`tick_cells` + `ticks_at_positions` give the values at any positions of the kept
+    rows sorted by (group, value): few and many groups (partition and one-sort routes),
+    rows not kept holding any integer (also negative), ties and zeros."""
+    rng = np.random.default_rng(rows + n_groups)
+    t = np.where(rng.random(rows) < 0.1, rng.integers(0, 3, rows),
+                 np.round(rng.lognormal(8.0, 2.0, rows))).astype(np.int64)
+    keep = rng.random(rows) < share_kept
+    t[~keep] = rng.integers(-10**12, 10**12, int((~keep).sum()))
+    g = rng.integers(0, n_groups, rows)
+    cells = quantiles.tick_cells(t, keep, g, n_groups)
+    assert cells is not None
+    np.testing.assert_array_equal(cells.n, np.bincount(g[keep], minlength=n_groups))
+    want = _sorted_reference(t, keep, g)
+    pos = np.unique(rng.integers(0, want.size, 3_000))
+    np.testing.assert_array_equal(quantiles.ticks_at_positions(t, cells, pos), want[pos])
+    every = np.arange(want.size)  # every position: the whole sorted order
+    np.testing.assert_array_equal(quantiles.ticks_at_positions(t, cells, every), want)
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.lists(st.tuples(st.integers(0, 4), st.integers(0, 10**9), st.booleans()),
+                     min_size=1, max_size=300))
+def test_property_ticks_at_positions_equal_a_sort(data):
+    g = np.array([d[0] for d in data], dtype=np.int64)
+    t = np.array([d[1] for d in data], dtype=np.int64)
+    keep = np.array([d[2] for d in data])
+    cells = quantiles.tick_cells(t, keep, g, 5)
+    want = _sorted_reference(t, keep, g)
+    got = quantiles.ticks_at_positions(t, cells, np.arange(want.size))
+    np.testing.assert_array_equal(got, want)
+
+
+def test_tick_cells_refuse_what_they_cannot_order():
+    t = np.array([1, 2, 3], dtype=np.int64)
+    with pytest.raises(TypeError, match="int64"):
+        quantiles.tick_cells(t.astype(float), np.ones(3, bool), np.zeros(3, int), 1)
+    with pytest.raises(ValueError, match="non-negative"):
+        quantiles.tick_cells(np.array([1, -2, 3]), np.ones(3, bool), np.zeros(3, int), 1)
+    assert quantiles.tick_cells(t, np.ones(3, bool), np.zeros(3, int),
+                                quantiles._TICK_MAX_CELLS + 1) is None
