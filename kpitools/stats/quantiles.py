@@ -33,8 +33,10 @@ References
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from typing import NamedTuple
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -584,6 +586,35 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
     return intervals_from_ranks(plan, at, n, bottom)
 
 
+#: Rows from which the passes of `tick_cells` and `ticks_at_positions` run in threads,
+#: one consecutive part of the rows each (NumPy's loops release the GIL; the parts'
+#: results are joined in order, so the result does not depend on the number of threads).
+_THREADED_FROM = 1 << 22
+_Part = TypeVar("_Part")
+
+
+def _cores() -> int:
+    """The cores this process may run on (at most 8)."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        usable = os.cpu_count() or 1
+    return max(1, min(usable, 8))
+
+
+def _by_parts(size: int, run: Callable[[int, int], _Part]) -> list[_Part]:
+    """``run(start, stop)`` over consecutive parts of ``range(size)`` (whole blocks of
+    `_TICK_BLOCK` rows), one per core in threads from `_THREADED_FROM` rows on, in order."""
+    workers = _cores() if size >= _THREADED_FROM else 1
+    if workers == 1:
+        return [run(0, size)]
+    step = -(-size // workers)
+    step = -(-step // _TICK_BLOCK) * _TICK_BLOCK
+    bounds = [(a, min(a + step, size)) for a in range(0, size, step)]
+    with ThreadPoolExecutor(len(bounds), thread_name_prefix="kpitools-ticks") as pool:
+        return list(pool.map(lambda b: run(*b), bounds))
+
+
 class TickCells(NamedTuple):
     """The first pass of `grouped_quantile_ci_ticks` (`tick_cells`): every row's cell,
     group × bucket (``cells`` for a row not kept), the kept rows per cell, and per group."""
@@ -638,28 +669,32 @@ def tick_cells(ticks: np.ndarray, keep: np.ndarray, codes: np.ndarray, n_groups:
     down = _TICK_FINEST.bit_length() - 1 if width * _TICK_FINEST >= span else None
     cells = n_groups * width
     cell = np.empty(size, dtype=np.int32)
-    buf = np.empty(min(size, _TICK_BLOCK))
-    bits = buf.view(np.int64)
     step = np.int32(width)
     all_kept = bool(keep.all())
-    for a in range(0, size, _TICK_BLOCK):
-        e = min(a + _TICK_BLOCK, size)
-        m = e - a
-        f, b, c = buf[:m], bits[:m], cell[a:e]
-        np.copyto(f, t[a:e], casting="unsafe")  # int64 → float64: non-decreasing
-        np.right_shift(b, _TICK_PRESHIFT, out=b)
-        b -= low_step
-        np.clip(b, 0, span - 1, out=b)  # (rows not kept: any value, then no cell)
-        if down is None:
-            b *= mul
-            np.right_shift(b, _TICK_FRACTION, out=b)
-        else:
-            np.right_shift(b, down, out=b)
-        np.multiply(g[a:e], step, out=c, casting="unsafe")
-        np.add(c, b, out=c, casting="unsafe")
-        if not all_kept:
-            np.copyto(c, np.int32(cells), where=~keep[a:e])  # a cell past the groups
-    counts = np.bincount(cell, minlength=cells + 1)[:cells]
+
+    def fill(start: int, stop: int) -> np.ndarray:
+        buf = np.empty(min(stop - start, _TICK_BLOCK))
+        bits = buf.view(np.int64)
+        for a in range(start, stop, _TICK_BLOCK):
+            e = min(a + _TICK_BLOCK, stop)
+            m = e - a
+            f, b, c = buf[:m], bits[:m], cell[a:e]
+            np.copyto(f, t[a:e], casting="unsafe")  # int64 → float64: non-decreasing
+            np.right_shift(b, _TICK_PRESHIFT, out=b)
+            b -= low_step
+            np.clip(b, 0, span - 1, out=b)  # (rows not kept: any value, then no cell)
+            if down is None:
+                b *= mul
+                np.right_shift(b, _TICK_FRACTION, out=b)
+            else:
+                np.right_shift(b, down, out=b)
+            np.multiply(g[a:e], step, out=c, casting="unsafe")
+            np.add(c, b, out=c, casting="unsafe")
+            if not all_kept:
+                np.copyto(c, np.int32(cells), where=~keep[a:e])  # a cell past the groups
+        return np.bincount(cell[start:stop], minlength=cells + 1)
+    parts = _by_parts(size, fill)
+    counts = (parts[0] if len(parts) == 1 else np.sum(parts, axis=0))[:cells]
     return TickCells(cell, counts, counts.reshape(n_groups, width).sum(axis=1))
 
 
@@ -679,15 +714,20 @@ def ticks_at_positions(ticks: np.ndarray, cells: TickCells, pos: np.ndarray) -> 
     needed, chunk = np.unique(at_cell, return_inverse=True)
     lookup = np.full(counts.size + 1, -1, dtype=np.int32)
     lookup[needed] = np.arange(needed.size, dtype=np.int32)
-    rows_parts, chunk_parts = [], []
-    for a in range(0, cell.size, _TICK_BLOCK):
-        got = lookup[cell[a:a + _TICK_BLOCK]]
-        idx = np.flatnonzero(got >= 0)
-        rows_parts.append(idx + a)
-        chunk_parts.append(got[idx])
-    rows = np.concatenate(rows_parts)
-    sub_chunk = np.concatenate(chunk_parts)
-    sub = t[rows]
+
+    def gather(start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        rows_parts, chunk_parts = [np.zeros(0, dtype=np.intp)], [np.zeros(0, np.int32)]
+        for a in range(start, stop, _TICK_BLOCK):
+            got = lookup[cell[a:min(a + _TICK_BLOCK, stop)]]
+            idx = np.flatnonzero(got >= 0)
+            rows_parts.append(idx + a)
+            chunk_parts.append(got[idx])
+        rows = np.concatenate(rows_parts)
+        return t[rows], np.concatenate(chunk_parts)
+    parts = _by_parts(cell.size, gather)
+    sub = np.concatenate([p[0] for p in parts])
+    sub_chunk = np.concatenate([p[1] for p in parts])
+    del parts
     sizes = np.bincount(sub_chunk, minlength=needed.size).astype(np.int64)
     start = np.cumsum(sizes) - sizes
     found = _picked_by_chunk(sub, sub_chunk, needed.size, start[chunk] + in_cell)

@@ -153,10 +153,16 @@ def _sorted_reference(t: np.ndarray, keep: np.ndarray, g: np.ndarray) -> np.ndar
 @pytest.mark.parametrize("rows, n_groups", [(5_000, 3), (60_000, 20_000), (200_000, 7),
                                             (30_000, 1)])
 @pytest.mark.parametrize("share_kept", [1.0, 0.7])
-def test_ticks_at_positions_read_the_sorted_order(rows, n_groups, share_kept):
+@pytest.mark.parametrize("threads", [1, 3])
+def test_ticks_at_positions_read_the_sorted_order(rows, n_groups, share_kept, threads,
+                                                  monkeypatch):
     """`tick_cells` + `ticks_at_positions` give the values at any positions of the kept
     rows sorted by (group, value): few and many groups (partition and one-sort routes),
-    rows not kept holding any integer (also negative), ties and zeros."""
+    rows not kept holding any integer (also negative), ties and zeros; the rows' passes
+    in one thread or in parts (three threads here, whatever the machine)."""
+    if threads > 1:
+        monkeypatch.setattr(quantiles, "_THREADED_FROM", 1)
+        monkeypatch.setattr(quantiles, "_cores", lambda: threads)
     rng = np.random.default_rng(rows + n_groups)
     t = np.where(rng.random(rows) < 0.1, rng.integers(0, 3, rows),
                  np.round(rng.lognormal(8.0, 2.0, rows))).astype(np.int64)
