@@ -27,9 +27,11 @@ from typing import Any
 
 import narwhals as nw
 import numpy as np
+import pandas as pd
 
-__all__ = ["MAX_ROWS", "ranked_max_rows", "eager_columns", "column_codes", "combined_codes",
-           "frequency_rows", "take_rows", "any_rows", "raw_integers"]
+__all__ = ["MAX_ROWS", "GROUP", "ranked_max_rows", "eager_columns", "fetched_by_group",
+           "column_codes", "combined_codes", "frequency_rows", "take_rows", "any_rows",
+           "raw_integers"]
 
 #: Rows up to which an in-memory frame is counted with NumPy (2²²; beyond: the engine).
 MAX_ROWS = 1 << 22
@@ -72,24 +74,18 @@ _MAX_SPACE = 1 << 22
 
 
 def eager_columns(obj: Any, keys: list[str], columns: dict[str, Any], *,
-                  fetch: bool = False, max_rows: int | None = None
-                  ) -> nw.DataFrame[Any] | None:
+                  max_rows: int | None = None) -> nw.DataFrame[Any] | None:
     """The columns ``keys`` and ``columns`` (name → Narwhals expression) of an in-memory
     frame, computed eagerly.
 
     Returns a Narwhals DataFrame (Polars or PyArrow) of those columns only, or None when
     ``obj`` is not a Polars DataFrame, a PyArrow Table or a Polars LazyFrame whose plan is a
     bare in-memory DataFrame, or has more than ``max_rows`` rows (default `MAX_ROWS`).
-    With ``fetch``, also a DuckDB relation that is a table of the database or an Arrow
-    table (not a query, a view of files, a filter ...) of at most ``max_rows`` rows: its
-    columns computed by DuckDB and fetched as Arrow (for the durations, whose counting on
-    DuckDB takes several passes).
+    (A DuckDB table: `fetched_by_group`.)
     """
     limit = MAX_ROWS if max_rows is None else max_rows
     frame = nw.from_native(obj, pass_through=True)
     impl = getattr(frame, "implementation", None)
-    if impl is not None and impl.is_duckdb() and fetch:
-        return _fetched(frame, keys, columns, limit)
     if impl is None or not (impl.is_polars() or impl.is_pyarrow()):
         return None
     if isinstance(frame, nw.LazyFrame):
@@ -113,21 +109,67 @@ def eager_columns(obj: Any, keys: list[str], columns: dict[str, Any], *,
         return None
 
 
-def _fetched(frame: Any, keys: list[str], columns: dict[str, Any], limit: int
-             ) -> nw.DataFrame[Any] | None:
-    """The columns of a DuckDB table relation fetched as Arrow (`eager_columns`)."""
+#: The column of `fetched_by_group` holding each row's group
+GROUP = "__kpitools_group"
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def fetched_by_group(obj: Any, keys: list[str], columns: dict[str, Any], *,
+                     max_rows: int) -> tuple[nw.DataFrame[Any], pd.DataFrame] | None:
+    """The ``columns`` (name → Narwhals expression) of a DuckDB table relation computed by
+    DuckDB and fetched as Arrow, with each row's group as one integer instead of its keys.
+
+    Only a table of the database or an Arrow table it holds (not a query, a view of files,
+    a filter ...) of at most ``max_rows`` rows. The distinct key combinations are fetched
+    first (``SELECT DISTINCT``, a small table) and numbered; DuckDB joins the rows to them
+    on the keys (a missing key equal to a missing key), so no key text per row comes to
+    Python (50M rows × 100k teams: ~2 s, against ~6 s for the text fetched and
+    dictionary-encoded).
+
+    Returns the columns and `GROUP` (``0..G−1``, int32) as a Narwhals frame, and the G
+    distinct combinations as pandas (row g: group g; without keys one row when there
+    are rows); None when it does not apply.
+    """
+    frame = nw.from_native(obj, pass_through=True)
+    impl = getattr(frame, "implementation", None)
+    if impl is None or not impl.is_duckdb():
+        return None
+    import pyarrow as pa
+
     native = frame.to_native()
     try:
         if str(native.type) != "TABLE_RELATION":
             return None
         rows = native.query("__kpitools_rows", "SELECT count(*) FROM __kpitools_rows"
                             ).fetchall()[0][0]
-        if rows > limit:
+        if rows > max_rows:
             return None
-        table = frame.select(*keys, **columns).to_native().to_arrow_table()
+        computed = frame.select(*keys, **columns).to_native()
+        names = ", ".join(f"r.{_quoted(c)}" for c in columns)
+        if not keys:
+            table = computed.query("__kpitools_rows", (
+                f"SELECT 0::INTEGER AS {GROUP}, {names} FROM __kpitools_rows r")
+            ).to_arrow_table()
+            groups = pd.DataFrame(index=pd.RangeIndex(1 if rows else 0))
+            return nw.from_native(table, eager_only=True), groups
+        quoted = [_quoted(k) for k in keys]
+        distinct = native.query("__kpitools_rows", (
+            f"SELECT DISTINCT {', '.join(quoted)} FROM __kpitools_rows")).to_arrow_table()
+        kpitools_groups = distinct.append_column(  # noqa: F841 — read by the SQL below
+            GROUP, pa.array(np.arange(distinct.num_rows, dtype=np.int32)))
+        on = " AND ".join(f"r.{k} IS NOT DISTINCT FROM n.{k}" for k in quoted)
+        table = computed.query("__kpitools_rows", (
+            f"SELECT n.{GROUP}, {names} FROM __kpitools_rows r "
+            f"JOIN kpitools_groups n ON {on}")).to_arrow_table()
     except Exception:  # noqa: BLE001 — a relation DuckDB cannot count or fetch: the engine
         return None
-    return nw.from_native(table, eager_only=True)
+    if table.num_rows != rows:
+        return None
+    groups = nw.from_native(distinct, eager_only=True).to_pandas().reset_index(drop=True)
+    return nw.from_native(table, eager_only=True), groups
 
 
 def _arrow_by_polars(table: Any, keys: list[str], columns: dict[str, Any]

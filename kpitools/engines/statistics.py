@@ -690,8 +690,11 @@ def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q:
     ``(False, None)`` when it does not apply (rows not in memory, durations not integers,
     keys without codes here). The table is a `_Coded` one (in group order, with its codes:
     the groups are coded once, on one row each) unless two groups' key values coincide."""
-    eager = memory.eager_columns(frame, keys, {_STATUS: status, _VALUE: seconds},
-                                 fetch=True, max_rows=memory.ranked_max_rows())
+    columns = {_STATUS: status, _VALUE: seconds}
+    limit = memory.ranked_max_rows()
+    fetched = memory.fetched_by_group(frame, keys, columns, max_rows=limit)
+    eager = (fetched[0] if fetched is not None
+             else memory.eager_columns(frame, keys, columns, max_rows=limit))
     if eager is None:
         return False, None
     # the durations as they are (zero-copy; a missing one's slot holds any integer: only
@@ -700,32 +703,19 @@ def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q:
     st = memory.raw_integers(eager.get_column(_STATUS))
     if values is None or st is None or eager.get_column(_STATUS).null_count():
         return False, None
-    if keys:
-        got = memory.combined_codes(eager, keys)
+    if fetched is not None:  # a DuckDB table: the groups numbered by DuckDB
+        names = fetched[1]
+        n_groups = len(names)
+        numbers = memory.raw_integers(eager.get_column(memory.GROUP))
+        if numbers is None:
+            return False, None
+        group = numbers
+    else:
+        got = _in_memory_groups(frame, eager, keys)
         if got is None:
             return False, None
-        combined, space = got
-    else:
-        combined, space = np.zeros(len(eager), dtype=np.int64), 1
-    present = np.flatnonzero(np.bincount(combined, minlength=space))
-    n_groups = present.size
-    if keys:  # the key values first: the rows' arrays are freed before the ranks
-        where = memory.any_rows(combined, space, present)
-        names = memory.take_rows(eager.select(keys), where).to_pandas()
-        names = names.reset_index(drop=True)
-        if engine_name(frame) == "polars":  # as frequency_table: Categoricals as values
-            for key in keys:
-                if eager.schema[key] == nw.Categorical:
-                    names[key] = names[key].astype(object)
-    else:
-        names = pd.DataFrame(index=pd.RangeIndex(n_groups))
-    if n_groups == space:  # every code occurs: the codes are the group numbers
-        group = combined
-    else:
-        number = np.zeros(space, dtype=np.int64)
-        number[present] = np.arange(n_groups)
-        group = number[combined]
-    del combined
+        group, names = got
+        n_groups = len(names)
     usable = st == _USABLE
     unusable = ~usable
     other_st = st[unusable].astype(np.int64)
@@ -763,6 +753,37 @@ def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q:
         if out[key].dtype != names[key].dtype:
             out[key] = out[key].astype(names[key].dtype)
     return True, out
+
+
+def _in_memory_groups(frame: Any, eager: nw.DataFrame[Any], keys: list[str]
+                      ) -> tuple[np.ndarray, pd.DataFrame] | None:
+    """Each row's group (``0..G−1``, from the keys' codes: `memory.combined_codes`) and
+    the G key combinations (one row of the frame each), or None when a key has no codes
+    here."""
+    if keys:
+        got = memory.combined_codes(eager, keys)
+        if got is None:
+            return None
+        combined, space = got
+    else:
+        combined, space = np.zeros(len(eager), dtype=np.int64), 1
+    present = np.flatnonzero(np.bincount(combined, minlength=space))
+    n_groups = present.size
+    if keys:
+        where = memory.any_rows(combined, space, present)
+        names = memory.take_rows(eager.select(keys), where).to_pandas()
+        names = names.reset_index(drop=True)
+        if engine_name(frame) == "polars":  # as frequency_table: Categoricals as values
+            for key in keys:
+                if eager.schema[key] == nw.Categorical:
+                    names[key] = names[key].astype(object)
+    else:
+        names = pd.DataFrame(index=pd.RangeIndex(n_groups))
+    if n_groups == space:  # every code occurs: the codes are the group numbers
+        return combined, names
+    number = np.zeros(space, dtype=np.int64)
+    number[present] = np.arange(n_groups)
+    return number[combined], names
 
 
 def _arrow_key_dtypes(table: Any, keys: list[str]) -> dict[str, Any] | None:

@@ -769,17 +769,42 @@ def _picked_by_chunk(x: np.ndarray, chunk: np.ndarray, n_chunks: int, at: np.nda
     sort twice) and the key fits; None otherwise."""
     if n_chunks <= _PARTITION_MAX_GROUPS or not x.size:
         return None
-    smallest = np.full(n_chunks, np.iinfo(np.int64).max)
-    np.minimum.at(smallest, chunk, x)
-    offset = x - smallest[chunk]
-    value_bits = int(offset.max()).bit_length()
-    if (n_chunks - 1).bit_length() + value_bits > 62:
-        return None
+    chunk_bits = (n_chunks - 1).bit_length()
+    lowest = int(x.min())
+    value_bits = (int(x.max()) - lowest).bit_length()
+    if chunk_bits + value_bits <= 62:  # the values less the smallest of all fit
+        offset = x - lowest
+        smallest = np.full(n_chunks, lowest, dtype=np.int64)
+    else:  # less each chunk's smallest
+        smallest = np.full(n_chunks, np.iinfo(np.int64).max)
+        np.minimum.at(smallest, chunk, x)
+        offset = x - smallest[chunk]
+        value_bits = int(offset.max()).bit_length()
+        if chunk_bits + value_bits > 62:
+            return None
     key = np.left_shift(chunk.astype(np.int64), value_bits)
     key |= offset
-    key.sort()
+    del offset
+    key = _sorted_keys(key, n_chunks, value_bits)
     got = key[at]
     return (got & ((1 << value_bits) - 1)) + smallest[got >> value_bits]
+
+
+def _sorted_keys(key: np.ndarray, n_chunks: int, value_bits: int) -> np.ndarray:
+    """``np.sort(key)`` of (chunk, value) keys; from `_THREADED_FROM` keys on, split by
+    chunk into one range per core (every key of a range below the next range's) and the
+    ranges sorted in threads."""
+    parts = _cores() if key.size >= _THREADED_FROM else 1
+    if parts == 1:
+        key.sort()
+        return key
+    cuts = [(n_chunks * i // parts) << value_bits for i in range(1, parts)]
+    rank = np.searchsorted(np.asarray(cuts, dtype=np.int64), key, side="right")
+    pieces = [key[rank == i] for i in range(parts)]
+    del rank
+    with ThreadPoolExecutor(parts, thread_name_prefix="kpitools-sort") as pool:
+        list(pool.map(np.ndarray.sort, pieces))
+    return np.concatenate(pieces)
 
 
 def _single_quantile_ci(x: np.ndarray, q: float, confidence_level: float, alternative: str,

@@ -266,20 +266,37 @@ def test_only_frames_in_memory_are_counted_here(tmp_path):
         assert memory.eager_columns(df, ["team"], columns) is None
 
 
-def test_duckdb_tables_fetched_for_durations_only():
+def test_duckdb_tables_fetched_by_group_for_durations_only():
+    """A DuckDB table's columns come to Python with each row's group as one number (the
+    row of the distinct keys, missing keys a group of their own); queries, views, filters
+    and tables past ``max_rows`` stay with DuckDB."""
     con = duckdb.connect()
-    con.execute("CREATE TABLE t AS SELECT range % 3 AS team, range AS score FROM range(10)")
-    columns = {"value": nw.col("score")}
+    con.execute("CREATE TABLE t AS SELECT CASE WHEN range % 4 = 3 THEN NULL "
+                "ELSE 'team ' || (range % 4) END AS team, range % 2 AS q, range AS score "
+                "FROM range(40)")
+    columns = {"value": nw.col("score") * 2}
     table = con.table("t")
     assert memory.eager_columns(table, ["team"], columns) is None  # its GROUP BY
-    got = memory.eager_columns(table, ["team"], columns, fetch=True)
-    assert got is not None and got.to_native().num_rows == 10
+    for keys in (["team"], ["team", "q"], []):
+        got = memory.fetched_by_group(table, keys, columns, max_rows=40)
+        assert got is not None
+        rows, groups = got
+        rows = rows.to_pandas()
+        assert list(rows.columns) == [memory.GROUP, "value"] and len(rows) == 40
+        want = con.execute("SELECT * FROM t").df()
+        want["value"] = want["score"] * 2
+        back = groups.iloc[rows[memory.GROUP].to_numpy()].reset_index(drop=True)
+        joined = pd.concat([back, rows[["value"]]], axis=1).sort_values("value")
+        expected = want[[*keys, "value"]].sort_values("value")
+        pd.testing.assert_frame_equal(joined.reset_index(drop=True),
+                                      expected.reset_index(drop=True), check_dtype=False)
+        assert len(groups) == (len(want[keys].drop_duplicates()) if keys else 1)
     for other in (con.sql("SELECT * FROM t"), table.filter("score > 2"),
                   con.from_arrow(pa.table({"team": [1], "score": [2]}))):
-        assert memory.eager_columns(other, ["team"], columns, fetch=True) is None
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(memory, "MAX_ROWS", 9)
-        assert memory.eager_columns(table, ["team"], columns, fetch=True) is None
+        assert memory.fetched_by_group(other, ["team"], columns, max_rows=40) is None
+    assert memory.fetched_by_group(table, ["team"], columns, max_rows=39) is None
+    assert memory.fetched_by_group(pl.DataFrame({"team": [1]}), ["team"], columns,
+                                   max_rows=40) is None
 
 
 def test_classification_kept_only_for_options_whose_text_is_whole():

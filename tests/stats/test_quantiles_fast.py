@@ -200,3 +200,24 @@ def test_tick_cells_refuse_what_they_cannot_order():
         quantiles.tick_cells(np.array([1, -2, 3]), np.ones(3, bool), np.zeros(3, int), 1)
     assert quantiles.tick_cells(t, np.ones(3, bool), np.zeros(3, int),
                                 quantiles._TICK_MAX_CELLS + 1) is None
+
+
+@pytest.mark.parametrize("spread", ["narrow", "each chunk far apart"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_picked_by_chunk_reads_the_sorted_order(spread, threads, monkeypatch):
+    """The one-sort route keys each value by (chunk, value less the smallest of all) or,
+    when that does not fit in 62 bits, less its chunk's smallest; sorted in one piece or
+    in ranges of chunks in threads: the same values as a lexsort."""
+    if threads > 1:
+        monkeypatch.setattr(quantiles, "_THREADED_FROM", 1)
+        monkeypatch.setattr(quantiles, "_cores", lambda: threads)
+    rng = np.random.default_rng(5)
+    n_chunks = quantiles._PARTITION_MAX_GROUPS + 1_000
+    chunk = rng.integers(0, n_chunks, 40_000)
+    x = rng.integers(0, 1_000, chunk.size).astype(np.int64)
+    if spread != "narrow":
+        x += chunk.astype(np.int64) << 49  # all values: 62 bits, each chunk's: 10
+    order = np.lexsort((x, chunk))
+    at = np.sort(rng.choice(chunk.size, 500, replace=False))
+    got = quantiles._picked_by_chunk(x, chunk, n_chunks, at)
+    np.testing.assert_array_equal(got, x[order][at])
