@@ -164,7 +164,7 @@ def _counted_here(obj: Any, by: Sequence[str], values: dict[str, Any] | str,
     the same dtypes — each row taken from the frame itself; None where that does not
     apply."""
     exprs = {values: nw.col(values)} if isinstance(values, str) else values
-    eager = memory.eager_columns(obj, list(by), exprs)
+    eager = memory.eager_columns(obj, list(by), exprs, max_rows=memory.counted_max_rows())
     if eager is None:
         return None
     got = memory.frequency_rows(eager, keys)

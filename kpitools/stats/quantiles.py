@@ -33,15 +33,15 @@ References
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from kpitools.core import parallel
 from kpitools.core.validation import check_alternative, check_confidence_level
 
 __all__ = [
@@ -590,29 +590,6 @@ def grouped_quantile_ci_ticks(ticks: np.ndarray, keep: np.ndarray, codes: np.nda
 #: one consecutive part of the rows each (NumPy's loops release the GIL; the parts'
 #: results are joined in order, so the result does not depend on the number of threads).
 _THREADED_FROM = 1 << 22
-_Part = TypeVar("_Part")
-
-
-def _cores() -> int:
-    """The cores this process may run on (at most 8)."""
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        usable = os.cpu_count() or 1
-    return max(1, min(usable, 8))
-
-
-def _by_parts(size: int, run: Callable[[int, int], _Part]) -> list[_Part]:
-    """``run(start, stop)`` over consecutive parts of ``range(size)`` (whole blocks of
-    `_TICK_BLOCK` rows), one per core in threads from `_THREADED_FROM` rows on, in order."""
-    workers = _cores() if size >= _THREADED_FROM else 1
-    if workers == 1:
-        return [run(0, size)]
-    step = -(-size // workers)
-    step = -(-step // _TICK_BLOCK) * _TICK_BLOCK
-    bounds = [(a, min(a + step, size)) for a in range(0, size, step)]
-    with ThreadPoolExecutor(len(bounds), thread_name_prefix="kpitools-ticks") as pool:
-        return list(pool.map(lambda b: run(*b), bounds))
 
 
 class TickCells(NamedTuple):
@@ -693,7 +670,8 @@ def tick_cells(ticks: np.ndarray, keep: np.ndarray, codes: np.ndarray, n_groups:
             if not all_kept:
                 np.copyto(c, np.int32(cells), where=~keep[a:e])  # a cell past the groups
         return np.bincount(cell[start:stop], minlength=cells + 1)
-    parts = _by_parts(size, fill)
+    parts = parallel.by_parts(size, fill, block=_TICK_BLOCK,
+                              threaded_from=_THREADED_FROM)
     counts = (parts[0] if len(parts) == 1 else np.sum(parts, axis=0))[:cells]
     return TickCells(cell, counts, counts.reshape(n_groups, width).sum(axis=1))
 
@@ -724,7 +702,8 @@ def ticks_at_positions(ticks: np.ndarray, cells: TickCells, pos: np.ndarray) -> 
             chunk_parts.append(got[idx])
         rows = np.concatenate(rows_parts)
         return t[rows], np.concatenate(chunk_parts)
-    parts = _by_parts(cell.size, gather)
+    parts = parallel.by_parts(cell.size, gather, block=_TICK_BLOCK,
+                              threaded_from=_THREADED_FROM)
     sub = np.concatenate([p[0] for p in parts])
     sub_chunk = np.concatenate([p[1] for p in parts])
     del parts
@@ -794,7 +773,7 @@ def _sorted_keys(key: np.ndarray, n_chunks: int, value_bits: int) -> np.ndarray:
     """``np.sort(key)`` of (chunk, value) keys; from `_THREADED_FROM` keys on, split by
     chunk into one range per core (every key of a range below the next range's) and the
     ranges sorted in threads."""
-    parts = _cores() if key.size >= _THREADED_FROM else 1
+    parts = parallel.cores() if key.size >= _THREADED_FROM else 1
     if parts == 1:
         key.sort()
         return key

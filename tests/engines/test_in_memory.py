@@ -23,6 +23,7 @@ import pyarrow.compute as pc
 import pytest
 
 from kpitools import engines
+from kpitools.core import parallel
 from kpitools.engines import frames, memory, statistics
 
 ENGINES = ["polars", "polars_lazy", "pyarrow"]
@@ -227,11 +228,23 @@ def test_durations_counted_here_equal_the_engine(engine, keys, seed):
             _assert_same(frame, kpi="frt", by=by, **options)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_answers_counted_here_past_max_rows(engine, monkeypatch):
+    """Answers of in-memory frames larger than `memory.MAX_ROWS` are still counted with
+    NumPy while their temporaries fit (`memory.counted_max_rows`), equal to the engines'
+    ``GROUP BY``."""
+    monkeypatch.setattr(memory, "MAX_ROWS", 500)
+    assert memory.counted_max_rows() >= 3_000
+    frame = _as(_survey(8, 3_000, "category"), engine)
+    for options in SCALES[:3]:
+        _assert_same(frame, by=["team", "q"], **options)
+
+
 @pytest.mark.parametrize("engine", [*ENGINES, "duckdb_table"])
-def test_durations_ranked_here_past_the_counting_cap(engine, monkeypatch):
-    """The durations of in-memory frames larger than `memory.MAX_ROWS` (the category
-    counts' cap) are still ranked with NumPy, up to `memory.ranked_max_rows`, and equal
-    the engines' queries; a negative MAX_ROWS turns both off."""
+def test_durations_ranked_here_past_max_rows(engine, monkeypatch):
+    """The durations of in-memory frames larger than `memory.MAX_ROWS` are still ranked
+    with NumPy, up to `memory.ranked_max_rows`, and equal the engines' queries; a
+    negative MAX_ROWS turns this and the counts off."""
     monkeypatch.setattr(memory, "MAX_ROWS", 500)
     assert memory.ranked_max_rows() >= 3_000
     frame = _as(_tickets(7, 3_000, "category", negative=True), engine)
@@ -239,9 +252,9 @@ def test_durations_ranked_here_past_the_counting_cap(engine, monkeypatch):
         for by in ("team", ["queue", "team"]):
             _assert_same(frame, kpi="frt", by=by, **options)
     counts = {"value": nw.col("created_at")}
-    assert memory.eager_columns(frame, ["team"], counts) is None  # the counts: the engine
+    assert memory.eager_columns(frame, ["team"], counts) is None  # default: MAX_ROWS
     monkeypatch.setattr(memory, "MAX_ROWS", -1)
-    assert memory.ranked_max_rows() == -1
+    assert memory.ranked_max_rows() == -1 and memory.counted_max_rows() == -1
 
 
 def test_durations_counted_here_with_no_rows():
@@ -348,3 +361,23 @@ def test_raw_integers_read_the_values_not_missing():
         known = [i for i, v in enumerate(want) if v is not None]
         assert got[known].tolist() == [want[i] for i in known]
     assert memory.raw_integers(nw.from_native(pl.Series([1.5]), series_only=True)) is None
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_frequency_rows_in_threads_equal_one_pass(threads, monkeypatch):
+    """Counted in one part per core (forced here: three threads whatever the machine),
+    the combinations, their counts and the row shown for each are those of one pass."""
+    rng = np.random.default_rng(threads)
+    rows = 5 * memory._BLOCK + 123
+    frame = nw.from_native(pl.DataFrame({
+        "team": rng.choice(["a", "b", None, "c"], rows),
+        "score": rng.integers(0, 11, rows),
+        "late": np.where(np.arange(rows) > 4 * memory._BLOCK, 99, 1)}), eager_only=True)
+    want = memory.frequency_rows(frame, ["team", "score", "late"])
+    monkeypatch.setattr(memory, "_THREADED_FROM", 1)
+    monkeypatch.setattr(parallel, "cores", lambda: threads)
+    got = memory.frequency_rows(frame, ["team", "score", "late"])
+    assert want is not None and got is not None
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    assert int(got[1].sum()) == rows

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kpitools.core import parallel
 from kpitools.stats import quantiles
 from kpitools.stats.quantiles import grouped_quantile_ci, quantile_ci_ranks
 
@@ -162,7 +163,7 @@ def test_ticks_at_positions_read_the_sorted_order(rows, n_groups, share_kept, th
     in one thread or in parts (three threads here, whatever the machine)."""
     if threads > 1:
         monkeypatch.setattr(quantiles, "_THREADED_FROM", 1)
-        monkeypatch.setattr(quantiles, "_cores", lambda: threads)
+        monkeypatch.setattr(parallel, "cores", lambda: threads)
     rng = np.random.default_rng(rows + n_groups)
     t = np.where(rng.random(rows) < 0.1, rng.integers(0, 3, rows),
                  np.round(rng.lognormal(8.0, 2.0, rows))).astype(np.int64)
@@ -210,7 +211,7 @@ def test_picked_by_chunk_reads_the_sorted_order(spread, threads, monkeypatch):
     in ranges of chunks in threads: the same values as a lexsort."""
     if threads > 1:
         monkeypatch.setattr(quantiles, "_THREADED_FROM", 1)
-        monkeypatch.setattr(quantiles, "_cores", lambda: threads)
+        monkeypatch.setattr(parallel, "cores", lambda: threads)
     rng = np.random.default_rng(5)
     n_chunks = quantiles._PARTITION_MAX_GROUPS + 1_000
     chunk = rng.integers(0, n_chunks, 40_000)
