@@ -915,8 +915,6 @@ def _listed_frequencies(frame: Any, relation: Any, keys: list[str], engine: str,
     return out
 
 
-#: Groups × buckets up to this many cells in `_values_at_ranks`
-_MAX_CELLS = 1 << 22
 #: Largest physical Categorical code taken as a group number (beyond: the join)
 _MAX_PHYSICAL = 1 << 24
 
@@ -927,7 +925,7 @@ def _coded_frequencies(relation: Any, keys: list[str], q: float, level: float,
     """`_listed_frequencies` on a Polars frame without lists: Polars gives every row its
     group's number (the physical code of a single Categorical key, else a join to the
     distinct key combinations) beside the status and the integer duration; NumPy counts
-    the rows per group and status and reads the values at the ranks (`_values_at_ranks`).
+    the rows per group and status and reads the values at the ranks (`_rank_table`).
     The table is the one the lists give (same keys, statuses, values and counts).
 
     Returns ``(True, table)`` (``(True, None)`` when rows would raise: ``strict``), or
@@ -1030,59 +1028,12 @@ def _rank_table(x: np.ndarray, codes_used: np.ndarray, status_cells: np.ndarray,
 
 def _values_at_ranks(x: np.ndarray, codes: np.ndarray, n: np.ndarray, use: np.ndarray,
                      ranks: np.ndarray) -> np.ndarray:
-    """The values of non-negative integers ``x`` (group ``codes``; ``n`` per group) at the
-    0-based ``ranks`` (one row per group of ``use``) in their group's ascending order.
-
-    Without sorting the rows: each row's cell is group × bucket (16 buckets per power of
-    two from the bits of its float value, which grow with it; coarser when the cells would
-    pass `_MAX_CELLS`), counted by one ``bincount``; the cells holding a rank are found in
-    the cumulative counts, and only their rows are sorted (by one int64 key cell, value
-    when it fits)."""
-    n_groups = n.size
-    bits = x.astype(np.float64).view(np.int64)
-    positive = x > 0  # zeros (float bits 0) share the first bucket with the smallest values
-    low = int(bits.min(where=positive, initial=np.iinfo(np.int64).max))
-    high = int(bits.max())
-    if low > high:  # every value zero
-        low = high
-    shift = 48
-    while n_groups * ((high >> shift) - (low >> shift) + 1) > _MAX_CELLS and shift < 63:
-        shift += 1
-    width = (high >> shift) - (low >> shift) + 1
-    cells = n_groups * width
-    small = np.int32 if cells < 2**31 - 1 else np.int64
-    np.right_shift(bits, shift, out=bits)
-    bits -= low >> shift
-    np.maximum(bits, 0, out=bits)
-    cell = np.multiply(codes, width, dtype=small, casting="unsafe")
-    np.add(cell, bits, out=cell, casting="unsafe")
-    del bits
-    per_cell = np.bincount(cell, minlength=cells)
-    total = np.cumsum(per_cell)
-    base = (np.cumsum(n) - n)[use]
-    pos = (base[:, None] + ranks).ravel()  # ascending: groups in order, ranks sorted
-    at_cell = np.searchsorted(total, pos, side="right")
-    in_cell = pos - (total[at_cell] - per_cell[at_cell])
-    new_cell = np.ones(at_cell.size, dtype=bool)
-    new_cell[1:] = at_cell[1:] != at_cell[:-1]
-    needed = at_cell[new_cell]
-    which = np.cumsum(new_cell) - 1  # each rank's needed cell
-    lookup = np.full(cells, -1, dtype=small)
-    lookup[needed] = np.arange(needed.size, dtype=small)
-    chunk = lookup[cell]
-    del cell
-    take = chunk >= 0
-    sub, sub_chunk = x[take], chunk[take]
-    smallest = int(sub.min())
-    span = int(sub.max()) - smallest + 1
-    if needed.size * span < 2**62:
-        key = np.sort(sub_chunk.astype(np.int64) * span + (sub - smallest))
-        ordered = key - (key // span) * span + smallest
-    else:
-        ordered = sub[np.lexsort((sub, sub_chunk))]
-    sizes = np.bincount(sub_chunk, minlength=needed.size)
-    start = np.cumsum(sizes) - sizes
-    return ordered[start[which] + in_cell].reshape(ranks.shape)
+    """The values of integers ``x`` (group ``codes``; ``n`` per group) at the 0-based
+    ``ranks`` (one row per group of ``use``) in their group's ascending order, from one
+    sort by (group, value): the fallback of `_rank_table` past the groups of
+    `kpitools.stats.quantiles.tick_cells` (millions of groups, a few rows each)."""
+    ordered = x[np.lexsort((x, codes))]
+    return ordered[(np.cumsum(n) - n)[use][:, None] + ranks]
 
 
 def _sql_name(name: str) -> str:
