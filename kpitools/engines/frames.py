@@ -167,11 +167,11 @@ def _counted_here(obj: Any, by: Sequence[str], values: dict[str, Any] | str,
     eager = memory.eager_columns(obj, list(by), exprs, max_rows=memory.counted_max_rows())
     if eager is None:
         return None
-    got = memory.frequency_rows(eager, keys)
+    got = memory.frequency_values(eager, keys)
     if got is None:
         return None
-    rows, counts = got
-    out = memory.take_rows(eager, rows).to_pandas().reset_index(drop=True)
+    values, counts = got
+    out = values.to_pandas().reset_index(drop=True)
     out[count] = counts
     return out
 

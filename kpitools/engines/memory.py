@@ -22,7 +22,7 @@ through the engines, 3.5–4.2 s here).
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, NamedTuple
 
 import narwhals as nw
 import numpy as np
@@ -31,8 +31,9 @@ import pandas as pd
 from kpitools.core import parallel
 
 __all__ = ["MAX_ROWS", "GROUP", "ranked_max_rows", "counted_max_rows", "eager_columns",
-           "fetched_by_group", "column_codes", "combined_codes", "frequency_rows", "take_rows",
-           "any_rows", "raw_integers"]
+           "fetched_by_group", "column_codes", "combined_codes", "CodeCounts",
+           "frequency_codes", "values_of_codes", "native_frame", "frequency_values",
+           "take_rows", "any_rows", "raw_integers"]
 
 #: Rows up to which an in-memory frame is always taken here (2²²; beyond: while the
 #: temporaries fit in memory); negative: never (the engines' queries).
@@ -373,13 +374,30 @@ def combined_codes(frame: nw.DataFrame[Any], names: list[str]
     return _combine(parts, 0, rows, np.empty(rows, dtype=np.int64)), space
 
 
-def frequency_rows(frame: nw.DataFrame[Any], names: list[str]
-                   ) -> tuple[np.ndarray, np.ndarray] | None:
-    """For each distinct combination of ``names``: one row holding it, and how many rows do
-    (in the order of the combined codes); None when `combined_codes` does not apply.
+class CodeCounts(NamedTuple):
+    """The combinations of some columns that occur, as codes (`frequency_codes`)."""
+
+    #: Each occurring combination's position in the product of the columns' code ranges,
+    #: increasing
+    present: np.ndarray
+    #: How many rows hold each (int64)
+    counts: np.ndarray
+    #: Each column's codes (one per row) and number of codes
+    parts: list[tuple[np.ndarray, int]]
+
+    def columns(self) -> tuple[np.ndarray, ...]:
+        """Each column's code in each occurring combination."""
+        return np.unravel_index(self.present, [size for _, size in self.parts])
+
+
+def frequency_codes(frame: nw.DataFrame[Any], names: list[str]) -> CodeCounts | None:
+    """The combinations of ``names`` that occur and how many rows hold each, counted on
+    the columns' codes (`column_codes`); None when `combined_codes` does not apply.
 
     With few combinations (at most `_BLOCK`) the rows are combined and counted block by
-    block (the blocks stay in the cache; no row-sized temporary)."""
+    block (the blocks stay in the cache; no row-sized temporary), in one part per core
+    from `_THREADED_FROM` rows (the parts' counts are added: the result does not depend
+    on the number of threads)."""
     got = _code_parts(frame, names)
     if got is None:
         return None
@@ -389,33 +407,91 @@ def frequency_rows(frame: nw.DataFrame[Any], names: list[str]
         combined = (_combine(parts, 0, rows, np.empty(rows, dtype=np.int64)) if parts
                     else np.zeros(rows, dtype=np.int64))
         counts = np.bincount(combined, minlength=space)
-        present = np.flatnonzero(counts)
-        return any_rows(combined, space, present), counts[present].astype(np.int64)
-
-    def count(first: int, last: int) -> tuple[np.ndarray, np.ndarray]:
-        counts = np.zeros(space, dtype=np.int64)
-        row = np.full(space, -1, dtype=np.int64)
-        buf = np.empty(min(last - first, _BLOCK), dtype=np.int64)
-        for start in range(first, last, _BLOCK):
-            stop = min(start + _BLOCK, last)
-            block = _combine(parts, start, stop, buf[:stop - start])
-            counts += np.bincount(block, minlength=space)
-            new = row[block] < 0  # combinations not seen before (usually the first blocks')
-            if new.any():
-                row[block[new]] = np.flatnonzero(new) + start
-        return counts, row
-    done = parallel.by_parts(rows, count, block=_BLOCK, threaded_from=_THREADED_FROM)
-    counts, row = done[0]
-    for more, later in done[1:]:  # the parts in order: a combination's first part's row
-        counts += more
-        row = np.where(row < 0, later, row)
+    else:
+        def count(first: int, last: int) -> np.ndarray:
+            part = np.zeros(space, dtype=np.int64)
+            buf = np.empty(min(last - first, _BLOCK), dtype=np.int64)
+            for start in range(first, last, _BLOCK):
+                stop = min(start + _BLOCK, last)
+                part += np.bincount(_combine(parts, start, stop, buf[:stop - start]),
+                                    minlength=space)
+            return part
+        done = parallel.by_parts(rows, count, block=_BLOCK, threaded_from=_THREADED_FROM)
+        counts = done[0]
+        for more in done[1:]:
+            counts += more
     present = np.flatnonzero(counts)
-    return row[present], counts[present]
+    return CodeCounts(present, counts[present].astype(np.int64), parts)
 
 
-#: Rows per block of `any_rows` and `frequency_rows`
+def values_of_codes(frame: nw.DataFrame[Any], name: str, codes: np.ndarray,
+                    column_codes: tuple[np.ndarray, int]) -> Any:
+    """Column ``name``'s value for each of ``codes`` (its codes, as `column_codes` gives
+    them), as a native Polars Series or Arrow ChunkedArray of the column's type: taken from
+    a row holding each code (`_rows_of_codes`)."""
+    at = _rows_of_codes(column_codes[0], column_codes[1], codes)
+    native = frame.to_native()
+    if frame.implementation.is_polars():
+        return native.get_column(name)[at]
+    return native.column(name).take(at)
+
+
+def native_frame(frame: nw.DataFrame[Any], columns: dict[str, Any]) -> nw.DataFrame[Any]:
+    """A frame of the engine of ``frame`` (Polars or PyArrow) from native columns."""
+    if frame.implementation.is_polars():
+        import polars as pl
+
+        return nw.from_native(pl.DataFrame(columns), eager_only=True)
+    import pyarrow as pa
+
+    return nw.from_native(pa.table(columns), eager_only=True)
+
+
+def frequency_values(frame: nw.DataFrame[Any], names: list[str]
+                     ) -> tuple[nw.DataFrame[Any], np.ndarray] | None:
+    """Each distinct combination of ``names`` (one row, the columns ``names`` with their
+    types) and how many rows hold it, in the order of the combined codes
+    (`frequency_codes`); None when `combined_codes` does not apply. Each column's value is
+    taken from a row holding its code, so no row has to hold the whole combination.
+
+    >>> import polars as pl
+    >>> f = nw.from_native(pl.DataFrame({"t": ["b", "a", "b"], "s": [9, 9, 9]}),
+    ...                    eager_only=True)
+    >>> values, counts = frequency_values(f, ["t", "s"])
+    >>> values.to_native().to_dict(as_series=False), counts.tolist()
+    ({'t': ['b', 'a'], 's': [9, 9]}, [2, 1])
+    """
+    got = frequency_codes(frame, names)
+    if got is None:
+        return None
+    if not got.parts:
+        return take_rows(frame.select(names), np.zeros(got.present.size, dtype=np.int64)), \
+            got.counts
+    taken = {name: values_of_codes(frame, name, codes, part)
+             for name, part, codes in zip(names, got.parts, got.columns(), strict=True)}
+    return native_frame(frame, taken), got.counts
+
+
+def _rows_of_codes(codes: np.ndarray, size: int, wanted: np.ndarray) -> np.ndarray:
+    """For each of the ``wanted`` codes (each held by some row of ``codes``, codes below
+    ``size``), a row holding it: the rows are scattered block by block up to the block
+    after which every wanted code has one (usually the first)."""
+    row = np.full(size, -1, dtype=np.int64)
+    needed = np.unique(wanted)
+    start, step = 0, 1 << 10
+    while start < codes.size:  # blocks of 1k, 2k, 4k ... rows: most codes come early
+        block = codes[start:start + step]
+        row[block] = np.arange(start, start + block.size, dtype=np.int64)
+        start += block.size
+        if row[needed].min(initial=0) >= 0:
+            break
+        step = min(2 * step, _BLOCK)
+    return row[wanted]
+
+
+#: Rows per block of `any_rows` and `frequency_values`
 _BLOCK = 1 << 16
-#: Rows from which `frequency_rows` counts the blocks in threads (one part per core)
+#: Rows from which `frequency_values` counts the blocks in threads (one part per core)
 _THREADED_FROM = 1 << 21
 
 

@@ -41,9 +41,10 @@ hold each.
 from __future__ import annotations
 
 import contextlib
+import functools
 import warnings
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -76,7 +77,7 @@ from kpitools.engines.outcomes import (
     rate_columns,
 )
 from kpitools.kpis.catalogue import get_kpi
-from kpitools.kpis.common import grouped_t_interval, proportion_columns
+from kpitools.kpis.common import constant_text, grouped_t_interval, proportion_columns
 from kpitools.kpis.durations import DURATION_KPIS, DURATION_UNITS
 from kpitools.kpis.survey.ces import CES_VARIANTS
 from kpitools.kpis.survey.nps import nps_columns
@@ -147,10 +148,18 @@ class SufficientStatistics:
     family: str
     keys: list[str]
     groups: pd.DataFrame
-    frequencies: pd.DataFrame
+    #: `frequencies`, or what makes it when first read (the KPI table of a count or a
+    #: mean does not read it)
+    made_frequencies: pd.DataFrame | Callable[[], pd.DataFrame] = field(repr=False)
     excluded: pd.DataFrame
     engine: str
     details: dict[str, Any] = field(default_factory=dict)
+
+    @functools.cached_property
+    def frequencies(self) -> pd.DataFrame:
+        """The usable values: the keys, ``group``, ``value`` and ``count``."""
+        made = self.made_frequencies
+        return made() if callable(made) else made
 
 
 def _keys(by: str | Sequence[str] | None, columns: list[str]) -> list[str]:
@@ -327,14 +336,101 @@ def _refused_values(distinct: pd.Series, counts: np.ndarray, kpi: str, column: s
         values=[v for v, _ in bad]) from err
 
 
-def _scale_statistics(frame: Any, kpi: str, column: str, keys: list[str],
-                      options: dict[str, Any]) -> SufficientStatistics:
-    engine = engine_name(frame)
+class _Answers(NamedTuple):
+    """The frequency table of the answers, coded: one entry per (group, answer) that
+    occurs."""
+
+    #: Each entry's answer: its position in ``distinct`` (the answers in the order first met)
+    value_codes: np.ndarray
+    distinct: pd.Series
+    #: How many rows (int64)
+    counts: np.ndarray
+    #: Each entry's group: its row of ``groups`` (sorted as `group_codes` sorts)
+    group_of: np.ndarray
+    groups: pd.DataFrame
+    #: The key columns of the entries at the given positions
+    keys_at: Any
+
+
+def _answers(frame: Any, keys: list[str], column: str) -> _Answers:
+    """The coded frequency table of ``column`` by ``keys``: counted here from the columns'
+    codes for an in-memory frame (`_answers_here`), else by the engine's ``GROUP BY``
+    (`frequency_table`)."""
+    here = _answers_here(frame, keys, column)
+    if here is not None:
+        return here
     freq = frequency_table(frame, keys, {_VALUE: nw.col(column)}, count=_COUNT)
     value_codes, uniques = pd.factorize(freq[_VALUE], use_na_sentinel=False)
     distinct = pd.Series(uniques, dtype=freq[_VALUE].dtype if len(uniques) else object)
-    w_int = freq[_COUNT].to_numpy(dtype=np.int64)
-    per_value = np.bincount(value_codes, weights=w_int, minlength=len(uniques))
+    group_of, groups = group_codes(freq, keys)
+    return _Answers(value_codes, distinct, freq[_COUNT].to_numpy(dtype=np.int64),
+                    group_of, groups,
+                    lambda where: {k: freq[k].take(where).reset_index(drop=True)
+                                   for k in keys})
+
+
+def _answers_here(frame: Any, keys: list[str], column: str) -> _Answers | None:
+    """`_answers` of an in-memory frame (`memory.eager_columns`) from the codes of its
+    columns (`memory.frequency_codes`), without a frequency table in pandas: only the
+    G key combinations and the distinct answers are taken from the frame (one row each)
+    and converted. The same table as `frequency_table` gives: the groups are numbered by
+    `group_codes` of the G combinations, the answers in the order the table meets them.
+    None where that does not apply."""
+    eager = memory.eager_columns(frame, keys, {_VALUE: nw.col(column)},
+                                 max_rows=memory.counted_max_rows())
+    if eager is None:
+        return None
+    got = memory.frequency_codes(eager, [*keys, _VALUE])
+    if got is None:
+        return None
+    value_part = got.parts[-1]
+    combination, answer = np.divmod(got.present, value_part[1])
+    # the answers in the order the combined codes meet them (factorize's order)
+    answers, first = np.unique(answer, return_index=True)
+    met = answers[np.argsort(first, kind="stable")]
+    number = np.zeros(value_part[1], dtype=np.intp)
+    number[met] = np.arange(met.size)
+    value = memory.values_of_codes(eager, _VALUE, met, value_part)
+    raw = memory.native_frame(eager, {_VALUE: value}).to_pandas()[_VALUE]
+    # as factorize gives the answers of a frequency table (a missing one as NaN)
+    uniques = pd.factorize(raw, use_na_sentinel=False)[1]
+    distinct = pd.Series(uniques, dtype=raw.dtype if len(uniques) else object)
+    # the key combinations in code order, then numbered as group_codes numbers them
+    combinations, entry_group = np.unique(combination, return_inverse=True)
+    if keys:
+        per_key = np.unravel_index(combinations, [size for _, size in got.parts[:-1]])
+        names = memory.native_frame(eager, {
+            key: memory.values_of_codes(eager, key, codes, part)
+            for key, codes, part in zip(keys, per_key, got.parts[:-1], strict=True)
+        }).to_pandas().reset_index(drop=True)
+        _categoricals_as_values(frame, eager, keys, names)
+    else:
+        names = pd.DataFrame(index=pd.RangeIndex(combinations.size))
+    renumber, groups = group_codes(names, keys)
+    of_entry = entry_group.reshape(-1)
+    group_of = np.asarray(renumber)[of_entry]
+    return _Answers(number[answer], distinct, got.counts, group_of, groups,
+                    lambda where: {k: names[k].take(of_entry[where]).reset_index(drop=True)
+                                   for k in keys})
+
+
+def _categoricals_as_values(frame: Any, eager: nw.DataFrame[Any], keys: list[str],
+                            names: pd.DataFrame) -> None:
+    """As `frequency_table`: the keys of a Polars Categorical as plain values (sorted by
+    value), in place."""
+    if engine_name(frame) == "polars":
+        for key in keys:
+            if eager.schema[key] == nw.Categorical:
+                names[key] = names[key].astype(object)
+
+
+def _scale_statistics(frame: Any, kpi: str, column: str, keys: list[str],
+                      options: dict[str, Any]) -> SufficientStatistics:
+    engine = engine_name(frame)
+    coded = _answers(frame, keys, column)
+    value_codes, distinct = coded.value_codes, coded.distinct
+    w_int = coded.counts
+    per_value = np.bincount(value_codes, weights=w_int, minlength=len(distinct))
     try:
         classes = _classify(distinct, kpi, column, options)
     except DataValidationError as err:
@@ -344,7 +440,7 @@ def _scale_statistics(frame: Any, kpi: str, column: str, keys: list[str],
     est = classes.estimate
     unit, method, label = classes.unit, classes.method, classes.label
     family = {"points": "nps", "%": "proportion"}.get(unit, "mean")
-    group_of, groups = group_codes(freq, keys)
+    group_of, groups = coded.group_of, coded.groups
     codes = np.asarray(group_of, dtype=np.intp)
     g = len(groups)
     w = w_int.astype(float)
@@ -381,10 +477,11 @@ def _scale_statistics(frame: Any, kpi: str, column: str, keys: list[str],
     columns["n_excluded"] = n_excl.astype(np.int64)
     out = pd.DataFrame(columns, index=pd.RangeIndex(g))
     where = np.flatnonzero(row_used)
-    frequencies = pd.DataFrame(
-        {**{k: freq[k].take(where).reset_index(drop=True) for k in keys},
-         "group": group_of[where], "value": x[where], "count": w_int[where]},
-        index=pd.RangeIndex(where.size))
+
+    def frequencies() -> pd.DataFrame:
+        return pd.DataFrame({**coded.keys_at(where), "group": group_of[where],
+                             "value": x[where], "count": w_int[where]},
+                            index=pd.RangeIndex(where.size))
     unused = ~used
     excluded = pd.DataFrame({
         "column": column, "value": distinct.to_numpy(dtype=object)[unused],
@@ -1235,7 +1332,8 @@ def statistics_table(stats: SufficientStatistics, *, confidence_level: float = 0
               "confidence_level": level, "method": method, "unit": d["unit"],
               "n": np.asarray(n).astype(np.int64), "n_excluded": gr["n_excluded"].to_numpy()}
     table = pd.DataFrame({**{k: gr[k].reset_index(drop=True) for k in stats.keys},
-                          **{name: values[name] for name in ESTIMATE_COLUMNS}},
+                          **{name: constant_text(values[name], len(gr))
+                             for name in ESTIMATE_COLUMNS}},
                          index=pd.RangeIndex(len(gr)))
     ex = stats.excluded
     if len(ex):

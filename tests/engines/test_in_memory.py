@@ -12,6 +12,7 @@ missing durations.
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 
 import duckdb
 import narwhals as nw
@@ -364,20 +365,26 @@ def test_raw_integers_read_the_values_not_missing():
 
 
 @pytest.mark.parametrize("threads", [2, 3])
-def test_frequency_rows_in_threads_equal_one_pass(threads, monkeypatch):
+def test_frequency_values_in_threads_equal_one_pass_and_the_counted_rows(threads, monkeypatch):
     """Counted in one part per core (forced here: three threads whatever the machine),
-    the combinations, their counts and the row shown for each are those of one pass."""
+    the combinations and their counts are those of one pass, and of counting the rows
+    in Python; a value first seen late (past the first blocks) is found."""
     rng = np.random.default_rng(threads)
     rows = 5 * memory._BLOCK + 123
-    frame = nw.from_native(pl.DataFrame({
+    native = pl.DataFrame({
         "team": rng.choice(["a", "b", None, "c"], rows),
         "score": rng.integers(0, 11, rows),
-        "late": np.where(np.arange(rows) > 4 * memory._BLOCK, 99, 1)}), eager_only=True)
-    want = memory.frequency_rows(frame, ["team", "score", "late"])
+        "late": np.where(np.arange(rows) > 4 * memory._BLOCK, 99, 1)})
+    frame = nw.from_native(native, eager_only=True)
+    names = ["team", "score", "late"]
+    want = memory.frequency_values(frame, names)
     monkeypatch.setattr(memory, "_THREADED_FROM", 1)
     monkeypatch.setattr(parallel, "cores", lambda: threads)
-    got = memory.frequency_rows(frame, ["team", "score", "late"])
+    got = memory.frequency_values(frame, names)
     assert want is not None and got is not None
-    np.testing.assert_array_equal(got[0], want[0])
+    assert got[0].to_native().equals(want[0].to_native())
     np.testing.assert_array_equal(got[1], want[1])
-    assert int(got[1].sum()) == rows
+    by_python = Counter(zip(*(native[c].to_list() for c in names), strict=True))
+    listed = dict(zip(zip(*(got[0].to_native()[c].to_list() for c in names), strict=True),
+                      got[1].tolist(), strict=True))
+    assert listed == dict(by_python)
