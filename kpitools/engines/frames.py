@@ -170,8 +170,8 @@ def _counted_here(obj: Any, by: Sequence[str], values: dict[str, Any] | str,
     got = memory.frequency_values(eager, keys)
     if got is None:
         return None
-    values, counts = got
-    out = values.to_pandas().reset_index(drop=True)
+    combinations, counts = got
+    out = combinations.to_pandas().reset_index(drop=True)
     out[count] = counts
     return out
 
