@@ -32,7 +32,8 @@ from kpitools.core import parallel
 
 __all__ = ["MAX_ROWS", "GROUP", "ranked_max_rows", "counted_max_rows", "eager_columns",
            "fetched_by_group", "column_codes", "combined_codes", "CodeCounts",
-           "frequency_codes", "values_of_codes", "native_frame", "frequency_values",
+           "frequency_codes", "values_of_codes", "native_frame", "native_to_pandas",
+           "frequency_values",
            "take_rows", "any_rows", "raw_integers"]
 
 #: Rows up to which an in-memory frame is always taken here (2²²; beyond: while the
@@ -103,8 +104,8 @@ _MAX_SPACE = 1 << 22
 
 def eager_columns(obj: Any, keys: list[str], columns: dict[str, Any], *,
                   max_rows: int | None = None) -> nw.DataFrame[Any] | None:
-    """The columns ``keys`` and ``columns`` (name → Narwhals expression) of an in-memory
-    frame, computed eagerly.
+    """The columns ``keys`` and ``columns`` (name → Narwhals expression, or the name of a
+    column taken as it is) of an in-memory frame, computed eagerly.
 
     Returns a Narwhals DataFrame (Polars or PyArrow) of those columns only, or None when
     ``obj`` is not a Polars DataFrame, a PyArrow Table or a Polars LazyFrame whose plan is a
@@ -127,6 +128,8 @@ def eager_columns(obj: Any, keys: list[str], columns: dict[str, Any], *,
         frame = nw.from_native(native.collect(), eager_only=True)
     if not isinstance(frame, nw.DataFrame) or len(frame) > limit:
         return None
+    if all(isinstance(c, str) for c in columns.values()):
+        return _renamed(frame, keys, columns)
     if frame.implementation.is_pyarrow():
         got = _arrow_by_polars(frame.to_native(), keys, columns)
         if got is not None:
@@ -134,6 +137,24 @@ def eager_columns(obj: Any, keys: list[str], columns: dict[str, Any], *,
     try:
         return frame.select(*keys, **columns)
     except Exception:  # noqa: BLE001 — an expression this backend refuses: the engine
+        return None
+
+
+def _renamed(frame: nw.DataFrame[Any], keys: list[str], columns: dict[str, str]
+             ) -> nw.DataFrame[Any] | None:
+    """``keys`` and the columns ``columns`` names (new name → column) of a Polars or
+    PyArrow frame, without a copy; None when a column is not there."""
+    native = frame.to_native()
+    try:
+        if frame.implementation.is_pyarrow():
+            taken = native.select([*keys, *columns.values()])
+            return nw.from_native(taken.rename_columns([*keys, *columns]), eager_only=True)
+        import polars as pl
+
+        return nw.from_native(native.select(
+            *keys, *(pl.col(old).alias(new) for new, old in columns.items())),
+            eager_only=True)
+    except Exception:  # noqa: BLE001 — a column that is not there: the engine says so
         return None
 
 
@@ -434,6 +455,12 @@ def values_of_codes(frame: nw.DataFrame[Any], name: str, codes: np.ndarray,
     if frame.implementation.is_polars():
         return native.get_column(name)[at]
     return native.column(name).take(at)
+
+
+def native_to_pandas(values: Any) -> pd.Series:
+    """A Polars Series or Arrow ChunkedArray as pandas, converted as in a frame."""
+    out = values.to_pandas()
+    return out.reset_index(drop=True) if isinstance(out, pd.Series) else pd.Series(out)
 
 
 def native_frame(frame: nw.DataFrame[Any], columns: dict[str, Any]) -> nw.DataFrame[Any]:

@@ -376,7 +376,7 @@ def _answers_here(frame: Any, keys: list[str], column: str) -> _Answers | None:
     and converted. The same table as `frequency_table` gives: the groups are numbered by
     `group_codes` of the G combinations, the answers in the order the table meets them.
     None where that does not apply."""
-    eager = memory.eager_columns(frame, keys, {_VALUE: nw.col(column)},
+    eager = memory.eager_columns(frame, keys, {_VALUE: column},
                                  max_rows=memory.counted_max_rows())
     if eager is None:
         return None
@@ -391,7 +391,7 @@ def _answers_here(frame: Any, keys: list[str], column: str) -> _Answers | None:
     number = np.zeros(value_part[1], dtype=np.intp)
     number[met] = np.arange(met.size)
     value = memory.values_of_codes(eager, _VALUE, met, value_part)
-    raw = memory.native_frame(eager, {_VALUE: value}).to_pandas()[_VALUE]
+    raw = memory.native_to_pandas(value)
     # as factorize gives the answers of a frequency table (a missing one as NaN)
     uniques = pd.factorize(raw, use_na_sentinel=False)[1]
     distinct = pd.Series(uniques, dtype=raw.dtype if len(uniques) else object)
@@ -406,12 +406,31 @@ def _answers_here(frame: Any, keys: list[str], column: str) -> _Answers | None:
         _categoricals_as_values(frame, eager, keys, names)
     else:
         names = pd.DataFrame(index=pd.RangeIndex(combinations.size))
-    renumber, groups = group_codes(names, keys)
     of_entry = entry_group.reshape(-1)
-    group_of = np.asarray(renumber)[of_entry]
+    if all(_codes_sort_as_values(eager, key) for key in keys):
+        # code order is group_codes' order (and its dtype: int32 while it fits)
+        groups = names
+        group_of = of_entry.astype(np.int32 if len(names) < 2**31 else np.int64)
+    else:
+        renumber, groups = group_codes(names, keys)
+        group_of = np.asarray(renumber)[of_entry]
     return _Answers(number[answer], distinct, got.counts, group_of, groups,
                     lambda where: {k: names[k].take(of_entry[where]).reset_index(drop=True)
                                    for k in keys})
+
+
+def _codes_sort_as_values(eager: nw.DataFrame[Any], key: str) -> bool:
+    """Whether the codes of ``key`` (`memory.column_codes`) sort as `group_codes` sorts its
+    values in pandas, a missing key last: whole numbers (their value), an Arrow dictionary
+    without missing values in it and a Polars Enum (their categories' order). Not text, a
+    Polars Categorical (sorted by value) or yes/no (a missing one is None in pandas)."""
+    dtype = eager.schema[key]
+    if dtype.is_integer() or dtype == nw.Enum:
+        return True
+    if dtype != nw.Categorical or not eager.implementation.is_pyarrow():
+        return False
+    chunks = eager.get_column(key).to_native().chunks
+    return all(chunk.dictionary.null_count == 0 for chunk in chunks)
 
 
 def _categoricals_as_values(frame: Any, eager: nw.DataFrame[Any], keys: list[str],
