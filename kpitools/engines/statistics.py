@@ -397,26 +397,84 @@ def _answers_here(frame: Any, keys: list[str], column: str) -> _Answers | None:
     distinct = pd.Series(uniques, dtype=raw.dtype if len(uniques) else object)
     # the key combinations in code order, then numbered as group_codes numbers them
     combinations, entry_group = np.unique(combination, return_inverse=True)
-    if keys:
-        per_key = np.unravel_index(combinations, [size for _, size in got.parts[:-1]])
-        names = memory.native_frame(eager, {
-            key: memory.values_of_codes(eager, key, codes, part)
-            for key, codes, part in zip(keys, per_key, got.parts[:-1], strict=True)
-        }).to_pandas().reset_index(drop=True)
-        _categoricals_as_values(frame, eager, keys, names)
-    else:
-        names = pd.DataFrame(index=pd.RangeIndex(combinations.size))
     of_entry = entry_group.reshape(-1)
-    if all(_codes_sort_as_values(eager, key) for key in keys):
-        # code order is group_codes' order (and its dtype: int32 while it fits)
-        groups = names
-        group_of = of_entry.astype(np.int32 if len(names) < 2**31 else np.int64)
+    group_of: np.ndarray
+    order: np.ndarray | None
+    if not keys:
+        names = groups = pd.DataFrame(index=pd.RangeIndex(combinations.size))
+        group_of = of_entry.astype(np.int32)
     else:
-        renumber, groups = group_codes(names, keys)
-        group_of = np.asarray(renumber)[of_entry]
+        per_key = np.unravel_index(combinations, [size for _, size in got.parts[:-1]])
+        taken = {key: memory.values_of_codes(eager, key, codes, part)
+                 for key, codes, part in zip(keys, per_key, got.parts[:-1], strict=True)}
+        ordered = _polars_text_in_order(eager, keys, taken, per_key)
+        if ordered is not None:
+            names, groups, order = ordered
+        else:
+            names = memory.native_frame(eager, taken).to_pandas().reset_index(drop=True)
+            _categoricals_as_values(frame, eager, keys, names)
+            groups = names  # codes in order: no second coding
+            order = (np.arange(len(names)) if all(_codes_sort_as_values(eager, key)
+                                                  for key in keys) else None)
+        if order is not None:  # group_codes' order (and its dtype: int32 while it fits)
+            rank = np.empty(order.size, dtype=np.int32 if order.size < 2**31 else np.int64)
+            rank[order] = np.arange(order.size)
+            group_of = rank[of_entry]
+        else:
+            renumber, groups = group_codes(names, keys)
+            group_of = np.asarray(renumber)[of_entry]
     return _Answers(number[answer], distinct, got.counts, group_of, groups,
                     lambda where: {k: names[k].take(of_entry[where]).reset_index(drop=True)
                                    for k in keys})
+
+
+def _polars_text_in_order(eager: nw.DataFrame[Any], keys: list[str], taken: dict[str, Any],
+                          codes: tuple[np.ndarray, ...]
+                          ) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray] | None:
+    """The G key combinations of a Polars frame with Categorical keys as `frequency_table`
+    gives them (a Categorical as plain text, missing as NaN; the other keys converted by
+    pandas), the same sorted and typed as `group_codes` gives them (text by value as a
+    text index, a missing key last), and the order of the first in the second: sorted by
+    Polars, without coding the text again. None unless every key is a Polars Categorical
+    or has codes that sort as its values (`_codes_sort_as_values`)."""
+    if not eager.implementation.is_polars():
+        return None
+    text = [key for key in keys if eager.schema[key] == nw.Categorical]
+    if not text or not all(key in text or _codes_sort_as_values(eager, key) for key in keys):
+        return None
+    import polars as pl
+
+    rest = [key for key in keys if key not in text]
+    converted = (memory.native_frame(eager, {k: taken[k] for k in rest}).to_pandas()
+                 .reset_index(drop=True) if rest else None)
+    names: dict[str, Any] = {}
+    ranks: list[np.ndarray] = []
+    levels: dict[str, pd.Index] = {}
+    for key, code in zip(keys, codes, strict=True):
+        if key not in text:
+            assert converted is not None
+            names[key] = converted[key]
+            ranks.append(np.asarray(code))
+            continue
+        values = taken[key].cast(pl.String)
+        plain = np.array(values.to_list(), dtype=object)
+        missing = values.is_null().to_numpy()
+        plain[missing] = np.nan
+        names[key] = pd.Series(plain, dtype=object)
+        rank = values.rank("dense").to_numpy()  # 1, 2, ... by value; NaN where missing
+        present = ~missing
+        level = np.empty(int(rank[present].max(initial=0)), dtype=object)
+        level[rank[present].astype(np.intp) - 1] = plain[present]
+        levels[key] = pd.Index(level)  # the text index of group_codes (its dtype too)
+        if missing.any():
+            levels[key] = levels[key].append(pd.Index([np.nan]))
+        ranks.append(np.where(present, np.nan_to_num(rank) - 1, len(level)).astype(np.intp))
+    order = np.lexsort(ranks[::-1])
+    groups = {key: (levels[key].take(rank[order]) if key in levels
+                    else names[key].take(order).reset_index(drop=True))
+              for key, rank in zip(keys, ranks, strict=True)}
+    return (pd.DataFrame(names, index=pd.RangeIndex(order.size)),
+            pd.DataFrame(groups, index=pd.RangeIndex(order.size)), order)
 
 
 def _codes_sort_as_values(eager: nw.DataFrame[Any], key: str) -> bool:

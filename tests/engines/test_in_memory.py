@@ -25,6 +25,7 @@ import pytest
 
 from kpitools import engines
 from kpitools.core import parallel
+from kpitools.core.errors import SmallSampleWarning
 from kpitools.engines import frames, memory, statistics
 
 ENGINES = ["polars", "polars_lazy", "pyarrow"]
@@ -388,3 +389,44 @@ def test_frequency_values_in_threads_equal_one_pass_and_the_counted_rows(threads
     listed = dict(zip(zip(*(got[0].to_native()[c].to_list() for c in names), strict=True),
                       got[1].tolist(), strict=True))
     assert listed == dict(by_python)
+
+
+@pytest.mark.parametrize("engine", ["polars", "polars_lazy"])
+@pytest.mark.parametrize("seed", [3, 4])
+def test_polars_categoricals_beside_codes_in_order_equal_the_engine(engine, seed):
+    """Polars Categoricals (sorted by value) beside whole numbers, an Enum and a
+    dictionary-coded key, with missing keys: the groups counted here are the engine's."""
+    df = _survey(seed, 2500, "category")
+    rng = np.random.default_rng(seed)
+    native = pl.from_arrow(pa.Table.from_pandas(df, preserve_index=False)).with_columns(
+        pl.Series("level", rng.integers(-3, 4, len(df))),
+        pl.Series("gappy", [None if v < 0.1 else int(v * 5) for v in rng.random(len(df))],
+                  dtype=pl.Int64),
+        pl.Series("size", rng.choice(["l", "s", "m"], len(df))).cast(
+            pl.Enum(["s", "m", "l"])),
+        pl.Series("city", rng.choice(["Oslo", "Bergen", "Ålesund", "bodø"], len(df))).cast(
+            pl.Categorical))
+    frame = native.lazy() if engine == "polars_lazy" else native
+    for by in (["team", "level"], ["gappy", "team"], ["size", "city", "team"], ["city"]):
+        for options in SCALES[:2]:
+            _assert_same(frame, by=by, **options)
+
+
+def test_keys_whose_codes_sort_as_values_are_not_coded_twice(monkeypatch):
+    """Arrow dictionaries, Polars Categoricals, Enums and whole numbers: the groups come
+    in order from the codes (no `group_codes` of the combinations); text is coded."""
+    df = _survey(6, 3000, "category")
+    calls: list[list[str]] = []
+    coded = statistics.group_codes
+
+    def spy(data, keys):
+        calls.append(list(keys))
+        return coded(data, keys)
+    monkeypatch.setattr(statistics, "group_codes", spy)
+    for engine in ENGINES:
+        engines.summarize(_as(df, engine), kpi="nps", value="score", by="team")
+    assert calls == []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SmallSampleWarning)  # the team of no answers
+        engines.summarize(_as(df, "pyarrow"), kpi="nps", value="score", by=["team", "q"])
+    assert calls == [["team", "q"]]  # q is text: its codes are in the order first seen
