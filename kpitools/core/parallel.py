@@ -9,6 +9,7 @@ them does not depend on the number of threads.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -16,6 +17,21 @@ from typing import TypeVar
 __all__ = ["cores", "by_parts"]
 
 _Part = TypeVar("_Part")
+
+#: The threads of `by_parts`, started on first use and kept (starting two threads costs
+#: about 0.3 ms, a fifth of counting a million answers in them)
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+_PREFIX = "kpitools-rows"
+_MAX_CORES = 8
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(_MAX_CORES, thread_name_prefix=_PREFIX)
+        return _POOL
 
 
 def cores() -> int:
@@ -28,23 +44,23 @@ def cores() -> int:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         usable = os.cpu_count() or 1
-    return max(1, min(usable, 8))
+    return max(1, min(usable, _MAX_CORES))
 
 
 def by_parts(size: int, run: Callable[[int, int], _Part], *, block: int,
              threaded_from: int) -> list[_Part]:
     """``run(start, stop)`` over consecutive parts of ``range(size)``, each a whole number
     of ``block`` rows (but the last), one per core in threads from ``threaded_from`` rows
-    on (else one part), results in the parts' order.
+    on (else one part), results in the parts' order. The threads are kept between calls;
+    a call from one of them runs in one part.
 
     >>> by_parts(10, lambda a, b: (a, b), block=4, threaded_from=100)
     [(0, 10)]
     """
     workers = cores() if size >= threaded_from else 1
-    if workers == 1:
-        return [run(0, size)]
+    if workers == 1 or threading.current_thread().name.startswith(_PREFIX):
+        return [run(0, size)]  # (a part that splits again runs in its own thread)
     step = -(-size // workers)
     step = -(-step // block) * block
     bounds = [(a, min(a + step, size)) for a in range(0, size, step)]
-    with ThreadPoolExecutor(len(bounds), thread_name_prefix="kpitools-rows") as pool:
-        return list(pool.map(lambda b: run(*b), bounds))
+    return list(_pool().map(lambda b: run(*b), bounds))

@@ -429,15 +429,20 @@ def frequency_codes(frame: nw.DataFrame[Any], names: list[str]) -> CodeCounts | 
                     else np.zeros(rows, dtype=np.int64))
         counts = np.bincount(combined, minlength=space)
     else:
+        # in threads, larger blocks: fewer hand-overs of the GIL between the parts
+        # (1M rows in 2 threads: 1.5 ms against 2.0 with the blocks of one thread)
+        threaded = rows >= _THREADED_FROM and parallel.cores() > 1
+        size = _THREADED_BLOCK if threaded else _BLOCK
+
         def count(first: int, last: int) -> np.ndarray:
             part = np.zeros(space, dtype=np.int64)
-            buf = np.empty(min(last - first, _BLOCK), dtype=np.int64)
-            for start in range(first, last, _BLOCK):
-                stop = min(start + _BLOCK, last)
+            buf = np.empty(min(last - first, size), dtype=np.int64)
+            for start in range(first, last, size):
+                stop = min(start + size, last)
                 part += np.bincount(_combine(parts, start, stop, buf[:stop - start]),
                                     minlength=space)
             return part
-        done = parallel.by_parts(rows, count, block=_BLOCK, threaded_from=_THREADED_FROM)
+        done = parallel.by_parts(rows, count, block=size, threaded_from=_THREADED_FROM)
         counts = done[0]
         for more in done[1:]:
             counts += more
@@ -518,8 +523,10 @@ def _rows_of_codes(codes: np.ndarray, size: int, wanted: np.ndarray) -> np.ndarr
 
 #: Rows per block of `any_rows` and `frequency_values`
 _BLOCK = 1 << 16
-#: Rows from which `frequency_values` counts the blocks in threads (one part per core)
-_THREADED_FROM = 1 << 21
+#: Rows from which `frequency_codes` counts the blocks in threads (one part per core),
+#: in blocks of `_THREADED_BLOCK` rows
+_THREADED_FROM = 1 << 19
+_THREADED_BLOCK = 1 << 18
 
 
 def any_rows(combined: np.ndarray, space: int, present: np.ndarray) -> np.ndarray:
