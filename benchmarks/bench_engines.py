@@ -47,7 +47,7 @@ def to_engine(df: pd.DataFrame, engine: str, spark: Any = None) -> Any:
 
         return pl.from_arrow(table).lazy()
     if engine == "duckdb":
-        return duckdb_table(table).table("t")
+        return duckdb_table(df).table("t")
     if engine == "pyspark":
         frame = spark.createDataFrame(df.astype({c: str for c in df.columns
                                                  if isinstance(df[c].dtype,
@@ -59,14 +59,17 @@ def to_engine(df: pd.DataFrame, engine: str, spark: Any = None) -> Any:
 
 
 def duckdb_table(table: Any) -> Any:
-    """A DuckDB connection (2 threads) holding the Arrow ``table`` as its table ``t``."""
+    """A DuckDB connection (2 threads) holding ``table`` (Arrow or pandas) as its table
+    ``t``. A pandas frame's category columns become ENUM columns, as when DuckDB reads the
+    frame itself (the ``duckdb`` peer): the same keys on every engine; an Arrow table's
+    dictionaries become VARCHAR (text keys)."""
     import duckdb
 
     con = duckdb.connect()
     con.execute("SET threads TO 2")
-    con.register("arrow_t", table)
-    con.execute("CREATE TABLE t AS SELECT * FROM arrow_t")  # the rows live in DuckDB
-    con.unregister("arrow_t")
+    con.register("source_t", table)
+    con.execute("CREATE TABLE t AS SELECT * FROM source_t")  # the rows live in DuckDB
+    con.unregister("source_t")
     return con
 
 
@@ -86,14 +89,11 @@ def _duckdb_nps_same_table(con: Any, keys: list[str]) -> Callable[[], Any]:
 
 def _on_engine(df: pd.DataFrame, engine: str, spark: Any) -> tuple[Any, Any]:
     """``df`` as ``engine``'s frame, and for DuckDB the connection holding its table ``t``
-    (the ``duckdb on the table`` peer runs there: the ``duckdb`` peer reads the pandas
-    frame, whose categoricals DuckDB sees as ENUMs — a cheaper GROUP BY than the table's
-    VARCHAR keys kt has to read)."""
+    (the ``duckdb on the table`` peer runs there; the ``duckdb`` peer reads the pandas
+    frame; both see its category keys as ENUMs, as the table holds them)."""
     if engine != "duckdb":
         return to_engine(df, engine, spark), None
-    import pyarrow as pa
-
-    con = duckdb_table(pa.Table.from_pandas(df, preserve_index=False))
+    con = duckdb_table(df)
     return con.table("t"), con
 
 
