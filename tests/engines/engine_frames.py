@@ -18,6 +18,16 @@ def _duckdb(df: pd.DataFrame) -> Any:
     return duckdb.connect().from_arrow(pyarrow.Table.from_pandas(df, preserve_index=False))
 
 
+def _duckdb_table(df: pd.DataFrame) -> Any:
+    """A table of a DuckDB database made from the pandas frame: category columns become
+    ENUMs (as when DuckDB reads the frame), text VARCHAR."""
+    con = duckdb.connect()
+    con.register("frame", df)
+    con.execute("CREATE TABLE t AS SELECT * FROM frame")
+    con.unregister("frame")
+    return con.table("t")
+
+
 #: Converters from pandas to each engine's frame (PySpark: see `spark_frame`).
 CONVERTERS: dict[str, Callable[[pd.DataFrame], Any]] = {
     "pandas": lambda df: df,
@@ -25,7 +35,13 @@ CONVERTERS: dict[str, Callable[[pd.DataFrame], Any]] = {
     "polars_lazy": lambda df: polars.from_pandas(df).lazy(),
     "pyarrow": lambda df: pyarrow.Table.from_pandas(df, preserve_index=False),
     "duckdb": _duckdb,
+    "duckdb_table": _duckdb_table,
 }
+
+
+def engine_of(converter: str) -> str:
+    """The engine name (`kpitools.engines.frames.engine_name`) of a converter's frames."""
+    return {"polars_lazy": "polars", "duckdb_table": "duckdb"}.get(converter, converter)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from engine_frames import CONVERTERS, spark_frame
+from engine_frames import CONVERTERS, engine_of, spark_frame
 
 import kpitools as kt
 from kpitools import datasets, engines
@@ -160,7 +160,7 @@ def test_engine_equals_pandas(case, engine):
     want = _case_reference(case_id)
     got = _engine(CONVERTERS[engine](_table(name).copy()), kpi, value, by, options)
     assert_same_table(got, want, by)
-    assert got.attrs["engine"] == ("polars" if engine == "polars_lazy" else engine)
+    assert got.attrs["engine"] == engine_of(engine)
 
 
 def test_excluded_rows_are_counted_and_listed_with_their_reason():
