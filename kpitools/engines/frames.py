@@ -180,17 +180,18 @@ def _counted_here(obj: Any, by: Sequence[str], values: dict[str, Any] | str,
 def counted_by_duckdb(obj: Any, by: Sequence[str], column: str, name: str,
                       count: str) -> pd.DataFrame | None:
     """`frequency_table` of one plain column of a DuckDB relation (``by``, ``column`` as
-    ``name`` and ``count``), as one SQL ``GROUP BY ALL`` on the relation: the same table
-    without building and binding a Narwhals plan of four relations (about 2 ms a call).
+    ``name`` and ``count``), as one ``aggregate`` of the relation: the same table without
+    building and binding a Narwhals plan of four relations (about 2 ms a call at 1M rows).
     None for another engine."""
     frame = nw.from_native(obj, pass_through=True)
     impl = getattr(frame, "implementation", None)
     if impl is None or not impl.is_duckdb():
         return None
-    quoted = [_quoted(k) for k in by]
-    sql = (f"SELECT {''.join(k + ', ' for k in quoted)}{_quoted(column)} AS {_quoted(name)}, "
-           f"count(*) AS {_quoted(count)} FROM __kpitools_rows GROUP BY ALL")
-    table = frame.to_native().query("__kpitools_rows", sql).to_arrow_table()
+    grouped = ", ".join([*(_quoted(k) for k in by), _quoted(column)])
+    keys = "".join(f"{_quoted(k)}, " for k in by)
+    table = frame.to_native().aggregate(
+        f"{keys}{_quoted(column)} AS {_quoted(name)}, count(*) AS {_quoted(count)}",
+        grouped).to_arrow_table()
     out = table.to_pandas().reset_index(drop=True)
     out[count] = out[count].astype("int64")
     return out
