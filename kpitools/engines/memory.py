@@ -31,7 +31,7 @@ import pandas as pd
 from kpitools.core import parallel
 
 __all__ = ["MAX_ROWS", "GROUP", "ranked_max_rows", "counted_max_rows", "eager_columns",
-           "fetched_by_group", "column_codes", "combined_codes", "CodeCounts",
+           "fetched_by_group", "fetched_coded", "column_codes", "combined_codes", "CodeCounts",
            "frequency_codes", "values_of_codes", "native_frame", "native_to_pandas",
            "frequency_values",
            "take_rows", "any_rows", "raw_integers"]
@@ -219,6 +219,36 @@ def fetched_by_group(obj: Any, keys: list[str], columns: dict[str, Any], *,
         return None
     groups = nw.from_native(distinct, eager_only=True).to_pandas().reset_index(drop=True)
     return nw.from_native(table, eager_only=True), groups
+
+
+def fetched_coded(obj: Any, keys: list[str], columns: dict[str, Any], *,
+                  max_rows: int) -> nw.DataFrame[Any] | None:
+    """The ``keys`` and ``columns`` (name → Narwhals expression) of a DuckDB table
+    relation computed by DuckDB and fetched as Arrow, when every key is an ENUM, a whole
+    number or yes/no: such keys come as dictionary codes or numbers (one to eight bytes a
+    row), coded here as an in-memory frame's are (no join to number the groups:
+    `fetched_by_group` is for text keys). Only a table of at most ``max_rows`` rows; None
+    otherwise."""
+    frame = nw.from_native(obj, pass_through=True)
+    impl = getattr(frame, "implementation", None)
+    if impl is None or not impl.is_duckdb():
+        return None
+    native = frame.to_native()
+    try:
+        if str(native.type) != "TABLE_RELATION":
+            return None
+        schema = frame.collect_schema()
+        if not all(schema[k] == nw.Enum or schema[k] == nw.Boolean or schema[k].is_integer()
+                   for k in keys):
+            return None
+        rows = native.query("__kpitools_rows", "SELECT count(*) FROM __kpitools_rows"
+                            ).fetchall()[0][0]
+        if rows > max_rows:
+            return None
+        table = frame.select(*keys, **columns).to_native().to_arrow_table()
+    except Exception:  # noqa: BLE001 — a relation DuckDB cannot count or fetch: the engine
+        return None
+    return nw.from_native(table, eager_only=True) if table.num_rows == rows else None
 
 
 def _arrow_by_polars(table: Any, keys: list[str], columns: dict[str, Any]

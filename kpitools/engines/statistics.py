@@ -869,9 +869,12 @@ def _ranked_in_memory(frame: Any, keys: list[str], status: Any, seconds: Any, q:
     the groups are coded once, on one row each) unless two groups' key values coincide."""
     columns = {_STATUS: status, _VALUE: seconds}
     limit = memory.ranked_max_rows()
-    fetched = memory.fetched_by_group(frame, keys, columns, max_rows=limit)
-    eager = (fetched[0] if fetched is not None
-             else memory.eager_columns(frame, keys, columns, max_rows=limit))
+    eager = memory.fetched_coded(frame, keys, columns, max_rows=limit)
+    fetched = (None if eager is not None
+               else memory.fetched_by_group(frame, keys, columns, max_rows=limit))
+    if eager is None:
+        eager = (fetched[0] if fetched is not None
+                 else memory.eager_columns(frame, keys, columns, max_rows=limit))
     if eager is None:
         return False, None
     # the durations as they are (zero-copy; a missing one's slot holds any integer: only

@@ -35,6 +35,11 @@ def _as(df: pd.DataFrame, engine: str):
     table = pa.Table.from_pandas(df, preserve_index=False)
     if engine == "pyarrow":
         return table
+    if engine == "duckdb_enum":  # made from the pandas frame: category keys as ENUMs
+        con = duckdb.connect()
+        con.register("frame_t", df)
+        con.execute("CREATE TABLE t AS SELECT * FROM frame_t")
+        return con.table("t")
     if engine == "duckdb_table":  # a table of the database (durations: fetched as Arrow)
         con = duckdb.connect()
         con.register("arrow_t", table)
@@ -220,7 +225,7 @@ DURATIONS = [
 ]
 
 
-@pytest.mark.parametrize("engine", [*ENGINES, "duckdb_table"])
+@pytest.mark.parametrize("engine", [*ENGINES, "duckdb_table", "duckdb_enum"])
 @pytest.mark.parametrize("keys", ["category", "text"])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_durations_counted_here_equal_the_engine(engine, keys, seed):
@@ -242,7 +247,7 @@ def test_answers_counted_here_past_max_rows(engine, monkeypatch):
         _assert_same(frame, by=["team", "q"], **options)
 
 
-@pytest.mark.parametrize("engine", [*ENGINES, "duckdb_table"])
+@pytest.mark.parametrize("engine", [*ENGINES, "duckdb_table", "duckdb_enum"])
 def test_durations_ranked_here_past_max_rows(engine, monkeypatch):
     """The durations of in-memory frames larger than `memory.MAX_ROWS` are still ranked
     with NumPy, up to `memory.ranked_max_rows`, and equal the engines' queries; a
@@ -312,6 +317,31 @@ def test_duckdb_tables_fetched_by_group_for_durations_only():
     assert memory.fetched_by_group(table, ["team"], columns, max_rows=39) is None
     assert memory.fetched_by_group(pl.DataFrame({"team": [1]}), ["team"], columns,
                                    max_rows=40) is None
+
+
+def test_duckdb_tables_with_coded_keys_fetched_as_they_are():
+    """ENUM, whole-number and yes/no keys of a DuckDB table come to Python as dictionary
+    codes and numbers (no join to number the groups); text keys, queries and tables past
+    ``max_rows`` do not."""
+    con = duckdb.connect()
+    con.register("frame_t", pd.DataFrame({
+        "team": pd.Categorical(["b", "a", None, "b"], categories=["b", "a", "c"]),
+        "q": [1, 2, 2, 1], "late": pd.array([True, None, False, True], dtype="boolean"),
+        "text": ["x", "y", "x", "y"], "score": [3, 4, 5, 6]}))
+    con.execute("CREATE TABLE t AS SELECT * FROM frame_t")
+    table = con.table("t")
+    columns = {"value": nw.col("score") * 2}
+    got = memory.fetched_coded(table, ["team", "q", "late"], columns, max_rows=4)
+    assert got is not None
+    native = got.to_native()
+    assert pa.types.is_dictionary(native.schema.field("team").type)
+    assert native.column("team").to_pylist() == ["b", "a", None, "b"]
+    assert native.column("value").to_pylist() == [6, 8, 10, 12]
+    assert native.column("late").to_pylist() == [True, None, False, True]
+    assert memory.fetched_coded(table, ["text"], columns, max_rows=4) is None
+    assert memory.fetched_coded(table, ["team"], columns, max_rows=3) is None
+    assert memory.fetched_coded(con.sql("SELECT * FROM t"), ["team"], columns,
+                                max_rows=4) is None
 
 
 def test_classification_kept_only_for_options_whose_text_is_whole():
