@@ -182,20 +182,14 @@ def fetched_by_group(obj: Any, keys: list[str], columns: dict[str, Any], *,
     distinct combinations as pandas (row g: group g; without keys one row when there
     are rows); None when it does not apply.
     """
-    frame = nw.from_native(obj, pass_through=True)
-    impl = getattr(frame, "implementation", None)
-    if impl is None or not impl.is_duckdb():
+    table_rows = _table_rows(obj, max_rows)
+    if table_rows is None:
         return None
+    frame, rows = table_rows
     import pyarrow as pa
 
     native = frame.to_native()
     try:
-        if str(native.type) != "TABLE_RELATION":
-            return None
-        rows = native.query("__kpitools_rows", "SELECT count(*) FROM __kpitools_rows"
-                            ).fetchall()[0][0]
-        if rows > max_rows:
-            return None
         computed = frame.select(*keys, **columns).to_native()
         names = ", ".join(f"r.{_quoted(c)}" for c in columns)
         if not keys:
@@ -230,25 +224,40 @@ def fetched_coded(obj: Any, keys: list[str], columns: dict[str, Any], *,
     `fetched_by_group` is for text keys). Only a table of at most ``max_rows`` rows; None
     otherwise."""
     frame = nw.from_native(obj, pass_through=True)
-    impl = getattr(frame, "implementation", None)
-    if impl is None or not impl.is_duckdb():
+    if not isinstance(frame, nw.LazyFrame) or not frame.implementation.is_duckdb():
+        return None
+    try:
+        schema = frame.collect_schema()
+    except Exception:  # noqa: BLE001 — no schema: the engine
+        return None
+    if not all(schema[k] == nw.Enum or schema[k] == nw.Boolean or schema[k].is_integer()
+               for k in keys):
+        return None
+    table_rows = _table_rows(obj, max_rows)
+    if table_rows is None:
+        return None
+    try:
+        table = frame.select(*keys, **columns).to_native().to_arrow_table()
+    except Exception:  # noqa: BLE001 — columns DuckDB cannot compute: the engine
+        return None
+    return nw.from_native(table, eager_only=True) if table.num_rows == table_rows[1] else None
+
+
+def _table_rows(obj: Any, max_rows: int) -> tuple[nw.LazyFrame[Any], int] | None:
+    """A DuckDB table relation (not a query, a view of files, a filter ...) of at most
+    ``max_rows`` rows as a Narwhals frame, and its number of rows; None otherwise."""
+    frame = nw.from_native(obj, pass_through=True)
+    if not isinstance(frame, nw.LazyFrame) or not frame.implementation.is_duckdb():
         return None
     native = frame.to_native()
     try:
         if str(native.type) != "TABLE_RELATION":
             return None
-        schema = frame.collect_schema()
-        if not all(schema[k] == nw.Enum or schema[k] == nw.Boolean or schema[k].is_integer()
-                   for k in keys):
-            return None
         rows = native.query("__kpitools_rows", "SELECT count(*) FROM __kpitools_rows"
                             ).fetchall()[0][0]
-        if rows > max_rows:
-            return None
-        table = frame.select(*keys, **columns).to_native().to_arrow_table()
-    except Exception:  # noqa: BLE001 — a relation DuckDB cannot count or fetch: the engine
+    except Exception:  # noqa: BLE001 — a relation DuckDB cannot count: the engine
         return None
-    return nw.from_native(table, eager_only=True) if table.num_rows == rows else None
+    return (frame, int(rows)) if rows <= max_rows else None
 
 
 def _arrow_by_polars(table: Any, keys: list[str], columns: dict[str, Any]
