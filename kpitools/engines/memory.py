@@ -32,7 +32,8 @@ from kpitools.core import parallel
 
 __all__ = ["MAX_ROWS", "GROUP", "ranked_max_rows", "counted_max_rows", "eager_columns",
            "fetched_by_group", "fetched_coded", "column_codes", "combined_codes", "CodeCounts",
-           "frequency_codes", "values_of_codes", "native_frame", "native_to_pandas",
+           "frequency_codes", "values_of_codes", "native_frame", "pandas_frame",
+           "native_to_pandas",
            "frequency_values",
            "take_rows", "any_rows", "raw_integers"]
 
@@ -506,6 +507,20 @@ def native_to_pandas(values: Any) -> pd.Series:
     """A Polars Series or Arrow ChunkedArray as pandas, converted as in a frame."""
     out = values.to_pandas()
     return out.reset_index(drop=True) if isinstance(out, pd.Series) else pd.Series(out)
+
+
+def pandas_frame(frame: nw.DataFrame[Any], columns: dict[str, Any]) -> pd.DataFrame:
+    """Native columns of the engine of ``frame`` (Polars or PyArrow) as one pandas frame,
+    converted as the engine converts a frame (``to_pandas``)."""
+    if frame.implementation.is_polars():
+        import polars as pl
+
+        out = pl.DataFrame(columns).to_pandas()
+    else:
+        import pyarrow as pa
+
+        out = pa.table(columns).to_pandas()
+    return out.reset_index(drop=True)
 
 
 def native_frame(frame: nw.DataFrame[Any], columns: dict[str, Any]) -> nw.DataFrame[Any]:

@@ -414,8 +414,8 @@ def _answers_here(frame: Any, keys: list[str], column: str) -> _Answers | None:
         if ordered is not None:
             names, groups, order = ordered
         else:
-            names = memory.native_frame(eager, taken).to_pandas().reset_index(drop=True)
-            _categoricals_as_values(frame, eager, keys, names)
+            names = memory.pandas_frame(eager, taken)
+            _categoricals_as_values(eager, keys, names)
             groups = names  # codes in order: no second coding
             order = (np.arange(len(names)) if all(_codes_sort_as_values(eager, key)
                                                   for key in keys) else None)
@@ -448,8 +448,7 @@ def _polars_text_in_order(eager: nw.DataFrame[Any], keys: list[str], taken: dict
     import polars as pl
 
     rest = [key for key in keys if key not in text]
-    converted = (memory.native_frame(eager, {k: taken[k] for k in rest}).to_pandas()
-                 .reset_index(drop=True) if rest else None)
+    converted = memory.pandas_frame(eager, {k: taken[k] for k in rest}) if rest else None
     names: dict[str, Any] = {}
     ranks: list[np.ndarray] = []
     levels: dict[str, pd.Index] = {}
@@ -494,11 +493,11 @@ def _codes_sort_as_values(eager: nw.DataFrame[Any], key: str) -> bool:
     return all(chunk.dictionary.null_count == 0 for chunk in chunks)
 
 
-def _categoricals_as_values(frame: Any, eager: nw.DataFrame[Any], keys: list[str],
+def _categoricals_as_values(eager: nw.DataFrame[Any], keys: list[str],
                             names: pd.DataFrame) -> None:
     """As `frequency_table`: the keys of a Polars Categorical as plain values (sorted by
     value), in place."""
-    if engine_name(frame) == "polars":
+    if eager.implementation.is_polars():
         for key in keys:
             if eager.schema[key] == nw.Categorical:
                 names[key] = names[key].astype(object)
