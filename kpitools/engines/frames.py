@@ -38,7 +38,7 @@ __all__ = [
     "as_lazy",
     "column_names",
     "frequency_table",
-    "counted_by_duckdb",
+    "counted_by_engine",
     "duration_seconds",
 ]
 
@@ -135,7 +135,8 @@ def frequency_table(obj: Any, by: Sequence[str], values: dict[str, Any] | str, *
         lazy = lazy.with_columns(**values)
         names = list(values)
     keys = [*by, *names]
-    missing = [c for c in keys if c not in column_names(lazy)]
+    present = set(column_names(lazy))
+    missing = [c for c in keys if c not in present]
     if missing:
         raise KeyError(f"columns {missing} not in the data; its columns are "
                        f"{column_names(obj)[:20]}")
@@ -177,21 +178,33 @@ def _counted_here(obj: Any, by: Sequence[str], values: dict[str, Any] | str,
     return out
 
 
-def counted_by_duckdb(obj: Any, by: Sequence[str], column: str, name: str,
+def counted_by_engine(obj: Any, by: Sequence[str], column: str, name: str,
                       count: str) -> pd.DataFrame | None:
-    """`frequency_table` of one plain column of a DuckDB relation (``by``, ``column`` as
-    ``name`` and ``count``), as one ``aggregate`` of the relation: the same table without
-    building and binding a Narwhals plan of four relations (about 2 ms a call at 1M rows).
-    None for another engine."""
+    """`frequency_table` of one plain column of a DuckDB relation or a PySpark DataFrame
+    (``by``, ``column`` as ``name`` and ``count``), asked of the engine in its own API:
+    DuckDB's ``aggregate`` of the relation, Spark's ``groupBy().agg()`` collected as Arrow
+    — the same table without building and binding a Narwhals plan of four steps (DuckDB:
+    about 2 ms a call at 1M rows; Spark: its schema asked once, not once a column: about
+    0.25 s a call). None for another engine (or a PySpark before 4, without ``toArrow``).
+    """
     frame = nw.from_native(obj, pass_through=True)
     impl = getattr(frame, "implementation", None)
-    if impl is None or not impl.is_duckdb():
+    if impl is None:
         return None
-    grouped = ", ".join([*(_quoted(k) for k in by), _quoted(column)])
-    keys = "".join(f"{_quoted(k)}, " for k in by)
-    table = frame.to_native().aggregate(
-        f"{keys}{_quoted(column)} AS {_quoted(name)}, count(*) AS {_quoted(count)}",
-        grouped).to_arrow_table()
+    native = frame.to_native()
+    if impl.is_duckdb():
+        grouped = ", ".join([*(_quoted(k) for k in by), _quoted(column)])
+        keys = "".join(f"{_quoted(k)}, " for k in by)
+        table = native.aggregate(
+            f"{keys}{_quoted(column)} AS {_quoted(name)}, count(*) AS {_quoted(count)}",
+            grouped).to_arrow_table()
+    elif engine_name(obj) in ("pyspark", "pyspark_connect") and hasattr(native, "toArrow"):
+        from pyspark.sql import functions as spark
+
+        table = (native.groupBy(*(spark.col(k) for k in by), spark.col(column).alias(name))
+                 .agg(spark.count(spark.lit(1)).alias(count)).toArrow())
+    else:
+        return None
     out = table.to_pandas().reset_index(drop=True)
     out[count] = out[count].astype("int64")
     return out

@@ -65,7 +65,7 @@ from kpitools.engines.flags import FLAG_KPIS, flag_column
 from kpitools.engines.frames import (
     as_lazy,
     column_names,
-    counted_by_duckdb,
+    counted_by_engine,
     duration_seconds,
     engine_name,
     frequency_table,
@@ -360,7 +360,7 @@ def _answers(frame: Any, keys: list[str], column: str) -> _Answers:
     here = _answers_here(frame, keys, column)
     if here is not None:
         return here
-    freq = counted_by_duckdb(frame, keys, column, _VALUE, _COUNT)
+    freq = counted_by_engine(frame, keys, column, _VALUE, _COUNT)
     if freq is None:
         freq = frequency_table(frame, keys, {_VALUE: nw.col(column)}, count=_COUNT)
     value_codes, uniques = pd.factorize(freq[_VALUE], use_na_sentinel=False)
