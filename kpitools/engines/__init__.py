@@ -21,6 +21,7 @@ from kpitools.engines.frames import (
     frequency_table,
     is_engine_frame,
 )
+from kpitools.engines.periods import period_expression, with_periods
 from kpitools.engines.statistics import (
     ENGINE_KPIS,
     SCALE_KPIS,
@@ -47,7 +48,9 @@ __all__ = [
     "engine_name",
     "frequency_table",
     "is_engine_frame",
+    "period_expression",
     "statistics_table",
     "sufficient_statistics",
     "summarize",
+    "with_periods",
 ]
