@@ -46,7 +46,7 @@ _EDGES = [dt.datetime(y, m, d, h) for y in (2015, 2020, 2021, 2026, 2027)
           for h in (0, 23)]
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(st.lists(st.one_of(
     st.none(), st.sampled_from(_EDGES),
     st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2040, 12, 31))),
