@@ -38,7 +38,7 @@ from kpitools.core.errors import DataValidationError
 from kpitools.core.results import Comparison
 from kpitools.core.validation import check_choice
 from kpitools.engines.flags import check_unique_ids_on_engine
-from kpitools.engines.frames import as_lazy, engine_name
+from kpitools.engines.frames import as_lazy, duration_seconds, engine_name
 from kpitools.kpis.catalogue import KpiDefinition
 from kpitools.kpis.common import no_value
 from kpitools.kpis.operations import proportion_outcome
@@ -61,7 +61,9 @@ __all__ = ["OUTCOME_KPIS", "COUNT_KPIS", "NOT_ON_ENGINES", "not_on_engines",
 
 #: Proportion KPIs decided row by row from several columns (beside the flag KPIs).
 OUTCOME_KPIS: tuple[str, ...] = ("fcr", "resolution_rate", "abandonment_rate", "answer_rate",
-                                 "service_level")
+                                 "service_level", "frt_sla", "resolution_sla")
+#: The SLA KPIs and the duration each judges against its target
+_SLA = {"frt_sla": "frt", "resolution_sla": "resolution_time"}
 #: Count KPIs (Poisson, with an exposure): the rows with a creation / resolution time.
 COUNT_KPIS: tuple[str, ...] = ("ticket_volume", "resolved_volume")
 
@@ -189,6 +191,9 @@ def _signature(frame: Any, kpi: str, names: list[str], options: dict[str, Any]
                     sig.ask(_question(w <= threshold))
         return sig, cols["call_id"]
     cols = resolve_columns("tickets", options.get("columns"))
+    if kpi in _SLA:
+        _sla_signature(frame, sig, kpi, cols, options)
+        return sig, cols["ticket_id"]
     if kpi in COUNT_KPIS:
         require_columns(empty, cols, ["created_at"])
         sig.timestamp(cols["created_at"], kpi)
@@ -209,29 +214,117 @@ def _signature(frame: Any, kpi: str, names: list[str], options: dict[str, Any]
         sig.timestamp(c_col, kpi)
         sig.timestamp(r_col, kpi)
         sig.ask(_question(nw.col(r_col) < nw.col(c_col)))
-        as_of = options.get("as_of")
-        if as_of is not None:
-            stamp = pd.Timestamp(as_of)
-            zone = getattr(sig.schema[c_col], "time_zone", None)
-            if engine_name(frame) in _SPARK_LIKE and zone is not None:
-                # Spark's timestamps are instants shown in the session's zone: as_of is
-                # read in that zone, and the rows' timestamps come back naive in it
-                if stamp.tzinfo is not None:
-                    stamp = stamp.tz_convert(zone).tz_localize(None)
-                options["as_of"] = stamp
-                moment = stamp.tz_localize(zone).to_pydatetime()
-            else:
-                if zone is not None and stamp.tzinfo is None:
-                    raise ValueError("as_of must be time-zone aware when the timestamps are")
-                if zone is not None:
-                    stamp = stamp.tz_convert(zone)
-                elif stamp.tzinfo is not None:
-                    raise ValueError(f"as_of={as_of!r} is time-zone aware and the timestamps "
-                                     f"of the {engine_name(frame)} frame are not")
-                moment = stamp.to_pydatetime()
+        if options.get("as_of") is not None:
+            moment = _as_of_moment(sig, frame, c_col, options)
             sig.ask(_question(nw.col(r_col) <= nw.lit(moment)))
             sig.ask(_question(nw.col(c_col) > nw.lit(moment)))
     return sig, cols["ticket_id"]
+
+
+def _sla_signature(frame: Any, sig: _Signature, kpi: str, cols: Mapping[str, str],
+                   options: dict[str, Any]) -> None:
+    """The questions `kpitools.kpis.durations.sla_attainment` asks of a ticket: are the
+    start and end missing, is the end before the start, is the duration within each
+    target (one question per distinct target: per-group targets pick theirs from
+    ``target_by``, grouped by its values), and with ``as_of``, has an open ticket been
+    open longer than each target. The smallest start and end of a signature answer them
+    as each of its rows does: ``min end − min start`` is at most the duration of the row
+    that starts first, and at least that of the row that ends first."""
+    from kpitools.kpis.durations import DURATION_KPIS
+    from kpitools.kpis.targets import GroupTargets, as_seconds
+
+    for option in ("value", "business_hours"):
+        if options.get(option) is not None:
+            raise TypeError(f"kpi={kpi!r}, {option}= on a {engine_name(frame)} frame: the "
+                            "SLA is judged on the engine from the two timestamps; collect "
+                            "the frame to pandas for it")
+    spec = DURATION_KPIS[_SLA[kpi]]
+    if "target" not in options:
+        raise TypeError(f"kpi={kpi!r} needs target= (the SLA threshold)")
+    assert spec.start is not None and spec.end is not None  # frt, resolution_time
+    require_columns(pd.DataFrame(columns=sig.names), cols, [spec.start, spec.end])
+    start, end = cols[spec.start], cols[spec.end]
+    sig.timestamp(start, kpi)
+    sig.timestamp(end, kpi)
+    sig.ask(_question(nw.col(end) < nw.col(start)))
+    target, unit = options["target"], options.get("target_unit", "minutes")
+    if isinstance(target, GroupTargets | Mapping):
+        groups = (target if isinstance(target, GroupTargets)
+                  else GroupTargets(options.get("target_by") or "", dict(target)))
+        if groups.by in sig.names:
+            sig.value(groups.by)
+        listed = [*groups.values.values(),
+                  *([groups.default] if groups.default is not None else [])]
+        thresholds = sorted({float(as_seconds(t, groups.unit or unit)) for t in listed})
+    else:
+        thresholds = [float(as_seconds(target, unit))]
+    seconds, per_second = duration_seconds(frame, start, end)
+    moment = (_as_of_moment(sig, frame, start, options)
+              if options.get("as_of") is not None else None)
+    for threshold in thresholds:
+        if np.isfinite(threshold):
+            sig.ask(_question(seconds <= threshold * per_second))
+            if moment is not None:
+                sig.ask(_question(nw.col(start) < nw.lit(
+                    moment - pd.Timedelta(seconds=threshold).to_pytimedelta())))
+
+
+def _as_of_moment(sig: _Signature, frame: Any, column: str, options: dict[str, Any]
+                  ) -> Any:
+    """``options["as_of"]`` as a literal comparable with the timestamps of ``column``.
+
+    Spark's timestamps are instants shown in the session's zone: ``as_of`` is read in that
+    zone, and ``options["as_of"]`` becomes the naive time in it (the representative rows'
+    timestamps come back naive in it too, `_probe_table`)."""
+    as_of = options["as_of"]
+    stamp = pd.Timestamp(as_of)
+    zone = getattr(sig.schema[column], "time_zone", None)
+    if engine_name(frame) in _SPARK_LIKE and zone is not None:
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert(zone).tz_localize(None)
+        options["as_of"] = stamp
+        return stamp.tz_localize(zone).to_pydatetime()
+    if zone is not None and stamp.tzinfo is None:
+        raise ValueError("as_of must be time-zone aware when the timestamps are")
+    if zone is not None:
+        stamp = stamp.tz_convert(zone)
+    elif stamp.tzinfo is not None:
+        raise ValueError(f"as_of={as_of!r} is time-zone aware and the timestamps of the "
+                         f"{engine_name(frame)} frame are not")
+    return stamp.to_pydatetime()
+
+
+class _SlaIssues:
+    """The rows `sla_attainment` excludes: its issues less the open tickets already past
+    their target (decided: known misses)."""
+
+    def __init__(self, issues: Any, decided: np.ndarray, open_rows: np.ndarray) -> None:
+        self._issues = issues
+        self._known = decided & open_rows
+        self.mask = issues.mask & ~decided
+
+    def excluded(self) -> pd.DataFrame:
+        listed = self._issues.excluded()
+        if not self._known.any():
+            return listed
+        rows = set(np.flatnonzero(self._known).tolist())
+        return listed[~listed["row"].isin(rows)].reset_index(drop=True)
+
+
+def _sla_outcome(probe: pd.DataFrame, kpi: str, options: dict[str, Any]
+                 ) -> tuple[np.ndarray, _SlaIssues]:
+    """Each representative row: 1 within its target, 0 a miss (a known one too), NaN not
+    decided; decided by `kpitools.kpis.durations`' own code."""
+    from kpitools.kpis.durations import _sla_counts, _sla_targets, duration_values
+
+    rows = {k: v for k, v in options.items()
+            if k in ("columns", "as_of", "invalid", "missing")}
+    dd = duration_values(probe, _SLA[kpi], **rows)
+    target_seconds, _ = _sla_targets(probe, dd, options["target"], options.get("target_by"),
+                                     options.get("target_unit", "minutes"))
+    within, decided = _sla_counts(dd, target_seconds)
+    success = np.where(decided, within.astype(float), np.nan)
+    return success, _SlaIssues(dd.issues, decided, dd.open)
 
 
 def _probe_table(sig: _Signature, table: pd.DataFrame) -> pd.DataFrame:
@@ -291,6 +384,9 @@ def outcome_statistics(frame: Any, kpi: str, value: str | None, keys: list[str],
             period_column = row_options.pop("period_column", None)
             counted, issues = ticket_counts(probe, kpi, **row_options)
             success = np.where(issues.mask, np.nan, counted.astype(float))
+        elif kpi in _SLA:
+            success, sla_issues = _sla_outcome(probe, kpi, row_options)
+            issues = sla_issues  # type: ignore[assignment]  # .mask, .excluded()
         else:
             out = proportion_outcome(probe, kpi, **row_options)
             if out.check_groups is not None:
@@ -305,7 +401,8 @@ def outcome_statistics(frame: Any, kpi: str, value: str | None, keys: list[str],
     n = np.bincount(codes[used], weights=w[used], minlength=g)
     n_excl = np.bincount(codes[issues.mask], weights=w[issues.mask], minlength=g)
     out_groups = groups.reset_index(drop=True).copy()
-    details: dict[str, Any] = {"label": kpi, "method": method, "unit": "%"}
+    label = f"{_SLA[kpi]}_sla" if kpi in _SLA else kpi  # as sla_attainment labels it
+    details: dict[str, Any] = {"label": label, "method": method, "unit": "%"}
     if counting:
         out_groups["n"] = np.rint(k).astype(np.int64)
         if isinstance(exposure, str):
@@ -416,8 +513,6 @@ NOT_ON_ENGINES: dict[str, str] = {
     "utilisation": "it joins the availability table per agent and resamples the agents",
     "productivity": "it joins the availability table per agent and resamples the agents",
     "backlog": "not yet on engines (tickets open at a time point)",
-    "frt_sla": "not yet on engines (per-group targets and the open items past them)",
-    "resolution_sla": "not yet on engines (per-group targets and the open items past them)",
     "complaints_per_1000": "not yet on engines (a complaint flag over a customer base)",
 }
 

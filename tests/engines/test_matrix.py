@@ -18,6 +18,7 @@ from engine_frames import CONVERTERS, engine_of, spark_frame
 import kpitools as kt
 from kpitools import datasets, engines
 from kpitools.core.errors import DataValidationError, SmallSampleWarning
+from kpitools.kpis.targets import GroupTargets
 
 NUMBERS = ["estimate", "ci_low", "ci_high", "confidence_level", "n", "n_excluded"]
 
@@ -74,6 +75,16 @@ CASES = [
      ["quarter", "channel"], {"exposure": "period_days", "period_column": "quarter"}),
     ("resolved_volume_exposure_score", "tickets", "resolved_volume", None, ["channel"],
      {"exposure": 30.0, "method": "score"}),
+    # SLA attainment: scalar and per-priority targets, open tickets past them (as_of)
+    ("frt_sla_60min", "messy_tickets", "frt_sla", None, ["team"], {"target": 60}),
+    ("resolution_sla_by_priority", "messy_tickets", "resolution_sla", None, ["channel"],
+     {"target": {"urgent": "4h", "high": "8h"}, "target_by": "priority",
+      "invalid": "exclude"}),
+    ("resolution_sla_as_of_default", "messy_tickets", "resolution_sla", None, ["team"],
+     {"target": GroupTargets("priority", {"urgent": "4h", "high": "8h"}, default="48h"),
+      "as_of": "2026-10-01", "invalid": "exclude", "method": "wald"}),
+    ("frt_sla_as_of_hours", "tickets", "frt_sla", None, [],
+     {"target": 1.5, "target_unit": "hours", "as_of": "2026-10-01"}),
 ]
 
 def _few_surveys() -> pd.DataFrame:
