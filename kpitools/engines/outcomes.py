@@ -1,9 +1,10 @@
 """KPIs decided row by row from several columns, on any engine: each kind of row once.
 
-``fcr``, ``resolution_rate``, ``abandonment_rate``, ``answer_rate`` and ``service_level``
-decide each row from a few columns (a flag or a contact count; two timestamps and
-``as_of``; the answer time, the offer time and the wait against ``short_abandon_seconds``
-and ``threshold_seconds``), and ``ticket_volume`` / ``resolved_volume`` count the rows with
+``fcr``, ``resolution_rate``, ``abandonment_rate``, ``answer_rate``, ``service_level``
+and the SLA attainments ``frt_sla`` / ``resolution_sla`` decide each row from a few
+columns (a flag or a contact count; two timestamps and ``as_of``; the answer time, the
+offer time and the wait against ``short_abandon_seconds`` and ``threshold_seconds``; the
+duration against each SLA target), and ``ticket_volume`` / ``resolved_volume`` count the rows with
 a creation (resolution) time. On an engine each row gets a *signature* — the answers to
 every question the KPI's own code asks of it (is the column missing, is the resolution
 before the creation, is the wait within the threshold, is it below the short-abandon
