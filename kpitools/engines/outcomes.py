@@ -316,14 +316,13 @@ def _sla_outcome(probe: pd.DataFrame, kpi: str, options: dict[str, Any]
                  ) -> tuple[np.ndarray, _SlaIssues]:
     """Each representative row: 1 within its target, 0 a miss (a known one too), NaN not
     decided; decided by `kpitools.kpis.durations`' own code."""
-    from kpitools.kpis.durations import _sla_counts, _sla_targets, duration_values
+    from kpitools.kpis.durations import sla_row_outcomes
 
     rows = {k: v for k, v in options.items()
             if k in ("columns", "as_of", "invalid", "missing")}
-    dd = duration_values(probe, _SLA[kpi], **rows)
-    target_seconds, _ = _sla_targets(probe, dd, options["target"], options.get("target_by"),
-                                     options.get("target_unit", "minutes"))
-    within, decided = _sla_counts(dd, target_seconds)
+    within, decided, dd = sla_row_outcomes(
+        probe, _SLA[kpi], target=options["target"], target_by=options.get("target_by"),
+        target_unit=options.get("target_unit", "minutes"), **rows)
     success = np.where(decided, within.astype(float), np.nan)
     return success, _SlaIssues(dd.issues, decided, dd.open)
 

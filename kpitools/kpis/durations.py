@@ -97,6 +97,7 @@ __all__ = [
     "aht",
     "asa",
     "sla_attainment",
+    "sla_row_outcomes",
     "compare_durations",
     "summarize_durations",
 ]
@@ -881,6 +882,32 @@ def _sla_counts(dd: DurationData, target_seconds: Any) -> tuple[np.ndarray, np.n
     decided = (dd.usable & ~np.isnan(np.broadcast_to(target_seconds, dd.usable.shape))
                ) | known_miss
     return within, decided
+
+
+def sla_row_outcomes(data: pd.DataFrame, kpi: str = "frt", *, target: SlaTarget,
+                     target_by: str | None = None, target_unit: DurationUnit = "minutes",
+                     columns: Mapping[str, str] | None = None, as_of: Any = None,
+                     invalid: Literal["raise", "exclude"] = "raise",
+                     missing: Literal["exclude", "raise"] = "exclude"
+                     ) -> tuple[np.ndarray, np.ndarray, DurationData]:
+    """Each row's SLA outcome as `sla_attainment` decides it: ``(within, decided, dd)`` —
+    within its target, judged (a duration, or an open item already past its target at
+    ``as_of``), and the `DurationData` of the rows (``dd.issues``: the exclusions, open
+    items past their target among them). The options as in `sla_attainment` (timestamps
+    only: no ``value``, business hours or ``tz``).
+
+    >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2026-07-01 09:00"] * 3),
+    ...                   "first_response_at": pd.to_datetime(
+    ...                       ["2026-07-01 09:10", None, "2026-07-01 11:00"])})
+    >>> within, decided, _ = sla_row_outcomes(t, target=60, as_of="2026-07-01 12:00")
+    >>> within.tolist(), decided.tolist()
+    ([True, False, False], [True, True, True])
+    """
+    dd = duration_values(data, kpi, columns=columns, as_of=as_of, invalid=invalid,
+                         missing=missing)
+    target_seconds, _ = _sla_targets(data, dd, target, target_by, target_unit)
+    within, decided = _sla_counts(dd, target_seconds)
+    return within, decided, dd
 
 
 def sla_attainment(
