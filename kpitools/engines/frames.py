@@ -45,7 +45,8 @@ __all__ = [
 #: The engines tested in the test matrix (``engine_name`` of their frames).
 ENGINES: tuple[str, ...] = ("pandas", "polars", "pyarrow", "duckdb", "pyspark")
 
-_SPARK_LIKE = {"pyspark", "pyspark_connect", "sqlframe"}
+#: Narwhals names of the Spark-like engines
+SPARK_LIKE = frozenset({"pyspark", "pyspark_connect", "sqlframe"})
 
 
 def is_engine_frame(obj: Any) -> bool:
@@ -193,11 +194,10 @@ def counted_by_engine(obj: Any, by: Sequence[str], column: str, name: str,
         return None
     native = frame.to_native()
     if impl.is_duckdb():
-        grouped = ", ".join([*(_quoted(k) for k in by), _quoted(column)])
-        keys = "".join(f"{_quoted(k)}, " for k in by)
-        table = native.aggregate(
-            f"{keys}{_quoted(column)} AS {_quoted(name)}, count(*) AS {_quoted(count)}",
-            grouped).to_arrow_table()
+        q = memory.quoted_name
+        keys = "".join(f"{q(k)}, " for k in by)
+        table = native.aggregate(f"{keys}{q(column)} AS {q(name)}, count(*) AS {q(count)}",
+                                 f"{keys}{q(column)}").to_arrow_table()
     elif engine_name(obj) in ("pyspark", "pyspark_connect") and hasattr(native, "toArrow"):
         from pyspark.sql import functions as spark
 
@@ -210,10 +210,6 @@ def counted_by_engine(obj: Any, by: Sequence[str], column: str, name: str,
     return out
 
 
-def _quoted(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def duration_seconds(obj: Any, start: str, end: str) -> tuple[Any, float]:
     """Narwhals expression of the time from ``start`` to ``end``, and its units per second.
 
@@ -223,6 +219,6 @@ def duration_seconds(obj: Any, start: str, end: str) -> tuple[Any, float]:
     second 10⁶. Divide by the units per second in Python, after counting. Null if either
     timestamp is.
     """
-    if engine_name(obj) in _SPARK_LIKE:
+    if engine_name(obj) in SPARK_LIKE:
         return nw.col(end).cast(nw.Float64) - nw.col(start).cast(nw.Float64), 1.0
     return (nw.col(end) - nw.col(start)).dt.total_microseconds(), 1_000_000.0

@@ -31,7 +31,8 @@ import pandas as pd
 from kpitools.core import parallel
 
 __all__ = ["MAX_ROWS", "GROUP", "ranked_max_rows", "counted_max_rows", "eager_columns",
-           "fetched_by_group", "fetched_coded", "column_codes", "combined_codes", "CodeCounts",
+           "fetched_by_group", "fetched_coded", "quoted_name", "column_codes",
+           "combined_codes", "CodeCounts",
            "frequency_codes", "values_of_codes", "native_frame", "pandas_frame",
            "native_to_pandas",
            "frequency_values",
@@ -163,7 +164,12 @@ def _renamed(frame: nw.DataFrame[Any], keys: list[str], columns: dict[str, str]
 GROUP = "__kpitools_group"
 
 
-def _quoted(name: str) -> str:
+def quoted_name(name: str) -> str:
+    """``name`` as a SQL identifier in double quotes.
+
+    >>> print(quoted_name('a"b'))
+    "a""b"
+    """
     return '"' + name.replace('"', '""') + '"'
 
 
@@ -192,14 +198,14 @@ def fetched_by_group(obj: Any, keys: list[str], columns: dict[str, Any], *,
     native = frame.to_native()
     try:
         computed = frame.select(*keys, **columns).to_native()
-        names = ", ".join(f"r.{_quoted(c)}" for c in columns)
+        names = ", ".join(f"r.{quoted_name(c)}" for c in columns)
         if not keys:
             table = computed.query("__kpitools_rows", (
                 f"SELECT 0::INTEGER AS {GROUP}, {names} FROM __kpitools_rows r")
             ).to_arrow_table()
             groups = pd.DataFrame(index=pd.RangeIndex(1 if rows else 0))
             return nw.from_native(table, eager_only=True), groups
-        quoted = [_quoted(k) for k in keys]
+        quoted = [quoted_name(k) for k in keys]
         distinct = native.query("__kpitools_rows", (
             f"SELECT DISTINCT {', '.join(quoted)} FROM __kpitools_rows")).to_arrow_table()
         kpitools_groups = distinct.append_column(  # noqa: F841 — read by the SQL below
@@ -587,15 +593,8 @@ _THREADED_BLOCK = 1 << 18
 
 def any_rows(combined: np.ndarray, space: int, present: np.ndarray) -> np.ndarray:
     """One row holding each of the ``present`` codes of ``combined`` (codes below
-    ``space``): the rows are scattered block by block, up to the first block after which
-    every present code has one (usually the first few)."""
-    row = np.full(space, -1, dtype=np.int64)
-    for start in range(0, combined.size, _BLOCK):
-        block = combined[start:start + _BLOCK]
-        row[block] = np.arange(start, start + block.size, dtype=np.int64)
-        if row[present].min(initial=0) >= 0:
-            break
-    return row[present]
+    ``space``; `_rows_of_codes`)."""
+    return _rows_of_codes(combined, space, present)
 
 
 def take_rows(frame: nw.DataFrame[Any], rows: np.ndarray) -> nw.DataFrame[Any]:

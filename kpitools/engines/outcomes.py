@@ -39,7 +39,7 @@ from kpitools.core.errors import DataValidationError
 from kpitools.core.results import Comparison
 from kpitools.core.validation import check_choice
 from kpitools.engines.flags import check_unique_ids_on_engine
-from kpitools.engines.frames import as_lazy, duration_seconds, engine_name
+from kpitools.engines.frames import SPARK_LIKE, as_lazy, duration_seconds, engine_name
 from kpitools.kpis.catalogue import KpiDefinition
 from kpitools.kpis.common import no_value
 from kpitools.kpis.operations import proportion_outcome
@@ -70,7 +70,6 @@ COUNT_KPIS: tuple[str, ...] = ("ticket_volume", "resolved_volume")
 
 _COUNT = "__kpitools_count"
 _CALLS = ("abandonment_rate", "answer_rate", "service_level")
-_SPARK_LIKE = {"pyspark", "pyspark_connect", "sqlframe"}
 #: options of the statistics, not of the rows
 _STAT_OPTIONS = {"method", "alternative"}
 
@@ -280,7 +279,7 @@ def _as_of_moment(sig: _Signature, frame: Any, column: str, options: dict[str, A
     as_of = options["as_of"]
     stamp = pd.Timestamp(as_of)
     zone = getattr(sig.schema[column], "time_zone", None)
-    if engine_name(frame) in _SPARK_LIKE and zone is not None:
+    if engine_name(frame) in SPARK_LIKE and zone is not None:
         if stamp.tzinfo is not None:
             stamp = stamp.tz_convert(zone).tz_localize(None)
         options["as_of"] = stamp
@@ -331,7 +330,7 @@ def _probe_table(sig: _Signature, table: pd.DataFrame) -> pd.DataFrame:
     """The representative rows, with the columns under their own names."""
     columns = [c for c in dict.fromkeys([*sig.raw, *sig.smallest])]
     probe = table[columns].reset_index(drop=True)
-    if engine_name(sig.frame) in _SPARK_LIKE:  # Spark's timestamps, naive as Spark shows them
+    if engine_name(sig.frame) in SPARK_LIKE:  # Spark's timestamps, naive as Spark shows them
         for c in sig.smallest:
             zone = getattr(sig.schema[c], "time_zone", None)
             if zone is not None and getattr(probe[c].dt, "tz", None) is not None:

@@ -24,12 +24,10 @@ from typing import Any
 import narwhals as nw
 
 from kpitools.core.validation import check_choice
-from kpitools.engines.frames import column_names, engine_name
+from kpitools.engines.frames import SPARK_LIKE, column_names, engine_name
 from kpitools.tables.periods import PERIOD_KINDS, PeriodKind, period_labels
 
 __all__ = ["with_periods", "period_expression"]
-
-_SPARK_LIKE = {"pyspark", "pyspark_connect", "sqlframe"}
 
 
 def period_expression(column: str, kind: PeriodKind = "quarter") -> Any:
@@ -102,7 +100,7 @@ def with_periods(frame: Any, column: str, kind: PeriodKind = "quarter", *,
     if not (dtype.is_temporal() and dtype != nw.Duration and dtype != nw.Time):
         raise TypeError(f"column {column!r} is {dtype} on a {engine_name(frame)} frame; "
                         "periods need timestamps or dates (parse them on the engine first)")
-    if kind == "week" and engine_name(frame) in _SPARK_LIKE:
+    if kind == "week" and engine_name(frame) in SPARK_LIKE:
         raise TypeError("ISO week labels are not in Spark's date formats: label the weeks "
                         "with Spark's own weekofyear() and year of the week's Thursday, or "
                         "use quarters or months")

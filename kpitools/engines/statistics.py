@@ -952,10 +952,7 @@ def _in_memory_groups(frame: Any, eager: nw.DataFrame[Any], keys: list[str]
         where = memory.any_rows(combined, space, present)
         names = memory.take_rows(eager.select(keys), where).to_pandas()
         names = names.reset_index(drop=True)
-        if engine_name(frame) == "polars":  # as frequency_table: Categoricals as values
-            for key in keys:
-                if eager.schema[key] == nw.Categorical:
-                    names[key] = names[key].astype(object)
+        _categoricals_as_values(eager, keys, names)
     else:
         names = pd.DataFrame(index=pd.RangeIndex(n_groups))
     if n_groups == space:  # every code occurs: the codes are the group numbers
