@@ -1,23 +1,24 @@
 """KPIs decided row by row from several columns, on any engine: each kind of row once.
 
-``fcr``, ``resolution_rate``, ``abandonment_rate``, ``answer_rate``, ``service_level``
-and the SLA attainments ``frt_sla`` / ``resolution_sla`` decide each row from a few
-columns (a flag or a contact count; two timestamps and ``as_of``; the answer time, the
-offer time and the wait against ``short_abandon_seconds`` and ``threshold_seconds``; the
-duration against each SLA target), and ``ticket_volume`` / ``resolved_volume`` count the rows with
-a creation (resolution) time. On an engine each row gets a *signature* — the answers to
-every question the KPI's own code asks of it (is the column missing, is the resolution
-before the creation, is the wait within the threshold, is it below the short-abandon
-limit, ...) and the value of each yes/no or count column — and the engine returns one row
-per group and signature with its number of rows and, for each timestamp or wait, its
-*smallest* value there. That smallest value answers every question as each row of its
-signature does (a comparison between two columns included: if every row has
+``fcr``, ``resolution_rate``, ``abandonment_rate``, ``answer_rate``, ``service_level`` and
+the SLA attainments ``frt_sla`` / ``resolution_sla`` decide each row from a few columns (a
+flag or a contact count; two timestamps and ``as_of``; the answer time, the offer time and
+the wait against ``short_abandon_seconds`` and ``threshold_seconds``; the duration against
+each SLA target), ``ticket_volume`` / ``resolved_volume`` count the rows with a creation
+(resolution) time, and ``complaints_per_1000`` counts the rows whose complaint flag says yes
+over a customer base (a number, or a column with one value per group). On an engine each row
+gets a *signature* — the answers to every question the KPI's own code asks of it (is the
+column missing, is the resolution before the creation, is the wait within the threshold, is
+it below the short-abandon limit, ...) and the value of each yes/no or count column — and
+the engine returns one row per group and signature with its number of rows and, for each
+timestamp or wait, its *smallest* value there. That smallest value answers every question as
+each row of its signature does (a comparison between two columns included: if every row has
 ``resolved < created``, the smallest resolution time is below the smallest creation time,
 and likewise for ``≥``), so the KPI's own pandas code
-(`kpitools.kpis.operations.proportion_outcome`, `kpitools.kpis.volume.ticket_counts`) run
-on that small table decides every row of the engine as it would in pandas — same
-successes, same exclusions and reasons (in the same order of precedence), same refusals
-— and the counts are summed with the numbers of rows as weights.
+(`kpitools.kpis.operations.proportion_outcome`, `kpitools.kpis.volume.ticket_counts`) run on
+that small table decides every row of the engine as it would in pandas — same successes,
+same exclusions and reasons (in the same order of precedence), same refusals — and the
+counts are summed with the numbers of rows as weights.
 
 Repeated ids are refused (pandas leaves out each repeat after the first, which depends on
 the order of the rows; an engine's rows have none), as for the flag KPIs
@@ -45,6 +46,7 @@ from kpitools.kpis.common import no_value
 from kpitools.kpis.operations import proportion_outcome
 from kpitools.kpis.volume import (
     POISSON_METHODS,
+    customer_base,
     exposure_of,
     poisson_ci,
     rate_comparison,
@@ -52,12 +54,13 @@ from kpitools.kpis.volume import (
 )
 from kpitools.stats.intervals import PROPORTION_METHODS
 from kpitools.tables.columns import require_columns, resolve_columns
+from kpitools.tables.events import RowIssues, clean_flag
 from kpitools.tables.keys import group_codes
 
 if TYPE_CHECKING:
     from kpitools.engines.statistics import SufficientStatistics
 
-__all__ = ["OUTCOME_KPIS", "COUNT_KPIS", "NOT_ON_ENGINES", "not_on_engines",
+__all__ = ["OUTCOME_KPIS", "COUNT_KPIS", "COMPLAINTS", "NOT_ON_ENGINES", "not_on_engines",
            "outcome_statistics", "rate_columns", "rate_definition"]
 
 #: Proportion KPIs decided row by row from several columns (beside the flag KPIs).
@@ -67,6 +70,8 @@ OUTCOME_KPIS: tuple[str, ...] = ("fcr", "resolution_rate", "abandonment_rate", "
 _SLA = {"frt_sla": "frt", "resolution_sla": "resolution_time"}
 #: Count KPIs (Poisson, with an exposure): the rows with a creation / resolution time.
 COUNT_KPIS: tuple[str, ...] = ("ticket_volume", "resolved_volume")
+#: The count KPI over a customer base: rows flagged yes per 1,000 customers.
+COMPLAINTS = "complaints_per_1000"
 
 _COUNT = "__kpitools_count"
 _CALLS = ("abandonment_rate", "answer_rate", "service_level")
@@ -160,11 +165,14 @@ def _refuse_tz(frame: Any, kpi: str, options: Mapping[str, Any]) -> None:
                         "on the engine first (or collect the frame to pandas)")
 
 
-def _signature(frame: Any, kpi: str, names: list[str], options: dict[str, Any]
-               ) -> tuple[_Signature, str | None]:
+def _signature(frame: Any, kpi: str, names: list[str], options: dict[str, Any],
+               value: str | None = None) -> tuple[_Signature, str | None]:
     """The signature of ``kpi``'s rows and the column of ids to check on the engine."""
     sig = _Signature(frame, names)
     empty = pd.DataFrame(columns=names)
+    if kpi == COMPLAINTS:
+        _complaints_signature(sig, value, options)
+        return sig, None
     if kpi in _CALLS:
         cols = resolve_columns("calls", options.get("columns"))
         a_col, f_col, o_col, w_col = (cols["answered_at"], cols["answered"],
@@ -219,6 +227,47 @@ def _signature(frame: Any, kpi: str, names: list[str], options: dict[str, Any]
             sig.ask(_question(nw.col(r_col) <= nw.lit(moment)))
             sig.ask(_question(nw.col(c_col) > nw.lit(moment)))
     return sig, cols["ticket_id"]
+
+
+def _complaints_signature(sig: _Signature, value: str | None, options: Mapping[str, Any]
+                          ) -> None:
+    """`complaints_per_1000` asks two things of a row: its complaint flag (grouped by its
+    value, judged by `kpitools.tables.events.clean_flag` on the representative rows) and,
+    when ``customers`` names a column, its customer base (grouped by its value, so that
+    `kpitools.kpis.volume.customer_base` sees every distinct base of a group)."""
+    if value is None:
+        raise ValueError(f"kpi={COMPLAINTS!r} needs value= naming a yes/no complaint column")
+    customers = options.get("customers")
+    if customers is None:
+        raise TypeError(f"kpi={COMPLAINTS!r} needs the option customers=...")
+    for column in (value, customers):
+        if isinstance(column, str) and column not in sig.names:
+            raise DataValidationError(f"column not found for KPI {COMPLAINTS!r}; columns "
+                                      f"are {sig.names[:20]}", column=column)
+        if isinstance(column, str):
+            sig.value(column)
+
+
+def _complaint_rows(probe: pd.DataFrame, value: str, options: Mapping[str, Any]
+                    ) -> tuple[np.ndarray, RowIssues]:
+    """Each representative row: 1 a complaint, 0 none, NaN excluded (missing or not a
+    yes/no value), decided by `kpitools.tables.events.clean_flag` as the pandas KPI does."""
+    issues = RowIssues(probe.index, invalid=options.get("invalid", "raise"),
+                       missing=options.get("missing", "exclude"))
+    flag = clean_flag(probe[value], column=value, issues=issues)
+    return np.where(issues.mask, np.nan, flag), issues
+
+
+def _bases(probe: pd.DataFrame, customers: float | str, codes: np.ndarray, g: int
+           ) -> np.ndarray:
+    """The customer base of each group (`kpitools.kpis.volume.customer_base` of its
+    representative rows: a base column's distinct values are all among them)."""
+    if not isinstance(customers, str):
+        return np.full(g, customer_base(probe, customers))
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(g + 1))
+    return np.array([customer_base(probe.iloc[order[bounds[i]:bounds[i + 1]]], customers)
+                     for i in range(g)], dtype=float)
 
 
 def _sla_signature(frame: Any, sig: _Signature, kpi: str, cols: Mapping[str, str],
@@ -362,13 +411,14 @@ def outcome_statistics(frame: Any, kpi: str, value: str | None, keys: list[str],
     from kpitools.engines.statistics import SufficientStatistics  # noqa: F811 (at run time)
 
     engine = engine_name(frame)
-    no_value(kpi, value)
+    if kpi != COMPLAINTS:
+        no_value(kpi, value)
     row_options, stat_options = _split(options)
     _refuse_tz(frame, kpi, row_options)
-    counting = kpi in COUNT_KPIS
+    counting = kpi in COUNT_KPIS or kpi == COMPLAINTS
     method = stat_options.get("method") or ("exact" if counting else "wilson")
     check_choice("method", method, POISSON_METHODS if counting else PROPORTION_METHODS)
-    sig, ids = _signature(frame, kpi, names, row_options)
+    sig, ids = _signature(frame, kpi, names, row_options, value)
     if ids is not None:
         check_unique_ids_on_engine(frame, ids, names)
     table = sig.table(keys)
@@ -378,7 +428,10 @@ def outcome_statistics(frame: Any, kpi: str, value: str | None, keys: list[str],
     g = len(groups)
     exposure: Any = None
     try:
-        if counting:
+        if kpi == COMPLAINTS:
+            success, issues = _complaint_rows(probe, str(value), row_options)
+            exposure = _bases(probe, row_options["customers"], codes, g)
+        elif counting:
             exposure = row_options.pop("exposure", 1.0)
             period_column = row_options.pop("period_column", None)
             counted, issues = ticket_counts(probe, kpi, **row_options)
@@ -404,16 +457,20 @@ def outcome_statistics(frame: Any, kpi: str, value: str | None, keys: list[str],
     details: dict[str, Any] = {"label": label, "method": method, "unit": "%"}
     if counting:
         out_groups["n"] = np.rint(k).astype(np.int64)
-        if isinstance(exposure, str):
-            e = np.array([exposure_of(probe[codes == i], exposure, period_column)
-                          for i in range(g)])
+        if kpi == COMPLAINTS:  # a rate per 1,000 customers
+            out_groups["exposure"] = exposure
+            details.update(unit="per 1,000", scale=1000.0)
         else:
-            e = np.full(g, exposure_of(probe, exposure, None))
-        out_groups["exposure"] = e
-        details["unit"] = ("per day" if isinstance(exposure, str) else
-                           "count" if float(exposure) == 1.0 else "per unit of exposure")
-        details["exposure"] = exposure
-        details["period_column"] = period_column
+            if isinstance(exposure, str):
+                e = np.array([exposure_of(probe[codes == i], exposure, period_column)
+                              for i in range(g)])
+            else:
+                e = np.full(g, exposure_of(probe, exposure, None))
+            out_groups["exposure"] = e
+            details["unit"] = ("per day" if isinstance(exposure, str) else
+                               "count" if float(exposure) == 1.0 else "per unit of exposure")
+            details["exposure"] = exposure
+            details["period_column"] = period_column
         family = "rate"
         value_of = success
     else:
@@ -459,7 +516,9 @@ def rate_columns(groups: pd.DataFrame, details: Mapping[str, Any], *,
     e = groups["exposure"].to_numpy(dtype=float)
     low, high = poisson_ci(k, e, confidence_level=confidence_level, method=details["method"],
                            alternative=alternative)
-    return k.astype(np.int64), k / e, np.asarray(low), np.asarray(high)
+    scale = float(details.get("scale", 1.0))
+    return (k.astype(np.int64), scale * (k / e), scale * np.asarray(low),
+            scale * np.asarray(high))
 
 
 def rate_definition(definition: KpiDefinition, stats: SufficientStatistics) -> KpiDefinition:
@@ -485,7 +544,8 @@ def rate_definition(definition: KpiDefinition, stats: SufficientStatistics) -> K
         (ka, ea), (kb, eb) = cell(a), cell(b)
         return rate_comparison(definition.name, ka, ea, kb, eb,
                                confidence_level=confidence_level, alternative=alternative,
-                               label_a=label_a, label_b=label_b, unit=details["unit"])
+                               label_a=label_a, label_b=label_b, unit=details["unit"],
+                               scale=float(details.get("scale", 1.0)))
 
     return dataclasses.replace(definition, compare=compare, compare_groups=None)
 
@@ -512,7 +572,6 @@ NOT_ON_ENGINES: dict[str, str] = {
     "utilisation": "it joins the availability table per agent and resamples the agents",
     "productivity": "it joins the availability table per agent and resamples the agents",
     "backlog": "not yet on engines (tickets open at a time point)",
-    "complaints_per_1000": "not yet on engines (a complaint flag over a customer base)",
 }
 
 

@@ -71,6 +71,7 @@ from kpitools.engines.frames import (
     frequency_table,
 )
 from kpitools.engines.outcomes import (
+    COMPLAINTS,
     COUNT_KPIS,
     OUTCOME_KPIS,
     not_on_engines,
@@ -100,7 +101,7 @@ __all__ = [
 SCALE_KPIS: tuple[str, ...] = ("nps", "enps", "csat", "csat_mean", "ces", "yes_share")
 #: Every KPI `summarize` computes from sufficient statistics on any engine.
 ENGINE_KPIS: tuple[str, ...] = (*SCALE_KPIS, *FLAG_KPIS, *DURATION_KPIS, *OUTCOME_KPIS,
-                                *COUNT_KPIS)
+                                *COUNT_KPIS, COMPLAINTS)
 
 _VALUE = "__kpitools_value"
 _STATUS = "__kpitools_status"
@@ -224,7 +225,7 @@ def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None
     if kpi in DURATION_KPIS:
         return _duration_statistics(frame, kpi, value, keys, names, options,
                                     level if frequencies == "ranks" else None)
-    if kpi in OUTCOME_KPIS or kpi in COUNT_KPIS:  # rows decided from several columns
+    if kpi in (*OUTCOME_KPIS, *COUNT_KPIS, COMPLAINTS):  # rows decided from several columns
         return outcome_statistics(frame, kpi, value, keys, names, options)
     if kpi in FLAG_KPIS:  # yes/no columns of tickets, classified value by value too
         value = flag_column(frame, kpi, value, names, options)

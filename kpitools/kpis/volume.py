@@ -50,6 +50,7 @@ __all__ = [
     "overdispersion_test",
     "count_estimate",
     "complaints_per_1000",
+    "customer_base",
     "event_counts",
     "ticket_volume",
     "volume_by_weekday_hour",
@@ -459,6 +460,27 @@ def _count_definition(kpi: str) -> KpiDefinition:
         compare_options=table_options | {"alternative"})
 
 
+def customer_base(data: pd.DataFrame, customers: float | str) -> float:
+    """The customer base of `complaints_per_1000` for the rows of ``data``: the number
+    ``customers``, or the one value of column ``customers`` in these rows.
+
+    >>> customer_base(pd.DataFrame({"base": [400, 400, None]}), "base")
+    400.0
+
+    Raises
+    ------
+    DataValidationError
+        The column holds no value, or more than one, in these rows.
+    """
+    if not isinstance(customers, str):
+        return float(customers)
+    base = data[customers].dropna().unique()
+    if len(base) != 1:
+        raise DataValidationError("the customer base must be one number per group",
+                                  column=customers, rows=[], values=list(base[:5]))
+    return float(base[0])
+
+
 def _complaints_definition() -> KpiDefinition:
     """Complaints per 1,000 customers: ``value`` is a yes/no complaint column."""
 
@@ -471,13 +493,7 @@ def _complaints_definition() -> KpiDefinition:
             raise TypeError("kpi='complaints_per_1000' needs the option customers=...")
         issues = RowIssues(data.index, invalid=invalid, missing=missing)
         flag = clean_flag(data[value], column=value, issues=issues)
-        if isinstance(customers, str):
-            base = data[customers].dropna().unique()
-            if len(base) != 1:
-                raise DataValidationError("the customer base must be one number per group",
-                                          column=customers, rows=[], values=list(base[:5]))
-            customers = float(base[0])
-        return int(np.nansum(flag)), float(customers), issues
+        return int(np.nansum(flag)), customer_base(data, customers), issues
 
     def estimate(data: pd.DataFrame, value: str | None, *, confidence_level: float,
                  customers: Any = None, method: PoissonMethod = "exact",

@@ -85,6 +85,11 @@ CASES = [
       "as_of": "2026-10-01", "invalid": "exclude", "method": "wald"}),
     ("frt_sla_as_of_hours", "tickets", "frt_sla", None, [],
      {"target": 1.5, "target_unit": "hours", "as_of": "2026-10-01"}),
+    # complaints per 1,000 customers: a base as a number, or a column of bases per team
+    ("complaints_per_1000", "complaint_tickets", "complaints_per_1000", "complaint",
+     ["channel"], {"customers": 5000}),
+    ("complaints_base_column_score", "complaint_tickets", "complaints_per_1000",
+     "complaint", ["team"], {"customers": "customer_base", "method": "score"}),
 ]
 
 def _few_surveys() -> pd.DataFrame:
@@ -123,9 +128,23 @@ def _messy_calls() -> pd.DataFrame:
     return data
 
 
+def _complaint_tickets() -> pd.DataFrame:
+    """Tickets with a complaint flag as text (yes / no / Y, some missing) and each team's
+    customer base in a column (missing on some rows, one value per team)."""
+    data = datasets.load_tickets()
+    data["complaint"] = np.where(data["escalated"], "yes", "no").astype(object)
+    data.loc[data.index[::37], "complaint"] = None
+    data.loc[data.index[5::101], "complaint"] = "Y"
+    bases = {team: 1000.0 + 700.0 * i for i, team in enumerate(sorted(data["team"].unique()))}
+    data["customer_base"] = data["team"].map(bases)
+    data.loc[data.index[::13], "customer_base"] = np.nan
+    return data
+
+
 TABLES = {"surveys": _surveys, "tickets": datasets.load_tickets, "calls": datasets.load_calls,
           "few_surveys": _few_surveys, "talk_only_calls": _talk_only_calls,
-          "messy_tickets": _messy_tickets, "messy_calls": _messy_calls}
+          "messy_tickets": _messy_tickets, "messy_calls": _messy_calls,
+          "complaint_tickets": _complaint_tickets}
 
 
 @functools.cache
@@ -368,6 +387,10 @@ COMPARE_MATRIX = [
     ("resolved_volume_period_days", "messy_tickets", "resolved_volume", None, "quarter",
      ["team"], {"exposure": "period_days", "period_column": "quarter",
                 "alternative": "greater"}),
+    ("complaints_channels", "complaint_tickets", "complaints_per_1000", "complaint",
+     "channel", [], {"customers": 5000}),
+    ("complaints_teams_base_column", "complaint_tickets", "complaints_per_1000", "complaint",
+     "team", [], {"customers": "customer_base", "alternative": "less"}),
 ]
 COMPARE_TEXT = ["kpi", "group_a", "group_b", "measure", "alternative", "method", "test",
                 "unit", "p_adjust_method", "p_adjust_scope"]
