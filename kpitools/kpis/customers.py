@@ -58,6 +58,11 @@ from kpitools.tables.periods import Period, parse_period
 
 __all__ = [
     "PeriodCounts",
+    "Membership",
+    "membership",
+    "COUNT_LEVEL_KPIS",
+    "kpi_from_counts",
+    "compare_counts",
     "customer_counts",
     "crr_from_counts",
     "customer_retention",
@@ -114,6 +119,62 @@ class PeriodCounts:
         return pd.DataFrame([{**row, "retained": self.retained}])
 
 
+@dataclass(frozen=True)
+class Membership:
+    """Each row's place in a period (see the module notes): the masks `customer_counts`
+    counts, and the rows excluded (``issues``).
+
+    Attributes
+    ----------
+    period : Period
+    issues : RowIssues
+        The excluded rows (``issues.mask``) and their reasons.
+    at_start, at_end, started, left : ndarray of bool
+        Active at the period start; active at its end; started during it; left during it.
+    """
+
+    period: Period
+    issues: RowIssues
+    at_start: np.ndarray
+    at_end: np.ndarray
+    started: np.ndarray
+    left: np.ndarray
+
+    def counts(self, weights: np.ndarray | None = None) -> PeriodCounts:
+        """The `PeriodCounts` of these rows, each counted ``weights`` times (once by
+        default); ``excluded`` lists the excluded rows themselves."""
+        w = np.ones(len(self.at_start)) if weights is None else np.asarray(weights, float)
+
+        def total(mask: np.ndarray) -> int:
+            return int(round(float(w[mask].sum())))
+
+        return PeriodCounts(period=str(self.period), start=total(self.at_start),
+                            new=total(self.started & self.at_end),
+                            new_all=total(self.started), end=total(self.at_end),
+                            lost=total(self.at_start & self.left), left_all=total(self.left),
+                            n_excluded=total(self.issues.mask),
+                            excluded=self.issues.excluded())
+
+
+def membership(data: pd.DataFrame, period: Any, *, table: str = "customers",
+               columns: Mapping[str, str] | None = None, invalid: str = "raise",
+               missing: str = "exclude") -> Membership:
+    """Each row's place in ``period``: active at its start or end, started or left during
+    it, or excluded (a missing start date, an end before the start, a repeated id).
+
+    ``table`` is ``"customers"`` or ``"agents"`` (its id column and column names).
+
+    >>> df = pd.DataFrame({"start_date": pd.to_datetime(["2025-01-10", "2026-07-05"]),
+    ...                    "end_date": pd.to_datetime(["2026-08-15", None])})
+    >>> m = membership(df, "2026Q3")
+    >>> m.at_start.tolist(), m.left.tolist(), m.started.tolist(), m.at_end.tolist()
+    ([True, False], [True, False], [False, True], [False, True])
+    """
+    p, _, issues, at_start, at_end, started, left = _membership(data, table, period, columns,
+                                                                invalid, missing)
+    return Membership(p, issues, at_start, at_end, started, left)
+
+
 def _membership(data: pd.DataFrame, table: str, period: Any,
                 columns: Mapping[str, str] | None, invalid: str, missing: str):
     if not isinstance(data, pd.DataFrame):
@@ -161,13 +222,8 @@ def customer_counts(data: pd.DataFrame, period: Any, *, table: str = "customers"
     >>> c.start, c.new, c.end, c.lost
     (2, 1, 2, 1)
     """
-    p, _, issues, at_start, at_end, started, left = _membership(data, table, period, columns,
-                                                                invalid, missing)
-    return PeriodCounts(period=str(p), start=int(at_start.sum()),
-                        new=int((started & at_end).sum()), new_all=int(started.sum()),
-                        end=int(at_end.sum()), lost=int((at_start & left).sum()),
-                        left_all=int(left.sum()), n_excluded=issues.n_excluded,
-                        excluded=issues.excluded())
+    return membership(data, period, table=table, columns=columns, invalid=invalid,
+                      missing=missing).counts()
 
 
 def crr_from_counts(start: int, end: int, new: int, *, confidence_level: float = 0.95,
@@ -229,10 +285,77 @@ def customer_retention(customers: pd.DataFrame, period: Any, *, confidence_level
     'crr'
     """
     c = customer_counts(customers, period, columns=columns, invalid=invalid, missing=missing)
+    return kpi_from_counts("crr", c, confidence_level=confidence_level, method=method,
+                           alternative=alternative)
+
+
+#: The customer KPIs computed from a period's counts alone (`kpi_from_counts`).
+COUNT_LEVEL_KPIS: tuple[str, ...] = ("crr", "churn_rate", "customer_growth",
+                                     "employee_turnover")
+
+
+def kpi_from_counts(kpi: str, c: PeriodCounts, *, confidence_level: float = 0.95,
+                    method: str | None = None, alternative: str = "two-sided"
+                    ) -> KpiEstimate:
+    """A KPI of `COUNT_LEVEL_KPIS` from the `PeriodCounts` of a period: what
+    `customer_retention`, `churn_rate`, `customer_growth` and `employee_turnover` compute
+    once they have counted.
+
+    ``crr``: ``(E − N)/S``, ``churn_rate``: lost / S, both with an interval of
+    `kpitools.stats.intervals.proportion_ci` (Wilson by default [Wilson27]_);
+    ``customer_growth``: ``(E − S)/S``, no interval; ``employee_turnover``: leavers over the
+    average headcount ``(S + E)/2``, Poisson interval (Garwood's exact by default
+    [Garwood36]_).
+
+    >>> c = PeriodCounts("2026Q3", start=200, new=30, new_all=35, end=210, lost=20,
+    ...                  left_all=25, n_excluded=0, excluded=pd.DataFrame())
+    >>> r = kpi_from_counts("crr", c)
+    >>> r.estimate, round(r.ci_low, 2), round(r.ci_high, 2)
+    (90.0, 85.06, 93.43)
+
+    Raises
+    ------
+    DataValidationError
+        No customers at the start (``crr``, ``churn_rate``, ``customer_growth``), or no
+        employees (``employee_turnover``).
+    """
+    check_choice("kpi", kpi, COUNT_LEVEL_KPIS)
+    level = check_confidence_level(confidence_level)
+    if kpi == "employee_turnover":
+        average = (c.start + c.end) / 2.0
+        if average <= 0:
+            raise DataValidationError(f"no employees in {c.period}; turnover is undefined")
+        how: Any = method or "exact"
+        low, high = poisson_ci(c.left_all, average, confidence_level=level, method=how,
+                               alternative=alternative)
+        return KpiEstimate(kpi="employee_turnover", estimate=100.0 * c.left_all / average,
+                           ci_low=100.0 * low, ci_high=100.0 * high, n=c.left_all,
+                           n_excluded=c.n_excluded, method=how, confidence_level=level,
+                           unit="%", details={"period": c.period, "leavers": c.left_all,
+                                              "headcount_start": c.start,
+                                              "headcount_end": c.end,
+                                              "average_headcount": average},
+                           excluded=c.excluded)
     require_nonempty(c.start, what=f"customers at the start of {c.period}")
-    r = crr_from_counts(c.start, c.end, c.new, confidence_level=confidence_level,
-                        method=method, alternative=alternative)
-    return _with(r, c)
+    if kpi == "crr":
+        r = crr_from_counts(c.start, c.end, c.new, confidence_level=level,
+                            method=method or "wilson",  # type: ignore[arg-type]
+                            alternative=alternative)
+        return _with(r, c)
+    if kpi == "customer_growth":
+        r = KpiEstimate(kpi="customer_growth", estimate=100.0 * (c.end - c.start) / c.start,
+                        ci_low=np.nan, ci_high=np.nan, n=c.start, n_excluded=0, method="none",
+                        confidence_level=level, unit="%")
+        return _with(r, c)
+    how = method or "wilson"
+    check_choice("method", how, PROPORTION_METHODS)
+    low, high = proportion_ci(c.lost, c.start, confidence_level=level,
+                              method=how,  # type: ignore[arg-type]
+                              alternative=alternative)
+    r = KpiEstimate(kpi="churn_rate", estimate=100.0 * c.lost / c.start, ci_low=100.0 * low,
+                    ci_high=100.0 * high, n=c.start, n_excluded=0, method=how,
+                    confidence_level=level, unit="%")
+    return _with(r, c, left_all=c.left_all)
 
 
 def _with(r: KpiEstimate, c: PeriodCounts, **extra: Any) -> KpiEstimate:
@@ -258,16 +381,11 @@ def churn_rate(customers: pd.DataFrame, period: Any, *, confidence_level: float 
     >>> churn_rate(load_customers(), "2025Q3").unit
     '%'
     """
-    level = check_confidence_level(confidence_level)
+    check_confidence_level(confidence_level)
     check_choice("method", method, PROPORTION_METHODS)
     c = customer_counts(customers, period, columns=columns, invalid=invalid, missing=missing)
-    require_nonempty(c.start, what=f"customers at the start of {c.period}")
-    low, high = proportion_ci(c.lost, c.start, confidence_level=level, method=method,
-                              alternative=alternative)
-    r = KpiEstimate(kpi="churn_rate", estimate=100.0 * c.lost / c.start, ci_low=100.0 * low,
-                    ci_high=100.0 * high, n=c.start, n_excluded=0, method=method,
-                    confidence_level=level, unit="%")
-    return _with(r, c, left_all=c.left_all)
+    return kpi_from_counts("churn_rate", c, confidence_level=confidence_level, method=method,
+                           alternative=alternative)
 
 
 def customer_growth(customers: pd.DataFrame, period: Any, *,
@@ -284,13 +402,9 @@ def customer_growth(customers: pd.DataFrame, period: Any, *,
     >>> customer_growth(load_customers(), "2025Q3").method
     'none'
     """
-    level = check_confidence_level(confidence_level)
+    check_confidence_level(confidence_level)
     c = customer_counts(customers, period, columns=columns, invalid=invalid, missing=missing)
-    require_nonempty(c.start, what=f"customers at the start of {c.period}")
-    r = KpiEstimate(kpi="customer_growth", estimate=100.0 * (c.end - c.start) / c.start,
-                    ci_low=np.nan, ci_high=np.nan, n=c.start, n_excluded=0, method="none",
-                    confidence_level=level, unit="%")
-    return _with(r, c)
+    return kpi_from_counts("customer_growth", c, confidence_level=confidence_level)
 
 
 def _percentile(boot: np.ndarray, level: float, alternative: str) -> tuple[float, float]:
@@ -501,21 +615,11 @@ def employee_turnover(agents: pd.DataFrame, period: Any, *, confidence_level: fl
     >>> employee_turnover(load_agents(), "2025Q3").kpi
     'employee_turnover'
     """
-    level = check_confidence_level(confidence_level)
+    check_confidence_level(confidence_level)
     c = customer_counts(agents, period, table="agents", columns=columns, invalid=invalid,
                         missing=missing)
-    average = (c.start + c.end) / 2.0
-    if average <= 0:
-        raise DataValidationError(f"no employees in {c.period}; turnover is undefined")
-    low, high = poisson_ci(c.left_all, average, confidence_level=level, method=method,
-                           alternative=alternative)
-    return KpiEstimate(kpi="employee_turnover", estimate=100.0 * c.left_all / average,
-                       ci_low=100.0 * low, ci_high=100.0 * high, n=c.left_all,
-                       n_excluded=c.n_excluded, method=method, confidence_level=level,
-                       unit="%", details={"period": c.period, "leavers": c.left_all,
-                                          "headcount_start": c.start, "headcount_end": c.end,
-                                          "average_headcount": average},
-                       excluded=c.excluded)
+    return kpi_from_counts("employee_turnover", c, confidence_level=confidence_level,
+                           method=method, alternative=alternative)
 
 
 def compare_customer_kpi(a: pd.DataFrame, b: pd.DataFrame, kpi: str, period: Any, *,
@@ -546,29 +650,12 @@ def compare_customer_kpi(a: pd.DataFrame, b: pd.DataFrame, kpi: str, period: Any
         raise TypeError(f"kpi={kpi!r} does not take the option method= in compare "
                         "(crr and churn_rate only)")
     options: dict[str, Any] = {"columns": columns, "invalid": invalid, "missing": missing}
-    if kpi in ("crr", "churn_rate"):
-        ca = customer_counts(a, period, **options)
-        cb = customer_counts(b, period, **options)
-        ka, kb = (ca.retained, cb.retained) if kpi == "crr" else (ca.lost, cb.lost)
-        return compare_proportions(ka, ca.start, kb, cb.start, kpi=kpi,
-                                   confidence_level=level, alternative=alternative,
-                                   method=method or "newcombe", label_a=label_a,
-                                   label_b=label_b)
-    if kpi == "employee_turnover":
-        ca = customer_counts(a, period, table="agents", **options)
-        cb = customer_counts(b, period, table="agents", **options)
-        return rate_comparison(kpi, ca.left_all, (ca.start + ca.end) / 2, cb.left_all,
-                               (cb.start + cb.end) / 2, confidence_level=level,
-                               alternative=alternative, label_a=label_a, label_b=label_b,
-                               unit="%", scale=100.0)
-    if kpi == "customer_growth":
-        ra = customer_growth(a, period, **options)
-        rb = customer_growth(b, period, **options)
-        return Comparison(kpi=kpi, estimate_a=ra.estimate, estimate_b=rb.estimate,
-                          difference=rb.estimate - ra.estimate, ci_low=np.nan, ci_high=np.nan,
-                          statistic=np.nan, pvalue=np.nan, method="none", test="none",
-                          confidence_level=level, unit=comparison_unit("%"), n_a=ra.n,
-                          n_b=rb.n, alternative=alternative, label_a=label_a, label_b=label_b)
+    if kpi in COUNT_LEVEL_KPIS:
+        table = "agents" if kpi == "employee_turnover" else "customers"
+        return compare_counts(kpi, customer_counts(a, period, table=table, **options),
+                              customer_counts(b, period, table=table, **options),
+                              confidence_level=level, alternative=alternative, method=method,
+                              label_a=label_a, label_b=label_b)
     check_choice("kpi", kpi, ("crr", "churn_rate", "nrr", "clv", "employee_turnover",
                               "customer_growth"))
     rng = np.random.default_rng(random_state)
@@ -598,6 +685,45 @@ def compare_customer_kpi(a: pd.DataFrame, b: pd.DataFrame, kpi: str, period: Any
                       statistic=np.nan, pvalue=float(pvalue), method="bootstrap",
                       test="bootstrap", confidence_level=level, unit=unit, n_a=ra.n, n_b=rb.n,
                       alternative=alternative, label_a=label_a, label_b=label_b)
+
+
+def compare_counts(kpi: str, ca: PeriodCounts, cb: PeriodCounts, *,
+                   confidence_level: float = 0.95, alternative: str = "two-sided",
+                   method: DiffMethod | None = None, label_a: str = "a", label_b: str = "b"
+                   ) -> Comparison:
+    """``b`` against ``a`` for a KPI of `COUNT_LEVEL_KPIS` from the two groups' counts, as
+    `compare_customer_kpi` compares them: ``crr`` and ``churn_rate`` by Newcombe's interval
+    of the difference and the two-proportion test [Newcombe98b]_ (``method``),
+    ``employee_turnover`` by the rate ratio with the exact conditional test,
+    ``customer_growth`` by the difference only.
+
+    >>> a = PeriodCounts("2026Q3", 200, 30, 35, 210, 20, 25, 0, pd.DataFrame())
+    >>> b = PeriodCounts("2026Q3", 180, 10, 12, 170, 20, 22, 0, pd.DataFrame())
+    >>> c = compare_counts("churn_rate", a, b)
+    >>> round(c.difference, 2), c.method
+    (1.11, 'newcombe')
+    """
+    check_choice("kpi", kpi, COUNT_LEVEL_KPIS)
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    if kpi in ("crr", "churn_rate"):
+        ka, kb = (ca.retained, cb.retained) if kpi == "crr" else (ca.lost, cb.lost)
+        return compare_proportions(ka, ca.start, kb, cb.start, kpi=kpi,
+                                   confidence_level=level, alternative=alternative,
+                                   method=method or "newcombe", label_a=label_a,
+                                   label_b=label_b)
+    if kpi == "employee_turnover":
+        return rate_comparison(kpi, ca.left_all, (ca.start + ca.end) / 2, cb.left_all,
+                               (cb.start + cb.end) / 2, confidence_level=level,
+                               alternative=alternative, label_a=label_a, label_b=label_b,
+                               unit="%", scale=100.0)
+    ra = kpi_from_counts(kpi, ca, confidence_level=level)
+    rb = kpi_from_counts(kpi, cb, confidence_level=level)
+    return Comparison(kpi=kpi, estimate_a=ra.estimate, estimate_b=rb.estimate,
+                      difference=rb.estimate - ra.estimate, ci_low=np.nan, ci_high=np.nan,
+                      statistic=np.nan, pvalue=np.nan, method="none", test="none",
+                      confidence_level=level, unit=comparison_unit("%"), n_a=ra.n,
+                      n_b=rb.n, alternative=alternative, label_a=label_a, label_b=label_b)
 
 
 def _bootstrap_values(fn: Any, data: pd.DataFrame, period: Any, kpi: str, n_resamples: int,
