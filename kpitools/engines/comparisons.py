@@ -57,6 +57,7 @@ from kpitools.core.validation import (
     check_confidence_level,
     require_nonempty,
 )
+from kpitools.engines.customers import customer_definition
 from kpitools.engines.frames import column_names, engine_name
 from kpitools.engines.outcomes import not_on_engines, rate_definition
 from kpitools.engines.statistics import ENGINE_KPIS, SufficientStatistics, sufficient_statistics
@@ -245,6 +246,8 @@ def weighted_definition(definition: KpiDefinition, stats: SufficientStatistics
     """
     if stats.family == "rate":  # counts with an exposure (`kpitools.engines.outcomes`)
         return rate_definition(definition, stats)
+    if stats.family == "customers":  # a period's counts (`kpitools.engines.customers`)
+        return customer_definition(definition, stats)
     family, details = stats.family, dict(stats.details)
     kpi = definition.name
 

@@ -561,14 +561,13 @@ def _plain(v: Any) -> Any:
 _COLLECT = ("collect the columns it reads to pandas first (Polars: "
             "frame.select([...]).collect().to_pandas(); DuckDB: relation.select(...).df(); "
             "Spark: frame.select(...).toPandas())")
-_CUSTOMERS = ("it follows each customer's (employee's) rows across periods, and its "
-              "intervals resample them")
+_CUSTOMERS = ("its interval resamples the customers (bootstrap); crr, churn_rate, "
+              "customer_growth and employee_turnover are counted on engines")
 #: Why each KPI outside `kpitools.engines.ENGINE_KPIS` is not computed on an engine.
 NOT_ON_ENGINES: dict[str, str] = {
     "nia": "a ticket's outcome depends on the same customer's next ticket (the rows in time "
            "order per customer)",
-    **{k: _CUSTOMERS for k in ("churn_rate", "crr", "nrr", "customer_growth",
-                               "employee_turnover", "clv")},
+    **{k: _CUSTOMERS for k in ("nrr", "clv")},
     "utilisation": "it joins the availability table per agent and resamples the agents",
     "productivity": "it joins the availability table per agent and resamples the agents",
     "backlog": "not yet on engines (tickets open at a time point)",

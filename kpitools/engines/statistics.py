@@ -61,6 +61,7 @@ from kpitools.core.validation import (
     check_confidence_level,
 )
 from kpitools.engines import memory
+from kpitools.engines.customers import CUSTOMER_KPIS, customer_columns, customer_statistics
 from kpitools.engines.flags import FLAG_KPIS, flag_column
 from kpitools.engines.frames import (
     as_lazy,
@@ -101,7 +102,7 @@ __all__ = [
 SCALE_KPIS: tuple[str, ...] = ("nps", "enps", "csat", "csat_mean", "ces", "yes_share")
 #: Every KPI `summarize` computes from sufficient statistics on any engine.
 ENGINE_KPIS: tuple[str, ...] = (*SCALE_KPIS, *FLAG_KPIS, *DURATION_KPIS, *OUTCOME_KPIS,
-                                *COUNT_KPIS, COMPLAINTS)
+                                *COUNT_KPIS, COMPLAINTS, *CUSTOMER_KPIS)
 
 _VALUE = "__kpitools_value"
 _STATUS = "__kpitools_status"
@@ -227,6 +228,8 @@ def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None
                                     level if frequencies == "ranks" else None)
     if kpi in (*OUTCOME_KPIS, *COUNT_KPIS, COMPLAINTS):  # rows decided from several columns
         return outcome_statistics(frame, kpi, value, keys, names, options)
+    if kpi in CUSTOMER_KPIS:  # each row's place in a period, from its start and end dates
+        return customer_statistics(frame, kpi, value, keys, names, options)
     if kpi in FLAG_KPIS:  # yes/no columns of tickets, classified value by value too
         value = flag_column(frame, kpi, value, names, options)
     column = value if value is not None else definition.default_value
@@ -1377,7 +1380,7 @@ def statistics_table(stats: SufficientStatistics, *, confidence_level: float = 0
     level = check_confidence_level(confidence_level)
     check_alternative(alternative)
     d, gr = stats.details, stats.groups
-    method = d["method"]
+    method, n_excluded = d["method"], gr["n_excluded"].to_numpy()
     if stats.family == "nps":
         n, est, low, high = nps_columns(gr["promoters"].to_numpy(), gr["passives"].to_numpy(),
                                         gr["detractors"].to_numpy(), confidence_level=level,
@@ -1394,6 +1397,10 @@ def statistics_table(stats: SufficientStatistics, *, confidence_level: float = 0
                                        scale=d["scale"])
     elif stats.family == "rate":
         n, est, low, high = rate_columns(gr, d, confidence_level=level, alternative=alternative)
+    elif stats.family == "customers":
+        cc = customer_columns(stats, confidence_level=level, alternative=alternative)
+        n, est, low, high = cc["n"], cc["estimate"], cc["ci_low"], cc["ci_high"]
+        method, n_excluded = cc["method"], cc["n_excluded"]
     else:
         exact = d.get("exact_for")
         if exact is not None and exact != (d["q"], level, alternative):
@@ -1410,7 +1417,7 @@ def statistics_table(stats: SufficientStatistics, *, confidence_level: float = 0
         n, est, low, high = res.n, res.estimate, res.low, res.high
     values = {"kpi": d["label"], "estimate": est, "ci_low": low, "ci_high": high,
               "confidence_level": level, "method": method, "unit": d["unit"],
-              "n": np.asarray(n).astype(np.int64), "n_excluded": gr["n_excluded"].to_numpy()}
+              "n": np.asarray(n).astype(np.int64), "n_excluded": n_excluded}
     table = pd.DataFrame({**{k: gr[k].reset_index(drop=True) for k in stats.keys},
                           **{name: constant_text(values[name], len(gr))
                              for name in ESTIMATE_COLUMNS}},

@@ -90,6 +90,16 @@ CASES = [
      ["channel"], {"customers": 5000}),
     ("complaints_base_column_score", "complaint_tickets", "complaints_per_1000",
      "complaint", ["team"], {"customers": "customer_base", "method": "score"}),
+    # customers and employees of a period: ends before starts, missing starts, a month
+    ("churn_rate", "messy_customers", "churn_rate", None, ["segment"],
+     {"period": "2025Q3", "invalid": "exclude"}),
+    ("crr_month_two_keys_wald", "messy_customers", "crr", None, ["team", "segment"],
+     {"period": "2025-08", "invalid": "exclude", "method": "wald"}),
+    ("customer_growth", "customers", "customer_growth", None, ["team"], {"period": "2025Q3"}),
+    ("employee_turnover", "agents", "employee_turnover", None, ["team"],
+     {"period": "2025Q3", "method": "score"}),
+    ("churn_before_any_customer", "customers", "churn_rate", None, ["segment"],
+     {"period": "2019Q1"}),
 ]
 
 def _few_surveys() -> pd.DataFrame:
@@ -128,6 +138,15 @@ def _messy_calls() -> pd.DataFrame:
     return data
 
 
+def _messy_customers() -> pd.DataFrame:
+    """Customers with ends before their start and missing start dates."""
+    data = datasets.load_customers()
+    back = data.index[::50]
+    data.loc[back, "end_date"] = data.loc[back, "start_date"] - pd.Timedelta("3D")
+    data.loc[data.index[7::77], "start_date"] = pd.NaT
+    return data
+
+
 def _complaint_tickets() -> pd.DataFrame:
     """Tickets with a complaint flag as text (yes / no / Y, some missing) and each team's
     customer base in a column (missing on some rows, one value per team)."""
@@ -144,7 +163,8 @@ def _complaint_tickets() -> pd.DataFrame:
 TABLES = {"surveys": _surveys, "tickets": datasets.load_tickets, "calls": datasets.load_calls,
           "few_surveys": _few_surveys, "talk_only_calls": _talk_only_calls,
           "messy_tickets": _messy_tickets, "messy_calls": _messy_calls,
-          "complaint_tickets": _complaint_tickets}
+          "complaint_tickets": _complaint_tickets, "customers": datasets.load_customers,
+          "messy_customers": _messy_customers, "agents": datasets.load_agents}
 
 
 @functools.cache
@@ -391,6 +411,14 @@ COMPARE_MATRIX = [
      "channel", [], {"customers": 5000}),
     ("complaints_teams_base_column", "complaint_tickets", "complaints_per_1000", "complaint",
      "team", [], {"customers": "customer_base", "alternative": "less"}),
+    ("churn_segments", "messy_customers", "churn_rate", None, "segment", [],
+     {"period": "2025Q3", "invalid": "exclude"}),
+    ("crr_teams_by_segment", "customers", "crr", None, "team", ["segment"],
+     {"period": "2025Q3", "alternative": "greater"}),
+    ("customer_growth_segments", "customers", "customer_growth", None, "segment", [],
+     {"period": "2025-09"}),
+    ("employee_turnover_teams", "agents", "employee_turnover", None, "team", [],
+     {"period": "2025Q3"}),
 ]
 COMPARE_TEXT = ["kpi", "group_a", "group_b", "measure", "alternative", "method", "test",
                 "unit", "p_adjust_method", "p_adjust_scope"]

@@ -133,7 +133,7 @@ def test_repeated_ids_tz_and_text_timestamps_are_refused():
 
 @pytest.mark.parametrize("kpi, reason", [
     ("nia", "the same customer's next ticket"),
-    ("churn_rate", "each customer's"),
+    ("nrr", "resamples the customers"),
     ("productivity", "availability table per agent"),
     ("backlog", "not yet on engines"),
 ])

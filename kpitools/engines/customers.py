@@ -1,0 +1,231 @@
+"""The customer and workforce KPIs of a period on any engine: counted, then computed here.
+
+``crr``, ``churn_rate``, ``customer_growth`` and ``employee_turnover`` need four numbers per
+group and period: the customers (employees) active at the start, at the end, new in the
+period and lost in it (`kpitools.kpis.customers.PeriodCounts`). Each row's place is decided
+by its start and end dates against the period's bounds, so each row gets a *signature*, as
+in `kpitools.engines.outcomes`: is each date missing, is the end before the start, is the
+start before the period's start (end), is the end on or after them. The engine returns one
+row per group and signature with its number of rows and the smallest start and end date
+there; those dates answer every question as each row of the signature does, so the KPI's
+own code (`kpitools.kpis.customers.membership`) decides the representative rows — same
+exclusions and reasons, same refusals — and their counts are summed with the numbers of
+rows as weights. The KPI and its interval then come from the counts
+(`kpitools.kpis.customers.kpi_from_counts`, `compare_counts`): the numbers equal pandas'.
+
+``nrr`` and ``clv`` resample the customers (bootstrap) and stay with pandas.
+
+>>> import polars as pl
+>>> df = pl.DataFrame({"segment": ["a", "a", "b"],
+...                    "start_date": pl.Series(["2025-01-10", "2026-07-05", "2024-03-01"]
+...                                            ).str.to_datetime(),
+...                    "end_date": pl.Series([None, None, "2026-08-15"]).str.to_datetime()})
+>>> stats = customer_statistics(df, "churn_rate", None, ["segment"], df.columns,
+...                             {"period": "2026Q3"})
+>>> stats.groups[["segment", "start", "new", "end", "lost"]]
+  segment  start  new  end  lost
+0       a      1    1    2     0
+1       b      1    0    0     1
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import narwhals as nw
+import numpy as np
+import pandas as pd
+
+from kpitools.core.errors import DataValidationError
+from kpitools.core.results import Comparison
+from kpitools.engines.flags import check_unique_ids_on_engine
+from kpitools.engines.frames import SPARK_LIKE, engine_name
+from kpitools.engines.outcomes import (
+    _COUNT,
+    _excluded,
+    _plain,
+    _probe_table,
+    _question,
+    _reraise,
+    _Signature,
+)
+from kpitools.kpis.catalogue import KpiDefinition
+from kpitools.kpis.common import no_value
+from kpitools.kpis.customers import (
+    COUNT_LEVEL_KPIS,
+    PeriodCounts,
+    compare_counts,
+    kpi_from_counts,
+    membership,
+)
+from kpitools.tables.columns import require_columns, resolve_columns
+from kpitools.tables.keys import group_codes
+from kpitools.tables.periods import parse_period
+
+if TYPE_CHECKING:
+    from kpitools.engines.statistics import SufficientStatistics
+
+__all__ = ["CUSTOMER_KPIS", "customer_statistics", "customer_columns", "customer_definition"]
+
+#: The customer KPIs computed on engines (the others resample the customers).
+CUSTOMER_KPIS: tuple[str, ...] = COUNT_LEVEL_KPIS
+
+#: The counts of `kpitools.kpis.customers.PeriodCounts` kept per group.
+_COUNTS = ("start", "new", "new_all", "end", "lost", "left_all")
+#: Options of the interval, not of the rows.
+_STAT_OPTIONS = ("method", "alternative")
+
+
+def _bound(sig: _Signature, frame: Any, column: str, stamp: pd.Timestamp) -> Any:
+    """The period bound ``stamp`` (naive) as a literal comparable with ``column``: Spark's
+    timestamps are instants shown in the session's zone, read as naive times in it (the
+    representative rows come back naive in it too); other engines' must be naive, as
+    pandas' dates must."""
+    zone = getattr(sig.schema[column], "time_zone", None)
+    if zone is not None and engine_name(frame) in SPARK_LIKE:
+        return stamp.tz_localize(zone).to_pydatetime()
+    if zone is not None:
+        raise DataValidationError("start and end dates must be time-zone naive calendar dates",
+                                  column=column)
+    if sig.schema[column] == nw.Date:
+        return stamp.date()  # the bounds of a quarter, month or week are midnights
+    return stamp.to_pydatetime()
+
+
+def customer_statistics(frame: Any, kpi: str, value: str | None, keys: list[str],
+                        names: list[str], options: Mapping[str, Any]
+                        ) -> SufficientStatistics:
+    """`kpitools.engines.statistics.SufficientStatistics` of a KPI of `CUSTOMER_KPIS`:
+    family ``"customers"``, the `kpitools.kpis.customers.PeriodCounts` of each group.
+
+    Raises
+    ------
+    TypeError
+        Without ``period=``; a start or end date column that is not a date or timestamp.
+    DataValidationError
+        A repeated id (an engine's rows have no order to keep the first by), time-zone
+        aware dates, or what `kpitools.kpis.customers.membership` refuses.
+    """
+    from kpitools.engines.statistics import SufficientStatistics  # noqa: F811 (at run time)
+
+    no_value(kpi, value)
+    if "period" not in options:
+        raise TypeError(f"kpi={kpi!r} needs the option period=...")
+    engine = engine_name(frame)
+    period = parse_period(options["period"])
+    table_name = "agents" if kpi == "employee_turnover" else "customers"
+    rows = {k: v for k, v in options.items() if k in ("columns", "invalid", "missing")}
+    cols = resolve_columns(table_name, rows.get("columns"))
+    require_columns(pd.DataFrame(columns=names), cols, ["start_date", "end_date"])
+    start, end = cols["start_date"], cols["end_date"]
+    sig = _Signature(frame, names)
+    sig.timestamp(start, kpi)
+    sig.timestamp(end, kpi)
+    sig.ask(_question(nw.col(end) < nw.col(start)))
+    for stamp in (period.start, period.end):
+        sig.ask(_question(nw.col(start) < _bound(sig, frame, start, stamp)))
+        sig.ask(_question(nw.col(end) >= _bound(sig, frame, end, stamp)))
+    check_unique_ids_on_engine(frame, cols["customer_id" if table_name == "customers"
+                                          else "agent_id"], names)
+    table = sig.table(keys)
+    probe = _probe_table(sig, table)
+    counts = table[_COUNT].to_numpy(dtype=np.int64)
+    try:
+        place = membership(probe, period, table=table_name, **rows)
+    except DataValidationError as err:
+        _reraise(err, counts, engine)
+        raise
+    codes, groups = group_codes(table, keys)
+    g = len(groups)
+    w = counts.astype(float)
+
+    def total(mask: np.ndarray) -> np.ndarray:
+        return np.rint(np.bincount(codes[mask], weights=w[mask], minlength=g)).astype(np.int64)
+
+    out = groups.reset_index(drop=True).copy()
+    masks = {"start": place.at_start, "new": place.started & place.at_end,
+             "new_all": place.started, "end": place.at_end,
+             "lost": place.at_start & place.left, "left_all": place.left}
+    for name in _COUNTS:
+        out[name] = total(masks[name])
+    out["n_excluded"] = total(place.issues.mask)
+    out["rows"] = total(np.ones(len(codes), dtype=bool))
+    out["n"] = out["left_all"] if kpi == "employee_turnover" else out["start"]
+    frequencies = out[keys].copy()
+    frequencies["group"] = np.arange(g)
+    frequencies["value"] = 0.0
+    frequencies["count"] = out["n"].to_numpy()
+    details = {"label": kpi, "method": options.get("method"), "unit": "%",
+               "period": str(period)}
+    return SufficientStatistics(kpi, "customers", keys, out, frequencies,
+                                _excluded(place.issues.excluded(), counts, sig), engine,
+                                details)
+
+
+def _period_counts(row: Mapping[str, Any], period: str) -> PeriodCounts:
+    counts = {name: int(row[name]) for name in _COUNTS}
+    return PeriodCounts(period=period, **counts, n_excluded=int(row["n_excluded"]),
+                        excluded=pd.DataFrame())
+
+
+def customer_columns(stats: SufficientStatistics, *, confidence_level: float,
+                     alternative: str) -> dict[str, Any]:
+    """``n, estimate, ci_low, ci_high, method, n_excluded`` of each group, as
+    `kpitools.summarize` gives them on pandas: the KPI of its counts
+    (`kpitools.kpis.customers.kpi_from_counts`); a group without customers at the start has
+    no estimate, ``n = 0`` and all its rows excluded."""
+    d = stats.details
+    columns: dict[str, list[Any]] = {k: [] for k in ("n", "estimate", "ci_low", "ci_high",
+                                                     "method", "n_excluded")}
+    options = {"alternative": alternative} if alternative != "two-sided" else {}
+    for row in stats.groups.to_dict("records"):
+        try:
+            r = kpi_from_counts(stats.kpi, _period_counts(row, d["period"]),
+                                confidence_level=confidence_level, method=d["method"],
+                                **options)
+        except DataValidationError as err:
+            if not str(err.problem).startswith("no usable values"):
+                raise
+            for name, v in (("n", 0), ("estimate", np.nan), ("ci_low", np.nan),
+                            ("ci_high", np.nan), ("method", d["method"] or ""),
+                            ("n_excluded", row["rows"])):
+                columns[name].append(v)
+            continue
+        for name in ("n", "estimate", "ci_low", "ci_high", "method", "n_excluded"):
+            columns[name].append(getattr(r, name))
+    out: dict[str, Any] = {k: np.asarray(v, dtype=float) for k, v in columns.items()
+                           if k in ("estimate", "ci_low", "ci_high")}
+    out["n"] = np.asarray(columns["n"], dtype=np.int64)
+    out["n_excluded"] = np.asarray(columns["n_excluded"], dtype=np.int64)
+    out["method"] = np.asarray(columns["method"], dtype=object)
+    return out
+
+
+def customer_definition(definition: KpiDefinition, stats: SufficientStatistics
+                        ) -> KpiDefinition:
+    """``definition`` comparing two cells by their counts
+    (`kpitools.kpis.customers.compare_counts`), as `kpitools.compare` compares the rows."""
+    from kpitools.engines.comparisons import COUNT
+
+    keys, period = stats.keys, stats.details["period"]
+    cells = {tuple(_plain(v) for v in row[:len(keys)]): _period_counts(
+                 dict(zip([*keys, *_COUNTS, "n_excluded"], row, strict=True)), period)
+             for row in stats.groups[[*keys, *_COUNTS, "n_excluded"]].itertuples(
+                 index=False, name=None)}
+
+    def cell(rows: pd.DataFrame) -> PeriodCounts:
+        assert COUNT in rows.columns
+        return cells[tuple(_plain(v) for v in rows[keys].iloc[0])]
+
+    def compare(a: pd.DataFrame, b: pd.DataFrame, value: str | None, *,
+                confidence_level: float, alternative: str = "two-sided",
+                method: Any = None, label_a: str = "a", label_b: str = "b",
+                **_row_options: Any) -> Comparison:
+        return compare_counts(stats.kpi, cell(a), cell(b), confidence_level=confidence_level,
+                              alternative=alternative, method=method, label_a=label_a,
+                              label_b=label_b)
+
+    return dataclasses.replace(definition, compare=compare, compare_groups=None)
+
