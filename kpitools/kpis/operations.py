@@ -115,6 +115,7 @@ __all__ = [
     "backlog",
     "agent_utilisation",
     "productivity",
+    "per_agent_estimate",
 ]
 
 
@@ -1090,21 +1091,86 @@ def agent_utilisation(calls: pd.DataFrame, availability: pd.DataFrame, *, period
     untimed = _answered_without_talk_time(calls, cols)
     agent = calls[cols["agent"]]
     work = (seconds / 3600.0).groupby(agent.to_numpy()).sum()
+    return per_agent_estimate("utilisation", work, availability, period=period,
+                              confidence_level=level, alternative=alternative,
+                              n_resamples=n_resamples, random_state=random_state,
+                              availability_columns=availability_columns, agents=agents,
+                              agent_column=cols["agent"], excluded=untimed)
+
+
+def per_agent_estimate(kpi: Literal["utilisation", "productivity"], work: pd.Series,
+                       availability: pd.DataFrame, *, period: Any = None,
+                       confidence_level: float = 0.95, alternative: str = "two-sided",
+                       method: str | None = None, n_resamples: int = 9999,
+                       random_state: Any = 0,
+                       availability_columns: Mapping[str, str] | None = None,
+                       agents: Any = None, agent_column: str = "agent",
+                       excluded: pd.DataFrame | None = None,
+                       excluded_rows: int | None = None) -> KpiEstimate:
+    """`agent_utilisation` or `productivity` from each agent's work: what both compute once
+    the rows are summed per agent.
+
+    Parameters
+    ----------
+    kpi : {"utilisation", "productivity"}
+    work : Series
+        Per agent (the index, sorted): handle hours (utilisation) or resolved tickets
+        (productivity). Every agent of the rows, those with no work included.
+    availability, period, availability_columns, agents
+        As in `agent_utilisation`.
+    method : str, optional
+        Productivity's interval (default ``"exact"``); utilisation is always
+        ``"bootstrap_agents"``.
+    agent_column : str
+        The rows' agent column, named in the excluded agents' lines.
+    excluded : DataFrame, optional
+        Rows already excluded (answered calls without talk time, resolved tickets without
+        an agent), listed before the agents without available time.
+    excluded_rows : int, optional
+        How many rows ``excluded`` stands for (default: its number of lines).
+
+    >>> work = pd.Series([20.0, 30.0], index=["A1", "A2"])
+    >>> hours = pd.DataFrame({"agent_id": ["A1", "A2"], "period": ["2026Q3"] * 2,
+    ...                       "available_hours": [40.0, 60.0]})
+    >>> float(per_agent_estimate("utilisation", work, hours, n_resamples=99).estimate)
+    50.0
+    """
+    check_choice("kpi", kpi, ("utilisation", "productivity"))
+    level = check_confidence_level(confidence_level)
     hours = _available_hours(availability, period=period, columns=availability_columns)
     hours, left_out = _agents_in_scope(work, hours, agents)
-    w, h, excluded = _agent_ratio(work, hours, agent_column=cols["agent"])
-    if len(untimed):
-        excluded = as_excluded_rows(pd.concat([untimed, excluded], ignore_index=True))
-    require_nonempty(w.size, what="agent utilisation")
-    low, high = _bootstrap_ratio(w, h, level=level, alternative=alternative,
-                                 n_resamples=n_resamples, random_state=random_state)
-    return KpiEstimate(kpi="utilisation", estimate=100.0 * w.sum() / h.sum(),
-                       ci_low=100.0 * low, ci_high=100.0 * high, n=int(w.size),
-                       n_excluded=len(excluded), method="bootstrap_agents",
-                       confidence_level=level, unit="%",
-                       details={"handle_hours": float(w.sum()),
-                                "available_hours": float(h.sum()),
-                                "agents_without_work": left_out}, excluded=excluded)
+    w, h, listed = _agent_ratio(work, hours, agent_column=agent_column)
+    before = 0 if excluded is None else len(excluded)
+    if before:
+        listed = as_excluded_rows(pd.concat([excluded, listed], ignore_index=True))
+    n_excluded = (before if excluded_rows is None else int(excluded_rows)) + len(listed) - before
+    if kpi == "utilisation":
+        require_nonempty(w.size, what="agent utilisation")
+        low, high = _bootstrap_ratio(w, h, level=level, alternative=alternative,
+                                     n_resamples=n_resamples, random_state=random_state)
+        return KpiEstimate(kpi="utilisation", estimate=100.0 * w.sum() / h.sum(),
+                           ci_low=100.0 * low, ci_high=100.0 * high, n=int(w.size),
+                           n_excluded=n_excluded, method="bootstrap_agents",
+                           confidence_level=level, unit="%",
+                           details={"handle_hours": float(w.sum()),
+                                    "available_hours": float(h.sum()),
+                                    "agents_without_work": left_out}, excluded=listed)
+    how = method or "exact"
+    require_nonempty(w.size, what="productivity")
+    count, exposure = int(round(w.sum())), float(h.sum())
+    if how == "bootstrap_agents":
+        low, high = _bootstrap_ratio(w, h, level=level, alternative=alternative,
+                                     n_resamples=n_resamples, random_state=random_state)
+    else:
+        pm: PoissonMethod = how  # type: ignore[assignment]
+        low, high = poisson_ci(count, exposure, confidence_level=level, method=pm,
+                               alternative=alternative)
+    return KpiEstimate(kpi="productivity", estimate=count / exposure, ci_low=float(low),
+                       ci_high=float(high), n=count, n_excluded=n_excluded, method=how,
+                       confidence_level=level, unit="per agent-hour",
+                       details={"available_hours": exposure, "agents": int(w.size),
+                                "agents_without_work": left_out},
+                       excluded=listed)
 
 
 def productivity(tickets: pd.DataFrame, availability: pd.DataFrame, *, period: Any = None,
@@ -1159,27 +1225,12 @@ def productivity(tickets: pd.DataFrame, availability: pd.DataFrame, *, period: A
         issues.add(no_agent, column=cols["agent"], values=agent,
                    reason="resolved ticket has no agent", kind="missing")
     work = pd.Series(done.astype(float)).groupby(agent.to_numpy()).sum()
-    hours = _available_hours(availability, period=period, columns=availability_columns)
-    hours, left_out = _agents_in_scope(work, hours, agents)
-    w, h, excluded = _agent_ratio(work, hours, agent_column=cols["agent"])
-    if no_agent.any():
-        excluded = as_excluded_rows(pd.concat([issues.excluded(), excluded],
-                                              ignore_index=True))
-    require_nonempty(w.size, what="productivity")
-    count, exposure = int(round(w.sum())), float(h.sum())
-    if method == "bootstrap_agents":
-        low, high = _bootstrap_ratio(w, h, level=level, alternative=alternative,
-                                     n_resamples=n_resamples, random_state=random_state)
-    else:
-        pm: PoissonMethod = method  # type: ignore[assignment]
-        low, high = poisson_ci(count, exposure, confidence_level=level, method=pm,
-                               alternative=alternative)
-    return KpiEstimate(kpi="productivity", estimate=count / exposure, ci_low=float(low),
-                       ci_high=float(high), n=count, n_excluded=len(excluded), method=method,
-                       confidence_level=level, unit="per agent-hour",
-                       details={"available_hours": exposure, "agents": int(w.size),
-                                "agents_without_work": left_out},
-                       excluded=excluded)
+    return per_agent_estimate("productivity", work, availability, period=period,
+                              confidence_level=level, alternative=alternative, method=method,
+                              n_resamples=n_resamples, random_state=random_state,
+                              availability_columns=availability_columns, agents=agents,
+                              agent_column=cols["agent"],
+                              excluded=issues.excluded() if no_agent.any() else None)
 
 
 # ------------------------------------------------------------------------- registration
