@@ -116,6 +116,7 @@ __all__ = [
     "agent_utilisation",
     "productivity",
     "per_agent_estimate",
+    "compare_per_agent",
 ]
 
 
@@ -1369,14 +1370,8 @@ def _agent_definition(kpi: str) -> KpiDefinition:
         availability = _need(options, "availability", kpi)
         ra = fn(a, availability, confidence_level=confidence_level, **options)
         rb = fn(b, availability, confidence_level=confidence_level, **options)
-        if kpi == "productivity":
-            return rate_comparison(kpi, ra.n, ra.details["available_hours"], rb.n,
-                                   rb.details["available_hours"],
-                                   confidence_level=confidence_level, alternative=alternative,
-                                   label_a=label_a, label_b=label_b, unit="per agent-hour")
-        return _utilisation_comparison(ra, rb, confidence_level=confidence_level,
-                                       alternative=alternative, label_a=label_a,
-                                       label_b=label_b)
+        return compare_per_agent(ra, rb, confidence_level=confidence_level,
+                                 alternative=alternative, label_a=label_a, label_b=label_b)
 
     takes = options_of(fn, "calls", "tickets")
     return KpiDefinition(
@@ -1386,6 +1381,32 @@ def _agent_definition(kpi: str) -> KpiDefinition:
         estimate=estimate, compare=compare,
         description=f"{kpi}: needs availability= (agent_id, period, available_hours)",
         options=takes, compare_options=takes - {"method"})
+
+
+def compare_per_agent(ra: KpiEstimate, rb: KpiEstimate, *, confidence_level: float = 0.95,
+                      alternative: str = "two-sided", label_a: str = "a", label_b: str = "b"
+                      ) -> Comparison:
+    """``b`` against ``a`` for utilisation or productivity, from the two groups' estimates
+    (`agent_utilisation`, `productivity`, `per_agent_estimate`): productivity by the rate
+    ratio of resolved tickets per available hour (exact conditional test); utilisation by a
+    z test from the two bootstrap intervals' widths (`_utilisation_comparison`).
+
+    >>> a = KpiEstimate("productivity", 0.5, 0.4, 0.6, n=50, n_excluded=0, method="exact",
+    ...                 confidence_level=0.95, unit="per agent-hour",
+    ...                 details={"available_hours": 100.0})
+    >>> b = KpiEstimate("productivity", 0.75, 0.6, 0.9, n=75, n_excluded=0, method="exact",
+    ...                 confidence_level=0.95, unit="per agent-hour",
+    ...                 details={"available_hours": 100.0})
+    >>> compare_per_agent(a, b).difference
+    1.5
+    """
+    if ra.kpi == "productivity":
+        return rate_comparison("productivity", ra.n, ra.details["available_hours"], rb.n,
+                               rb.details["available_hours"],
+                               confidence_level=confidence_level, alternative=alternative,
+                               label_a=label_a, label_b=label_b, unit="per agent-hour")
+    return _utilisation_comparison(ra, rb, confidence_level=confidence_level,
+                                   alternative=alternative, label_a=label_a, label_b=label_b)
 
 
 def _utilisation_comparison(ra: KpiEstimate, rb: KpiEstimate, *, confidence_level: float,
