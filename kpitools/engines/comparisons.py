@@ -57,6 +57,7 @@ from kpitools.core.validation import (
     check_confidence_level,
     require_nonempty,
 )
+from kpitools.engines.agents import agent_definition
 from kpitools.engines.customers import customer_definition
 from kpitools.engines.frames import column_names, engine_name
 from kpitools.engines.outcomes import not_on_engines, rate_definition
@@ -171,7 +172,10 @@ def comparison_input(frame: Any, kpi: str, value: str | None, group: str,
 
 
 def _rows_used(stats: SufficientStatistics) -> np.ndarray:
+    """The rows of each cell that the KPI uses (not excluded)."""
     g = stats.groups
+    if "rows" in g.columns:  # rates, customers, agents: every row, less the excluded ones
+        return (g["rows"] - g["n_excluded"]).to_numpy()
     if stats.family == "nps":
         return (g["promoters"] + g["passives"] + g["detractors"]).to_numpy()
     return g["trials"].to_numpy() if stats.family == "proportion" else g["n"].to_numpy()
@@ -248,6 +252,8 @@ def weighted_definition(definition: KpiDefinition, stats: SufficientStatistics
         return rate_definition(definition, stats)
     if stats.family == "customers":  # a period's counts (`kpitools.engines.customers`)
         return customer_definition(definition, stats)
+    if stats.family == "agents":  # each agent's work (`kpitools.engines.agents`)
+        return agent_definition(definition, stats)
     family, details = stats.family, dict(stats.details)
     kpi = definition.name
 

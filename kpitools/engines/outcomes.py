@@ -479,6 +479,7 @@ def outcome_statistics(frame: Any, kpi: str, value: str | None, keys: list[str],
         family = "proportion"
         value_of = 100.0 * success
     out_groups["n_excluded"] = np.rint(n_excl).astype(np.int64)
+    out_groups["rows"] = np.bincount(codes, weights=w, minlength=g).astype(np.int64)
     frequencies = table.loc[used, keys].reset_index(drop=True)
     frequencies["group"] = codes[used]
     frequencies["value"] = value_of[used]
@@ -568,9 +569,6 @@ NOT_ON_ENGINES: dict[str, str] = {
     "nia": "a ticket's outcome depends on the same customer's next ticket (the rows in time "
            "order per customer)",
     **{k: _CUSTOMERS for k in ("nrr", "clv")},
-    "utilisation": "it joins the availability table per agent and resamples the agents",
-    "productivity": "it joins the availability table per agent and resamples the agents",
-    "backlog": "not yet on engines (tickets open at a time point)",
 }
 
 

@@ -61,6 +61,8 @@ from kpitools.core.validation import (
     check_confidence_level,
 )
 from kpitools.engines import memory
+from kpitools.engines.agents import AGENT_KPIS, agent_columns, agent_statistics
+from kpitools.engines.backlog import BACKLOG, backlog_statistics
 from kpitools.engines.customers import CUSTOMER_KPIS, customer_columns, customer_statistics
 from kpitools.engines.flags import FLAG_KPIS, flag_column
 from kpitools.engines.frames import (
@@ -102,7 +104,8 @@ __all__ = [
 SCALE_KPIS: tuple[str, ...] = ("nps", "enps", "csat", "csat_mean", "ces", "yes_share")
 #: Every KPI `summarize` computes from sufficient statistics on any engine.
 ENGINE_KPIS: tuple[str, ...] = (*SCALE_KPIS, *FLAG_KPIS, *DURATION_KPIS, *OUTCOME_KPIS,
-                                *COUNT_KPIS, COMPLAINTS, *CUSTOMER_KPIS)
+                                *COUNT_KPIS, COMPLAINTS, *CUSTOMER_KPIS, *AGENT_KPIS,
+                                BACKLOG)
 
 _VALUE = "__kpitools_value"
 _STATUS = "__kpitools_status"
@@ -230,6 +233,10 @@ def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None
         return outcome_statistics(frame, kpi, value, keys, names, options)
     if kpi in CUSTOMER_KPIS:  # each row's place in a period, from its start and end dates
         return customer_statistics(frame, kpi, value, keys, names, options)
+    if kpi == BACKLOG:  # tickets open at a moment, from their two timestamps
+        return backlog_statistics(frame, kpi, value, keys, names, options)
+    if kpi in AGENT_KPIS:  # each agent's work, over the availability table
+        return agent_statistics(frame, kpi, value, keys, names, options)
     if kpi in FLAG_KPIS:  # yes/no columns of tickets, classified value by value too
         value = flag_column(frame, kpi, value, names, options)
     column = value if value is not None else definition.default_value
@@ -1397,8 +1404,9 @@ def statistics_table(stats: SufficientStatistics, *, confidence_level: float = 0
                                        scale=d["scale"])
     elif stats.family == "rate":
         n, est, low, high = rate_columns(gr, d, confidence_level=level, alternative=alternative)
-    elif stats.family == "customers":
-        cc = customer_columns(stats, confidence_level=level, alternative=alternative)
+    elif stats.family in ("customers", "agents"):
+        columns_of = customer_columns if stats.family == "customers" else agent_columns
+        cc = columns_of(stats, confidence_level=level, alternative=alternative)
         n, est, low, high = cc["n"], cc["estimate"], cc["ci_low"], cc["ci_high"]
         method, n_excluded = cc["method"], cc["n_excluded"]
     else:

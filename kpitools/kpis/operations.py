@@ -40,7 +40,7 @@ References
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -113,6 +113,8 @@ __all__ = [
     "answer_rate",
     "service_level",
     "backlog",
+    "BacklogRows",
+    "backlog_rows",
     "agent_utilisation",
     "productivity",
     "per_agent_estimate",
@@ -859,6 +861,138 @@ def service_level(
 # ------------------------------------------------------------------------------ backlog
 
 
+def _naive_ns(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """Timestamps as naive ``datetime64[ns]``: time-zone-aware ones as their UTC time."""
+    index = pd.DatetimeIndex(values)
+    if index.tz is not None:
+        index = index.tz_convert("UTC").tz_localize(None)
+    return np.asarray(index.to_numpy(dtype="datetime64[ns]"))
+
+
+@dataclass(frozen=True)
+class BacklogRows:
+    """Each ticket's creation and resolution time and whether `backlog` leaves it out.
+
+    Attributes
+    ----------
+    created, resolved : Series of datetime64
+        The parsed times, naive or (time-zone-aware columns) in UTC; NaT where missing or
+        unparseable.
+    issues : RowIssues
+        The rows left out and why: a missing or unparseable creation time, a resolution
+        before the creation (``invalid``), a time-zone mix within a column.
+    """
+
+    created: pd.Series
+    resolved: pd.Series
+    issues: RowIssues
+
+    @property
+    def usable(self) -> np.ndarray:
+        """Whether each row is counted (not left out)."""
+        return ~self.issues.mask
+
+    def open_at(self, at: Any) -> np.ndarray:
+        """Whether each ticket is open at the moment ``at``: usable and
+        ``created ≤ at < resolved`` (an unresolved ticket stays open).
+
+        A naive moment is read as UTC when the timestamps are time-zone aware (aware
+        timestamps are compared in UTC), an aware one as its UTC time when they are naive. A
+        missing moment (NaT) comes after every time: the unresolved tickets are open then.
+
+        Raises
+        ------
+        TypeError
+            ``at`` is several moments (`backlog` gives the series).
+
+        >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2026-07-01 10:00",
+        ...                                                 "2026-07-01 11:00", None]),
+        ...                   "resolved_at": pd.to_datetime(["2026-07-01 12:00", None, None])})
+        >>> backlog_rows(t).open_at("2026-07-01 12:00").tolist()
+        [False, True, False]
+        """
+        moment = _naive_ns(pd.DatetimeIndex([self.moment(at)]))[0]
+        return self._open(np.full(len(self.created), moment))
+
+    @staticmethod
+    def moment(at: Any) -> pd.Timestamp:
+        """``at`` as the backlog KPI reads it: one moment (a text, a datetime, ...; NaT when
+        missing).
+
+        Raises
+        ------
+        TypeError
+            ``at`` is several moments (`backlog` gives the series).
+
+        >>> BacklogRows.moment("2026-07-01 12:00")
+        Timestamp('2026-07-01 12:00:00')
+        """
+        if np.ndim(at) != 0:
+            raise TypeError(f"the backlog KPI counts the tickets open at one moment; at= is "
+                            f"a {type(at).__name__} (kpitools.backlog gives the series)")
+        return pd.DatetimeIndex(pd.to_datetime([at]))[0]
+
+    def open_at_each(self, moments: Sequence[Any] | pd.Series) -> np.ndarray:
+        """`open_at` with one moment per row (e.g. each row's group's latest creation).
+
+        >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2026-07-01 10:00",
+        ...                                                 "2026-07-01 11:00"]),
+        ...                   "resolved_at": pd.to_datetime(["2026-07-01 12:00", None])})
+        >>> backlog_rows(t).open_at_each(["2026-07-01 12:00", "2026-07-01 10:30"]).tolist()
+        [False, False]
+        """
+        at = _naive_ns(pd.DatetimeIndex(pd.to_datetime(list(moments))))
+        if len(at) != len(self.created):
+            raise ValueError(f"{len(at)} moments for {len(self.created)} rows")
+        return self._open(at)
+
+    def _open(self, moments: np.ndarray) -> np.ndarray:
+        created, resolved = _naive_ns(self.created), _naive_ns(self.resolved)
+        late = np.isnat(moments)  # after every time, as `backlog`'s sorted counts read it
+        opened = late | (created <= moments)
+        still_open = np.isnat(resolved) | (~late & (resolved > moments))
+        return self.usable & opened & still_open
+
+
+def backlog_rows(tickets: pd.DataFrame, *, columns: Mapping[str, str] | None = None,
+                 invalid: str = "raise", missing: str = "exclude",
+                 timestamp_format: str | None = None) -> BacklogRows:
+    """The rows `backlog` counts, and the ones it leaves out with their reason.
+
+    A ticket is left out when its creation time is missing or unparseable (``missing``
+    policy) or when it is resolved before it was created (``invalid`` policy: raise by
+    default); timestamps are parsed by `kpitools.tables.events.parse_timestamps` and made
+    comparable by `align_time_zones` (aware columns in UTC; an aware column next to a naive
+    one raises). Ticket ids are not read: a repeated id counts as many times as it appears.
+
+    >>> t = pd.DataFrame({"created_at": pd.to_datetime(["2026-07-01 10:00", None,
+    ...                                                 "2026-07-02 09:00"]),
+    ...                   "resolved_at": pd.to_datetime(["2026-07-01 12:00", None,
+    ...                                                  "2026-07-02 08:00"])})
+    >>> rows = backlog_rows(t, invalid="exclude")
+    >>> rows.usable.tolist()
+    [True, False, False]
+    >>> rows.issues.excluded()["reason"].str.split(" [(]").str[0].tolist()
+    ['missing timestamps', 'resolved_at before created_at']
+    """
+    cols = resolve_columns("tickets", columns)
+    require_columns(_frame(tickets), cols, ["created_at", "resolved_at"])
+    issues = RowIssues(tickets.index, invalid=invalid, missing=missing)
+    c_col, r_col = cols["created_at"], cols["resolved_at"]
+    created = parse_timestamps(tickets[c_col], column=c_col, issues=issues,
+                               format=timestamp_format)
+    resolved = parse_timestamps(tickets[r_col], column=r_col, issues=issues,
+                                format=timestamp_format)
+    aligned = align_time_zones({c_col: created, r_col: resolved})
+    created, resolved = aligned[c_col], aligned[r_col]
+    issues.add(created.isna().to_numpy(), column=c_col, values=tickets[c_col],
+               reason="missing timestamps", kind="missing")
+    issues.add((resolved < created).to_numpy(), column=r_col,
+               values=tickets[r_col],
+               reason=f"{r_col} before {c_col} (negative duration)")
+    return BacklogRows(created=created, resolved=resolved, issues=issues)
+
+
 def backlog(tickets: pd.DataFrame, *, at: Any = None, freq: str = "D",
             by: str | list[str] | None = None, columns: Mapping[str, str] | None = None,
             invalid: str = "raise", missing: str = "exclude",
@@ -899,22 +1033,10 @@ def backlog(tickets: pd.DataFrame, *, at: Any = None, freq: str = "D",
     >>> backlog(t, at=at)["backlog"].tolist()
     [2, 1, 2]
     """
-    cols = resolve_columns("tickets", columns)
-    require_columns(_frame(tickets), cols, ["created_at", "resolved_at"])
-    issues = RowIssues(tickets.index, invalid=invalid, missing=missing)
-    c_col, r_col = cols["created_at"], cols["resolved_at"]
-    created = parse_timestamps(tickets[c_col], column=c_col, issues=issues,
-                               format=timestamp_format)
-    resolved = parse_timestamps(tickets[r_col], column=r_col, issues=issues,
-                                format=timestamp_format)
-    aligned = align_time_zones({c_col: created, r_col: resolved})
-    created, resolved = aligned[c_col], aligned[r_col]
-    issues.add(created.isna().to_numpy(), column=c_col, values=tickets[c_col],
-               reason="missing timestamps", kind="missing")
-    issues.add((resolved < created).to_numpy(), column=r_col,
-               values=tickets[r_col],
-               reason=f"{r_col} before {c_col} (negative duration)")
-    ok = ~issues.mask
+    rows = backlog_rows(tickets, columns=columns, invalid=invalid, missing=missing,
+                        timestamp_format=timestamp_format)
+    created, resolved, issues = rows.created, rows.resolved, rows.issues
+    ok = rows.usable
     tz = getattr(created.dt, "tz", None)
     if at is None:
         last = pd.concat([created[ok], resolved[ok]]).max()
@@ -925,12 +1047,7 @@ def backlog(tickets: pd.DataFrame, *, at: Any = None, freq: str = "D",
         points = pd.DatetimeIndex(pd.to_datetime(list(at)))
     keys = [by] if isinstance(by, str) else list(by or [])
     codes, groups = group_codes(tickets, keys)
-    c_ns = created.to_numpy(dtype="datetime64[ns]") if tz is None else \
-        created.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
-    r_ns = resolved.to_numpy(dtype="datetime64[ns]") if tz is None else \
-        resolved.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[ns]")
-    p_ns = points.to_numpy(dtype="datetime64[ns]") if points.tz is None else \
-        points.tz_convert("UTC").tz_localize(None).to_numpy(dtype="datetime64[ns]")
+    c_ns, r_ns, p_ns = _naive_ns(created), _naive_ns(resolved), _naive_ns(points)
     parts = []
     for g in range(len(groups)):
         sel = ok & (codes == g)
@@ -1309,14 +1426,18 @@ def _proportion_definition(kpi: str) -> KpiDefinition:
         compare_groups=compare_groups)
 
 
-def _backlog_count(data: pd.DataFrame, options: dict[str, Any]) -> tuple[int, int, Any]:
+def _backlog_count(data: pd.DataFrame, options: dict[str, Any]
+                   ) -> tuple[int, RowIssues, Any]:
+    """The tickets open at ``options["at"]`` (default: the table's latest creation time,
+    of every row, left out or not), the rows left out, and the moment."""
     at = options.pop("at", None)
-    cols = resolve_columns("tickets", options.get("columns"))
+    if at is not None:
+        BacklogRows.moment(at)  # one moment, refused before reading the rows otherwise
+    rows = backlog_rows(data, **options)
     if at is None:
-        created = pd.to_datetime(data[cols["created_at"]], errors="coerce")
-        at = created.max()
-    table = backlog(data, at=[at], **options)
-    return int(table["backlog"].sum()), int(table.attrs["n_excluded"]), at
+        cols = resolve_columns("tickets", options.get("columns"))
+        at = pd.to_datetime(data[cols["created_at"]], errors="coerce").max()
+    return int(rows.open_at(at).sum()), rows.issues, at
 
 
 def _backlog_definition() -> KpiDefinition:
@@ -1324,10 +1445,11 @@ def _backlog_definition() -> KpiDefinition:
                  method: PoissonMethod = "exact", alternative: str = "two-sided",
                  **options: Any) -> KpiEstimate:
         no_value("backlog", value)
-        count, n_excl, at = _backlog_count(data, dict(options))
+        count, issues, at = _backlog_count(data, dict(options))
         return count_estimate(count, 1.0, kpi="backlog", confidence_level=confidence_level,
                               method=method, alternative=alternative,
-                              n_excluded=n_excl, details={"at": str(at)})
+                              n_excluded=issues.n_excluded, excluded=issues.excluded(),
+                              details={"at": str(at)})
 
     def compare(a: pd.DataFrame, b: pd.DataFrame, value: str | None, *,
                 confidence_level: float, alternative: str = "two-sided",

@@ -8,6 +8,7 @@ computation: it sorts and counts the rows itself); the engines compute sufficien
 from __future__ import annotations
 
 import functools
+import re
 import warnings
 
 import numpy as np
@@ -21,6 +22,8 @@ from kpitools.core.errors import DataValidationError, SmallSampleWarning
 from kpitools.kpis.targets import GroupTargets
 
 NUMBERS = ["estimate", "ci_low", "ci_high", "confidence_level", "n", "n_excluded"]
+#: Agents' available hours per quarter (utilisation, productivity).
+AVAILABILITY = datasets.load_agent_availability()
 
 
 def _surveys() -> pd.DataFrame:
@@ -100,6 +103,28 @@ CASES = [
      {"period": "2025Q3", "method": "score"}),
     ("churn_before_any_customer", "customers", "churn_rate", None, ["segment"],
      {"period": "2019Q1"}),
+    # the backlog: tickets open at a moment, or at each group's latest creation (missing
+    # creations, resolutions before creations and a missing team left out and counted)
+    ("backlog_at_by_team", "messy_tickets", "backlog", None, ["team"],
+     {"at": "2026-03-10 15:00", "invalid": "exclude"}),
+    ("backlog_latest_by_channel", "messy_tickets", "backlog", None, ["channel"],
+     {"invalid": "exclude"}),
+    ("backlog_latest_two_keys_score", "messy_tickets", "backlog", None, ["team", "priority"],
+     {"invalid": "exclude", "method": "score"}),
+    ("backlog_latest_whole_table", "messy_tickets", "backlog", None, [],
+     {"invalid": "exclude", "alternative": "greater"}),
+    ("backlog_at_aware", "tickets", "backlog", None, ["priority"],
+     {"at": "2026-03-02 15:30+02:00"}),
+    # agents' work over their available time (calls without agent or talk time, idle agents)
+    ("utilisation", "messy_calls", "utilisation", None, ["team"],
+     {"availability": AVAILABILITY, "period": "2025Q3", "n_resamples": 499}),
+    ("utilisation_whole_greater", "calls", "utilisation", None, [],
+     {"availability": AVAILABILITY, "n_resamples": 299, "random_state": 7,
+      "alternative": "greater"}),
+    ("productivity", "messy_tickets", "productivity", None, ["team"],
+     {"availability": AVAILABILITY, "period": "2025Q3"}),
+    ("productivity_bootstrap", "tickets", "productivity", None, ["channel"],
+     {"availability": AVAILABILITY, "method": "bootstrap_agents", "n_resamples": 299}),
 ]
 
 def _few_surveys() -> pd.DataFrame:
@@ -419,6 +444,17 @@ COMPARE_MATRIX = [
      {"period": "2025-09"}),
     ("employee_turnover_teams", "agents", "employee_turnover", None, "team", [],
      {"period": "2025Q3"}),
+    ("backlog_channels", "messy_tickets", "backlog", None, "channel", [],
+     {"invalid": "exclude"}),
+    ("backlog_at_channels_by_priority", "messy_tickets", "backlog", None, "channel",
+     ["priority"], {"at": "2025-11-04 16:30", "invalid": "exclude", "alternative": "greater"}),
+    # a group column with missing values: the warning counts the rows left out
+    ("backlog_teams", "messy_tickets", "backlog", None, "team", [], {"invalid": "exclude"}),
+    ("resolved_volume_teams", "messy_tickets", "resolved_volume", None, "team", [], {}),
+    ("utilisation_teams", "messy_calls", "utilisation", None, "team", [],
+     {"availability": AVAILABILITY, "period": "2025Q3", "n_resamples": 299}),
+    ("productivity_teams", "messy_tickets", "productivity", None, "team", [],
+     {"availability": AVAILABILITY}),
 ]
 COMPARE_TEXT = ["kpi", "group_a", "group_b", "measure", "alternative", "method", "test",
                 "unit", "p_adjust_method", "p_adjust_scope"]
@@ -458,4 +494,11 @@ def test_compare_on_engine_equals_pandas(case, engine):
     want, want_warnings = _compare_matrix_reference(case[0])
     got, got_warnings = _compare_case(case, engine)
     assert_same_comparison(got, want, case[5])
-    assert got_warnings == want_warnings
+    assert _unnumbered(got_warnings) == _unnumbered(want_warnings)
+
+
+def _unnumbered(caught: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The warnings with the rows they name left out: pandas numbers them, an engine says
+    its rows are not numbered (the number of rows must agree)."""
+    return [(kind, re.sub(r" \(rows (\[[^]]*\]|of an? \w+ frame are not numbered)\)$", "",
+                          text)) for kind, text in caught]

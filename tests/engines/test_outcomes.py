@@ -134,8 +134,7 @@ def test_repeated_ids_tz_and_text_timestamps_are_refused():
 @pytest.mark.parametrize("kpi, reason", [
     ("nia", "the same customer's next ticket"),
     ("nrr", "resamples the customers"),
-    ("productivity", "availability table per agent"),
-    ("backlog", "not yet on engines"),
+    ("clv", "resamples the customers"),
 ])
 def test_what_cannot_run_on_an_engine_says_why_and_what_to_do(kpi, reason):
     frame = CONVERTERS["duckdb"](datasets.load_tickets())
