@@ -566,8 +566,6 @@ _CUSTOMERS = ("its interval resamples the customers (bootstrap); crr, churn_rate
               "customer_growth and employee_turnover are counted on engines")
 #: Why each KPI outside `kpitools.engines.ENGINE_KPIS` is not computed on an engine.
 NOT_ON_ENGINES: dict[str, str] = {
-    "nia": "a ticket's outcome depends on the same customer's next ticket (the rows in time "
-           "order per customer)",
     **{k: _CUSTOMERS for k in ("nrr", "clv")},
 }
 

@@ -73,6 +73,7 @@ from kpitools.engines.frames import (
     engine_name,
     frequency_table,
 )
+from kpitools.engines.nia import nia_statistics
 from kpitools.engines.outcomes import (
     COMPLAINTS,
     COUNT_KPIS,
@@ -105,7 +106,7 @@ SCALE_KPIS: tuple[str, ...] = ("nps", "enps", "csat", "csat_mean", "ces", "yes_s
 #: Every KPI `summarize` computes from sufficient statistics on any engine.
 ENGINE_KPIS: tuple[str, ...] = (*SCALE_KPIS, *FLAG_KPIS, *DURATION_KPIS, *OUTCOME_KPIS,
                                 *COUNT_KPIS, COMPLAINTS, *CUSTOMER_KPIS, *AGENT_KPIS,
-                                BACKLOG)
+                                BACKLOG, "nia")
 
 _VALUE = "__kpitools_value"
 _STATUS = "__kpitools_status"
@@ -237,6 +238,8 @@ def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None
         return backlog_statistics(frame, kpi, value, keys, names, options)
     if kpi in AGENT_KPIS:  # each agent's work, over the availability table
         return agent_statistics(frame, kpi, value, keys, names, options)
+    if kpi == "nia":  # each contact's follow-up, found by a window on the engine
+        return nia_statistics(frame, kpi, value, keys, names, options)
     if kpi in FLAG_KPIS:  # yes/no columns of tickets, classified value by value too
         value = flag_column(frame, kpi, value, names, options)
     column = value if value is not None else definition.default_value

@@ -112,6 +112,7 @@ __all__ = [
     "abandonment_rate",
     "answer_rate",
     "service_level",
+    "nia_decisions",
     "backlog",
     "BacklogRows",
     "backlog_rows",
@@ -236,15 +237,11 @@ def _nia(data: pd.DataFrame, *, days: float = 7, as_of: Any = None,
         check_unique_ids(data[cols["ticket_id"]], column=cols["ticket_id"], issues=issues)
     c_col, cust_col = cols["created_at"], cols["customer_id"]
     created = parse_timestamps(data[c_col], column=c_col, issues=issues, format=timestamp_format)
-    issues.add(created.isna().to_numpy(), column=c_col, values=data[c_col],
-               reason="missing timestamps", kind="missing")
-    issues.add(data[cust_col].isna().to_numpy(), column=cust_col,
-               values=data[cust_col], reason="missing values", kind="missing")
-    ok = ~issues.mask
+    usable = created.notna().to_numpy() & data[cust_col].notna().to_numpy() & ~issues.mask
     n = len(data)
     t = created.to_numpy(dtype="datetime64[ns]")
     cust = pd.factorize(data[cust_col])[0]
-    idx = np.flatnonzero(ok)
+    idx = np.flatnonzero(usable)
     order = idx[np.lexsort((t[idx], cust[idx]))]
     next_t = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     same = cust[order][1:] == cust[order][:-1]
@@ -252,14 +249,46 @@ def _nia(data: pd.DataFrame, *, days: float = 7, as_of: Any = None,
     window = np.timedelta64(int(float(days) * 86400 * 1e9), "ns")
     followed = ~np.isnat(next_t) & ((next_t - t) <= window)
     end = (np.datetime64(pd.Timestamp(as_of).to_datetime64(), "ns") if as_of is not None
-           else t[ok].max() if ok.any() else np.datetime64("NaT"))
-    incomplete = ok & ~followed & ((t + window) > end)
-    issues.add(incomplete, column=c_col, values=data[c_col],
-               reason=f"follow-up window of {days:g} days not complete (censored)",
-               kind="definition")
-    success = np.where(issues.mask, np.nan, (~followed).astype(float))
+           else t[usable].max() if usable.any() else np.datetime64("NaT"))
+    success = nia_decisions(issues, created=created, created_values=data[c_col],
+                            customers=data[cust_col], followed=followed,
+                            late=(t + window) > end, days=float(days), created_column=c_col,
+                            customer_column=cust_col)
     return Outcome(success, issues, {"days": float(days),
                                      "window_end": str(pd.Timestamp(end))})
+
+
+def nia_decisions(issues: RowIssues, *, created: pd.Series, created_values: pd.Series,
+                  customers: pd.Series, followed: np.ndarray, late: np.ndarray, days: float,
+                  created_column: str = "created_at", customer_column: str = "customer_id"
+                  ) -> np.ndarray:
+    """Each contact's next-issue-avoidance outcome once its follow-up is known: 1 when the
+    customer made no further contact within ``days`` (``followed`` False), 0 when they did;
+    NaN when the contact is left out, each reason added to ``issues`` in this order: a
+    missing creation time, a missing customer, a window not complete by its end (``late``:
+    the creation plus ``days`` is after the window's end) without a follow-up yet
+    (censored, always left out).
+
+    ``created`` is the parsed creation time, ``created_values`` the column as given (shown
+    in the list of excluded rows).
+
+    >>> from kpitools.tables.events import RowIssues
+    >>> issues = RowIssues(pd.RangeIndex(3))
+    >>> created = pd.Series(pd.to_datetime(["2026-07-01", "2026-07-02", None]))
+    >>> nia_decisions(issues, created=created, created_values=created,
+    ...               customers=pd.Series(["a", "a", "b"]), followed=np.array([True, False, False]),
+    ...               late=np.array([False, False, True]), days=7.0).tolist()
+    [0.0, 1.0, nan]
+    """
+    issues.add(created.isna().to_numpy(), column=created_column, values=created_values,
+               reason="missing timestamps", kind="missing")
+    issues.add(customers.isna().to_numpy(), column=customer_column, values=customers,
+               reason="missing values", kind="missing")
+    incomplete = ~issues.mask & ~np.asarray(followed, dtype=bool) & np.asarray(late, dtype=bool)
+    issues.add(incomplete, column=created_column, values=created_values,
+               reason=f"follow-up window of {days:g} days not complete (censored)",
+               kind="definition")
+    return np.where(issues.mask, np.nan, (~np.asarray(followed, dtype=bool)).astype(float))
 
 
 # ------------------------------------------------------------------------- call outcomes
@@ -1388,15 +1417,15 @@ def _proportion_definition(kpi: str) -> KpiDefinition:
     def compare_groups(data: pd.DataFrame, value: str | None, cells: np.ndarray,
                        n_cells: int, index_a: np.ndarray, index_b: np.ndarray, *,
                        confidence_level: float, **options: Any) -> dict[str, Any] | None:
-        """`compare_proportion_kpi` of every pair of cells: the outcomes decided once.
+        """`compare_proportion_kpi` of every pair of cells: the outcomes decided once, on
+        the whole table — for ``nia`` each contact's follow-up is the customer's next
+        contact in the table, whatever its cell, as `kpitools.summarize` finds it (a
+        customer who writes by email and then calls did not avoid a next issue by email).
 
-        Only for outcomes decided row by row: not ``nia`` (a ticket's outcome depends on
-        the customer's next ticket), and not when ids repeat (a duplicate may lie in
-        another cell); a cell that would raise pair by pair (e.g. answered calls without
-        their wait) makes it decline, so the loop raises as before.
+        Not when ids repeat (a duplicate may lie in another cell); a cell that would raise
+        pair by pair (e.g. answered calls without their wait) makes it decline, so the
+        loop raises as before.
         """
-        if kpi == "nia":
-            return None
         opts = _with_value(kpi, value, dict(options))
         method = opts.pop("method", "newcombe")
         test = opts.pop("test", "auto")

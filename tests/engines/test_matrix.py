@@ -125,6 +125,11 @@ CASES = [
      {"availability": AVAILABILITY, "period": "2025Q3"}),
     ("productivity_bootstrap", "tickets", "productivity", None, ["channel"],
      {"availability": AVAILABILITY, "method": "bootstrap_agents", "n_resamples": 299}),
+    # next issue avoidance: each contact's follow-up found in the whole table
+    ("nia_by_team", "messy_tickets", "nia", None, ["team"], {"days": 3}),
+    ("nia_as_of_two_keys_wald", "messy_tickets", "nia", None, ["channel", "priority"],
+     {"as_of": "2026-06-30", "method": "wald"}),
+    ("nia_whole_table_30_days", "tickets", "nia", None, [], {"days": 30}),
 ]
 
 def _few_surveys() -> pd.DataFrame:
@@ -277,8 +282,9 @@ def test_what_needs_the_rows_is_refused_with_the_reason():
     frame = CONVERTERS["polars"](datasets.load_tickets())
     with pytest.raises(TypeError, match="bootstrap interval depends on the order"):
         engines.summarize(frame, kpi="frt", statistic="mean")
-    with pytest.raises(TypeError, match="the same customer's next ticket.*collect"):
-        engines.summarize(frame, kpi="nia")
+    with pytest.raises(TypeError, match="paired=True on a polars frame"):
+        kt.compare(CONVERTERS["polars"](_table("surveys")), kpi="nps", value="nps",
+                   group="quarter", paired=True)
     text = CONVERTERS["polars"](datasets.load_tickets().astype({"created_at": str}))
     with pytest.raises(TypeError, match="'created_at' is String"):
         engines.summarize(text, kpi="frt")
@@ -455,6 +461,9 @@ COMPARE_MATRIX = [
      {"availability": AVAILABILITY, "period": "2025Q3", "n_resamples": 299}),
     ("productivity_teams", "messy_tickets", "productivity", None, "team", [],
      {"availability": AVAILABILITY}),
+    ("nia_channels", "messy_tickets", "nia", None, "channel", [], {"days": 3}),
+    ("nia_quarters_by_team", "messy_tickets", "nia", None, "quarter", ["team"],
+     {"alternative": "less"}),
 ]
 COMPARE_TEXT = ["kpi", "group_a", "group_b", "measure", "alternative", "method", "test",
                 "unit", "p_adjust_method", "p_adjust_scope"]

@@ -132,7 +132,6 @@ def test_repeated_ids_tz_and_text_timestamps_are_refused():
 
 
 @pytest.mark.parametrize("kpi, reason", [
-    ("nia", "the same customer's next ticket"),
     ("nrr", "resamples the customers"),
     ("clv", "resamples the customers"),
 ])
