@@ -11,10 +11,12 @@ one row per group and answers with its number of rows; the KPI's own code
 in the same order — and the successes are summed with the numbers of rows as weights: the
 estimate, interval and comparisons are those of a proportion, as on pandas.
 
-Two contacts of a customer at the same moment follow each other (a gap of 0). Which of them
-is followed by the other depends, on pandas, on the order of the rows; an engine's rows have
-none. Within one group it makes no difference to the counts; when such contacts lie in
-different groups (``by``) it would, and the engine refuses them, saying how many. Repeated
+Two contacts of a customer at the same moment follow each other (a gap of 0) in the order of
+their ticket ids, on pandas and here (the window orders by the creation time, then the id).
+Without a ``ticket_id`` column pandas takes the order of the rows, which an engine's rows do
+not have: within one group it makes no difference to the counts, but when such contacts lie
+in different groups (``by``) it would, and the engine refuses them, saying how many (as when
+a missing id leaves them unordered). Repeated
 ticket ids are refused as for the other ticket KPIs (`kpitools.engines.flags`). A PyArrow
 table is read through DuckDB (Narwhals has no ordered window for it).
 
@@ -82,24 +84,31 @@ def _window_end(frame: Any, sig: _Signature, created: str, usable: Any,
     return None if pd.isna(latest) else pd.Timestamp(latest).to_pydatetime()
 
 
-def _refuse_ties_across_groups(lazy: Any, customer: str, created: str, keys: list[str],
-                               usable: Any, engine: str) -> None:
-    """Refuse contacts of one customer at one moment that lie in different groups."""
+def _refuse_ties_across_groups(lazy: Any, customer: str, created: str, ids: str | None,
+                               keys: list[str], usable: Any, engine: str) -> None:
+    """Refuse contacts of one customer at one moment that lie in different groups and that
+    their ticket ids do not order (no id column, or a missing id among them)."""
     if not keys:
         return
-    tied = (lazy.filter(usable)
-            .group_by([customer, created])
+    rows = lazy.filter(usable)
+    if ids is not None:
+        rows = rows.with_columns(__no_id=nw.col(ids).is_null().cast(nw.Int64))
+    tied = (rows.group_by([customer, created])
             .agg(nw.len().alias("rows"), *(nw.col(k).n_unique().alias(f"__k{i}")
-                                           for i, k in enumerate(keys)))
+                                           for i, k in enumerate(keys)),
+                 *([nw.col("__no_id").sum()] if ids is not None else []))
             .filter(nw.any_horizontal(*(nw.col(f"__k{i}") > 1 for i in range(len(keys))),
-                                      ignore_nulls=True))
+                                      ignore_nulls=True),
+                    *([nw.col("__no_id") > 0] if ids is not None else []))
             .select(nw.len().alias("ties"), nw.col("rows").sum().alias("rows"))
             .collect().to_pandas())
     if int(tied["ties"].iloc[0]):
+        why = ("some without a ticket id to order them" if ids is not None
+               else "and no ticket_id column orders them")
         raise DataValidationError(
             f"{int(tied['rows'].iloc[0])} contacts share their customer and creation time "
-            f"with a contact of another group ({', '.join(keys)}): which one follows the "
-            f"other depends on the order of the rows, and a {engine} frame has none; "
+            f"with a contact of another group ({', '.join(keys)}), {why}: which one follows "
+            f"the other depends on the order of the rows, and a {engine} frame has none; "
             "collect the frame to pandas, or group by a column they share", column=created)
 
 
@@ -143,7 +152,8 @@ def nia_statistics(frame: Any, kpi: str, value: str | None, keys: list[str],
     usable = ~nw.col(created).is_null() & ~nw.col(customer).is_null()
     end = _window_end(frame, sig, created, usable, rows)
     lazy = as_lazy(frame)
-    _refuse_ties_across_groups(lazy, customer, created, keys, usable, engine)
+    ids = cols["ticket_id"] if cols["ticket_id"] in names else None
+    _refuse_ties_across_groups(lazy, customer, created, ids, keys, usable, engine)
     seconds, per_second = duration_seconds(frame, created, _NEXT)
     followed = (~nw.col(_NEXT).is_null() & (seconds <= days * 86400 * per_second))
     late = (nw.col(created) > nw.lit(end - pd.Timedelta(days=days).to_pytimedelta())
@@ -152,7 +162,8 @@ def nia_statistics(frame: Any, kpi: str, value: str | None, keys: list[str],
                                   followed.fill_null(False), late.fill_null(False)),
                        strict=True))
     table = (lazy.filter(~nw.col(customer).is_null())
-             .with_columns(nw.col(created).shift(-1).over(customer, order_by=created)
+             .with_columns(nw.col(created).shift(-1)
+                           .over(customer, order_by=[created, *([ids] if ids else [])])
                            .alias(_NEXT))
              .with_columns(**answers)
              .group_by([*keys, *_ANSWERS], drop_null_keys=False)

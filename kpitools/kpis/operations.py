@@ -242,7 +242,8 @@ def _nia(data: pd.DataFrame, *, days: float = 7, as_of: Any = None,
     t = created.to_numpy(dtype="datetime64[ns]")
     cust = pd.factorize(data[cust_col])[0]
     idx = np.flatnonzero(usable)
-    order = idx[np.lexsort((t[idx], cust[idx]))]
+    ties = _id_order(data, cols["ticket_id"])  # contacts at one moment: in ticket-id order
+    order = idx[np.lexsort((ties[idx], t[idx], cust[idx]))]
     next_t = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     same = cust[order][1:] == cust[order][:-1]
     next_t[order[:-1][same]] = t[order][1:][same]
@@ -256,6 +257,18 @@ def _nia(data: pd.DataFrame, *, days: float = 7, as_of: Any = None,
                             customer_column=cust_col)
     return Outcome(success, issues, {"days": float(days),
                                      "window_end": str(pd.Timestamp(end))})
+
+
+def _id_order(data: pd.DataFrame, column: str) -> np.ndarray:
+    """The rank of each row's ticket id (missing ids first, then in row order), or the row
+    order without an id column: how `nia` orders a customer's contacts at one moment."""
+    if column not in data.columns:
+        return np.arange(len(data))
+    try:
+        codes = pd.factorize(data[column], sort=True)[0]
+    except TypeError:  # ids of mixed types: no order among them
+        return np.arange(len(data))
+    return codes.astype(np.int64)
 
 
 def nia_decisions(issues: RowIssues, *, created: pd.Series, created_values: pd.Series,
@@ -785,10 +798,13 @@ def nia(
     """Next issue avoidance in %: contacts not followed by another contact.
 
     A contact *succeeds* when the same customer makes no further contact within ``days``
-    (default 7) after it. Denominator: contacts whose ``days``-day window has ended by
-    ``as_of`` (default: the last ``created_at`` in the data) — a contact whose window is not
-    complete and that has no follow-up yet is censored: listed as excluded, not counted as a
-    success. Wilson interval; see `proportion_kpi`.
+    (default 7) after it. Contacts of one customer at the same moment follow each other in
+    the order of their ticket ids (``ticket_id``; without that column, in the order of the
+    rows), so the earlier ones are followed (a gap of 0). Denominator: contacts whose
+    ``days``-day window has ended by ``as_of`` (default: the last ``created_at`` in the
+    data) — a contact whose window is not complete and that has no follow-up yet is
+    censored: listed as excluded, not counted as a success. Wilson interval; see
+    `proportion_kpi`.
 
     >>> import pandas as pd
     >>> t = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "c"] * 3,

@@ -72,3 +72,22 @@ def test_what_the_engines_refuse_names_the_reason():
     repeated = contacts.assign(ticket_id=["T1", "T1", "T2", "T3", "T4", "T5"])
     with pytest.raises(DataValidationError, match="1 repeated ids"):
         kt.summarize(polars(repeated), kpi="nia")
+
+
+def test_contacts_at_one_moment_follow_each_other_in_ticket_id_order():
+    ties = _contacts()
+    ties.loc[1, "created_at"] = ties.loc[0, "created_at"]  # a's email and call at one time
+    ties["ticket_id"] = ["T2", "T1", "T3", "T4", "T5", "T6"]  # the call (T1) comes first
+    want = kt.summarize(ties, kpi="nia", by="channel", days=7)
+    # the call is followed by the email (gap 0), the email by nothing: email 3 of 3, phone 0
+    # of 1 (c's 30 July is censored, the contact without a customer excluded)
+    assert want["estimate"].tolist() == pytest.approx([100.0, 0.0], abs=1e-12)
+    shuffled = ties.iloc[::-1]
+    assert kt.summarize(shuffled, kpi="nia", by="channel", days=7)["estimate"].tolist() == \
+        want["estimate"].tolist()
+    for engine in ("polars_lazy", "duckdb", "pyarrow"):
+        got = kt.summarize(CONVERTERS[engine](ties), kpi="nia", by="channel", days=7)
+        assert got["estimate"].tolist() == want["estimate"].tolist()
+    ties.loc[0, "ticket_id"] = None
+    with pytest.raises(DataValidationError, match="some without a ticket id"):
+        kt.summarize(CONVERTERS["duckdb"](ties), kpi="nia", by="channel")
