@@ -562,12 +562,9 @@ def _plain(v: Any) -> Any:
 _COLLECT = ("collect the columns it reads to pandas first (Polars: "
             "frame.select([...]).collect().to_pandas(); DuckDB: relation.select(...).df(); "
             "Spark: frame.select(...).toPandas())")
-_CUSTOMERS = ("its interval resamples the customers (bootstrap); crr, churn_rate, "
-              "customer_growth and employee_turnover are counted on engines")
-#: Why each KPI outside `kpitools.engines.ENGINE_KPIS` is not computed on an engine.
-NOT_ON_ENGINES: dict[str, str] = {
-    **{k: _CUSTOMERS for k in ("nrr", "clv")},
-}
+#: Why each KPI outside `kpitools.engines.ENGINE_KPIS` is not computed on an engine: every
+#: registered KPI is; a KPI registered later without an engine path gets the default reason.
+NOT_ON_ENGINES: dict[str, str] = {}
 
 
 def not_on_engines(kpi: str, engine: str) -> str:

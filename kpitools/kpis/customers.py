@@ -26,7 +26,7 @@ References
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -68,9 +68,16 @@ __all__ = [
     "customer_retention",
     "churn_rate",
     "customer_growth",
+    "starting_mrr",
+    "VALUE_LEVEL_KPIS",
+    "CustomerValues",
+    "customer_values",
+    "nrr_from_values",
     "nrr",
     "clv_from_values",
     "clv",
+    "kpi_from_values",
+    "compare_values",
     "employee_turnover",
     "compare_customer_kpi",
 ]
@@ -407,16 +414,30 @@ def customer_growth(customers: pd.DataFrame, period: Any, *,
     return kpi_from_counts("customer_growth", c, confidence_level=confidence_level)
 
 
+def _quantile(boot: np.ndarray, q: float) -> float:
+    """``np.quantile`` (linear interpolation), except between two equal infinite
+    replicates (the CLV of resamples without churn), where it is that infinity, not NaN."""
+    with np.errstate(invalid="ignore"):
+        value = float(np.quantile(boot, q))
+    if np.isnan(value) and boot.size and not np.isnan(boot).any():
+        h = (boot.size - 1) * q
+        lo, hi = int(np.floor(h)), int(np.ceil(h))
+        part = np.partition(boot, [lo, hi])
+        if part[lo] == part[hi]:
+            value = float(part[lo])
+    return value
+
+
 def _percentile(boot: np.ndarray, level: float, alternative: str) -> tuple[float, float]:
     alpha = 1.0 - level
     if alternative == "two-sided":
-        return float(np.quantile(boot, alpha / 2)), float(np.quantile(boot, 1 - alpha / 2))
+        return _quantile(boot, alpha / 2), _quantile(boot, 1 - alpha / 2)
     if alternative == "greater":
-        return float(np.quantile(boot, alpha)), np.inf
-    return -np.inf, float(np.quantile(boot, 1 - alpha))
+        return _quantile(boot, alpha), np.inf
+    return -np.inf, _quantile(boot, 1 - alpha)
 
 
-def _mrr_columns(data: pd.DataFrame, cols: dict[str, str], rows: np.ndarray
+def _mrr_columns(data: pd.DataFrame, cols: Mapping[str, str], rows: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
     out = []
     for role in ("mrr", "expansion_mrr", "contraction_mrr"):
@@ -443,6 +464,202 @@ def _mrr_columns(data: pd.DataFrame, cols: dict[str, str], rows: np.ndarray
     return start_mrr, start_mrr + out[1] - out[2]
 
 
+def starting_mrr(data: pd.DataFrame, rows: np.ndarray, *,
+                 columns: Mapping[str, str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The start and end MRR of the rows ``rows`` (a boolean mask, in row order): ``mrr``
+    and ``mrr + expansion_mrr − contraction_mrr``, as `nrr` and `clv` read them.
+
+    A missing expansion or contraction column, or a missing or unreadable amount in one,
+    counts as 0.
+
+    Raises
+    ------
+    DataValidationError
+        No ``mrr`` column; monthly revenues that are missing, not numbers or negative;
+        negative expansion or contraction amounts (each with its rows and values).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"mrr": [100.0, 50.0, 80.0], "expansion_mrr": [20.0, None, 0.0],
+    ...                    "contraction_mrr": [0.0, 10.0, 0.0]})
+    >>> start, end = starting_mrr(df, np.array([True, True, False]))
+    >>> start.tolist(), end.tolist()
+    ([100.0, 50.0], [120.0, 40.0])
+    """
+    cols = resolve_columns("customers", columns)
+    require_columns(data, cols, ["mrr"])
+    return _mrr_columns(data, cols, np.asarray(rows, dtype=bool))
+
+
+#: The customer KPIs computed from the starting customers' revenues (`kpi_from_values`).
+VALUE_LEVEL_KPIS: tuple[str, ...] = ("nrr", "clv")
+
+
+@dataclass(frozen=True, eq=False)
+class CustomerValues:
+    """The customers active at the start of a period, one entry each: what `nrr` and `clv`
+    read (`customer_values` takes them from the rows).
+
+    Only the values count, not their order: `kpi_from_values` and `compare_values` resample
+    the customers in the order of their values.
+
+    Attributes
+    ----------
+    period : str
+    start_mrr : ndarray of float
+        Each customer's MRR at the period start (``mrr``).
+    end_mrr : ndarray of float
+        Its MRR at the period end had it stayed: ``mrr + expansion_mrr − contraction_mrr``.
+    lost : ndarray of bool
+        Whether it left during the period.
+    n_excluded : int
+        Rows excluded (a missing start date, an end before the start, ...).
+    excluded : DataFrame
+        The excluded rows themselves.
+    column : str or None
+        The MRR column, named in the errors.
+    """
+
+    period: str
+    start_mrr: np.ndarray
+    end_mrr: np.ndarray
+    lost: np.ndarray
+    n_excluded: int = 0
+    excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
+    column: str | None = "mrr"
+
+
+def customer_values(data: pd.DataFrame, period: Any, *,
+                    columns: Mapping[str, str] | None = None, invalid: str = "raise",
+                    missing: str = "exclude") -> CustomerValues:
+    """The start MRR, end MRR and loss of each customer active at the start of ``period``
+    (see `CustomerValues`, `membership` and `starting_mrr`).
+
+    >>> df = pd.DataFrame({"start_date": pd.to_datetime(["2025-01-10", "2024-03-01",
+    ...                                                  "2026-07-05"]),
+    ...                    "end_date": pd.to_datetime([None, "2026-08-15", None]),
+    ...                    "mrr": [100.0, 50.0, 70.0], "expansion_mrr": [20.0, 0.0, 0.0]})
+    >>> v = customer_values(df, "2026Q3")
+    >>> v.start_mrr.tolist(), v.end_mrr.tolist(), v.lost.tolist()
+    ([100.0, 50.0], [120.0, 50.0], [False, True])
+
+    Raises
+    ------
+    DataValidationError
+        No ``mrr`` column; no customers at the start of the period (``"no usable values
+        ..."``); what `membership` and `starting_mrr` refuse.
+    """
+    p, cols, issues, at_start, _, _, left = _membership(data, "customers", period, columns,
+                                                        invalid, missing)
+    require_columns(data, cols, ["mrr"])
+    require_nonempty(int(at_start.sum()), what=f"customers at the start of {p}")
+    start_mrr, end_mrr = _mrr_columns(data, cols, at_start)
+    return CustomerValues(period=str(p), start_mrr=start_mrr, end_mrr=end_mrr,
+                          lost=left[at_start], n_excluded=issues.n_excluded,
+                          excluded=issues.excluded(), column=cols["mrr"])
+
+
+def _in_order(*arrays: np.ndarray, names: str) -> tuple[np.ndarray, ...]:
+    """The arrays (one entry per customer) sorted together by their values, the first
+    array first (lexicographically): the order the bootstrap resamples them in, so that it
+    does not depend on the order of the rows."""
+    if any(a.ndim != 1 or a.shape != arrays[0].shape for a in arrays):
+        raise ValueError(f"{names} must be one-dimensional and of equal length")
+    order = np.lexsort(arrays[::-1])
+    return tuple(a[order] for a in arrays)
+
+
+def _nrr_arrays(start_mrr: Any, end_mrr: Any, lost: Any
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Start MRR, end MRR (0 when lost) and lost, in the order of the values."""
+    start, end, gone = _in_order(np.asarray(start_mrr, dtype=float),
+                                 np.asarray(end_mrr, dtype=float),
+                                 np.asarray(lost, dtype=bool),
+                                 names="start_mrr, end_mrr and lost")
+    if np.isnan(start).any() or (start < 0).any():
+        raise ValueError("start_mrr must be non-negative numbers")
+    if np.isnan(end).any():
+        raise ValueError("end_mrr must be numbers")
+    return start, np.where(gone, 0.0, end), gone
+
+
+def _nrr_total(start: np.ndarray, column: str | None) -> float:
+    total = float(start.sum())
+    if total <= 0:
+        raise DataValidationError("starting MRR is zero; NRR is undefined", column=column)
+    return total
+
+
+def _draws(n: int, n_resamples: int, random_state: Any) -> np.ndarray:
+    """The bootstrap's draws: ``n_resamples`` rows of ``n`` positions."""
+    rng = np.random.default_rng(random_state)
+    return rng.integers(0, n, size=(int(n_resamples), n))
+
+
+def nrr_from_values(start_mrr: Any, end_mrr: Any, lost: Any, *,
+                    confidence_level: float = 0.95, alternative: str = "two-sided",
+                    n_resamples: int = 9999, random_state: Any = 0,
+                    column: str | None = None) -> KpiEstimate:
+    """Net revenue retention ``Σ end MRR / Σ start MRR × 100`` of the customers active at a
+    period's start, a lost customer's end MRR counting as 0, with a percentile bootstrap
+    interval over customers [ET93]_.
+
+    The customers are resampled in the order of their values (sorted by start MRR, then
+    end MRR, then lost), so the interval does not depend on the order of the rows (changed
+    in 0.2.0: 0.1 resampled them in the order given).
+
+    Parameters
+    ----------
+    start_mrr, end_mrr : array of float
+        Each customer's MRR at the period start, and at its end had it stayed
+        (``mrr + expansion_mrr − contraction_mrr``).
+    lost : array of bool
+        Whether each customer left during the period.
+    alternative : {"two-sided", "less", "greater"}
+        A one-sided interval ends at the natural end of the scale: ``"less"`` gives
+        ``(0, high)`` (NRR cannot be negative), ``"greater"`` gives ``(low, inf)``.
+    n_resamples, random_state
+        The bootstrap's resamples and seed.
+    column : str, optional
+        The MRR column, named in the errors.
+
+    Returns
+    -------
+    KpiEstimate
+        ``kpi="nrr"``, ``unit="%"``, ``method="bootstrap"``, ``n`` customers; ``details``
+        has the sums ``start_mrr``, ``end_mrr`` and ``churned_mrr`` (start MRR of the lost).
+
+    Raises
+    ------
+    ValueError
+        Arrays of different lengths; a start MRR missing or negative; an end MRR missing.
+    DataValidationError
+        A starting MRR of zero (NRR is undefined).
+
+    Examples
+    --------
+    >>> r = nrr_from_values([100.0, 50.0, 50.0], [120.0, 50.0, 60.0], [False, True, False],
+    ...                     n_resamples=999)
+    >>> r.estimate, r.n, r.details["churned_mrr"]
+    (90.0, 3, 50.0)
+    """
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    start, kept, gone = _nrr_arrays(start_mrr, end_mrr, lost)
+    total = _nrr_total(start, column)
+    idx = _draws(start.size, n_resamples, random_state)
+    boot = kept[idx].sum(axis=1) / start[idx].sum(axis=1)
+    low, high = one_sided_bounds(*_percentile(boot, level, alternative), alternative,
+                                 0.0, np.inf)
+    end_total = float(kept.sum())
+    return KpiEstimate(kpi="nrr", estimate=100.0 * end_total / total,
+                       ci_low=100.0 * float(low), ci_high=100.0 * float(high),
+                       n=int(start.size), n_excluded=0, method="bootstrap",
+                       confidence_level=level, unit="%",
+                       details={"start_mrr": total, "end_mrr": end_total,
+                                "churned_mrr": float(start[gone].sum())})
+
+
 def nrr(customers: pd.DataFrame, period: Any, *, confidence_level: float = 0.95,
         alternative: str = "two-sided", n_resamples: int = 9999, random_state: Any = 0,
         columns: Mapping[str, str] | None = None, invalid: str = "raise",
@@ -453,7 +670,9 @@ def nrr(customers: pd.DataFrame, period: Any, *, confidence_level: float = 0.95,
     where a customer's start MRR is ``mrr`` and end MRR is ``mrr + expansion_mrr −
     contraction_mrr``, or 0 if the customer left in the period: the catalogue's
     ``(start MRR + expansion − contraction − churned MRR) / start MRR``. New customers are not
-    included. CI: percentile bootstrap resampling customers [ET93]_ (``method="bootstrap"``).
+    included. CI: percentile bootstrap resampling customers [ET93]_ (``method="bootstrap"``);
+    the customers are resampled in the order of their values, so the interval does not
+    depend on the order of the rows (changed in 0.2.0; see `nrr_from_values`).
     A one-sided interval ends at the natural end of the scale: ``alternative="less"`` gives
     ``(0, high)`` (NRR cannot be negative), ``"greater"`` gives ``(low, inf)`` (NRR has no
     upper limit).
@@ -467,31 +686,33 @@ def nrr(customers: pd.DataFrame, period: Any, *, confidence_level: float = 0.95,
     """
     level = check_confidence_level(confidence_level)
     check_alternative(alternative)
-    p, cols, issues, at_start, _, _, left = _membership(customers, "customers", period,
-                                                        columns, invalid, missing)
-    require_columns(customers, cols, ["mrr"])
-    require_nonempty(int(at_start.sum()), what=f"customers at the start of {p}")
-    start_mrr, end_mrr = _mrr_columns(customers, cols, at_start)
-    end_mrr = np.where(left[at_start], 0.0, end_mrr)
-    if start_mrr.sum() <= 0:
-        raise DataValidationError("starting MRR is zero; NRR is undefined", column=cols["mrr"])
-    rng = np.random.default_rng(random_state)
-    idx = rng.integers(0, start_mrr.size, size=(int(n_resamples), start_mrr.size))
-    boot = end_mrr[idx].sum(axis=1) / start_mrr[idx].sum(axis=1)
-    low, high = one_sided_bounds(*_percentile(boot, level, alternative), alternative,
-                                 0.0, np.inf)
-    return KpiEstimate(kpi="nrr", estimate=100.0 * end_mrr.sum() / start_mrr.sum(),
-                       ci_low=100.0 * float(low), ci_high=100.0 * float(high),
-                       n=int(start_mrr.size),
-                       n_excluded=issues.n_excluded, method="bootstrap",
-                       confidence_level=level, unit="%",
-                       details={"period": str(p), "start_mrr": float(start_mrr.sum()),
-                                "end_mrr": float(end_mrr.sum()),
-                                "churned_mrr": float(start_mrr[left[at_start]].sum())},
-                       excluded=issues.excluded())
+    values = customer_values(customers, period, columns=columns, invalid=invalid,
+                             missing=missing)
+    return kpi_from_values("nrr", values, confidence_level=level, alternative=alternative,
+                           n_resamples=n_resamples, random_state=random_state)
 
 
-def clv_from_values(revenue, churned, *, margin: float = 1.0, confidence_level: float = 0.95,
+def _clv_arrays(revenue: Any, churned: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Revenue and churned (as 0/1) in the order of the values."""
+    r, c = _in_order(np.asarray(revenue, dtype=float),
+                     np.asarray(churned, dtype=bool).astype(float),
+                     names="revenue and churned")
+    if np.isnan(r).any() or (r < 0).any():
+        raise ValueError("revenue must be non-negative numbers")
+    return r, c
+
+
+def _clv_point(r: np.ndarray, c: np.ndarray, margin: float) -> float:
+    if not 0 < margin <= 1:
+        raise ValueError(f"margin must be in (0, 1], got {margin!r}")
+    rate = c.mean() if c.size else 0.0
+    if rate == 0:
+        raise ValueError("no customer churned in the period: the simple CLV is unbounded")
+    return float(margin * r.mean() / rate)
+
+
+def clv_from_values(revenue: Any, churned: Any, *, margin: float = 1.0,
+                    confidence_level: float = 0.95,
                     method: Literal["delta", "bootstrap"] = "delta",
                     n_resamples: int = 9999, random_state: Any = 0) -> KpiEstimate:
     """Simple CLV ``margin × mean revenue per period / churn rate per period``, with CI.
@@ -508,7 +729,9 @@ def clv_from_values(revenue, churned, *, margin: float = 1.0, confidence_level: 
         ``"delta"``: first-order delta method on the log scale [Oehlert92]_, with
         ``Var(log CLV) ≈ Var(R̄)/R̄² + Var(ĉ)/ĉ² − 2·Cov(R̄, ĉ)/(R̄ĉ)`` (the covariance from the
         same customers), interval ``CLV · exp(±z·se)``. ``"bootstrap"``: percentile bootstrap
-        over customers [ET93]_.
+        over customers [ET93]_; the customers are resampled in the order of their values
+        (sorted by revenue, then churned), so the interval does not depend on the order of
+        the rows (changed in 0.2.0: 0.1 resampled them in the order given).
 
     Returns
     -------
@@ -530,33 +753,22 @@ def clv_from_values(revenue, churned, *, margin: float = 1.0, confidence_level: 
     """
     level = check_confidence_level(confidence_level)
     check_choice("method", method, ("delta", "bootstrap"))
-    r = np.asarray(revenue, dtype=float)
-    c = np.asarray(churned, dtype=bool).astype(float)
-    if r.shape != c.shape or r.ndim != 1:
-        raise ValueError("revenue and churned must be one-dimensional and of equal length")
-    if np.isnan(r).any() or (r < 0).any():
-        raise ValueError("revenue must be non-negative numbers")
-    if not 0 < margin <= 1:
-        raise ValueError(f"margin must be in (0, 1], got {margin!r}")
+    r, c = _clv_arrays(revenue, churned)
+    clv = _clv_point(r, c, margin)
     n = r.size
-    rate = c.mean() if n else 0.0
-    if rate == 0:
-        raise ValueError("no customer churned in the period: the simple CLV is unbounded")
-    mean_r = r.mean()
-    clv = margin * mean_r / rate
     if method == "bootstrap":
-        rng = np.random.default_rng(random_state)
-        idx = rng.integers(0, n, size=(int(n_resamples), n))
+        idx = _draws(n, n_resamples, random_state)
         rates = c[idx].mean(axis=1)
         with np.errstate(divide="ignore"):
             boot = margin * r[idx].mean(axis=1) / rates
         low, high = _percentile(boot, level, "two-sided")
-        return _clv_result(float(clv), low, high, n, level, method, margin)
+        return _clv_result(clv, low, high, n, level, method, margin)
+    mean_r, rate = r.mean(), c.mean()
     cov = np.cov(np.vstack([r, c]), ddof=1) / n
     var_log = cov[0, 0] / mean_r**2 + cov[1, 1] / rate**2 - 2 * cov[0, 1] / (mean_r * rate)
     se = float(np.sqrt(max(var_log, 0.0)))
     z = z_critical(level)
-    return _clv_result(float(clv), float(clv * np.exp(-z * se)), float(clv * np.exp(z * se)),
+    return _clv_result(clv, float(clv * np.exp(-z * se)), float(clv * np.exp(z * se)),
                        n, level, method, margin)
 
 
@@ -575,28 +787,150 @@ def clv(customers: pd.DataFrame, period: Any, *, margin: float = 1.0,
     """Simple customer lifetime value from one period; see `clv_from_values`.
 
     Revenue per customer in the period is ``mrr × months in the period``; the churn rate is
-    that of `churn_rate`. Unit: money (the currency of ``mrr``).
+    that of `churn_rate`. Unit: money (the currency of ``mrr``). With
+    ``method="bootstrap"`` the customers are resampled in the order of their values, so the
+    interval does not depend on the order of the rows (changed in 0.2.0).
 
     >>> from kpitools.datasets import load_customers
     >>> clv(load_customers(), "2025Q3", margin=0.7).unit
     'money'
     """
-    p, cols, issues, at_start, _, _, left = _membership(customers, "customers", period,
-                                                        columns, invalid, missing)
-    require_columns(customers, cols, ["mrr"])
-    require_nonempty(int(at_start.sum()), what=f"customers at the start of {p}")
-    start_mrr, _ = _mrr_columns(customers, cols, at_start)
-    months = p.months
-    fitted = clv_from_values(start_mrr * months, left[at_start], margin=margin,
-                             confidence_level=confidence_level, method=method,
-                             n_resamples=n_resamples, random_state=random_state)
-    value, (low, high) = fitted.estimate, fitted.ci
-    return KpiEstimate(kpi="clv", estimate=value, ci_low=low, ci_high=high,
-                       n=int(at_start.sum()), n_excluded=issues.n_excluded, method=method,
-                       confidence_level=check_confidence_level(confidence_level),
-                       unit="money", details={"period": str(p), "margin": margin,
-                                              "churn_rate": float(left[at_start].mean())},
-                       excluded=issues.excluded())
+    values = customer_values(customers, period, columns=columns, invalid=invalid,
+                             missing=missing)
+    return kpi_from_values("clv", values, confidence_level=confidence_level, method=method,
+                           margin=margin, n_resamples=n_resamples, random_state=random_state)
+
+
+def kpi_from_values(kpi: str, values: CustomerValues, *, confidence_level: float = 0.95,
+                    alternative: str = "two-sided", method: str | None = None,
+                    margin: float = 1.0, n_resamples: int = 9999, random_state: Any = 0
+                    ) -> KpiEstimate:
+    """A KPI of `VALUE_LEVEL_KPIS` from the `CustomerValues` of a period: what `nrr` and
+    `clv` compute once they have read the customers.
+
+    ``nrr``: `nrr_from_values` (percentile bootstrap; ``method`` is ``"bootstrap"`` only);
+    ``clv``: `clv_from_values` of the revenue in the period (``start_mrr × months``) and
+    the losses (``method`` "delta", the default, or "bootstrap"; a two-sided interval only,
+    ``margin`` as there). The customers are resampled in the order of their values, so the
+    interval does not depend on the order of the rows.
+
+    >>> v = CustomerValues("2026Q3", start_mrr=np.array([100.0, 50.0, 50.0]),
+    ...                    end_mrr=np.array([120.0, 50.0, 60.0]),
+    ...                    lost=np.array([False, True, False]))
+    >>> r = kpi_from_values("nrr", v, n_resamples=999)
+    >>> r.estimate, r.details["period"]
+    (90.0, '2026Q3')
+    >>> # revenue per quarter 300, 150, 150 (mean 200), one lost of three: 0.5 × 200 / (1/3)
+    >>> round(kpi_from_values("clv", v, margin=0.5).estimate, 6)
+    300.0
+
+    Raises
+    ------
+    DataValidationError
+        No customers (``"no usable values ..."``), a starting MRR of zero (``nrr``).
+    ValueError
+        No customer lost (``clv``), a week as the period (``clv``: revenue per month).
+    TypeError
+        ``alternative`` other than two-sided for ``clv``.
+    """
+    check_choice("kpi", kpi, VALUE_LEVEL_KPIS)
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    require_nonempty(int(np.asarray(values.start_mrr).size),
+                     what=f"customers at the start of {values.period}")
+    if kpi == "nrr":
+        check_choice("method", method or "bootstrap", ("bootstrap",))
+        r = nrr_from_values(values.start_mrr, values.end_mrr, values.lost,
+                            confidence_level=level, alternative=alternative,
+                            n_resamples=n_resamples, random_state=random_state,
+                            column=values.column)
+        details = {"period": values.period, **r.details}
+    else:
+        if alternative != "two-sided":
+            raise TypeError(f"kpi={kpi!r} has a two-sided interval only; alternative= "
+                            "does not apply (compare= has one-sided tests)")
+        how: Any = method or "delta"
+        months = parse_period(values.period).months
+        r = clv_from_values(np.asarray(values.start_mrr, dtype=float) * months, values.lost,
+                            margin=margin, confidence_level=level, method=how,
+                            n_resamples=n_resamples, random_state=random_state)
+        details = {"period": values.period, "margin": margin,
+                   "churn_rate": float(np.asarray(values.lost, dtype=float).mean())}
+    return KpiEstimate(kpi=kpi, estimate=r.estimate, ci_low=r.ci_low, ci_high=r.ci_high,
+                       n=r.n, n_excluded=int(values.n_excluded), method=r.method,
+                       confidence_level=level, unit=r.unit, details=details,
+                       excluded=values.excluded)
+
+
+def _replicates(kpi: str, values: CustomerValues, n_resamples: int, seed: int,
+                margin: float) -> tuple[float, int, np.ndarray]:
+    """The estimate, the number of customers and the bootstrap replicates of NRR (%) or
+    CLV of one group, its customers resampled in the order of their values."""
+    if kpi == "nrr":
+        start, kept, _ = _nrr_arrays(values.start_mrr, values.end_mrr, values.lost)
+        total = _nrr_total(start, values.column)
+        idx = _draws(start.size, n_resamples, seed)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            boot = 100.0 * kept[idx].sum(axis=1) / start[idx].sum(axis=1)
+        return 100.0 * float(kept.sum()) / total, int(start.size), boot
+    months = parse_period(values.period).months
+    r, c = _clv_arrays(np.asarray(values.start_mrr, dtype=float) * months, values.lost)
+    estimate = _clv_point(r, c, margin)
+    idx = _draws(r.size, n_resamples, seed)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        boot = margin * r[idx].mean(axis=1) / c[idx].mean(axis=1)
+    return estimate, int(r.size), boot
+
+
+def compare_values(kpi: str, a: CustomerValues, b: CustomerValues, *,
+                   confidence_level: float = 0.95, alternative: str = "two-sided",
+                   label_a: str = "a", label_b: str = "b", n_resamples: int = 2000,
+                   random_state: Any = 0, margin: float | None = None) -> Comparison:
+    """``b`` against ``a`` for ``nrr`` or ``clv`` from the two groups' `CustomerValues`, as
+    `compare_customer_kpi` compares them: the percentile bootstrap of the difference (the
+    customers resampled within each group, in the order of their values, so the result
+    does not depend on the order of the rows), p-value from the bootstrap distribution
+    (twice the smaller tail share of differences on the other side of 0).
+
+    ``margin`` applies to ``clv`` only (1 by default).
+
+    >>> a = CustomerValues("2026Q3", np.full(40, 100.0), np.full(40, 100.0),
+    ...                    np.arange(40) < 4)
+    >>> b = CustomerValues("2026Q3", np.full(40, 100.0), np.full(40, 110.0),
+    ...                    np.arange(40) < 4)
+    >>> c = compare_values("nrr", a, b, n_resamples=999)
+    >>> round(c.difference, 6), c.unit
+    (9.0, 'percentage points')
+    """
+    check_choice("kpi", kpi, VALUE_LEVEL_KPIS)
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    if margin is not None and kpi != "clv":
+        raise TypeError(f"kpi={kpi!r} does not take the option margin= (clv only)")
+    m = 1.0 if margin is None else margin
+    for values in (a, b):
+        require_nonempty(int(np.asarray(values.start_mrr).size),
+                         what=f"customers at the start of {values.period}")
+    rng = np.random.default_rng(random_state)
+    seeds = rng.integers(0, 2**32, size=2)
+    est_a, n_a, boot_a = _replicates(kpi, a, n_resamples, int(seeds[0]), m)
+    est_b, n_b, boot_b = _replicates(kpi, b, n_resamples, int(seeds[1]), m)
+    with np.errstate(invalid="ignore"):  # inf − inf: both resamples without churn (clv)
+        diff = boot_b - boot_a
+    diff = diff[np.isfinite(diff)]
+    low, high = _percentile(diff, level, alternative)
+    if alternative == "two-sided":
+        pvalue = min(1.0, 2.0 * min((diff <= 0).mean(), (diff >= 0).mean()))
+    elif alternative == "greater":
+        pvalue = float((diff <= 0).mean())
+    else:
+        pvalue = float((diff >= 0).mean())
+    unit = comparison_unit("%" if kpi == "nrr" else "money")
+    return Comparison(kpi=kpi, estimate_a=est_a, estimate_b=est_b,
+                      difference=est_b - est_a, ci_low=low, ci_high=high,
+                      statistic=np.nan, pvalue=float(pvalue), method="bootstrap",
+                      test="bootstrap", confidence_level=level, unit=unit, n_a=n_a, n_b=n_b,
+                      alternative=alternative, label_a=label_a, label_b=label_b)
 
 
 def employee_turnover(agents: pd.DataFrame, period: Any, *, confidence_level: float = 0.95,
@@ -634,8 +968,10 @@ def compare_customer_kpi(a: pd.DataFrame, b: pd.DataFrame, kpi: str, period: Any
 
     ``crr`` and ``churn_rate``: Newcombe interval of the difference in percentage points and
     the two-proportion test [Newcombe98b]_. ``nrr`` and ``clv``: percentile bootstrap of the
-    difference (customers resampled within each group), p-value from the bootstrap
-    distribution (twice the smaller tail share of differences on the other side of 0).
+    difference (customers resampled within each group, in the order of their values, so the
+    result does not depend on the order of the rows), p-value from the bootstrap
+    distribution (twice the smaller tail share of differences on the other side of 0);
+    see `compare_values`.
     ``employee_turnover``: rate ratio with the exact conditional test.
     ``customer_growth``: the difference only (no interval or test).
 
@@ -658,33 +994,11 @@ def compare_customer_kpi(a: pd.DataFrame, b: pd.DataFrame, kpi: str, period: Any
                               label_a=label_a, label_b=label_b)
     check_choice("kpi", kpi, ("crr", "churn_rate", "nrr", "clv", "employee_turnover",
                               "customer_growth"))
-    rng = np.random.default_rng(random_state)
-    seeds = rng.integers(0, 2**32, size=2)
-    fn = nrr if kpi == "nrr" else clv
-    kw: dict[str, Any] = {"n_resamples": n_resamples, **options}
-    if kpi == "clv":
-        kw["method"] = "bootstrap"
-        kw["margin"] = 1.0 if margin is None else margin
-        options["margin"] = kw["margin"]
-    ra = fn(a, period, confidence_level=level, random_state=int(seeds[0]), **kw)
-    rb = fn(b, period, confidence_level=level, random_state=int(seeds[1]), **kw)
-    boot_a = _bootstrap_values(fn, a, period, kpi, n_resamples, int(seeds[0]), options)
-    boot_b = _bootstrap_values(fn, b, period, kpi, n_resamples, int(seeds[1]), options)
-    diff = boot_b - boot_a
-    diff = diff[np.isfinite(diff)]
-    low, high = _percentile(diff, level, alternative)
-    if alternative == "two-sided":
-        pvalue = min(1.0, 2.0 * min((diff <= 0).mean(), (diff >= 0).mean()))
-    elif alternative == "greater":
-        pvalue = float((diff <= 0).mean())
-    else:
-        pvalue = float((diff >= 0).mean())
-    unit = comparison_unit("%" if kpi == "nrr" else "money")
-    return Comparison(kpi=kpi, estimate_a=ra.estimate, estimate_b=rb.estimate,
-                      difference=rb.estimate - ra.estimate, ci_low=low, ci_high=high,
-                      statistic=np.nan, pvalue=float(pvalue), method="bootstrap",
-                      test="bootstrap", confidence_level=level, unit=unit, n_a=ra.n, n_b=rb.n,
-                      alternative=alternative, label_a=label_a, label_b=label_b)
+    va = customer_values(a, period, **options)
+    vb = customer_values(b, period, **options)
+    return compare_values(kpi, va, vb, confidence_level=level, alternative=alternative,
+                          label_a=label_a, label_b=label_b, n_resamples=n_resamples,
+                          random_state=random_state, margin=margin)
 
 
 def compare_counts(kpi: str, ca: PeriodCounts, cb: PeriodCounts, *,
@@ -724,26 +1038,6 @@ def compare_counts(kpi: str, ca: PeriodCounts, cb: PeriodCounts, *,
                       statistic=np.nan, pvalue=np.nan, method="none", test="none",
                       confidence_level=level, unit=comparison_unit("%"), n_a=ra.n,
                       n_b=rb.n, alternative=alternative, label_a=label_a, label_b=label_b)
-
-
-def _bootstrap_values(fn: Any, data: pd.DataFrame, period: Any, kpi: str, n_resamples: int,
-                      seed: int, options: Mapping[str, Any]) -> np.ndarray:
-    """Bootstrap replicates of NRR (%) or CLV for one group, resampling its customers."""
-    p: Period = parse_period(period)
-    _, cols, _, at_start, _, _, left = _membership(
-        data, "customers", p, options.get("columns"), options.get("invalid", "raise"),
-        options.get("missing", "exclude"))
-    start_mrr, end_mrr = _mrr_columns(data, cols, at_start)
-    lost = left[at_start]
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, start_mrr.size, size=(int(n_resamples), start_mrr.size))
-    if kpi == "nrr":
-        end_mrr = np.where(lost, 0.0, end_mrr)
-        return 100.0 * end_mrr[idx].sum(axis=1) / start_mrr[idx].sum(axis=1)
-    months = p.months
-    margin = float(options.get("margin", 1.0))
-    with np.errstate(divide="ignore"):
-        return margin * (start_mrr * months)[idx].mean(axis=1) / lost[idx].mean(axis=1)
 
 
 # ------------------------------------------------------------------------- registration

@@ -70,8 +70,6 @@ def test_what_the_engines_refuse_names_the_reason():
         kt.summarize(polars(pd.concat([data, data.iloc[:1]])), kpi="crr", period="2026Q3")
     with pytest.raises(TypeError, match="'start_date' is String"):
         kt.summarize(polars(data.astype({"start_date": str})), kpi="crr", period="2026Q3")
-    with pytest.raises(TypeError, match="resamples the customers"):
-        kt.summarize(polars(datasets.load_customers()), kpi="nrr", period="2025Q3")
 
 
 def test_dates_without_times_count_as_the_timestamps_do():

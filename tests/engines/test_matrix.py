@@ -49,6 +49,7 @@ CASES = [
     ("escalation_rate", "tickets", "escalation_rate", None, ["team"], {}),
     ("reopen_rate_value_agresti", "tickets", "reopen_rate", "reopened", ["channel"],
      {"method": "agresti_coull"}),
+    ("conversion_rate", "complaint_tickets", "conversion_rate", None, ["team"], {}),
     ("frt_median", "tickets", "frt", None, ["team"], {}),
     ("frt_hours_99", "tickets", "frt", None, ["channel"],
      {"unit": "hours", "confidence_level": 0.99}),
@@ -103,6 +104,12 @@ CASES = [
      {"period": "2025Q3", "method": "score"}),
     ("churn_before_any_customer", "customers", "churn_rate", None, ["segment"],
      {"period": "2019Q1"}),
+    ("nrr", "messy_customers", "nrr", None, ["segment"],
+     {"period": "2025Q3", "invalid": "exclude", "n_resamples": 299}),
+    ("clv_delta_margin", "customers", "clv", None, ["team"], {"period": "2025Q3",
+                                                             "margin": 0.7}),
+    ("clv_bootstrap_month", "customers", "clv", None, [],
+     {"period": "2025-08", "method": "bootstrap", "n_resamples": 299}),
     # the backlog: tickets open at a moment, or at each group's latest creation (missing
     # creations, resolutions before creations and a missing team left out and counted)
     ("backlog_at_by_team", "messy_tickets", "backlog", None, ["team"],
@@ -178,8 +185,9 @@ def _messy_customers() -> pd.DataFrame:
 
 
 def _complaint_tickets() -> pd.DataFrame:
-    """Tickets with a complaint flag as text (yes / no / Y, some missing) and each team's
-    customer base in a column (missing on some rows, one value per team)."""
+    """Tickets with a complaint flag as text (yes / no / Y, some missing), each team's
+    customer base in a column (missing on some rows, one value per team), and a conversion
+    flag (some missing)."""
     data = datasets.load_tickets()
     data["complaint"] = np.where(data["escalated"], "yes", "no").astype(object)
     data.loc[data.index[::37], "complaint"] = None
@@ -187,6 +195,8 @@ def _complaint_tickets() -> pd.DataFrame:
     bases = {team: 1000.0 + 700.0 * i for i, team in enumerate(sorted(data["team"].unique()))}
     data["customer_base"] = data["team"].map(bases)
     data.loc[data.index[::13], "customer_base"] = np.nan
+    data["converted"] = pd.array(data.index % 3 == 0, dtype="boolean")  # sales calls won
+    data.loc[data.index[2::29], "converted"] = pd.NA
     return data
 
 
@@ -231,6 +241,10 @@ def assert_same_table(got: pd.DataFrame, want: pd.DataFrame, by: list[str]) -> N
     np.testing.assert_allclose(got[NUMBERS].to_numpy(dtype=float),
                                want[NUMBERS].to_numpy(dtype=float),
                                rtol=1e-9, atol=1e-9, equal_nan=True)
+
+
+def test_the_matrix_has_every_engine_kpi():
+    assert sorted(set(engines.ENGINE_KPIS) - {c[2] for c in CASES}) == []
 
 
 @pytest.mark.parametrize("engine", list(CONVERTERS))
@@ -450,6 +464,8 @@ COMPARE_MATRIX = [
      {"period": "2025-09"}),
     ("employee_turnover_teams", "agents", "employee_turnover", None, "team", [],
      {"period": "2025Q3"}),
+    ("nrr_segments", "customers", "nrr", None, "segment", [],
+     {"period": "2025Q3", "n_resamples": 299}),
     ("backlog_channels", "messy_tickets", "backlog", None, "channel", [],
      {"invalid": "exclude"}),
     ("backlog_at_channels_by_priority", "messy_tickets", "backlog", None, "channel",

@@ -3,6 +3,7 @@ and refusals as pandas, on random tables as well as the sample data of the matri
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import warnings
 
@@ -14,6 +15,7 @@ from engine_frames import CONVERTERS
 import kpitools as kt
 from kpitools import datasets
 from kpitools.core.errors import DataValidationError, SmallSampleWarning
+from kpitools.kpis import catalogue
 
 NUMBERS = ["estimate", "ci_low", "ci_high", "n", "n_excluded"]
 
@@ -131,11 +133,13 @@ def test_repeated_ids_tz_and_text_timestamps_are_refused():
         kt.summarize(CONVERTERS["polars"](tickets), kpi="fcr", value="contacts")
 
 
-@pytest.mark.parametrize("kpi, reason", [
-    ("nrr", "resamples the customers"),
-    ("clv", "resamples the customers"),
-])
-def test_what_cannot_run_on_an_engine_says_why_and_what_to_do(kpi, reason):
+def test_what_cannot_run_on_an_engine_says_why_and_what_to_do(monkeypatch):
+    # every registered KPI runs on engines; one registered without sufficient statistics
+    # (a user's own) is refused with the reason and what to do instead
+    monkeypatch.setattr(catalogue, "_REGISTRY", dict(catalogue._REGISTRY))
+    catalogue.register_kpi(dataclasses.replace(catalogue.get_kpi("csat_mean"),
+                                               name="own_kpi"))
+    kpi, reason = "own_kpi", "it is not computed from sufficient statistics"
     frame = CONVERTERS["duckdb"](datasets.load_tickets())
     for call in (lambda: kt.summarize(frame, kpi=kpi),
                  lambda: kt.compare(frame, kpi=kpi, group="team")):
@@ -156,3 +160,9 @@ def test_excluded_rows_are_listed_with_their_reason_and_number():
     assert len(line) == 1 and f"({missing} rows on polars)" in line["reason"].iloc[0]
     assert got["n_excluded"].sum() == sum(
         int(re.search(r"\((\d+) rows? on", r).group(1)) for r in listed["reason"])
+
+
+def test_every_registered_kpi_runs_on_engines():
+    from kpitools.engines import ENGINE_KPIS
+
+    assert sorted(set(catalogue.kpi_names()) - set(ENGINE_KPIS)) == []
