@@ -39,7 +39,7 @@ import pandas as pd
 from kpitools.core.errors import DataValidationError
 from kpitools.core.results import Comparison, KpiEstimate
 from kpitools.engines.frames import as_lazy, engine_name, is_engine_frame
-from kpitools.engines.outcomes import _plain
+from kpitools.engines.outcomes import _plain, per_group_columns
 from kpitools.kpis.catalogue import KpiDefinition
 from kpitools.kpis.common import no_value
 from kpitools.kpis.operations import compare_per_agent, per_agent_estimate
@@ -235,27 +235,10 @@ def agent_columns(stats: SufficientStatistics, *, confidence_level: float,
     """``n, estimate, ci_low, ci_high, method, n_excluded`` of each group, as
     `kpitools.summarize` gives them on pandas: a group without an agent with available time
     has no estimate, ``n = 0`` and all its rows excluded."""
-    names = ("n", "estimate", "ci_low", "ci_high", "method", "n_excluded")
-    columns: dict[str, list[Any]] = {k: [] for k in names}
-    method = stats.details["method"]
-    for i in range(len(stats.groups)):
-        try:
-            r = _estimate(stats, i, confidence_level=confidence_level, alternative=alternative)
-        except DataValidationError as err:
-            if not str(err.problem).startswith("no usable values"):
-                raise
-            values = (0, np.nan, np.nan, np.nan, method or "",
-                      int(stats.groups["rows"].iloc[i]))
-        else:
-            values = (r.n, r.estimate, r.ci_low, r.ci_high, r.method, r.n_excluded)
-        for name, v in zip(names, values, strict=True):
-            columns[name].append(v)
-    out: dict[str, Any] = {k: np.asarray(columns[k], dtype=float)
-                           for k in ("estimate", "ci_low", "ci_high")}
-    out["n"] = np.asarray(columns["n"], dtype=np.int64)
-    out["n_excluded"] = np.asarray(columns["n_excluded"], dtype=np.int64)
-    out["method"] = np.asarray(columns["method"], dtype=object)
-    return out
+    return per_group_columns(
+        stats.groups, lambda i, _row: _estimate(stats, i, confidence_level=confidence_level,
+                                                alternative=alternative),
+        method=stats.details["method"])
 
 
 def agent_definition(definition: KpiDefinition, stats: SufficientStatistics

@@ -60,6 +60,7 @@ from kpitools.engines.outcomes import (
     _question,
     _reraise,
     _Signature,
+    per_group_columns,
 )
 from kpitools.kpis.catalogue import KpiDefinition
 from kpitools.kpis.common import no_value
@@ -304,36 +305,18 @@ def customer_columns(stats: SufficientStatistics, *, confidence_level: float,
     ``random_state``, in the groups' order, as the pandas summary); a group without
     customers at the start has no estimate, ``n = 0`` and all its rows excluded."""
     d = stats.details
-    columns: dict[str, list[Any]] = {k: [] for k in ("n", "estimate", "ci_low", "ci_high",
-                                                     "method", "n_excluded")}
     options: dict[str, Any] = {"alternative": alternative} if alternative != "two-sided" else {}
-    for i, row in enumerate(stats.groups.to_dict("records")):
-        try:
-            r: KpiEstimate
-            if "values" in d:
-                values = d["values"].of(i, d["period"], int(row["n_excluded"]))
-                r = kpi_from_values(stats.kpi, values, confidence_level=confidence_level,
-                                    **options, **d["value_options"])
-            else:
-                r = kpi_from_counts(stats.kpi, _period_counts(row, d["period"]),
-                                    confidence_level=confidence_level, method=d["method"],
-                                    **options)
-        except DataValidationError as err:
-            if not str(err.problem).startswith("no usable values"):
-                raise
-            for name, v in (("n", 0), ("estimate", np.nan), ("ci_low", np.nan),
-                            ("ci_high", np.nan), ("method", d["method"] or ""),
-                            ("n_excluded", row["rows"])):
-                columns[name].append(v)
-            continue
-        for name in ("n", "estimate", "ci_low", "ci_high", "method", "n_excluded"):
-            columns[name].append(getattr(r, name))
-    out: dict[str, Any] = {k: np.asarray(v, dtype=float) for k, v in columns.items()
-                           if k in ("estimate", "ci_low", "ci_high")}
-    out["n"] = np.asarray(columns["n"], dtype=np.int64)
-    out["n_excluded"] = np.asarray(columns["n_excluded"], dtype=np.int64)
-    out["method"] = np.asarray(columns["method"], dtype=object)
-    return out
+
+    def estimate(i: int, row: dict[str, Any]) -> KpiEstimate:
+        if "values" in d:
+            values = d["values"].of(i, d["period"], int(row["n_excluded"]))
+            return kpi_from_values(stats.kpi, values, confidence_level=confidence_level,
+                                   **options, **d["value_options"])
+        return kpi_from_counts(stats.kpi, _period_counts(row, d["period"]),
+                               confidence_level=confidence_level, method=d["method"],
+                               **options)
+
+    return per_group_columns(stats.groups, estimate, method=d["method"])
 
 
 def customer_definition(definition: KpiDefinition, stats: SufficientStatistics

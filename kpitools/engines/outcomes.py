@@ -29,7 +29,7 @@ parse or localise them on the engine first, or collect the frame to pandas.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import narwhals as nw
@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     from kpitools.engines.statistics import SufficientStatistics
 
 __all__ = ["OUTCOME_KPIS", "COUNT_KPIS", "COMPLAINTS", "NOT_ON_ENGINES", "not_on_engines",
-           "outcome_statistics", "rate_columns", "rate_definition"]
+           "outcome_statistics", "per_group_columns", "rate_columns", "rate_definition"]
 
 #: Proportion KPIs decided row by row from several columns (beside the flag KPIs).
 OUTCOME_KPIS: tuple[str, ...] = ("fcr", "resolution_rate", "abandonment_rate", "answer_rate",
@@ -506,6 +506,34 @@ def _excluded(listed: pd.DataFrame, counts: np.ndarray, sig: _Signature) -> pd.D
     out = (frame.groupby(["column", "__key", "reason"], sort=False, dropna=False)
            .agg(value=("value", "first"), count=("count", "sum")).reset_index())
     return out[["column", "value", "reason", "count"]]
+
+
+def per_group_columns(groups: pd.DataFrame, estimate: Callable[[int, dict[str, Any]], Any],
+                      *, method: str | None) -> dict[str, Any]:
+    """``n, estimate, ci_low, ci_high, method, n_excluded`` of each group from
+    ``estimate(i, row)`` (a `kpitools.core.results.KpiEstimate` of group ``i``), as
+    `kpitools.summarize` loops over the groups on pandas: a group whose estimate raises "no
+    usable values" has no estimate, ``n = 0``, the ``method`` asked for (or ``""``) and all
+    its rows (``groups["rows"]``) excluded."""
+    names = ("n", "estimate", "ci_low", "ci_high", "method", "n_excluded")
+    columns: dict[str, list[Any]] = {k: [] for k in names}
+    for i, row in enumerate(groups.to_dict("records")):
+        try:
+            r = estimate(i, row)
+        except DataValidationError as err:
+            if not str(err.problem).startswith("no usable values"):
+                raise
+            values = (0, np.nan, np.nan, np.nan, method or "", int(row["rows"]))
+        else:
+            values = (r.n, r.estimate, r.ci_low, r.ci_high, r.method, r.n_excluded)
+        for name, v in zip(names, values, strict=True):
+            columns[name].append(v)
+    out: dict[str, Any] = {k: np.asarray(columns[k], dtype=float)
+                           for k in ("estimate", "ci_low", "ci_high")}
+    out["n"] = np.asarray(columns["n"], dtype=np.int64)
+    out["n_excluded"] = np.asarray(columns["n_excluded"], dtype=np.int64)
+    out["method"] = np.asarray(columns["method"], dtype=object)
+    return out
 
 
 def rate_columns(groups: pd.DataFrame, details: Mapping[str, Any], *,
