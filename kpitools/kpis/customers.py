@@ -590,10 +590,27 @@ def _nrr_total(start: np.ndarray, column: str | None) -> float:
     return total
 
 
-def _draws(n: int, n_resamples: int, random_state: Any) -> np.ndarray:
-    """The bootstrap's draws: ``n_resamples`` rows of ``n`` positions."""
+#: Draws of the bootstrap held at once (positions; 8 bytes each): resamples are drawn in
+#: blocks of rows, so a million customers × 9,999 resamples needs 32 MB, not 80 GB.
+_DRAWS_AT_ONCE = 1 << 22
+
+
+def _resampled_sums(n: int, n_resamples: int, random_state: Any,
+                    *values: np.ndarray) -> list[np.ndarray]:
+    """For each array of ``values`` (``n`` customers), its sum in each of ``n_resamples``
+    bootstrap resamples of the ``n`` positions. The draws are those of one
+    ``rng.integers(0, n, size=(n_resamples, n))``, made a block of resamples at a time
+    (NumPy's generator gives the same numbers either way)."""
     rng = np.random.default_rng(random_state)
-    return rng.integers(0, n, size=(int(n_resamples), n))
+    total = int(n_resamples)
+    block = max(1, _DRAWS_AT_ONCE // max(n, 1))
+    out = [np.empty(total) for _ in values]
+    for first in range(0, total, block):
+        rows = min(block, total - first)
+        idx = rng.integers(0, n, size=(rows, n))
+        for sums, v in zip(out, values, strict=True):
+            sums[first:first + rows] = v[idx].sum(axis=1)
+    return out
 
 
 def nrr_from_values(start_mrr: Any, end_mrr: Any, lost: Any, *,
@@ -647,8 +664,8 @@ def nrr_from_values(start_mrr: Any, end_mrr: Any, lost: Any, *,
     check_alternative(alternative)
     start, kept, gone = _nrr_arrays(start_mrr, end_mrr, lost)
     total = _nrr_total(start, column)
-    idx = _draws(start.size, n_resamples, random_state)
-    boot = kept[idx].sum(axis=1) / start[idx].sum(axis=1)
+    kept_sums, start_sums = _resampled_sums(start.size, n_resamples, random_state, kept, start)
+    boot = kept_sums / start_sums
     low, high = one_sided_bounds(*_percentile(boot, level, alternative), alternative,
                                  0.0, np.inf)
     end_total = float(kept.sum())
@@ -757,10 +774,9 @@ def clv_from_values(revenue: Any, churned: Any, *, margin: float = 1.0,
     clv = _clv_point(r, c, margin)
     n = r.size
     if method == "bootstrap":
-        idx = _draws(n, n_resamples, random_state)
-        rates = c[idx].mean(axis=1)
+        r_sums, c_sums = _resampled_sums(n, n_resamples, random_state, r, c.astype(float))
         with np.errstate(divide="ignore"):
-            boot = margin * r[idx].mean(axis=1) / rates
+            boot = margin * (r_sums / n) / (c_sums / n)
         low, high = _percentile(boot, level, "two-sided")
         return _clv_result(clv, low, high, n, level, method, margin)
     mean_r, rate = r.mean(), c.mean()
@@ -869,16 +885,16 @@ def _replicates(kpi: str, values: CustomerValues, n_resamples: int, seed: int,
     if kpi == "nrr":
         start, kept, _ = _nrr_arrays(values.start_mrr, values.end_mrr, values.lost)
         total = _nrr_total(start, values.column)
-        idx = _draws(start.size, n_resamples, seed)
+        kept_sums, start_sums = _resampled_sums(start.size, n_resamples, seed, kept, start)
         with np.errstate(divide="ignore", invalid="ignore"):
-            boot = 100.0 * kept[idx].sum(axis=1) / start[idx].sum(axis=1)
+            boot = 100.0 * kept_sums / start_sums
         return 100.0 * float(kept.sum()) / total, int(start.size), boot
     months = parse_period(values.period).months
     r, c = _clv_arrays(np.asarray(values.start_mrr, dtype=float) * months, values.lost)
     estimate = _clv_point(r, c, margin)
-    idx = _draws(r.size, n_resamples, seed)
+    r_sums, c_sums = _resampled_sums(r.size, n_resamples, seed, r, c.astype(float))
     with np.errstate(divide="ignore", invalid="ignore"):
-        boot = margin * r[idx].mean(axis=1) / c[idx].mean(axis=1)
+        boot = margin * (r_sums / r.size) / (c_sums / r.size)
     return estimate, int(r.size), boot
 
 

@@ -158,3 +158,17 @@ def test_one_sided_nrr_bound_is_the_bootstrap_quantile(customers):
     greater = kt.nrr(customers, "2025Q3", n_resamples=999, alternative="greater",
                      confidence_level=0.95)
     assert (greater.ci_low, less.ci_high) == pytest.approx((two.ci_low, two.ci_high))
+
+
+def test_the_bootstrap_in_blocks_draws_what_one_matrix_draws(monkeypatch):
+    """Resamples drawn a few rows at a time (bounded memory) give the replicates of one
+    ``integers(0, n, size=(n_resamples, n))`` matrix."""
+    import numpy as np
+
+    from kpitools.kpis import customers as module
+
+    values = np.random.default_rng(3).gamma(2.0, 50.0, 37)
+    idx = np.random.default_rng(11).integers(0, 37, size=(101, 37))
+    monkeypatch.setattr(module, "_DRAWS_AT_ONCE", 37 * 4)  # blocks of 4 resamples
+    (sums,) = module._resampled_sums(37, 101, 11, values)
+    np.testing.assert_array_equal(sums, values[idx].sum(axis=1))
