@@ -11,9 +11,14 @@ family             KPIs                               sufficient statistic per g
 ``"proportion"``   csat, yes_share, ces (top box)     successes, trials
 ``"mean"``         csat_mean, ces (mean variants)     n, mean, Σ(x − mean)² (from counts)
 ``"quantile"``     frt, resolution_time, aht, asa     frequency table (seconds, count)
+``"rate"``         ticket and resolved volume,        events, exposure
+                   complaints per 1,000, backlog
+``"customers"``    crr, churn, growth, turnover,      a period's counts (start, end, new,
+                   nrr, clv                           lost); starting customers' MRR values
+``"agents"``       utilisation, productivity          each agent's work per group
 =================  =================================  ======================================
 
-All four come from one frequency table ``(group, value, count)`` of the column the KPI reads
+The first four come from one frequency table ``(group, value, count)`` of the column the KPI reads
 (for durations: of the duration in seconds, computed on the engine; whole seconds for data
 stamped to the second). Each *distinct* value is classified by the KPI's own code — its
 registered `summarize` run on the distinct values, so the scale, labels, ``positive``,
@@ -21,6 +26,12 @@ registered `summarize` run on the distinct values, so the scale, labels, ``posit
 and the counts are summed per group. The order statistics of a group are exact from its
 frequency table (`kpitools.stats.frequency.frequency_quantile_ci`), so the median FRT and
 its distribution-free interval are the same at ten rows or ten billion.
+
+The KPIs decided from several columns (FCR, resolution and call rates, SLA attainment,
+the counts, the backlog, the customers) group the rows by the answers to the questions the
+KPI asks of a row (`kpitools.engines.outcomes`, `customers`, `backlog`); next issue
+avoidance finds each contact's follow-up by an ordered window (`kpitools.engines.nia`);
+utilisation and productivity sum each agent's work (`kpitools.engines.agents`).
 
 Rows the KPI excludes (missing answers, open tickets, abandoned calls) are counted per group
 in ``n_excluded`` and listed in ``attrs["excluded"]`` one line per distinct value and reason,
