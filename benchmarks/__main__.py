@@ -10,7 +10,9 @@ Groups for ``--only``: survey, groups (many-groups NPS), frt, compare, logit, en
 (``kpitools --help``), report (one team report, at most 3 rounds, and ``report team
 --all-teams`` on 100 teams once; ``--full`` adds 12 reports against the one-by-one path),
 warehouse (the quarterly report's data step from a Parquet
-folder against a CSV folder of --rows surveys); or any substring of a case key (e.g.
+folder against a CSV folder of --rows surveys), engine-kpis (opt-in: backlog, NIA, churn and
+NRR on DuckDB and Polars against kt on pandas and DuckDB SQL, --engine-rows tickets); or any
+substring of a case key (e.g.
 ``nps-object``). Sizes accept 1M / 300k / 1000000, comma lists for several runs. The
 defaults (``make bench``) run every case of issue 13: survey KPIs at 1M rows, NPS by 100k
 customers at 1M rows and by 1M customers at 2M rows, FRT at 1M tickets, compare over 50
@@ -38,6 +40,7 @@ import time
 from benchmarks import (
     bench_compare,
     bench_durations,
+    bench_engine_kpis,
     bench_engines,
     bench_regression,
     bench_report,
@@ -59,7 +62,8 @@ from benchmarks.harness import (
 )
 
 #: The issue whose "done when" a group of cases answers (the rest: issue 13).
-FAMILIES = {"engines": "issue 12: kt on each engine", "warehouse": "issue 12: reports"}
+FAMILIES = {"engines": "issue 12: kt on each engine", "warehouse": "issue 12: reports",
+            "engine-kpis": "issue 12: the other KPIs on engines"}
 
 DEFAULTS = {"rows": "1M", "groups": "1M:100k,2M:1M", "frt_rows": "1M", "teams": "50,1000",
             "logit_rows": "130k", "engine_rows": "1M", "engine_groups": "400",
@@ -124,6 +128,9 @@ def build_cases(opts: argparse.Namespace) -> list[Case]:
         groups=parse_rows(pick("engine_groups")),
         parquet_rows=parse_rows(parquet) if parquet else [])]
     tagged += [("startup", c) for c in bench_startup.cases()]
+    if "engine-kpis" in opts.only:  # opt-in: the KPIs decided from several columns
+        tagged += [("engine-kpis", c) for c in bench_engine_kpis.cases(
+            parse_rows(pick("engine_rows")), seed)]
     if "warehouse" in opts.only:  # writes a CSV and a Parquet folder of --rows surveys
         tagged += [("warehouse", c) for c in bench_warehouse.cases(parse_rows(pick("rows")),
                                                                    seed)]
