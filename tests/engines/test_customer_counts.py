@@ -3,9 +3,13 @@ and the counts by hand. The equality with pandas is in the engine matrix (`test_
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from engine_frames import CONVERTERS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kpitools as kt
 from kpitools import datasets
@@ -82,3 +86,35 @@ def test_dates_without_times_count_as_the_timestamps_do():
     got = kt.summarize(dated, kpi="churn_rate", by="segment", period="2025Q3")
     assert got["n"].tolist() == want["n"].tolist()
     assert got["estimate"].tolist() == pytest.approx(want["estimate"].tolist(), abs=1e-12)
+
+
+@st.composite
+def _customer_tables(draw: st.DrawFn) -> pd.DataFrame:
+    """Up to 25 customers in 2 segments starting and ending on any of 40 days around 2026Q3
+    (some never end, some start missing, some end before they start)."""
+    n = draw(st.integers(1, 25))
+    day = st.integers(0, 39).map(lambda d: pd.Timestamp("2026-06-10") + pd.Timedelta(days=3 * d))
+    starts = draw(st.lists(st.one_of(day, st.just(pd.NaT)), min_size=n, max_size=n))
+    ends = draw(st.lists(st.one_of(day, st.just(pd.NaT)), min_size=n, max_size=n))
+    segments = draw(st.lists(st.sampled_from(["a", "b"]), min_size=n, max_size=n))
+    return pd.DataFrame({"customer_id": [f"C{i}" for i in range(n)], "segment": segments,
+                         "start_date": pd.to_datetime(starts), "end_date": pd.to_datetime(ends)})
+
+
+@settings(max_examples=40, deadline=None)
+@given(_customer_tables(), st.sampled_from(["crr", "churn_rate", "customer_growth",
+                                            "employee_turnover"]))
+def test_any_customers_give_pandas_counts_on_engines(customers, kpi):
+    data = customers.rename(columns={"customer_id": "agent_id"}) if (
+        kpi == "employee_turnover") else customers
+    options = {"by": "segment", "period": "2026Q3", "invalid": "exclude"}
+    try:
+        want = kt.summarize(data, kpi=kpi, **options)
+    except DataValidationError as err:  # e.g. no employees in the period: refused alike
+        with pytest.raises(DataValidationError, match=re.escape(str(err.problem)[:30])):
+            kt.summarize(CONVERTERS["duckdb"](data), kpi=kpi, **options)
+        return
+    columns = ["n", "n_excluded", "estimate", "ci_low", "ci_high", "method"]
+    for engine in ("polars_lazy", "duckdb"):
+        got = kt.summarize(CONVERTERS[engine](data), kpi=kpi, **options)
+        pd.testing.assert_frame_equal(got[columns], want[columns], check_dtype=False)
