@@ -38,7 +38,12 @@ import pandas as pd
 
 from kpitools.core.errors import DataValidationError
 from kpitools.core.results import Comparison, KpiEstimate
-from kpitools.engines.frames import as_lazy, engine_name, is_engine_frame
+from kpitools.engines.frames import (
+    as_lazy,
+    categoricals_as_values,
+    engine_name,
+    is_engine_frame,
+)
 from kpitools.engines.outcomes import _plain, per_group_columns
 from kpitools.kpis.catalogue import KpiDefinition
 from kpitools.kpis.common import no_value
@@ -121,10 +126,8 @@ def _work_query(frame: Any, kpi: str, keys: list[str], names: list[str],
            .agg(*aggs).collect().to_pandas().reset_index(drop=True))
     if "__left_out" not in out.columns:
         out["__left_out"] = 0
-    if engine == "polars":  # as `kpitools.engines.frames.frequency_table`: sorted by value
-        for key in by:
-            if schema[key] == nw.Categorical:
-                out[key] = out[key].astype(object)
+    if engine == "polars":
+        categoricals_as_values(out, by, schema)
     return out, bad
 
 

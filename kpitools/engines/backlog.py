@@ -64,6 +64,7 @@ from kpitools.engines.outcomes import (
     _question,
     _reraise,
     _Signature,
+    _split,
 )
 from kpitools.kpis.common import no_value
 from kpitools.kpis.operations import BacklogRows, backlog_rows
@@ -82,8 +83,6 @@ BACKLOG = "backlog"
 
 #: The grouped column holding each group's latest creation time (the default ``at``).
 _LATEST = "__kpitools_latest"
-#: Options of the interval, not of the rows.
-_STAT_OPTIONS = ("method", "alternative")
 
 
 def _check_kinds(sig: _Signature, frame: Any, created: str, resolved: str) -> None:
@@ -266,7 +265,7 @@ def backlog_statistics(frame: Any, kpi: str, value: str | None, keys: list[str],
 
     no_value(kpi, value)
     engine = engine_name(frame)
-    rows = {k: v for k, v in options.items() if k not in _STAT_OPTIONS}
+    rows, _ = _split(options)
     method = options.get("method") or "exact"
     check_choice("method", method, POISSON_METHODS)
     if rows.pop("timestamp_format", None) is not None:

@@ -32,6 +32,7 @@ import pandas as pd
 from kpitools.engines import memory
 
 __all__ = [
+    "categoricals_as_values",
     "ENGINES",
     "is_engine_frame",
     "engine_name",
@@ -150,14 +151,28 @@ def frequency_table(obj: Any, by: Sequence[str], values: dict[str, Any] | str, *
         out = _to_pandas(query)
         out[count] = out[count].astype("int64")
     if engine_name(obj) == "polars":
-        # a Polars Categorical has no order of its own (its categories come in the order
-        # first seen): its groups are sorted by value, as DuckDB's and Spark's strings are.
-        # Pandas categoricals, PyArrow dictionaries and Polars Enums keep their order.
-        schema = lazy.collect_schema()
-        for key in by:
-            if schema[key] == nw.Categorical:
-                out[key] = out[key].astype(object)
+        categoricals_as_values(out, by, lazy.collect_schema())
     return out
+
+
+def categoricals_as_values(table: pd.DataFrame, keys: Sequence[str], schema: Any
+                           ) -> pd.DataFrame:
+    """``table`` (brought back from a Polars frame of ``schema``) with its Polars
+    Categorical ``keys`` as plain values, changed in place: a Polars Categorical has no
+    order of its own (its categories come in the order first seen), so its groups are
+    sorted by value, as DuckDB's and Spark's strings are. Pandas categoricals, PyArrow
+    dictionaries and Polars Enums keep their order.
+
+    >>> import polars as pl
+    >>> lazy = nw.from_native(pl.LazyFrame({"team": ["b", "a"]}).cast({"team": pl.Categorical}))
+    >>> out = categoricals_as_values(lazy.collect().to_pandas(), ["team"], lazy.collect_schema())
+    >>> out["team"].dtype
+    dtype('O')
+    """
+    for key in keys:
+        if schema[key] == nw.Categorical:
+            table[key] = table[key].astype(object)
+    return table
 
 
 def _counted_here(obj: Any, by: Sequence[str], values: dict[str, Any] | str,

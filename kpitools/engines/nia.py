@@ -43,8 +43,20 @@ import pandas as pd
 from kpitools.core.errors import DataValidationError
 from kpitools.core.validation import check_choice
 from kpitools.engines.flags import check_unique_ids_on_engine
-from kpitools.engines.frames import as_lazy, duration_seconds, engine_name
-from kpitools.engines.outcomes import _as_of_moment, _excluded, _reraise, _Signature
+from kpitools.engines.frames import (
+    as_lazy,
+    categoricals_as_values,
+    duration_seconds,
+    engine_name,
+)
+from kpitools.engines.outcomes import (
+    _COUNT,
+    _as_of_moment,
+    _excluded,
+    _reraise,
+    _Signature,
+    _split,
+)
 from kpitools.kpis.common import no_value
 from kpitools.kpis.operations import nia_decisions
 from kpitools.stats.intervals import PROPORTION_METHODS
@@ -58,7 +70,6 @@ if TYPE_CHECKING:
 __all__ = ["nia_statistics"]
 
 _NEXT = "__kpitools_next"
-_COUNT = "__kpitools_count"
 #: The answers asked of each contact, grouped by on the engine.
 _ANSWERS = ("__kpitools_no_time", "__kpitools_no_customer", "__kpitools_followed",
             "__kpitools_late")
@@ -132,7 +143,7 @@ def nia_statistics(frame: Any, kpi: str, value: str | None, keys: list[str],
 
     no_value(kpi, value)
     engine = engine_name(frame)
-    rows = {k: v for k, v in options.items() if k not in ("method", "alternative")}
+    rows, _ = _split(options)
     method = options.get("method") or "wilson"
     check_choice("method", method, PROPORTION_METHODS)
     days = float(rows.get("days", 7))
@@ -177,10 +188,8 @@ def nia_statistics(frame: Any, kpi: str, value: str | None, keys: list[str],
                    .agg(nw.len().alias(_COUNT)).collect().to_pandas())
     table = pd.concat([t for t in (table, no_customer) if len(t)] or [table],
                       ignore_index=True)
-    if engine == "polars":  # as `kpitools.engines.frames.frequency_table`: sorted by value
-        for key in keys:
-            if sig.schema[key] == nw.Categorical:
-                table[key] = table[key].astype(object)
+    if engine == "polars":
+        categoricals_as_values(table, keys, sig.schema)
     counts = table[_COUNT].to_numpy(dtype=np.int64)
     flags = {a: table[a].to_numpy(dtype=bool) for a in _ANSWERS}
     when = pd.Series(pd.Timestamp(0), index=table.index).where(~flags[_ANSWERS[0]])

@@ -40,7 +40,13 @@ from kpitools.core.errors import DataValidationError
 from kpitools.core.results import Comparison
 from kpitools.core.validation import check_choice
 from kpitools.engines.flags import check_unique_ids_on_engine
-from kpitools.engines.frames import SPARK_LIKE, as_lazy, duration_seconds, engine_name
+from kpitools.engines.frames import (
+    SPARK_LIKE,
+    as_lazy,
+    categoricals_as_values,
+    duration_seconds,
+    engine_name,
+)
 from kpitools.kpis.catalogue import KpiDefinition
 from kpitools.kpis.common import no_value
 from kpitools.kpis.operations import proportion_outcome
@@ -141,10 +147,8 @@ class _Signature:
             lazy = lazy.with_columns(**self.groups)
         query = lazy.group_by(by, drop_null_keys=False).agg(*aggs)
         out = query.collect().to_pandas().reset_index(drop=True)
-        if engine_name(self.frame) == "polars":  # as `frequency_table`: sorted by value
-            for key in keys:
-                if self.schema[key] == nw.Categorical:
-                    out[key] = out[key].astype(object)
+        if engine_name(self.frame) == "polars":
+            categoricals_as_values(out, keys, self.schema)
         out[_COUNT] = out[_COUNT].astype(np.int64)
         return out.rename(columns={a: c for a, c in mins.items() if c not in keys})
 

@@ -78,6 +78,7 @@ from kpitools.engines.customers import CUSTOMER_KPIS, customer_columns, customer
 from kpitools.engines.flags import FLAG_KPIS, flag_column
 from kpitools.engines.frames import (
     as_lazy,
+    categoricals_as_values,
     column_names,
     counted_by_engine,
     duration_seconds,
@@ -805,10 +806,7 @@ def _ranked_frequencies(frame: Any, keys: list[str], status: Any, seconds: Any,
     if first is None:
         return None
     if engine_name(frame) == "polars":  # as frequency_table: Categoricals as plain values
-        schema = lazy.collect_schema()
-        for key in keys:
-            if schema[key] == nw.Categorical:
-                first[key] = first[key].astype(object)
+        categoricals_as_values(first, keys, lazy.collect_schema())
     for key, dtype in (arrow_keys or {}).items():  # Arrow dictionaries: their own order
         first[key] = first[key].astype(object).astype(dtype)
     st = first[_STATUS].to_numpy(dtype=np.int64)
@@ -1086,10 +1084,7 @@ def _listed_frequencies(frame: Any, relation: Any, keys: list[str], engine: str,
     lists = table.column(_ENTRY).combine_chunks()
     first = nw.from_native(table.drop_columns([_ENTRY])).to_pandas().reset_index(drop=True)
     if engine_name(frame) == "polars":  # as frequency_table: Categoricals as plain values
-        schema = nw.from_native(frame).lazy().collect_schema()
-        for key in keys:
-            if schema[key] == nw.Categorical:
-                first[key] = first[key].astype(object)
+        categoricals_as_values(first, keys, nw.from_native(frame).lazy().collect_schema())
     st = first[_STATUS].to_numpy(dtype=np.int64)
     if (strict[0] and np.any(st == _MISSING)) or (strict[1] and np.any(st == _NEGATIVE)):
         return None
