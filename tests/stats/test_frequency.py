@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpitools.stats.frequency import frequency_moments, frequency_quantile_ci
+from kpitools.stats.frequency import frequency_kruskal, frequency_moments, frequency_quantile_ci
 from kpitools.stats.quantiles import grouped_quantile_ci
 from kpitools.tables.keys import grouped_moments
 
@@ -58,3 +60,32 @@ def test_bad_counts_are_refused_naming_them():
         frequency_quantile_ci([1.0], [-1], [0], 1)
     with pytest.raises(ValueError, match="NaN"):
         frequency_moments([np.nan], [1], [0], 1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tables)
+def test_kruskal_equals_scipy_on_the_expanded_rows(table):
+    from scipy import stats
+
+    codes, values, counts, rows, row_codes = expand(table)
+    got = frequency_kruskal(values, counts, codes, 4)
+    samples = [rows[row_codes == g] for g in range(4) if (row_codes == g).any()]
+    if len(samples) < 2 or np.unique(rows).size < 2:
+        assert np.isnan(got[0]) and np.isnan(got[1])
+        return
+    want = stats.kruskal(*samples)
+    np.testing.assert_allclose(got, (want.statistic, want.pvalue), rtol=1e-9, atol=1e-12)
+
+
+def test_kruskal_by_hand():
+    # ranks 1, 2 | 3, 4: H = 12 / (4 · 5) · (3² / 2 + 7² / 2) − 3 · 5 = 2.4, no ties
+    h, p = frequency_kruskal([1, 2, 3, 4], [1, 1, 1, 1], [0, 0, 1, 1], 2)
+    assert h == pytest.approx(2.4)
+    assert p == pytest.approx(math.erfc(math.sqrt(2.4 / 2)))  # P(χ²₁ > x) = erfc(√(x/2))
+
+
+def test_kruskal_weights_are_counts():
+    # the value 1 twice in group 0 is two answers: the same as listing it twice
+    a = frequency_kruskal([1, 3, 2, 4], [2, 1, 1, 1], [0, 0, 1, 1], 2)
+    b = frequency_kruskal([1, 1, 3, 2, 4], [1, 1, 1, 1, 1], [0, 0, 0, 1, 1], 2)
+    np.testing.assert_allclose(a, b, rtol=1e-12)
