@@ -27,6 +27,12 @@ What needs the rows themselves is refused with the reason: bootstrap intervals (
 resample rows in their order), paired NPS (it pairs rows), and the options
 `kpitools.engines.statistics.sufficient_statistics` refuses (business hours, ...).
 
+With frequency weights (``weight=``, the KPIs of `kpitools.engines.statistics.WEIGHT_KPIS`)
+each row stands for ``weight`` answers: the frequency table sums the weights, and the
+comparisons equal those of the rows repeated ``weight`` times. A pandas frame with weights
+takes this path too; what needs the rows one by one (the NPS bootstrap, pairing) is refused
+there as well: the weighted rows are counted, not resampled or paired.
+
 References
 ----------
 .. [Welch47] Welch BL (1947). The generalization of "Student's" problem when several
@@ -61,7 +67,12 @@ from kpitools.engines.agents import agent_definition
 from kpitools.engines.customers import customer_definition
 from kpitools.engines.frames import column_names, engine_name
 from kpitools.engines.outcomes import not_on_engines, rate_definition
-from kpitools.engines.statistics import ENGINE_KPIS, SufficientStatistics, sufficient_statistics
+from kpitools.engines.statistics import (
+    ENGINE_KPIS,
+    SufficientStatistics,
+    check_weight_kpi,
+    sufficient_statistics,
+)
 from kpitools.kpis.catalogue import KpiDefinition, get_kpi
 from kpitools.kpis.common import (
     compare_nps_cells,
@@ -124,18 +135,22 @@ class ComparisonInput:
 
 def comparison_input(frame: Any, kpi: str, value: str | None, group: str,
                      by: str | Sequence[str] | None, *, missing: str | None = None,
-                     **options: Any) -> ComparisonInput:
+                     weight: str | None = None, **options: Any) -> ComparisonInput:
     """The per-cell statistics of ``kpi`` computed on the frame's engine, for `compare`.
 
     Rows without a ``group`` value are left out with a warning (saying how many: an
     engine's rows are not numbered), as `kpitools.compare` leaves them out of pandas rows.
+    ``weight`` names a column of frequency weights (each row stands for that many answers:
+    `kpitools.engines.statistics.sufficient_statistics`).
 
     Raises
     ------
     KeyError, ValueError
-        ``group`` is not a column, or is also a ``by`` column (as `kpitools.compare`).
+        ``group`` is not a column, or is also a ``by`` column (as `kpitools.compare`), or
+        is the ``weight`` column.
     TypeError
-        A KPI outside `kpitools.engines.ENGINE_KPIS`, or an option that needs the rows
+        A KPI outside `kpitools.engines.ENGINE_KPIS` (with ``weight``: outside
+        `kpitools.engines.statistics.WEIGHT_KPIS`), or an option that needs the rows
         (bootstrap intervals, paired NPS, business hours).
     """
     keys = [by] if isinstance(by, str) else list(by or [])
@@ -144,13 +159,21 @@ def comparison_input(frame: Any, kpi: str, value: str | None, group: str,
         raise KeyError(f"group column {group!r} not in the data")
     if group in keys:
         raise ValueError(f"group={group!r} cannot also be a `by` column")
+    if weight is not None and weight == group:
+        raise ValueError(f"weight={weight!r} cannot also be the group column")
     definition = get_kpi(kpi)
     definition.check_options(options if missing is None else {**options, "missing": missing},
                              compare=True)
+    if weight is not None:
+        check_weight_kpi(kpi)
     if kpi not in ENGINE_KPIS:
         raise TypeError(f"{not_on_engines(kpi, engine_name(frame))}. On engines "
                         f"kpitools.compare takes: {', '.join(ENGINE_KPIS)}")
     if options.get("paired"):
+        if weight is not None:
+            raise TypeError(f"kpi={kpi!r}, paired=True with weight={weight!r}: pairing needs "
+                            "the answers one by one in order, and the weighted rows are "
+                            "counted, not paired (leave weight= out, with one row per answer)")
         raise TypeError(f"kpi={kpi!r}, paired=True on a {engine_name(frame)} frame: pairing "
                         "needs the rows in order (collect the frame to pandas)")
     row_options = {k: v for k, v in options.items() if k not in _COMPARE_ONLY}
@@ -162,9 +185,10 @@ def comparison_input(frame: Any, kpi: str, value: str | None, group: str,
             row_options.pop(k, None)
         if "unit" in options:
             row_options["unit"] = options["unit"]
-    stats = sufficient_statistics(frame, kpi, value, [*keys, group], **row_options)
+    stats = sufficient_statistics(frame, kpi, value, [*keys, group], weight=weight,
+                                  **row_options)
     table = _frequency_rows(stats, group)
-    table = _drop_missing_group(table, group, table.pop("__rows").to_numpy(), frame)
+    table = _drop_missing_group(table, group, table.pop("__rows").to_numpy(), frame, weight)
     return ComparisonInput(table, VALUE,
                            {k: v for k, v in options.items()
                             if k not in ("method", "alternative")},
@@ -225,14 +249,23 @@ def _frequency_rows(stats: SufficientStatistics, group: str) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def _drop_missing_group(table: pd.DataFrame, group: str, rows: np.ndarray, frame: Any
-                        ) -> pd.DataFrame:
+def _drop_missing_group(table: pd.DataFrame, group: str, rows: np.ndarray, frame: Any,
+                        weight: str | None = None) -> pd.DataFrame:
     no_group = table[group].isna().to_numpy()
     if no_group.any():
         count = int(np.asarray(rows)[no_group].sum())
-        warnings.warn(f"column {group!r}: {count} rows have no {group} and are left out "
-                      f"of the comparison (rows of a {engine_name(frame)} frame are not "
-                      "numbered)", stacklevel=4)
+        if weight is None:
+            what, where = "rows", f"rows of a {engine_name(frame)} frame are not numbered"
+        elif isinstance(frame, pd.DataFrame):  # the weighted rows, by their labels
+            what = f"answers (weight {weight!r})"
+            at = (frame[group].isna().to_numpy()
+                  & (frame[weight].to_numpy(dtype=float) > 0))
+            where = f"rows {frame.index[at][:5].tolist()}"
+        else:
+            what = f"answers (weight {weight!r})"
+            where = f"rows of a {engine_name(frame)} frame are not numbered"
+        warnings.warn(f"column {group!r}: {count} {what} have no {group} and are left out "
+                      f"of the comparison ({where})", stacklevel=4)
         table = table[~no_group].reset_index(drop=True)
     return table
 
@@ -261,7 +294,8 @@ def weighted_definition(definition: KpiDefinition, stats: SufficientStatistics
                  ia: np.ndarray, ib: np.ndarray, **kwargs: Any) -> dict[str, Any] | None:
         if family == "quantile":
             return _duration_cells(kpi, details, x, w, cells, n_cells, ia, ib, **kwargs)
-        return _scale_cells(kpi, family, x, w, cells, n_cells, ia, ib, **kwargs)
+        return _scale_cells(kpi, family, x, w, cells, n_cells, ia, ib,
+                            weight=details.get("weight"), **kwargs)
 
     def compare_groups(data: pd.DataFrame, value: str, cells: np.ndarray, n_cells: int,
                        index_a: np.ndarray, index_b: np.ndarray, *, confidence_level: float,
@@ -324,8 +358,9 @@ def _scale_cells(kpi: str, family: str, x: np.ndarray, w: np.ndarray, cells: np.
                  n_cells: int, ia: np.ndarray, ib: np.ndarray, *, confidence_level: float,
                  method: str | None = None, alternative: str = "two-sided",
                  test: str = "auto", variant: str | None = None, pairwise: bool = False,
-                 **_row_options: Any) -> dict[str, Any] | None:
-    """The KPI's own comparison of answer scales (csat_mean, ces) from weighted values."""
+                 weight: str | None = None, **_row_options: Any) -> dict[str, Any] | None:
+    """The KPI's own comparison of answer scales (csat_mean, ces) from weighted values
+    (``weight``: the frequency weights of the rows, named in a refusal)."""
     level = check_confidence_level(confidence_level)
     check_alternative(alternative)
     n = np.bincount(cells, weights=w.astype(float), minlength=n_cells).astype(np.int64)
@@ -367,6 +402,11 @@ def _scale_cells(kpi: str, family: str, x: np.ndarray, w: np.ndarray, cells: np.
         out = compare_nps_cells(counts, ia, ib, kpi=label, confidence_level=level,
                                 method=nps_method, alternative=alternative)
         if out is None and pairwise and (n[ia] > 0).all() and (n[ib] > 0).all():
+            if weight is not None:
+                raise TypeError(f"kpi={kpi!r}, method={nps_method!r} with weight={weight!r}: "
+                                "the bootstrap resamples the answers one by one, and the "
+                                "weighted rows are counted, not resampled (use another "
+                                "method, or leave weight= out with one row per answer)")
             raise TypeError(f"kpi={kpi!r}, method={nps_method!r} on an engine frame: the "
                             "bootstrap resamples the rows; collect the frame to pandas")
     if out is None and pairwise:

@@ -39,6 +39,15 @@ with its number of rows: an engine's rows have no row labels. Invalid values rai
 `kpitools.core.errors.DataValidationError` naming the column, the values and how many rows
 hold each.
 
+Frequency weights (``weight=``, the KPIs of `WEIGHT_KPIS`): each row stands for ``weight``
+answers with its values — a table made by ``GROUP BY`` with ``count(*)``. The frequency
+table then sums the weights instead of counting rows (``GROUP BY keys, value →
+sum(weight)``, `kpitools.engines.frames.frequency_table`; on a pandas frame one weighted
+``bincount`` of the rows' key and answer codes), and everything after it is the same: the
+result equals that of the rows repeated ``weight`` times. The weights must be
+whole numbers ≥ 0 (`kpitools.engines.frames.check_weights`); a row of weight 0 counts for
+nothing.
+
 >>> import pandas as pd
 >>> df = pd.DataFrame({"team": ["a"] * 12 + ["b"] * 12,
 ...                    "score": [10, 9, 9, 8, 7, 3, 10, 9, 6, 10, 2, 9] * 2})
@@ -79,6 +88,7 @@ from kpitools.engines.flags import FLAG_KPIS, flag_column
 from kpitools.engines.frames import (
     as_lazy,
     categoricals_as_values,
+    check_weights,
     column_names,
     counted_by_engine,
     duration_seconds,
@@ -102,11 +112,13 @@ from kpitools.kpis.survey.nps import nps_columns
 from kpitools.stats.frequency import frequency_moments, frequency_quantile_ci
 from kpitools.stats.quantiles import quantile_ci_ranks, tick_cells, ticks_at_positions
 from kpitools.tables.columns import resolve_columns
-from kpitools.tables.keys import group_codes
+from kpitools.tables.keys import KeyCodes, group_codes
 
 __all__ = [
     "SCALE_KPIS",
     "ENGINE_KPIS",
+    "WEIGHT_KPIS",
+    "check_weight_kpi",
     "SufficientStatistics",
     "sufficient_statistics",
     "summarize",
@@ -119,6 +131,10 @@ SCALE_KPIS: tuple[str, ...] = ("nps", "enps", "csat", "csat_mean", "ces", "yes_s
 ENGINE_KPIS: tuple[str, ...] = (*SCALE_KPIS, *FLAG_KPIS, *DURATION_KPIS, *OUTCOME_KPIS,
                                 *COUNT_KPIS, COMPLAINTS, *CUSTOMER_KPIS, *AGENT_KPIS,
                                 BACKLOG, "nia")
+#: KPIs that take frequency weights (``weight=``): those classified value by value, whose
+#: sufficient statistics are the counts of each value — the answer scales and the yes/no
+#: flags of tickets.
+WEIGHT_KPIS: tuple[str, ...] = (*SCALE_KPIS, *FLAG_KPIS)
 
 _VALUE = "__kpitools_value"
 _STATUS = "__kpitools_status"
@@ -181,6 +197,32 @@ class SufficientStatistics:
         return made() if callable(made) else made
 
 
+def check_weight_kpi(kpi: str) -> None:
+    """TypeError unless ``kpi`` takes frequency weights (`WEIGHT_KPIS`).
+
+    >>> check_weight_kpi("frt")
+    Traceback (most recent call last):
+    ...
+    TypeError: kpi='frt' does not take weight= (frequency weights): ...
+    """
+    if kpi not in WEIGHT_KPIS:
+        raise TypeError(f"kpi={kpi!r} does not take weight= (frequency weights): its "
+                        "statistics are not counts of each value of one column (expand the "
+                        "rows with df.loc[df.index.repeat(df[weight])]); the KPIs that take "
+                        f"weights: {', '.join(WEIGHT_KPIS)}")
+
+
+def _check_weight_column(weight: Any, names: list[str], keys: list[str]) -> None:
+    """The weight column is a column of the frame and not a ``by`` column."""
+    if not isinstance(weight, str):
+        raise TypeError(f"weight must be a column name (str), got {weight!r}")
+    if weight not in names:
+        raise DataValidationError(f"weight column not found; columns are {names[:20]}",
+                                  column=weight)
+    if weight in keys:
+        raise ValueError(f"weight={weight!r} cannot also be a `by` column")
+
+
 def _keys(by: str | Sequence[str] | None, columns: list[str]) -> list[str]:
     keys = [by] if isinstance(by, str) else list(by or [])
     missing = [k for k in keys if k not in columns]
@@ -193,7 +235,7 @@ def _keys(by: str | Sequence[str] | None, columns: list[str]) -> list[str]:
 def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None,
                           by: str | Sequence[str] | None = None, *,
                           confidence_level: float = 0.95, frequencies: str = "full",
-                          **options: Any) -> SufficientStatistics:
+                          weight: str | None = None, **options: Any) -> SufficientStatistics:
     """The per-group sufficient statistics of ``kpi``, computed on the frame's own engine.
 
     Parameters
@@ -214,6 +256,10 @@ def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None
         one exact only at the ranks the ``q`` quantile and its interval at
         ``confidence_level`` and ``alternative`` read (`_ranked_frequencies`): much smaller,
         for `summarize`. `statistics_table` refuses it at another level.
+    weight : str, optional
+        A column of frequency weights (the KPIs of `WEIGHT_KPIS`): each row stands for that
+        many answers, and the statistics equal those of the rows repeated ``weight`` times
+        (the frequency table sums the weights; a row of weight 0 counts for nothing).
     **options
         The KPI's options, as in `kpitools.summarize` (``scale``, ``positive``,
         ``variant``, ``method``, ``missing``, ``statistic``, ``q``, ``columns`` ...).
@@ -226,19 +272,27 @@ def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None
     ------
     TypeError
         A KPI outside `ENGINE_KPIS`, or an option that needs the rows in order (the
-        bootstrap mean, business hours).
+        bootstrap mean, business hours); ``weight`` with a KPI outside `WEIGHT_KPIS`.
+    ValueError
+        ``weight`` is also the value column or a ``by`` column; ``weight`` with a ticket
+        KPI whose table has a ticket id column.
     DataValidationError
-        Values the KPI refuses, naming the column, the values and their numbers of rows.
+        Values the KPI refuses, naming the column, the values and their numbers of rows;
+        a missing weight column, or weights that are not whole numbers ≥ 0.
     """
     level = check_confidence_level(confidence_level)
     check_choice("frequencies", frequencies, ("full", "ranks"))
     definition = get_kpi(kpi)
+    if weight is not None:
+        check_weight_kpi(kpi)
     if kpi not in ENGINE_KPIS:
         raise TypeError(f"{not_on_engines(kpi, engine_name(frame))}. The KPIs computed "
                         f"on engines: {', '.join(ENGINE_KPIS)}")
     definition.check_options(options)
     names = column_names(frame)
     keys = _keys(by, names)
+    if weight is not None:
+        _check_weight_column(weight, names, keys)
     if kpi in DURATION_KPIS:
         return _duration_statistics(frame, kpi, value, keys, names, options,
                                     level if frequencies == "ranks" else None)
@@ -253,6 +307,8 @@ def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None
     if kpi == "nia":  # each contact's follow-up, found by a window on the engine
         return nia_statistics(frame, kpi, value, keys, names, options)
     if kpi in FLAG_KPIS:  # yes/no columns of tickets, classified value by value too
+        if weight is not None:
+            _no_ids_with_weights(kpi, weight, names, options)
         value = flag_column(frame, kpi, value, names, options)
     column = value if value is not None else definition.default_value
     if column is None or column not in names:
@@ -260,7 +316,21 @@ def sufficient_statistics(frame: Any, kpi: str = "nps", value: str | None = None
                                   f"{names[:20]}", column=column)
     if column in keys:
         raise ValueError(f"value={column!r} cannot also be a `by` column")
-    return _scale_statistics(frame, kpi, column, keys, options)
+    if weight is not None and column == weight:
+        raise ValueError(f"weight={weight!r} cannot also be the value column of kpi={kpi!r}")
+    return _scale_statistics(frame, kpi, column, keys, options, weight)
+
+
+def _no_ids_with_weights(kpi: str, weight: str, names: list[str],
+                         options: dict[str, Any]) -> None:
+    """A ticket KPI with weights: the table must not have a ticket id column (pandas keeps
+    the first row of each id, so the rows repeated ``weight`` times would count once)."""
+    ids = resolve_columns("tickets", options.get("columns"))["ticket_id"]
+    if ids in names:
+        raise ValueError(f"kpi={kpi!r} with weight={weight!r}: each row stands for several "
+                         f"tickets, but the table has a ticket id column {ids!r} (one "
+                         "ticket a row; the rows repeated would be one ticket each): drop "
+                         "it, or leave weight= out")
 
 
 # ------------------------------------------------------------------------ answer scales
@@ -347,20 +417,35 @@ def _classify(distinct: pd.Series, kpi: str, column: str, options: dict[str, Any
 
 
 def _refused_values(distinct: pd.Series, counts: np.ndarray, kpi: str, column: str,
-                    options: dict[str, Any], engine: str, err: DataValidationError) -> None:
-    """Re-raise ``err`` naming every refused value and its number of rows."""
+                    options: dict[str, Any], engine: str, err: DataValidationError,
+                    frame: Any = None, weight: str | None = None) -> None:
+    """Re-raise ``err`` naming every refused value and its number of rows (of answers,
+    with ``weight``; a weighted pandas ``frame`` also names its first rows)."""
     bad: list[tuple[Any, int]] = []
     for i, v in enumerate(distinct):
         try:
             _classify(distinct.iloc[i:i + 1], kpi, column, options)
         except DataValidationError:
             bad.append((v, int(counts[i])))
-    shown = ", ".join(f"{v!r} in {c} row{'s' if c != 1 else ''}" for v, c in bad[:10])
+    what = "row" if weight is None else "answer"
+    shown = ", ".join(f"{v!r} in {c} {what}{'s' if c != 1 else ''}" for v, c in bad[:10])
+    rows: list[Any] = []
+    values: list[Any] = [v for v, _ in bad]
+    if weight is None:
+        where = (f"rows of a {engine} frame are not numbered: filter on these values to "
+                 "find them")
+    elif isinstance(frame, pd.DataFrame):
+        where = f"answers counted with the weights of column {weight!r}"
+        at = np.flatnonzero(frame[column].isin(values).to_numpy()
+                            & (frame[weight].to_numpy(dtype=float) > 0))[:5]
+        rows, values = frame.index[at].tolist(), frame[column].iloc[at].tolist()
+    else:
+        where = (f"answers counted with the weights of column {weight!r}; rows of a "
+                 f"{engine} frame are not numbered: filter on these values to find them")
     raise DataValidationError(
-        f"{sum(c for _, c in bad)} rows with values kpi={kpi!r} refuses ({shown}); "
-        f"{err.problem.split(' (rows')[0]}; rows of a {engine} frame are not numbered: "
-        f"filter on these values to find them", column=column,
-        values=[v for v, _ in bad]) from err
+        f"{sum(c for _, c in bad)} {what}s with values kpi={kpi!r} refuses ({shown}); "
+        f"{err.problem.split(' (rows')[0]}; {where}", column=column, rows=rows,
+        values=values) from err
 
 
 class _Answers(NamedTuple):
@@ -379,16 +464,23 @@ class _Answers(NamedTuple):
     keys_at: Any
 
 
-def _answers(frame: Any, keys: list[str], column: str) -> _Answers:
+def _answers(frame: Any, keys: list[str], column: str, weight: str | None = None
+             ) -> _Answers:
     """The coded frequency table of ``column`` by ``keys``: counted here from the columns'
     codes for an in-memory frame (`_answers_here`), else by the engine's ``GROUP BY``
-    (`frequency_table`)."""
-    here = _answers_here(frame, keys, column)
+    (`frequency_table`). With ``weight`` (checked first: `check_weights`) each entry's
+    count is the sum of the weights of its rows, by the engine's ``GROUP BY`` (a pandas
+    frame's too), and an entry whose weights sum to 0 is left out."""
+    if weight is not None:
+        check_weights(frame, weight)
+    here = (_answers_here(frame, keys, column) if weight is None
+            else _weighted_answers_here(frame, keys, column, weight))
     if here is not None:
         return here
-    freq = counted_by_engine(frame, keys, column, _VALUE, _COUNT)
+    freq = counted_by_engine(frame, keys, column, _VALUE, _COUNT, weight=weight)
     if freq is None:
-        freq = frequency_table(frame, keys, {_VALUE: nw.col(column)}, count=_COUNT)
+        freq = frequency_table(frame, keys, {_VALUE: nw.col(column)}, count=_COUNT,
+                               weight=weight)
     value_codes, uniques = pd.factorize(freq[_VALUE], use_na_sentinel=False)
     distinct = pd.Series(uniques, dtype=freq[_VALUE].dtype if len(uniques) else object)
     group_of, groups = group_codes(freq, keys)
@@ -455,6 +547,43 @@ def _answers_here(frame: Any, keys: list[str], column: str) -> _Answers | None:
     return _Answers(number[answer], distinct, got.counts, group_of, groups,
                     lambda where: {k: names[k].take(of_entry[where]).reset_index(drop=True)
                                    for k in keys})
+
+
+#: Entries (key combinations × distinct answers) up to which `_weighted_answers_here` sums
+#: the weights of a pandas frame densely; past them, the frame's ``GROUP BY``.
+_WEIGHTED_ENTRIES = 1 << 24
+
+
+def _weighted_answers_here(frame: Any, keys: list[str], column: str, weight: str
+                           ) -> _Answers | None:
+    """`_answers` of a pandas frame with frequency weights, summed with NumPy: the rows'
+    key codes (`kpitools.tables.keys.KeyCodes`, as the pandas KPIs code them) and answer
+    codes combined, and one weighted ``bincount``; the entries whose weights sum to 0 left
+    out (their answers are not classified). The same table as the weighted
+    `frequency_table` (in another order); the groups in `group_codes`' order. None for
+    another frame, or past `_WEIGHTED_ENTRIES` entries."""
+    if not isinstance(frame, pd.DataFrame):
+        return None
+    kc = KeyCodes(frame, keys)
+    answer_codes, answers = pd.factorize(frame[column], use_na_sentinel=False)
+    n_answers = max(len(answers), 1)
+    if kc.n_combined * n_answers > max(_WEIGHTED_ENTRIES, 4 * len(frame)):
+        return None
+    entry = kc.combined.astype(np.int64) * n_answers + answer_codes
+    summed = np.bincount(entry, weights=frame[weight].to_numpy(dtype=float),
+                         minlength=kc.n_combined * n_answers)
+    present = np.flatnonzero(summed)
+    position, answer = np.divmod(present, n_answers)
+    met, value_codes = np.unique(answer, return_inverse=True)
+    distinct = pd.Series(answers.take(met), dtype=frame[column].dtype)
+    positions, group_of = np.unique(position, return_inverse=True)
+    # without keys the whole table is one group, with answers or not (as `group_codes`)
+    groups = (kc.frame(positions).reset_index(drop=True) if keys
+              else pd.DataFrame(index=pd.RangeIndex(1)))
+    return _Answers(value_codes.reshape(-1), distinct, summed[present].astype(np.int64),
+                    group_of.reshape(-1), groups,
+                    lambda where: {k: groups[k].take(group_of.reshape(-1)[where])
+                                   .reset_index(drop=True) for k in keys})
 
 
 def _polars_text_in_order(eager: nw.DataFrame[Any], keys: list[str], taken: dict[str, Any],
@@ -530,16 +659,18 @@ def _categoricals_as_values(eager: nw.DataFrame[Any], keys: list[str],
 
 
 def _scale_statistics(frame: Any, kpi: str, column: str, keys: list[str],
-                      options: dict[str, Any]) -> SufficientStatistics:
+                      options: dict[str, Any], weight: str | None = None
+                      ) -> SufficientStatistics:
     engine = engine_name(frame)
-    coded = _answers(frame, keys, column)
+    coded = _answers(frame, keys, column, weight)
     value_codes, distinct = coded.value_codes, coded.distinct
     w_int = coded.counts
     per_value = np.bincount(value_codes, weights=w_int, minlength=len(distinct))
     try:
         classes = _classify(distinct, kpi, column, options)
     except DataValidationError as err:
-        _refused_values(distinct, per_value, kpi, column, options, engine, err)
+        _refused_values(distinct, per_value, kpi, column, options, engine, err, frame,
+                        weight)
         raise
     used = classes.n
     est = classes.estimate
@@ -555,6 +686,8 @@ def _scale_statistics(frame: Any, kpi: str, column: str, keys: list[str],
 
     x = est[value_codes]
     details: dict[str, Any] = {"label": label, "method": method, "unit": unit}
+    if weight is not None:
+        details["weight"] = weight
     if family in ("nps", "proportion"):
         # one count per group and class: −100 / 0 / 100 points, or a success (100 %)
         cls = np.full(len(x), 3, dtype=np.intp)
@@ -1345,7 +1478,8 @@ def _by_group_and_value(codes: np.ndarray, raw: np.ndarray) -> np.ndarray | None
 def summarize(frame: Any, kpi: str = "nps", value: str | None = None,
               by: str | Sequence[str] | None = None, *, confidence_level: float = 0.95,
               method: str | None = None, alternative: str | None = None,
-              missing: str | None = None, **options: Any) -> pd.DataFrame:
+              missing: str | None = None, weight: str | None = None,
+              **options: Any) -> pd.DataFrame:
     """`kpitools.summarize` on any engine: sufficient statistics there, the KPI here.
 
     Parameters and result as `kpitools.summarize` (``by`` columns, then ``kpi, estimate,
@@ -1358,6 +1492,7 @@ def summarize(frame: Any, kpi: str = "nps", value: str | None = None,
 
     ``attrs["excluded"]`` lists the excluded values (``row`` is empty: an engine's rows are
     not numbered; the reason says how many rows), ``attrs["engine"]`` names the engine.
+    ``weight`` names a column of frequency weights (`WEIGHT_KPIS`; `sufficient_statistics`).
 
     References
     ----------
@@ -1383,7 +1518,7 @@ def summarize(frame: Any, kpi: str = "nps", value: str | None = None,
     if missing is not None:
         kwargs["missing"] = check_choice("missing", missing, ("exclude", "raise"))
     stats = sufficient_statistics(frame, kpi, value, by, confidence_level=level,
-                                  frequencies="ranks", **kwargs)
+                                  frequencies="ranks", weight=weight, **kwargs)
     table = statistics_table(stats, confidence_level=level,
                              alternative=kwargs.get("alternative", "two-sided"))
     _warn_small_groups(table, stats.keys, kpi)
@@ -1441,11 +1576,14 @@ def statistics_table(stats: SufficientStatistics, *, confidence_level: float = 0
                          index=pd.RangeIndex(len(gr)))
     ex = stats.excluded
     if len(ex):
+        weight = d.get("weight")
+        what = "row" if weight is None else "answer"
+        by = "" if weight is None else f" weighted by {weight!r}"
         listed = pd.DataFrame({
             "row": pd.Series([None] * len(ex), dtype=object),
             "column": ex["column"].to_numpy(dtype=object),
             "value": ex["value"].to_numpy(dtype=object),
-            "reason": [f"{r} ({c} row{'s' if c != 1 else ''} on {stats.engine})"
+            "reason": [f"{r} ({c} {what}{'s' if c != 1 else ''}{by} on {stats.engine})"
                        for r, c in zip(ex["reason"], ex["count"], strict=True)]})
         table.attrs["excluded"] = as_excluded_rows(listed)
     else:

@@ -66,11 +66,21 @@ def _kpi_options(method: str | None, alternative: str | None, missing: str | Non
     return kwargs
 
 
-def _on_engine(data: Any, *aggregated: Any) -> bool:
+def _on_engine(data: Any, *aggregated: Any, weight: str | None = None) -> bool:
     """Whether ``data`` is a frame of another engine (Polars, PyArrow, DuckDB, Spark), which
-    `kpitools.engines` summarises from sufficient statistics computed there."""
+    `kpitools.engines` summarises from sufficient statistics computed there — or a pandas
+    frame with frequency weights, which `kpitools.engines` counts the same way (summing the
+    weights of each group and answer)."""
+    if weight is not None:
+        if not isinstance(weight, str):
+            raise TypeError(f"weight must be a column name (str), got {weight!r}")
+        if any(a is not None for a in aggregated):
+            raise TypeError("weight= gives the frequency weights of rows of answers; "
+                            "aggregated input (counts=, successes=/trials=, shares=/n=) holds "
+                            "counts already: give one or the other (sum the weights into the "
+                            "counts)")
     if isinstance(data, pd.DataFrame):
-        return False  # the pandas path; Narwhals is imported only for other frames
+        return weight is not None  # else the pandas path; Narwhals imported only if needed
     from kpitools.engines import is_engine_frame
 
     if not is_engine_frame(data):
@@ -110,6 +120,7 @@ def summarize(
     trials: str | None = None,
     shares: Mapping[str, str] | str | None = None,
     n: str | None = None,
+    weight: str | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """One tidy row per group: the KPI with its confidence interval.
@@ -145,6 +156,23 @@ def summarize(
         to the nearest whole number (half to even), stated in ``attrs["aggregated"]``.
         With aggregated input, ``n_excluded`` counts excluded rows of the table and only
         ``method``, ``alternative``, ``missing`` and ``invalid`` apply.
+    weight : str, optional
+        A column of frequency weights: each row stands for ``weight`` answers with its
+        values, e.g. a table made by ``GROUP BY quarter, team, nps`` with ``count(*)``.
+        The result equals the result on the rows repeated ``weight`` times
+        (``data.loc[data.index.repeat(data[weight])]``): the same groups in the same
+        order, the same numbers (``n`` and ``n_excluded`` count answers); a row of weight 0
+        counts for nothing. Taken by the answer scales (nps, enps, csat, csat_mean, ces,
+        yes_share) and the yes/no ticket flags (escalation_rate, reopen_rate,
+        conversion_rate, on a table without ticket ids) —
+        `kpitools.engines.statistics.WEIGHT_KPIS` — on pandas and on every engine (the
+        weights of each group and answer are summed, one ``GROUP BY``, or one weighted
+        count on pandas). Refused: another KPI (TypeError), weights with aggregated input
+        (``counts=`` ..., TypeError), ``weight`` equal to ``value`` or a ``by`` column
+        (ValueError), and weights that are missing, negative, fractional, infinite or not
+        numbers (`DataValidationError` naming the column, the values, how many rows hold
+        them and, on pandas, the first rows). ``attrs["excluded"]`` lists each excluded
+        answer value with its number of answers (not row by row).
     **options
         KPI-specific options (e.g. ``scale`` and ``positive`` for CSAT, ``variant`` for CES):
         exactly the options the KPI's function takes (``kpitools.kpis.catalogue.catalogue()``
@@ -178,15 +206,23 @@ def summarize(
       hospital  estimate    n
     0        A      75.0  100
     1        B      62.5   80
+
+    From a table of answers with their numbers of rows (frequency weights): 40 answers 10,
+    35 answers 8 and 25 answers 3 give the NPS of those 100 answers.
+
+    >>> answers = pd.DataFrame({"nps": [10, 8, 3], "rows": [40, 35, 25]})
+    >>> summarize(answers, kpi="nps", value="nps", weight="rows")[["estimate", "n"]]
+       estimate    n
+    0      15.0  100
     """
-    if _on_engine(data, counts, successes, trials, shares, n):
+    if _on_engine(data, counts, successes, trials, shares, n, weight=weight):
         from kpitools.engines import statistics_table, sufficient_statistics
 
         definition = get_kpi(kpi)
         level = check_confidence_level(confidence_level)
         kwargs = _kpi_options(method, alternative, missing, options)
         stats = sufficient_statistics(data, kpi, value, by, confidence_level=level,
-                                      frequencies="ranks", **kwargs)
+                                      frequencies="ranks", weight=weight, **kwargs)
         return _finish(statistics_table(stats, confidence_level=level,
                                         alternative=kwargs.get("alternative", "two-sided")),
                        stats.keys, definition)
@@ -317,6 +353,7 @@ def compare(
     trials: str | None = None,
     shares: Mapping[str, str] | str | None = None,
     n: str | None = None,
+    weight: str | None = None,
     **options: Any,
 ) -> pd.DataFrame:
     """Compare a KPI between the levels of ``group``, within each ``by`` group.
@@ -356,6 +393,14 @@ def compare(
         Aggregated input, as in `summarize`: the counts of the rows of each level are summed
         (within each ``by`` group) and compared — Newcombe's interval and the z / Fisher test
         for proportions, the NPS interval and z test, the exact rate ratio for rates.
+    weight : str, optional
+        A column of frequency weights, as in `summarize`: each row stands for ``weight``
+        answers, and the comparisons equal those of the rows repeated ``weight`` times
+        (every column: estimates, intervals, statistics, p-values and adjusted p-values,
+        ``n_a``, ``n_b``). The same KPIs take it, on pandas and on every engine, and the
+        same is refused; besides, ``weight`` may not be the ``group`` column, and what needs
+        the answers one by one — the NPS bootstrap (``method="bootstrap"``), ``paired=True``
+        — raises TypeError: the weighted rows are counted, not resampled or paired.
 
     Returns
     -------
@@ -384,10 +429,11 @@ def compare(
     0  2026Q2  2026Q3        20.0        70.0        50.0
     """
     on_engine = None
-    if _on_engine(data, counts, successes, trials, shares, n):
+    if _on_engine(data, counts, successes, trials, shares, n, weight=weight):
         from kpitools.engines import comparison_input
 
         on_engine = comparison_input(data, kpi, value, group, by, missing=missing,
+                                     weight=weight,
                                      **_kpi_options(method, alternative, None, options))
         data, value = on_engine.table, on_engine.value
         options = on_engine.options
