@@ -41,7 +41,7 @@ from kpitools.datasets.simulate import ServiceData
 from kpitools.datasets.validate import ValidationReport
 from kpitools.engines.tables import duckdb_tables
 from kpitools.tables.events import TZ_SUFFIX_PATTERN
-from kpitools.tables.schema import SCHEMA, SUMMARY_TABLES, Column
+from kpitools.tables.schema import ANSWER_COUNT, SCHEMA, SUMMARY_TABLES, Column
 
 __all__ = ["is_warehouse", "read_warehouse", "warehouse_fingerprint", "WAREHOUSE_SUFFIXES"]
 
@@ -262,7 +262,7 @@ def _categorical_labels(values: pd.Series) -> pd.Series:
 
 def _read_one(name: str, relation: Any, problems: Problems, file: str,
               max_excluded_share: float, connection: Any,
-              leave_out: Sequence[str] = ()) -> pd.DataFrame | None:
+              leave_out: Sequence[str] = (), counted: bool = False) -> pd.DataFrame | None:
     """Check table ``name`` in DuckDB and bring its valid rows to pandas (None on an error)."""
     schema = SCHEMA[name]
     types = dict(zip(relation.columns, [str(t) for t in relation.types], strict=True))
@@ -317,10 +317,10 @@ def _read_one(name: str, relation: Any, problems: Problems, file: str,
                                    "|| CAST(quarter(CAST(\"date\" AS TIMESTAMP)) AS VARCHAR)"))
     counts_sql = ", ".join(["count(*)"] + [f"count(*) FILTER (WHERE {k.condition})"
                                             for k in checks])
-    counted = relation.query(source, f"SELECT {counts_sql} FROM {source}").fetchall()[0]
-    n_rows = int(counted[0])
+    found = relation.query(source, f"SELECT {counts_sql} FROM {source}").fetchall()[0]
+    n_rows = int(found[0])
     affected_any: list[str] = []
-    for check, count in zip(checks, counted[1:], strict=True):
+    for check, count in zip(checks, found[1:], strict=True):
         if not count:
             continue
         affected_any.append(check.condition)
@@ -352,16 +352,29 @@ def _read_one(name: str, relation: Any, problems: Problems, file: str,
         return None
     keep = " OR ".join(f"({k.condition})" for k in checks if k.excludes) or "FALSE"
     order = [c for c in schema.names if c in dict(selects) and c not in leave_out]
-    exprs = ", ".join(f"{dict(selects)[c]} AS {_q(c)}" for c in order)
-    result = relation.query(source, f"SELECT {exprs} FROM {source} WHERE NOT ({keep})").arrow()
+    if not counted:
+        exprs = ", ".join(f"{dict(selects)[c]} AS {_q(c)}" for c in order)
+        query = f"SELECT {exprs} FROM {source} WHERE NOT ({keep})"
+    else:  # one row per distinct answer, with its number of answers (dates to the day)
+        exprs = ", ".join(
+            f"CAST(date_trunc('day', {dict(selects)[c]}) AS TIMESTAMP) AS {_q(c)}"
+            if schema.column(c).type == "timestamp" else f"{dict(selects)[c]} AS {_q(c)}"
+            for c in order)
+        query = (f"SELECT {exprs}, count(*) AS {_q(ANSWER_COUNT)} FROM {source} "
+                 f"WHERE NOT ({keep}) GROUP BY ALL ORDER BY ALL")
+    result = relation.query(source, query).arrow()
     table = result.read_all() if hasattr(result, "read_all") else result  # duckdb 2 / 1
-    return _typed(table.to_pandas(), name)
+    frame = table.to_pandas()
+    if not counted:
+        return _typed(frame, name)
+    answers = frame.pop(ANSWER_COUNT).astype("int64")
+    return _typed(frame, name).assign(**{ANSWER_COUNT: answers.to_numpy()})
 
 
 def read_warehouse(path: str | Path, *,
                    max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE,
                    strict: bool = False, tables: Sequence[str] | None = None,
-                   identifiers: bool = True) -> ValidationReport:
+                   identifiers: bool = True, counted: bool = False) -> ValidationReport:
     """Read a Parquet folder or a ``.duckdb`` file as a checked data set.
 
     Parameters
@@ -380,6 +393,13 @@ def read_warehouse(path: str | Path, *,
         False leaves the survey identifiers (``response_id``, ``customer_id``: one text per
         row, most of the memory of a large survey table) out of ``surveys``, which the report
         sections do not read; they are still checked.
+    counted : bool, default False
+        True reads ``surveys`` as counts, made by DuckDB: one row per distinct combination
+        of its columns (``date`` to the day; a missing value is a value) with
+        ``answers``, its number of answers (what
+        `kpitools.reports.sections.count_answers` makes of the rows). Implies
+        ``identifiers=False``. The report sections read it as the answers themselves, in
+        memory bounded by the distinct answers, not their number.
 
     Returns
     -------
@@ -432,8 +452,9 @@ def read_warehouse(path: str | Path, *,
                         else f"{name}.parquet, {name}/*.parquet"))
             else:
                 frame = _read_one(name, found[name], problems, file, max_excluded_share,
-                                  connection, leave_out=() if identifiers or name != "surveys"
-                                  else SURVEY_IDENTIFIERS)
+                                  connection, leave_out=() if name != "surveys" or (
+                                      identifiers and not counted) else SURVEY_IDENTIFIERS,
+                                  counted=counted and name == "surveys")
             frames[name] = empty_table(name) if frame is None else frame
         for other in sorted(set(found) - set(SCHEMA)):
             problems.add(table="", column=None, severity="warning", file=_file_of(where, other),

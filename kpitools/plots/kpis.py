@@ -211,6 +211,7 @@ def plot_nps_distribution(
     score: str = "nps",
     by: str,
     ax: Axes | None = None,
+    weight: str | None = None,
 ) -> Axes:
     """Horizontal stacked bars of detractors (0–6), passives (7–8) and promoters (9–10).
 
@@ -223,6 +224,9 @@ def plot_nps_distribution(
     by : str
         Group column; one bar per group, labelled with its NPS.
     ax : matplotlib Axes, optional
+    weight : str, optional
+        A column of how many answers each row stands for (a table of counted answers);
+        the shares are then of the summed counts.
 
     Returns
     -------
@@ -235,10 +239,16 @@ def plot_nps_distribution(
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
     ['Detractors (0–6)', 'Passives (7–8)', 'Promoters (9–10)']
     """
-    _require(df, [score, by], "plot_nps_distribution")
+    _require(df, [score, by, *([weight] if weight is not None else [])],
+             "plot_nps_distribution")
     s = pd.to_numeric(df[score], errors="coerce")
     cat = pd.cut(s, [-0.5, 6.5, 8.5, 10.5], labels=["detractors", "passives", "promoters"])
-    shares = (pd.crosstab(df[by].astype(str), cat, normalize="index") * 100).reindex(
+    if weight is None:
+        counts = pd.crosstab(df[by].astype(str), cat)
+    else:
+        counts = pd.crosstab(df[by].astype(str), cat, values=df[weight],
+                             aggfunc="sum").fillna(0)
+    shares = (counts.div(counts.sum(axis=1), axis=0) * 100).reindex(
         columns=["detractors", "passives", "promoters"], fill_value=0.0)
     shares["nps"] = shares["promoters"] - shares["detractors"]
     shares = shares.sort_values("nps")

@@ -41,6 +41,7 @@ __all__ = [
     "SUMMARY_TABLES",
     "TABLE_COLUMNS",
     "TABLE_ALIASES",
+    "ANSWER_COUNT",
     "table_schema",
 ]
 
@@ -220,6 +221,12 @@ TABLE_NAMES: tuple[str, ...] = tuple(n for n in SCHEMA if n not in SUMMARY_TABLE
 
 #: Our column names of every table, in order (derived from `SCHEMA`).
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {name: s.names for name, s in SCHEMA.items()}
+
+#: The column of a counted survey table: how many answers a row stands for. A report reads
+#: its surveys as one row per distinct (quarter, day, team, channel, nps, csat, ces) with
+#: this count (`kpitools.reports.sections.count_answers`), not one row per answer; no table
+#: of the schema has a column of this name, so a user's data never brings one.
+ANSWER_COUNT = "answers"
 
 #: Other accepted spellings of table names (kept for 0.1 code).
 TABLE_ALIASES: dict[str, str] = {"availability": "agent_availability"}

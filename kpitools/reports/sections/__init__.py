@@ -111,6 +111,7 @@ if TYPE_CHECKING:
     )
     from kpitools.reports.sections.setup import (
         ReportSetup,
+        count_answers,
         data_periods,
         data_quarters,
         load_data,
@@ -182,6 +183,7 @@ _LAZY: dict[str, str] = {
     "find_scales": "reliability",
     "scale_reliability": "reliability",
     "ReportSetup": "setup",
+    "count_answers": "setup",
     "data_periods": "setup",
     "data_quarters": "setup",
     "load_data": "setup",
@@ -221,6 +223,7 @@ __all__ = [
     "has_values",
     "no_data",
     "load_data",
+    "count_answers",
     "resolve_period",
     "data_quarters",
     "data_periods",

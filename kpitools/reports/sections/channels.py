@@ -19,6 +19,7 @@ from kpitools.reports.sections.common import (
     _fmt_diff,
     _fmt_verdict,
     _higher_is_better,
+    answers_by,
     has_values,
     in_periods,
     label_missing,
@@ -30,6 +31,8 @@ from kpitools.reports.sections.common import (
     split_by,
     survey_absence,
     verdict,
+    weight_column,
+    with_weight,
 )
 from kpitools.reports.sections.significance import (
     adjust_family,
@@ -69,7 +72,8 @@ def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None
     parts = []
     for spec in specs:
         t = summarize(cur[cur[spec["value"]].notna()], kpi=spec["kpi"], value=spec["value"],
-                      by="channel", confidence_level=confidence_level, **spec["options"])
+                      by="channel", confidence_level=confidence_level, **spec["options"],
+                      weight=weight_column(cur))
         t = t[["channel", "estimate", "ci_low", "ci_high", "n"]].rename(columns={
             "estimate": spec["kpi"], "ci_low": f"{spec['kpi']}_ci_low",
             "ci_high": f"{spec['kpi']}_ci_high", "n": f"{spec['kpi']}_n"})
@@ -80,16 +84,17 @@ def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None
     lead = specs[0]
     col = lead["value"]
     both = frame[in_periods(frame, period, [prev, period]) & frame[col].notna()]
-    counts = both.groupby(["channel", "period"]).size().unstack(fill_value=0)
+    counts = answers_by(both, ["channel", "period"]).unstack(fill_value=0)
     ch_ok = [c for c in counts.index
              if all(counts.loc[c].get(q, 0) >= 2 for q in (prev, period))]
     # each channel's rows (the periods are categories: compared by their codes)
-    of_channel = split_by(both[["channel", "period", col]], "channel")
+    of_channel = split_by(both[with_weight(["channel", "period", col], both)],
+                          "channel")
 
     def change_of(channel: str, level: float) -> dict[str, float]:
         out = compare(of_channel(channel), kpi=lead["kpi"], value=col,
                       group="period", baseline=prev, levels=[prev, period],
-                      confidence_level=level, **lead["options"]).iloc[0]
+                      confidence_level=level, **lead["options"], weight=weight_column(both)).iloc[0]
         return {"difference": float(out["difference"]), "ci_low": float(out["ci_low"]),
                 "ci_high": float(out["ci_high"]), "pvalue": float(out["pvalue"])}
 

@@ -16,6 +16,7 @@ import pandas as pd
 from pandas.core.arrays import BaseMaskedArray
 
 from kpitools.core.display import format_number, significance_mark
+from kpitools.tables.schema import ANSWER_COUNT
 
 __all__ = ["SURVEY_KPIS", "ReportTable", "ReportFigure", "ReportNote", "ReportSection",
            "section", "previous_quarter", "previous_period", "year_ago", "period_kind",
@@ -257,6 +258,73 @@ def section(*parts: Any) -> ReportSection:
 
 def _absent_html(lines: Sequence[str]) -> str:
     return "".join(f'<p class="kt-nodata">{html.escape(a)}</p>' for a in lines)
+
+
+def weight_column(frame: pd.DataFrame) -> str | None:
+    """The column of how many answers each row stands for — ``"answers"`` in a counted
+    survey table (`count_answers`) — or None for one row per answer: the ``weight`` of
+    `kpitools.summarize` / `kpitools.compare` that counts the answers of ``frame``.
+
+    >>> weight_column(pd.DataFrame({"nps": [9], "answers": [3]})), weight_column(pd.DataFrame())
+    ('answers', None)
+    """
+    return ANSWER_COUNT if ANSWER_COUNT in frame.columns else None
+
+
+def with_weight(columns: Sequence[str], frame: pd.DataFrame) -> list[str]:
+    """``columns`` and, for a counted survey table, its ``answers`` column: the columns to
+    keep of ``frame`` for a KPI of its answers.
+
+    >>> with_weight(["team", "nps"], pd.DataFrame({"answers": [1]}))
+    ['team', 'nps', 'answers']
+    """
+    weight = weight_column(frame)
+    return [*columns, weight] if weight is not None else list(columns)
+
+
+def answer_weights(frame: pd.DataFrame) -> np.ndarray:
+    """How many answers each row of ``frame`` stands for: its ``answers`` count in a counted
+    survey table, else 1.
+
+    >>> answer_weights(pd.DataFrame({"nps": [9, 7], "answers": [3, 1]})).tolist()
+    [3, 1]
+    """
+    if ANSWER_COUNT in frame.columns:
+        return frame[ANSWER_COUNT].to_numpy(dtype=np.int64)
+    return np.ones(len(frame), dtype=np.int64)
+
+
+def answer_count(frame: pd.DataFrame, column: str | None = None) -> int:
+    """The number of answers in ``frame`` (with a value in ``column`` when given): its rows,
+    or the sum of their ``answers`` in a counted survey table.
+
+    >>> counted = pd.DataFrame({"nps": [9, None], "answers": [3, 2]})
+    >>> answer_count(counted), answer_count(counted, "nps"), answer_count(counted, "csat")
+    (5, 3, 0)
+    """
+    if column is not None and column not in frame.columns:
+        return 0
+    if ANSWER_COUNT not in frame.columns:
+        return len(frame) if column is None else int(frame[column].notna().sum())
+    weights = frame[ANSWER_COUNT].to_numpy(dtype=np.int64)
+    if column is None:
+        return int(weights.sum())
+    return int(weights[frame[column].notna().to_numpy()].sum())
+
+
+def answers_by(frame: pd.DataFrame, keys: str | list[str]) -> pd.Series:
+    """The number of answers of each group of ``keys``: ``frame.groupby(keys).size()``, or
+    the sum of a counted survey table's ``answers``.
+
+    >>> answers_by(pd.DataFrame({"team": ["A", "A", "B"], "answers": [2, 3, 1]}), "team")
+    team
+    A    5
+    B    1
+    Name: answers, dtype: int64
+    """
+    if ANSWER_COUNT in frame.columns:
+        return frame.groupby(keys)[ANSWER_COUNT].sum()
+    return frame.groupby(keys).size()
 
 
 def has_values(frame: pd.DataFrame, column: str) -> bool:
@@ -927,8 +995,9 @@ def _answers_in(frame: pd.DataFrame, period: str) -> bool:
 
 
 def enough(frame: pd.DataFrame, column: str, minimum: int = 2) -> bool:
-    """Whether ``column`` has at least ``minimum`` answers in ``frame`` (to compare with)."""
-    return column in frame.columns and int(frame[column].notna().sum()) >= minimum
+    """Whether ``column`` has at least ``minimum`` answers in ``frame`` (to compare with);
+    a counted survey table's rows count their ``answers`` (`answer_count`)."""
+    return answer_count(frame, column) >= minimum
 
 
 def _higher_is_better(spec: dict[str, Any]) -> bool:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from kpitools.core.display import format_pvalue
-from kpitools.kpis.survey import compare_nps, nps, nps_from_percentages
+from kpitools.kpis.survey import compare_nps, nps, nps_from_counts, nps_from_percentages
 from kpitools.reports.sections.common import (
     _SIG_NOTE,
     ReportFigure,
@@ -20,6 +20,7 @@ from kpitools.reports.sections.common import (
     _fmt_diff,
     _fmt_verdict,
     _new_figure,
+    answer_weights,
     has_values,
     kind_word,
     label_missing,
@@ -27,6 +28,7 @@ from kpitools.reports.sections.common import (
     period_kind,
     previous_quarter,
     text_equals,
+    weight_column,
 )
 from kpitools.reports.sections.significance import family_note, significance_marks
 
@@ -74,7 +76,15 @@ def _our_nps(surveys: pd.DataFrame, period: str, confidence_level: float) -> Any
     """Our NPS estimate in ``period``, or None without answers."""
     if not len(surveys) or not has_values(surveys, "nps"):
         return None
-    answers = surveys.loc[text_equals(surveys["quarter"], period), "nps"].dropna()
+    mine = text_equals(surveys["quarter"], period)
+    if weight_column(surveys):  # a counted survey table: the NPS of the counted answers
+        scores = surveys["nps"].to_numpy(dtype=float, na_value=np.nan)[mine]
+        weights = answer_weights(surveys)[mine]
+        counts = [int(weights[where].sum()) for where in (scores >= 9, (scores >= 7) & (
+            scores <= 8), scores <= 6)]
+        return nps_from_counts(*counts, confidence_level=confidence_level) if sum(
+            counts) else None
+    answers = surveys.loc[mine, "nps"].dropna()
     if not len(answers):
         return None
     return nps(answers, confidence_level=confidence_level)

@@ -21,6 +21,7 @@ from kpitools.reports.sections.common import (
     _fmt_ci,
     _fmt_diff,
     _fmt_verdict,
+    answer_weights,
     enough,
     has_values,
     in_periods,
@@ -34,6 +35,8 @@ from kpitools.reports.sections.common import (
     split_by,
     survey_absence,
     verdict,
+    weight_column,
+    with_weight,
     year_ago,
 )
 
@@ -51,9 +54,10 @@ def _compare_periods(frame: pd.DataFrame, spec: Mapping[str, Any], a: str, b: st
             and _enough_in(frame, spec["value"], b, parts)):
         return nan
     # the rows and columns the comparison reads: the two periods' answers, in frame order
-    pair = frame.loc[in_periods(frame, b, [a, b]), ["period", spec["value"]]]
+    pair = frame.loc[in_periods(frame, b, [a, b]), with_weight(["period", spec["value"]], frame)]
     out = compare(pair, kpi=spec["kpi"], value=spec["value"], group="period", baseline=a,
-                  levels=[a, b], confidence_level=confidence_level, **spec["options"])
+                  levels=[a, b], confidence_level=confidence_level, **spec["options"],
+                  weight=weight_column(frame))
     row = out.iloc[0]
     return {"estimate_base": float(row["estimate_a"]), "difference": float(row["difference"]),
             "ci_low": float(row["ci_low"]), "ci_high": float(row["ci_high"]),
@@ -69,20 +73,22 @@ def _enough_in(frame: pd.DataFrame, column: str, label: str, parts: Any = None) 
         if label not in categories:
             return False
         mine = period.cat.codes.to_numpy() == categories.get_loc(label)
-        return int(np.count_nonzero(mine & frame[column].notna().to_numpy())) >= 2
+        return int(answer_weights(frame)[mine & frame[column].notna().to_numpy()].sum()) >= 2
     rows = split_by(frame, "period") if parts is None else parts
     return enough(rows(label), column)
 
 
 def detectable_change(base: pd.Series, current: pd.Series, spec: Mapping[str, Any], *,
-                      confidence_level: float = 0.95, power: float = 0.8) -> float:
+                      confidence_level: float = 0.95, power: float = 0.8,
+                      base_weights: Any = None, current_weights: Any = None) -> float:
     """The smallest change of a survey KPI that these two samples detect with ``power``.
 
     NPS: `kpitools.stats.nps_minimum_detectable_change` from the baseline shares; CSAT:
     `kpitools.stats.proportion_minimum_detectable_change` (Fleiss); a mean (CES):
     ``(z_{1−α/2} + z_{power})·sqrt(s_a²/n_a + s_b²/n_b)`` (normal approximation to Welch's
-    test). ``base`` and ``current`` are the answers (NaN dropped). NaN when a sample has
-    fewer than two answers or no room to move.
+    test). ``base`` and ``current`` are the answers (NaN dropped); ``base_weights`` and
+    ``current_weights``, when given, how many answers each value stands for (a counted survey
+    table's ``answers``). NaN when a sample has fewer than two answers or no room to move.
 
     >>> a = pd.Series([10, 9, 7, 3, 10, 8] * 50)
     >>> spec = {"kpi": "nps", "options": {}}
@@ -94,25 +100,45 @@ def detectable_change(base: pd.Series, current: pd.Series, spec: Mapping[str, An
         proportion_minimum_detectable_change,
     )
 
-    a, b = base.dropna().astype(float), current.dropna().astype(float)
-    if len(a) < 2 or len(b) < 2:
+    a, wa = _answered(base, base_weights)
+    b, wb = _answered(current, current_weights)
+    n_a, n_b = float(wa.sum()), float(wb.sum())
+    if n_a < 2 or n_b < 2:
         return float("nan")
     try:
         if spec["kpi"] == "nps":
-            pro, det = 100 * float((a >= 9).mean()), 100 * float((a <= 6).mean())
-            return abs(nps_minimum_detectable_change(pro, det, len(a), len(b), power=power,
+            pro, det = 100 * wa[a >= 9].sum() / n_a, 100 * wa[a <= 6].sum() / n_a
+            return abs(nps_minimum_detectable_change(pro, det, round(n_a), round(n_b),
+                                                     power=power,
                                                      confidence_level=confidence_level))
         if spec["kpi"] == "csat":
-            share = 100 * float((a >= 4).mean())
+            share = 100 * wa[a >= 4].sum() / n_a
             return abs(proportion_minimum_detectable_change(
-                share, len(a), len(b), power=power, confidence_level=confidence_level))
+                share, round(n_a), round(n_b), power=power,
+                confidence_level=confidence_level))
     except ValueError:  # a share of 0 or 100 %: no room to move in the model
         return float("nan")
     from scipy.stats import norm
 
-    se = float(np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b)))
+    se = float(np.sqrt(_variance(a, wa) / n_a + _variance(b, wb) / n_b))
     z = norm.ppf(1 - (1 - confidence_level) / 2) + norm.ppf(power)
     return float(z * se)
+
+
+def _answered(values: pd.Series, weights: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The answers of ``values`` (missing dropped) as floats, and how many answers each
+    stands for (1 without ``weights``)."""
+    x = values.to_numpy(dtype=float, na_value=np.nan)
+    keep = ~np.isnan(x)
+    w = (np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float))
+    return x[keep], w[keep]
+
+
+def _variance(x: np.ndarray, w: np.ndarray) -> float:
+    """The sample variance (n − 1) of the answers ``x`` counted ``w`` times each."""
+    n = w.sum()
+    mean = float((w * x).sum() / n)
+    return float((w * (x - mean) ** 2).sum() / (n - 1))
 
 
 def _higher_is_better(kpi: str, options: Mapping[str, Any]) -> bool | None:
@@ -202,7 +228,8 @@ def headline_table(
             continue
         specs.append(spec)
         est = summarize(cur, kpi=spec["kpi"], value=spec["value"],
-                        confidence_level=confidence_level, **spec["options"]).iloc[0]
+                        confidence_level=confidence_level, **spec["options"],
+                        weight=weight_column(cur)).iloc[0]
         row: dict[str, Any] = {"kpi": spec["kpi"], "label": spec["label"], "period": period,
                                "estimate": float(est["estimate"]),
                                "ci_low": float(est["ci_low"]), "ci_high": float(est["ci_high"]),
@@ -232,7 +259,9 @@ def headline_table(
         level = c["ci_level"] if c["ci_level"] == c["ci_level"] else 1 - alpha
         row[f"detectable_{key}"] = (
             detectable_change(parts(base)[col], cur[col], spec,
-                              confidence_level=level)
+                              confidence_level=level,
+                              base_weights=_weights_or_none(parts(base)),
+                              current_weights=_weights_or_none(cur))
             if not c["significant"] and c["pvalue"] == c["pvalue"] else np.nan)
         row[f"verdict_{key}"] = verdict(c["difference"], c["pvalue_adjusted"],
                                         unit=row["unit"], alpha=alpha, digits=spec["digits"],
@@ -292,6 +321,11 @@ def headline_table(
                        absent=absent,
                        numeric=[c for c in display.columns
                                 if c not in ("KPI", "Verdict", "Verdict ", "Target")])
+
+
+def _weights_or_none(frame: pd.DataFrame) -> np.ndarray | None:
+    """The ``answers`` of a counted survey table's rows; None for one row per answer."""
+    return answer_weights(frame) if weight_column(frame) else None
 
 
 def status_is_good(status: str, higher_is_better: bool | None) -> bool | None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from kpitools.core.display import format_number
+from kpitools.tables.schema import ANSWER_COUNT
 
 __all__ = ["ScaleReliability", "find_scales", "scale_reliability"]
 
@@ -43,7 +44,7 @@ class ScaleReliability:
 
 #: Survey columns that are never scale items.
 _OURS = {"response_id", "customer_id", "team", "channel", "quarter", "date", "nps", "csat",
-         "ces", "period", "agent", "ticket_id", "competitor"}
+         "ces", "period", "agent", "ticket_id", "competitor", ANSWER_COUNT}
 _STEM = re.compile(r"^(?P<stem>.*?\D)[ _\-.]?(?P<number>\d+)$")
 
 
@@ -116,6 +117,8 @@ def scale_reliability(surveys: pd.DataFrame, *, period: str | None = None,
             frame = frame[frame["quarter"].astype(str) == period]
     found = ({k: list(v) for k, v in scales.items()} if scales is not None
              else find_scales(surveys))
+    if found and ANSWER_COUNT in frame.columns:  # a counted survey table: one row per answer
+        frame = frame.loc[frame.index.repeat(frame[ANSWER_COUNT].to_numpy())]
     parts, rows = [], []
     for name, cols in found.items():
         missing = [c for c in cols if c not in frame.columns]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import platform
 from collections.abc import Mapping
@@ -16,15 +17,16 @@ from kpitools.core.errors import DataValidationError
 from kpitools.reports.sections.common import UNREAD_SURVEY_COLUMNS as SURVEY_IDENTIFIERS
 from kpitools.reports.sections.common import ReportTable, _esc
 from kpitools.reports.sections.quality import DEFAULT_MAX_EXCLUDED_SHARE, check_data_quality
+from kpitools.tables.schema import ANSWER_COUNT
 
-__all__ = ["load_data", "resolve_period", "data_quarters", "data_periods", "quarter_of",
-           "provenance",
+__all__ = ["load_data", "count_answers", "resolve_period", "data_quarters", "data_periods",
+           "quarter_of", "provenance",
            "ReportSetup", "setup_report"]
 
 
 def load_data(data_dir: str | Path = "", *, strict: bool = False,
               max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE,
-              identifiers: bool = True) -> Any:
+              identifiers: bool = True, counted: bool = False) -> Any:
     """Read a data folder (``""`` for the bundled sample data) as a `ServiceData`.
 
     A folder of Parquet tables or a ``.duckdb`` file is checked in DuckDB and only our
@@ -37,6 +39,11 @@ def load_data(data_dir: str | Path = "", *, strict: bool = False,
     ``identifiers=False`` leaves ``response_id`` and ``customer_id`` out of the survey
     table (no report section reads them; a Parquet folder or ``.duckdb`` file then never
     brings them to pandas, which at tens of millions of answers is most of the memory).
+
+    ``counted=True`` gives ``data.surveys`` as counts (`count_answers`: one row per distinct
+    answer with its number in ``answers``, identifiers left out), counted by DuckDB for a
+    Parquet folder or ``.duckdb`` file, so that no row per answer reaches pandas. The
+    report sections read it as the answers.
     """
     from kpitools.datasets import read_service_data
 
@@ -46,18 +53,56 @@ def load_data(data_dir: str | Path = "", *, strict: bool = False,
         from kpitools.engines.warehouse import read_warehouse
 
         report = read_warehouse(folder, strict=strict, max_excluded_share=max_excluded_share,
-                                identifiers=identifiers)
+                                identifiers=identifiers, counted=counted)
         raise_first_error(report.errors, report.directory, report)
         data = report.tables
     else:
         data = read_service_data(folder, strict=strict, max_excluded_share=max_excluded_share)
         unread = [c for c in SURVEY_IDENTIFIERS if c in data.surveys.columns]
         if not identifiers and unread:
-            import dataclasses
-
             data = dataclasses.replace(data, surveys=data.surveys.drop(columns=unread))
+        if counted:
+            data = dataclasses.replace(data, surveys=count_answers(data.surveys))
     check_data_quality(data, strict=strict, max_excluded_share=max_excluded_share)
     return data
+
+
+def count_answers(surveys: pd.DataFrame) -> pd.DataFrame:
+    """The survey answers as counts: one row per distinct combination of the columns the
+    report sections read (``quarter``, ``date`` to the day, ``team``, ``channel``, ``nps``,
+    ``csat``, ``ces``; a missing value is a value) with ``answers``, its number of answers.
+
+    Every section gives the same numbers from it as from the answers (`kpitools.summarize`
+    and `kpitools.compare` read ``answers`` as frequency weights), in memory bounded by the
+    distinct combinations instead of the answers: a quarter's surveys hold at most 385
+    distinct (nps, csat, ces) answers per team, channel and day. The identifiers
+    (``response_id``, ``customer_id``) are left out, and the time of day of ``date``: the
+    periods of a report (quarter, month, ISO week) and the dates it shows are days.
+
+    >>> s = pd.DataFrame({"team": ["A", "A", "B"], "nps": [9, 9, None],
+    ...                   "date": pd.to_datetime(["2026-07-01 09:00", "2026-07-01 17:30",
+    ...                                           "2026-07-02 08:00"])})
+    >>> count_answers(s)
+      team  nps       date  answers
+    0    A  9.0 2026-07-01        2
+    1    B  NaN 2026-07-02        1
+    """
+    columns = [c for c in surveys.columns
+               if c not in SURVEY_IDENTIFIERS and c != ANSWER_COUNT]
+    frame = surveys[columns]
+    if "date" in columns and pd.api.types.is_datetime64_any_dtype(frame["date"]):
+        frame = frame.assign(date=frame["date"].dt.floor("D"))
+    if not columns:
+        return pd.DataFrame({ANSWER_COUNT: pd.Series([len(surveys)] if len(surveys) else [],
+                                                     dtype="int64")})
+    weights = (surveys[ANSWER_COUNT] if ANSWER_COUNT in surveys.columns
+               else pd.Series(1, index=surveys.index, dtype="int64"))
+    counted = (weights.groupby([frame[c] for c in columns], dropna=False, observed=True,
+                               sort=True).sum())
+    out = counted.rename(ANSWER_COUNT).reset_index()
+    out = out[out[ANSWER_COUNT] > 0].reset_index(drop=True)
+    out[ANSWER_COUNT] = out[ANSWER_COUNT].astype("int64")
+    return out
 
 
 #: Where each table says when a row happened: a quarter label or a timestamp column.
@@ -332,7 +377,7 @@ def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
                  today: str | _dt.date | None = "",
                  parameters: Mapping[str, Any] | None = None, strict: bool = False,
                  max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE,
-                 identifiers: bool = True) -> ReportSetup:
+                 identifiers: bool = True, counted: bool = False) -> ReportSetup:
     """The set-up of a report notebook in one call: read the data, resolve the period, record
     the provenance.
 
@@ -355,6 +400,10 @@ def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
     identifiers : bool, default True
         False leaves ``response_id`` and ``customer_id`` out of ``data.surveys`` (no
         section reads them; see `load_data`).
+    counted : bool, default False
+        True gives ``data.surveys`` as counts of the distinct answers (`count_answers`;
+        counted by DuckDB for a Parquet folder or ``.duckdb`` file): the report's sections
+        give the same numbers in memory bounded by the distinct answers, not their number.
 
     Returns
     -------
@@ -380,13 +429,13 @@ def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
     """
     others = dict(parameters or {})
     repeated = sorted({"period", "data_dir", "today", "strict", "max_excluded_share",
-                       "identifiers"}
+                       "identifiers", "counted"}
                       & set(others))
     if repeated:
         raise TypeError(f"setup_report() takes {', '.join(repeated)} as keyword arguments, "
                         f"not in parameters")
     data = load_data(data_dir, strict=strict, max_excluded_share=max_excluded_share,
-                     identifiers=identifiers)
+                     identifiers=identifiers, counted=counted)
     resolved = resolve_period(period, data, today=today or None)
     recorded = {"period": period, "data_dir": str(data_dir), "today": today, **others}
     if strict:

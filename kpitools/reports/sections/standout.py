@@ -37,6 +37,7 @@ from kpitools.reports.sections.common import (
     _fmt_diff,
     _fmt_verdict,
     _higher_is_better,
+    answer_weights,
     frame_key,
     has_values,
     label_missing,
@@ -46,6 +47,8 @@ from kpitools.reports.sections.common import (
     section_frame,
     survey_absence,
     verdict,
+    weight_column,
+    with_weight,
 )
 from kpitools.reports.sections.significance import (
     adjust_family,
@@ -66,13 +69,16 @@ def _categories(values: pd.Series, kpi: str) -> pd.Series:
                      index=values.index)
 
 
-def omnibus_test(answers: pd.DataFrame, *, by: str, kpi: str, value: str | None = None
-                 ) -> dict[str, Any]:
+def omnibus_test(answers: pd.DataFrame, *, by: str, kpi: str, value: str | None = None,
+                 weight: str | None = None) -> dict[str, Any]:
     """Do the groups of ``by`` differ in ``kpi`` at all? One test across all groups.
 
     NPS: Pearson's chi-square on the group × {detractor, passive, promoter} counts; CSAT
     (1–5, satisfied = 4–5): chi-square on group × {satisfied, not}; any other KPI (a score
-    such as CES): Kruskal–Wallis H test on the answers [KW52]_ (`scipy.stats`).
+    such as CES): Kruskal–Wallis H test on the answers [KW52]_ (mid-ranks, tie-corrected:
+    `kpitools.stats.frequency.frequency_kruskal`, as ``scipy.stats.kruskal``). ``weight``
+    names a column of how many answers each row stands for (a counted survey table): the
+    tests are those of the answers it counts.
 
     Returns
     -------
@@ -90,13 +96,18 @@ def omnibus_test(answers: pd.DataFrame, *, by: str, kpi: str, value: str | None 
     """
     from scipy import stats
 
+    from kpitools.stats.frequency import frequency_kruskal
+
     col = value or kpi
     frame = answers[answers[col].notna()]
-    groups = [g for _, g in frame.groupby(by, sort=True)[col]]
+    weights = (np.ones(len(frame), dtype=np.int64) if weight is None
+               else frame[weight].to_numpy(dtype=np.int64))
+    codes, names = pd.factorize(frame[by], sort=True)
+    n_groups = len(names)
     out: dict[str, Any] = {"test": "kruskal_wallis" if kpi not in ("nps", "csat")
                            else "chi_square", "statistic": np.nan, "df": np.nan,
-                           "pvalue": np.nan, "groups": len(groups), "n": len(frame)}
-    if len(groups) < 2:
+                           "pvalue": np.nan, "groups": n_groups, "n": int(weights.sum())}
+    if n_groups < 2:
         return out
     if kpi in ("nps", "csat"):
         kinds = _categories(frame[col].astype(float), kpi)
@@ -104,18 +115,21 @@ def omnibus_test(answers: pd.DataFrame, *, by: str, kpi: str, value: str | None 
             kinds = kinds.astype(str)
         # lists of one column, as crosstab makes them (given a column, pandas first reads
         # every value to see whether it is a list of columns)
-        table = pd.crosstab([frame[by]], [kinds])
+        table = (pd.crosstab([frame[by]], [kinds]) if weight is None else pd.crosstab(
+            [frame[by]], [kinds], values=frame[weight], aggfunc="sum").fillna(0))
         table = table.loc[:, table.sum(axis=0) > 0]
         if table.shape[1] < 2:
             return out
         res = stats.chi2_contingency(table.to_numpy(), correction=False)
         out.update(statistic=float(res.statistic), df=int(res.dof), pvalue=float(res.pvalue))
     else:
-        if np.unique(frame[col].to_numpy(dtype=float)).size < 2:
+        x = frame[col].to_numpy(dtype=float)
+        if np.unique(x).size < 2:
             return out
-        res = stats.kruskal(*groups)
-        out.update(statistic=float(res.statistic), df=len(groups) - 1,
-                   pvalue=float(res.pvalue))
+        grouped = codes >= 0  # an answer without a group is in no group, as in groupby
+        statistic, pvalue = frequency_kruskal(x[grouped], weights[grouped], codes[grouped],
+                                              n_groups)
+        out.update(statistic=statistic, df=n_groups - 1, pvalue=pvalue)
     return out
 
 
@@ -235,21 +249,23 @@ def _standout_table(surveys: pd.DataFrame, *, period: str, by: str, kpi: str | N
     groups, codes = group_codes(cur[by])  # each group's rows, found once
     if len(groups) < 2:
         return ReportNote(f"Only one {by} has answers in {period}: nothing to compare with.")
-    om = omnibus_test(cur, by=by, kpi=spec["kpi"], value=col)
+    weight = weight_column(cur)
+    om = omnibus_test(cur, by=by, kpi=spec["kpi"], value=col, weight=weight)
     est = summarize(cur, kpi=spec["kpi"], value=col, by=by, confidence_level=confidence_level,
-                    **spec["options"])
+                    **spec["options"], weight=weight)
     est[by] = est[by].astype(str)
-    values = cur[[col]]
+    values = cur[with_weight([col], cur)]
+    counted = answer_weights(cur)
 
     def against_rest(group: str, level: float) -> dict[str, float]:
         mine = codes == groups.index(group)
-        if mine.sum() < 2 or (~mine).sum() < 2:
+        if counted[mine].sum() < 2 or counted[~mine].sum() < 2:
             return {"estimate_rest": np.nan, "difference": np.nan, "ci_low": np.nan,
                     "ci_high": np.nan, "pvalue": np.nan}
         frame = values.assign(_versus=versus(mine))
         out = compare(frame, kpi=spec["kpi"], value=col, group="_versus", baseline="rest",
                       levels=["rest", "group"], confidence_level=level,
-                      **spec["options"]).iloc[0]
+                      **spec["options"], weight=weight).iloc[0]
         return {"estimate_rest": float(out["estimate_a"]),
                 "difference": float(out["difference"]), "ci_low": float(out["ci_low"]),
                 "ci_high": float(out["ci_high"]), "pvalue": float(out["pvalue"])}

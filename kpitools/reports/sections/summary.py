@@ -23,6 +23,8 @@ from kpitools.core.display import format_number
 from kpitools.reports.sections.common import (
     ReportNote,
     ReportTable,
+    answer_count,
+    answer_weights,
     keys_once,
     previous_period,
     with_periods,
@@ -73,7 +75,7 @@ def describe_data(data: Any, *, data_dir: str | Path = "",
         frame = getattr(data, table, None)
         if frame is None or not len(frame):
             continue
-        counts[table] = len(frame)
+        counts[table] = answer_count(frame)  # a counted survey table: its answers
         col = _DATE_COLUMNS.get(table)
         when = (pd.to_datetime(frame[col], errors="coerce") if col and col in frame.columns
                 else None)
@@ -83,7 +85,8 @@ def describe_data(data: Any, *, data_dir: str | Path = "",
         if period is not None:
             if "quarter" in frame.columns or col == "date":  # survey-like: quarter or date
                 labelled = with_periods(frame, period)
-                period_counts[table] = int((labelled["period"] == period).sum())
+                period_counts[table] = int(answer_weights(labelled)[
+                    (labelled["period"] == period).to_numpy()].sum())
             elif col is not None and col in frame.columns:
                 labelled = with_periods(frame, period, col)
                 period_counts[table] = int((labelled["period"] == period).sum())

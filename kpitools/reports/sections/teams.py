@@ -21,6 +21,8 @@ from kpitools.reports.sections.common import (
     _fmt_verdict,
     _higher_is_better,
     _new_figure,
+    answer_weights,
+    answers_by,
     has_values,
     in_periods,
     label_missing,
@@ -33,6 +35,8 @@ from kpitools.reports.sections.common import (
     split_by,
     survey_absence,
     verdict,
+    weight_column,
+    with_weight,
 )
 from kpitools.reports.sections.significance import (
     adjust_family,
@@ -93,27 +97,28 @@ def team_league_table(
     col = rank["value"]
     answered = cur[cur[col].notna()]
     table = summarize(answered, kpi=key, value=col, by="team",
-                      confidence_level=confidence_level, **rank["options"])
+                      confidence_level=confidence_level, **rank["options"],
+                      weight=weight_column(answered))
     data = table[["team", "estimate", "ci_low", "ci_high", "n"]].rename(
         columns={"estimate": key, "ci_low": f"{key}_ci_low", "ci_high": f"{key}_ci_high"})
     second = next((s for s in present_kpis(cur) if s["kpi"] == "csat" and key != "csat"), None)
     if second is not None:
         other = summarize(cur[cur["csat"].notna()], kpi="csat", value="csat", by="team",
-                          confidence_level=confidence_level)
+                          confidence_level=confidence_level, weight=weight_column(cur))
         data = data.merge(other[["team", "estimate", "ci_low", "ci_high"]].rename(
             columns={"estimate": "csat", "ci_low": "csat_ci_low",
                      "ci_high": "csat_ci_high"}), on="team", how="left")
     both = surveys[in_periods(surveys, period, [prev, period]) & surveys[col].notna()]
-    counts = both.groupby(["team", "period"]).size().unstack(fill_value=0)
+    counts = answers_by(both, ["team", "period"]).unstack(fill_value=0)
     ok = [t for t in counts.index
           if all(counts.loc[t].get(q, 0) >= 2 for q in (prev, period))]
     # each team's rows (the periods are categories: compared by their codes)
-    of_team = split_by(both[["team", "period", col]], "team")
+    of_team = split_by(both[with_weight(["team", "period", col], both)], "team")
 
     def change_of(team: str, level: float) -> dict[str, float]:
         out = compare(of_team(team), kpi=key, value=col, group="period",
                       baseline=prev, levels=[prev, period], confidence_level=level,
-                      **rank["options"]).iloc[0]
+                      **rank["options"], weight=weight_column(both)).iloc[0]
         return {"difference": float(out["difference"]), "ci_low": float(out["ci_low"]),
                 "ci_high": float(out["ci_high"]), "pvalue": float(out["pvalue"])}
 
@@ -237,9 +242,11 @@ def team_forest_figure(surveys: pd.DataFrame, *, period: str, kpi: str | None = 
         return ReportNote(no_data(f"{known['name']} answers", period))
     cur = cur[cur[spec["value"]].notna()]
     table = summarize(cur, kpi=spec["kpi"], value=spec["value"], by="team",
-                      confidence_level=confidence_level, **spec["options"])
+                      confidence_level=confidence_level, **spec["options"],
+                      weight=weight_column(cur))
     overall = summarize(cur, kpi=spec["kpi"], value=spec["value"],
-                        confidence_level=confidence_level, **spec["options"])
+                        confidence_level=confidence_level, **spec["options"],
+                        weight=weight_column(cur))
     table, shown = rows_that_fit(table, score="estimate", label="team", highlight=highlight)
     fig, axes = _new_figure(7.0, 0.42 * len(table) + 1.3)
     ax = plot_kpi_forest(table, label="team", reference=float(overall["estimate"].iloc[0]),
@@ -277,7 +284,10 @@ def nps_distribution_figure(surveys: pd.DataFrame, *, period: str, by: str = "te
     shown = ""
     if k > MAX_FIGURE_ROWS:
         key = cur[by].astype(str)
-        net = ((cur["nps"] >= 9).groupby(key).mean() - (cur["nps"] <= 6).groupby(key).mean())
+        w = pd.Series(answer_weights(cur), index=cur.index)
+        n = w.groupby(key).sum()
+        net = (w.where(cur["nps"] >= 9, 0).groupby(key).sum() / n
+               - w.where(cur["nps"] <= 6, 0).groupby(key).sum() / n)
         net = net.rename("nps").rename_axis(by).reset_index()
         net, shown = rows_that_fit(net, score="nps", label=by)
         cur = cur[key.isin(set(net[by]))]
@@ -285,5 +295,5 @@ def nps_distribution_figure(surveys: pd.DataFrame, *, period: str, by: str = "te
             cur = cur.assign(**{by: cur[by].cat.remove_unused_categories()})
         k = cur[by].nunique()
     fig, axes = _new_figure(7.0, 0.42 * k + 1.4)
-    plot_nps_distribution(cur, score="nps", by=by, ax=axes[0, 0])
+    plot_nps_distribution(cur, score="nps", by=by, ax=axes[0, 0], weight=weight_column(cur))
     return ReportFigure(fig, caption=f"NPS answers by {by}, {period}{shown}")

@@ -21,6 +21,7 @@ from kpitools.reports.sections.common import (
     previous_period,
     section_frame,
     survey_absence,
+    weight_column,
 )
 
 __all__ = ["kpi_trend_figure", "csat_control_chart"]
@@ -89,7 +90,8 @@ def kpi_trend_figure(
     for ax, spec in zip(axes[:, 0], specs, strict=True):
         answered = _answered(frame, spec["value"])  # quarters without answers: no point
         table = summarize(answered, kpi=spec["kpi"], value=spec["value"], by="period",
-                             confidence_level=confidence_level, **spec["options"])
+                             confidence_level=confidence_level, **spec["options"],
+                             weight=weight_column(answered))
         plot_kpi_trend(table, x="period", ax=ax, target=(targets or {}).get(spec["kpi"]))
         ax.set_ylabel(spec["label"], fontsize=8.5)
         ax.set_xlabel("")
@@ -118,7 +120,8 @@ def csat_control_chart(surveys: pd.DataFrame, *, period: str, n_quarters: int = 
     answered = _answered(frame, "csat")
     if _one_quarter(answered, period):
         return ReportNote(f"No CSAT answers before {period}: no control chart to draw.")
-    table = summarize(answered, kpi="csat", value="csat", by="period")
+    table = summarize(answered, kpi="csat", value="csat", by="period",
+                      weight=weight_column(answered))
     fig, axes = _new_figure(7.0, 2.6)
     plot_p_chart(table, x="period", ax=axes[0, 0])
     axes[0, 0].set_ylabel("CSAT (% satisfied)", fontsize=8.5)
