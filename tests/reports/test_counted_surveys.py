@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -153,6 +154,25 @@ def test_every_survey_section_is_the_same_from_counts(pair, period):
     for name in want:
         _same(want[name], got[name], name)
     assert not isinstance(want["league"], ReportNote)  # the tables were made, not notes
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.mark.parametrize(("folder", "period"), [("airline_survey", "2023Q2"),
+                                                ("pwc_call_centre", "2021Q1")])
+def test_real_survey_exports_give_the_same_sections_from_counts(folder, period):
+    """Real exports (extracts with their SOURCE.md): the airline survey (one quarter, CSAT
+    only, a travel class as team) and the PwC call centre (surveys from a call sheet)."""
+    rows = rp.load_data(EXAMPLES / folder)
+    counted = rp.load_data(EXAMPLES / folder, identifiers=False, counted=True)
+    assert counted.surveys[ANSWER_COUNT].sum() == len(rows.surveys)
+    assert len(counted.surveys) < len(rows.surveys)  # real answers repeat
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        want, got = _sections(rows, period), _sections(counted, period)
+    for name in want:
+        _same(want[name], got[name], name)
 
 
 def test_the_counted_table_is_smaller_when_answers_repeat():
