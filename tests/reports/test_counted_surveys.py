@@ -138,6 +138,7 @@ def _sections(data: Any, period: str) -> dict[str, Any]:
                                                  data.competitor_published, **kw)
         out["competitor trend"] = rp.competitor_trend_table(
             s, data.competitor_surveys, data.competitor_published, **kw)
+        out["competitor summary"] = rp.competitor_summary(data, **kw)
     return out
 
 
