@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -86,6 +87,9 @@ __all__ = [
     "empty_table",
     "fingerprint",
     "clear_memo",
+    "register_memo",
+    "copy_tables",
+    "file_state",
     "MEMO_MAX_BYTES",
     "regenerate",
 ]
@@ -305,10 +309,17 @@ _READ_MEMO: dict[tuple[object, ...], ServiceData] = {}
 _FINGERPRINT_MEMO: dict[tuple[object, ...], str] = {}
 
 
-def _stat_key(path: Path) -> tuple[object, ...]:
-    """What says a file is unchanged: its path, inode, size, modification and change times."""
+def file_state(path: Path) -> tuple[object, ...]:
+    """What says a file is unchanged: its path, inode, size, modification and change times.
+
+    >>> file_state(DATA_DIR / "surveys.csv.gz")[0].endswith("surveys.csv.gz")
+    True
+    """
     st = path.stat()
     return (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+_stat_key = file_state
 
 
 def _folder_files(folder: Path) -> list[Path]:
@@ -356,6 +367,17 @@ def _frames_bytes(data: ServiceData) -> int:
                if isinstance(getattr(data, f.name), pd.DataFrame))
 
 
+def copy_tables(data: ServiceData) -> ServiceData:
+    """``data`` with a copy of every frame (see `read_service_data`'s memo): copy-on-write
+    copies, or deep copies on pandas 2 without it.
+
+    >>> data = load_sample_data()
+    >>> copy_tables(data).surveys is data.surveys
+    False
+    """
+    return _copied(data)
+
+
 def _copied(data: ServiceData) -> ServiceData:
     """``data`` with a copy of every frame: what one caller changes in place never reaches
     the remembered tables or another caller (copy-on-write copies share the data until a
@@ -366,11 +388,25 @@ def _copied(data: ServiceData) -> ServiceData:
     return dataclasses.replace(data, **frames)
 
 
+#: What else `clear_memo` forgets: the memos of other readers (`register_memo`).
+_OTHER_MEMOS: list[Callable[[], None]] = []
+
+
+def register_memo(clear: Callable[[], None]) -> None:
+    """Have `clear_memo` call ``clear`` too: another reader's memo (the Parquet and DuckDB
+    reader, `kpitools.engines.warehouse.read_warehouse`), forgotten with this one."""
+    if clear not in _OTHER_MEMOS:
+        _OTHER_MEMOS.append(clear)
+
+
 def clear_memo() -> None:
     """Forget the tables and fingerprints remembered by `read_service_data` and
-    `fingerprint`."""
+    `fingerprint`, and by any reader that `register_memo` names (a Parquet folder's or
+    ``.duckdb`` file's tables)."""
     _READ_MEMO.clear()
     _FINGERPRINT_MEMO.clear()
+    for clear in _OTHER_MEMOS:
+        clear()
 
 
 def load_sample_data() -> ServiceData:

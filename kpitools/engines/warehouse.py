@@ -20,6 +20,7 @@ Layer 4 (engines): imports `kpitools.datasets` for the `ServiceData` and the qua
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kpitools.datasets import copy_tables, file_state, register_memo
 from kpitools.datasets.mapping import DataMapping, TableMapping
 from kpitools.datasets.quality import Problems
 from kpitools.datasets.reading import (
@@ -74,11 +76,48 @@ def is_warehouse(path: str | Path) -> bool:
         p.is_dir() and any(p.rglob("*.parquet")) for p in where.iterdir())
 
 
+def _warehouse_files(where: Path) -> list[Path]:
+    """The files a read of ``where`` depends on: the ``.duckdb`` file (and its write-ahead
+    log), or every Parquet file of the folder."""
+    if where.is_file():
+        wal = where.with_name(where.name + ".wal")
+        return [where, wal] if wal.is_file() else [where]
+    return sorted(where.rglob("*.parquet"))
+
+
+def _state(where: Path) -> tuple[object, ...] | None:
+    """What says the warehouse at ``where`` is unchanged (`file_state` of its files), or
+    None when a file changed or went while being looked at (then nothing is remembered)."""
+    try:
+        return (str(where.resolve()), tuple(file_state(p) for p in _warehouse_files(where)))
+    except OSError:
+        return None
+
+
+#: The last warehouse read and fingerprints, by the state of their files (see
+#: `read_warehouse`); `kpitools.datasets.clear_memo` forgets them.
+_READ_MEMO: dict[tuple[object, ...], ValidationReport] = {}
+_FINGERPRINT_MEMO: dict[tuple[object, ...], str] = {}
+
+
+def _clear_memo() -> None:
+    _READ_MEMO.clear()
+    _FINGERPRINT_MEMO.clear()
+
+
+register_memo(_clear_memo)
+
+
 def warehouse_fingerprint(path: str | Path) -> str:
     """SHA-256 over a ``.duckdb`` file, or over every Parquet file of a folder (relative
-    path and bytes, in path order): the provenance of a report's input.
+    path and bytes, in path order): the provenance of a report's input. Remembered in this
+    process by the state of the files (`kpitools.datasets.file_state`): a batch of reports
+    hashes an unchanged warehouse once.
     """
     where = Path(path)
+    state = _state(where)
+    if state is not None and state in _FINGERPRINT_MEMO:
+        return _FINGERPRINT_MEMO[state]
     digest = hashlib.sha256()
     files = [where] if where.is_file() else sorted(where.rglob("*.parquet"))
     for file in files:
@@ -87,6 +126,10 @@ def warehouse_fingerprint(path: str | Path) -> str:
         with file.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 24), b""):
                 digest.update(block)
+    if state is not None:
+        if len(_FINGERPRINT_MEMO) >= 8:
+            _FINGERPRINT_MEMO.clear()
+        _FINGERPRINT_MEMO[state] = digest.hexdigest()
     return digest.hexdigest()
 
 
@@ -415,6 +458,15 @@ def read_warehouse(path: str | Path, *,
         ``path`` is a file that is not a ``.duckdb`` database, or ``max_excluded_share``
         is not within 0 and 1.
 
+    Notes
+    -----
+    The last read without errors is remembered in this process, keyed on the state of every
+    Parquet file (or of the ``.duckdb`` file and its write-ahead log: path, inode, size,
+    modification and change times, `kpitools.datasets.file_state`) and on the arguments:
+    the next report of a batch in one kernel (``kpitools report team --all``) gets copies
+    of its tables without reading the warehouse again. `kpitools.datasets.clear_memo`
+    forgets it.
+
     Examples
     --------
     >>> import tempfile
@@ -429,6 +481,31 @@ def read_warehouse(path: str | Path, *,
         raise ValueError(f"max_excluded_share must be within 0 and 1, got "
                          f"{max_excluded_share!r}")
     where = Path(path)
+    state = _state(where) if where.exists() else None
+    key = None if state is None else (state, float(max_excluded_share), bool(strict),
+                                      None if tables is None else tuple(tables),
+                                      bool(identifiers), bool(counted))
+    if key is not None and key in _READ_MEMO:
+        return _copied_report(_READ_MEMO[key])
+    report = _read_warehouse(where, max_excluded_share=max_excluded_share, strict=strict,
+                             tables=tables, identifiers=identifiers, counted=counted)
+    if key is not None and not len(report.errors):
+        _READ_MEMO.clear()  # one warehouse: a report process reads one, many times
+        _READ_MEMO[key] = _copied_report(report)
+    return report
+
+
+def _copied_report(report: ValidationReport) -> ValidationReport:
+    """``report`` with copies of its frames (`kpitools.datasets.copy_tables`): a caller
+    that changes its tables never changes the remembered ones."""
+    return dataclasses.replace(report, problems=report.problems.copy(),
+                               tables=copy_tables(report.tables))
+
+
+def _read_warehouse(where: Path, *, max_excluded_share: float, strict: bool,
+                    tables: Sequence[str] | None, identifiers: bool,
+                    counted: bool) -> ValidationReport:
+    """`read_warehouse` without its memo."""
     import duckdb
 
     connection = (duckdb.connect(str(where), read_only=True) if where.is_file()
