@@ -215,3 +215,52 @@ def test_setup_report_counts_on_request():
     plain = rp.setup_report(period="2026Q3")
     assert ANSWER_COUNT not in plain.data.surveys.columns
     assert report.data.surveys[ANSWER_COUNT].sum() == len(plain.data.surveys)
+
+
+def _random_surveys(draw: Any) -> pd.DataFrame:
+    """Small survey tables with the gaps and repeats real exports have."""
+    from hypothesis import strategies as st
+
+    n = draw(st.integers(0, 60))
+    quarters = ["2025Q2", "2026Q2", "2026Q3"]
+    rows = []
+    for _ in range(n):
+        q = draw(st.sampled_from(quarters))
+        start = pd.Period(q, freq="Q").start_time
+        rows.append({
+            "team": draw(st.sampled_from(["A", "B", "C", None])),
+            "channel": draw(st.sampled_from(["chat", "email", None])),
+            "quarter": q,
+            "date": draw(st.sampled_from([start + pd.Timedelta(days=d, hours=h)
+                                          for d in (0, 40, 85) for h in (0, 13)] + [pd.NaT])),
+            "nps": draw(st.sampled_from([0.0, 6.0, 7.0, 9.0, 10.0, np.nan])),
+            "csat": draw(st.sampled_from([1.0, 3.0, 4.0, 5.0, np.nan])),
+            "ces": draw(st.sampled_from([1.0, 4.0, 6.0, 7.0, np.nan]))})
+    frame = pd.DataFrame(rows, columns=["team", "channel", "quarter", "date", "nps", "csat",
+                                        "ces"])
+    repeat = draw(st.lists(st.integers(1, 3), min_size=len(frame), max_size=len(frame)))
+    return frame.loc[frame.index.repeat(repeat)].reset_index(drop=True).astype(
+        {"date": "datetime64[us]"})
+
+
+def test_random_survey_tables_give_the_same_sections_from_counts():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=30, deadline=None)
+    @given(st.data(), st.sampled_from(["2026Q3", "2026-08"]))
+    def check(data_strategy: Any, period: str) -> None:
+        surveys = data_strategy.draw(st.composite(_random_surveys)())
+        counted = rp.count_answers(surveys)
+        assert counted[ANSWER_COUNT].sum() == len(surveys)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for make in (
+                    lambda s: rp.headline_table(s, period=period, targets=TARGETS),
+                    lambda s: rp.standout_table(s, period=period, by="team"),
+                    lambda s: rp.standout_table(s, period=period, by="channel", kpi="ces"),
+                    lambda s: rp.team_league_table(s, period=period),
+                    lambda s: rp.channel_table(s, period=period)):
+                _same(make(surveys), make(counted), "section")
+
+    check()
