@@ -153,8 +153,10 @@ def _renamed(frame: nw.DataFrame[Any], keys: list[str], columns: dict[str, str]
             return nw.from_native(taken.rename_columns([*keys, *columns]), eager_only=True)
         import polars as pl
 
-        return nw.from_native(native.select(
-            *keys, *(pl.col(old).alias(new) for new, old in columns.items())),
+        # the Series themselves (no query: ~0.01 ms against ~0.25 for a select)
+        return nw.from_native(pl.DataFrame(
+            [*(native.get_column(key) for key in keys),
+             *(native.get_column(old).alias(new) for new, old in columns.items())]),
             eager_only=True)
     except Exception:  # noqa: BLE001 — a column that is not there: the engine says so
         return None
