@@ -45,10 +45,17 @@ from kpitools.engines.tables import duckdb_tables
 from kpitools.tables.events import TZ_SUFFIX_PATTERN
 from kpitools.tables.schema import ANSWER_COUNT, SCHEMA, SUMMARY_TABLES, Column
 
-__all__ = ["is_warehouse", "read_warehouse", "warehouse_fingerprint", "WAREHOUSE_SUFFIXES"]
+__all__ = ["is_warehouse", "read_warehouse", "warehouse_fingerprint", "WAREHOUSE_SUFFIXES",
+           "UNREAD_IDENTIFIERS"]
 
 #: The identifier columns of the survey table (read unless ``identifiers=False``).
 SURVEY_IDENTIFIERS: tuple[str, ...] = ("response_id", "customer_id")
+#: The identifier columns of each table that no report section reads (left out with
+#: ``identifiers=False``): the survey identifiers, and the customer of a ticket (read only
+#: by next issue avoidance, which no report shows). A ticket's own id stays: the yes/no
+#: ticket KPIs count a ticket given twice once.
+UNREAD_IDENTIFIERS: dict[str, tuple[str, ...]] = {"surveys": SURVEY_IDENTIFIERS,
+                                                  "tickets": ("customer_id",)}
 
 #: Suffixes of a database file that ``--data`` reads as a DuckDB database.
 WAREHOUSE_SUFFIXES: tuple[str, ...] = (".duckdb", ".db")
@@ -433,9 +440,10 @@ def read_warehouse(path: str | Path, *,
     tables : sequence of str, optional
         Read only these tables (the others come back empty); default every table.
     identifiers : bool, default True
-        False leaves the survey identifiers (``response_id``, ``customer_id``: one text per
-        row, most of the memory of a large survey table) out of ``surveys``, which the report
-        sections do not read; they are still checked.
+        False leaves the identifiers no report section reads (`UNREAD_IDENTIFIERS`: the
+        survey's ``response_id`` and ``customer_id``, a ticket's ``customer_id``; one text
+        per row, most of the memory of a large table) out of ``surveys`` and ``tickets``;
+        they are still checked.
     counted : bool, default False
         True reads ``surveys`` as counts, made by DuckDB: one row per distinct combination
         of its columns (``date`` to the day; a missing value is a value) with
@@ -528,11 +536,15 @@ def _read_warehouse(where: Path, *, max_excluded_share: float, strict: bool,
                         f"a table {name!r} in the database" if where.is_file()
                         else f"{name}.parquet, {name}/*.parquet"))
             else:
+                counts = counted and name == "surveys"
                 frame = _read_one(name, found[name], problems, file, max_excluded_share,
-                                  connection, leave_out=() if name != "surveys" or (
-                                      identifiers and not counted) else SURVEY_IDENTIFIERS,
-                                  counted=counted and name == "surveys")
-            frames[name] = empty_table(name) if frame is None else frame
+                                  connection, leave_out=() if identifiers and not counts
+                                  else UNREAD_IDENTIFIERS.get(name, ()), counted=counts)
+            if frame is None:  # an absent table: empty, with the columns a read would have
+                frame = empty_table(name)
+                if not identifiers or (counted and name == "surveys"):
+                    frame = frame.drop(columns=list(UNREAD_IDENTIFIERS.get(name, ())))
+            frames[name] = frame
         for other in sorted(set(found) - set(SCHEMA)):
             problems.add(table="", column=None, severity="warning", file=_file_of(where, other),
                          reason=f"no kpitools table is called {other!r}: name it as one of "

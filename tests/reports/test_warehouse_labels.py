@@ -34,8 +34,17 @@ def test_without_identifiers_same_tables_less_columns(tmp_path):
         assert {"response_id", "customer_id"} <= set(full.surveys.columns)
         pd.testing.assert_frame_equal(
             lean.surveys, full.surveys.drop(columns=["response_id", "customer_id"]))
-        for name in ("tickets", "calls"):
-            pd.testing.assert_frame_equal(lean.tables()[name], full.tables()[name])
+        assert "customer_id" in full.tickets.columns  # read only by NIA, in no report
+        pd.testing.assert_frame_equal(lean.tickets, full.tickets.drop(columns=["customer_id"]))
+        pd.testing.assert_frame_equal(lean.calls, full.calls)
     head = rp.headline_table(full.surveys, period="2026Q3")
     pd.testing.assert_frame_equal(rp.headline_table(lean.surveys, period="2026Q3").data,
                                   head.data)
+    for period in ("2026Q3", "2026-08"):  # the ticket sections do not read the customer
+        ops = rp.operations_table(full.tickets, full.calls, period=period)
+        lean_ops = rp.operations_table(lean.tickets, lean.calls, period=period)
+        pd.testing.assert_frame_equal(lean_ops.data, ops.data)
+        assert lean_ops.notes == ops.notes
+        pd.testing.assert_frame_equal(
+            rp.channel_operations_table(lean.tickets, period=period).data,
+            rp.channel_operations_table(full.tickets, period=period).data)

@@ -37,8 +37,9 @@ def load_data(data_dir: str | Path = "", *, strict: bool = False,
     `check_data_quality`).
 
     ``identifiers=False`` leaves ``response_id`` and ``customer_id`` out of the survey
-    table (no report section reads them; a Parquet folder or ``.duckdb`` file then never
-    brings them to pandas, which at tens of millions of answers is most of the memory).
+    table and ``customer_id`` out of the ticket table (no report section reads them; a
+    Parquet folder or ``.duckdb`` file then never brings them to pandas, which at tens of
+    millions of rows is most of the memory).
 
     ``counted=True`` gives ``data.surveys`` as counts (`count_answers`: one row per distinct
     answer with its number in ``answers``, identifiers left out), counted by DuckDB for a
@@ -58,9 +59,13 @@ def load_data(data_dir: str | Path = "", *, strict: bool = False,
         data = report.tables
     else:
         data = read_service_data(folder, strict=strict, max_excluded_share=max_excluded_share)
-        unread = [c for c in SURVEY_IDENTIFIERS if c in data.surveys.columns]
-        if not identifiers and unread:
-            data = dataclasses.replace(data, surveys=data.surveys.drop(columns=unread))
+        if not identifiers:
+            from kpitools.engines.warehouse import UNREAD_IDENTIFIERS
+
+            data = dataclasses.replace(data, **{
+                name: getattr(data, name).drop(columns=[
+                    c for c in columns if c in getattr(data, name).columns])
+                for name, columns in UNREAD_IDENTIFIERS.items()})
         if counted:
             data = dataclasses.replace(data, surveys=count_answers(data.surveys))
     check_data_quality(data, strict=strict, max_excluded_share=max_excluded_share)
@@ -398,8 +403,8 @@ def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
     max_excluded_share : float, default 0.05
         Stop when more than this share of a table's rows was excluded.
     identifiers : bool, default True
-        False leaves ``response_id`` and ``customer_id`` out of ``data.surveys`` (no
-        section reads them; see `load_data`).
+        False leaves ``response_id`` and ``customer_id`` out of ``data.surveys`` and
+        ``customer_id`` out of ``data.tickets`` (no section reads them; see `load_data`).
     counted : bool, default False
         True gives ``data.surveys`` as counts of the distinct answers (`count_answers`;
         counted by DuckDB for a Parquet folder or ``.duckdb`` file): the report's sections
