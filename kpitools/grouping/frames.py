@@ -71,9 +71,7 @@ def _on_engine(data: Any, *aggregated: Any, weight: str | None = None) -> bool:
     `kpitools.engines` summarises from sufficient statistics computed there — or a pandas
     frame with frequency weights, which `kpitools.engines` counts the same way (summing the
     weights of each group and answer)."""
-    if weight is not None:
-        if not isinstance(weight, str):
-            raise TypeError(f"weight must be a column name (str), got {weight!r}")
+    if weight is not None:  # the column itself is checked by the engines' statistics
         if any(a is not None for a in aggregated):
             raise TypeError("weight= gives the frequency weights of rows of answers; "
                             "aggregated input (counts=, successes=/trials=, shares=/n=) holds "

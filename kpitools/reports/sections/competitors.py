@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 
 from kpitools.core.display import format_pvalue
-from kpitools.kpis.survey import compare_nps, nps, nps_from_counts, nps_from_percentages
+from kpitools.kpis.survey import (
+    compare_nps,
+    nps,
+    nps_categories,
+    nps_from_counts,
+    nps_from_percentages,
+)
 from kpitools.reports.sections.common import (
     _SIG_NOTE,
     ReportFigure,
@@ -79,11 +85,12 @@ def _our_nps(surveys: pd.DataFrame, period: str, confidence_level: float) -> Any
     mine = text_equals(surveys["quarter"], period)
     if weight_column(surveys):  # a counted survey table: the NPS of the counted answers
         scores = surveys["nps"].to_numpy(dtype=float, na_value=np.nan)[mine]
-        weights = answer_weights(surveys)[mine]
-        counts = [int(weights[where].sum()) for where in (scores >= 9, (scores >= 7) & (
-            scores <= 8), scores <= 6)]
-        return nps_from_counts(*counts, confidence_level=confidence_level) if sum(
-            counts) else None
+        answered = ~np.isnan(scores)
+        # promoters, passives, detractors: the answers of each category, counted
+        counts = np.bincount(nps_categories(scores[answered]),
+                             weights=answer_weights(surveys)[mine][answered], minlength=3)
+        return (nps_from_counts(*(int(c) for c in counts), confidence_level=confidence_level)
+                if counts.sum() else None)
     answers = surveys.loc[mine, "nps"].dropna()
     if not len(answers):
         return None
