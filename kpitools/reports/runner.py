@@ -583,6 +583,17 @@ class ReportSession:
                                 f"{content.get('ename')}: {content.get('evalue')}")
 
     def _start(self) -> None:
+        """Start the kernel and warm it up; once more when it died on its way up (two
+        kernels started at the same moment can pick the same free port, and the second
+        dies before it replies: "Kernel died before replying to kernel_info")."""
+        try:
+            self._start_once()
+        except RuntimeError as err:
+            if "died before replying" not in str(err):
+                raise
+            self._start_once()
+
+    def _start_once(self) -> None:
         from jupyter_core.utils import run_sync
 
         km = _kernel_manager_class()()

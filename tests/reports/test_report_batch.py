@@ -182,3 +182,26 @@ def test_all_teams_in_parallel_writes_every_team(data_dir, tmp_path):
     for team, name in names.items():
         page = (tmp_path / PERIOD / name).read_text(encoding="utf-8")
         assert html.escape(team) in page
+
+
+def test_a_kernel_that_dies_on_its_way_up_is_started_once_more(tmp_path, monkeypatch):
+    """Two kernels started at the same moment can pick the same free port; the second
+    dies before replying (seen once in CI with --jobs 2): the session starts another."""
+    real = ReportSession._run_silently
+    calls = []
+
+    def dies_first(self, code):
+        calls.append(code)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return real(self, code)
+
+    monkeypatch.setattr(ReportSession, "_run_silently", dies_first)
+    with ReportSession(cwd=tmp_path) as session:
+        session._start()
+        assert session.kernel_starts == 2 and session._km is not None
+    monkeypatch.setattr(ReportSession, "_run_silently", lambda self, code: (_ for _ in ()).throw(
+        RuntimeError("something else")))
+    with ReportSession(cwd=tmp_path) as session, pytest.raises(RuntimeError,
+                                                               match="something else"):
+        session._start()  # another failure is not retried
