@@ -45,6 +45,8 @@ __all__ = [
     "column_names",
     "frequency_table",
     "counted_by_engine",
+    "counted_arrow_by_engine",
+    "counts_to_pandas",
     "check_weights",
     "duration_seconds",
 ]
@@ -239,6 +241,29 @@ def counted_by_engine(obj: Any, by: Sequence[str], column: str, name: str,
     0.25 s a call). None for another engine (or a PySpark before 4, without ``toArrow``).
     With ``weight``, ``count`` sums that column (as `frequency_table` does).
     """
+    table = counted_arrow_by_engine(obj, by, column, name, count, weight=weight)
+    return None if table is None else counts_to_pandas(table, count,
+                                                       weighted=weight is not None)
+
+
+def counts_to_pandas(table: Any, count: str, *, weighted: bool) -> pd.DataFrame:
+    """A table of `counted_arrow_by_engine` as `counted_by_engine` gives it: pandas, the
+    ``count`` column int64 (summed weights: the entries summing to 0 left out)."""
+    return _as_counts(table.to_pandas().reset_index(drop=True), count, weighted=weighted)
+
+
+def counted_arrow_by_engine(obj: Any, by: Sequence[str], column: str, name: str,
+                            count: str, *, weight: str | None = None) -> Any:
+    """`counted_by_engine`'s table as the engine gives it: a PyArrow table (``count`` an
+    integer column, or with ``weight`` a float one, its entries summing to 0 kept), for
+    a caller that codes it without pandas. None where `counted_by_engine` is None.
+
+    >>> import duckdb
+    >>> rel = duckdb.connect().sql("SELECT * FROM (VALUES ('a', 9), ('a', 9), ('b', 3)) t(k, s)")
+    >>> table = counted_arrow_by_engine(rel, ["k"], "s", "value", "n")
+    >>> sorted(zip(*table.to_pydict().values()))
+    [('a', 9, 2), ('b', 3, 1)]
+    """
     frame = nw.from_native(obj, pass_through=True)
     impl = getattr(frame, "implementation", None)
     if impl is None:
@@ -249,19 +274,16 @@ def counted_by_engine(obj: Any, by: Sequence[str], column: str, name: str,
         keys = "".join(f"{q(k)}, " for k in by)
         counted = ("count(*)" if weight is None
                    else f"sum(CAST({q(weight)} AS DOUBLE))")
-        table = native.aggregate(f"{keys}{q(column)} AS {q(name)}, {counted} AS {q(count)}",
-                                 f"{keys}{q(column)}").to_arrow_table()
-    elif engine_name(obj) in ("pyspark", "pyspark_connect") and hasattr(native, "toArrow"):
+        return native.aggregate(f"{keys}{q(column)} AS {q(name)}, {counted} AS {q(count)}",
+                                f"{keys}{q(column)}").to_arrow_table()
+    if engine_name(obj) in ("pyspark", "pyspark_connect") and hasattr(native, "toArrow"):
         from pyspark.sql import functions as spark
 
         summed = (spark.count(spark.lit(1)) if weight is None
                   else spark.sum(spark.col(weight).cast("double")))
-        table = (native.groupBy(*(spark.col(k) for k in by), spark.col(column).alias(name))
-                 .agg(summed.alias(count)).toArrow())
-    else:
-        return None
-    out = table.to_pandas().reset_index(drop=True)
-    return _as_counts(out, count, weighted=weight is not None)
+        return (native.groupBy(*(spark.col(k) for k in by), spark.col(column).alias(name))
+                .agg(summed.alias(count)).toArrow())
+    return None
 
 
 #: Offending weights a message lists (distinct values, each with its number of rows).

@@ -459,9 +459,14 @@ class CodeCounts(NamedTuple):
         return np.unravel_index(self.present, [size for _, size in self.parts])
 
 
-def frequency_codes(frame: nw.DataFrame[Any], names: list[str]) -> CodeCounts | None:
+def frequency_codes(frame: nw.DataFrame[Any], names: list[str],
+                    weights: np.ndarray | None = None) -> CodeCounts | None:
     """The combinations of ``names`` that occur and how many rows hold each, counted on
     the columns' codes (`column_codes`); None when `combined_codes` does not apply.
+
+    With ``weights`` (whole numbers ≥ 0, one per row: a table of counts, e.g. an engine's
+    ``GROUP BY``) each combination's count is the sum of its rows' weights, and a
+    combination whose weights sum to 0 is left out.
 
     With few combinations (at most `_BLOCK`) the rows are combined and counted block by
     block (the blocks stay in the cache; no row-sized temporary), in one part per core
@@ -472,6 +477,12 @@ def frequency_codes(frame: nw.DataFrame[Any], names: list[str]) -> CodeCounts | 
         return None
     parts, space = got
     rows = len(frame)
+    if weights is not None:
+        combined = (_combine(parts, 0, rows, np.empty(rows, dtype=np.int64)) if parts
+                    else np.zeros(rows, dtype=np.int64))
+        summed = np.bincount(combined, weights=weights, minlength=space)
+        present = np.flatnonzero(summed)
+        return CodeCounts(present, np.rint(summed[present]).astype(np.int64), parts)
     if space > _BLOCK or not parts:
         combined = (_combine(parts, 0, rows, np.empty(rows, dtype=np.int64)) if parts
                     else np.zeros(rows, dtype=np.int64))

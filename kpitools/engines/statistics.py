@@ -90,7 +90,8 @@ from kpitools.engines.frames import (
     categoricals_as_values,
     check_weights,
     column_names,
-    counted_by_engine,
+    counted_arrow_by_engine,
+    counts_to_pandas,
     duration_seconds,
     engine_name,
     frequency_table,
@@ -477,7 +478,13 @@ def _answers(frame: Any, keys: list[str], column: str, weight: str | None = None
             else _weighted_answers_here(frame, keys, column, weight))
     if here is not None:
         return here
-    freq = counted_by_engine(frame, keys, column, _VALUE, _COUNT, weight=weight)
+    freq = None
+    counted = counted_arrow_by_engine(frame, keys, column, _VALUE, _COUNT, weight=weight)
+    if counted is not None:  # coded from the engine's Arrow table, as an in-memory one
+        here = _answers_here(counted, keys, _VALUE, counts=_COUNT)
+        if here is not None:
+            return here
+        freq = counts_to_pandas(counted, _COUNT, weighted=weight is not None)
     if freq is None:
         freq = frequency_table(frame, keys, {_VALUE: nw.col(column)}, count=_COUNT,
                                weight=weight)
@@ -490,19 +497,24 @@ def _answers(frame: Any, keys: list[str], column: str, weight: str | None = None
                                    for k in keys})
 
 
-def _answers_here(frame: Any, keys: list[str], column: str) -> _Answers | None:
+def _answers_here(frame: Any, keys: list[str], column: str, counts: str | None = None
+                  ) -> _Answers | None:
     """`_answers` of an in-memory frame (`memory.eager_columns`) from the codes of its
     columns (`memory.frequency_codes`), without a frequency table in pandas: only the
     G key combinations and the distinct answers are taken from the frame (one row each)
     and converted. The same table as `frequency_table` gives: the groups are numbered by
     `group_codes` of the G combinations, the answers in the order the table meets them.
     The key columns of the entries (``keys_at``, read by `SufficientStatistics.frequencies`
-    only) are converted when first read. None where that does not apply."""
-    eager = memory.eager_columns(frame, keys, {_VALUE: column},
-                                 max_rows=memory.counted_max_rows())
+    only) are converted when first read. With ``counts`` (a column of whole numbers ≥ 0:
+    an engine's ``GROUP BY`` brought back as Arrow) each row stands for that many answers.
+    None where that does not apply."""
+    taken = {_VALUE: column} if counts is None else {_VALUE: column, _COUNT: counts}
+    eager = memory.eager_columns(frame, keys, taken, max_rows=memory.counted_max_rows())
     if eager is None:
         return None
-    got = memory.frequency_codes(eager, [*keys, _VALUE])
+    weights = (None if counts is None
+               else np.asarray(eager.get_column(_COUNT).to_numpy(), dtype=float))
+    got = memory.frequency_codes(eager, [*keys, _VALUE], weights)
     if got is None:
         return None
     value_part = got.parts[-1]
