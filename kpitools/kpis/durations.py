@@ -67,6 +67,7 @@ from kpitools.kpis.targets import GroupTargets, as_seconds
 from kpitools.stats.intervals import DiffMethod, ProportionMethod, proportion_ci
 from kpitools.stats.quantiles import (
     bootstrap_diff_ci,
+    bootstrap_mean_diff_ci,
     grouped_bootstrap_mean_ci,
     grouped_quantile_ci,
     grouped_quantile_ci_ticks,
@@ -1102,6 +1103,12 @@ def compare_durations(
         diff = welch.estimate
         low, high = welch.confidence_interval(level)
         method_name = "welch"
+    elif statistic == "mean":  # by counts of the distinct values in large samples
+        diff, low, high = bootstrap_mean_diff_ci(x, y, confidence_level=level,
+                                                 alternative=alternative,
+                                                 n_resamples=n_resamples,
+                                                 random_state=random_state)
+        method_name = "bootstrap_percentile"
     else:
         diff, low, high = bootstrap_diff_ci(x, y, stat, confidence_level=level,
                                             alternative=alternative, n_resamples=n_resamples,

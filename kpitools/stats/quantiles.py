@@ -7,13 +7,16 @@ Everything here takes plain arrays of numbers (no pandas) and is vectorised:
   `grouped_quantile_ci` does every group at once: a radix sort by group code, then
   ``np.partition`` at the four ranks needed (or one sort when the groups are many and small).
 * `bootstrap_mean_ci`: seeded percentile bootstrap of the mean [ET93]_, vectorised over
-  resamples (`grouped_bootstrap_mean_ci` restarts the seed for every group).
+  resamples (`grouped_bootstrap_mean_ci` restarts the seed for every group). A sample of
+  `COUNTS_FROM` values or more with at most half as many distinct values (durations in
+  whole seconds) is resampled as multinomial counts of its distinct values: the same
+  bootstrap distribution at a cost that does not grow with n (`bootstrap_means`).
 * `hodges_lehmann`: the Hodges–Lehmann estimate of the shift between two samples with its
   distribution-free interval from the Mann–Whitney distribution [HL63]_ [HWC14]_, exact for
   small untied samples, normal approximation otherwise; found by selection on the sorted
   samples, so it works on a million rows without forming the n·m pairwise differences.
 * `bootstrap_diff_ci`: seeded percentile bootstrap of a difference of medians, means or
-  quantiles.
+  quantiles; `bootstrap_mean_diff_ci` the difference of means, by counts where that applies.
 
 References
 ----------
@@ -22,7 +25,8 @@ References
 .. [HM91] Hahn GJ, Meeker WQ (1991). Statistical Intervals: A Guide for Practitioners.
    Wiley, §5.2 (distribution-free intervals for a percentile).
 .. [ET93] Efron B, Tibshirani RJ (1993). An Introduction to the Bootstrap. Chapman & Hall,
-   ch. 13 (percentile interval).
+   ch. 13 (percentile interval); ch. 20–21 (a bootstrap sample as its resampling vector:
+   the numbers of times each observation is drawn, multinomial with equal probabilities).
 .. [HL63] Hodges JL, Lehmann EL (1963). Estimates of location based on rank tests. Ann Math
    Stat 34:598–611.
 .. [HWC14] Hollander M, Wolfe DA, Chicken E (2014). Nonparametric Statistical Methods, 3rd
@@ -62,12 +66,19 @@ __all__ = [
     "hodges_lehmann_ranks",
     "mann_whitney_cdf",
     "bootstrap_diff_ci",
+    "bootstrap_mean_diff_ci",
+    "bootstrap_means",
+    "COUNTS_FROM",
 ]
 
 #: Exact Mann–Whitney distribution for the Hodges–Lehmann interval up to this n_a·n_b.
 EXACT_HL_MAX_PAIRS = 2500
 #: Bootstrap draws are made in chunks of at most this many indices.
 _CHUNK_CELLS = 4_000_000
+#: Values in a sample from which the bootstrap of its mean draws multinomial counts of its
+#: distinct values (when they are at most half as many): below, every resample draws its
+#: rows one by one, as it always has (the same intervals as before for the same seed).
+COUNTS_FROM = 10_000
 
 
 class HodgesLehmannRanks(NamedTuple):
@@ -854,16 +865,52 @@ def grouped_bootstrap_mean_ci(values, codes, n_groups: int, *, confidence_level:
         rng = shared if shared is not None else np.random.default_rng(random_state)
         size = int(n[grp])
         block = xs[start[grp]:start[grp] + size]
-        chunk = max(1, _CHUNK_CELLS // size)
-        boot = np.empty(int(n_resamples))
-        done = 0
-        while done < n_resamples:
-            k = min(chunk, int(n_resamples) - done)
-            idx = (rng.random((k, size)) * size).astype(np.int64)
-            boot[done:done + k] = block[idx].sum(axis=1) / size
-            done += k
+        boot = bootstrap_means(block, int(n_resamples), rng)
         low[grp], high[grp] = _percentile(boot, level, alternative)
     return GroupedMeans(mean, low, high, n)
+
+
+def bootstrap_means(values: np.ndarray, n_resamples: int, rng: np.random.Generator
+                    ) -> np.ndarray:
+    """The means of ``n_resamples`` bootstrap resamples of ``values`` (float array).
+
+    Each resample draws ``n`` of the values with replacement [ET93]_. Below `COUNTS_FROM`
+    values, or with more than ``n / 2`` distinct ones, the draws are rows (uniform
+    indices, ``n`` per resample). Otherwise a resample is drawn as its resampling vector
+    summed by distinct value: the numbers of times each distinct value ``v_j`` (held by
+    ``c_j`` of the rows) is drawn are multinomial with ``n`` trials and probabilities
+    ``c_j / n`` — the same distribution as the rows drawn one by one, so the same
+    bootstrap — and the mean is ``Σ m_j v_j / n``. That costs the number of distinct
+    values per resample instead of ``n``: 1.25M talk times in whole seconds (1,000
+    distinct), 9,999 resamples: about 1 s against 13 minutes.
+
+    >>> rng = np.random.default_rng(0)
+    >>> means = bootstrap_means(np.repeat([1.0, 2.0, 4.0], 5000), 2000, rng)
+    >>> bool(abs(means.mean() - 7 / 3) < 0.01), bool(abs(means.std() - 0.0102) < 0.001)
+    (True, True)
+    """
+    size = values.size
+    boot = np.empty(n_resamples)
+    distinct = np.unique(values) if size >= COUNTS_FROM else values
+    if size >= COUNTS_FROM and 2 * distinct.size <= size:
+        held = np.bincount(np.searchsorted(distinct, values), minlength=distinct.size)
+        chance = held / size
+        chunk = max(1, _CHUNK_CELLS // distinct.size)
+        done = 0
+        while done < n_resamples:
+            k = min(chunk, n_resamples - done)
+            drawn = rng.multinomial(size, chance, size=k)
+            boot[done:done + k] = (drawn @ distinct) / size
+            done += k
+        return boot
+    chunk = max(1, _CHUNK_CELLS // size)
+    done = 0
+    while done < n_resamples:
+        k = min(chunk, n_resamples - done)
+        idx = (rng.random((k, size)) * size).astype(np.int64)
+        boot[done:done + k] = values[idx].sum(axis=1) / size
+        done += k
+    return boot
 
 
 def bootstrap_mean_ci(values, *, confidence_level: float = 0.95, alternative: str = "two-sided",
@@ -1094,3 +1141,36 @@ def bootstrap_diff_ci(a, b, statistic: Callable[[np.ndarray], np.ndarray], *,
         done += k
     low, high = _percentile(boots, level, alternative)
     return IntervalEstimate(float(observed), float(low), float(high))
+
+
+def bootstrap_mean_diff_ci(a, b, *, confidence_level: float = 0.95,
+                           alternative: str = "two-sided", n_resamples: int = 2000,
+                           random_state=0) -> IntervalEstimate:
+    """Percentile-bootstrap interval of ``mean(b) − mean(a)`` [ET93]_.
+
+    `bootstrap_diff_ci` with the mean, unless a sample has `COUNTS_FROM` values or more
+    with at most half as many distinct ones: then each sample's resampled means come from
+    `bootstrap_means` (multinomial counts of its distinct values where that applies, the
+    same bootstrap distribution), ``a``'s first, then ``b``'s, from one seeded generator.
+
+    >>> d, low, high = bootstrap_mean_diff_ci(np.repeat([1.0, 2.0], 10_000),
+    ...                                       np.repeat([1.0, 3.0], 10_000))
+    >>> d, bool(low < 0.5 < high), bool(high - low < 0.05)
+    (0.5, True, True)
+    """
+    level = check_confidence_level(confidence_level)
+    check_alternative(alternative)
+    x = _check_values(a)
+    y = _check_values(b)
+
+    def by_counts(v: np.ndarray) -> bool:
+        return v.size >= COUNTS_FROM and 2 * np.unique(v).size <= v.size
+    if not (by_counts(x) or by_counts(y)):
+        return bootstrap_diff_ci(x, y, lambda s: s.mean(axis=1), confidence_level=level,
+                                 alternative=alternative, n_resamples=n_resamples,
+                                 random_state=random_state)
+    rng = np.random.default_rng(random_state)
+    means_a = bootstrap_means(x, int(n_resamples), rng)
+    boots = bootstrap_means(y, int(n_resamples), rng) - means_a
+    low, high = _percentile(boots, level, alternative)
+    return IntervalEstimate(float(y.mean() - x.mean()), float(low), float(high))
