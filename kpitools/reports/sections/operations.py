@@ -74,10 +74,16 @@ _TIME_COLUMN = {"tickets": "created_at", "calls": "offered_at"}
 
 
 def _with_quarter(frame: pd.DataFrame, table: str, team: str | None,
-                  period: str) -> pd.DataFrame:
+                  period: str, keep: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The rows of ``team`` (all without one) with their ``period``; with ``keep``, only
+    the rows of those periods (the tables read no other: less to compare and filter on a
+    table of many years)."""
     if team is not None:
         frame = frame[frame["team"] == team]
-    return with_periods(frame, period, _TIME_COLUMN[table])
+    frame = with_periods(frame, period, _TIME_COLUMN[table])
+    if keep is not None:
+        frame = frame[frame["period"].isin(keep)]
+    return frame
 
 
 #: Rates computed from monthly call totals (``calls_summary``): KPI, label, the count of
@@ -264,7 +270,8 @@ def operations_table(
     summary = calls_summary if calls_summary is not None else pd.DataFrame()
     if not any(len(t) for t in sources.values()) and not len(summary):
         return ReportNote(no_data("ticket or call data"))
-    frames = {name: _with_quarter(t, name, team, period) for name, t in sources.items()}
+    frames = {name: _with_quarter(t, name, team, period, keep=(period, prev, yago))
+              for name, t in sources.items()}
     rows, absent, excluded_notes = [], [], []
     usables: list[pd.DataFrame] = []
     for name, frame in frames.items():
@@ -432,10 +439,12 @@ def channel_operations_table(tickets: pd.DataFrame, *, period: str, kpi: str = "
     prev = previous_period(period)
     frame = label_missing(_usable(_with_quarter(tickets, "tickets", team, period), spec),
                           "channel")
+    in_folder = len(frame)
+    frame = frame[frame["period"].isin([prev, period])]  # the only periods read below
     cur = frame[frame["period"] == period]
     if not len(cur):
         who = f" from team {team}" if team else ""
-        return ReportNote(no_data(f"{spec['what']}{who}", period if len(frame) else None))
+        return ReportNote(no_data(f"{spec['what']}{who}", period if in_folder else None))
     est = summarize(cur, kpi=kpi, by="channel", confidence_level=confidence_level,
                     invalid="exclude")
     left_out = _left_out(est, spec, row_words="tickets")
