@@ -83,7 +83,7 @@ from kpitools.kpis.durations import DURATION_KPIS, DURATION_UNITS
 from kpitools.stats.means import welch_tests_from_moments
 from kpitools.stats.nps import NPS_METHODS
 from kpitools.stats.proportions import DIFF_METHODS
-from kpitools.stats.quantiles import hodges_lehmann_ranks
+from kpitools.stats.quantiles import hodges_lehmann_counted
 
 __all__ = [
     "ComparisonInput",
@@ -439,55 +439,6 @@ def weighted_quantile(values: np.ndarray, counts: np.ndarray, q: float) -> float
     return b - diff * (1.0 - t) if t >= 0.5 else a + diff * t
 
 
-def _count_le(xa: np.ndarray, ca: np.ndarray, yb: np.ndarray, wb: np.ndarray,
-              d: float) -> int:
-    """Number of pairs (rows) with ``b_j − a_i ≤ d`` (``a_i ≥ b_j − d``)."""
-    below = np.concatenate([[0], np.cumsum(ca)])[np.searchsorted(xa, yb - d, side="left")]
-    return int((wb * (int(ca.sum()) - below)).sum())
-
-
-def _kth_difference(xa: np.ndarray, ca: np.ndarray, yb: np.ndarray, wb: np.ndarray,
-                    k: int) -> float:
-    """The k-th smallest (1-based) of the ``b_j − a_i`` over all pairs of rows, by weighted
-    counting: bisection on the value until at most 50,000 distinct pairs are candidates,
-    which are then sorted with their numbers of row pairs."""
-    total = int(ca.sum()) * int(wb.sum())
-    if k <= 0:
-        return -np.inf
-    if k > total:
-        return np.inf
-    lo = float(yb[0] - xa[-1]) - 1.0
-    hi = float(yb[-1] - xa[0]) + 1.0
-    c_lo = 0
-
-    def candidates(lo: float, hi: float) -> tuple[np.ndarray, np.ndarray]:
-        return (np.searchsorted(xa, yb - hi, side="left"),
-                np.searchsorted(xa, yb - lo, side="left"))
-
-    while True:
-        left, right = candidates(lo, hi)
-        if int((right - left).sum()) <= 50_000:
-            break
-        mid = lo + (hi - lo) / 2.0
-        if mid <= lo or mid >= hi:
-            break
-        c = _count_le(xa, ca, yb, wb, mid)
-        if c >= k:
-            hi = mid
-        else:
-            lo, c_lo = mid, c
-    sizes = right - left
-    n_cand = int(sizes.sum())
-    j_idx = np.repeat(np.arange(yb.size), sizes)
-    starts = np.repeat(np.cumsum(sizes) - sizes, sizes)
-    i_idx = np.repeat(left, sizes) + (np.arange(n_cand) - starts)
-    values = yb[j_idx] - xa[i_idx]
-    weights = wb[j_idx] * ca[i_idx]
-    order = np.argsort(values, kind="stable")
-    cum = np.cumsum(weights[order])
-    return float(values[order][np.searchsorted(cum, k - c_lo, side="left")])
-
-
 def _pooled_ties(xa: np.ndarray, ca: np.ndarray, yb: np.ndarray, wb: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct pooled values, their numbers of rows, and of rows of ``b``."""
@@ -503,22 +454,9 @@ def weighted_hodges_lehmann(xa: np.ndarray, ca: np.ndarray, yb: np.ndarray, wb: 
     """`kpitools.stats.quantiles.hodges_lehmann` of ``a`` (distinct sorted values ``xa``,
     each ``ca`` times) and ``b`` (``yb``, ``wb`` times): the same shift, interval and method
     name, from the two frequency tables."""
-    level = check_confidence_level(confidence_level)
-    check_alternative(alternative)
-    m, n = int(ca.sum()), int(wb.sum())
-    total = m * n
-    half = total // 2
-    if total % 2:
-        shift = _kth_difference(xa, ca, yb, wb, half + 1)
-    else:
-        shift = 0.5 * (_kth_difference(xa, ca, yb, wb, half)
-                       + _kth_difference(xa, ca, yb, wb, half + 1))
-    _, tie_counts, _ = _pooled_ties(xa, ca, yb, wb)
-    low_rank, high_rank, method = hodges_lehmann_ranks(m, n, tie_counts, confidence_level=level,
-                                                       alternative=alternative)
-    low = _kth_difference(xa, ca, yb, wb, low_rank) if low_rank is not None else -np.inf
-    high = _kth_difference(xa, ca, yb, wb, high_rank) if high_rank is not None else np.inf
-    return float(shift), float(low), float(high), method
+    got = hodges_lehmann_counted(xa, ca, yb, wb, confidence_level=confidence_level,
+                                 alternative=alternative)
+    return got.shift, got.low, got.high, got.method
 
 
 def weighted_mann_whitney(xa: np.ndarray, ca: np.ndarray, yb: np.ndarray, wb: np.ndarray,
