@@ -562,3 +562,30 @@ def test_trend_figures_equal_on_categorical_and_text_quarters(seed):
             got, want = function(coded, period="2026Q2"), function(text, period="2026Q2")
         assert got.to_svg() == want.to_svg()
         assert got.absent == want.absent
+
+
+@pytest.mark.parametrize("kind", ["quarter", "month", "week"])
+@pytest.mark.parametrize("tz", [None, "Europe/Berlin", "America/Santiago"])
+def test_period_labels_of_many_timestamps_are_those_of_each_one(kind, tz):
+    """Past 10,000 timestamps the labels come from each distinct day (its midnight in its
+    own time zone, across daylight-saving changes, also where midnight itself is skipped);
+    they equal `period_labels` of every timestamp, and `date_period_codes` says which of
+    some periods each row falls in."""
+    from kpitools.reports.sections.common import date_period_codes, date_period_labels
+    from kpitools.tables.periods import period_labels
+
+    rng = np.random.default_rng(7)
+    start = pd.Timestamp("2025-09-01")
+    seconds = rng.integers(0, 400 * 86400, 30_000)
+    when = pd.Series(start + pd.to_timedelta(seconds, unit="s"))
+    if tz is not None:
+        when = when.dt.tz_localize(tz, nonexistent="shift_forward", ambiguous="NaT")
+    when[rng.random(len(when)) < 0.02] = pd.NaT
+    want = period_labels(when, kind)
+    got = date_period_labels(when, kind)
+    pd.testing.assert_series_equal(got.astype(object), want.astype(object),
+                                   check_names=False)
+    periods = sorted(want.dropna().unique())[1:4]
+    codes = date_period_codes(when, kind, periods)
+    expected = pd.Index(periods).get_indexer(want.astype(object).fillna("none"))
+    np.testing.assert_array_equal(codes, expected)

@@ -21,7 +21,7 @@ from kpitools.tables.schema import ANSWER_COUNT
 __all__ = ["SURVEY_KPIS", "ReportTable", "ReportFigure", "ReportNote", "ReportSection",
            "section", "previous_quarter", "previous_period", "year_ago", "period_kind",
            "with_periods", "kind_word",
-           "verdict", "has_values", "no_data", "label_missing"]
+           "verdict", "has_values", "no_data", "label_missing", "date_period_codes"]
 
 
 #: The survey KPIs of the reports: KPI, column, options for the KPI, label, digits, short name.
@@ -570,8 +570,11 @@ def _digest(digest: Any, values: pd.Series | pd.Index) -> None:
         _feed_array(digest, array._mask)
         _feed_array(digest, array._data)
         return
-    hashed = (pd.util.hash_pandas_object(values) if isinstance(values, pd.Index)
-              else pd.util.hash_pandas_object(values, index=False))
+    # each value hashed as it is: ``categorize=True`` would factorize them first, ten times
+    # slower for ids (5M ticket ids: 2.5 s against 0.25)
+    hashed = (pd.util.hash_pandas_object(values, categorize=False)
+              if isinstance(values, pd.Index)
+              else pd.util.hash_pandas_object(values, index=False, categorize=False))
     _feed_array(digest, hashed.to_numpy())
 
 
@@ -892,19 +895,49 @@ def code_in(codes: np.ndarray, hit: np.ndarray) -> np.ndarray:
 
 def date_period_labels(values: pd.Series, kind: str) -> pd.Series:
     """`kpitools.tables.periods.period_labels` of a date or timestamp column (unparseable
-    values are missing), labelling each distinct date once."""
+    values are missing), labelling each distinct day once."""
     from kpitools.tables.periods import period_labels
 
     when = pd.to_datetime(values, errors="coerce")
     if len(when) < 10_000 or not isinstance(when, pd.Series):
         return period_labels(when, kind)  # type: ignore[arg-type]
-    codes, uniques = pd.factorize(when, use_na_sentinel=True)
+    codes, uniques = _distinct_days(when)
     distinct = pd.Series(uniques).reindex(np.arange(len(uniques) + 1))  # last: missing
     labels = period_labels(distinct, kind)  # type: ignore[arg-type]
     codes = np.where(codes < 0, len(uniques), codes)
     out = labels.take(codes)
     out.index = when.index
     return out
+
+
+def _distinct_days(when: pd.Series) -> tuple[np.ndarray, Any]:
+    """Each timestamp's day (its midnight, in its own time zone) factorized: a period is a
+    set of days, so millions of timestamps need a label for each of a few thousand days."""
+    if not pd.api.types.is_datetime64_any_dtype(when):
+        return pd.factorize(when, use_na_sentinel=True)
+    if getattr(when.dt, "tz", None) is not None:  # its own calendar: the wall time
+        when = when.dt.tz_localize(None)
+    return pd.factorize(when.dt.normalize(), use_na_sentinel=True)
+
+
+def date_period_codes(values: pd.Series, kind: str, periods: Sequence[str]) -> np.ndarray:
+    """Each row's position in ``periods`` (−1: another period, or no date) of the period
+    of ``kind`` its date falls in: `date_period_labels` compared with ``periods`` without
+    a label per row.
+
+    >>> when = pd.Series(pd.to_datetime(["2026-07-15", "2026-01-02", None, "2026-04-01"]))
+    >>> date_period_codes(when, "quarter", ["2026Q3", "2026Q2"]).tolist()
+    [0, -1, -1, 1]
+    """
+    from kpitools.tables.periods import period_labels
+
+    when = pd.to_datetime(values, errors="coerce")
+    if not isinstance(when, pd.Series):
+        when = pd.Series(when)
+    codes, uniques = _distinct_days(when)
+    labels = period_labels(pd.Series(uniques), kind)  # type: ignore[arg-type]
+    position = pd.Index(list(periods), dtype=object).get_indexer(labels.astype(object))
+    return np.where(codes >= 0, np.append(position, -1)[codes], -1)
 
 
 def verdict(difference: float, pvalue: float, *, unit: str = "points", alpha: float = 0.05,

@@ -18,6 +18,7 @@ from kpitools.reports.sections.common import (
     _fmt_ci,
     _fmt_diff,
     _fmt_verdict,
+    date_period_codes,
     has_values,
     kind_word,
     label_missing,
@@ -76,14 +77,22 @@ _TIME_COLUMN = {"tickets": "created_at", "calls": "offered_at"}
 def _with_quarter(frame: pd.DataFrame, table: str, team: str | None,
                   period: str, keep: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The rows of ``team`` (all without one) with their ``period``; with ``keep``, only
-    the rows of those periods (the tables read no other: less to compare and filter on a
-    table of many years)."""
+    the rows of those periods, their ``period`` a categorical of them: the tables read no
+    other, and the many comparisons with one period (and the grouping of a comparison)
+    read codes, not text (5M tickets: seconds less per table)."""
     if team is not None:
         frame = frame[frame["team"] == team]
-    frame = with_periods(frame, period, _TIME_COLUMN[table])
-    if keep is not None:
-        frame = frame[frame["period"].isin(keep)]
-    return frame
+    column = _TIME_COLUMN[table]
+    if keep is None:
+        return with_periods(frame, period, column)
+    kept = list(dict.fromkeys(keep))
+    if column not in frame.columns:
+        codes = np.full(len(frame), -1, dtype=np.int64)
+    else:
+        codes = date_period_codes(frame[column], period_kind(period), kept)
+    taken = codes >= 0
+    return frame.loc[taken].assign(period=pd.Categorical.from_codes(codes[taken],
+                                                                    categories=kept))
 
 
 #: Rates computed from monthly call totals (``calls_summary``): KPI, label, the count of
@@ -437,10 +446,10 @@ def channel_operations_table(tickets: pd.DataFrame, *, period: str, kpi: str = "
     if not has_values(tickets, "channel"):
         return ReportNote(no_data("ticket channels"))
     prev = previous_period(period)
-    frame = label_missing(_usable(_with_quarter(tickets, "tickets", team, period), spec),
-                          "channel")
-    in_folder = len(frame)
-    frame = frame[frame["period"].isin([prev, period])]  # the only periods read below
+    mine = tickets if team is None else tickets[tickets["team"] == team]
+    in_folder = len(_usable(mine, spec))
+    frame = label_missing(_usable(_with_quarter(mine, "tickets", None, period,
+                                                keep=(prev, period)), spec), "channel")
     cur = frame[frame["period"] == period]
     if not len(cur):
         who = f" from team {team}" if team else ""
