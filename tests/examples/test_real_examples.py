@@ -376,6 +376,27 @@ def test_sf_operations_of_a_month_and_no_weeks():
     assert "Monthly call totals cannot be split into ISO weeks" in week.text
 
 
+def test_sf_executive_summary_reads_the_monthly_totals_as_the_table_under_it():
+    """The first page summarises what the operations table shows: with monthly call totals
+    only, the abandonment rate of the quarter and its change (it said there was nothing
+    to summarise), the same numbers as the table."""
+    from kpitools.reports.sections import executive_summary, operations_table, setup_report
+
+    report = setup_report(period="2024Q1", data_dir=EXAMPLES / "sf_hss_call_centre",
+                          parameters={"confidence_level": 0.95})
+    summary = executive_summary(report.data, period="2024Q1", confidence_level=0.95)
+    table = operations_table(report.data.tickets, report.data.calls, period="2024Q1",
+                             confidence_level=0.95, calls_summary=report.data.calls_summary)
+    row = table.data.set_index("kpi").loc["abandonment_rate"]
+    k, n = _sf_totals(["Jan 2024", "Feb 2024", "Mar 2024"])
+    assert row["estimate"] == pytest.approx(100 * k / n)
+    tile = summary.data.set_index("kpi").loc["abandonment_rate"]
+    assert tile["estimate"] == pytest.approx(row["estimate"])
+    assert (tile["ci_low"], tile["ci_high"]) == pytest.approx((row["ci_low"], row["ci_high"]))
+    assert any(f"Abandonment rate down {abs(row['difference_year_ago']):.1f} points since "
+               "2023Q1" in s for s in summary.sentences), summary.sentences
+
+
 @pytest.mark.notebook
 def test_sf_monthly_calls_quarterly_report(tmp_path_factory):
     s = _render("sf_hss_call_centre", tmp_path_factory)

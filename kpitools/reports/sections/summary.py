@@ -416,7 +416,8 @@ def executive_summary(data: Any, *, period: str, targets: Mapping[str, float] | 
         head = headline_table(surveys, period=period, targets=targets,
                               confidence_level=confidence_level)
         ops = operations_table(data.tickets, data.calls, period=period,
-                               confidence_level=confidence_level)
+                               confidence_level=confidence_level,
+                               calls_summary=getattr(data, "calls_summary", None))
         league = team_league_table(surveys, period=period, confidence_level=confidence_level)
         standout = standout_table(surveys, period=period, by="team",
                                   confidence_level=confidence_level)
