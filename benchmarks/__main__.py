@@ -46,6 +46,7 @@ from benchmarks import (
     bench_report,
     bench_startup,
     bench_survey,
+    bench_ties,
     bench_warehouse,
 )
 from benchmarks.harness import (
@@ -63,7 +64,8 @@ from benchmarks.harness import (
 
 #: The issue whose "done when" a group of cases answers (the rest: issue 13).
 FAMILIES = {"engines": "issue 12: kt on each engine", "warehouse": "issue 12: reports",
-            "engine-kpis": "issue 12: the other KPIs on engines"}
+            "engine-kpis": "issue 12: the other KPIs on engines",
+            "ties": "issue 12: durations in whole seconds at scale"}
 
 DEFAULTS = {"rows": "1M", "groups": "1M:100k,2M:1M", "frt_rows": "1M", "teams": "50,1000",
             "logit_rows": "130k", "engine_rows": "1M", "engine_groups": "400",
@@ -134,6 +136,8 @@ def build_cases(opts: argparse.Namespace) -> list[Case]:
     if "warehouse" in opts.only:  # writes a CSV and a Parquet folder of --rows surveys
         tagged += [("warehouse", c) for c in bench_warehouse.cases(parse_rows(pick("rows")),
                                                                    seed)]
+    if "ties" in opts.only:  # opt-in: the bootstrap's baseline takes ~12 s a run
+        tagged += [("ties", c) for c in bench_ties.cases([200_000], [1_000_000], seed)]
     only = [w.strip() for w in opts.only.split(",") if w.strip()]
     if not opts.no_reports or "report" in only:
         tagged += [("report", c) for c in bench_report.cases(full=opts.full)]

@@ -27,7 +27,7 @@ def _row_means(values: np.ndarray, n_resamples: int, seed: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("size, distinct", [(200, 5), (COUNTS_FROM - 1, 7),
-                                            (COUNTS_FROM, COUNTS_FROM // 2 + 1)])
+                                            (COUNTS_FROM, COUNTS_FROM // 16 + 1)])
 def test_small_samples_and_many_distinct_values_draw_rows_as_before(size, distinct):
     rng = np.random.default_rng(4)
     values = rng.integers(0, distinct, size).astype(float)
