@@ -67,3 +67,48 @@ def test_weeks_and_absent_periods_say_so():
     later = operations_table(NONE, NONE, period="2027Q1", calls_summary=_totals())
     assert isinstance(later, ReportNote)
     assert "No monthly call totals in 2027Q1." in later.text
+
+
+def _sample_operations(tickets: pd.DataFrame, calls: pd.DataFrame, period: str):
+    from kpitools.reports.sections import channel_operations_table
+
+    ops = operations_table(tickets, calls, period=period)
+    channels = channel_operations_table(tickets, period=period)
+    return ops.data, ops.display, ops.notes, channels.data, channels.display, channels.notes
+
+
+@pytest.mark.parametrize("ids", ["unique", "repeated and missing"])
+def test_ids_read_as_positions_give_the_same_tables(ids, monkeypatch):
+    """The operations tables replace unique ticket and call ids by the rows' positions
+    (each KPI's check for repeats then compares neighbours): the same tables as with the
+    ids themselves; repeated or missing ids are kept, and the KPIs still leave the repeats
+    out and say so."""
+    from kpitools.datasets import load_calls, load_tickets
+    from kpitools.reports.sections import operations
+
+    tickets, calls = load_tickets(), load_calls()
+    if ids != "unique":  # in the quarter read: 10 repeats, 5 missing; 10 repeated calls
+        tickets = tickets.astype({"ticket_id": object})
+        now = tickets.index[tickets["created_at"].between("2026-01-01", "2026-03-31")]
+        tickets.loc[now[20:30], "ticket_id"] = tickets.loc[now[:10], "ticket_id"].to_numpy()
+        tickets.loc[now[40:45], "ticket_id"] = None
+        calls = calls.astype({"call_id": object})
+        now = calls.index[calls["offered_at"].between("2026-01-01", "2026-03-31")]
+        calls.loc[now[20:30], "call_id"] = calls.loc[now[:10], "call_id"].to_numpy()
+    seen = []
+    original = operations._ids_as_positions
+    monkeypatch.setattr(operations, "_ids_as_positions",
+                        lambda frame, table: seen.append(original(frame, table)) or seen[-1])
+    period = "2026Q1"
+    got = _sample_operations(tickets, calls, period)
+    replaced = [f for f in seen if "ticket_id" in f and f["ticket_id"].dtype == "int64"]
+    assert bool(replaced) == (ids == "unique")
+    monkeypatch.setattr(operations, "_ids_as_positions", lambda frame, table: frame)
+    want = _sample_operations(tickets, calls, period)
+    for a, b in zip(got, want, strict=True):
+        if isinstance(a, pd.DataFrame):
+            pd.testing.assert_frame_equal(a, b)
+        else:
+            assert a == b
+    if ids != "unique":
+        assert any("duplicate ids" in note for note in got[2]), got[2]
