@@ -455,13 +455,18 @@ def _grouped_quantile_from_ticks(data: pd.DataFrame, kpi: str, keys: list[str], 
 
 
 def _numeric_seconds(values: pd.Series, column: str, issues: RowIssues) -> np.ndarray:
-    raw = values.to_numpy(dtype=object)
     if pd.api.types.is_bool_dtype(values.dtype):
         raise DataValidationError("boolean values where durations are required", column=column,
                                   rows=list(values.index[:5]), values=list(values.iloc[:5]))
     numeric = pd.to_numeric(values, errors="coerce").astype(float).to_numpy()
-    is_missing = values.isna().to_numpy() | np.array(
-        [isinstance(v, str) and v.strip() == "" for v in raw], dtype=bool)
+    raw: Any
+    if pd.api.types.is_numeric_dtype(values.dtype):  # no text: blanks cannot occur
+        # (the offending values are taken from the column itself, as objects, when listed)
+        raw, is_missing = values, values.isna().to_numpy()
+    else:
+        raw = values.to_numpy(dtype=object)
+        is_missing = values.isna().to_numpy() | np.array(
+            [isinstance(v, str) and v.strip() == "" for v in raw], dtype=bool)
     issues.add(np.isnan(numeric) & ~is_missing, column=column, values=raw,
                reason="values are not numbers")
     issues.add(is_missing, column=column, values=raw, reason="missing values", kind="missing")

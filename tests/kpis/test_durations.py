@@ -421,3 +421,26 @@ def test_real_incidents_frt_and_resolution_against_pandas():
                           columns={"ticket_id": "number", "created_at": "opened_at"})
     plain = resolved.groupby(raw.priority).median()
     assert np.allclose(by.set_index("priority")["estimate"], plain.loc[by.priority])
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "float64", "int64"])
+def test_numeric_duration_columns_list_their_exclusions_as_text_columns_do(dtype):
+    """A numeric column of seconds (no text, so no blanks to look for) gives the same
+    estimate and the same excluded rows — row, column, value, reason — as the same values
+    in a column of objects, which is read value by value."""
+    import kpitools as kt
+
+    talk = [300, 240, None, -5, 410, 1e9, 275, 90, 610, 333] * 3
+    if dtype == "int64":
+        talk = [0 if v is None else int(v) for v in talk]
+    if dtype == "float64":
+        talk = [np.inf if v == 1e9 else v for v in talk]
+    calls = pd.DataFrame({"call_id": range(30), "talk_seconds": pd.array(talk, dtype=dtype),
+                          "offered_at": pd.Timestamp("2026-01-05"),
+                          "answered_at": pd.Timestamp("2026-01-05 00:00:20")})
+    as_text = calls.astype({"talk_seconds": object})
+    got = kt.summarize(calls, kpi="aht", statistic="mean", invalid="exclude")
+    want = kt.summarize(as_text, kpi="aht", statistic="mean", invalid="exclude")
+    pd.testing.assert_frame_equal(got, want)
+    pd.testing.assert_frame_equal(got.attrs["excluded"], want.attrs["excluded"])
+    assert len(got.attrs["excluded"]) == {"Int64": 6, "float64": 9, "int64": 3}[dtype]
