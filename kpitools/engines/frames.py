@@ -44,7 +44,6 @@ __all__ = [
     "as_lazy",
     "column_names",
     "frequency_table",
-    "counted_by_engine",
     "counted_arrow_by_engine",
     "counts_to_pandas",
     "check_weights",
@@ -231,8 +230,14 @@ def _counted_here(obj: Any, by: Sequence[str], values: dict[str, Any] | str,
     return out
 
 
-def counted_by_engine(obj: Any, by: Sequence[str], column: str, name: str,
-                      count: str, *, weight: str | None = None) -> pd.DataFrame | None:
+def counts_to_pandas(table: Any, count: str, *, weighted: bool) -> pd.DataFrame:
+    """A table of `counted_arrow_by_engine` as `frequency_table` gives it: pandas, the
+    ``count`` column int64 (summed weights: the entries summing to 0 left out)."""
+    return _as_counts(table.to_pandas().reset_index(drop=True), count, weighted=weighted)
+
+
+def counted_arrow_by_engine(obj: Any, by: Sequence[str], column: str, name: str,
+                            count: str, *, weight: str | None = None) -> Any:
     """`frequency_table` of one plain column of a DuckDB relation or a PySpark DataFrame
     (``by``, ``column`` as ``name`` and ``count``), asked of the engine in its own API:
     DuckDB's ``aggregate`` of the relation, Spark's ``groupBy().agg()`` collected as Arrow
@@ -240,23 +245,10 @@ def counted_by_engine(obj: Any, by: Sequence[str], column: str, name: str,
     about 2 ms a call at 1M rows; Spark: its schema asked once, not once a column: about
     0.25 s a call). None for another engine (or a PySpark before 4, without ``toArrow``).
     With ``weight``, ``count`` sums that column (as `frequency_table` does).
-    """
-    table = counted_arrow_by_engine(obj, by, column, name, count, weight=weight)
-    return None if table is None else counts_to_pandas(table, count,
-                                                       weighted=weight is not None)
 
-
-def counts_to_pandas(table: Any, count: str, *, weighted: bool) -> pd.DataFrame:
-    """A table of `counted_arrow_by_engine` as `counted_by_engine` gives it: pandas, the
-    ``count`` column int64 (summed weights: the entries summing to 0 left out)."""
-    return _as_counts(table.to_pandas().reset_index(drop=True), count, weighted=weighted)
-
-
-def counted_arrow_by_engine(obj: Any, by: Sequence[str], column: str, name: str,
-                            count: str, *, weight: str | None = None) -> Any:
-    """`counted_by_engine`'s table as the engine gives it: a PyArrow table (``count`` an
-    integer column, or with ``weight`` a float one, its entries summing to 0 kept), for
-    a caller that codes it without pandas. None where `counted_by_engine` is None.
+    The table comes as the engine gives it, a PyArrow table (``count`` an integer column,
+    or with ``weight`` a float one, its entries summing to 0 kept), for a caller that codes
+    it without pandas (`counts_to_pandas` converts it).
 
     >>> import duckdb
     >>> rel = duckdb.connect().sql("SELECT * FROM (VALUES ('a', 9), ('a', 9), ('b', 3)) t(k, s)")
