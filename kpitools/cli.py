@@ -92,12 +92,19 @@ def _check_data(data: Path | None, *, strict: bool = False,
     sections then say so). Invalid rows are excluded and listed in the report's "Data
     quality" appendix; with ``strict`` any of them, and above ``max_excluded_share`` of a
     table's rows (a mapping mistake), is an error listed on that one line.
+
+    A Parquet folder or ``.duckdb`` file is checked in DuckDB, and only what this process
+    reads comes to pandas (the period, the teams: surveys counted, tickets and calls as
+    their teams and days); the report's kernel reads its own rows.
     """
+    from kpitools.engines.warehouse import is_warehouse
     from kpitools.reports.sections import load_data
 
     try:
+        stored = data is not None and is_warehouse(data)
         return load_data(data if data is not None else "", strict=strict,
-                         max_excluded_share=max_excluded_share)
+                         max_excluded_share=max_excluded_share, identifiers=not stored,
+                         counted=stored, days=stored)
     except (*_ERRORS, UnicodeError) as err:
         report = getattr(err, "report", None)  # every error of the folder, when known
         errors = getattr(report, "errors", None)

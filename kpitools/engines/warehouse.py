@@ -44,9 +44,10 @@ from kpitools.datasets.validate import ValidationReport
 from kpitools.engines.tables import duckdb_tables
 from kpitools.tables.events import TZ_SUFFIX_PATTERN
 from kpitools.tables.schema import ANSWER_COUNT, SCHEMA, SUMMARY_TABLES, Column
+from kpitools.tables.windows import Patterns, with_outside
 
 __all__ = ["is_warehouse", "read_warehouse", "warehouse_fingerprint", "WAREHOUSE_SUFFIXES",
-           "UNREAD_IDENTIFIERS"]
+           "UNREAD_IDENTIFIERS", "EVENT_DATES"]
 
 #: The identifier columns of the survey table (read unless ``identifiers=False``).
 SURVEY_IDENTIFIERS: tuple[str, ...] = ("response_id", "customer_id")
@@ -262,8 +263,47 @@ def _mixed_offsets(relation: Any, source: str, col: str) -> tuple[list[int], lis
     return [int(r[0]) for r in rows], [r[1] for r in rows]
 
 
-def _typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    """``frame`` with the dtypes of the CSV reader (`kpitools.datasets.reading.read_table`)."""
+def _outside_patterns(relation: Any, source: str, schema: Any, selects: dict[str, str],
+                      order: list[str], where: str) -> Patterns:
+    """`kpitools.tables.windows.presence_patterns` of the valid rows ``where`` (those left
+    out of the periods read), by DuckDB: the team, a yes/no value, or whether filled."""
+    exprs = []
+    for c in order:
+        kind = schema.column(c).type
+        value = selects[c]
+        exprs.append(value if c == "team" or kind == "flag" else f"({value}) IS NOT NULL")
+    rows = relation.query(source, f"SELECT DISTINCT {', '.join(exprs)} FROM {source} "
+                                  f"WHERE {where}").fetchall()
+    patterns = tuple(tuple(None if v is None or (v is False and schema.column(c).type not in
+                                                 ("flag",) and c != "team") else v
+                           for c, v in zip(order, row, strict=True)) for row in rows)
+    return tuple(order), patterns
+
+
+def _all_labels(relation: Any, source: str, name: str, selects: dict[str, str],
+                order: list[str], where: str) -> dict[str, list[str]]:
+    """The distinct labels of each categorical column (as `_typed` makes them) of the valid
+    rows ``where``: the categories of a whole read, for a read of some rows."""
+    reader = empty_table(name).dtypes
+    columns = [c for c in order if isinstance(reader.get(c), pd.CategoricalDtype)]
+    if not columns:
+        return {}
+    row = relation.query(source, "SELECT " + ", ".join(
+        f"list(DISTINCT {selects[c]})" for c in columns) + f" FROM {source} WHERE {where}"
+                         ).fetchall()[0]
+    return {c: [v for v in values or [] if v is not None]
+            for c, values in zip(columns, row, strict=True)}
+
+
+def _timestamp_sql(when: pd.Timestamp) -> str:
+    """A naive timestamp as a DuckDB ``TIMESTAMP`` literal (to the microsecond)."""
+    return f"TIMESTAMP '{pd.Timestamp(when).strftime('%Y-%m-%d %H:%M:%S.%f')}'"
+
+
+def _typed(frame: pd.DataFrame, name: str, labels: dict[str, list[str]] | None = None
+           ) -> pd.DataFrame:
+    """``frame`` with the dtypes of the CSV reader (`kpitools.datasets.reading.read_table`);
+    a categorical column's categories from ``labels`` where given (else its own)."""
     schema = SCHEMA[name]
     reader = empty_table(name).dtypes  # the reader's label dtypes (text or categorical)
     out = {}
@@ -273,7 +313,7 @@ def _typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         if col.type == "label":
             if isinstance(reader.get(col_name), pd.CategoricalDtype):
                 # the categories from the distinct labels, not from one object per row
-                out[col_name] = _categorical_labels(values)
+                out[col_name] = _categorical_labels(values, (labels or {}).get(col_name))
                 continue
             text = values.astype(object)
             out[col_name] = text.where(values.notna(), None) if values.hasnans else text
@@ -294,9 +334,18 @@ def _typed(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     return pd.DataFrame(out, index=pd.RangeIndex(len(frame)))
 
 
-def _categorical_labels(values: pd.Series) -> pd.Series:
+def _categorical_labels(values: pd.Series, every: list[str] | None = None) -> pd.Series:
     """``values.astype(object).where(values.notna(), None).astype("category")``, computed on
-    the distinct labels."""
+    the distinct labels; with ``every``, the categories are those labels (a superset of
+    ``values``'), sorted the same way."""
+    if every is not None:
+        categories = pd.Index(pd.Series(every, dtype=object).sort_values(kind="stable")
+                              .to_numpy(object))
+        if not len(categories):
+            return _categorical_labels(values)
+        return pd.Series(pd.Categorical(values.astype(object).where(values.notna(), None),
+                                        categories=categories),
+                         index=values.index, name=values.name)
     codes, uniques = pd.factorize(values, sort=False)
     if not len(uniques):
         return values.astype(object).where(values.notna(), None).astype("category")
@@ -310,10 +359,20 @@ def _categorical_labels(values: pd.Series) -> pd.Series:
                      index=values.index, name=values.name)
 
 
+#: The column that dates a row of each table of events (its period in a report).
+EVENT_DATES: dict[str, str] = {"tickets": "created_at", "calls": "offered_at"}
+
+
 def _read_one(name: str, relation: Any, problems: Problems, file: str,
               max_excluded_share: float, connection: Any,
-              leave_out: Sequence[str] = (), counted: bool = False) -> pd.DataFrame | None:
-    """Check table ``name`` in DuckDB and bring its valid rows to pandas (None on an error)."""
+              leave_out: Sequence[str] = (), counted: bool = False, days: bool = False,
+              within: Sequence[tuple[pd.Timestamp, pd.Timestamp]] | None = None
+              ) -> pd.DataFrame | None:
+    """Check table ``name`` in DuckDB and bring its valid rows to pandas (None on an error).
+
+    For a table of events (`EVENT_DATES`): ``days`` brings only its distinct teams and days
+    instead (the row's date to the day, with its team where the table has one), and
+    ``within`` only the rows dated in one of those ``[start, end)`` ranges, or not dated."""
     schema = SCHEMA[name]
     types = dict(zip(relation.columns, [str(t) for t in relation.types], strict=True))
     header = list(relation.columns)
@@ -402,9 +461,28 @@ def _read_one(name: str, relation: Any, problems: Problems, file: str,
         return None
     keep = " OR ".join(f"({k.condition})" for k in checks if k.excludes) or "FALSE"
     order = [c for c in schema.names if c in dict(selects) and c not in leave_out]
-    if not counted:
+    dated = EVENT_DATES.get(name)
+    outside: Patterns | None = None
+    labels: dict[str, list[str]] | None = None
+    if dated is not None and dated in dict(selects) and days:
+        order = [c for c in ("team", dated) if c in dict(selects)]
+        exprs = ", ".join(
+            f"CAST(date_trunc('day', {dict(selects)[c]}) AS TIMESTAMP) AS {_q(c)}" if c == dated
+            else f"{dict(selects)[c]} AS {_q(c)}" for c in order)
+        query = f"SELECT DISTINCT {exprs} FROM {source} WHERE NOT ({keep}) ORDER BY ALL"
+    elif not counted:
         exprs = ", ".join(f"{dict(selects)[c]} AS {_q(c)}" for c in order)
         query = f"SELECT {exprs} FROM {source} WHERE NOT ({keep})"
+        if dated is not None and dated in dict(selects) and within is not None:
+            when = dict(selects)[dated]
+            ranges = " OR ".join(f"({when} >= {_timestamp_sql(start)} AND {when} < "
+                                 f"{_timestamp_sql(end)})" for start, end in within)
+            inside = f"({when} IS NULL{' OR ' + ranges if ranges else ''})"
+            query += f" AND {inside}"
+            outside = _outside_patterns(relation, source, schema, dict(selects), order,
+                                        f"NOT ({keep}) AND NOT {inside}")
+            labels = _all_labels(relation, source, name, dict(selects), order,
+                                 f"NOT ({keep})")
     else:  # one row per distinct answer, with its number of answers (dates to the day)
         exprs = ", ".join(
             f"CAST(date_trunc('day', {dict(selects)[c]}) AS TIMESTAMP) AS {_q(c)}"
@@ -416,7 +494,8 @@ def _read_one(name: str, relation: Any, problems: Problems, file: str,
     table = result.read_all() if hasattr(result, "read_all") else result  # duckdb 2 / 1
     frame = table.to_pandas()
     if not counted:
-        return _typed(frame, name)
+        typed = _typed(frame, name, labels)
+        return typed if outside is None else with_outside(typed, outside)
     answers = frame.pop(ANSWER_COUNT).astype("int64")
     return _typed(frame, name).assign(**{ANSWER_COUNT: answers.to_numpy()})
 
@@ -424,7 +503,9 @@ def _read_one(name: str, relation: Any, problems: Problems, file: str,
 def read_warehouse(path: str | Path, *,
                    max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE,
                    strict: bool = False, tables: Sequence[str] | None = None,
-                   identifiers: bool = True, counted: bool = False) -> ValidationReport:
+                   identifiers: bool = True, counted: bool = False, days: bool = False,
+                   within: Sequence[tuple[pd.Timestamp, pd.Timestamp]] | None = None
+                   ) -> ValidationReport:
     """Read a Parquet folder or a ``.duckdb`` file as a checked data set.
 
     Parameters
@@ -451,6 +532,16 @@ def read_warehouse(path: str | Path, *,
         `kpitools.reports.sections.count_answers` makes of the rows). Implies
         ``identifiers=False``. The report sections read it as the answers themselves, in
         memory bounded by the distinct answers, not their number.
+    days : bool, default False
+        True reads ``tickets`` and ``calls`` as their distinct teams and days: one row per
+        team and day of ``created_at`` (tickets) or ``offered_at`` (calls), dates to the
+        day, no other column (`EVENT_DATES`). Enough to check the data, resolve a report's
+        period and list its teams without a row per ticket or call in pandas.
+    within : sequence of (start, end) timestamps, optional
+        Keep only the ``tickets`` and ``calls`` dated in one of these ``[start, end)``
+        ranges (naive, as the columns are read), and the rows without a date: a report
+        reads its period, the one before and a year ago, not the whole history. Every row
+        is still checked; the data-quality table counts the whole table.
 
     Returns
     -------
@@ -490,15 +581,21 @@ def read_warehouse(path: str | Path, *,
                          f"{max_excluded_share!r}")
     where = Path(path)
     state = _state(where) if where.exists() else None
+    ranges = None if within is None else tuple(
+        (pd.Timestamp(start), pd.Timestamp(end)) for start, end in within)
     key = None if state is None else (state, float(max_excluded_share), bool(strict),
                                       None if tables is None else tuple(tables),
-                                      bool(identifiers), bool(counted))
+                                      bool(identifiers), bool(counted), bool(days), ranges)
     if key is not None and key in _READ_MEMO:
         return _copied_report(_READ_MEMO[key])
     report = _read_warehouse(where, max_excluded_share=max_excluded_share, strict=strict,
-                             tables=tables, identifiers=identifiers, counted=counted)
+                             tables=tables, identifiers=identifiers, counted=counted,
+                             days=days, within=ranges)
     if key is not None and not len(report.errors):
-        _READ_MEMO.clear()  # one warehouse: a report process reads one, many times
+        # one warehouse: a report process reads it many times, in a few ways (a report's
+        # days, then its periods' rows): the reads of another state are forgotten
+        for other in [k for k in _READ_MEMO if k[0] != state or len(_READ_MEMO) >= 4]:
+            del _READ_MEMO[other]
         _READ_MEMO[key] = _copied_report(report)
     return report
 
@@ -512,7 +609,9 @@ def _copied_report(report: ValidationReport) -> ValidationReport:
 
 def _read_warehouse(where: Path, *, max_excluded_share: float, strict: bool,
                     tables: Sequence[str] | None, identifiers: bool,
-                    counted: bool) -> ValidationReport:
+                    counted: bool, days: bool = False,
+                    within: Sequence[tuple[pd.Timestamp, pd.Timestamp]] | None = None
+                    ) -> ValidationReport:
     """`read_warehouse` without its memo."""
     import duckdb
 
@@ -539,11 +638,15 @@ def _read_warehouse(where: Path, *, max_excluded_share: float, strict: bool,
                 counts = counted and name == "surveys"
                 frame = _read_one(name, found[name], problems, file, max_excluded_share,
                                   connection, leave_out=() if identifiers and not counts
-                                  else UNREAD_IDENTIFIERS.get(name, ()), counted=counts)
+                                  else UNREAD_IDENTIFIERS.get(name, ()), counted=counts,
+                                  days=days, within=within)
             if frame is None:  # an absent table: empty, with the columns a read would have
                 frame = empty_table(name)
                 if not identifiers or (counted and name == "surveys"):
                     frame = frame.drop(columns=list(UNREAD_IDENTIFIERS.get(name, ())))
+                if days and name in EVENT_DATES:
+                    frame = frame[[c for c in ("team", EVENT_DATES[name])
+                                   if c in frame.columns]]
             frames[name] = frame
         for other in sorted(set(found) - set(SCHEMA)):
             problems.add(table="", column=None, severity="warning", file=_file_of(where, other),

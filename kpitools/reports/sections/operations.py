@@ -3,6 +3,7 @@ a KPI per channel."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ from kpitools.reports.sections.common import (
     with_periods,
     year_ago,
 )
+from kpitools.tables.windows import in_folder
 
 __all__ = ["OPERATIONS_KPIS", "operations_table", "channel_operations_table"]
 
@@ -293,7 +295,7 @@ def operations_table(
     prev, yago = previous_period(period), year_ago(period)
     sources = {"tickets": tickets, "calls": calls}
     summary = calls_summary if calls_summary is not None else pd.DataFrame()
-    if not any(len(t) for t in sources.values()) and not len(summary):
+    if not any(in_folder(t, len) for t in sources.values()) and not len(summary):
         return ReportNote(no_data("ticket or call data"))
     frames = {name: _ids_as_positions(_with_quarter(t, name, team, period,
                                                     keep=(period, prev, yago)), name)
@@ -303,7 +305,7 @@ def operations_table(
     for name, frame in frames.items():
         folder_words, row_words = _TABLE_WORDS[name]
         who = f" from team {team}" if team else ""
-        if not len(sources[name]):
+        if not in_folder(sources[name], len):
             if not (name == "calls" and len(summary)):
                 absent.append(no_data(folder_words))
         elif not (frame["period"] == period).any():
@@ -315,8 +317,8 @@ def operations_table(
         usable = _usable(frame, spec)
         cur = usable[usable["period"] == period]
         if not len(cur):
-            in_folder = len(_usable(sources[spec["table"]], spec))
-            line = no_data(spec["what"], period if in_folder else None)
+            anywhere = in_folder(sources[spec["table"]], functools.partial(_usable, spec=spec))
+            line = no_data(spec["what"], period if anywhere else None)
             if line not in absent:  # ASA and service level read the same waiting times
                 absent.append(line)
             continue
@@ -458,19 +460,21 @@ def channel_operations_table(tickets: pd.DataFrame, *, period: str, kpi: str = "
         diff_ci_low, diff_ci_high, pvalue, verdict``.
     """
     spec = next(s for s in OPERATIONS_KPIS if s["kpi"] == kpi)
-    if not len(tickets):
+    # the rows outside the periods read count too, when they were left out (`in_folder`)
+    if not in_folder(tickets, len):
         return ReportNote(no_data("ticket data"))
-    if not has_values(tickets, "channel"):
+    if not in_folder(tickets, lambda t: has_values(t, "channel")):
         return ReportNote(no_data("ticket channels"))
     prev = previous_period(period)
     mine = tickets if team is None else tickets[tickets["team"] == team]
-    in_folder = len(_usable(mine, spec))
+    anywhere = in_folder(tickets, lambda t: _usable(t if team is None
+                                                    else t[t["team"] == team], spec))
     frame = label_missing(_usable(_ids_as_positions(_with_quarter(
         mine, "tickets", None, period, keep=(prev, period)), "tickets"), spec), "channel")
     cur = frame[frame["period"] == period]
     if not len(cur):
         who = f" from team {team}" if team else ""
-        return ReportNote(no_data(f"{spec['what']}{who}", period if in_folder else None))
+        return ReportNote(no_data(f"{spec['what']}{who}", period if anywhere else None))
     est = summarize(cur, kpi=kpi, by="channel", confidence_level=confidence_level,
                     invalid="exclude")
     left_out = _left_out(est, spec, row_words="tickets")

@@ -20,13 +20,13 @@ from kpitools.reports.sections.quality import DEFAULT_MAX_EXCLUDED_SHARE, check_
 from kpitools.tables.schema import ANSWER_COUNT
 
 __all__ = ["load_data", "count_answers", "resolve_period", "data_quarters", "data_periods",
-           "quarter_of", "provenance",
+           "quarter_of", "provenance", "report_periods", "keep_report_periods",
            "ReportSetup", "setup_report"]
 
 
 def load_data(data_dir: str | Path = "", *, strict: bool = False,
               max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE,
-              identifiers: bool = True, counted: bool = False) -> Any:
+              identifiers: bool = True, counted: bool = False, days: bool = False) -> Any:
     """Read a data folder (``""`` for the bundled sample data) as a `ServiceData`.
 
     A folder of Parquet tables or a ``.duckdb`` file is checked in DuckDB and only our
@@ -45,6 +45,11 @@ def load_data(data_dir: str | Path = "", *, strict: bool = False,
     answer with its number in ``answers``, identifiers left out), counted by DuckDB for a
     Parquet folder or ``.duckdb`` file, so that no row per answer reaches pandas. The
     report sections read it as the answers.
+
+    ``days=True`` reads the tickets and calls of a Parquet folder or ``.duckdb`` file as
+    their distinct teams and days only (``team`` and ``created_at`` / ``offered_at`` to the
+    day; `kpitools.engines.warehouse.read_warehouse`): enough to check the data, resolve a
+    period (`resolve_period`) and list the teams. A CSV folder is read whole.
     """
     from kpitools.datasets import read_service_data
 
@@ -54,7 +59,7 @@ def load_data(data_dir: str | Path = "", *, strict: bool = False,
         from kpitools.engines.warehouse import read_warehouse
 
         report = read_warehouse(folder, strict=strict, max_excluded_share=max_excluded_share,
-                                identifiers=identifiers, counted=counted)
+                                identifiers=identifiers, counted=counted, days=days)
         raise_first_error(report.errors, report.directory, report)
         data = report.tables
     else:
@@ -70,6 +75,69 @@ def load_data(data_dir: str | Path = "", *, strict: bool = False,
             data = dataclasses.replace(data, surveys=count_answers(data.surveys))
     check_data_quality(data, strict=strict, max_excluded_share=max_excluded_share)
     return data
+
+
+def report_periods(period: str) -> list[str]:
+    """The periods a report reads from the tickets and calls: ``period``, the one before
+    and the one a year before (`kpitools.reports.sections.operations_table`).
+
+    >>> report_periods("2026Q3"), report_periods("2026-W14")
+    (['2026Q3', '2026Q2', '2025Q3'], ['2026-W14', '2026-W13', '2025-W14'])
+    """
+    from kpitools.reports.sections.common import previous_period, year_ago
+
+    return list(dict.fromkeys([period, previous_period(period), year_ago(period)]))
+
+
+def keep_report_periods(data: Any, period: str, data_dir: str | Path = "", *,
+                        strict: bool = False,
+                        max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE,
+                        identifiers: bool = True) -> Any:
+    """``data`` (a `ServiceData`) with only the tickets and calls of `report_periods` of
+    ``period`` (and those without a date): what the report sections read of them.
+
+    From a Parquet folder or ``.duckdb`` file ``data_dir`` the rows are read as such by
+    DuckDB (`kpitools.engines.warehouse.read_warehouse` with ``within=``), so that a long
+    history never comes to pandas; ``data`` may then be the ``days=True`` read of
+    `load_data`. Otherwise ``data``'s own rows are kept. Either way the rows left out are
+    summed up in each frame's ``attrs`` (`kpitools.tables.windows`: a section still tells
+    "none in this period" from "none in the folder"), every row was checked, and the
+    data-quality table still counts whole tables.
+
+    >>> data = load_data()
+    >>> kept = keep_report_periods(data, "2026Q3")
+    >>> len(kept.tickets) < len(data.tickets)
+    True
+    >>> sorted(quarter_of(kept.tickets, "created_at").unique())
+    ['2025Q3', '2026Q2', '2026Q3']
+    """
+    from kpitools.engines.warehouse import EVENT_DATES
+    from kpitools.tables.windows import period_ranges, presence_patterns, with_outside
+
+    periods = report_periods(period)
+    if str(data_dir) and _is_warehouse(data_dir):
+        from kpitools.datasets.validate import raise_first_error
+        from kpitools.engines.warehouse import read_warehouse
+
+        report = read_warehouse(str(data_dir), strict=strict,
+                                max_excluded_share=max_excluded_share, identifiers=identifiers,
+                                tables=tuple(EVENT_DATES), within=period_ranges(periods))
+        raise_first_error(report.errors, report.directory, report)
+        return dataclasses.replace(data, **{name: getattr(report.tables, name)
+                                            for name in EVENT_DATES})
+    from kpitools.reports.sections.common import date_period_codes, period_kind
+
+    kept = {}
+    for name, column in EVENT_DATES.items():
+        frame = getattr(data, name)
+        if column not in frame.columns:
+            kept[name] = frame
+            continue
+        codes = date_period_codes(frame[column], period_kind(period), periods)
+        inside = (codes >= 0) | frame[column].isna().to_numpy()
+        kept[name] = with_outside(frame.loc[inside].reset_index(drop=True),
+                                  presence_patterns(frame.loc[~inside]))
+    return dataclasses.replace(data, **kept)
 
 
 def count_answers(surveys: pd.DataFrame) -> pd.DataFrame:
@@ -382,7 +450,8 @@ def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
                  today: str | _dt.date | None = "",
                  parameters: Mapping[str, Any] | None = None, strict: bool = False,
                  max_excluded_share: float = DEFAULT_MAX_EXCLUDED_SHARE,
-                 identifiers: bool = True, counted: bool = False) -> ReportSetup:
+                 identifiers: bool = True, counted: bool = False,
+                 report_rows: bool = False) -> ReportSetup:
     """The set-up of a report notebook in one call: read the data, resolve the period, record
     the provenance.
 
@@ -409,6 +478,11 @@ def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
         True gives ``data.surveys`` as counts of the distinct answers (`count_answers`;
         counted by DuckDB for a Parquet folder or ``.duckdb`` file): the report's sections
         give the same numbers in memory bounded by the distinct answers, not their number.
+    report_rows : bool, default False
+        True keeps in ``data.tickets`` and ``data.calls`` only the rows of the periods the
+        report sections read (`keep_report_periods`: the period, the one before, the one a
+        year before), read as such by DuckDB from a Parquet folder or ``.duckdb`` file: a
+        history of years never comes to pandas. The period is resolved from every row.
 
     Returns
     -------
@@ -434,14 +508,18 @@ def setup_report(*, period: str = "last-complete", data_dir: str | Path = "",
     """
     others = dict(parameters or {})
     repeated = sorted({"period", "data_dir", "today", "strict", "max_excluded_share",
-                       "identifiers", "counted"}
+                       "identifiers", "counted", "report_rows"}
                       & set(others))
     if repeated:
         raise TypeError(f"setup_report() takes {', '.join(repeated)} as keyword arguments, "
                         f"not in parameters")
     data = load_data(data_dir, strict=strict, max_excluded_share=max_excluded_share,
-                     identifiers=identifiers, counted=counted)
+                     identifiers=identifiers, counted=counted, days=report_rows)
     resolved = resolve_period(period, data, today=today or None)
+    if report_rows:
+        data = keep_report_periods(data, resolved, data_dir, strict=strict,
+                                   max_excluded_share=max_excluded_share,
+                                   identifiers=identifiers)
     recorded = {"period": period, "data_dir": str(data_dir), "today": today, **others}
     if strict:
         recorded["strict"] = strict

@@ -11,6 +11,7 @@ from kpitools.reports.sections.common import (
     no_data,
     with_periods,
 )
+from kpitools.tables.windows import in_folder
 
 __all__ = ["volume_heatmap_figure"]
 
@@ -28,7 +29,7 @@ def volume_heatmap_figure(tickets: pd.DataFrame, *, period: str, team: str | Non
     sources = [("tickets", tickets, "created_at")]
     if calls is not None:
         sources.append(("calls", calls, "offered_at"))
-    if not any(len(table) for _, table, _ in sources):
+    if not any(in_folder(table, len) for _, table, _ in sources):
         return ReportNote(no_data(" or ".join(f"{n[:-1]}" for n, _, _ in sources) + " data"))
     lines: list[str] = []
     for name, table, column in sources:
@@ -41,6 +42,6 @@ def volume_heatmap_figure(tickets: pd.DataFrame, *, period: str, team: str | Non
             return ReportFigure(fig, caption=f"{name.capitalize()} by weekday and hour, "
                                              f"{period} (n = {len(cur):,})", absent=lines)
         who = f" from team {team}" if team else ""
-        lines.append(no_data(f"{name}{who}", period) if len(table)
+        lines.append(no_data(f"{name}{who}", period) if in_folder(table, len)
                      else no_data(f"{name[:-1]} data"))
     return ReportNote("\n".join(lines))

@@ -1,0 +1,158 @@
+"""A report keeps only the tickets and calls of the periods it reads (``report_rows=True``):
+read as such by DuckDB from a Parquet folder or .duckdb file, the same sections as from
+every row, and the same words for "none in this period" and "none in the folder"."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import duckdb
+import pandas as pd
+import pytest
+
+from kpitools.datasets import load_sample_data
+from kpitools.engines.warehouse import EVENT_DATES, read_warehouse
+from kpitools.reports import sections as rp
+from kpitools.reports.sections.common import date_period_codes, period_kind
+from kpitools.tables.windows import OUTSIDE, in_folder, period_ranges, presence_patterns
+
+PERIODS = ("2026Q3", "2026-08", "2026-W30")
+
+
+def _store(root, tables, kind):
+    if kind == "parquet":
+        root.mkdir(parents=True, exist_ok=True)
+        for name, frame in tables.items():
+            frame.to_parquet(root / f"{name}.parquet")
+        return root
+    path = root.with_suffix(".duckdb")
+    con = duckdb.connect(str(path))
+    for name, frame in tables.items():
+        con.register("source_frame", frame)
+        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM source_frame')
+        con.unregister("source_frame")
+    con.close()
+    return path
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report-rows")
+    tables = load_sample_data().tables()
+    return {kind: _store(root / kind, tables, kind) for kind in ("parquet", "duckdb")}
+
+
+def _rows_of(frame, column, periods):
+    codes = date_period_codes(frame[column], period_kind(periods[0]), periods)
+    inside = (codes >= 0) | frame[column].isna().to_numpy()
+    return frame[inside].reset_index(drop=True), frame[~inside]
+
+
+@pytest.mark.parametrize("kind", ["parquet", "duckdb"])
+@pytest.mark.parametrize("period", PERIODS)
+def test_the_rows_read_are_those_of_the_periods(stores, kind, period):
+    periods = rp.report_periods(period)
+    full = read_warehouse(stores[kind], identifiers=False)
+    kept = read_warehouse(stores[kind], identifiers=False, within=period_ranges(periods))
+    for name, column in EVENT_DATES.items():
+        want, rest = _rows_of(getattr(full.tables, name), column, periods)
+        got = getattr(kept.tables, name)
+        assert 0 < len(got) < len(getattr(full.tables, name))
+        pd.testing.assert_frame_equal(got, want, obj=name)  # dtypes and categories too
+        columns, patterns = got.attrs[OUTSIDE]
+        want_columns, want_patterns = presence_patterns(rest)
+        assert columns == want_columns
+        assert set(patterns) == set(want_patterns)
+    pd.testing.assert_frame_equal(kept.tables.quality, full.tables.quality)  # whole tables
+
+
+@pytest.mark.parametrize("kind", ["parquet", "duckdb"])
+def test_days_are_the_distinct_teams_and_days(stores, kind):
+    full = read_warehouse(stores[kind]).tables
+    days = read_warehouse(stores[kind], days=True).tables
+    for name, column in EVENT_DATES.items():
+        rows = getattr(full, name)
+        want = (pd.DataFrame({"team": rows["team"].astype(object),
+                              column: rows[column].dt.normalize()})
+                .drop_duplicates().sort_values(["team", column]).reset_index(drop=True))
+        got = getattr(days, name)
+        assert list(got.columns) == ["team", column]
+        got = got.assign(team=got["team"].astype(object)).sort_values(["team", column])
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_dtype=False)
+
+
+def _sections(data, period, team):
+    parts = [rp.operations_table(data.tickets, data.calls, period=period, team=team,
+                                 calls_summary=data.calls_summary),
+             rp.channel_operations_table(data.tickets, period=period, team=team),
+             rp.volume_heatmap_figure(data.tickets, calls=data.calls, period=period,
+                                      team=team),
+             rp.executive_summary(data, period=period) if team is None
+             else rp.team_summary(data, team=team, period=period)]
+    return [p._repr_html_() for p in parts]
+
+
+@pytest.mark.filterwarnings("ignore::kpitools.core.errors.SmallSampleWarning")
+@pytest.mark.parametrize(("source", "period"), [
+    ("csv", "last-complete"), ("parquet", "last-complete"), ("parquet", "2026-08"),
+    ("duckdb", "2026-W30")])
+def test_sections_are_the_same_from_the_rows_of_the_periods(stores, source, period):
+    where = "" if source == "csv" else stores[source]
+    whole = rp.setup_report(period=period, data_dir=where, today="2026-11-29",
+                            identifiers=False, counted=True)
+    kept = rp.setup_report(period=period, data_dir=where, today="2026-11-29",
+                           identifiers=False, counted=True, report_rows=True)
+    assert kept.period == whole.period
+    assert len(kept.data.tickets) < len(whole.data.tickets)
+    for team in (None, "Onboarding"):
+        assert _sections(kept.data, kept.period, team) == _sections(
+            whole.data, whole.period, team)
+
+
+@pytest.mark.parametrize("source", ["memory", "parquet"])
+def test_none_in_the_period_is_told_from_none_in_the_folder(tmp_path, source):
+    """Calls only in 2025Q1 and tickets of one team only then: reported for 2026Q3, the
+    folder still has them (the rows left out say so), so the lines name the period."""
+    sample = load_sample_data()
+    calls, tickets = sample.calls, sample.tickets
+    changed = {"calls": calls[calls["offered_at"].dt.to_period("Q").astype(str) == "2025Q1"],
+               "tickets": tickets[(tickets["team"] != "Billing") | (
+                   tickets["created_at"].dt.to_period("Q").astype(str) == "2025Q1")]}
+    if source == "memory":
+        whole = dataclasses.replace(sample, **changed)
+        kept = rp.keep_report_periods(whole, "2026Q3")
+    else:
+        folder = _store(tmp_path / "store", {**sample.tables(), **changed}, "parquet")
+        whole = rp.setup_report(period="2026Q3", data_dir=folder, identifiers=False,
+                                counted=True).data
+        kept = rp.setup_report(period="2026Q3", data_dir=folder, identifiers=False,
+                               counted=True, report_rows=True).data
+    assert not len(kept.calls)
+    assert in_folder(kept.calls, len)
+    for team in (None, "Billing"):
+        assert _sections(kept, "2026Q3", team) == _sections(whole, "2026Q3", team)
+    ops = rp.operations_table(kept.tickets, kept.calls, period="2026Q3")
+    assert "No calls in 2026Q3" in ops._repr_html_()
+    heat = rp.volume_heatmap_figure(kept.tickets, calls=kept.calls, period="2026Q3",
+                                    team="Billing")
+    assert "No tickets from team Billing in 2026Q3" in heat._repr_html_()
+    assert "No calls from team Billing in 2026Q3" in heat._repr_html_()
+    channel = rp.channel_operations_table(kept.tickets, period="2026Q3", team="Billing")
+    assert "in 2026Q3" in channel._repr_html_()
+    assert "in this folder" not in channel._repr_html_()
+
+
+def test_the_command_line_check_reads_days_not_rows(stores):
+    """Before any kernel starts, the command reads what it needs of a store: surveys
+    counted, tickets and calls as teams and days; the period and teams come out the same."""
+    from kpitools.cli import _check_data, _resolve_period
+
+    tables = _check_data(stores["parquet"])
+    whole = rp.load_data(stores["parquet"])
+    assert list(tables.tickets.columns) == ["team", "created_at"]
+    assert len(tables.tickets) < len(whole.tickets) / 2
+    assert "answers" in tables.surveys.columns
+    assert _resolve_period("last-complete", tables) == _resolve_period("last-complete", whole)
+    for name in ("tickets", "calls"):
+        assert set(getattr(tables, name)["team"].dropna()) == set(
+            getattr(whole, name)["team"].dropna())
