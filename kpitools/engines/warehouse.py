@@ -44,7 +44,7 @@ from kpitools.datasets.validate import ValidationReport
 from kpitools.engines.tables import duckdb_tables
 from kpitools.tables.events import TZ_SUFFIX_PATTERN
 from kpitools.tables.schema import ANSWER_COUNT, SCHEMA, SUMMARY_TABLES, Column
-from kpitools.tables.windows import Patterns, with_outside
+from kpitools.tables.windows import Outside, with_outside
 
 __all__ = ["is_warehouse", "read_warehouse", "warehouse_fingerprint", "WAREHOUSE_SUFFIXES",
            "UNREAD_IDENTIFIERS", "EVENT_DATES"]
@@ -264,7 +264,8 @@ def _mixed_offsets(relation: Any, source: str, col: str) -> tuple[list[int], lis
 
 
 def _outside_patterns(relation: Any, source: str, schema: Any, selects: dict[str, str],
-                      order: list[str], where: str) -> Patterns:
+                      order: list[str], where: str
+                      ) -> tuple[tuple[str, ...], tuple[tuple[Any, ...], ...]]:
     """`kpitools.tables.windows.presence_patterns` of the valid rows ``where`` (those left
     out of the periods read), by DuckDB: the team, a yes/no value, or whether filled."""
     exprs = []
@@ -281,18 +282,22 @@ def _outside_patterns(relation: Any, source: str, schema: Any, selects: dict[str
 
 
 def _all_labels(relation: Any, source: str, name: str, selects: dict[str, str],
-                order: list[str], where: str) -> dict[str, list[str]]:
+                order: list[str], where: str, inside: str, when: str
+                ) -> tuple[dict[str, list[str]], int, pd.Timestamp | None, pd.Timestamp | None]:
     """The distinct labels of each categorical column (as `_typed` makes them) of the valid
-    rows ``where``: the categories of a whole read, for a read of some rows."""
+    rows ``where`` (the categories of a whole read, for a read of some rows); and of those
+    not ``inside``, their number and the earliest and latest ``when``: one scan."""
     reader = empty_table(name).dtypes
     columns = [c for c in order if isinstance(reader.get(c), pd.CategoricalDtype)]
-    if not columns:
-        return {}
-    row = relation.query(source, "SELECT " + ", ".join(
-        f"list(DISTINCT {selects[c]})" for c in columns) + f" FROM {source} WHERE {where}"
-                         ).fetchall()[0]
-    return {c: [v for v in values or [] if v is not None]
-            for c, values in zip(columns, row, strict=True)}
+    row = relation.query(source, "SELECT " + "".join(
+        f"list(DISTINCT {selects[c]}), " for c in columns) + (
+        f"count(*) FILTER (WHERE NOT {inside}), min({when}) FILTER (WHERE NOT {inside}), "
+        f"max({when}) FILTER (WHERE NOT {inside}) FROM {source} WHERE {where}")).fetchall()[0]
+    labels = {c: [v for v in values or [] if v is not None]
+              for c, values in zip(columns, row, strict=False)}
+    rows, first, last = row[len(columns):]
+    return (labels, int(rows), None if first is None else pd.Timestamp(first),
+            None if last is None else pd.Timestamp(last))
 
 
 def _timestamp_sql(when: pd.Timestamp) -> str:
@@ -462,7 +467,7 @@ def _read_one(name: str, relation: Any, problems: Problems, file: str,
     keep = " OR ".join(f"({k.condition})" for k in checks if k.excludes) or "FALSE"
     order = [c for c in schema.names if c in dict(selects) and c not in leave_out]
     dated = EVENT_DATES.get(name)
-    outside: Patterns | None = None
+    outside: Outside | None = None
     labels: dict[str, list[str]] | None = None
     if dated is not None and dated in dict(selects) and days:
         order = [c for c in ("team", dated) if c in dict(selects)]
@@ -479,10 +484,11 @@ def _read_one(name: str, relation: Any, problems: Problems, file: str,
                                  f"{_timestamp_sql(end)})" for start, end in within)
             inside = f"({when} IS NULL{' OR ' + ranges if ranges else ''})"
             query += f" AND {inside}"
-            outside = _outside_patterns(relation, source, schema, dict(selects), order,
-                                        f"NOT ({keep}) AND NOT {inside}")
-            labels = _all_labels(relation, source, name, dict(selects), order,
-                                 f"NOT ({keep})")
+            labels, n_out, first, last = _all_labels(relation, source, name, dict(selects),
+                                                     order, f"NOT ({keep})", inside, when)
+            columns, patterns = _outside_patterns(relation, source, schema, dict(selects),
+                                                  order, f"NOT ({keep}) AND NOT {inside}")
+            outside = Outside(columns, patterns, n_out, first, last)
     else:  # one row per distinct answer, with its number of answers (dates to the day)
         exprs = ", ".join(
             f"CAST(date_trunc('day', {dict(selects)[c]}) AS TIMESTAMP) AS {_q(c)}"

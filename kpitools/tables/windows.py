@@ -14,33 +14,48 @@ Layer 1 (tables): pandas only.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["OUTSIDE", "presence_patterns", "with_outside", "outside_rows", "in_folder",
-           "period_ranges"]
+__all__ = ["OUTSIDE", "Outside", "presence_patterns", "with_outside", "outside_rows",
+           "in_folder", "rows_in_folder", "dates_in_folder", "period_ranges"]
 
-#: The ``attrs`` key of a frame's rows left out: ``(columns, patterns)``, each pattern a
-#: tuple with the team (its label, or None) and, for every other column, None (missing),
-#: its value (a yes/no column) or True (filled).
+#: The ``attrs`` key of a frame's rows left out (an `Outside`).
 OUTSIDE = "kpitools_rows_outside"
 
-Patterns = tuple[tuple[str, ...], tuple[tuple[Any, ...], ...]]
+
+class Outside(NamedTuple):
+    """The rows left out of a frame, summed up."""
+
+    #: The frame's columns
+    columns: tuple[str, ...]
+    #: One per distinct pattern: the team (its label, or None) and, for every other
+    #: column, None (missing), its value (a yes/no column) or True (filled)
+    patterns: tuple[tuple[Any, ...], ...]
+    #: How many rows
+    rows: int = 0
+    #: The earliest and latest date of the table's date column among them (None: none)
+    first: pd.Timestamp | None = None
+    last: pd.Timestamp | None = None
 
 
-def presence_patterns(frame: pd.DataFrame) -> Patterns:
-    """The distinct patterns of ``frame``'s rows (see `OUTSIDE`), in the order met.
+def presence_patterns(frame: pd.DataFrame, date: str | None = None) -> Outside:
+    """The distinct patterns of ``frame``'s rows (see `Outside`), in the order met, their
+    number and the span of column ``date``.
 
     >>> f = pd.DataFrame({"team": ["A", "A", "B"], "answered": [True, True, None],
     ...                   "wait_seconds": [3.0, 5.0, None]})
-    >>> presence_patterns(f)
-    (('team', 'answered', 'wait_seconds'), (('A', True, True), ('B', None, None)))
+    >>> presence_patterns(f)[:3]
+    (('team', 'answered', 'wait_seconds'), (('A', True, True), ('B', None, None)), 3)
     """
     columns = tuple(str(c) for c in frame.columns)
+    first = last = None
+    if date is not None and date in frame.columns and frame[date].notna().any():
+        first, last = pd.Timestamp(frame[date].min()), pd.Timestamp(frame[date].max())
     if not len(frame):
-        return columns, ()
+        return Outside(columns, ())
     parts: dict[str, pd.Series] = {}
     for column in frame.columns:
         values = frame[column]
@@ -54,11 +69,12 @@ def presence_patterns(frame: pd.DataFrame) -> Patterns:
             marks[filled] = True
             parts[column] = pd.Series(marks, index=frame.index, dtype=object)
     patterns = pd.DataFrame(parts).drop_duplicates()
-    return columns, tuple(tuple(None if v is None or v is pd.NA else v for v in row)
-                          for row in patterns.itertuples(index=False, name=None))
+    return Outside(columns, tuple(tuple(None if v is None or v is pd.NA else v for v in row)
+                                  for row in patterns.itertuples(index=False, name=None)),
+                   len(frame), first, last)
 
 
-def with_outside(frame: pd.DataFrame, outside: Patterns) -> pd.DataFrame:
+def with_outside(frame: pd.DataFrame, outside: Outside) -> pd.DataFrame:
     """``frame`` with the patterns of its rows left out in ``attrs[OUTSIDE]`` (in place)."""
     frame.attrs[OUTSIDE] = outside
     return frame
@@ -72,14 +88,14 @@ def outside_rows(frame: pd.DataFrame) -> pd.DataFrame:
     with them.
 
     >>> f = pd.DataFrame({"team": ["A"], "wait_seconds": [3.0]})
-    >>> f.attrs[OUTSIDE] = (("team", "wait_seconds"), (("B", None),))
+    >>> f.attrs[OUTSIDE] = Outside(("team", "wait_seconds"), (("B", None),), 4)
     >>> outside_rows(f)["team"].tolist(), len(outside_rows(f.iloc[0:0].copy()))
     (['B'], 1)
     """
     outside = frame.attrs.get(OUTSIDE)
-    if not outside or not outside[1]:
+    if not outside or not outside.patterns:
         return frame.iloc[0:0]
-    columns, patterns = outside
+    columns, patterns = outside.columns, outside.patterns
     stand_ins = pd.DataFrame(list(patterns), columns=list(columns), dtype=object)
     return stand_ins.reindex(columns=frame.columns)
 
@@ -89,7 +105,7 @@ def in_folder(frame: pd.DataFrame, test: Callable[[pd.DataFrame], Any]) -> bool:
     stand-ins of the rows left out of it (`outside_rows`).
 
     >>> f = pd.DataFrame({"team": ["A"], "wait_seconds": [None]})
-    >>> f.attrs[OUTSIDE] = (("team", "wait_seconds"), (("B", True),))
+    >>> f.attrs[OUTSIDE] = Outside(("team", "wait_seconds"), (("B", True),), 1)
     >>> in_folder(f, lambda r: r["wait_seconds"].notna().any())
     True
     """
@@ -97,6 +113,31 @@ def in_folder(frame: pd.DataFrame, test: Callable[[pd.DataFrame], Any]) -> bool:
         got = test(rows)
         return bool(len(got)) if isinstance(got, pd.DataFrame) else bool(got)
     return found(frame) or found(outside_rows(frame))
+
+
+def rows_in_folder(frame: pd.DataFrame) -> int:
+    """``frame``'s rows and those left out of it (`OUTSIDE`): the whole table's.
+
+    >>> f = pd.DataFrame({"team": ["A"]})
+    >>> f.attrs[OUTSIDE] = Outside(("team",), (("B",),), 4)
+    >>> rows_in_folder(f), rows_in_folder(pd.DataFrame({"team": ["A"]}))
+    (5, 1)
+    """
+    outside = frame.attrs.get(OUTSIDE)
+    return len(frame) + (int(outside.rows) if outside else 0)
+
+
+def dates_in_folder(frame: pd.DataFrame, column: str) -> pd.Series:
+    """The dates of ``column`` of ``frame``, with the earliest and latest of the rows left
+    out of it (`OUTSIDE`): what the whole table's first and last dates are read from."""
+    when = pd.to_datetime(frame[column], errors="coerce")
+    outside = frame.attrs.get(OUTSIDE)
+    if not outside or outside.first is None:
+        return when
+    ends = pd.Series([outside.first, outside.last])
+    if getattr(when.dt, "tz", None) is not None:
+        ends = ends.dt.tz_localize(when.dt.tz)
+    return pd.concat([when.reset_index(drop=True), ends], ignore_index=True)
 
 
 def period_ranges(periods: Sequence[str]) -> list[tuple[pd.Timestamp, pd.Timestamp]]:

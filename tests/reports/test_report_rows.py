@@ -59,10 +59,11 @@ def test_the_rows_read_are_those_of_the_periods(stores, kind, period):
         got = getattr(kept.tables, name)
         assert 0 < len(got) < len(getattr(full.tables, name))
         pd.testing.assert_frame_equal(got, want, obj=name)  # dtypes and categories too
-        columns, patterns = got.attrs[OUTSIDE]
-        want_columns, want_patterns = presence_patterns(rest)
-        assert columns == want_columns
-        assert set(patterns) == set(want_patterns)
+        outside, want_outside = got.attrs[OUTSIDE], presence_patterns(rest, column)
+        assert outside.columns == want_outside.columns
+        assert set(outside.patterns) == set(want_outside.patterns)
+        assert (outside.rows, outside.first, outside.last) == (
+            len(rest), rest[column].min(), rest[column].max())
     pd.testing.assert_frame_equal(kept.tables.quality, full.tables.quality)  # whole tables
 
 
@@ -107,6 +108,11 @@ def test_sections_are_the_same_from_the_rows_of_the_periods(stores, source, peri
     for team in (None, "Onboarding"):
         assert _sections(kept.data, kept.period, team) == _sections(
             whole.data, whole.period, team)
+    # the cover and the appendix describe the whole tables
+    assert rp.describe_data(kept.data, data_dir=where, period=kept.period) == rp.describe_data(
+        whole.data, data_dir=where, period=whole.period)
+    assert (rp.data_quality_table(kept.data)._repr_html_()
+            == rp.data_quality_table(whole.data)._repr_html_())
 
 
 @pytest.mark.parametrize("source", ["memory", "parquet"])

@@ -136,7 +136,7 @@ def keep_report_periods(data: Any, period: str, data_dir: str | Path = "", *,
         codes = date_period_codes(frame[column], period_kind(period), periods)
         inside = (codes >= 0) | frame[column].isna().to_numpy()
         kept[name] = with_outside(frame.loc[inside].reset_index(drop=True),
-                                  presence_patterns(frame.loc[~inside]))
+                                  presence_patterns(frame.loc[~inside], column))
     return dataclasses.replace(data, **kept)
 
 
