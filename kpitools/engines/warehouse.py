@@ -275,9 +275,9 @@ def _outside_patterns(relation: Any, source: str, schema: Any, selects: dict[str
         exprs.append(value if c == "team" or kind == "flag" else f"({value}) IS NOT NULL")
     rows = relation.query(source, f"SELECT DISTINCT {', '.join(exprs)} FROM {source} "
                                   f"WHERE {where}").fetchall()
-    patterns = tuple(tuple(None if v is None or (v is False and schema.column(c).type not in
-                                                 ("flag",) and c != "team") else v
-                           for c, v in zip(order, row, strict=True)) for row in rows)
+    filled = [c != "team" and schema.column(c).type != "flag" for c in order]
+    patterns = tuple(tuple(None if v is None or (is_filled and not v) else v
+                           for is_filled, v in zip(filled, row, strict=True)) for row in rows)
     return tuple(order), patterns
 
 

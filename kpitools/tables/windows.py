@@ -40,6 +40,11 @@ class Outside(NamedTuple):
     first: pd.Timestamp | None = None
     last: pd.Timestamp | None = None
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Outside:
+        """Itself: it holds only immutable values, and pandas deep-copies a frame's
+        ``attrs`` on every operation."""
+        return self
+
 
 def presence_patterns(frame: pd.DataFrame, date: str | None = None) -> Outside:
     """The distinct patterns of ``frame``'s rows (see `Outside`), in the order met, their
@@ -134,9 +139,12 @@ def dates_in_folder(frame: pd.DataFrame, column: str) -> pd.Series:
     outside = frame.attrs.get(OUTSIDE)
     if not outside or outside.first is None:
         return when
-    ends = pd.Series([outside.first, outside.last])
-    if getattr(when.dt, "tz", None) is not None:
-        ends = ends.dt.tz_localize(when.dt.tz)
+    ends = pd.to_datetime(pd.Series([outside.first, outside.last]))
+    zone = getattr(when.dt, "tz", None)
+    if getattr(ends.dt, "tz", None) is None and zone is not None:
+        ends = ends.dt.tz_localize(zone)  # a warehouse's naive ends of an aware column
+    elif getattr(ends.dt, "tz", None) is not None and zone is None:
+        ends = ends.dt.tz_localize(None)
     return pd.concat([when.reset_index(drop=True), ends], ignore_index=True)
 
 
