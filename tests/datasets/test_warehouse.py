@@ -3,12 +3,10 @@ same tables as the CSV reader, the same exclusions, clear errors."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from warehouse_stores import duckdb_file, parquet_folder
 
 from kpitools.core.errors import DataValidationError
 from kpitools.datasets import load_sample_data, read_service_data, validate_data
@@ -23,28 +21,11 @@ def sample():
     return load_sample_data()
 
 
-def _parquet_folder(folder: Path, tables: dict[str, pd.DataFrame]) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, frame in tables.items():
-        frame.to_parquet(folder / f"{name}.parquet")
-    return folder
-
-
-def _duckdb_file(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
-    con = duckdb.connect(str(path))
-    for name, frame in tables.items():
-        con.register("source_frame", frame)
-        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM source_frame')
-        con.unregister("source_frame")
-    con.close()
-    return path
-
-
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory, sample):
     root = tmp_path_factory.mktemp("warehouse")
-    return {"parquet": _parquet_folder(root / "parquet", sample.tables()),
-            "duckdb": _duckdb_file(root / "data.duckdb", sample.tables())}
+    return {"parquet": parquet_folder(root / "parquet", sample.tables()),
+            "duckdb": duckdb_file(root / "data.duckdb", sample.tables())}
 
 
 @pytest.mark.parametrize("kind", ["parquet", "duckdb"])
@@ -101,8 +82,8 @@ def test_exclusions_match_the_csv_reader(tmp_path, sample, kind):
     csv.mkdir()
     bad.to_csv(csv / "surveys.csv", index=False)
     want = read_service_data(csv, max_excluded_share=0.5)
-    store = (_parquet_folder(tmp_path / "pq", {"surveys": bad}) if kind == "parquet"
-             else _duckdb_file(tmp_path / "d.duckdb", {"surveys": bad}))
+    store = (parquet_folder(tmp_path / "pq", {"surveys": bad}) if kind == "parquet"
+             else duckdb_file(tmp_path / "d.duckdb", {"surveys": bad}))
     report = read_warehouse(store, max_excluded_share=0.5)
     pd.testing.assert_frame_equal(report.tables.surveys, want.surveys)
     def found(quality):  # the reasons of the CSV reader add a kpitools.toml hint
@@ -115,7 +96,7 @@ def test_exclusions_match_the_csv_reader(tmp_path, sample, kind):
 
 def test_missing_required_column_names_table_and_columns(tmp_path, sample):
     tickets = sample.tickets.drop(columns=["created_at"])
-    folder = _parquet_folder(tmp_path, {"tickets": tickets})
+    folder = parquet_folder(tmp_path, {"tickets": tickets})
     with pytest.raises(DataValidationError,
                        match=r"table 'tickets' lacks the required column 'created_at' .*its "
                              r"columns are 'ticket_id', 'customer_id'"):
@@ -125,7 +106,7 @@ def test_missing_required_column_names_table_and_columns(tmp_path, sample):
 def test_too_many_excluded_rows_is_an_error(tmp_path, sample):
     surveys = sample.surveys.head(100).copy()
     surveys["csat"] = np.where(np.arange(100) < 20, 9, surveys["csat"].astype("float64"))
-    folder = _parquet_folder(tmp_path, {"surveys": surveys})
+    folder = parquet_folder(tmp_path, {"surveys": surveys})
     with pytest.raises(DataValidationError, match=r"outside the scale 1–5 .*more than the 5 %"):
         load_data(folder)
     assert len(load_data(folder, max_excluded_share=0.5).surveys) == 100
@@ -135,7 +116,7 @@ def test_strict_refuses_any_excluded_value(tmp_path, sample):
     surveys = sample.surveys.head(100).copy()
     surveys["ces"] = surveys["ces"].astype("float64")
     surveys.loc[0, "ces"] = 0.0
-    folder = _parquet_folder(tmp_path, {"surveys": surveys})
+    folder = parquet_folder(tmp_path, {"surveys": surveys})
     data = load_data(folder)
     assert pd.isna(data.surveys.loc[0, "ces"])
     assert (data.quality["severity"] == "warning").sum() == 1
@@ -149,7 +130,7 @@ def test_text_columns_are_parsed(tmp_path, sample):
     calls.to_csv(tmp_path / "csv" / "calls.csv", index=False)
     want = read_service_data(tmp_path / "csv").calls
     text = calls.astype(str).replace({"NaT": "", "<NA>": ""})
-    folder = _parquet_folder(tmp_path / "pq", {"calls": text})
+    folder = parquet_folder(tmp_path / "pq", {"calls": text})
     pd.testing.assert_frame_equal(read_warehouse(folder).tables.calls, want)
 
 
@@ -163,7 +144,7 @@ def test_errors_name_the_path(tmp_path):
 
 
 def test_fingerprint_follows_the_bytes(tmp_path, sample):
-    folder = _parquet_folder(tmp_path / "a", {"surveys": sample.surveys})
+    folder = parquet_folder(tmp_path / "a", {"surveys": sample.surveys})
     first = warehouse_fingerprint(folder)
     assert first == warehouse_fingerprint(folder)
     sample.surveys.head(10).to_parquet(folder / "surveys.parquet")
@@ -177,8 +158,8 @@ def test_missing_tables_are_one_line_as_for_a_csv_folder(tmp_path, sample, kind)
     (tmp_path / "csv").mkdir()
     tickets.to_csv(tmp_path / "csv" / "tickets.csv", index=False)
     csv = validate_data(tmp_path / "csv")
-    store = (_parquet_folder(tmp_path / "pq", {"tickets": tickets}) if kind == "parquet"
-             else _duckdb_file(tmp_path / "d.duckdb", {"tickets": tickets}))
+    store = (parquet_folder(tmp_path / "pq", {"tickets": tickets}) if kind == "parquet"
+             else duckdb_file(tmp_path / "d.duckdb", {"tickets": tickets}))
     report = read_warehouse(store)
     absent = [name for name in sample.tables() if name not in ("tickets", "calls_summary")]
     for got in (csv, report):
@@ -202,8 +183,8 @@ def test_text_times_mixing_offsets_are_an_error_as_for_a_csv_file(tmp_path, samp
     text.iloc[3] += "+01"
     text.iloc[7] += "+0530"
     tickets["created_at"] = text
-    store = (_parquet_folder(tmp_path / "pq", {"tickets": tickets}) if kind == "parquet"
-             else _duckdb_file(tmp_path / "d.duckdb", {"tickets": tickets}))
+    store = (parquet_folder(tmp_path / "pq", {"tickets": tickets}) if kind == "parquet"
+             else duckdb_file(tmp_path / "d.duckdb", {"tickets": tickets}))
     errors = read_warehouse(store).errors
     assert errors["column"].tolist() == ["created_at"]
     assert errors["reason"].iloc[0].startswith("mixes time-zone offsets (or times with and "
@@ -215,5 +196,5 @@ def test_text_times_mixing_offsets_are_an_error_as_for_a_csv_file(tmp_path, samp
     # one offset written three ways is one time line
     tickets["created_at"] = [f"{t[:16]}{('+01', '+0100', '+01:00')[i % 3]}"
                              for i, t in enumerate(text)]
-    store = _parquet_folder(tmp_path / "same", {"tickets": tickets})
+    store = parquet_folder(tmp_path / "same", {"tickets": tickets})
     assert read_warehouse(store).ok

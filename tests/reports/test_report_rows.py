@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 
-import duckdb
 import pandas as pd
 import pytest
+from warehouse_stores import duckdb_file, parquet_folder
 
 from kpitools.datasets import load_sample_data
 from kpitools.engines.warehouse import EVENT_DATES, read_warehouse
@@ -20,19 +20,8 @@ PERIODS = ("2026Q3", "2026-08", "2026-W30")
 
 
 def _store(root, tables, kind):
-    if kind == "parquet":
-        root.mkdir(parents=True, exist_ok=True)
-        for name, frame in tables.items():
-            frame.to_parquet(root / f"{name}.parquet")
-        return root
-    path = root.with_suffix(".duckdb")
-    con = duckdb.connect(str(path))
-    for name, frame in tables.items():
-        con.register("source_frame", frame)
-        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM source_frame')
-        con.unregister("source_frame")
-    con.close()
-    return path
+    return (parquet_folder(root, tables) if kind == "parquet"
+            else duckdb_file(root.with_suffix(".duckdb"), tables))
 
 
 @pytest.fixture(scope="module")
