@@ -44,6 +44,7 @@ from benchmarks import (
     bench_engines,
     bench_regression,
     bench_report,
+    bench_report_rows,
     bench_startup,
     bench_survey,
     bench_ties,
@@ -65,7 +66,8 @@ from benchmarks.harness import (
 #: The issue whose "done when" a group of cases answers (the rest: issue 13).
 FAMILIES = {"engines": "issue 12: kt on each engine", "warehouse": "issue 12: reports",
             "engine-kpis": "issue 12: the other KPIs on engines",
-            "ties": "issue 12: durations in whole seconds at scale"}
+            "ties": "issue 12: durations in whole seconds at scale",
+            "report-rows": "issue 12: reports from a long history"}
 
 DEFAULTS = {"rows": "1M", "groups": "1M:100k,2M:1M", "frt_rows": "1M", "teams": "50,1000",
             "logit_rows": "130k", "engine_rows": "1M", "engine_groups": "400",
@@ -138,6 +140,9 @@ def build_cases(opts: argparse.Namespace) -> list[Case]:
                                                                    seed)]
     if "ties" in opts.only:  # opt-in: the bootstrap's baseline takes ~12 s a run
         tagged += [("ties", c) for c in bench_ties.cases([200_000], [1_000_000], seed)]
+    if "report-rows" in opts.only:  # opt-in: writes --rows tickets and calls to /tmp
+        tagged += [("report-rows", c) for c in bench_report_rows.cases(
+            parse_rows(pick("rows")), seed)]
     only = [w.strip() for w in opts.only.split(",") if w.strip()]
     if not opts.no_reports or "report" in only:
         tagged += [("report", c) for c in bench_report.cases(full=opts.full)]

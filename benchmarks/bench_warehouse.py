@@ -171,7 +171,7 @@ def _unremembered(folder: Path) -> Any:
     return data_step(folder, False, True, True)
 
 
-def _forget_results() -> None:
+def forget_results() -> None:
     """Empty the tables the sections remember (`remember_results`, `standout_table`)."""
     import importlib
 
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line, flush=True)
         if opts.sections:
             for route, _ in routes:
-                _forget_results()  # each route computes its own tables
+                forget_results()  # each route computes its own tables
                 t = time.perf_counter()
                 sections(reports[route])
                 print(f"  sections from {route}: {time.perf_counter() - t:.1f} s "
