@@ -97,11 +97,14 @@ def _check_data(data: Path | None, *, strict: bool = False,
     reads comes to pandas (the period, the teams: surveys counted, tickets and calls as
     their teams and days); the report's kernel reads its own rows.
     """
-    from kpitools.engines.warehouse import is_warehouse
     from kpitools.reports.sections import load_data
 
     try:
-        stored = data is not None and is_warehouse(data)
+        stored = False
+        if data is not None:  # the bundled data need not import the engines
+            from kpitools.engines.warehouse import is_warehouse
+
+            stored = is_warehouse(data)
         return load_data(data if data is not None else "", strict=strict,
                          max_excluded_share=max_excluded_share, identifiers=not stored,
                          counted=stored, days=stored)

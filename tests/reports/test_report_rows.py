@@ -71,14 +71,16 @@ def test_days_are_the_distinct_teams_and_days(stores, kind):
         pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_dtype=False)
 
 
-def _sections(data, period, team):
+def _sections(data, period, team, summary=True):
+    """The sections that read tickets or calls (the summaries: the operations tiles)."""
     parts = [rp.operations_table(data.tickets, data.calls, period=period, team=team,
                                  calls_summary=data.calls_summary),
              rp.channel_operations_table(data.tickets, period=period, team=team),
              rp.volume_heatmap_figure(data.tickets, calls=data.calls, period=period,
-                                      team=team),
-             rp.executive_summary(data, period=period) if team is None
-             else rp.team_summary(data, team=team, period=period)]
+                                      team=team)]
+    if summary:
+        parts.append(rp.executive_summary(data, period=period) if team is None
+                     else rp.team_summary(data, team=team, period=period))
     return [p._repr_html_() for p in parts]
 
 
@@ -94,9 +96,10 @@ def test_sections_are_the_same_from_the_rows_of_the_periods(stores, source, peri
                            identifiers=False, counted=True, report_rows=True)
     assert kept.period == whole.period
     assert len(kept.data.tickets) < len(whole.data.tickets)
+    summary = period == "last-complete"  # the summaries once per source (the slow part)
     for team in (None, "Onboarding"):
-        assert _sections(kept.data, kept.period, team) == _sections(
-            whole.data, whole.period, team)
+        assert _sections(kept.data, kept.period, team, summary) == _sections(
+            whole.data, whole.period, team, summary)
     # the cover and the appendix describe the whole tables
     assert rp.describe_data(kept.data, data_dir=where, period=kept.period) == rp.describe_data(
         whole.data, data_dir=where, period=whole.period)
