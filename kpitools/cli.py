@@ -572,8 +572,9 @@ def validate(data: Path, strict: bool, max_excluded_share: float, show_notes: bo
     from kpitools.engines.warehouse import is_warehouse, read_warehouse
 
     try:
-        if is_warehouse(data):
-            report = read_warehouse(data, strict=strict, max_excluded_share=max_excluded_share)
+        if is_warehouse(data):  # every row checked in DuckDB; none need come to pandas
+            report = read_warehouse(data, strict=strict, max_excluded_share=max_excluded_share,
+                                    identifiers=False, counted=True, days=True)
         elif data.is_file():
             raise ValueError(f"--data {str(data)!r}: a file must be a .duckdb database; "
                              "give the folder of a CSV data set")

@@ -60,6 +60,9 @@ def test_the_rows_read_are_those_of_the_periods(stores, kind, period):
 def test_days_are_the_distinct_teams_and_days(stores, kind):
     full = read_warehouse(stores[kind]).tables
     days = read_warehouse(stores[kind], days=True).tables
+    # what `kpitools validate` reads: every problem of the whole read, no row in pandas
+    least = read_warehouse(stores[kind], identifiers=False, counted=True, days=True).tables
+    pd.testing.assert_frame_equal(least.quality, full.quality)
     for name, column in EVENT_DATES.items():
         rows = getattr(full, name)
         want = (pd.DataFrame({"team": rows["team"].astype(object),
@@ -69,6 +72,28 @@ def test_days_are_the_distinct_teams_and_days(stores, kind):
         assert list(got.columns) == ["team", column]
         got = got.assign(team=got["team"].astype(object)).sort_values(["team", column])
         pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_dtype=False)
+
+
+def test_the_least_read_finds_every_problem(tmp_path):
+    """Surveys counted, tickets and calls as days, no identifiers (`kpitools validate`, the
+    command's check): the same problems, rows and values as the whole read."""
+    sample = load_sample_data()
+    surveys = sample.surveys.copy()
+    surveys["nps"] = surveys["nps"].astype("float64")
+    surveys.loc[surveys.index[:3], "nps"] = 11.0
+    tickets = sample.tickets.astype({"created_at": object, "customer_id": object})
+    tickets.loc[tickets.index[5:7], "created_at"] = "not a date"
+    tickets.loc[tickets.index[8], "customer_id"] = None
+    calls = sample.calls.copy()
+    calls.loc[calls.index[:4], "wait_seconds"] = -5.0
+    folder = parquet_folder(tmp_path / "store", {**sample.tables(), "surveys": surveys,
+                                                 "tickets": tickets.astype({"created_at": str}),
+                                                 "calls": calls})
+    whole = read_warehouse(folder)
+    least = read_warehouse(folder, identifiers=False, counted=True, days=True)
+    assert len(whole.warnings) >= 3
+    pd.testing.assert_frame_equal(least.tables.quality, whole.tables.quality)
+    pd.testing.assert_frame_equal(least.errors, whole.errors)
 
 
 def _sections(data, period, team, summary=True):
