@@ -37,6 +37,7 @@ from kpitools.reports.sections.common import (
 from kpitools.reports.sections.significance import (
     adjust_family,
     family_note,
+    interval_of,
     significance_marks,
 )
 
@@ -101,9 +102,7 @@ def channel_table(surveys: pd.DataFrame, *, period: str, team: str | None = None
     nan = {"difference": np.nan, "ci_low": np.nan, "ci_high": np.nan, "pvalue": np.nan}
     channels = data["channel"].tolist()
     family = [change_of(c, 1 - alpha) if c in ch_ok else dict(nan) for c in channels]
-    adjust_family(family, lambda i, level: tuple(  # type: ignore[arg-type,return-value]
-        change_of(channels[i], level)[k] for k in ("ci_low", "ci_high")),
-        confidence_level=1 - alpha)
+    adjust_family(family, interval_of(change_of, channels), confidence_level=1 - alpha)
     for k in ("difference", "ci_low", "ci_high", "ci_level", "pvalue", "pvalue_adjusted",
               "significant", "borderline"):
         data[k] = [f[k] for f in family]

@@ -289,6 +289,7 @@ def operations_table(
     from kpitools.reports.sections.significance import (
         adjust_family,
         family_note,
+        interval_of,
         significance_marks,
     )
 
@@ -378,9 +379,8 @@ def operations_table(
     members = [(i, key, base) for i in range(len(rows))
                for key, base in (("previous", prev), ("year_ago", yago))]
     family = [change(i, base, 1 - alpha) for i, _, base in members]
-    adjust_family(family, lambda j, level: tuple(  # type: ignore[arg-type,return-value]
-        change(members[j][0], members[j][2], level)[k] for k in ("ci_low", "ci_high")),
-        confidence_level=1 - alpha)
+    adjust_family(family, interval_of(lambda m, level: change(m[0], m[2], level), members),
+                  confidence_level=1 - alpha)
     for c, (i, key, _) in zip(family, members, strict=True):
         sfx = "" if key == "previous" else "_year_ago"
         row = rows[i]
@@ -485,6 +485,7 @@ def channel_operations_table(tickets: pd.DataFrame, *, period: str, kpi: str = "
     from kpitools.reports.sections.significance import (
         adjust_family,
         family_note,
+        interval_of,
         significance_marks,
     )
 
@@ -501,9 +502,7 @@ def channel_operations_table(tickets: pd.DataFrame, *, period: str, kpi: str = "
 
     channels = data["channel"].tolist()
     family = [change_of(c, 1 - alpha) for c in channels]
-    adjust_family(family, lambda i, level: tuple(  # type: ignore[arg-type,return-value]
-        change_of(channels[i], level)[k] for k in ("ci_low", "ci_high")),
-        confidence_level=1 - alpha)
+    adjust_family(family, interval_of(change_of, channels), confidence_level=1 - alpha)
     data["estimate_previous"] = [f["estimate_previous"] for f in family]
     data["difference"] = [f["difference"] for f in family]
     data["diff_ci_low"] = [f["ci_low"] for f in family]

@@ -52,12 +52,12 @@ References
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-__all__ = ["SIGNIFICANCE_RULE", "holm_levels", "adjust_family", "significance_marks",
+__all__ = ["SIGNIFICANCE_RULE", "holm_levels", "adjust_family", "interval_of", "significance_marks",
            "family_note", "is_significant", "target_status"]
 
 #: The rule in a few plain sentences, printed once at the start of a report.
@@ -176,6 +176,25 @@ def adjust_family(rows: list[dict[str, Any]], rerun: Callable[[int, float], tupl
         sig = is_significant(row[f"{prefix}ci_low"], row[f"{prefix}ci_high"], null)
         row[f"{prefix}significant"] = sig
         row[f"{prefix}borderline"] = sig != bool(adj[i] < alpha)
+
+
+def interval_of(compare: Callable[[Any, float], Mapping[str, Any]], items: Sequence[Any]
+                ) -> Callable[[int, float], tuple[float, float]]:
+    """The ``rerun`` of `adjust_family` for a family whose member ``i`` is
+    ``compare(items[i], level)`` (a mapping with ``ci_low`` and ``ci_high``): each member
+    computed once at its new level.
+
+    >>> calls = []
+    >>> def compare(x, level):
+    ...     calls.append(x)
+    ...     return {"ci_low": x - level, "ci_high": x + level}
+    >>> interval_of(compare, [10.0, 20.0])(1, 0.99), calls
+    ((19.01, 20.99), [20.0])
+    """
+    def rerun(i: int, level: float) -> tuple[float, float]:
+        result = compare(items[i], level)
+        return result["ci_low"], result["ci_high"]
+    return rerun
 
 
 def significance_marks(pvalue_adjusted: float, significant: bool, borderline: bool) -> str:

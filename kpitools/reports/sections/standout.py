@@ -53,6 +53,7 @@ from kpitools.reports.sections.common import (
 from kpitools.reports.sections.significance import (
     adjust_family,
     family_note,
+    interval_of,
     significance_marks,
 )
 
@@ -271,9 +272,8 @@ def _standout_table(surveys: pd.DataFrame, *, period: str, by: str, kpi: str | N
                 "ci_high": float(out["ci_high"]), "pvalue": float(out["pvalue"])}
 
     family = [against_rest(g, 1 - alpha) for g in groups]
-    adjust_family(family, lambda i, level: tuple(  # type: ignore[arg-type,return-value]
-        against_rest(groups[i], level)[k] for k in ("ci_low", "ci_high")),
-        confidence_level=1 - alpha, adjust=adjust)
+    adjust_family(family, interval_of(against_rest, groups), confidence_level=1 - alpha,
+                  adjust=adjust)
     rows = []
     for g, f in zip(groups, family, strict=True):
         e = est[est[by] == g].iloc[0]
