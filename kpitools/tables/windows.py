@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["OUTSIDE", "Outside", "presence_patterns", "with_outside", "outside_rows",
-           "in_folder", "rows_in_folder", "dates_in_folder", "period_ranges"]
+           "in_folder", "rows_in_folder", "rows_left_out", "dates_in_folder",
+           "period_ranges"]
 
 #: The ``attrs`` key of a frame's rows left out (an `Outside`).
 OUTSIDE = "kpitools_rows_outside"
@@ -128,8 +129,13 @@ def rows_in_folder(frame: pd.DataFrame) -> int:
     >>> rows_in_folder(f), rows_in_folder(pd.DataFrame({"team": ["A"]}))
     (5, 1)
     """
+    return len(frame) + rows_left_out(frame)
+
+
+def rows_left_out(frame: pd.DataFrame) -> int:
+    """How many rows were left out of ``frame`` (`OUTSIDE`; 0 for a whole table)."""
     outside = frame.attrs.get(OUTSIDE)
-    return len(frame) + (int(outside.rows) if outside else 0)
+    return int(outside.rows) if outside else 0
 
 
 def dates_in_folder(frame: pd.DataFrame, column: str) -> pd.Series:
@@ -139,12 +145,7 @@ def dates_in_folder(frame: pd.DataFrame, column: str) -> pd.Series:
     outside = frame.attrs.get(OUTSIDE)
     if not outside or outside.first is None:
         return when
-    ends = pd.to_datetime(pd.Series([outside.first, outside.last]))
-    zone = getattr(when.dt, "tz", None)
-    if getattr(ends.dt, "tz", None) is None and zone is not None:
-        ends = ends.dt.tz_localize(zone)  # a warehouse's naive ends of an aware column
-    elif getattr(ends.dt, "tz", None) is not None and zone is None:
-        ends = ends.dt.tz_localize(None)
+    ends = pd.Series([outside.first, outside.last])  # taken from this column: its zone
     return pd.concat([when.reset_index(drop=True), ends], ignore_index=True)
 
 

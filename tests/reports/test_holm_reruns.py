@@ -53,17 +53,12 @@ def test_operations_table(monkeypatch, sample):
     _forget(rp.operations_table)
 
 
-def test_channel_operations_table(monkeypatch, sample):
-    calls = _counting(monkeypatch, "operations")
-    table = rp.channel_operations_table(sample.tickets, period=PERIOD)
-    compared = int(table.data["pvalue"].notna().sum())
-    assert compared >= 2
-    _check(calls, compared)
-
-
-def test_channel_table(monkeypatch, sample):
-    calls = _counting(monkeypatch, "channels")
-    table = rp.channel_table(sample.surveys, period=PERIOD)
+@pytest.mark.parametrize(("module", "build"), [
+    ("operations", lambda s: rp.channel_operations_table(s.tickets, period=PERIOD)),
+    ("channels", lambda s: rp.channel_table(s.surveys, period=PERIOD))])
+def test_channel_tables(monkeypatch, sample, module, build):
+    calls = _counting(monkeypatch, module)
+    table = build(sample)
     compared = int(table.data["pvalue"].notna().sum())
     assert compared >= 2
     _check(calls, compared)

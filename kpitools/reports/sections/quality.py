@@ -17,7 +17,7 @@ import pandas as pd
 
 from kpitools.core.errors import DataValidationError
 from kpitools.reports.sections.common import ReportNote, ReportTable, _esc, answer_count
-from kpitools.tables.windows import rows_in_folder
+from kpitools.tables.windows import rows_left_out
 
 __all__ = ["QUALITY_COLUMNS", "DEFAULT_MAX_EXCLUDED_SHARE", "quality_frame",
            "excluded_shares", "data_quality_table", "check_data_quality"]
@@ -95,7 +95,7 @@ def excluded_shares(data: Any) -> pd.DataFrame:
             read = int(n_rows.max())
         else:
             kept = getattr(data, str(table), None)
-            read = (answer_count(kept) + rows_in_folder(kept) - len(kept)
+            read = (answer_count(kept) + rows_left_out(kept)
                     if isinstance(kept, pd.DataFrame) else 0) + excluded
         out.append({"table": str(table), "excluded": excluded, "rows_read": read,
                     "share": min(excluded / read, 1.0) if read else 0.0})

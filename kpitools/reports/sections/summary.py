@@ -35,7 +35,7 @@ from kpitools.reports.sections.operations import OPERATIONS_KPIS, operations_tab
 from kpitools.reports.sections.significance import SIGNIFICANCE_RULE
 from kpitools.reports.sections.standout import p_words, standout_table
 from kpitools.reports.sections.teams import team_league_table
-from kpitools.tables.windows import dates_in_folder, rows_in_folder
+from kpitools.tables.windows import dates_in_folder, rows_in_folder, rows_left_out
 
 __all__ = ["ReportCover", "ExecutiveSummary", "describe_data", "report_cover",
            "executive_summary", "summary_sentences"]
@@ -77,7 +77,7 @@ def describe_data(data: Any, *, data_dir: str | Path = "",
         if frame is None or not rows_in_folder(frame):
             continue
         # a counted survey table: its answers; tickets or calls of some periods: the table's
-        counts[table] = answer_count(frame) + rows_in_folder(frame) - len(frame)
+        counts[table] = answer_count(frame) + rows_left_out(frame)
         col = _DATE_COLUMNS.get(table)
         when = (dates_in_folder(frame, col) if col and col in frame.columns else None)
         if when is not None and when.notna().any():
